@@ -1,0 +1,64 @@
+// Transfer functions. Derivatives are expressed through the function's output y = f(x), which is what the engine
+// keeps from the forward pass (tanh' = 1 - y^2, softplus' = sigmoid(x) = 1 - exp(-y), ...).
+#pragma once
+#include <Eigen/Core>
+#include <stdexcept>
+#include <string>
+
+namespace lowrank {
+
+enum class Activation { Tanh, Relu, LeakyRelu, Softplus, Linear };
+
+inline Activation parse_activation(const std::string& name) {
+  if (name == "tanh") return Activation::Tanh;
+  if (name == "relu") return Activation::Relu;
+  if (name == "leaky-relu") return Activation::LeakyRelu;
+  if (name == "softplus") return Activation::Softplus;
+  if (name == "linear") return Activation::Linear;
+  throw std::invalid_argument("activation must be one of tanh, relu, leaky-relu, softplus, linear; got '" + name + "'");
+}
+
+struct Transfer {
+  Activation kind = Activation::Tanh;
+  double slope = 0.01;  // leaky-relu negative slope
+
+  // y = f(x), element-wise over an Eigen array expression.
+  template <class In, class Out>
+  void apply(const In& x, Out&& y) const {
+    using S = typename std::decay_t<Out>::Scalar;
+    switch (kind) {
+      case Activation::Tanh: y = x.tanh(); break;
+      case Activation::Relu: y = x.max(S(0)); break;
+      case Activation::LeakyRelu: y = x.max(S(0)) + S(slope) * x.min(S(0)); break;
+      case Activation::Softplus:
+        // log(1 + e^x) computed without overflow: max(x, 0) + log1p(e^{-|x|})
+        y = x.max(S(0)) + (-x.abs()).exp().log1p();
+        break;
+      case Activation::Linear: y = x; break;
+    }
+  }
+
+  // d = f'(x) given y = f(x).
+  template <class In, class Out>
+  void derivative_from_output(const In& y, Out&& d) const {
+    using S = typename std::decay_t<Out>::Scalar;
+    switch (kind) {
+      case Activation::Tanh: d = S(1) - y.square(); break;
+      case Activation::Relu: d = (y > S(0)).template cast<S>(); break;
+      case Activation::LeakyRelu: d = (y > S(0)).select(S(1), S(slope) + S(0) * y); break;
+      case Activation::Softplus: d = S(1) - (-y).exp(); break;
+      case Activation::Linear: d = y * S(0) + S(1); break;
+    }
+  }
+
+  template <class S>
+  S scalar(S x) const {
+    Eigen::Array<S, 1, 1> in;
+    in(0) = x;
+    Eigen::Array<S, 1, 1> out;
+    apply(in, out);
+    return out(0);
+  }
+};
+
+}  // namespace lowrank

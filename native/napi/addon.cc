@@ -1,0 +1,739 @@
+// The only C++ that knows N-API: argument checks, typed-array copies, async workers, progress and cancellation.
+// Every C++ exception becomes a JavaScript error (RangeError for sizes and shapes, TypeError for kinds).
+#include <napi.h>
+
+#include <Eigen/Core>
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <variant>
+
+#include "../core/backend.hpp"
+#include "../core/linalg.hpp"
+#include "../core/memory_guard.hpp"
+#include "../cuda/device_info.hpp"
+
+namespace lowrank {
+namespace {
+
+enum class ErrorKind { Plain, Range, Type };
+
+// Carries the JavaScript error class across the worker thread boundary.
+struct ClassifiedError {
+  ErrorKind kind = ErrorKind::Plain;
+  std::string message;
+};
+
+ClassifiedError classify_current_exception() {
+  try {
+    throw;
+  } catch (const std::range_error& e) {
+    return {ErrorKind::Range, e.what()};
+  } catch (const std::length_error& e) {
+    return {ErrorKind::Range, e.what()};
+  } catch (const std::bad_alloc&) {
+    return {ErrorKind::Range, "out of memory: use a smaller batch, fewer time steps or a smaller network"};
+  } catch (const std::invalid_argument& e) {
+    return {ErrorKind::Type, e.what()};
+  } catch (const std::exception& e) {
+    return {ErrorKind::Plain, e.what()};
+  } catch (...) {
+    return {ErrorKind::Plain, "unknown native error"};
+  }
+}
+
+Napi::Error make_error(Napi::Env env, const ClassifiedError& e) {
+  switch (e.kind) {
+    case ErrorKind::Range: return Napi::RangeError::New(env, e.message);
+    case ErrorKind::Type: return Napi::TypeError::New(env, e.message);
+    default: return Napi::Error::New(env, e.message);
+  }
+}
+
+// Runs `body` and rethrows any C++ exception as the matching JavaScript error.
+template <class F>
+auto guarded(Napi::Env env, F&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (...) {
+    throw make_error(env, classify_current_exception());
+  }
+}
+
+// ---- argument helpers -------------------------------------------------------------------------------------------
+
+Napi::Object object_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (info.Length() <= i || !info[i].IsObject()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be an object");
+  return info[i].As<Napi::Object>();
+}
+
+double number_field(const Napi::Object& o, const char* key, double fallback) {
+  const Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return fallback;
+  if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string(key) + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+int int_field(const Napi::Object& o, const char* key, int fallback) {
+  const double d = number_field(o, key, fallback);
+  if (d != static_cast<double>(static_cast<int>(d)))
+    throw Napi::RangeError::New(o.Env(), std::string(key) + " must be an integer; got " + std::to_string(d));
+  return static_cast<int>(d);
+}
+
+bool bool_field(const Napi::Object& o, const char* key, bool fallback) {
+  const Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return fallback;
+  if (!v.IsBoolean()) throw Napi::TypeError::New(o.Env(), std::string(key) + " must be a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+
+std::string string_field(const Napi::Object& o, const char* key, const std::string& fallback) {
+  const Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return fallback;
+  if (!v.IsString()) throw Napi::TypeError::New(o.Env(), std::string(key) + " must be a string");
+  return v.As<Napi::String>().Utf8Value();
+}
+
+uint64_t seed_field(const Napi::Object& o, const char* key) {
+  const double d = number_field(o, key, 0);
+  if (!(d >= 0 && d <= 9007199254740991.0) || d != static_cast<double>(static_cast<uint64_t>(d)))
+    throw Napi::RangeError::New(o.Env(), std::string(key) + " must be a non-negative safe integer");
+  return static_cast<uint64_t>(d);
+}
+
+template <class S>
+struct TypedArrayOf;
+template <>
+struct TypedArrayOf<float> {
+  static constexpr napi_typedarray_type type = napi_float32_array;
+  static constexpr const char* name = "Float32Array";
+};
+template <>
+struct TypedArrayOf<double> {
+  static constexpr napi_typedarray_type type = napi_float64_array;
+  static constexpr const char* name = "Float64Array";
+};
+
+// A typed array argument kept alive (by reference) while a worker reads it on another thread.
+template <class T>
+struct HeldArray {
+  Napi::Reference<Napi::Value> ref;
+  const T* data = nullptr;
+  size_t length = 0;
+};
+
+template <class S>
+HeldArray<S> hold_float_array(Napi::Env env, const Napi::Value& v, const char* name, size_t expectedLength,
+                              bool optional = false) {
+  HeldArray<S> h;
+  if (optional && (v.IsUndefined() || v.IsNull())) return h;
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != TypedArrayOf<S>::type)
+    throw Napi::TypeError::New(env, std::string(name) + " must be a " + TypedArrayOf<S>::name + " for this model's dtype");
+  auto arr = v.As<Napi::TypedArrayOf<S>>();
+  if (arr.ElementLength() != expectedLength)
+    throw Napi::RangeError::New(env, std::string(name) + " must have " + std::to_string(expectedLength) +
+                                         " values; got " + std::to_string(arr.ElementLength()));
+  h.ref = Napi::Persistent(v);
+  h.data = arr.Data();
+  h.length = arr.ElementLength();
+  return h;
+}
+
+int64_t checked_product(Napi::Env env, std::initializer_list<int64_t> dims, const char* what) {
+  int64_t p = 1;
+  for (int64_t d : dims) {
+    if (d < 0) throw Napi::RangeError::New(env, std::string(what) + ": negative size");
+    if (d != 0 && p > (int64_t(1) << 53) / d) throw Napi::RangeError::New(env, std::string(what) + ": size overflows");
+    p *= d;
+  }
+  return p;
+}
+
+template <class S>
+Napi::Value copy_out(Napi::Env env, const std::vector<S>& v) {
+  auto arr = Napi::TypedArrayOf<S>::New(env, v.size());
+  std::copy(v.begin(), v.end(), arr.Data());
+  return arr;
+}
+
+// ---- model spec from a JS object --------------------------------------------------------------------------------
+
+Transfer transfer_from(const Napi::Object& o, const char* key, const char* slopeKey, const Transfer* fallback) {
+  Transfer t;
+  const std::string name = string_field(o, key, fallback ? "" : "tanh");
+  if (name.empty() && fallback) return *fallback;
+  t.kind = parse_activation(name);
+  t.slope = number_field(o, slopeKey, 0.01);
+  return t;
+}
+
+ModelSpec spec_from(const Napi::Object& o) {
+  ModelSpec s;
+  s.size = int_field(o, "size", 0);
+  s.rank = int_field(o, "rank", 0);
+  s.inputs = int_field(o, "inputs", 0);
+  s.outputs = int_field(o, "outputs", 0);
+  s.formulation = parse_formulation(string_field(o, "formulation", "current"));
+  s.transfer = transfer_from(o, "activation", "slope", nullptr);
+  s.outputTransfer = transfer_from(o, "outputActivation", "outputSlope", &s.transfer);
+  s.alpha = number_field(o, "alpha", 0.2);
+  s.noise = number_field(o, "noise", 0.0);
+  s.noAutapse = bool_field(o, "noAutapse", false);
+  const Napi::Value dale = o.Get("daleSigns");
+  if (dale.IsTypedArray()) {
+    auto a = dale.As<Napi::Int8Array>();
+    s.daleSigns.assign(a.Data(), a.Data() + a.ElementLength());
+  }
+  const Napi::Value mask = o.Get("connectivityMask");
+  if (mask.IsTypedArray()) {
+    auto a = mask.As<Napi::Uint8Array>();
+    s.connectivityMask.assign(a.Data(), a.Data() + a.ElementLength());
+  }
+  const Napi::Value trainable = o.Get("trainable");
+  if (trainable.IsObject()) {
+    auto t = trainable.As<Napi::Object>();
+    for (int id = 0; id < kParamCount; ++id) s.trainable[id] = bool_field(t, param_name(id), false);
+  }
+  validate_spec(s);
+  return s;
+}
+
+// ---- workers ----------------------------------------------------------------------------------------------------
+
+class ModelBase {
+ public:
+  virtual ~ModelBase() = default;
+  std::mutex mu;  // serialises calls on one model
+  std::atomic<bool> abort{false};
+};
+
+template <class S>
+struct TypedModel : ModelBase {
+  using Scalar = S;
+  std::unique_ptr<Backend<S>> backend;
+};
+
+class PromiseWorker : public Napi::AsyncWorker {
+ public:
+  explicit PromiseWorker(Napi::Env env) : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    try {
+      Run();
+    } catch (...) {
+      error_ = classify_current_exception();
+      SetError(error_.message);
+    }
+  }
+  void OnOK() override { deferred_.Resolve(Result(Env())); }
+  void OnError(const Napi::Error&) override { deferred_.Reject(make_error(Env(), error_).Value()); }
+  virtual void Run() = 0;
+  virtual Napi::Value Result(Napi::Env env) = 0;
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  ClassifiedError error_;
+};
+
+template <class S>
+class SimulateWorker : public PromiseWorker {
+ public:
+  SimulateWorker(Napi::Env env, std::shared_ptr<TypedModel<S>> model, HeldArray<S> inputs, HeldArray<S> init,
+                 int batch, int steps, NoiseOptions noise, bool wantStates, bool wantRates, bool wantOutputs)
+      : PromiseWorker(env), model_(std::move(model)), inputs_(std::move(inputs)), init_(std::move(init)),
+        batch_(batch), steps_(steps), noise_(noise), wantStates_(wantStates), wantRates_(wantRates),
+        wantOutputs_(wantOutputs) {}
+
+ protected:
+  void Run() override {
+    std::lock_guard<std::mutex> lock(model_->mu);
+    const auto& s = model_->backend->spec();
+    const size_t stateLen = size_t(batch_) * (steps_ + 1) * s.size;
+    ensure_allocation_fits(double(stateLen) * sizeof(S) * (int(wantStates_) + int(wantRates_)), "simulation results");
+    if (wantStates_) states_.resize(stateLen);
+    if (wantRates_) rates_.resize(stateLen);
+    if (wantOutputs_) outputs_.resize(size_t(batch_) * steps_ * s.outputs);
+    SimulateOutput<S> out;
+    out.states = wantStates_ ? states_.data() : nullptr;
+    out.rates = wantRates_ ? rates_.data() : nullptr;
+    out.outputs = wantOutputs_ ? outputs_.data() : nullptr;
+    model_->backend->simulate(inputs_.data, init_.data, batch_, steps_, noise_, out);
+  }
+  Napi::Value Result(Napi::Env env) override {
+    auto r = Napi::Object::New(env);
+    if (wantStates_) r.Set("states", copy_out(env, states_));
+    if (wantRates_) r.Set("rates", copy_out(env, rates_));
+    if (wantOutputs_) r.Set("outputs", copy_out(env, outputs_));
+    return r;
+  }
+
+ private:
+  std::shared_ptr<TypedModel<S>> model_;
+  HeldArray<S> inputs_, init_;
+  int batch_, steps_;
+  NoiseOptions noise_;
+  bool wantStates_, wantRates_, wantOutputs_;
+  std::vector<S> states_, rates_, outputs_;
+};
+
+template <class S>
+class LossWorker : public PromiseWorker {
+ public:
+  LossWorker(Napi::Env env, std::shared_ptr<TypedModel<S>> model, HeldArray<S> inputs, HeldArray<S> targets,
+             HeldArray<S> mask, HeldArray<S> init, LossBatch<S> batch, NoiseOptions noise, bool wantGrad)
+      : PromiseWorker(env), model_(std::move(model)), inputs_(std::move(inputs)), targets_(std::move(targets)),
+        mask_(std::move(mask)), init_(std::move(init)), batch_(batch), noise_(noise), wantGrad_(wantGrad) {}
+
+ protected:
+  void Run() override {
+    std::lock_guard<std::mutex> lock(model_->mu);
+    batch_.inputs = inputs_.data;
+    batch_.targets = targets_.data;
+    batch_.mask = mask_.data;
+    batch_.initialStates = init_.data;
+    if (wantGrad_) grad_.resize(model_->backend->layout().total);
+    loss_ = model_->backend->lossAndGradient(batch_, noise_, wantGrad_ ? grad_.data() : nullptr);
+  }
+  Napi::Value Result(Napi::Env env) override {
+    auto r = Napi::Object::New(env);
+    r.Set("loss", loss_);
+    if (wantGrad_) r.Set("grad", copy_out(env, grad_));
+    return r;
+  }
+
+ private:
+  std::shared_ptr<TypedModel<S>> model_;
+  HeldArray<S> inputs_, targets_, mask_, init_;
+  LossBatch<S> batch_;
+  NoiseOptions noise_;
+  bool wantGrad_;
+  double loss_ = 0.0;
+  std::vector<S> grad_;
+};
+
+// Training steps with per-step progress delivered in order to an optional JavaScript callback.
+template <class S>
+class TrainWorker : public Napi::AsyncProgressQueueWorker<TrainStepReport> {
+ public:
+  TrainWorker(Napi::Env env, std::shared_ptr<TypedModel<S>> model, HeldArray<S> inputs, HeldArray<S> targets,
+              HeldArray<S> mask, HeldArray<int32_t> indices, TrainData<S> data, AdamOptions adam, uint64_t seed,
+              bool noise, Napi::Function onStep)
+      : Napi::AsyncProgressQueueWorker<TrainStepReport>(env), deferred_(Napi::Promise::Deferred::New(env)),
+        model_(std::move(model)), inputs_(std::move(inputs)), targets_(std::move(targets)), mask_(std::move(mask)),
+        indices_(std::move(indices)), data_(data), adam_(adam), seed_(seed), noise_(noise) {
+    if (!onStep.IsEmpty()) onStep_ = Napi::Persistent(onStep);
+  }
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute(const ExecutionProgress& progress) override {
+    try {
+      std::lock_guard<std::mutex> lock(model_->mu);
+      data_.inputs = inputs_.data;
+      data_.targets = targets_.data;
+      data_.mask = mask_.data;
+      data_.indices = indices_.data;
+      const bool report = !onStep_.IsEmpty();
+      completed_ = model_->backend->trainSteps(
+          data_, adam_, seed_, noise_,
+          [&](const TrainStepReport& r) {
+            losses_.push_back(r.loss);
+            gradNorms_.push_back(r.gradNorm);
+            if (report) progress.Send(&r, 1);
+          },
+          &model_->abort);
+    } catch (...) {
+      error_ = classify_current_exception();
+      SetError(error_.message);
+    }
+  }
+  void OnProgress(const TrainStepReport* r, size_t count) override {
+    Napi::HandleScope scope(Env());
+    for (size_t i = 0; i < count; ++i) {
+      auto o = Napi::Object::New(Env());
+      o.Set("step", r[i].step);
+      o.Set("loss", r[i].loss);
+      o.Set("gradNorm", r[i].gradNorm);
+      onStep_.Call({o});
+    }
+  }
+  void OnOK() override {
+    auto r = Napi::Object::New(Env());
+    r.Set("steps", completed_);
+    r.Set("aborted", completed_ < data_.optimizerSteps);
+    r.Set("losses", copy_out(Env(), losses_));
+    r.Set("gradNorms", copy_out(Env(), gradNorms_));
+    deferred_.Resolve(r);
+  }
+  void OnError(const Napi::Error&) override {
+    auto err = make_error(Env(), error_);
+    err.Set("stepsCompleted", Napi::Number::New(Env(), double(losses_.size())));
+    err.Set("losses", copy_out(Env(), losses_));
+    deferred_.Reject(err.Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<TypedModel<S>> model_;
+  HeldArray<S> inputs_, targets_, mask_;
+  HeldArray<int32_t> indices_;
+  TrainData<S> data_;
+  AdamOptions adam_;
+  uint64_t seed_;
+  bool noise_;
+  Napi::FunctionReference onStep_;
+  int completed_ = 0;
+  std::vector<double> losses_, gradNorms_;
+  ClassifiedError error_;
+};
+
+// ---- the NativeModel class --------------------------------------------------------------------------------------
+
+class NativeModel : public Napi::ObjectWrap<NativeModel> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeModel",
+                       {InstanceMethod("layout", &NativeModel::Layout),
+                        InstanceMethod("getParams", &NativeModel::GetParams),
+                        InstanceMethod("setParams", &NativeModel::SetParams),
+                        InstanceMethod("simulate", &NativeModel::Simulate),
+                        InstanceMethod("lossAndGradient", &NativeModel::LossAndGradient),
+                        InstanceMethod("trainSteps", &NativeModel::TrainSteps),
+                        InstanceMethod("abort", &NativeModel::Abort),
+                        InstanceMethod("optimizerState", &NativeModel::GetOptimizerState),
+                        InstanceMethod("setOptimizerState", &NativeModel::SetOptimizerState),
+                        InstanceMethod("dispose", &NativeModel::Dispose),
+                        InstanceAccessor("dtype", &NativeModel::DType, nullptr),
+                        InstanceAccessor("backend", &NativeModel::BackendName, nullptr)});
+  }
+
+  // new NativeModel(spec, { dtype: 'float32' | 'float64', device: 'cpu', threads })
+  explicit NativeModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeModel>(info) {
+    guarded(info.Env(), [&] {
+      const ModelSpec spec = spec_from(object_arg(info, 0, "spec"));
+      const Napi::Object opts = object_arg(info, 1, "options");
+      const std::string dtype = string_field(opts, "dtype", "float32");
+      const std::string device = string_field(opts, "device", "cpu");
+      int threads = int_field(opts, "threads", 0);
+      if (threads <= 0) threads = std::max(1u, std::thread::hardware_concurrency());
+      if (device != "cpu")
+        throw std::invalid_argument("device '" + device + "' has no engine in this build yet; use device 'cpu'");
+      if (dtype == "float32") {
+        auto m = std::make_shared<TypedModel<float>>();
+        m->backend = make_cpu_backend<float>(spec, threads);
+        model_ = m;
+      } else if (dtype == "float64") {
+        auto m = std::make_shared<TypedModel<double>>();
+        m->backend = make_cpu_backend<double>(spec, threads);
+        model_ = m;
+      } else {
+        throw std::invalid_argument("dtype must be 'float32' or 'float64'; got '" + dtype + "'");
+      }
+      return 0;
+    });
+  }
+
+ private:
+  using AnyModel = std::variant<std::monostate, std::shared_ptr<TypedModel<float>>, std::shared_ptr<TypedModel<double>>>;
+
+  // Calls f(model) with the typed model, or throws when the model was disposed.
+  template <class F>
+  Napi::Value with_model(Napi::Env env, F&& f) {
+    return guarded(env, [&]() -> Napi::Value {
+      if (std::holds_alternative<std::shared_ptr<TypedModel<float>>>(model_))
+        return f(std::get<std::shared_ptr<TypedModel<float>>>(model_));
+      if (std::holds_alternative<std::shared_ptr<TypedModel<double>>>(model_))
+        return f(std::get<std::shared_ptr<TypedModel<double>>>(model_));
+      throw Napi::Error::New(env, "this model has been disposed");
+    });
+  }
+
+  Napi::Value DType(const Napi::CallbackInfo& info) {
+    return with_model(info.Env(), [&](auto m) -> Napi::Value {
+      using S = typename std::decay_t<decltype(*m)>::Scalar;
+      return Napi::String::New(info.Env(), std::is_same_v<S, float> ? "float32" : "float64");
+    });
+  }
+
+  Napi::Value BackendName(const Napi::CallbackInfo& info) {
+    return with_model(info.Env(), [&](auto m) -> Napi::Value { return Napi::String::New(info.Env(), m->backend->name()); });
+  }
+
+  Napi::Value Layout(const Napi::CallbackInfo& info) {
+    return with_model(info.Env(), [&](auto m) -> Napi::Value {
+      const auto& l = m->backend->layout();
+      auto arr = Napi::Array::New(info.Env());
+      uint32_t k = 0;
+      for (int id = 0; id < kParamCount; ++id) {
+        if (l.seg[id].shape.empty()) continue;  // not part of this kind of model
+        auto o = Napi::Object::New(info.Env());
+        o.Set("name", param_name(id));
+        o.Set("offset", double(l.seg[id].offset));
+        auto shape = Napi::Array::New(info.Env());
+        for (size_t d = 0; d < l.seg[id].shape.size(); ++d) shape.Set(uint32_t(d), double(l.seg[id].shape[d]));
+        o.Set("shape", shape);
+        arr.Set(k++, o);
+      }
+      return arr;
+    });
+  }
+
+  Napi::Value GetParams(const Napi::CallbackInfo& info) {
+    return with_model(info.Env(), [&](auto m) -> Napi::Value {
+      using S = typename std::decay_t<decltype(*m)>::Scalar;
+      std::lock_guard<std::mutex> lock(m->mu);
+      std::vector<S> p(m->backend->layout().total);
+      m->backend->getParams(p.data());
+      return copy_out(info.Env(), p);
+    });
+  }
+
+  Napi::Value SetParams(const Napi::CallbackInfo& info) {
+    return with_model(info.Env(), [&](auto m) -> Napi::Value {
+      using S = typename std::decay_t<decltype(*m)>::Scalar;
+      auto h = hold_float_array<S>(info.Env(), info[0], "params", size_t(m->backend->layout().total));
+      std::lock_guard<std::mutex> lock(m->mu);
+      m->backend->setParams(h.data);
+      return info.Env().Undefined();
+    });
+  }
+
+  static NoiseOptions noise_from(const Napi::Object& o) {
+    NoiseOptions n;
+    n.enabled = bool_field(o, "noise", true);
+    n.seed = seed_field(o, "seed");
+    n.stream = static_cast<uint32_t>(int_field(o, "stream", 0));
+    return n;
+  }
+
+  // simulate(inputs, initialStates | null, { batch, steps, seed, noise, states, rates, outputs })
+  Napi::Value Simulate(const Napi::CallbackInfo& info) {
+    return with_model(info.Env(), [&](auto m) -> Napi::Value {
+      using S = typename std::decay_t<decltype(*m)>::Scalar;
+      const Napi::Env env = info.Env();
+      const auto opts = object_arg(info, 2, "options");
+      const auto& s = m->backend->spec();
+      const int B = int_field(opts, "batch", 0), T = int_field(opts, "steps", 0);
+      if (B < 1 || T < 1) throw Napi::RangeError::New(env, "batch and steps must be positive integers");
+      auto inputs = hold_float_array<S>(env, info[0], "inputs", size_t(checked_product(env, {B, T, s.inputs}, "inputs")));
+      auto init = hold_float_array<S>(env, info[1], "initialStates", size_t(checked_product(env, {B, s.size}, "initialStates")), true);
+      auto* w = new SimulateWorker<S>(env, m, std::move(inputs), std::move(init), B, T, noise_from(opts),
+                                      bool_field(opts, "states", true), bool_field(opts, "rates", false),
+                                      bool_field(opts, "outputs", true));
+      w->Queue();
+      return w->promise();
+    });
+  }
+
+  static LossOn loss_on_from(const Napi::Object& o) { return parse_loss_on(string_field(o, "lossOn", "outputs")); }
+
+  static int features_for(const ModelSpec& s, LossOn on) { return on == LossOn::Outputs ? s.outputs : s.size; }
+
+  // lossAndGradient(inputs, targets, mask, initialStates | null, { batch, steps, lossOn, seed, noise, stream, gradient })
+  Napi::Value LossAndGradient(const Napi::CallbackInfo& info) {
+    return with_model(info.Env(), [&](auto m) -> Napi::Value {
+      using S = typename std::decay_t<decltype(*m)>::Scalar;
+      const Napi::Env env = info.Env();
+      const auto opts = object_arg(info, 4, "options");
+      const auto& s = m->backend->spec();
+      LossBatch<S> lb;
+      lb.batch = int_field(opts, "batch", 0);
+      lb.steps = int_field(opts, "steps", 0);
+      lb.lossOn = loss_on_from(opts);
+      lb.features = features_for(s, lb.lossOn);
+      if (lb.batch < 1 || lb.steps < 1) throw Napi::RangeError::New(env, "batch and steps must be positive integers");
+      const size_t targetLen = size_t(checked_product(env, {lb.batch, lb.steps, lb.features}, "targets"));
+      auto inputs = hold_float_array<S>(env, info[0], "inputs", size_t(checked_product(env, {lb.batch, lb.steps, s.inputs}, "inputs")));
+      auto targets = hold_float_array<S>(env, info[1], "targets", targetLen);
+      auto mask = hold_float_array<S>(env, info[2], "mask", targetLen);
+      auto init = hold_float_array<S>(env, info[3], "initialStates", size_t(checked_product(env, {lb.batch, s.size}, "initialStates")), true);
+      auto* w = new LossWorker<S>(env, m, std::move(inputs), std::move(targets), std::move(mask), std::move(init), lb,
+                                  noise_from(opts), bool_field(opts, "gradient", true));
+      w->Queue();
+      return w->promise();
+    });
+  }
+
+  // trainSteps(inputs, targets, mask, indices, { examples, steps, lossOn, batch, optimizerSteps, lr, beta1, beta2,
+  //            eps, clip, seed, noise }, onStep?)
+  Napi::Value TrainSteps(const Napi::CallbackInfo& info) {
+    return with_model(info.Env(), [&](auto m) -> Napi::Value {
+      using S = typename std::decay_t<decltype(*m)>::Scalar;
+      const Napi::Env env = info.Env();
+      const auto opts = object_arg(info, 4, "options");
+      const auto& s = m->backend->spec();
+      TrainData<S> d;
+      d.examples = int_field(opts, "examples", 0);
+      d.steps = int_field(opts, "steps", 0);
+      d.lossOn = loss_on_from(opts);
+      d.features = features_for(s, d.lossOn);
+      d.batch = int_field(opts, "batch", 0);
+      d.optimizerSteps = int_field(opts, "optimizerSteps", 0);
+      if (d.examples < 1 || d.steps < 1 || d.batch < 1 || d.optimizerSteps < 0)
+        throw Napi::RangeError::New(env, "examples, steps and batch must be positive integers");
+      const size_t targetLen = size_t(checked_product(env, {d.examples, d.steps, d.features}, "targets"));
+      auto inputs = hold_float_array<S>(env, info[0], "inputs", size_t(checked_product(env, {d.examples, d.steps, s.inputs}, "inputs")));
+      auto targets = hold_float_array<S>(env, info[1], "targets", targetLen);
+      auto mask = hold_float_array<S>(env, info[2], "mask", targetLen);
+      HeldArray<int32_t> indices;
+      const Napi::Value iv = info[3];
+      if (!iv.IsTypedArray() || iv.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+        throw Napi::TypeError::New(env, "indices must be an Int32Array");
+      auto ia = iv.As<Napi::Int32Array>();
+      if (ia.ElementLength() != size_t(d.batch) * size_t(d.optimizerSteps))
+        throw Napi::RangeError::New(env, "indices must have batch * optimizerSteps entries");
+      indices.ref = Napi::Persistent(iv);
+      indices.data = ia.Data();
+      indices.length = ia.ElementLength();
+      AdamOptions adam;
+      adam.lr = number_field(opts, "lr", 1e-3);
+      adam.beta1 = number_field(opts, "beta1", 0.9);
+      adam.beta2 = number_field(opts, "beta2", 0.999);
+      adam.eps = number_field(opts, "eps", 1e-8);
+      adam.clip = number_field(opts, "clip", 0.0);
+      Napi::Function onStep;
+      if (info.Length() > 5 && info[5].IsFunction()) onStep = info[5].As<Napi::Function>();
+      m->abort.store(false);
+      auto* w = new TrainWorker<S>(env, m, std::move(inputs), std::move(targets), std::move(mask), std::move(indices), d,
+                                   adam, seed_field(opts, "seed"), bool_field(opts, "noise", true), onStep);
+      w->Queue();
+      return w->promise();
+    });
+  }
+
+  Napi::Value Abort(const Napi::CallbackInfo& info) {
+    return with_model(info.Env(), [&](auto m) -> Napi::Value {
+      m->abort.store(true);
+      return info.Env().Undefined();
+    });
+  }
+
+  Napi::Value GetOptimizerState(const Napi::CallbackInfo& info) {
+    return with_model(info.Env(), [&](auto m) -> Napi::Value {
+      std::lock_guard<std::mutex> lock(m->mu);
+      const OptimizerState st = m->backend->optimizerState();
+      auto o = Napi::Object::New(info.Env());
+      o.Set("step", double(st.step));
+      o.Set("m", copy_out(info.Env(), st.m));
+      o.Set("v", copy_out(info.Env(), st.v));
+      return o;
+    });
+  }
+
+  Napi::Value SetOptimizerState(const Napi::CallbackInfo& info) {
+    return with_model(info.Env(), [&](auto m) -> Napi::Value {
+      const auto o = object_arg(info, 0, "state");
+      const size_t total = size_t(m->backend->layout().total);
+      OptimizerState st;
+      st.step = int_field(o, "step", 0);
+      auto mArr = hold_float_array<double>(info.Env(), o.Get("m"), "state.m", total);
+      auto vArr = hold_float_array<double>(info.Env(), o.Get("v"), "state.v", total);
+      st.m.assign(mArr.data, mArr.data + total);
+      st.v.assign(vArr.data, vArr.data + total);
+      std::lock_guard<std::mutex> lock(m->mu);
+      m->backend->setOptimizerState(st);
+      return info.Env().Undefined();
+    });
+  }
+
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    model_ = std::monostate{};  // running workers keep their own reference until they finish
+    return info.Env().Undefined();
+  }
+
+  AnyModel model_;
+};
+
+class SvdWorker : public PromiseWorker {
+ public:
+  SvdWorker(Napi::Env env, HeldArray<double> a, int rows, int cols, int k)
+      : PromiseWorker(env), a_(std::move(a)), rows_(rows), cols_(cols), k_(k) {}
+
+ protected:
+  void Run() override {
+    ensure_allocation_fits(double(rows_) * cols_ * sizeof(double) * 3, "svd");
+    result_ = thin_svd(a_.data, rows_, cols_, k_);
+  }
+  Napi::Value Result(Napi::Env env) override {
+    auto r = Napi::Object::New(env);
+    r.Set("u", copy_out(env, result_.u));
+    r.Set("s", copy_out(env, result_.s));
+    r.Set("v", copy_out(env, result_.v));
+    return r;
+  }
+
+ private:
+  HeldArray<double> a_;
+  int rows_, cols_, k_;
+  ThinSvd result_;
+};
+
+// svd(a: Float64Array, rows, cols, k) -> Promise<{ u: [rows, k], s: [k], v: [cols, k] }>
+Napi::Value Svd(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    if (info.Length() < 4 || !info[1].IsNumber() || !info[2].IsNumber() || !info[3].IsNumber())
+      throw Napi::TypeError::New(env, "svd(a, rows, cols, k) needs numbers for rows, cols and k");
+    const int rows = info[1].As<Napi::Number>().Int32Value(), cols = info[2].As<Napi::Number>().Int32Value();
+    const int k = info[3].As<Napi::Number>().Int32Value();
+    if (rows < 1 || cols < 1) throw Napi::RangeError::New(env, "svd: rows and cols must be positive");
+    auto a = hold_float_array<double>(env, info[0], "a", size_t(checked_product(env, {rows, cols}, "a")));
+    auto* w = new SvdWorker(env, std::move(a), rows, cols, k);
+    w->Queue();
+    return w->promise();
+  });
+}
+
+Napi::Value BackendInfo(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  auto r = Napi::Object::New(env);
+  const CudaInfo cuda = query_cuda();
+  auto compiled = Napi::Array::New(env);
+  compiled.Set(0u, "cpu");
+  if (cuda.compiled) compiled.Set(1u, "cuda");
+  r.Set("compiled", compiled);
+  r.Set("threads", double(std::max(1u, std::thread::hardware_concurrency())));
+  r.Set("eigen", std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) + "." +
+                     std::to_string(EIGEN_MINOR_VERSION));
+  r.Set("simd", Eigen::SimdInstructionSetsInUse());
+  auto c = Napi::Object::New(env);
+  c.Set("compiled", cuda.compiled);
+  c.Set("runtimeVersion", cuda.runtimeVersion);
+  c.Set("driverVersion", cuda.driverVersion);
+  auto devices = Napi::Array::New(env);
+  for (size_t i = 0; i < cuda.devices.size(); ++i) {
+    auto d = Napi::Object::New(env);
+    d.Set("name", cuda.devices[i].name);
+    d.Set("computeCapability", std::to_string(cuda.devices[i].major) + "." + std::to_string(cuda.devices[i].minor));
+    d.Set("totalMemory", double(cuda.devices[i].totalMemory));
+    d.Set("multiprocessors", cuda.devices[i].multiprocessors);
+    devices.Set(uint32_t(i), d);
+  }
+  c.Set("devices", devices);
+  if (!cuda.unavailableReason.empty()) c.Set("reason", cuda.unavailableReason);
+  r.Set("cuda", c);
+  return r;
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("NativeModel", NativeModel::Define(env));
+  exports.Set("backendInfo", Napi::Function::New(env, BackendInfo));
+  exports.Set("svd", Napi::Function::New(env, Svd));
+  return exports;
+}
+
+}  // namespace lowrank
+
+static Napi::Object InitLowrankAddon(Napi::Env env, Napi::Object exports) { return lowrank::Init(env, exports); }
+
+NODE_API_MODULE(lowrank_rnn, InitLowrankAddon)

@@ -1,0 +1,118 @@
+// Mirrors the C++ exports of native/napi/addon.cc exactly. Private to the package: the domain classes wrap it.
+import type { FloatArray } from '../tensor.js';
+
+export type ParamName = 'm' | 'n' | 'wrec' | 'wi' | 'si' | 'wo' | 'so' | 'h0' | 'b';
+export type LossOn = 'outputs' | 'rates' | 'states';
+
+export interface NativeSpec {
+  size: number;
+  rank: number; // 0 = full-rank
+  inputs: number;
+  outputs: number;
+  formulation: 'current' | 'rate';
+  activation: string;
+  slope: number;
+  outputActivation: string;
+  outputSlope: number;
+  alpha: number;
+  noise: number;
+  noAutapse: boolean;
+  daleSigns?: Int8Array;
+  connectivityMask?: Uint8Array;
+  trainable: Record<ParamName, boolean>;
+}
+
+export interface NativeSegment {
+  name: ParamName;
+  offset: number;
+  shape: number[];
+}
+
+export interface NativeNoise {
+  seed: number;
+  noise: boolean;
+  stream?: number;
+}
+
+export interface NativeTrainResult {
+  steps: number;
+  aborted: boolean;
+  losses: Float64Array;
+  gradNorms: Float64Array;
+}
+
+export interface NativeOptimizerState {
+  step: number;
+  m: Float64Array;
+  v: Float64Array;
+}
+
+export interface NativeModelHandle {
+  readonly dtype: 'float32' | 'float64';
+  readonly backend: string;
+  layout(): NativeSegment[];
+  getParams(): FloatArray;
+  setParams(params: FloatArray): void;
+  simulate(
+    inputs: FloatArray,
+    initialStates: FloatArray | null,
+    options: NativeNoise & { batch: number; steps: number; states: boolean; rates: boolean; outputs: boolean },
+  ): Promise<{ states?: FloatArray; rates?: FloatArray; outputs?: FloatArray }>;
+  lossAndGradient(
+    inputs: FloatArray,
+    targets: FloatArray,
+    mask: FloatArray,
+    initialStates: FloatArray | null,
+    options: NativeNoise & { batch: number; steps: number; lossOn: LossOn; gradient: boolean },
+  ): Promise<{ loss: number; grad?: FloatArray }>;
+  trainSteps(
+    inputs: FloatArray,
+    targets: FloatArray,
+    mask: FloatArray,
+    indices: Int32Array,
+    options: {
+      examples: number;
+      steps: number;
+      lossOn: LossOn;
+      batch: number;
+      optimizerSteps: number;
+      lr: number;
+      beta1: number;
+      beta2: number;
+      eps: number;
+      clip: number;
+      seed: number;
+      noise: boolean;
+    },
+    onStep?: (report: { step: number; loss: number; gradNorm: number }) => void,
+  ): Promise<NativeTrainResult>;
+  abort(): void;
+  optimizerState(): NativeOptimizerState;
+  setOptimizerState(state: NativeOptimizerState): void;
+  dispose(): void;
+}
+
+export interface NativeCudaInfo {
+  compiled: boolean;
+  runtimeVersion: number;
+  driverVersion: number;
+  devices: { name: string; computeCapability: string; totalMemory: number; multiprocessors: number }[];
+  reason?: string;
+}
+
+export interface NativeBackendInfo {
+  compiled: string[];
+  threads: number;
+  eigen: string;
+  simd: string;
+  cuda: NativeCudaInfo;
+}
+
+export interface NativeBinding {
+  NativeModel: new (
+    spec: NativeSpec,
+    options: { dtype: 'float32' | 'float64'; device: 'cpu' | 'cuda'; threads: number },
+  ) => NativeModelHandle;
+  backendInfo(): NativeBackendInfo;
+  svd(a: Float64Array, rows: number, cols: number, k: number): Promise<{ u: Float64Array; s: Float64Array; v: Float64Array }>;
+}

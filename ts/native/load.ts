@@ -1,0 +1,191 @@
+// Finds and loads the native addon, picks the backend, and reports what was built and what is in use.
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { NativeBackendInfo, NativeBinding } from './binding.js';
+
+export type Device = 'auto' | 'cpu' | 'cuda';
+
+export const BUILD_COMMAND = 'npm run build:native   (or, CPU only: npm run build:native:cpu / npm run build:native:gyp)';
+
+/** Where the build scripts put the addon, relative to the package root, in order of preference. */
+export const BINARY_CANDIDATES = [
+  'build/cmake/Release/lowrank.node', // cmake-js, CUDA when nvcc was found
+  'build/cmake-cpu/Release/lowrank.node', // cmake-js with LOWRANK_CUDA=OFF
+  'build/Release/lowrank.node', // node-gyp fallback (CPU only)
+];
+
+export class NativeLoadError extends Error {
+  constructor(
+    message: string,
+    readonly attempts: string[],
+  ) {
+    super(message);
+    this.name = 'NativeLoadError';
+  }
+}
+
+export class BackendUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BackendUnavailableError';
+  }
+}
+
+export interface LoadedNative {
+  binding: NativeBinding;
+  path: string;
+  info: NativeBackendInfo;
+}
+
+const nodeRequire = createRequire(import.meta.url);
+
+/** The package root: the nearest folder above this module whose package.json is lowrank-rnn's. */
+export function packageRoot(start = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = resolve(start);
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if (JSON.parse(readFileSync(pkg, 'utf8')).name === 'lowrank-rnn') return dir;
+      } catch {
+        // not ours; keep walking up
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) throw new NativeLoadError('cannot find the lowrank-rnn package root above ' + start, []);
+    dir = up;
+  }
+}
+
+export function packageVersion(root = packageRoot()): string {
+  return JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version as string;
+}
+
+function candidatePaths(root: string): string[] {
+  const override = process.env.LOWRANK_NATIVE_PATH;
+  if (override) return [resolve(override)];
+  return BINARY_CANDIDATES.map((p) => join(root, p));
+}
+
+function cudaUsable(info: NativeBackendInfo): boolean {
+  return info.cuda.compiled && info.cuda.devices.length > 0;
+}
+
+/**
+ * Loads the first addon that works for `device`. 'auto' prefers a binary with CUDA compiled and a device present,
+ * and otherwise takes the first binary that loads. When none loads, throws one NativeLoadError listing every attempt
+ * and the build command.
+ */
+export function loadNative(opts: { device?: Device; root?: string } = {}): LoadedNative {
+  const device = opts.device ?? 'auto';
+  const root = opts.root ?? packageRoot();
+  const attempts: string[] = [];
+  const loaded: LoadedNative[] = [];
+  for (const path of candidatePaths(root)) {
+    if (!existsSync(path)) {
+      attempts.push(`${path}: not built`);
+      continue;
+    }
+    try {
+      const binding = nodeRequire(path) as NativeBinding;
+      const info = binding.backendInfo();
+      const entry = { binding, path, info };
+      if (device === 'cpu') return entry;
+      if (cudaUsable(info)) return entry;
+      attempts.push(`${path}: loaded; CUDA ${info.cuda.compiled ? 'compiled but ' + (info.cuda.reason ?? 'no device') : 'not compiled'}`);
+      loaded.push(entry);
+    } catch (err) {
+      attempts.push(`${path}: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  if (loaded.length > 0) {
+    if (device === 'cuda') {
+      throw new BackendUnavailableError(
+        `device 'cuda' was requested but no CUDA device can be used:\n  ${attempts.join('\n  ')}\n` +
+          `Use device 'auto' or 'cpu', or build with CUDA where nvcc exists: npm run build:native`,
+      );
+    }
+    return loaded[0];
+  }
+  throw new NativeLoadError(
+    `lowrank-rnn: no native addon could be loaded. Tried:\n  ${attempts.join('\n  ')}\n` +
+      `Build it from the package folder with: ${BUILD_COMMAND}`,
+    attempts,
+  );
+}
+
+function deviceFromEnv(): Device | undefined {
+  const env = process.env.LOWRANK_DEVICE;
+  if (env === undefined || env === '') return undefined;
+  if (env !== 'auto' && env !== 'cpu' && env !== 'cuda') {
+    throw new RangeError(`LOWRANK_DEVICE must be auto, cpu or cuda; got '${env}'`);
+  }
+  return env;
+}
+
+const cache = new Map<Device, LoadedNative>();
+
+/** The addon for `device` (default: LOWRANK_DEVICE or 'auto'), loaded once per process. */
+export function native(device?: Device): LoadedNative {
+  const d = device ?? deviceFromEnv() ?? 'auto';
+  let entry = cache.get(d);
+  if (!entry) {
+    entry = loadNative({ device: d });
+    cache.set(d, entry);
+  }
+  return entry;
+}
+
+/** The backend a model constructed with `device` runs on. */
+export function resolveDevice(device?: Device): 'cpu' | 'cuda' {
+  const d = device ?? deviceFromEnv() ?? 'auto';
+  if (d === 'cpu') return 'cpu';
+  const { info } = native(d);
+  return cudaUsable(info) ? 'cuda' : 'cpu';
+}
+
+export interface BackendInfo {
+  version: string;
+  /** Backends compiled into the loaded binary. */
+  compiled: string[];
+  /** The backend new models use with device 'auto'. */
+  backend: 'cpu' | 'cuda';
+  binary: string;
+  threads: number;
+  simd: string;
+  eigen: string;
+  cuda: {
+    compiled: boolean;
+    available: boolean;
+    devices: { name: string; computeCapability: string; totalMemory: number; multiprocessors: number }[];
+    driverVersion: number;
+    runtimeVersion: number;
+    /** Why CUDA cannot be used, when it cannot. */
+    reason?: string;
+  };
+}
+
+/** What was built, which backend is used and, for CUDA, the device or the reason none is usable. */
+export function backendInfo(opts: { device?: Device } = {}): BackendInfo {
+  const { info, path } = native(opts.device);
+  const available = cudaUsable(info);
+  return {
+    version: packageVersion(),
+    compiled: info.compiled,
+    backend: available && opts.device !== 'cpu' ? 'cuda' : 'cpu',
+    binary: path,
+    threads: info.threads,
+    simd: info.simd,
+    eigen: info.eigen,
+    cuda: {
+      compiled: info.cuda.compiled,
+      available,
+      devices: info.cuda.devices,
+      driverVersion: info.cuda.driverVersion,
+      runtimeVersion: info.cuda.runtimeVersion,
+      reason: available ? undefined : info.cuda.reason,
+    },
+  };
+}

@@ -1,0 +1,106 @@
+// The package's seeded random numbers in TypeScript (task generation, initial weights, minibatch order):
+// xoshiro128** seeded through splitmix32, Gaussian variates by Box-Muller. The native engine's per-step noise uses
+// its own counter-based generator (Philox), which must be addressable per (step, trial, neuron) on GPU threads.
+
+function splitmix32(state: { s: number }): number {
+  state.s = (state.s + 0x9e3779b9) | 0;
+  let z = state.s;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
+export class Random {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+  private spare: number | null = null;
+
+  /** `seed` is any safe integer; equal seeds give equal streams. */
+  constructor(seed: number) {
+    if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be a safe integer; got ${seed}`);
+    const st = { s: (seed >>> 0) ^ Math.imul(Math.floor(seed / 4294967296) | 0, 0x27d4eb2f) };
+    this.a = splitmix32(st);
+    this.b = splitmix32(st);
+    this.c = splitmix32(st);
+    this.d = splitmix32(st);
+    if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
+  }
+
+  /** Next 32-bit unsigned integer. */
+  nextUint32(): number {
+    const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
+    const t = this.b << 9;
+    this.c ^= this.a;
+    this.d ^= this.b;
+    this.b ^= this.c;
+    this.a ^= this.d;
+    this.c ^= t;
+    this.d = rotl(this.d, 11);
+    return result;
+  }
+
+  /** Uniform in [0, 1) with 53 random bits. */
+  uniform(): number {
+    const hi = this.nextUint32() >>> 5;
+    const lo = this.nextUint32() >>> 6;
+    return (hi * 67108864 + lo) / 9007199254740992;
+  }
+
+  /** Uniform integer in [0, n). */
+  int(n: number): number {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`int(n) needs a positive integer n; got ${n}`);
+    return Math.floor(this.uniform() * n);
+  }
+
+  /** Standard normal variate. */
+  normal(): number {
+    if (this.spare !== null) {
+      const s = this.spare;
+      this.spare = null;
+      return s;
+    }
+    let u = 0;
+    while (u === 0) u = this.uniform();
+    const v = this.uniform();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+
+  /** Fills `out` with N(mean, std^2) variates. */
+  fillNormal<A extends Float32Array | Float64Array>(out: A, std = 1, mean = 0): A {
+    for (let i = 0; i < out.length; i++) out[i] = mean + std * this.normal();
+    return out;
+  }
+
+  /** One element of `items`, uniformly. */
+  choice<T>(items: readonly T[]): T {
+    return items[this.int(items.length)];
+  }
+
+  /** In-place Fisher-Yates shuffle. */
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      [items[i], items[j]] = [items[j], items[i]];
+    }
+    return items;
+  }
+
+  /** `k` distinct indices from [0, n), in random order. */
+  sampleIndices(n: number, k: number): number[] {
+    if (k > n) throw new RangeError(`cannot draw ${k} distinct indices from ${n}`);
+    const all = Array.from({ length: n }, (_, i) => i);
+    for (let i = 0; i < k; i++) {
+      const j = i + this.int(n - i);
+      [all[i], all[j]] = [all[j], all[i]];
+    }
+    return all.slice(0, k);
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
