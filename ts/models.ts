@@ -1,4 +1,5 @@
 // Low-rank and full-rank RNNs (DESIGN.md §2): options, reference initialisation, parameters, simulation, gradients.
+import { totalmem } from 'node:os';
 import type { LossOn, NativeModelHandle, NativeSpec, ParamName } from './native/binding.js';
 import { native, resolveDevice, type Device } from './native/load.js';
 import { Random } from './random.js';
@@ -317,7 +318,7 @@ export abstract class RNNModel {
    * Runs the network on inputs [B, T, K]. Returns states [B, T+1, N] and outputs [B, T, O] by default, rates on
    * request. Noise follows the model's sigma unless `noise: false`; the same seed gives the same result.
    */
-  simulate(inputs: Tensor, opts: SimulateOptions = {}): Promise<Simulation> {
+  async simulate(inputs: Tensor, opts: SimulateOptions = {}): Promise<Simulation> {
     const { B, T } = this.#checkInputs(inputs);
     const init = this.#checkInitialStates(opts.initialStates, B);
     const seed = checkSeed(opts.seed);
@@ -369,7 +370,7 @@ export abstract class RNNModel {
     };
   }
 
-  #lossCall(batch: LossBatch, opts: LossOptions, gradient: boolean) {
+  async #lossCall(batch: LossBatch, opts: LossOptions, gradient: boolean) {
     const lossOn = checkLossOn(opts.lossOn);
     const p = this.prepareBatch(batch, lossOn);
     const seed = checkSeed(opts.seed);
@@ -488,6 +489,21 @@ function commonConfig(opts: CommonModelOptions, kind: 'lowrank' | 'fullrank', ra
   };
 }
 
+/**
+ * Refuses a model whose parameters, gradients and optimiser moments (about 40 bytes per parameter) cannot fit in
+ * this machine's memory, before anything is allocated.
+ */
+function checkModelFits(kind: string, size: number, params: number): void {
+  const bytes = params * 40;
+  if (bytes > 0.8 * totalmem()) {
+    const gib = (b: number) => (b / 2 ** 30).toFixed(1);
+    throw new RangeError(
+      `a ${kind} net of size ${size} has ${params.toExponential(2)} parameters and needs about ${gib(bytes)} GiB ` +
+        `to train, but this machine has ${gib(totalmem())} GiB; use a smaller size${kind === 'full-rank' ? ' or a low-rank net' : ''}`,
+    );
+  }
+}
+
 /** Initial values: reference distributions, replaced by `opts.init` where given. */
 function initialValues(
   shapes: Record<string, number[]>,
@@ -524,6 +540,7 @@ export class LowRankRNN extends RNNModel {
     const config = commonConfig(opts, 'lowrank', rank);
     if (rank > config.size) throw new RangeError(`rank must be <= size (${config.size}); got ${rank}`);
     const { size: N, inputs: K, outputs: O } = config;
+    checkModelFits('low-rank', N, N * (2 * rank + K + O + 2));
     const initial = initialValues(
       { m: [N, rank], n: [N, rank], wi: [K, N], si: [K], wo: [N, O], so: [O], h0: [N], b: [N] },
       {
@@ -553,6 +570,7 @@ export class FullRankRNN extends RNNModel {
   constructor(opts: FullRankOptions) {
     const config = commonConfig(opts, 'fullrank', 0);
     const { size: N, inputs: K, outputs: O } = config;
+    checkModelFits('full-rank', N, N * (N + K + O + 2));
     const rho = requireNumber(opts.rho ?? 1, 'rho', (v) => v >= 0, 'a number >= 0');
     const daleSigns = parseDale(opts.dale, N);
     const mask = parseMask(opts.mask, N);

@@ -30,6 +30,10 @@ template <class S>
 using CMapMat = Eigen::Map<const Mat<S>>;
 template <class S>
 using CMapVec = Eigen::Map<const Vec<S>>;
+// Parameter and gradient storage is aligned like Eigen's own allocations: reductions and matrix-vector products
+// peel unaligned leading elements, so storage at a malloc-dependent alignment would change the rounding run to run.
+template <class S>
+using AlignedVector = std::vector<S, Eigen::aligned_allocator<S>>;
 
 // Read-only views of one parameter vector, plus the derived quantities used in every step.
 template <class S>
@@ -84,7 +88,7 @@ struct Workspace {
   Mat<S> overlapGrad;// Tc x R
   Mat<S> g, tmp;     // c x N
   Vec<S> noiseRow;
-  std::vector<S> grad;  // chunk gradient, layout order
+  AlignedVector<S> grad;  // chunk gradient, layout order
   double loss = 0.0;
 };
 
@@ -138,7 +142,7 @@ class CpuBackend final : public Backend<S> {
                  const std::atomic<bool>* abort) override {
     const int B = d.batch, T = d.steps, K = spec_.inputs, F = d.features;
     std::vector<S> inputs(size_t(B) * T * K), targets(size_t(B) * T * F), mask(size_t(B) * T * F);
-    std::vector<S> grad(layout_.total);
+    AlignedVector<S> grad(layout_.total);
     ensure_optimizer();
     int done = 0;
     for (int s = 0; s < d.optimizerSteps; ++s) {
@@ -457,7 +461,6 @@ class CpuBackend final : public Backend<S> {
     auto gradMat = [&](int id, int rows, int cols) { return MapMat<S>(w.grad.data() + layout_.seg[id].offset, rows, cols); };
     auto gradVec = [&](int id, int len) { return Eigen::Map<Vec<S>>(w.grad.data() + layout_.seg[id].offset, len); };
     auto gb = gradVec(kB, N);
-    const auto bias = pv.b();
 
     // Loss gradient with respect to state_{t+1}.
     w.lossGrad.resize(int64_t(T) * c, N);
@@ -557,7 +560,7 @@ class CpuBackend final : public Backend<S> {
 
   ModelSpec spec_;
   ParamLayout layout_;
-  std::vector<S> params_;
+  AlignedVector<S> params_;
   int threads_;
   OptimizerState opt_;
 };

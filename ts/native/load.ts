@@ -11,8 +11,8 @@ export const BUILD_COMMAND = 'npm run build:native   (or, CPU only: npm run buil
 
 /** Where the build scripts put the addon, relative to the package root, in order of preference. */
 export const BINARY_CANDIDATES = [
-  'build/cmake/Release/lowrank.node', // cmake-js, CUDA when nvcc was found
-  'build/cmake-cpu/Release/lowrank.node', // cmake-js with LOWRANK_CUDA=OFF
+  'build-cmake/Release/lowrank.node', // cmake-js, CUDA when nvcc was found
+  'build-cmake-cpu/Release/lowrank.node', // cmake-js with LOWRANK_CUDA=OFF
   'build/Release/lowrank.node', // node-gyp fallback (CPU only)
 ];
 

@@ -1,0 +1,131 @@
+// Adam with global-norm clipping against the update written out here, and the train() loop semantics.
+import { describe, expect, test } from 'vitest';
+import { FullRankRNN, LowRankRNN, type AnyModel } from '../../ts/index.js';
+import { train } from '../../ts/training.js';
+import { randomBatch } from '../support/models.js';
+
+describe('Adam steps', () => {
+  test('two steps equal a hand-written Adam (torch form) with clipping, frozen parameters untouched', async () => {
+    const opts = { size: 16, rank: 2, inputs: 2, outputs: 1, seed: 3, dtype: 'float64' as const, train: { wi: true, h0: true } };
+    const model = new LowRankRNN(opts);
+    const mirror = new LowRankRNN(opts);
+    const batch = randomBatch(model, 'outputs', 8, 6, 1);
+    const lr = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-8, clip = 0.05;
+    await train(model, batch, { epochs: 2, batchSize: 8, lr, clip, noise: false, keepBest: false, seed: 0 });
+
+    const trainable = new Set(['m', 'n', 'wi', 'so', 'h0']); // si frozen because wi trains; wo frozen by default
+    const p = Float64Array.from(mirror.flatParams());
+    const m1 = new Float64Array(p.length), v1 = new Float64Array(p.length);
+    const mask = new Float64Array(p.length);
+    let offset = 0;
+    for (const name of mirror.paramNames) {
+      const len = mirror.param(name).data.length;
+      if (trainable.has(name)) mask.fill(1, offset, offset + len);
+      offset += len;
+    }
+    for (let step = 1; step <= 2; step++) {
+      mirror.setFlatParams(p);
+      const { grads } = await mirror.gradients(batch, { noise: false });
+      const g = new Float64Array(p.length);
+      let o = 0;
+      for (const name of mirror.paramNames) {
+        g.set(grads[name].data, o);
+        o += grads[name].data.length;
+      }
+      for (let i = 0; i < g.length; i++) g[i] *= mask[i];
+      const norm = Math.sqrt(g.reduce((s, x) => s + x * x, 0));
+      const scale = norm > clip ? clip / (norm + 1e-6) : 1;
+      for (let i = 0; i < g.length; i++) {
+        if (!mask[i]) continue;
+        const gi = g[i] * scale;
+        m1[i] = b1 * m1[i] + (1 - b1) * gi;
+        v1[i] = b2 * v1[i] + (1 - b2) * gi * gi;
+        const denom = Math.sqrt(v1[i]) / Math.sqrt(1 - b2 ** step) + eps;
+        p[i] -= (lr / (1 - b1 ** step)) * (m1[i] / denom);
+      }
+    }
+    const got = model.flatParams();
+    let maxDiff = 0;
+    for (let i = 0; i < p.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got[i] - p[i]));
+    expect(maxDiff).toBeLessThan(1e-12);
+    expect(Array.from(model.param('si').data)).toEqual(Array.from(mirror.param('si').data));
+    expect(Array.from(model.param('wo').data)).toEqual(Array.from(mirror.param('wo').data));
+  });
+
+  test('Dale signs, masks and no-autapse hold after training', async () => {
+    const N = 20;
+    const mask = new Uint8Array(N * N).map((_, i) => (i % 3 === 0 ? 0 : 1));
+    const model = new FullRankRNN({ size: N, inputs: 2, outputs: 1, seed: 1, dale: { excitatory: 0.8 }, mask, noAutapse: true });
+    const batch = randomBatch(model, 'outputs', 32, 10, 2);
+    await train(model, batch, { epochs: 5, batchSize: 8, lr: 0.05, seed: 1 });
+    const w = model.param('wrec').data;
+    let violations = 0, nonzero = 0;
+    for (let i = 0; i < N; i++)
+      for (let j = 0; j < N; j++) {
+        const x = w[i * N + j];
+        if (x !== 0) nonzero++;
+        if ((j < 16 && x < 0) || (j >= 16 && x > 0) || (i === j && x !== 0) || (mask[i * N + j] === 0 && x !== 0)) violations++;
+      }
+    expect(violations).toBe(0);
+    expect(nonzero).toBeGreaterThan(N * N * 0.3);
+  });
+});
+
+describe('train()', () => {
+  function problem(): { model: AnyModel; batch: ReturnType<typeof randomBatch> } {
+    const model = new LowRankRNN({ size: 32, rank: 1, inputs: 2, outputs: 1, seed: 7, noise: 0.02 });
+    return { model, batch: randomBatch(model, 'outputs', 64, 12, 5) };
+  }
+
+  test('reduces the loss, reports every epoch, keeps the best parameters', async () => {
+    const { model, batch } = problem();
+    const before = await model.loss(batch, { noise: false });
+    const epochs: number[] = [];
+    const r = await train(model, batch, { epochs: 15, batchSize: 16, lr: 0.02, seed: 1, onProgress: (e) => epochs.push(e.epoch) });
+    expect(epochs).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    const after = await model.loss(batch, { noise: false });
+    expect(after).toBeLessThan(before * 0.8);
+    expect(r.bestLoss).toBe(Math.min(...r.epochs.map((e) => e.loss), r.bestLoss));
+  });
+
+  test('early stop ends at the first epoch below the threshold', async () => {
+    const { model, batch } = problem();
+    const r = await train(model, batch, { epochs: 50, batchSize: 16, lr: 0.02, seed: 1, earlyStop: 10 });
+    expect(r.epochs.length).toBe(1);
+  });
+
+  test('an AbortSignal stops within one batch and leaves the best parameters', async () => {
+    const { model, batch } = problem();
+    const controller = new AbortController();
+    const run = train(model, batch, {
+      epochs: 1000,
+      batchSize: 16,
+      lr: 0.02,
+      onProgress: (e) => {
+        if (e.epoch === 3) controller.abort();
+      },
+      signal: controller.signal,
+    });
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    const err = await run.catch((e) => e);
+    expect(err.result.epochs.length).toBe(3);
+  });
+
+  test('a diverging run stops with an error and restores the best parameters', async () => {
+    const model = new FullRankRNN({ size: 16, inputs: 2, outputs: 1, seed: 1, activation: 'linear', rho: 3 });
+    const batch = randomBatch(model, 'outputs', 16, 200, 1);
+    const before = model.flatParams();
+    await expect(train(model, batch, { epochs: 50, batchSize: 16, lr: 100, seed: 1 })).rejects.toThrow(/diverged|not finite/);
+    const after = model.flatParams();
+    expect(after.every((v) => Number.isFinite(v))).toBe(true);
+    // the initial parameters were the best ones seen (every epoch's loss was larger or non-finite)
+    expect(Array.from(after)).toEqual(Array.from(before));
+  });
+
+  test('bad options name the option', async () => {
+    const { model, batch } = problem();
+    await expect(train(model, batch, { epochs: 0 })).rejects.toThrow(/epochs must be a positive integer/);
+    await expect(train(model, batch, { batchSize: 1000 })).rejects.toThrow(/batchSize \(1000\)/);
+    await expect(train(model, batch, { lr: -1 })).rejects.toThrow(/lr must be a positive number/);
+  });
+});
