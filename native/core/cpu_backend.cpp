@@ -73,23 +73,62 @@ struct Problem {
   bool wantLoss = false, wantGrad = false;
 };
 
+// Per-thread scratch memory, kept between calls: one aligned arena carved into the views of the chunk at hand, so
+// that no step allocates (fresh pages cost more than the arithmetic here).
 template <class S>
 struct Workspace {
-  Mat<S> states;     // (T+1)c x N: x (current) or s (rate)
-  Mat<S> activity;   // current: (T+1)c x N, phi(x + b); rate: Tc x N, f(pre)
-  Mat<S> overlaps;   // Tc x R, kappa_t = n^T presyn_t / N (low-rank)
-  Mat<S> drive;      // Tc x N, input drive u_t Win
-  Mat<S> chunkInputs;// Tc x K
-  Mat<S> readIn;     // Tc x N, phi_out(...) when it is not already stored
-  Mat<S> outputs;    // Tc x O
-  Mat<S> predGrad;   // Tc x F, dL/dprediction
-  Mat<S> lossGrad;   // Tc x N, dL/dstate_{t+1} from the loss
-  Mat<S> recGrad;    // Tc x N, dL/d(recurrent input) per step
-  Mat<S> overlapGrad;// Tc x R
-  Mat<S> g, tmp;     // c x N
-  Vec<S> noiseRow;
+  MapMat<S> states{nullptr, 0, 0};      // (T+1)c x N: x (current) or s (rate)
+  MapMat<S> activity{nullptr, 0, 0};    // current: (T+1)c x N, phi(x + b); rate: Tc x N, f(pre)
+  MapMat<S> overlaps{nullptr, 0, 0};    // Tc x R, kappa_t = n^T presyn_t / N (low-rank)
+  MapMat<S> drive{nullptr, 0, 0};       // Tc x N, input drive u_t Win
+  MapMat<S> chunkInputs{nullptr, 0, 0}; // Tc x K
+  MapMat<S> readIn{nullptr, 0, 0};      // Tc x N, phi_out(...) when it is not already stored
+  MapMat<S> outputs{nullptr, 0, 0};     // Tc x O
+  MapMat<S> predGrad{nullptr, 0, 0};    // Tc x F, dL/dprediction
+  MapMat<S> lossGrad{nullptr, 0, 0};    // Tc x N, dL/dstate_{t+1} from the loss
+  MapMat<S> recGrad{nullptr, 0, 0};     // Tc x N, dL/d(recurrent input) per step
+  MapMat<S> overlapGrad{nullptr, 0, 0}; // Tc x R
+  MapMat<S> tmp{nullptr, 0, 0};         // Tc x N
+  MapMat<S> g{nullptr, 0, 0}, back{nullptr, 0, 0}, deriv{nullptr, 0, 0};  // c x N
+  MapMat<S> noiseRow{nullptr, 0, 0};    // 1 x N
   AlignedVector<S> grad;  // chunk gradient, layout order
   double loss = 0.0;
+
+  static int64_t padded(int64_t n) { return (n + 15) / 16 * 16; }
+  static int64_t arena_size(int64_t T, int64_t c, int64_t N, int64_t R, int64_t K, int64_t O, int64_t F) {
+    return padded((T + 1) * c * N) * 2 + padded(T * c * N) * 5 + padded(T * c * R) * 2 + padded(T * c * K) +
+           padded(T * c * O) + padded(T * c * F) + padded(c * N) * 3 + padded(N);
+  }
+
+  // Points every view at its part of the arena, for a chunk of c trials.
+  void bind(int64_t T, int64_t c, int64_t N, int64_t R, int64_t K, int64_t O, int64_t F) {
+    const int64_t need = arena_size(T, c, N, R, K, O, F);
+    if (int64_t(arena_.size()) < need) arena_.resize(need);
+    S* next = arena_.data();
+    auto take = [&](MapMat<S>& view, int64_t rows, int64_t cols) {
+      new (&view) MapMat<S>(next, rows, cols);
+      next += padded(rows * cols);
+    };
+    take(states, (T + 1) * c, N);
+    take(activity, (T + 1) * c, N);
+    take(drive, T * c, N);
+    take(readIn, T * c, N);
+    take(lossGrad, T * c, N);
+    take(recGrad, T * c, N);
+    take(tmp, T * c, N);
+    take(overlaps, T * c, R);
+    take(overlapGrad, T * c, R);
+    take(chunkInputs, T * c, K);
+    take(outputs, T * c, O);
+    take(predGrad, T * c, F);
+    take(g, c, N);
+    take(back, c, N);
+    take(deriv, c, N);
+    take(noiseRow, 1, N);
+  }
+
+ private:
+  AlignedVector<S> arena_;
 };
 
 inline int chunk_size(const ModelSpec& s) { return s.lowRank() ? 8 : 16; }
@@ -267,7 +306,8 @@ class CpuBackend final : public Backend<S> {
     const int workers = std::min(threads_, chunks);
     check_workspace_fits(pb, c, workers);
 
-    std::vector<Workspace<S>> ws(workers);
+    if (int(workspaces_.size()) < workers) workspaces_.resize(workers);
+    auto& ws = workspaces_;
     std::mutex mu;
     std::condition_variable cv;
     int nextToReduce = 0;
@@ -310,9 +350,9 @@ class CpuBackend final : public Backend<S> {
   }
 
   void check_workspace_fits(const Problem& pb, int c, int workers) const {
-    const double N = spec_.size, T = pb.steps, R = std::max(spec_.rank, 1);
-    const double perChunk = (T + 1) * c * N * 2 + T * c * (N * 5 + R * 2 + spec_.inputs + spec_.outputs + pb.features);
-    const double bytes = perChunk * sizeof(S) * workers + (pb.wantGrad ? double(layout_.total) * sizeof(S) * workers : 0);
+    const double arena = double(Workspace<S>::arena_size(pb.steps, c, spec_.size, std::max(spec_.rank, 1), spec_.inputs,
+                                                         spec_.outputs, std::max(pb.features, 1)));
+    const double bytes = (arena + (pb.wantGrad ? double(layout_.total) : 0.0)) * sizeof(S) * workers;
     ensure_allocation_fits(bytes, "working memory for the forward and backward passes");
   }
 
@@ -328,12 +368,7 @@ class CpuBackend final : public Backend<S> {
                                spec_.outputTransfer.slope == spec_.transfer.slope;
     const bool needOutputs = (out && out->outputs) || (pb.wantLoss && pb.lossOn == LossOn::Outputs);
 
-    w.states.resize(int64_t(T + 1) * c, N);
-    w.activity.resize(int64_t(rate ? T : T + 1) * c, N);
-    if (lowRank) w.overlaps.resize(int64_t(T) * c, R);
-    w.drive.resize(int64_t(T) * c, N);
-    w.chunkInputs.resize(int64_t(T) * c, K);
-    w.noiseRow.resize(N);
+    w.bind(T, c, N, std::max(R, 1), K, O, std::max(pb.features, 1));
 
     // Gather inputs time-major and compute every step's input drive in one product.
     for (int t = 0; t < T; ++t)
@@ -366,7 +401,10 @@ class CpuBackend final : public Backend<S> {
       const auto dr = w.drive.middleRows(int64_t(t) * c, c);
       if (!rate) {
         auto rt = w.activity.middleRows(int64_t(t) * c, c);
-        spec_.transfer.apply((xt.rowwise() + bias).array(), rt.array());
+        // (bias added in place first: Eigen does not vectorise transcendental functions of broadcast expressions)
+        rt = xt;
+        rt.rowwise() += bias;
+        spec_.transfer.apply(rt.array(), rt.array());
         recurrent(t, rt, xn);
         xn = leak * xt + alpha * (xn + dr);
         if (noisy)
@@ -377,7 +415,8 @@ class CpuBackend final : public Backend<S> {
       } else {
         auto ft = w.activity.middleRows(int64_t(t) * c, c);
         recurrent(t, xt, xn);
-        xn = (xn + dr).rowwise() + bias;
+        xn += dr;
+        xn.rowwise() += bias;
         if (noisy)
           for (int j = 0; j < c; ++j) {
             fill_normal_row<S>(w.noiseRow.data(), N, noise.seed, uint32_t(t), uint32_t(b0 + j), noise.stream, noiseScale);
@@ -389,21 +428,23 @@ class CpuBackend final : public Backend<S> {
     }
     if (!rate) {
       auto rT = w.activity.middleRows(int64_t(T) * c, c);
-      spec_.transfer.apply((w.states.middleRows(int64_t(T) * c, c).rowwise() + bias).array(), rT.array());
+      rT = w.states.middleRows(int64_t(T) * c, c);
+      rT.rowwise() += bias;
+      spec_.transfer.apply(rT.array(), rT.array());
     }
 
     // Readout input y_t = phi_out(state_{t+1} (+ b)), rows t = 0..T-1.
     auto nextStates = w.states.middleRows(c, int64_t(T) * c);
-    const Mat<S>* readIn = nullptr;
+    const MapMat<S>* readIn = nullptr;
     if (needOutputs) {
       if (sharedReadout) {
-        w.readIn = w.activity.middleRows(c, int64_t(T) * c);
+        new (&w.readIn) MapMat<S>(w.activity.data() + int64_t(c) * N, int64_t(T) * c, N);
       } else if (rate) {
-        w.readIn.resize(int64_t(T) * c, N);
         spec_.outputTransfer.apply(nextStates.array(), w.readIn.array());
       } else {
-        w.readIn.resize(int64_t(T) * c, N);
-        spec_.outputTransfer.apply((nextStates.rowwise() + bias).array(), w.readIn.array());
+        w.readIn = nextStates;
+        w.readIn.rowwise() += bias;
+        spec_.outputTransfer.apply(w.readIn.array(), w.readIn.array());
       }
       readIn = &w.readIn;
       w.outputs.noalias() = w.readIn * pv.readoutWeights;
@@ -421,7 +462,6 @@ class CpuBackend final : public Backend<S> {
       return nextStates;
     };
     const Eigen::Ref<const Mat<S>> pred = prediction();
-    w.predGrad.resize(int64_t(T) * c, F);
     for (int j = 0; j < c; ++j) {
       const int64_t base = int64_t(b0 + j) * T;
       double masked = 0.0;
@@ -452,7 +492,7 @@ class CpuBackend final : public Backend<S> {
       }
   }
 
-  void backward(const ParamView<S>& pv, const Problem& pb, Workspace<S>& w, int c, const Mat<S>* readIn) const {
+  void backward(const ParamView<S>& pv, const Problem& pb, Workspace<S>& w, int c, const MapMat<S>* readIn) const {
     const int N = spec_.size, T = pb.steps, R = spec_.rank, O = spec_.outputs;
     const bool rate = spec_.formulation == Formulation::Rate;
     const bool lowRank = spec_.lowRank();
@@ -463,7 +503,6 @@ class CpuBackend final : public Backend<S> {
     auto gb = gradVec(kB, N);
 
     // Loss gradient with respect to state_{t+1}.
-    w.lossGrad.resize(int64_t(T) * c, N);
     if (pb.lossOn == LossOn::Outputs) {
       const S scale = S(spec_.readoutScale());
       Mat<S> gradReadout = readIn->transpose() * w.predGrad;  // d/d(wo diag(so) * scale), N x O
@@ -476,12 +515,10 @@ class CpuBackend final : public Backend<S> {
         gso(o) = (gradReadout.col(o).array() * wo.col(o).array()).sum() * scale;
       }
       w.lossGrad.noalias() = w.predGrad * pv.readoutWeights.transpose();
-      w.tmp.resize(int64_t(T) * c, N);
       spec_.outputTransfer.derivative_from_output(readIn->array(), w.tmp.array());
       w.lossGrad.array() *= w.tmp.array();
       if (!rate) gb += w.lossGrad.colwise().sum();
     } else if (pb.lossOn == LossOn::Rates && !rate) {
-      w.tmp.resize(int64_t(T) * c, N);
       spec_.transfer.derivative_from_output(w.activity.middleRows(c, int64_t(T) * c).array(), w.tmp.array());
       w.lossGrad = w.predGrad.array() * w.tmp.array();
       gb += w.lossGrad.colwise().sum();
@@ -491,10 +528,9 @@ class CpuBackend final : public Backend<S> {
 
     // Backward through time. recGrad_t is the gradient with respect to the recurrent+input drive at step t
     // (current: alpha * g; rate: alpha * g * f'), whose presynaptic factor is activity_t (current) or state_t (rate).
-    w.recGrad.resize(int64_t(T) * c, N);
-    if (lowRank) w.overlapGrad.resize(int64_t(T) * c, R);
-    w.g.setZero(c, N);
-    Mat<S> back(c, N), deriv(c, N);
+    w.g.setZero();
+    auto& back = w.back;
+    auto& deriv = w.deriv;
     for (int t = T - 1; t >= 0; --t) {
       w.g += w.lossGrad.middleRows(int64_t(t) * c, c);
       auto ga = w.recGrad.middleRows(int64_t(t) * c, c);
@@ -563,6 +599,7 @@ class CpuBackend final : public Backend<S> {
   AlignedVector<S> params_;
   int threads_;
   OptimizerState opt_;
+  std::vector<Workspace<S>> workspaces_;
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 // Stream layout: counter = {i / 4, t, trial, stream}, key = {seed low 32 bits, seed high 32 bits}. Each Philox call
 // gives 4 uint32 words (u0..u3); Box-Muller turns (u0, u1) into neurons 4j, 4j+1 and (u2, u3) into 4j+2, 4j+3.
 #pragma once
+#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -67,16 +68,22 @@ void fill_normal_row(S* out, int n, uint64_t seed, uint32_t step, uint32_t trial
       k0 += 0x9E3779B9u;
       k1 += 0xBB67AE85u;
     }
+    // Box-Muller on whole lanes with Eigen's vectorised log/sqrt/sin/cos.
+    using Lanes = Eigen::Array<S, kLanes, 1>;
+    Lanes u[4];
+    const uint32_t* words[4] = {c0, c1, c2, c3};
+    for (int w = 0; w < 4; ++w)
+      for (int l = 0; l < kLanes; ++l) u[w](l) = uint_to_open_unit<S>(words[w][l]);
+    const S twoPi = S(6.283185307179586);
+    const Lanes ra = (S(-2) * u[0].log()).sqrt(), rb = (S(-2) * u[2].log()).sqrt();
+    const Lanes ta = twoPi * u[1], tb = twoPi * u[3];
+    const Lanes za = ra * ta.cos(), zb = ra * ta.sin(), zc = rb * tb.cos(), zd = rb * tb.sin();
     S z[4 * kLanes];
     for (int l = 0; l < kLanes; ++l) {
-      const S u0 = uint_to_open_unit<S>(c0[l]), u1 = uint_to_open_unit<S>(c1[l]);
-      const S u2 = uint_to_open_unit<S>(c2[l]), u3 = uint_to_open_unit<S>(c3[l]);
-      const S twoPi = S(6.283185307179586);
-      const S ra = std::sqrt(S(-2) * std::log(u0)), rb = std::sqrt(S(-2) * std::log(u2));
-      z[4 * l + 0] = ra * std::cos(twoPi * u1);
-      z[4 * l + 1] = ra * std::sin(twoPi * u1);
-      z[4 * l + 2] = rb * std::cos(twoPi * u3);
-      z[4 * l + 3] = rb * std::sin(twoPi * u3);
+      z[4 * l + 0] = za(l);
+      z[4 * l + 1] = zb(l);
+      z[4 * l + 2] = zc(l);
+      z[4 * l + 3] = zd(l);
     }
     const int first = 4 * j0;
     const int count = std::min(4 * kLanes, n - first);

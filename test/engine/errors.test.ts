@@ -58,7 +58,6 @@ describe('simulate and loss arguments', () => {
     w[3] = Number.POSITIVE_INFINITY;
     expect(() => m.setParams({ h0: w })).toThrow(/h0 contains Infinity at flat index 3/);
     expect(() => m.setParams({ h0: new Float32Array(4) })).toThrow(/h0 must have 10 values \(shape \[10\]\); got 4/);
-    // @ts-expect-error invalid on purpose
     expect(() => m.setParams({ wrec: new Float32Array(100) })).toThrow(/has no parameter 'wrec'/);
   });
 

@@ -1,0 +1,109 @@
+"""PyTorch baseline written the way the reference code is (a Python loop over time, autograd, Adam).
+
+Prints one JSON line per configuration: {"label", "ms_per_step"}. Used by bench/run.mjs; the same equations as
+DESIGN.md section 2 (current formulation, tanh, noise outside alpha, masked MSE normalised per trial).
+"""
+import json
+import sys
+import time
+
+import torch
+
+
+def loss_mse(output, target, mask):
+    loss_tensor = (mask * (target - output)).pow(2).mean(dim=-1)
+    loss_by_trial = loss_tensor.sum(dim=-1) / mask[:, :, 0].sum(dim=-1)
+    return loss_by_trial.mean()
+
+
+class LowRank(torch.nn.Module):
+    def __init__(self, N, R, K, O, noise, alpha):
+        super().__init__()
+        self.N, self.noise, self.alpha = N, noise, alpha
+        self.m = torch.nn.Parameter(torch.randn(N, R))
+        self.n = torch.nn.Parameter(torch.randn(N, R))
+        self.wi = torch.nn.Parameter(torch.randn(K, N))
+        self.si = torch.nn.Parameter(torch.ones(K))
+        self.wo = torch.nn.Parameter(torch.randn(N, O) * 4, requires_grad=False)
+        self.so = torch.nn.Parameter(torch.ones(O))
+        self.h0 = torch.nn.Parameter(torch.zeros(N), requires_grad=False)
+
+    def forward(self, u):
+        B, T, _ = u.shape
+        h = self.h0.expand(B, self.N)
+        r = torch.tanh(h)
+        wi_full = self.wi * self.si[:, None]
+        wo_full = self.wo * self.so[None, :]
+        noise = torch.randn(B, T, self.N)
+        out = []
+        for i in range(T):
+            h = h + self.noise * noise[:, i] + self.alpha * (-h + r.matmul(self.n).matmul(self.m.t()) / self.N + u[:, i].matmul(wi_full))
+            r = torch.tanh(h)
+            out.append(r.matmul(wo_full) / self.N)
+        return torch.stack(out, dim=1)
+
+
+class FullRank(torch.nn.Module):
+    def __init__(self, N, K, O, noise, alpha):
+        super().__init__()
+        self.N, self.noise, self.alpha = N, noise, alpha
+        self.wrec = torch.nn.Parameter(torch.randn(N, N) / N ** 0.5)
+        self.wi = torch.nn.Parameter(torch.randn(K, N))
+        self.si = torch.nn.Parameter(torch.ones(K))
+        self.wo = torch.nn.Parameter(torch.randn(N, O) / N, requires_grad=False)
+        self.so = torch.nn.Parameter(torch.ones(O))
+        self.h0 = torch.nn.Parameter(torch.zeros(N), requires_grad=False)
+
+    def forward(self, u):
+        B, T, _ = u.shape
+        h = self.h0.expand(B, self.N)
+        r = torch.tanh(h)
+        wi_full = self.wi * self.si[:, None]
+        wo_full = self.wo * self.so[None, :]
+        noise = torch.randn(B, T, self.N)
+        out = []
+        for i in range(T):
+            h = h + self.noise * noise[:, i] + self.alpha * (-h + r.matmul(self.wrec.t()) + u[:, i].matmul(wi_full))
+            r = torch.tanh(h)
+            out.append(r.matmul(wo_full))
+        return torch.stack(out, dim=1)
+
+
+def time_step(net, B, T, K, O, repeats):
+    u = torch.randn(B, T, K)
+    y = torch.randn(B, T, O)
+    mask = torch.ones(B, T, O)
+    opt = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=1e-3)
+
+    def step():
+        opt.zero_grad()
+        loss = loss_mse(net(u), y, mask)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        opt.step()
+
+    for _ in range(3):
+        step()
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        step()
+    return (time.perf_counter() - t0) / repeats * 1000
+
+
+def main():
+    configs = json.loads(sys.argv[1])
+    threads = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    if threads > 0:
+        torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    for c in configs:
+        if c["kind"] == "lowrank":
+            net = LowRank(c["N"], c["R"], c["K"], c["O"], 0.05, 0.2)
+        else:
+            net = FullRank(c["N"], c["K"], c["O"], 0.05, 0.2)
+        ms = time_step(net, c["B"], c["T"], c["K"], c["O"], c.get("repeats", 10))
+        print(json.dumps({"label": c["label"], "ms_per_step": ms, "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

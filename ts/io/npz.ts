@@ -1,0 +1,55 @@
+// The .npz format: a zip archive with one NAME.npy entry per array, as numpy.savez / savez_compressed write it.
+
+import { checkBytes, concatBytes, startsWith } from './bytes.js';
+import { describeValue, FileFormatError } from './errors.js';
+import { decodeNpy, NPY_MAGIC, type NpyArray, npyChunks, type NpyValue } from './npy.js';
+import { unzip, zipChunks, type ZipWriteOptions } from './zip.js';
+
+export type NpzWriteOptions = ZipWriteOptions;
+
+const NPY_SUFFIX = '.npy';
+
+/**
+ * Encodes named arrays as a .npz archive that numpy.load reads. A string value is stored as a 0-d unicode array.
+ * Entries are stored uncompressed unless `options.compress` is true.
+ */
+export function encodeNpz(arrays: Record<string, NpyValue>, options: NpzWriteOptions = {}): Uint8Array {
+  return concatBytes(npzChunks(arrays, options));
+}
+
+/** The chunks of a .npz archive, to write in order (numeric data is not copied). See encodeNpz. */
+export function npzChunks(arrays: Record<string, NpyValue>, options: NpzWriteOptions = {}): Uint8Array[] {
+  if (arrays === null || typeof arrays !== 'object' || Array.isArray(arrays)) {
+    throw new TypeError(`arrays must be an object mapping names to arrays; got ${describeValue(arrays)}`);
+  }
+  const entries = Object.entries(arrays).map(([key, value]) => {
+    if (key === '') throw new TypeError('arrays: an array name must not be empty');
+    return { name: key + NPY_SUFFIX, chunks: npyChunks(value, `arrays[${JSON.stringify(key)}]`) };
+  });
+  return zipChunks(entries, options);
+}
+
+/**
+ * Decodes a .npz archive (stored or deflated, zip64 or not) into its arrays, keyed by name without ".npy".
+ * `source` names the file in error messages; corrupt input throws a FileFormatError naming the file and array.
+ */
+export function decodeNpz(bytes: Uint8Array, source = '.npz data'): Record<string, NpyArray> {
+  checkBytes(bytes, 'bytes');
+  if (startsWith(bytes, NPY_MAGIC)) {
+    throw new FileFormatError(`${source}: not a .npz archive: it is a .npy file; load it with loadNpy or readNpy`);
+  }
+  const out: Record<string, NpyArray> = {};
+  for (const entry of unzip(bytes, source)) {
+    if (entry.name.endsWith('/')) continue; // a directory
+    if (!entry.name.endsWith(NPY_SUFFIX)) {
+      const problem = `entry '${entry.name}' is not a .npy array (a .npz holds only NAME.npy entries)`;
+      throw new FileFormatError(`${source}: ${problem}`);
+    }
+    const key = entry.name.slice(0, -NPY_SUFFIX.length);
+    if (Object.hasOwn(out, key)) throw new FileFormatError(`${source}: array '${key}' appears twice`);
+    const array = decodeNpy(entry.data, `${source}, array '${key}'`);
+    // defineProperty, so that a name such as "__proto__" is an ordinary key.
+    Object.defineProperty(out, key, { value: array, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}

@@ -1,0 +1,145 @@
+// Building and slicing TaskBatch tensors.
+
+import type { Random } from '../random.js';
+import { checkTensor, formatShape } from '../tensor.js';
+import type { TaskBatch } from './types.js';
+
+/** Largest typed array we allocate for one tensor (elements); beyond this the request is refused with a message. */
+const MAX_ELEMENTS = 2 ** 30;
+
+/** Writes the trials of one batch into zero-initialised inputs [B, T, K], targets [B, T, O] and mask [B, T, O]. */
+export class BatchWriter {
+  readonly inputs: Float32Array;
+  readonly targets: Float32Array;
+  readonly mask: Float32Array;
+
+  constructor(
+    readonly where: string,
+    readonly batch: number,
+    readonly steps: number,
+    readonly inputSize: number,
+    readonly outputSize: number,
+  ) {
+    const largest = batch * steps * Math.max(inputSize, outputSize);
+    if (largest > MAX_ELEMENTS) {
+      throw new RangeError(
+        `${where}: a batch of ${batch} trials x ${steps} bins x ${Math.max(inputSize, outputSize)} channels ` +
+          `needs ${largest} values per tensor, more than the ${MAX_ELEMENTS} allowed; use smaller batches`,
+      );
+    }
+    this.inputs = new Float32Array(batch * steps * inputSize);
+    this.targets = new Float32Array(batch * steps * outputSize);
+    this.mask = new Float32Array(batch * steps * outputSize);
+  }
+
+  private range(b: number, from: number, to: number): void {
+    if (!(b >= 0 && b < this.batch && from >= 0 && from <= to && to <= this.steps)) {
+      const what = `bins [${from}, ${to}) of trial ${b}`;
+      throw new Error(`${this.where}: internal error, ${what} lie outside the ${this.batch} x ${this.steps} batch`);
+    }
+  }
+
+  /** Adds `value` to input channel `ch` of trial `b` on bins [from, to). */
+  addInput(b: number, ch: number, from: number, to: number, value: number): void {
+    this.range(b, from, to);
+    const K = this.inputSize;
+    for (let t = from; t < to; t++) this.inputs[(b * this.steps + t) * K + ch] += value;
+  }
+
+  /** Sets input channel `ch` of trial `b` at bin `t`. */
+  setInput(b: number, t: number, ch: number, value: number): void {
+    this.range(b, t, t + 1);
+    this.inputs[(b * this.steps + t) * this.inputSize + ch] = value;
+  }
+
+  /** Sets the target of output `ch` on bins [from, to) and switches the mask on there. */
+  setTarget(b: number, ch: number, from: number, to: number, value: number): void {
+    this.range(b, from, to);
+    const O = this.outputSize;
+    for (let t = from; t < to; t++) {
+      this.targets[(b * this.steps + t) * O + ch] = value;
+      this.mask[(b * this.steps + t) * O + ch] = 1;
+    }
+  }
+
+  /** Switches the mask of output `ch` on bins [from, to) without touching the target. */
+  setMask(b: number, ch: number, from: number, to: number): void {
+    this.range(b, from, to);
+    const O = this.outputSize;
+    for (let t = from; t < to; t++) this.mask[(b * this.steps + t) * O + ch] = 1;
+  }
+
+  /** Adds std * N(0, 1) to the given input channels at every bin of every trial. */
+  addNoise(rng: Random, std: number, channels: readonly number[]): void {
+    if (std === 0 || channels.length === 0) return;
+    const K = this.inputSize;
+    for (let row = 0; row < this.batch * this.steps; row++) {
+      for (const ch of channels) this.inputs[row * K + ch] += std * rng.normal();
+    }
+  }
+
+  finish(conditions: Record<string, number[]>): TaskBatch {
+    const { batch: B, steps: T } = this;
+    return {
+      inputs: { data: this.inputs, shape: [B, T, this.inputSize] },
+      targets: { data: this.targets, shape: [B, T, this.outputSize] },
+      mask: { data: this.mask, shape: [B, T, this.outputSize] },
+      conditions,
+    };
+  }
+}
+
+/** Checks that `batch` is a well-formed TaskBatch and returns its sizes. */
+export function checkBatch(batch: TaskBatch, where: string): { B: number; T: number; K: number; O: number } {
+  if (batch === null || typeof batch !== 'object') {
+    throw new TypeError(`${where}: batch must be a TaskBatch; got ${batch === null ? 'null' : typeof batch}`);
+  }
+  checkTensor(batch.inputs, `${where}: batch.inputs`, [null, null, null]);
+  const [B, T, K] = batch.inputs.shape;
+  checkTensor(batch.targets, `${where}: batch.targets`, [B, T, null]);
+  const O = batch.targets.shape[2];
+  checkTensor(batch.mask, `${where}: batch.mask`, [B, T, O]);
+  return { B, T, K, O };
+}
+
+/**
+ * Checks network outputs against a batch: shape [B, T, O]. NaN and Inf are allowed (a diverged network scores
+ * those trials as wrong rather than raising).
+ */
+export function checkOutputs(outputs: unknown, batch: TaskBatch, where: string): { B: number; T: number; O: number } {
+  const { B, T, O } = checkBatch(batch, where);
+  const out = outputs as TaskBatch['inputs'];
+  if (out === null || typeof out !== 'object' || !Array.isArray(out.shape)) {
+    throw new TypeError(`${where}: outputs must be a tensor {data, shape}; got ${out === null ? 'null' : typeof out}`);
+  }
+  if (out.shape.length !== 3 || out.shape[0] !== B || out.shape[1] !== T || out.shape[2] !== O) {
+    const want = formatShape([B, T, O]);
+    throw new RangeError(`${where}: outputs must have shape ${want} (the batch's targets); got ${formatShape(out.shape)}`);
+  }
+  checkTensor(out, `${where}: outputs`, [B, T, O], { finite: false });
+  return { B, T, O };
+}
+
+/** A new batch holding the trials at `indices` (in that order), conditions included. */
+export function selectTrials(batch: TaskBatch, indices: readonly number[]): TaskBatch {
+  const { B, T, K, O } = checkBatch(batch, 'selectTrials');
+  indices.forEach((i, n) => {
+    if (!Number.isInteger(i) || i < 0 || i >= B) {
+      throw new RangeError(`selectTrials: indices[${n}] must be an integer in [0, ${B}); got ${i}`);
+    }
+  });
+  const take = (src: Float32Array, width: number): Float32Array => {
+    const out = new Float32Array(indices.length * T * width);
+    indices.forEach((i, n) => out.set(src.subarray(i * T * width, (i + 1) * T * width), n * T * width));
+    return out;
+  };
+  const conditions: Record<string, number[]> = {};
+  for (const [key, values] of Object.entries(batch.conditions)) conditions[key] = indices.map((i) => values[i]);
+  const n = indices.length;
+  return {
+    inputs: { data: take(batch.inputs.data, K), shape: [n, T, K] },
+    targets: { data: take(batch.targets.data, O), shape: [n, T, O] },
+    mask: { data: take(batch.mask.data, O), shape: [n, T, O] },
+    conditions,
+  };
+}
