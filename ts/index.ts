@@ -29,3 +29,8 @@ export {
   type BackendInfo,
   type Device,
 } from './native/load.js';
+export { train, type Dataset, type EpochReport, type TrainOptions, type TrainResult, type TrainableTask } from './training.js';
+export { loadModel, saveModel, MODEL_FORMAT_VERSION, type LoadModelOptions } from './model-files.js';
+export { tasks, type Task, type TaskBatch } from './tasks/index.js';
+export * as io from './io/index.js';
+export { loadNpy, loadNpz, readNpy, saveNpy, saveNpz, FileFormatError } from './io/index.js';

@@ -567,6 +567,9 @@ export class LowRankRNN extends RNNModel {
  * nE / nI so that the expected input is balanced, and signs are kept during training.
  */
 export class FullRankRNN extends RNNModel {
+  /** The fixed connectivity mask (N x N, row = postsynaptic unit), when one was given. */
+  readonly connectivityMask?: Uint8Array;
+
   constructor(opts: FullRankOptions) {
     const config = commonConfig(opts, 'fullrank', 0);
     const { size: N, inputs: K, outputs: O } = config;
@@ -592,6 +595,7 @@ export class FullRankRNN extends RNNModel {
       opts,
     );
     super(config, opts, { daleSigns, connectivityMask: mask }, initial);
+    this.connectivityMask = mask;
   }
 }
 

@@ -10,6 +10,8 @@ export interface Dataset {
   inputs: Tensor;
   targets: Tensor;
   mask?: Tensor;
+  /** Per-trial metadata (tasks provide it; accuracy functions may read it). */
+  conditions?: Record<string, number[]>;
 }
 
 /** What train() needs from a task: trials for a seed, and optionally the task's accuracy. */
@@ -90,7 +92,10 @@ function sliceTrials(d: Dataset, from: number, to: number): Dataset {
     const per = t.shape.slice(1).reduce((a, b) => a * b, 1);
     return { data: t.data.slice(from * per, to * per), shape: [to - from, ...t.shape.slice(1)] };
   };
-  return { inputs: cut(d.inputs), targets: cut(d.targets), mask: d.mask ? cut(d.mask) : undefined };
+  const conditions = d.conditions
+    ? Object.fromEntries(Object.entries(d.conditions).map(([k, v]) => [k, v.slice(from, to)]))
+    : undefined;
+  return { inputs: cut(d.inputs), targets: cut(d.targets), mask: d.mask ? cut(d.mask) : undefined, conditions };
 }
 
 function prepare(model: AnyModel, d: Dataset, lossOn: LossOn, name: string): PreparedData {

@@ -1,0 +1,94 @@
+// The loader finds the built binaries, explains failures, and backendInfo() reports what was built and used.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { BackendUnavailableError, NativeLoadError, backendInfo, loadNative } from '../../ts/index.js';
+import { BINARY_CANDIDATES, packageRoot } from '../../ts/native/load.js';
+
+const root = packageRoot();
+
+describe('loadNative', () => {
+  test('an empty package folder gives one error listing every attempt and the build command', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'lowrank-empty-'));
+    let error: unknown;
+    try {
+      loadNative({ root: empty });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(NativeLoadError);
+    const message = (error as Error).message;
+    for (const candidate of BINARY_CANDIDATES) expect(message).toContain(join(empty, candidate) + ': not built');
+    expect(message).toContain('npm run build:native');
+    expect((error as NativeLoadError).attempts).toHaveLength(BINARY_CANDIDATES.length);
+  });
+
+  test('a broken binary named by LOWRANK_NATIVE_PATH is reported with its load error', () => {
+    const bad = join(mkdtempSync(join(tmpdir(), 'lowrank-bad-')), 'lowrank.node');
+    writeFileSync(bad, 'not a shared object');
+    const saved = process.env.LOWRANK_NATIVE_PATH;
+    process.env.LOWRANK_NATIVE_PATH = bad;
+    try {
+      expect(() => loadNative({ root })).toThrow(NativeLoadError);
+      expect(() => loadNative({ root })).toThrow(new RegExp(`${bad}: .*(invalid ELF|too short|file)`));
+    } finally {
+      if (saved === undefined) delete process.env.LOWRANK_NATIVE_PATH;
+      else process.env.LOWRANK_NATIVE_PATH = saved;
+    }
+  });
+
+  test('the first built binary is taken for cpu; cuda needs a usable device', () => {
+    const first = BINARY_CANDIDATES.map((c) => join(root, c)).find((p) => existsSync(p));
+    const cpu = loadNative({ root, device: 'cpu' });
+    expect(cpu.path).toBe(process.env.LOWRANK_NATIVE_PATH ?? first);
+    if (cpu.info.cuda.devices.length === 0) {
+      expect(() => loadNative({ root, device: 'cuda' })).toThrow(BackendUnavailableError);
+      expect(() => loadNative({ root, device: 'cuda' })).toThrow(/no CUDA device can be used/);
+      expect(loadNative({ root, device: 'auto' }).path).toBe(cpu.path);
+    } else {
+      expect(loadNative({ root, device: 'cuda' }).info.cuda.devices.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('backendInfo', () => {
+  test('reports the version, the compiled backends, threads and the CUDA state', () => {
+    const info = backendInfo();
+    expect(info.version).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
+    expect(info.compiled).toContain('cpu');
+    expect(info.threads).toBeGreaterThanOrEqual(1);
+    expect(info.eigen).toMatch(/^3\.4\./);
+    expect(info.binary).toMatch(/lowrank\.node$/);
+    expect(['cpu', 'cuda']).toContain(info.backend);
+    if (info.cuda.compiled) expect(info.compiled).toContain('cuda');
+    if (info.cuda.available) {
+      expect(info.backend).toBe('cuda');
+      expect(info.cuda.devices[0].computeCapability).toMatch(/^\d+\.\d+$/);
+    } else {
+      expect(info.backend).toBe('cpu');
+      expect(info.cuda.reason).toMatch(/CUDA|built without/);
+    }
+  });
+
+  test.skipIf(spawnSync('nvcc', ['--version']).status !== 0 || !existsSync(join(root, BINARY_CANDIDATES[0])))(
+    'the cmake-js build compiled CUDA here (nvcc exists) and, with no GPU, says so',
+    () => {
+      const info = loadNative({ root, device: 'cpu' }).info;
+      if (process.env.LOWRANK_NATIVE_PATH) return;
+      expect(info.compiled).toEqual(['cpu', 'cuda']);
+      if (info.cuda.devices.length === 0) expect(info.cuda.reason).toMatch(/CUDA compiled, no/);
+    },
+  );
+});
+
+describe('the built package (dist/)', () => {
+  const built = existsSync(join(root, 'dist', 'index.js')) && existsSync(join(root, 'dist', 'index.cjs'));
+  test.skipIf(!built)('ESM and CJS builds load the addon and simulate the model equation (run `npm run build:ts` first)', () => {
+    const r = spawnSync(process.execPath, [join(root, 'test', 'support', 'smoke.mjs')], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/smoke esm: .* ok/);
+    expect(r.stdout).toMatch(/smoke cjs: .* ok/);
+  });
+});

@@ -1,0 +1,147 @@
+// The `lowrank` command line: parses arguments and calls the domain modules; no semantics live here.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { FullRankRNN, LowRankRNN, type Activation, type AnyModel } from '../models.js';
+import { saveModel } from '../model-files.js';
+import { backendInfo } from '../native/load.js';
+import { tasks } from '../tasks/index.js';
+import { train, type EpochReport } from '../training.js';
+import { ProgressLine } from './progress.js';
+
+function int(name: string, min = 1) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return n;
+  };
+}
+
+function num(name: string, min = 0) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min) throw new InvalidArgumentError(`${name} must be a number >= ${min}`);
+    return n;
+  };
+}
+
+const program = new Command('lowrank')
+  .description('Train, fit and analyse low-rank and full-rank recurrent neural networks (native C++/CUDA engine).')
+  .showHelpAfterError();
+
+program
+  .command('info')
+  .description('print the package version, the compiled backends and the device in use (JSON)')
+  .action(() => {
+    process.stdout.write(JSON.stringify(backendInfo(), null, 2) + '\n');
+  });
+
+interface TrainCliOptions {
+  task: string;
+  preset?: string;
+  fullRank?: boolean;
+  rank: number;
+  size: number;
+  epochs: number;
+  lr: number;
+  batchSize: number;
+  clip: number;
+  noise: number;
+  alpha: number;
+  activation: Activation;
+  rho: number;
+  trainWi?: boolean;
+  trainWo?: boolean;
+  examples: number;
+  earlyStop?: number;
+  seed: number;
+  threads: number;
+  device: 'auto' | 'cpu' | 'cuda';
+  out?: string;
+  json?: boolean;
+}
+
+program
+  .command('train')
+  .description('train a network on a cognitive task with the reference training loop (Adam, masked MSE, keep-best)')
+  .requiredOption('--task <name>', `task: ${tasks.names.join(', ')}`)
+  .option('--preset <name>', "task constants: 'lint' or 'populations' (dm, mdm, wm)")
+  .option('--full-rank', 'train a full-rank network instead of a low-rank one')
+  .option('--rank <R>', 'rank of the low-rank network', int('--rank'), 1)
+  .option('--size <N>', 'number of units', int('--size'), 512)
+  .option('--epochs <n>', 'training epochs', int('--epochs'), 20)
+  .option('--lr <x>', 'Adam learning rate', num('--lr'), 1e-2)
+  .option('--batch-size <n>', 'trials per minibatch', int('--batch-size'), 32)
+  .option('--clip <x>', 'global gradient-norm clip (0 = off)', num('--clip'), 0.1)
+  .option('--noise <sigma>', 'per-step noise std', num('--noise'), 0.05)
+  .option('--alpha <x>', 'dt / tau', num('--alpha'), 0.2)
+  .addOption(new Option('--activation <f>', 'transfer function').choices(['tanh', 'relu', 'leaky-relu', 'softplus', 'linear']).default('tanh'))
+  .option('--rho <x>', 'full-rank initial connectivity scale', num('--rho'), 1)
+  .option('--train-wi', 'train the input vectors wi (si is then frozen)')
+  .option('--train-wo', 'train the readout vectors wo (so is then frozen)')
+  .option('--examples <n>', 'trials generated for training and validation (20 % held out)', int('--examples'), 1000)
+  .option('--early-stop <loss>', 'stop when an epoch loss falls below this value', num('--early-stop'))
+  .option('--seed <n>', 'seed of the weights, the trials and the noise', int('--seed', 0), 0)
+  .option('--threads <n>', 'CPU threads (0 = all cores)', int('--threads', 0), 0)
+  .addOption(new Option('--device <d>', 'backend').choices(['auto', 'cpu', 'cuda']).default('auto'))
+  .option('--out <file.npz>', 'where to save the trained model (numpy-readable .npz)')
+  .option('--json', 'print one JSON line per epoch instead of the progress line')
+  .action(async (o: TrainCliOptions) => {
+    const task = tasks.byName(o.task, o.preset ? { preset: o.preset } : {});
+    const common = {
+      size: o.size,
+      inputs: task.inputSize,
+      outputs: task.outputSize,
+      noise: o.noise,
+      alpha: o.alpha,
+      activation: o.activation,
+      seed: o.seed,
+      threads: o.threads,
+      device: o.device,
+      train: { ...(o.trainWi ? { wi: true } : {}), ...(o.trainWo ? { wo: true } : {}) },
+    };
+    const model: AnyModel = o.fullRank ? new FullRankRNN({ ...common, rho: o.rho }) : new LowRankRNN({ ...common, rank: o.rank });
+    const controller = new AbortController();
+    process.once('SIGINT', () => controller.abort());
+    const progress = new ProgressLine(o.epochs, Boolean(o.json));
+    const describe = o.fullRank ? `full-rank N=${o.size}` : `rank-${o.rank} N=${o.size}`;
+    progress.note(`training a ${describe} network on ${task.name} (${model.device}, ${task.steps} steps per trial)`);
+    let result;
+    try {
+      result = await train(model, task, {
+        epochs: o.epochs,
+        lr: o.lr,
+        batchSize: o.batchSize,
+        clip: o.clip,
+        examples: o.examples,
+        earlyStop: o.earlyStop,
+        seed: o.seed,
+        signal: controller.signal,
+        onProgress: (e: EpochReport) => progress.epoch(e),
+      });
+    } catch (err) {
+      progress.done();
+      if ((err as Error).name !== 'AbortError') throw err;
+      progress.note('interrupted: the model holds its best parameters');
+    }
+    progress.done();
+    if (result) {
+      const last = result.epochs[result.epochs.length - 1];
+      progress.summary({
+        task: task.name,
+        epochs: result.epochs.length,
+        bestLoss: result.bestLoss,
+        validationAccuracy: last?.validationAccuracy,
+        seconds: result.seconds,
+      });
+    }
+    if (o.out) {
+      await saveModel(o.out, model);
+      progress.note(`saved ${o.out}`);
+    }
+    model.dispose();
+    if (!result) process.exitCode = 130;
+  });
+
+program.parseAsync(process.argv).catch((err: Error) => {
+  process.stderr.write(`lowrank: ${err.message}\n`);
+  process.exitCode = 1;
+});

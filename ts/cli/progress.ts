@@ -1,0 +1,71 @@
+// Progress for long CLI jobs: one rewritten line on a terminal (epoch, loss, accuracy, ETA), or JSON lines.
+import type { EpochReport } from '../training.js';
+
+function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  if (s < 60) return `${s.toFixed(0)}s`;
+  return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
+}
+
+export class ProgressLine {
+  private readonly started = performance.now();
+  private readonly tty = Boolean(process.stderr.isTTY);
+  private open = false;
+
+  constructor(
+    private readonly total: number,
+    private readonly json: boolean,
+  ) {}
+
+  note(text: string): void {
+    if (this.json) return;
+    this.done();
+    process.stderr.write(text + '\n');
+  }
+
+  epoch(e: EpochReport): void {
+    if (this.json) {
+      process.stdout.write(JSON.stringify({ type: 'epoch', ...e }) + '\n');
+      return;
+    }
+    const elapsed = (performance.now() - this.started) / 1000;
+    const eta = (elapsed / e.epoch) * (this.total - e.epoch);
+    const width = 20;
+    const filled = Math.round((width * e.epoch) / this.total);
+    const parts = [
+      `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`,
+      `epoch ${e.epoch}/${this.total}`,
+      `loss ${e.loss.toExponential(3)}`,
+      e.validationLoss !== undefined ? `val ${e.validationLoss.toExponential(3)}` : '',
+      e.validationAccuracy !== undefined ? `acc ${e.validationAccuracy.toFixed(3)}` : '',
+      `ETA ${formatSeconds(eta)}`,
+    ].filter(Boolean);
+    const line = parts.join('  ');
+    if (this.tty) {
+      process.stderr.write('\r' + line.padEnd(100));
+      this.open = true;
+    } else {
+      process.stderr.write(line + '\n');
+    }
+  }
+
+  summary(values: Record<string, unknown>): void {
+    if (this.json) {
+      process.stdout.write(JSON.stringify({ type: 'result', ...values }) + '\n');
+      return;
+    }
+    this.done();
+    const text = Object.entries(values)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k} ${typeof v === 'number' ? Number(v.toPrecision(4)) : v}`)
+      .join(', ');
+    process.stderr.write(text + '\n');
+  }
+
+  done(): void {
+    if (this.open) {
+      process.stderr.write('\n');
+      this.open = false;
+    }
+  }
+}
