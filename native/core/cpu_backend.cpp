@@ -43,6 +43,8 @@ struct ParamView {
   const S* data;
   Mat<S> inputWeights;   // diag(si) wi, K x N
   Mat<S> readoutWeights; // wo diag(so) * readoutScale, N x O
+  Mat<S> readoutRows;    // its transpose, O x N
+  Mat<S> mRows, nRows;   // low-rank: m^T and n^T / N, R x N (one contiguous row per rank)
   Vec<S> selfCoupling;   // low-rank no-autapse: J_ii = sum_r m_ir n_ir / N
 
   ParamView(const ModelSpec& s, const ParamLayout& l, const S* p) : spec(s), layout(l), data(p) {
@@ -51,8 +53,12 @@ struct ParamView {
     for (int k = 0; k < K; ++k) inputWeights.row(k) *= si()(k);
     readoutWeights = wo();
     for (int o = 0; o < O; ++o) readoutWeights.col(o) *= so()(o) * S(s.readoutScale());
-    if (s.lowRank() && s.noAutapse)
-      selfCoupling = (m().array() * n().array()).rowwise().sum().transpose() / S(N);
+    readoutRows = readoutWeights.transpose();
+    if (s.lowRank()) {
+      mRows = m().transpose();
+      nRows = n().transpose() / S(N);
+      if (s.noAutapse) selfCoupling = (m().array() * n().array()).rowwise().sum().transpose() / S(N);
+    }
   }
   CMapMat<S> mat(int id, int rows, int cols) const { return CMapMat<S>(data + layout.seg[id].offset, rows, cols); }
   CMapVec<S> vec(int id, int len) const { return CMapVec<S>(data + layout.seg[id].offset, len); }
@@ -74,57 +80,74 @@ struct Problem {
 };
 
 // Per-thread scratch memory, kept between calls: one aligned arena carved into the views of the chunk at hand, so
-// that no step allocates (fresh pages cost more than the arithmetic here).
+// that no step allocates (fresh pages cost more than the arithmetic here). Only what the backward pass needs is
+// stored for every step; the rest lives in c x N blocks that stay in cache.
 template <class S>
 struct Workspace {
-  MapMat<S> states{nullptr, 0, 0};      // (T+1)c x N: x (current) or s (rate)
-  MapMat<S> activity{nullptr, 0, 0};    // current: (T+1)c x N, phi(x + b); rate: Tc x N, f(pre)
-  MapMat<S> overlaps{nullptr, 0, 0};    // Tc x R, kappa_t = n^T presyn_t / N (low-rank)
-  MapMat<S> drive{nullptr, 0, 0};       // Tc x N, input drive u_t Win
-  MapMat<S> chunkInputs{nullptr, 0, 0}; // Tc x K
-  MapMat<S> readIn{nullptr, 0, 0};      // Tc x N, phi_out(...) when it is not already stored
-  MapMat<S> outputs{nullptr, 0, 0};     // Tc x O
-  MapMat<S> predGrad{nullptr, 0, 0};    // Tc x F, dL/dprediction
-  MapMat<S> lossGrad{nullptr, 0, 0};    // Tc x N, dL/dstate_{t+1} from the loss
-  MapMat<S> recGrad{nullptr, 0, 0};     // Tc x N, dL/d(recurrent input) per step
-  MapMat<S> overlapGrad{nullptr, 0, 0}; // Tc x R
-  MapMat<S> tmp{nullptr, 0, 0};         // Tc x N
-  MapMat<S> g{nullptr, 0, 0}, back{nullptr, 0, 0}, deriv{nullptr, 0, 0};  // c x N
-  MapMat<S> noiseRow{nullptr, 0, 0};    // 1 x N
+  MapMat<S> activity{nullptr, 0, 0};   // current: (T+1)c x N, phi(x_t + b); rate: Tc x N, f(pre_t)
+  MapMat<S> states{nullptr, 0, 0};     // (T+1)c x N; rate formulation or loss on states only
+  MapMat<S> readIn{nullptr, 0, 0};     // Tc x N, phi_out(state_{t+1}) when it is not the stored activity
+  MapMat<S> overlaps{nullptr, 0, 0};   // Tc x R, kappa_t (low-rank)
+  MapMat<S> outputs{nullptr, 0, 0};    // Tc x O
+  MapMat<S> predGrad{nullptr, 0, 0};   // Tc x F, dL/dprediction
+  MapMat<S> driveGrads{nullptr, 0, 0}; // Tc x N, every step's drive gradient (full-rank weight gradient)
+  MapMat<S> x{nullptr, 0, 0}, next{nullptr, 0, 0}, g{nullptr, 0, 0}, ga{nullptr, 0, 0}, back{nullptr, 0, 0},
+      deriv{nullptr, 0, 0};            // c x N
+  MapMat<S> noiseRow{nullptr, 0, 0};   // 1 x N
+  // gradient accumulators, one contiguous row per rank / input / output
+  MapMat<S> gmRows{nullptr, 0, 0}, gnRows{nullptr, 0, 0};  // R x N
+  MapMat<S> gWin{nullptr, 0, 0};       // K x N
+  MapMat<S> gReadout{nullptr, 0, 0};   // O x N
+  MapMat<S> gb{nullptr, 0, 0}, gSelf{nullptr, 0, 0};  // 1 x N
   AlignedVector<S> grad;  // chunk gradient, layout order
   double loss = 0.0;
 
+  struct Sizes {
+    int64_t T, c, N, R, K, O, F;
+    bool states, readIn, driveGrads;
+  };
+
   static int64_t padded(int64_t n) { return (n + 15) / 16 * 16; }
-  static int64_t arena_size(int64_t T, int64_t c, int64_t N, int64_t R, int64_t K, int64_t O, int64_t F) {
-    return padded((T + 1) * c * N) * 2 + padded(T * c * N) * 5 + padded(T * c * R) * 2 + padded(T * c * K) +
-           padded(T * c * O) + padded(T * c * F) + padded(c * N) * 3 + padded(N);
+  static int64_t arena_size(const Sizes& z) {
+    const int64_t TcN = padded(z.T * z.c * z.N);
+    return padded((z.T + 1) * z.c * z.N) * (z.states ? 2 : 1) + TcN * (int(z.readIn) + int(z.driveGrads)) +
+           padded(z.T * z.c * z.R) + padded(z.T * z.c * z.O) + padded(z.T * z.c * z.F) + padded(z.c * z.N) * 6 +
+           padded(z.N) * (3 + 2 * z.R + z.K + z.O);
   }
 
   // Points every view at its part of the arena, for a chunk of c trials.
-  void bind(int64_t T, int64_t c, int64_t N, int64_t R, int64_t K, int64_t O, int64_t F) {
-    const int64_t need = arena_size(T, c, N, R, K, O, F);
+  void bind(const Sizes& z) {
+    const int64_t need = arena_size(z);
     if (int64_t(arena_.size()) < need) arena_.resize(need);
-    S* next = arena_.data();
+    S* free = arena_.data();
     auto take = [&](MapMat<S>& view, int64_t rows, int64_t cols) {
-      new (&view) MapMat<S>(next, rows, cols);
-      next += padded(rows * cols);
+      new (&view) MapMat<S>(free, rows, cols);
+      free += padded(rows * cols);
     };
-    take(states, (T + 1) * c, N);
-    take(activity, (T + 1) * c, N);
-    take(drive, T * c, N);
-    take(readIn, T * c, N);
-    take(lossGrad, T * c, N);
-    take(recGrad, T * c, N);
-    take(tmp, T * c, N);
-    take(overlaps, T * c, R);
-    take(overlapGrad, T * c, R);
-    take(chunkInputs, T * c, K);
-    take(outputs, T * c, O);
-    take(predGrad, T * c, F);
-    take(g, c, N);
-    take(back, c, N);
-    take(deriv, c, N);
-    take(noiseRow, 1, N);
+    take(activity, (z.T + 1) * z.c, z.N);
+    if (z.states) take(states, (z.T + 1) * z.c, z.N);
+    if (z.readIn) take(readIn, z.T * z.c, z.N);
+    if (z.driveGrads) take(driveGrads, z.T * z.c, z.N);
+    take(overlaps, z.T * z.c, z.R);
+    take(outputs, z.T * z.c, z.O);
+    take(predGrad, z.T * z.c, z.F);
+    for (MapMat<S>* v : {&x, &next, &g, &ga, &back, &deriv}) take(*v, z.c, z.N);
+    take(noiseRow, 1, z.N);
+    take(gmRows, z.R, z.N);
+    take(gnRows, z.R, z.N);
+    take(gWin, z.K, z.N);
+    take(gReadout, z.O, z.N);
+    take(gb, 1, z.N);
+    take(gSelf, 1, z.N);
+  }
+
+  // Exchanges the current and next state blocks (the views, not the values).
+  void swap_state() {
+    S* a = x.data();
+    S* b = next.data();
+    const auto rows = x.rows(), cols = x.cols();
+    new (&x) MapMat<S>(b, rows, cols);
+    new (&next) MapMat<S>(a, rows, cols);
   }
 
  private:
@@ -349,119 +372,194 @@ class CpuBackend final : public Backend<S> {
     return totalLoss;
   }
 
+  typename Workspace<S>::Sizes sizes(const Problem& pb, int c) const {
+    const bool rate = spec_.formulation == Formulation::Rate;
+    return {pb.steps,
+            c,
+            spec_.size,
+            std::max(spec_.rank, 1),
+            spec_.inputs,
+            std::max(spec_.outputs, 1),
+            std::max(pb.features, 1),
+            rate || (pb.wantLoss && pb.lossOn == LossOn::States),
+            !readout_is_activity(),
+            pb.wantGrad && !spec_.lowRank()};
+  }
+
+  // The current formulation reads out phi(x + b), which the forward pass stores anyway, unless phi_out differs.
+  bool readout_is_activity() const {
+    return spec_.formulation == Formulation::Current && spec_.outputTransfer.kind == spec_.transfer.kind &&
+           spec_.outputTransfer.slope == spec_.transfer.slope;
+  }
+
   void check_workspace_fits(const Problem& pb, int c, int workers) const {
-    const double arena = double(Workspace<S>::arena_size(pb.steps, c, spec_.size, std::max(spec_.rank, 1), spec_.inputs,
-                                                         spec_.outputs, std::max(pb.features, 1)));
+    const double arena = double(Workspace<S>::arena_size(sizes(pb, c)));
     const double bytes = (arena + (pb.wantGrad ? double(layout_.total) : 0.0)) * sizeof(S) * workers;
     ensure_allocation_fits(bytes, "working memory for the forward and backward passes");
   }
 
+  // Rows [t*c, (t+1)*c) of a time-major buffer: the chunk's trials at step t.
+  static MapMat<S> step_rows(const MapMat<S>& m, int t, int c) {
+    return MapMat<S>(const_cast<S*>(m.data()) + int64_t(t) * c * m.cols(), c, m.cols());
+  }
+
+  // acc += sum over the rows of `rows`, in row order (vectorised along the row).
+  template <class Rows>
+  static void add_rows(const Rows& rows, MapMat<S>& acc) {
+    for (Eigen::Index j = 0; j < rows.rows(); ++j) acc.row(0) += rows.row(j);
+  }
+
+  // dst(j) = J presyn(j) for each trial row j (J = m n^T / N without its diagonal when there are no autapses, or
+  // wrec); low-rank nets also record kappa_t = n^T presyn / N.
+  void recurrent_forward(const ParamView<S>& pv, const MapMat<S>& presyn, MapMat<S>& dst, MapMat<S>& overlaps,
+                         int64_t row0) const {
+    const int c = int(presyn.rows()), R = spec_.rank;
+    if (!spec_.lowRank()) {
+      dst.noalias() = presyn * pv.wrec().transpose();
+      return;
+    }
+    for (int j = 0; j < c; ++j) {
+      auto out = dst.row(j);
+      for (int r = 0; r < R; ++r) {
+        const S kappa = presyn.row(j).dot(pv.nRows.row(r));
+        overlaps(row0 + j, r) = kappa;
+        if (r == 0) out = kappa * pv.mRows.row(0);
+        else out += kappa * pv.mRows.row(r);
+      }
+      if (spec_.noAutapse) out.array() -= presyn.row(j).array() * pv.selfCoupling.array();
+    }
+  }
+
+  // back(j) = J^T d(j); low-rank nets accumulate this step's m and n gradients on the way, full-rank nets keep d
+  // for one weight-gradient product over all steps.
+  void recurrent_backward(const ParamView<S>& pv, const MapMat<S>& d, const MapMat<S>& presyn, Workspace<S>& w,
+                          int t) const {
+    const int c = int(d.rows()), R = spec_.rank;
+    if (!spec_.lowRank()) {
+      w.back.noalias() = d * pv.wrec();
+      step_rows(w.driveGrads, t, c) = d;
+      return;
+    }
+    const int64_t row0 = int64_t(t) * c;
+    for (int j = 0; j < c; ++j) {
+      auto out = w.back.row(j);
+      for (int r = 0; r < R; ++r) {
+        const S gk = d.row(j).dot(pv.mRows.row(r));
+        w.gmRows.row(r) += w.overlaps(row0 + j, r) * d.row(j);
+        w.gnRows.row(r) += gk * presyn.row(j);
+        if (r == 0) out = gk * pv.nRows.row(0);
+        else out += gk * pv.nRows.row(r);
+      }
+      if (spec_.noAutapse) {
+        out.array() -= d.row(j).array() * pv.selfCoupling.array();
+        w.gSelf.row(0).array() += d.row(j).array() * presyn.row(j).array();
+      }
+    }
+  }
+
+  // The chunk's rows into a batch-major [B, T1, N] output array at step t.
+  void write_rows(S* dst, const MapMat<S>& rows, int b0, int t, int T1) const {
+    const int N = spec_.size;
+    for (Eigen::Index j = 0; j < rows.rows(); ++j)
+      Eigen::Map<Vec<S>>(dst + (int64_t(b0 + j) * T1 + t) * N, N) = rows.row(j);
+  }
+
+  void add_noise(MapMat<S>& rows, const NoiseOptions& noise, int t, int b0, S scale, Workspace<S>& w) const {
+    const int N = spec_.size;
+    for (Eigen::Index j = 0; j < rows.rows(); ++j) {
+      fill_normal_row<S>(w.noiseRow.data(), N, noise.seed, uint32_t(t), uint32_t(b0 + j), noise.stream, scale);
+      rows.row(j) += w.noiseRow.row(0);
+    }
+  }
+
+  // dst(j) += u_t(j) Win: the input drive of step t.
+  void add_input_drive(const LossBatch<S>& lb, const ParamView<S>& pv, int b0, int t, int T, MapMat<S>& dst) const {
+    const int K = spec_.inputs;
+    for (Eigen::Index j = 0; j < dst.rows(); ++j) {
+      const S* u = lb.inputs + (int64_t(b0 + j) * T + t) * K;
+      for (int k = 0; k < K; ++k)
+        if (u[k] != S(0)) dst.row(j) += u[k] * pv.inputWeights.row(k);
+    }
+  }
+
+  // gWin(k) += sum_j u_t(j, k) d(j)
+  void accumulate_input_gradient(const LossBatch<S>& lb, const MapMat<S>& d, int b0, int t, int T, Workspace<S>& w) const {
+    const int K = spec_.inputs;
+    for (Eigen::Index j = 0; j < d.rows(); ++j) {
+      const S* u = lb.inputs + (int64_t(b0 + j) * T + t) * K;
+      for (int k = 0; k < K; ++k)
+        if (u[k] != S(0)) w.gWin.row(k) += u[k] * d.row(j);
+    }
+  }
+
   void process_chunk(const ParamView<S>& pv, const Problem& pb, const LossBatch<S>& lb, const NoiseOptions& noise,
                      int b0, int c, Workspace<S>& w, const SimulateOutput<S>* out) const {
-    const int N = spec_.size, T = pb.steps, K = spec_.inputs, R = spec_.rank, O = spec_.outputs;
+    const int N = spec_.size, T = pb.steps;
     const bool rate = spec_.formulation == Formulation::Rate;
     const S alpha = S(spec_.alpha), leak = S(1) - alpha;
     const bool noisy = noise.enabled && spec_.noise > 0.0;
     const S noiseScale = rate ? S(std::sqrt(2.0 * spec_.noise * spec_.noise / spec_.alpha)) : S(spec_.noise);
-    const bool lowRank = spec_.lowRank();
-    const bool sharedReadout = !rate && spec_.outputTransfer.kind == spec_.transfer.kind &&
-                               spec_.outputTransfer.slope == spec_.transfer.slope;
+    const auto z = sizes(pb, c);
+    w.bind(z);
+    const auto bias = pv.b();
     const bool needOutputs = (out && out->outputs) || (pb.wantLoss && pb.lossOn == LossOn::Outputs);
 
-    w.bind(T, c, N, std::max(R, 1), K, O, std::max(pb.features, 1));
-
-    // Gather inputs time-major and compute every step's input drive in one product.
-    for (int t = 0; t < T; ++t)
-      for (int j = 0; j < c; ++j)
-        for (int k = 0; k < K; ++k) w.chunkInputs(int64_t(t) * c + j, k) = lb.inputs[(int64_t(b0 + j) * T + t) * K + k];
-    if (K > 0) w.drive.noalias() = w.chunkInputs * pv.inputWeights;
-    else w.drive.setZero();
-
     for (int j = 0; j < c; ++j) {
-      if (lb.initialStates) w.states.row(j) = CMapVec<S>(lb.initialStates + int64_t(b0 + j) * N, N);
-      else w.states.row(j) = pv.h0();
+      if (lb.initialStates) w.x.row(j) = CMapVec<S>(lb.initialStates + int64_t(b0 + j) * N, N);
+      else w.x.row(j) = pv.h0();
     }
-    const auto bias = pv.b();
-
-    auto recurrent = [&](int t, const auto& pre, auto&& dst) {
-      // dst = J pre, J = m n^T / N (minus its diagonal without autapses) or wrec.
-      if (lowRank) {
-        auto kap = w.overlaps.middleRows(int64_t(t) * c, c);
-        kap.noalias() = pre * pv.n() * (S(1) / S(N));
-        dst.noalias() = kap * pv.m().transpose();
-        if (spec_.noAutapse) dst.array() -= pre.array().rowwise() * pv.selfCoupling.array();
-      } else {
-        dst.noalias() = pre * pv.wrec().transpose();
+    for (int t = 0; t <= T; ++t) {
+      // w.x holds state t.
+      if (z.states) step_rows(w.states, t, c) = w.x;
+      if (out && out->states) write_rows(out->states, w.x, b0, t, T + 1);
+      if (t > 0 && needOutputs && z.readIn) {
+        auto y = step_rows(w.readIn, t - 1, c);
+        y = w.x;
+        if (!rate) y.rowwise() += bias;
+        spec_.outputTransfer.apply(y.array(), y.array());
       }
-    };
-
-    for (int t = 0; t < T; ++t) {
-      auto xt = w.states.middleRows(int64_t(t) * c, c);
-      auto xn = w.states.middleRows(int64_t(t + 1) * c, c);
-      const auto dr = w.drive.middleRows(int64_t(t) * c, c);
       if (!rate) {
-        auto rt = w.activity.middleRows(int64_t(t) * c, c);
-        // (bias added in place first: Eigen does not vectorise transcendental functions of broadcast expressions)
-        rt = xt;
-        rt.rowwise() += bias;
+        auto rt = step_rows(w.activity, t, c);
+        rt = w.x;
+        rt.rowwise() += bias;  // in place first: Eigen does not vectorise tanh of a broadcast expression
         spec_.transfer.apply(rt.array(), rt.array());
-        recurrent(t, rt, xn);
-        xn = leak * xt + alpha * (xn + dr);
-        if (noisy)
-          for (int j = 0; j < c; ++j) {
-            fill_normal_row<S>(w.noiseRow.data(), N, noise.seed, uint32_t(t), uint32_t(b0 + j), noise.stream, noiseScale);
-            xn.row(j) += w.noiseRow;
-          }
+        if (out && out->rates) write_rows(out->rates, rt, b0, t, T + 1);
+        if (t == T) break;
+        recurrent_forward(pv, rt, w.next, w.overlaps, int64_t(t) * c);
+        add_input_drive(lb, pv, b0, t, T, w.next);
+        w.next = leak * w.x + alpha * w.next;
+        if (noisy) add_noise(w.next, noise, t, b0, noiseScale, w);
       } else {
-        auto ft = w.activity.middleRows(int64_t(t) * c, c);
-        recurrent(t, xt, xn);
-        xn += dr;
-        xn.rowwise() += bias;
-        if (noisy)
-          for (int j = 0; j < c; ++j) {
-            fill_normal_row<S>(w.noiseRow.data(), N, noise.seed, uint32_t(t), uint32_t(b0 + j), noise.stream, noiseScale);
-            xn.row(j) += w.noiseRow;
-          }
-        spec_.transfer.apply(xn.array(), ft.array());
-        xn = leak * xt + alpha * ft;
+        if (out && out->rates) write_rows(out->rates, w.x, b0, t, T + 1);
+        if (t == T) break;
+        recurrent_forward(pv, w.x, w.next, w.overlaps, int64_t(t) * c);
+        add_input_drive(lb, pv, b0, t, T, w.next);
+        w.next.rowwise() += bias;
+        if (noisy) add_noise(w.next, noise, t, b0, noiseScale, w);
+        auto ft = step_rows(w.activity, t, c);
+        spec_.transfer.apply(w.next.array(), ft.array());
+        w.next = leak * w.x + alpha * ft;
       }
-    }
-    if (!rate) {
-      auto rT = w.activity.middleRows(int64_t(T) * c, c);
-      rT = w.states.middleRows(int64_t(T) * c, c);
-      rT.rowwise() += bias;
-      spec_.transfer.apply(rT.array(), rT.array());
+      w.swap_state();
     }
 
-    // Readout input y_t = phi_out(state_{t+1} (+ b)), rows t = 0..T-1.
-    auto nextStates = w.states.middleRows(c, int64_t(T) * c);
-    const MapMat<S>* readIn = nullptr;
-    if (needOutputs) {
-      if (sharedReadout) {
-        new (&w.readIn) MapMat<S>(w.activity.data() + int64_t(c) * N, int64_t(T) * c, N);
-      } else if (rate) {
-        spec_.outputTransfer.apply(nextStates.array(), w.readIn.array());
-      } else {
-        w.readIn = nextStates;
-        w.readIn.rowwise() += bias;
-        spec_.outputTransfer.apply(w.readIn.array(), w.readIn.array());
-      }
-      readIn = &w.readIn;
-      w.outputs.noalias() = w.readIn * pv.readoutWeights;
+    const MapMat<S> readIn = z.readIn ? w.readIn : MapMat<S>(w.activity.data() + int64_t(c) * N, int64_t(T) * c, N);
+    if (needOutputs) w.outputs.noalias() = readIn * pv.readoutWeights;
+    if (out && out->outputs) {
+      const int O = spec_.outputs;
+      for (int j = 0; j < c; ++j)
+        for (int t = 0; t < T; ++t)
+          Eigen::Map<Vec<S>>(out->outputs + (int64_t(b0 + j) * T + t) * O, O) = w.outputs.row(int64_t(t) * c + j);
     }
-
-    if (out) write_simulation(*out, w, b0, c, T, rate);
     w.loss = 0.0;
     if (!pb.wantLoss) return;
 
-    // The predicted quantity at step t and its loss gradient.
+    // The predicted quantity (outputs, rates or states at step t+1) and dL/dprediction.
     const int F = pb.features;
-    auto prediction = [&]() -> Eigen::Ref<const Mat<S>> {
-      if (pb.lossOn == LossOn::Outputs) return w.outputs;
-      if (pb.lossOn == LossOn::Rates && !rate) return w.activity.middleRows(c, int64_t(T) * c);
-      return nextStates;
-    };
-    const Eigen::Ref<const Mat<S>> pred = prediction();
+    const MapMat<S> pred = pb.lossOn == LossOn::Outputs ? w.outputs
+                           : (pb.lossOn == LossOn::Rates && !rate)
+                               ? MapMat<S>(w.activity.data() + int64_t(c) * N, int64_t(T) * c, N)
+                               : MapMat<S>(w.states.data() + int64_t(c) * N, int64_t(T) * c, N);
     for (int j = 0; j < c; ++j) {
       const int64_t base = int64_t(b0 + j) * T;
       double masked = 0.0;
@@ -477,119 +575,107 @@ class CpuBackend final : public Backend<S> {
         }
       w.loss += sse * norm;
     }
-    if (!pb.wantGrad) return;
-    backward(pv, pb, w, c, readIn);
+    if (pb.wantGrad) backward(pv, pb, lb, b0, c, w, readIn);
   }
 
-  void write_simulation(const SimulateOutput<S>& out, const Workspace<S>& w, int b0, int c, int T, bool rate) const {
-    const int N = spec_.size, O = spec_.outputs;
-    for (int j = 0; j < c; ++j)
-      for (int t = 0; t <= T; ++t) {
-        const int64_t row = int64_t(t) * c + j, dst = (int64_t(b0 + j) * (T + 1) + t) * N;
-        if (out.states) Eigen::Map<Vec<S>>(out.states + dst, N) = w.states.row(row);
-        if (out.rates) Eigen::Map<Vec<S>>(out.rates + dst, N) = rate ? w.states.row(row) : w.activity.row(row);
-        if (out.outputs && t < T) Eigen::Map<Vec<S>>(out.outputs + (int64_t(b0 + j) * T + t) * O, O) = w.outputs.row(row);
-      }
-  }
-
-  void backward(const ParamView<S>& pv, const Problem& pb, Workspace<S>& w, int c, const MapMat<S>* readIn) const {
-    const int N = spec_.size, T = pb.steps, R = spec_.rank, O = spec_.outputs;
+  void backward(const ParamView<S>& pv, const Problem& pb, const LossBatch<S>& lb, int b0, int c, Workspace<S>& w,
+                const MapMat<S>& readIn) const {
+    const int N = spec_.size, T = pb.steps, R = spec_.rank, O = spec_.outputs, K = spec_.inputs;
     const bool rate = spec_.formulation == Formulation::Rate;
-    const bool lowRank = spec_.lowRank();
     const S alpha = S(spec_.alpha), leak = S(1) - alpha;
+    for (MapMat<S>* acc : {&w.gmRows, &w.gnRows, &w.gWin, &w.gReadout, &w.gb, &w.gSelf}) acc->setZero();
+    w.g.setZero();
+
+    for (int t = T - 1; t >= 0; --t) {
+      // 1. dL/dstate_{t+1} from the loss at step t.
+      const MapMat<S> dPred = step_rows(w.predGrad, t, c);
+      if (pb.lossOn == LossOn::Outputs) {
+        const MapMat<S> y = step_rows(readIn, t, c);
+        auto& dy = w.back;  // scratch
+        for (int j = 0; j < c; ++j) {
+          dy.row(j).setZero();
+          for (int o = 0; o < O; ++o) {
+            dy.row(j) += dPred(j, o) * pv.readoutRows.row(o);
+            w.gReadout.row(o) += dPred(j, o) * y.row(j);
+          }
+        }
+        spec_.outputTransfer.derivative_from_output(y.array(), w.deriv.array());
+        dy.array() *= w.deriv.array();
+        w.g += dy;
+        if (!rate) add_rows(dy, w.gb);
+      } else if (pb.lossOn == LossOn::Rates && !rate) {
+        const MapMat<S> r = step_rows(w.activity, t + 1, c);
+        spec_.transfer.derivative_from_output(r.array(), w.deriv.array());
+        w.back.array() = dPred.array() * w.deriv.array();
+        w.g += w.back;
+        add_rows(w.back, w.gb);
+      } else {
+        w.g += dPred;
+      }
+      // 2. Through x_{t+1} = (1 - alpha) x_t + alpha (J presyn_t + u_t Win) [+ b inside f for the rate form].
+      const MapMat<S> presyn = step_rows(rate ? w.states : w.activity, t, c);
+      if (rate) {
+        spec_.transfer.derivative_from_output(step_rows(w.activity, t, c).array(), w.deriv.array());
+        w.ga.array() = alpha * w.g.array() * w.deriv.array();
+        add_rows(w.ga, w.gb);
+      } else {
+        w.ga = alpha * w.g;
+      }
+      recurrent_backward(pv, w.ga, presyn, w, t);
+      if (K > 0) accumulate_input_gradient(lb, w.ga, b0, t, pb.steps, w);
+      if (!rate) {
+        spec_.transfer.derivative_from_output(presyn.array(), w.deriv.array());
+        w.back.array() *= w.deriv.array();
+        add_rows(w.back, w.gb);
+      }
+      w.g = leak * w.g + w.back;
+    }
+
+    // 3. Gather the accumulators into the layout.
     w.grad.assign(layout_.total, S(0));
     auto gradMat = [&](int id, int rows, int cols) { return MapMat<S>(w.grad.data() + layout_.seg[id].offset, rows, cols); };
     auto gradVec = [&](int id, int len) { return Eigen::Map<Vec<S>>(w.grad.data() + layout_.seg[id].offset, len); };
-    auto gb = gradVec(kB, N);
-
-    // Loss gradient with respect to state_{t+1}.
-    if (pb.lossOn == LossOn::Outputs) {
-      const S scale = S(spec_.readoutScale());
-      Mat<S> gradReadout = readIn->transpose() * w.predGrad;  // d/d(wo diag(so) * scale), N x O
-      auto gwo = gradMat(kWo, N, O);
-      auto gso = gradVec(kSo, O);
-      const auto wo = pv.wo();
-      const auto so = pv.so();
-      for (int o = 0; o < O; ++o) {
-        gwo.col(o) = gradReadout.col(o) * (so(o) * scale);
-        gso(o) = (gradReadout.col(o).array() * wo.col(o).array()).sum() * scale;
-      }
-      w.lossGrad.noalias() = w.predGrad * pv.readoutWeights.transpose();
-      spec_.outputTransfer.derivative_from_output(readIn->array(), w.tmp.array());
-      w.lossGrad.array() *= w.tmp.array();
-      if (!rate) gb += w.lossGrad.colwise().sum();
-    } else if (pb.lossOn == LossOn::Rates && !rate) {
-      spec_.transfer.derivative_from_output(w.activity.middleRows(c, int64_t(T) * c).array(), w.tmp.array());
-      w.lossGrad = w.predGrad.array() * w.tmp.array();
-      gb += w.lossGrad.colwise().sum();
-    } else {
-      w.lossGrad = w.predGrad;
+    gradVec(kB, N) = w.gb.row(0);
+    if (!lb.initialStates) {  // with given initial states, h0 is not used
+      auto gh0 = gradVec(kH0, N);
+      for (int j = 0; j < c; ++j) gh0 += w.g.row(j);
     }
-
-    // Backward through time. recGrad_t is the gradient with respect to the recurrent+input drive at step t
-    // (current: alpha * g; rate: alpha * g * f'), whose presynaptic factor is activity_t (current) or state_t (rate).
-    w.g.setZero();
-    auto& back = w.back;
-    auto& deriv = w.deriv;
-    for (int t = T - 1; t >= 0; --t) {
-      w.g += w.lossGrad.middleRows(int64_t(t) * c, c);
-      auto ga = w.recGrad.middleRows(int64_t(t) * c, c);
-      const auto presyn = rate ? w.states.middleRows(int64_t(t) * c, c) : w.activity.middleRows(int64_t(t) * c, c);
-      if (rate) {
-        spec_.transfer.derivative_from_output(w.activity.middleRows(int64_t(t) * c, c).array(), deriv.array());
-        ga = alpha * w.g.array() * deriv.array();
-        gb += ga.colwise().sum();
-      } else {
-        ga = alpha * w.g;
-      }
-      if (lowRank) {
-        auto gk = w.overlapGrad.middleRows(int64_t(t) * c, c);
-        gk.noalias() = ga * pv.m();
-        back.noalias() = gk * pv.n().transpose() * (S(1) / S(N));
-        if (spec_.noAutapse) back.array() -= ga.array().rowwise() * pv.selfCoupling.array();
-      } else {
-        back.noalias() = ga * pv.wrec();
-      }
-      if (rate) {
-        w.g = leak * w.g + back;
-      } else {
-        spec_.transfer.derivative_from_output(presyn.array(), deriv.array());
-        back.array() *= deriv.array();
-        gb += back.colwise().sum();
-        w.g = leak * w.g + back;
-      }
-    }
-    gradVec(kH0, N) = w.g.colwise().sum();
-
-    // Weight gradients as single products over all steps.
-    const auto presynAll = rate ? w.states.topRows(int64_t(T) * c) : w.activity.topRows(int64_t(T) * c);
-    if (lowRank) {
+    if (spec_.lowRank()) {
       auto gm = gradMat(kM, N, R);
       auto gn = gradMat(kN, N, R);
-      gm.noalias() = w.recGrad.transpose() * w.overlaps;
-      gn.noalias() = presynAll.transpose() * w.overlapGrad * (S(1) / S(N));
+      gm = w.gmRows.transpose();
+      gn = w.gnRows.transpose() / S(N);
       if (spec_.noAutapse) {
-        const Vec<S> self = (w.recGrad.array() * presynAll.array()).colwise().sum() / S(N);
         const auto m = pv.m();
         const auto n = pv.n();
         for (int r = 0; r < R; ++r) {
-          gm.col(r).array() -= self.transpose().array() * n.col(r).array();
-          gn.col(r).array() -= self.transpose().array() * m.col(r).array();
+          gm.col(r).array() -= w.gSelf.row(0).transpose().array() * n.col(r).array() / S(N);
+          gn.col(r).array() -= w.gSelf.row(0).transpose().array() * m.col(r).array() / S(N);
         }
       }
     } else {
-      gradMat(kWrec, N, N).noalias() = w.recGrad.transpose() * presynAll;
+      const MapMat<S> presynAll(rate ? w.states.data() : w.activity.data(), int64_t(T) * c, N);
+      gradMat(kWrec, N, N).noalias() = w.driveGrads.transpose() * presynAll;
     }
-    const int K = spec_.inputs;
     if (K > 0) {
-      const Mat<S> gWin = w.chunkInputs.transpose() * w.recGrad;  // K x N
       auto gwi = gradMat(kWi, K, N);
       auto gsi = gradVec(kSi, K);
       const auto wi = pv.wi();
       const auto si = pv.si();
       for (int k = 0; k < K; ++k) {
-        gwi.row(k) = gWin.row(k) * si(k);
-        gsi(k) = (gWin.row(k).array() * wi.row(k).array()).sum();
+        gwi.row(k) = w.gWin.row(k) * si(k);
+        gsi(k) = w.gWin.row(k).dot(wi.row(k));
+      }
+    }
+    if (pb.lossOn == LossOn::Outputs && O > 0) {
+      const S scale = S(spec_.readoutScale());
+      auto gwo = gradMat(kWo, N, O);
+      auto gso = gradVec(kSo, O);
+      const auto wo = pv.wo();
+      const auto so = pv.so();
+      for (int o = 0; o < O; ++o) {
+        gwo.col(o) = w.gReadout.row(o).transpose() * (so(o) * scale);
+        gso(o) = w.gReadout.row(o).dot(wo.col(o).transpose()) * scale;
       }
     }
   }
