@@ -16,6 +16,7 @@
 #include "backend.hpp"
 #include "memory_guard.hpp"
 #include "rng.hpp"
+#include "thread_pool.hpp"
 
 namespace lowrank {
 namespace {
@@ -161,7 +162,7 @@ class CpuBackend final : public Backend<S> {
  public:
   CpuBackend(const ModelSpec& spec, int threads)
       : spec_(spec), layout_(spec), params_(layout_.total, S(0)),
-        threads_(std::max(1, threads)) {
+        threads_(std::max(1, threads)), pool_(threads_) {
     validate_spec(spec_);
   }
 
@@ -361,13 +362,7 @@ class CpuBackend final : public Backend<S> {
         cv.notify_all();
       }
     };
-    if (workers == 1) {
-      worker(0);
-    } else {
-      std::vector<std::thread> pool;
-      for (int w = 0; w < workers; ++w) pool.emplace_back(worker, w);
-      for (auto& t : pool) t.join();
-    }
+    pool_.run(workers, worker);
     if (failure) std::rethrow_exception(failure);
     return totalLoss;
   }
@@ -684,6 +679,7 @@ class CpuBackend final : public Backend<S> {
   ParamLayout layout_;
   AlignedVector<S> params_;
   int threads_;
+  ThreadPool pool_;
   OptimizerState opt_;
   std::vector<Workspace<S>> workspaces_;
 };
