@@ -34,3 +34,4 @@ export { loadModel, saveModel, MODEL_FORMAT_VERSION, type LoadModelOptions } fro
 export { tasks, type Task, type TaskBatch } from './tasks/index.js';
 export * as io from './io/index.js';
 export { loadNpy, loadNpz, readNpy, saveNpy, saveNpz, FileFormatError } from './io/index.js';
+export { lowRankFromFullRank, svd, svdReparametrize, type Svd } from './reparametrize.js';

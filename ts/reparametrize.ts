@@ -1,0 +1,115 @@
+// SVD re-parametrisations of low-rank nets (reference `svd_reparametrization`) and low-rank nets initialised from the
+// SVD of a full-rank connectivity (the reference's full-rank priming recipe).
+import { FullRankRNN, LowRankRNN, type LowRankOptions } from './models.js';
+import { native } from './native/load.js';
+
+export interface Svd {
+  /** rows x k, row-major */
+  u: Float64Array;
+  /** k, descending */
+  s: Float64Array;
+  /** cols x k, row-major */
+  v: Float64Array;
+}
+
+/** The leading k singular triplets of a row-major rows x cols matrix (double precision, Eigen BDCSVD). */
+export async function svd(a: Float64Array, rows: number, cols: number, k = Math.min(rows, cols)): Promise<Svd> {
+  if (a.length !== rows * cols) throw new RangeError(`svd: a has ${a.length} values; rows x cols = ${rows * cols}`);
+  if (!Number.isInteger(k) || k < 1 || k > Math.min(rows, cols)) {
+    throw new RangeError(`svd: k must be an integer in [1, ${Math.min(rows, cols)}]; got ${k}`);
+  }
+  return native().binding.svd(a, rows, cols, k);
+}
+
+/** Thin QR of a row-major N x R matrix by modified Gram-Schmidt: Q (N x R, orthonormal columns) and R (R x R). */
+function thinQr(a: Float64Array, N: number, R: number): { q: Float64Array; r: Float64Array } {
+  const q = Float64Array.from(a);
+  const r = new Float64Array(R * R);
+  for (let j = 0; j < R; j++) {
+    for (let i = 0; i < j; i++) {
+      let dot = 0;
+      for (let p = 0; p < N; p++) dot += q[p * R + i] * q[p * R + j];
+      r[i * R + j] = dot;
+      for (let p = 0; p < N; p++) q[p * R + j] -= dot * q[p * R + i];
+    }
+    let norm = 0;
+    for (let p = 0; p < N; p++) norm += q[p * R + j] ** 2;
+    norm = Math.sqrt(norm);
+    r[j * R + j] = norm;
+    for (let p = 0; p < N; p++) q[p * R + j] = norm > 0 ? q[p * R + j] / norm : 0;
+  }
+  return { q, r };
+}
+
+/** Row-major product of a (n x k) and b (k x m). */
+function matmul(a: Float64Array, b: Float64Array, n: number, k: number, m: number): Float64Array {
+  const out = new Float64Array(n * m);
+  for (let i = 0; i < n; i++)
+    for (let p = 0; p < k; p++) {
+      const x = a[i * k + p];
+      if (x === 0) continue;
+      for (let j = 0; j < m; j++) out[i * m + j] += x * b[p * m + j];
+    }
+  return out;
+}
+
+/**
+ * Re-orthogonalises a low-rank net in place without changing m n^T: with m n^T = U S V^T, sets m = U sqrt(S) and
+ * n = V sqrt(S), so the columns of m (and of n) are orthogonal and ||m_r|| = ||n_r|| = sqrt(s_r), sorted by s_r.
+ * Computed from thin QRs of m and n and the SVD of an R x R core, in O(N R^2); the N x N product is never formed.
+ */
+export async function svdReparametrize(model: LowRankRNN): Promise<void> {
+  const N = model.size;
+  const R = model.rank;
+  const m = Float64Array.from(model.param('m').data);
+  const n = Float64Array.from(model.param('n').data);
+  const qm = thinQr(m, N, R);
+  const qn = thinQr(n, N, R);
+  // m n^T = Qm (Rm Rn^T) Qn^T
+  const rnT = new Float64Array(R * R);
+  for (let i = 0; i < R; i++) for (let j = 0; j < R; j++) rnT[i * R + j] = qn.r[j * R + i];
+  const core = await svd(matmul(qm.r, rnT, R, R, R), R, R, R);
+  const u = matmul(qm.q, core.u, N, R, R);
+  const v = matmul(qn.q, core.v, N, R, R);
+  for (let p = 0; p < N; p++)
+    for (let r = 0; r < R; r++) {
+      const root = Math.sqrt(core.s[r]);
+      u[p * R + r] *= root;
+      v[p * R + r] *= root;
+    }
+  model.setParams({ m: u, n: v });
+}
+
+/**
+ * A rank-R net whose connectivity is the rank-R truncation of a full-rank net's wrec (reference recipe): with
+ * wrec = U S V^T, m = U_R S_R sqrt(N), n = V_R sqrt(N), so m n^T / N = U_R S_R V_R^T; wo = wo_full-rank N (the
+ * low-rank readout divides by N); wi, si, so, h0, b and the options are copied. `opts` overrides options (e.g. noise).
+ */
+export async function lowRankFromFullRank(
+  full: FullRankRNN,
+  rank: number,
+  opts: Partial<Omit<LowRankOptions, 'size' | 'rank' | 'init'>> = {},
+): Promise<LowRankRNN> {
+  const N = full.size;
+  if (!Number.isInteger(rank) || rank < 1 || rank > N) throw new RangeError(`rank must be an integer in [1, ${N}]; got ${rank}`);
+  const p = full.params();
+  const { u, s, v } = await svd(Float64Array.from(p.wrec.data), N, N, rank);
+  const sqrtN = Math.sqrt(N);
+  const m = new Float64Array(N * rank);
+  const n = new Float64Array(N * rank);
+  for (let i = 0; i < N; i++)
+    for (let r = 0; r < rank; r++) {
+      m[i * rank + r] = u[i * rank + r] * s[r] * sqrtN;
+      n[i * rank + r] = v[i * rank + r] * sqrtN;
+    }
+  const c = full.config;
+  const { kind: _kind, formatVersion: _v, rank: _r, rho: _rho, daleSigns: _d, hasMask: _m, train, ...shared } = c;
+  return new LowRankRNN({
+    ...shared,
+    rank,
+    dtype: full.dtype,
+    train: { wi: train.wi, wo: train.wo, h0: train.h0, b: train.b },
+    ...opts,
+    init: { m, n, wi: p.wi, si: p.si, wo: { data: p.wo.data.map((x) => x * N), shape: p.wo.shape }, so: p.so, h0: p.h0, b: p.b },
+  });
+}
