@@ -23,55 +23,6 @@ static int g_failures = 0;
     }                                            \
   } while (0)
 
-// ---- Legacy implementation (the one this file was written against), kept for comparison and timing. ----------
-namespace legacy {
-template <class S>
-void fill_normal_row(S* out, int n, uint64_t seed, uint32_t step, uint32_t trial, uint32_t stream, S scale) {
-  constexpr int kLanes = 16;
-  const PhiloxKey key(seed);
-  const int blocks = (n + 3) / 4;
-  for (int j0 = 0; j0 < blocks; j0 += kLanes) {
-    uint32_t c0[kLanes], c1[kLanes], c2[kLanes], c3[kLanes];
-    for (int l = 0; l < kLanes; ++l) {
-      c0[l] = static_cast<uint32_t>(j0 + l); c1[l] = step; c2[l] = trial; c3[l] = stream;
-    }
-    uint32_t k0 = key.k0, k1 = key.k1;
-    for (int round = 0; round < 10; ++round) {
-      for (int l = 0; l < kLanes; ++l) {
-        const uint64_t p0 = static_cast<uint64_t>(0xD2511F53u) * c0[l];
-        const uint64_t p1 = static_cast<uint64_t>(0xCD9E8D57u) * c2[l];
-        const uint32_t n0 = static_cast<uint32_t>(p1 >> 32) ^ c1[l] ^ k0;
-        const uint32_t n2 = static_cast<uint32_t>(p0 >> 32) ^ c3[l] ^ k1;
-        c1[l] = static_cast<uint32_t>(p1);
-        c3[l] = static_cast<uint32_t>(p0);
-        c0[l] = n0;
-        c2[l] = n2;
-      }
-      k0 += 0x9E3779B9u;
-      k1 += 0xBB67AE85u;
-    }
-    using Lanes = Eigen::Array<S, kLanes, 1>;
-    Lanes u[4];
-    const uint32_t* words[4] = {c0, c1, c2, c3};
-    for (int w = 0; w < 4; ++w)
-      for (int l = 0; l < kLanes; ++l) u[w](l) = uint_to_open_unit<S>(words[w][l]);
-    const S twoPi = S(6.283185307179586);
-    const Lanes ra = (S(-2) * u[0].log()).sqrt(), rb = (S(-2) * u[2].log()).sqrt();
-    const Lanes ta = twoPi * u[1], tb = twoPi * u[3];
-    const Lanes za = ra * ta.cos(), zb = ra * ta.sin(), zc = rb * tb.cos(), zd = rb * tb.sin();
-    S z[4 * kLanes];
-    for (int l = 0; l < kLanes; ++l) {
-      z[4 * l + 0] = za(l);
-      z[4 * l + 1] = zb(l);
-      z[4 * l + 2] = zc(l);
-      z[4 * l + 3] = zd(l);
-    }
-    const int first = 4 * j0;
-    const int count = std::min(4 * kLanes, n - first);
-    for (int i = 0; i < count; ++i) out[first + i] = scale * z[i];
-  }
-}
-}  // namespace legacy
 
 // ---- Straightforward scalar reference: philox4x32_10 + uint_to_open_unit<S> + double-precision Box-Muller. -----
 template <class S>
@@ -132,7 +83,7 @@ static double check_against_reference(const char* name, double tol) {
       const S sentinel = S(-12345.0);
       std::vector<S> got(n + 8, sentinel), old(n + 8, sentinel);
       fill_normal_row<S>(got.data(), n, c.seed, c.step, c.trial, c.stream, S(c.scale));
-      legacy::fill_normal_row<S>(old.data(), n, c.seed, c.step, c.trial, c.stream, S(c.scale));
+      detail::fill_normal_row_generic<S>(old.data(), n, c.seed, c.step, c.trial, c.stream, S(c.scale));
       double maxDiff = 0.0, maxLegacy = 0.0;
       for (int i = 0; i < n; ++i) {
         const double d = std::abs(static_cast<double>(got[i]) - ref[i]);
@@ -146,7 +97,7 @@ static double check_against_reference(const char* name, double tol) {
       worstLegacy = std::max(worstLegacy, maxLegacy);
     }
   }
-  std::printf("%s: max |diff| vs double reference %.3g (tol %.1g), vs legacy implementation %.3g\n", name, worst, tol,
+  std::printf("%s: max |diff| vs double reference %.3g (tol %.1g), vs the portable path %.3g\n", name, worst, tol,
               worstLegacy);
   return worstLegacy;
 }
@@ -214,63 +165,6 @@ static void check_avx2_kernels_exhaustive() {
 }
 #endif
 
-#if defined(__AVX512F__)
-static void check_avx512_philox_words() {
-  struct Row { uint64_t seed; uint32_t step, trial, stream; };
-  const Row rows[] = {{0, 0, 0, 0}, {0xDEADBEEFCAFEF00Dull, 74, 31, 2}, {~0ull, ~0u, ~0u, ~0u}, {7, 1, 2, 3}};
-  const uint32_t bases[] = {0, 32, 1024, 0x1FFFFFE0u};
-  const int order[8] = {0, 4, 1, 5, 2, 6, 3, 7};  // counter of each 64-bit lane
-  long mismatches = 0;
-  for (const Row& row : rows) {
-    const detail::PhiloxRowAvx512 pc(PhiloxKey(row.seed), row.step, row.trial, row.stream);
-    for (uint32_t j : bases) {
-      __m512i rw[4], aw[4];
-      detail::philox_avx512<4>(j, pc, rw, aw, [](int) {});
-      for (int s = 0; s < 4; ++s) {
-        alignas(64) uint32_t r32[16], a32[16];
-        _mm512_store_si512(r32, rw[s]);
-        _mm512_store_si512(a32, aw[s]);
-        for (int l = 0; l < 8; ++l) {
-          const uint32_t ctr[4] = {j + 8 * s + order[l], row.step, row.trial, row.stream};
-          uint32_t ref[4];
-          philox4x32_10(ctr, PhiloxKey(row.seed), ref);
-          const uint32_t got[4] = {r32[2 * l], a32[2 * l], r32[2 * l + 1], a32[2 * l + 1]};
-          for (int w = 0; w < 4; ++w) mismatches += got[w] != ref[w];
-        }
-      }
-    }
-  }
-  CHECK(mismatches == 0, "AVX-512 Philox words differ from philox4x32_10 in %ld places", mismatches);
-  std::printf("AVX-512 Philox words bit-identical to philox4x32_10: %s\n", mismatches ? "NO" : "yes");
-}
-
-static void check_avx512_kernels_exhaustive() {
-  double maxR = 0.0, maxCS = 0.0;
-  alignas(64) uint32_t words[16];
-  alignas(64) float rad[16], cs[16], sn[16];
-  const detail::BoxMullerConstsAvx512 k(1.0f);
-  for (uint32_t m0 = 0; m0 < (1u << 24); m0 += 16) {
-    for (int l = 0; l < 16; ++l) words[l] = ((m0 + l) << 8) | (l * 13u);
-    const __m512i w = _mm512_load_si512(words);
-    _mm512_store_ps(rad, detail::bm_radius_avx512(w));
-    __m512i sign;
-    __m512 f, cp, sp;
-    detail::bm_angle_avx512(w, k, sign, f, cp, sp);
-    const __m512 one = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(_mm512_set1_ps(1.0f)), sign));
-    _mm512_store_ps(cs, _mm512_mul_ps(one, cp));
-    _mm512_store_ps(sn, _mm512_mul_ps(_mm512_mul_ps(one, f), sp));
-    for (int l = 0; l < 16; ++l) {
-      const double uf = static_cast<double>(uint_to_open_unit<float>(words[l]));
-      maxR = std::max(maxR, std::abs(rad[l] - std::sqrt(-2.0 * std::log(uf))));
-      const double th = 6.283185307179586476925286766559 * uf;
-      maxCS = std::max(maxCS, std::max(std::abs(cs[l] - std::cos(th)), std::abs(sn[l] - std::sin(th))));
-    }
-  }
-  std::printf("AVX-512 kernels, all 2^24 inputs: max |r err| %.3g, max |cos/sin err| %.3g\n", maxR, maxCS);
-  CHECK(maxR < 2e-6, "radius error %.3g", maxR);
-  CHECK(maxCS < 3e-7, "cos/sin error %.3g", maxCS);
-}
-#endif
 
 template <class S>
 static void check_moments(const char* name) {
@@ -320,9 +214,7 @@ static double time_step_ns_per_normal(FillFn fn, int n, int rep) {
 
 int main(int argc, char** argv) {
   const bool bench = !(argc > 1 && std::strcmp(argv[1], "--no-bench") == 0);
-#if defined(__AVX512F__)
-  std::printf("AVX-512 path enabled\n");
-#elif defined(__AVX2__)
+#if defined(__AVX2__)
   std::printf("AVX2 path enabled\n");
 #else
   std::printf("portable path (no AVX2)\n");
@@ -334,10 +226,6 @@ int main(int argc, char** argv) {
   check_avx2_philox_words();
   check_avx2_kernels_exhaustive();
 #endif
-#if defined(__AVX512F__)
-  check_avx512_philox_words();
-  check_avx512_kernels_exhaustive();
-#endif
   check_moments<float>("float ");
   check_moments<double>("double");
 
@@ -347,9 +235,9 @@ int main(int argc, char** argv) {
     double tNew = 1e30, tOld = 1e30;
     for (int rep = 0; rep < 40; ++rep) {
       tNew = std::min(tNew, time_step_ns_per_normal(&fill_normal_row<float>, n, rep));
-      tOld = std::min(tOld, time_step_ns_per_normal(&legacy::fill_normal_row<float>, n, rep));
+      tOld = std::min(tOld, time_step_ns_per_normal(&detail::fill_normal_row_generic<float>, n, rep));
     }
-    std::printf("timing N=%d float: fill_normal_row %.3f ns/normal, legacy %.3f ns/normal (%.2fx)\n", n, tNew, tOld,
+    std::printf("timing N=%d float: fill_normal_row %.3f ns/normal, portable path %.3f ns/normal (%.2fx)\n", n, tNew, tOld,
                 tOld / tNew);
   }
   if (g_failures) {
