@@ -111,6 +111,21 @@ describe('train()', () => {
     expect(err.result.epochs.length).toBe(3);
   });
 
+  test('an abort in the middle of an epoch stops within a minibatch, not at the end of the epoch', async () => {
+    const model = new LowRankRNN({ size: 256, rank: 1, inputs: 2, outputs: 1, seed: 7, noise: 0.02 });
+    const batch = randomBatch(model, 'outputs', 2048, 40, 5);
+    const t0 = performance.now();
+    await train(model, batch, { epochs: 1, batchSize: 8, lr: 1e-3, keepBest: false });
+    const epochMs = performance.now() - t0; // 256 minibatches
+    const controller = new AbortController();
+    const run = train(model, batch, { epochs: 1, batchSize: 8, lr: 1e-3, signal: controller.signal });
+    setTimeout(() => controller.abort(), epochMs / 4);
+    const err = await run.catch((e) => e);
+    const stoppedAfter = performance.now() - t0 - epochMs;
+    expect(err.name).toBe('AbortError');
+    expect(stoppedAfter).toBeLessThan(epochMs * 0.75);
+  });
+
   test('a diverging run stops with an error and restores the best parameters', async () => {
     const model = new FullRankRNN({ size: 16, inputs: 2, outputs: 1, seed: 1, activation: 'linear', rho: 3 });
     const batch = randomBatch(model, 'outputs', 16, 200, 1);
