@@ -60,7 +60,7 @@ function torchAvailable() {
 }
 
 function timeTorch(configs) {
-  const payload = configs.map((c, i) => ({ label: String(i), kind: c.kind, N: c.N, R: c.R ?? 1, K, O, B: c.B, T: c.T, repeats: c.kind === 'fullrank' && c.N > 1024 ? 2 : 5 }));
+  const payload = configs.map((c, i) => ({ label: String(i), kind: c.kind, N: c.N, R: c.R ?? 1, K, O, B: c.B, T: c.T, repeats: 50 }));
   const r = spawnSync('python3', [new URL('./torch_baseline.py', import.meta.url).pathname, JSON.stringify(payload), String(threads)], {
     encoding: 'utf8',
     maxBuffer: 1 << 24,

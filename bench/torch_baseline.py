@@ -84,10 +84,18 @@ def time_step(net, B, T, K, O, repeats):
 
     for _ in range(3):
         step()
+    # blocks of about half a second; the median block is robust to a briefly busy machine
     t0 = time.perf_counter()
-    for _ in range(repeats):
-        step()
-    return (time.perf_counter() - t0) / repeats * 1000
+    step()
+    per_step = time.perf_counter() - t0
+    block = max(1, min(repeats, int(0.5 / max(per_step, 1e-6))))
+    samples = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        for _ in range(block):
+            step()
+        samples.append((time.perf_counter() - t0) / block * 1000)
+    return sorted(samples)[1]
 
 
 def main():
