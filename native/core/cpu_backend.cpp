@@ -584,7 +584,9 @@ class CpuBackend final : public Backend<S> {
     for (int t = T - 1; t >= 0; --t) {
       // 1. dL/dstate_{t+1} from the loss at step t.
       const MapMat<S> dPred = step_rows(w.predGrad, t, c);
-      if (pb.lossOn == LossOn::Outputs) {
+      if (dPred.isZero(0)) {
+        // no loss at this step (masked out, as in most steps of the decision tasks)
+      } else if (pb.lossOn == LossOn::Outputs) {
         const MapMat<S> y = step_rows(readIn, t, c);
         auto& dy = w.back;  // scratch
         for (int j = 0; j < c; ++j) {
