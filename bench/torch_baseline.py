@@ -16,57 +16,50 @@ def loss_mse(output, target, mask):
     return loss_by_trial.mean()
 
 
-class LowRank(torch.nn.Module):
-    def __init__(self, N, R, K, O, noise, alpha):
+class Net(torch.nn.Module):
+    """The reference forward pass; subclasses give the recurrent weights and the readout scale."""
+
+    def __init__(self, N, K, O, noise, alpha, wo_std, readout_scale):
         super().__init__()
-        self.N, self.noise, self.alpha = N, noise, alpha
+        self.N, self.noise, self.alpha, self.readout_scale = N, noise, alpha, readout_scale
+        self.wi = torch.nn.Parameter(torch.randn(K, N))
+        self.si = torch.nn.Parameter(torch.ones(K))
+        self.wo = torch.nn.Parameter(torch.randn(N, O) * wo_std, requires_grad=False)
+        self.so = torch.nn.Parameter(torch.ones(O))
+        self.h0 = torch.nn.Parameter(torch.zeros(N), requires_grad=False)
+
+    def forward(self, u):
+        B, T, _ = u.shape
+        h = self.h0.expand(B, self.N)
+        r = torch.tanh(h)
+        wi_full = self.wi * self.si[:, None]
+        wo_full = self.wo * self.so[None, :]
+        noise = torch.randn(B, T, self.N)
+        out = []
+        for i in range(T):
+            h = h + self.noise * noise[:, i] + self.alpha * (-h + self.recurrent(r) + u[:, i].matmul(wi_full))
+            r = torch.tanh(h)
+            out.append(r.matmul(wo_full) * self.readout_scale)
+        return torch.stack(out, dim=1)
+
+
+class LowRank(Net):
+    def __init__(self, N, R, K, O, noise, alpha):
+        super().__init__(N, K, O, noise, alpha, wo_std=4.0, readout_scale=1.0 / N)
         self.m = torch.nn.Parameter(torch.randn(N, R))
         self.n = torch.nn.Parameter(torch.randn(N, R))
-        self.wi = torch.nn.Parameter(torch.randn(K, N))
-        self.si = torch.nn.Parameter(torch.ones(K))
-        self.wo = torch.nn.Parameter(torch.randn(N, O) * 4, requires_grad=False)
-        self.so = torch.nn.Parameter(torch.ones(O))
-        self.h0 = torch.nn.Parameter(torch.zeros(N), requires_grad=False)
 
-    def forward(self, u):
-        B, T, _ = u.shape
-        h = self.h0.expand(B, self.N)
-        r = torch.tanh(h)
-        wi_full = self.wi * self.si[:, None]
-        wo_full = self.wo * self.so[None, :]
-        noise = torch.randn(B, T, self.N)
-        out = []
-        for i in range(T):
-            h = h + self.noise * noise[:, i] + self.alpha * (-h + r.matmul(self.n).matmul(self.m.t()) / self.N + u[:, i].matmul(wi_full))
-            r = torch.tanh(h)
-            out.append(r.matmul(wo_full) / self.N)
-        return torch.stack(out, dim=1)
+    def recurrent(self, r):
+        return r.matmul(self.n).matmul(self.m.t()) / self.N
 
 
-class FullRank(torch.nn.Module):
+class FullRank(Net):
     def __init__(self, N, K, O, noise, alpha):
-        super().__init__()
-        self.N, self.noise, self.alpha = N, noise, alpha
+        super().__init__(N, K, O, noise, alpha, wo_std=1.0 / N, readout_scale=1.0)
         self.wrec = torch.nn.Parameter(torch.randn(N, N) / N ** 0.5)
-        self.wi = torch.nn.Parameter(torch.randn(K, N))
-        self.si = torch.nn.Parameter(torch.ones(K))
-        self.wo = torch.nn.Parameter(torch.randn(N, O) / N, requires_grad=False)
-        self.so = torch.nn.Parameter(torch.ones(O))
-        self.h0 = torch.nn.Parameter(torch.zeros(N), requires_grad=False)
 
-    def forward(self, u):
-        B, T, _ = u.shape
-        h = self.h0.expand(B, self.N)
-        r = torch.tanh(h)
-        wi_full = self.wi * self.si[:, None]
-        wo_full = self.wo * self.so[None, :]
-        noise = torch.randn(B, T, self.N)
-        out = []
-        for i in range(T):
-            h = h + self.noise * noise[:, i] + self.alpha * (-h + r.matmul(self.wrec.t()) + u[:, i].matmul(wi_full))
-            r = torch.tanh(h)
-            out.append(r.matmul(wo_full))
-        return torch.stack(out, dim=1)
+    def recurrent(self, r):
+        return r.matmul(self.wrec.t())
 
 
 def time_step(net, B, T, K, O, repeats):

@@ -155,6 +155,23 @@ int64_t checked_product(Napi::Env env, std::initializer_list<int64_t> dims, cons
   return p;
 }
 
+// Inputs [trials, steps, K], targets and mask [trials, steps, features]: checked and kept alive for a worker.
+template <class S>
+struct HeldTrials {
+  HeldArray<S> inputs, targets, mask;
+};
+
+template <class S>
+HeldTrials<S> hold_trials(const Napi::CallbackInfo& info, int trials, int steps, int inputs, int features) {
+  const Napi::Env env = info.Env();
+  const size_t targetLen = size_t(checked_product(env, {trials, steps, features}, "targets"));
+  HeldTrials<S> h;
+  h.inputs = hold_float_array<S>(env, info[0], "inputs", size_t(checked_product(env, {trials, steps, inputs}, "inputs")));
+  h.targets = hold_float_array<S>(env, info[1], "targets", targetLen);
+  h.mask = hold_float_array<S>(env, info[2], "mask", targetLen);
+  return h;
+}
+
 template <class S>
 Napi::Value copy_out(Napi::Env env, const std::vector<S>& v) {
   auto arr = Napi::TypedArrayOf<S>::New(env, v.size());
@@ -287,17 +304,17 @@ class SimulateWorker : public PromiseWorker {
 template <class S>
 class LossWorker : public PromiseWorker {
  public:
-  LossWorker(Napi::Env env, std::shared_ptr<TypedModel<S>> model, HeldArray<S> inputs, HeldArray<S> targets,
-             HeldArray<S> mask, HeldArray<S> init, LossBatch<S> batch, NoiseOptions noise, bool wantGrad)
-      : PromiseWorker(env), model_(std::move(model)), inputs_(std::move(inputs)), targets_(std::move(targets)),
-        mask_(std::move(mask)), init_(std::move(init)), batch_(batch), noise_(noise), wantGrad_(wantGrad) {}
+  LossWorker(Napi::Env env, std::shared_ptr<TypedModel<S>> model, HeldTrials<S> trials, HeldArray<S> init,
+             LossBatch<S> batch, NoiseOptions noise, bool wantGrad)
+      : PromiseWorker(env), model_(std::move(model)), trials_(std::move(trials)), init_(std::move(init)), batch_(batch),
+        noise_(noise), wantGrad_(wantGrad) {}
 
  protected:
   void Run() override {
     std::lock_guard<std::mutex> lock(model_->mu);
-    batch_.inputs = inputs_.data;
-    batch_.targets = targets_.data;
-    batch_.mask = mask_.data;
+    batch_.inputs = trials_.inputs.data;
+    batch_.targets = trials_.targets.data;
+    batch_.mask = trials_.mask.data;
     batch_.initialStates = init_.data;
     if (wantGrad_) grad_.resize(model_->backend->layout().total);
     loss_ = model_->backend->lossAndGradient(batch_, noise_, wantGrad_ ? grad_.data() : nullptr);
@@ -311,7 +328,8 @@ class LossWorker : public PromiseWorker {
 
  private:
   std::shared_ptr<TypedModel<S>> model_;
-  HeldArray<S> inputs_, targets_, mask_, init_;
+  HeldTrials<S> trials_;
+  HeldArray<S> init_;
   LossBatch<S> batch_;
   NoiseOptions noise_;
   bool wantGrad_;
@@ -323,12 +341,11 @@ class LossWorker : public PromiseWorker {
 template <class S>
 class TrainWorker : public Napi::AsyncProgressQueueWorker<TrainStepReport> {
  public:
-  TrainWorker(Napi::Env env, std::shared_ptr<TypedModel<S>> model, HeldArray<S> inputs, HeldArray<S> targets,
-              HeldArray<S> mask, HeldArray<int32_t> indices, TrainData<S> data, AdamOptions adam, uint64_t seed,
-              bool noise, Napi::Function onStep)
+  TrainWorker(Napi::Env env, std::shared_ptr<TypedModel<S>> model, HeldTrials<S> trials, HeldArray<int32_t> indices,
+              TrainData<S> data, AdamOptions adam, uint64_t seed, bool noise, Napi::Function onStep)
       : Napi::AsyncProgressQueueWorker<TrainStepReport>(env), deferred_(Napi::Promise::Deferred::New(env)),
-        model_(std::move(model)), inputs_(std::move(inputs)), targets_(std::move(targets)), mask_(std::move(mask)),
-        indices_(std::move(indices)), data_(data), adam_(adam), seed_(seed), noise_(noise) {
+        model_(std::move(model)), trials_(std::move(trials)), indices_(std::move(indices)), data_(data), adam_(adam),
+        seed_(seed), noise_(noise) {
     if (!onStep.IsEmpty()) onStep_ = Napi::Persistent(onStep);
   }
   Napi::Promise promise() { return deferred_.Promise(); }
@@ -337,9 +354,9 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<TrainStepReport> {
   void Execute(const ExecutionProgress& progress) override {
     try {
       std::lock_guard<std::mutex> lock(model_->mu);
-      data_.inputs = inputs_.data;
-      data_.targets = targets_.data;
-      data_.mask = mask_.data;
+      data_.inputs = trials_.inputs.data;
+      data_.targets = trials_.targets.data;
+      data_.mask = trials_.mask.data;
       data_.indices = indices_.data;
       const bool report = !onStep_.IsEmpty();
       completed_ = model_->backend->trainSteps(
@@ -383,7 +400,7 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<TrainStepReport> {
  private:
   Napi::Promise::Deferred deferred_;
   std::shared_ptr<TypedModel<S>> model_;
-  HeldArray<S> inputs_, targets_, mask_;
+  HeldTrials<S> trials_;
   HeldArray<int32_t> indices_;
   TrainData<S> data_;
   AdamOptions adam_;
@@ -550,13 +567,9 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       lb.lossOn = loss_on_from(opts);
       lb.features = features_for(s, lb.lossOn);
       if (lb.batch < 1 || lb.steps < 1) throw Napi::RangeError::New(env, "batch and steps must be positive integers");
-      const size_t targetLen = size_t(checked_product(env, {lb.batch, lb.steps, lb.features}, "targets"));
-      auto inputs = hold_float_array<S>(env, info[0], "inputs", size_t(checked_product(env, {lb.batch, lb.steps, s.inputs}, "inputs")));
-      auto targets = hold_float_array<S>(env, info[1], "targets", targetLen);
-      auto mask = hold_float_array<S>(env, info[2], "mask", targetLen);
+      auto held = hold_trials<S>(info, lb.batch, lb.steps, s.inputs, lb.features);
       auto init = hold_float_array<S>(env, info[3], "initialStates", size_t(checked_product(env, {lb.batch, s.size}, "initialStates")), true);
-      auto* w = new LossWorker<S>(env, m, std::move(inputs), std::move(targets), std::move(mask), std::move(init), lb,
-                                  noise_from(opts), bool_field(opts, "gradient", true));
+      auto* w = new LossWorker<S>(env, m, std::move(held), std::move(init), lb, noise_from(opts), bool_field(opts, "gradient", true));
       w->Queue();
       return w->promise();
     });
@@ -579,10 +592,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       d.optimizerSteps = int_field(opts, "optimizerSteps", 0);
       if (d.examples < 1 || d.steps < 1 || d.batch < 1 || d.optimizerSteps < 0)
         throw Napi::RangeError::New(env, "examples, steps and batch must be positive integers");
-      const size_t targetLen = size_t(checked_product(env, {d.examples, d.steps, d.features}, "targets"));
-      auto inputs = hold_float_array<S>(env, info[0], "inputs", size_t(checked_product(env, {d.examples, d.steps, s.inputs}, "inputs")));
-      auto targets = hold_float_array<S>(env, info[1], "targets", targetLen);
-      auto mask = hold_float_array<S>(env, info[2], "mask", targetLen);
+      auto held = hold_trials<S>(info, d.examples, d.steps, s.inputs, d.features);
       HeldArray<int32_t> indices;
       const Napi::Value iv = info[3];
       if (!iv.IsTypedArray() || iv.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
@@ -602,7 +612,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       Napi::Function onStep;
       if (info.Length() > 5 && info[5].IsFunction()) onStep = info[5].As<Napi::Function>();
       m->abort.store(false);
-      auto* w = new TrainWorker<S>(env, m, std::move(inputs), std::move(targets), std::move(mask), std::move(indices), d,
+      auto* w = new TrainWorker<S>(env, m, std::move(held), std::move(indices), d,
                                    adam, seed_field(opts, "seed"), bool_field(opts, "noise", true), onStep);
       w->Queue();
       return w->promise();
