@@ -1,5 +1,7 @@
 // train(model, task or dataset): the reference training loop (Adam, random minibatches, global-norm clipping,
 // keep-best, early stop) run by the native engine, with validation, progress and cancellation.
+import { existsSync } from 'node:fs';
+import { loadNpz, saveNpz, toFloatTensor, toStringScalar, type NpyValue } from './io/index.js';
 import type { AnyModel, LossOn } from './models.js';
 import { checkLossOn, checkSeed, expandMask } from './models.js';
 import { Random } from './random.js';
@@ -23,12 +25,26 @@ export interface TrainableTask {
 
 export interface EpochReport {
   epoch: number;
+  /** Learning rate used in this epoch. */
+  lr: number;
   /** Mean of this epoch's minibatch losses (the reference's keep-best and early-stop criterion). */
   loss: number;
   validationLoss?: number;
   validationAccuracy?: number;
   seconds: number;
   best: boolean;
+}
+
+/** Learning-rate schedules: multiply by `factor` every `every` epochs, or after `patience` epochs without a better
+ * epoch loss (relative improvement below `threshold`, default 1e-4), never below `minLr` (default 0). */
+export type LrSchedule =
+  | { kind: 'step'; every: number; factor: number }
+  | { kind: 'plateau'; patience: number; factor: number; threshold?: number; minLr?: number };
+
+export interface CheckpointOptions {
+  /** The .npz written (atomically) every `every` epochs and after the last epoch; it is also a model file. */
+  path: string;
+  every?: number;
 }
 
 export interface TrainOptions {
@@ -52,6 +68,12 @@ export interface TrainOptions {
   /** Per-step noise during training (default true). */
   noise?: boolean;
   seed?: number;
+  lrSchedule?: LrSchedule;
+  checkpoint?: CheckpointOptions;
+  /** Continue from this checkpoint (or, with `true`, from `checkpoint.path` when it exists): parameters, Adam
+   * moments, best parameters, the learning rate and the epoch reports are restored, and the run reaches the same
+   * result as one never interrupted. `epochs` is the total, not the number still to run. */
+  resume?: string | boolean;
   signal?: AbortSignal;
   onProgress?: (report: EpochReport) => void;
 }
@@ -122,6 +144,85 @@ function abortError(result: TrainResult): Error {
   return err;
 }
 
+const CHECKPOINT_VERSION = 1;
+
+/** What must match between a checkpoint and the run that resumes it. */
+interface RunSignature {
+  seed: number;
+  batchSize: number;
+  lossOn: LossOn;
+  trials: number;
+  validation: number;
+  model: string;
+}
+
+interface CheckpointState {
+  version: number;
+  epoch: number;
+  lr: number;
+  bestLoss: number;
+  bestEpoch: number;
+  plateauEpochs: number;
+  optimizerStep: number;
+  reports: EpochReport[];
+  signature: RunSignature;
+}
+
+function validateSchedule(schedule: LrSchedule | undefined): void {
+  if (!schedule) return;
+  if (schedule.kind === 'step') {
+    positiveInt(schedule.every, 'lrSchedule.every');
+  } else if (schedule.kind === 'plateau') {
+    positiveInt(schedule.patience, 'lrSchedule.patience');
+  } else {
+    throw new TypeError(`lrSchedule.kind must be 'step' or 'plateau'; got ${JSON.stringify((schedule as { kind: unknown }).kind)}`);
+  }
+  if (!(schedule.factor > 0 && schedule.factor <= 1)) throw new RangeError(`lrSchedule.factor must be in (0, 1]; got ${schedule.factor}`);
+}
+
+/** Minibatch order of one epoch: its own stream, so that a resumed run draws what the uninterrupted one drew. */
+function epochIndices(seed: number, epoch: number, steps: number, batch: number, trials: number): Int32Array {
+  const rng = new Random(Number((BigInt(seed) * 1000003n + BigInt(epoch)) % 9007199254740881n));
+  const indices = new Int32Array(steps * batch);
+  for (let s = 0; s < steps; s++) indices.set(rng.sampleIndices(trials, batch), s * batch);
+  return indices;
+}
+
+async function writeCheckpoint(path: string, model: AnyModel, best: Float32Array | Float64Array, state: CheckpointState): Promise<void> {
+  const opt = model.handle.optimizerState();
+  const arrays: Record<string, NpyValue> = {
+    ...model.params(),
+    config: JSON.stringify(model.config),
+    best_params: { data: best, shape: [best.length] },
+    adam_m: { data: opt.m, shape: [opt.m.length] },
+    adam_v: { data: opt.v, shape: [opt.v.length] },
+    training: JSON.stringify(state),
+  };
+  await saveNpz(path, arrays);
+}
+
+async function readCheckpoint(path: string, model: AnyModel, signature: RunSignature) {
+  const arrays = await loadNpz(path);
+  for (const key of ['training', 'best_params', 'adam_m', 'adam_v']) {
+    if (!arrays[key]) throw new Error(`${path} is not a training checkpoint: array '${key}' is missing`);
+  }
+  const state = JSON.parse(toStringScalar(arrays.training, `${path}: 'training'`)) as CheckpointState;
+  if (state.version !== CHECKPOINT_VERSION) throw new Error(`${path}: checkpoint version ${state.version} is not supported`);
+  for (const key of Object.keys(signature) as (keyof RunSignature)[]) {
+    if (state.signature[key] !== signature[key]) {
+      throw new Error(`${path} was written by a different run: ${key} was ${JSON.stringify(state.signature[key])}, now ${JSON.stringify(signature[key])}; resume with the same options or start afresh`);
+    }
+  }
+  const values: Record<string, Float32Array | Float64Array> = {};
+  for (const name of model.paramNames) values[name] = toFloatTensor(arrays[name], `${path}: '${name}'`, model.dtype).data;
+  model.setParams(values);
+  const best = toFloatTensor(arrays.best_params, `${path}: 'best_params'`, model.dtype).data;
+  const m = toFloatTensor(arrays.adam_m, `${path}: 'adam_m'`, 'float64').data as Float64Array;
+  const v = toFloatTensor(arrays.adam_v, `${path}: 'adam_v'`, 'float64').data as Float64Array;
+  model.handle.setOptimizerState({ step: state.optimizerStep, m, v });
+  return { state, best };
+}
+
 /**
  * Trains `model` in place. With a task, `examples` trials are generated once (seeded) and the last
  * `validationSplit` of them are held out, as in the reference generators. Each epoch runs floor(train / batchSize)
@@ -155,13 +256,41 @@ export async function train(model: AnyModel, source: TrainableTask | Dataset, op
   const valSet = nVal > 0 ? sliceTrials(all, nTrain, total) : undefined;
   const data = prepare(model, trainSet, lossOn, task ? `${task.name} trials` : 'dataset');
   const stepsPerEpoch = Math.floor(nTrain / batchSize);
-  const rng = new Random(seed);
+  validateSchedule(opts.lrSchedule);
+  const checkpointEvery = opts.checkpoint ? positiveInt(opts.checkpoint.every ?? 1, 'checkpoint.every') : 0;
+  const signature: RunSignature = {
+    seed,
+    batchSize,
+    lossOn,
+    trials: total,
+    validation: nVal,
+    model: JSON.stringify({ ...model.config, train: undefined }),
+  };
 
   const started = performance.now();
-  const reports: EpochReport[] = [];
-  let bestLoss = await model.loss(trainSet, { lossOn, seed, noise: false });
-  let bestParams = model.flatParams();
+  let reports: EpochReport[] = [];
+  let bestLoss: number;
+  let bestParams: Float32Array | Float64Array;
   let bestEpoch = 0;
+  let currentLr = lr;
+  let plateauEpochs = 0;
+  let firstEpoch = 1;
+  const resumeFrom = opts.resume === true ? opts.checkpoint?.path : opts.resume || undefined;
+  if (opts.resume === true && !opts.checkpoint) throw new TypeError('resume: true needs checkpoint.path; or pass the checkpoint path as resume');
+  if (resumeFrom && existsSync(resumeFrom)) {
+    const { state, best } = await readCheckpoint(resumeFrom, model, signature);
+    reports = state.reports;
+    bestLoss = state.bestLoss;
+    bestEpoch = state.bestEpoch;
+    bestParams = best;
+    currentLr = state.lr;
+    plateauEpochs = state.plateauEpochs;
+    firstEpoch = state.epoch + 1;
+  } else {
+    if (typeof opts.resume === 'string') throw new Error(`resume: checkpoint ${opts.resume} does not exist`);
+    bestLoss = await model.loss(trainSet, { lossOn, seed, noise: false });
+    bestParams = model.flatParams();
+  }
   const handle = model.handle;
   const onAbort = () => handle.abort();
   opts.signal?.addEventListener('abort', onAbort);
@@ -175,25 +304,35 @@ export async function train(model: AnyModel, source: TrainableTask | Dataset, op
   const restoreBest = () => {
     if (keepBest) model.setFlatParams(bestParams);
   };
+  const checkpoint = (epoch: number) =>
+    writeCheckpoint(opts.checkpoint!.path, model, bestParams, {
+      version: CHECKPOINT_VERSION,
+      epoch,
+      lr: currentLr,
+      bestLoss,
+      bestEpoch,
+      plateauEpochs,
+      optimizerStep: handle.optimizerState().step,
+      reports,
+      signature,
+    });
 
   try {
-    for (let epoch = 1; epoch <= epochs; epoch++) {
+    for (let epoch = firstEpoch; epoch <= epochs; epoch++) {
       if (opts.signal?.aborted) {
         restoreBest();
         throw abortError(result(true));
       }
       const t0 = performance.now();
-      const indices = new Int32Array(stepsPerEpoch * batchSize);
-      for (let s = 0; s < stepsPerEpoch; s++) indices.set(rng.sampleIndices(nTrain, batchSize), s * batchSize);
       let run;
       try {
-        run = await handle.trainSteps(data.inputs, data.targets, data.mask, indices, {
+        run = await handle.trainSteps(data.inputs, data.targets, data.mask, epochIndices(seed, epoch, stepsPerEpoch, batchSize, nTrain), {
           examples: data.examples,
           steps: data.steps,
           lossOn,
           batch: batchSize,
           optimizerSteps: stepsPerEpoch,
-          lr,
+          lr: currentLr,
           beta1: opts.beta1 ?? 0.9,
           beta2: opts.beta2 ?? 0.999,
           eps: opts.eps ?? 1e-8,
@@ -211,7 +350,10 @@ export async function train(model: AnyModel, source: TrainableTask | Dataset, op
         throw abortError(result(true));
       }
       const loss = run.losses.reduce((a, b) => a + b, 0) / Math.max(1, run.losses.length);
-      const report: EpochReport = { epoch, loss, seconds: (performance.now() - t0) / 1000, best: false };
+      const report: EpochReport = { epoch, lr: currentLr, loss, seconds: 0, best: false };
+      const threshold = opts.lrSchedule?.kind === 'plateau' ? (opts.lrSchedule.threshold ?? 1e-4) : 0;
+      if (loss < bestLoss * (1 - threshold)) plateauEpochs = 0;
+      else plateauEpochs += 1;
       if (loss < bestLoss) {
         bestLoss = loss;
         bestEpoch = epoch;
@@ -225,14 +367,25 @@ export async function train(model: AnyModel, source: TrainableTask | Dataset, op
           report.validationAccuracy = task.accuracy(sim.outputs!, valSet);
         }
       }
+      currentLr = nextLearningRate(opts.lrSchedule, currentLr, epoch, plateauEpochs);
+      if (opts.lrSchedule?.kind === 'plateau' && plateauEpochs >= opts.lrSchedule.patience) plateauEpochs = 0;
       report.seconds = (performance.now() - t0) / 1000;
       reports.push(report);
+      const stopping = epoch === epochs || (opts.earlyStop !== undefined && loss < opts.earlyStop);
+      if (opts.checkpoint && (stopping || epoch % checkpointEvery === 0)) await checkpoint(epoch);
       opts.onProgress?.(report);
-      if (opts.earlyStop !== undefined && loss < opts.earlyStop) break;
+      if (stopping) break;
     }
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
   restoreBest();
   return result(false);
+}
+
+function nextLearningRate(schedule: LrSchedule | undefined, lr: number, epoch: number, plateauEpochs: number): number {
+  if (!schedule) return lr;
+  if (schedule.kind === 'step') return epoch % schedule.every === 0 ? lr * schedule.factor : lr;
+  if (plateauEpochs >= schedule.patience) return Math.max(schedule.minLr ?? 0, lr * schedule.factor);
+  return lr;
 }

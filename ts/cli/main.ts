@@ -4,7 +4,7 @@ import { FullRankRNN, LowRankRNN, type Activation, type AnyModel } from '../mode
 import { saveModel } from '../model-files.js';
 import { backendInfo } from '../native/load.js';
 import { tasks } from '../tasks/index.js';
-import { train, type EpochReport } from '../training.js';
+import { train, type EpochReport, type LrSchedule } from '../training.js';
 import { ProgressLine } from './progress.js';
 
 function int(name: string, min = 1) {
@@ -21,6 +21,16 @@ function num(name: string, min = 0) {
     if (!Number.isFinite(n) || n < min) throw new InvalidArgumentError(`${name} must be a number >= ${min}`);
     return n;
   };
+}
+
+function schedule(value: string): LrSchedule {
+  const [kind, a, b] = value.split(':');
+  const every = Number(a);
+  const factor = Number(b);
+  if ((kind !== 'step' && kind !== 'plateau') || !Number.isInteger(every) || every < 1 || !(factor > 0 && factor <= 1)) {
+    throw new InvalidArgumentError("use step:EVERY:FACTOR or plateau:PATIENCE:FACTOR, e.g. step:20:0.5");
+  }
+  return kind === 'step' ? { kind, every, factor } : { kind, patience: every, factor };
 }
 
 const program = new Command('lowrank')
@@ -57,6 +67,10 @@ interface TrainCliOptions {
   device: 'auto' | 'cpu' | 'cuda';
   out?: string;
   json?: boolean;
+  checkpoint?: string;
+  checkpointEvery: number;
+  resume?: boolean;
+  lrSchedule?: LrSchedule;
 }
 
 program
@@ -82,6 +96,10 @@ program
   .option('--seed <n>', 'seed of the weights, the trials and the noise', int('--seed', 0), 0)
   .option('--threads <n>', 'CPU threads (0 = all cores)', int('--threads', 0), 0)
   .addOption(new Option('--device <d>', 'backend').choices(['auto', 'cpu', 'cuda']).default('auto'))
+  .option('--lr-schedule <spec>', 'step:EVERY:FACTOR or plateau:PATIENCE:FACTOR (multiply the learning rate)', schedule)
+  .option('--checkpoint <file.npz>', 'write a checkpoint (also a model file) every --checkpoint-every epochs and at the end')
+  .option('--checkpoint-every <n>', 'epochs between checkpoints', int('--checkpoint-every'), 1)
+  .option('--resume', 'continue from --checkpoint when it exists (same options; --epochs is the total)')
   .option('--out <file.npz>', 'where to save the trained model (numpy-readable .npz)')
   .option('--json', 'print one JSON line per epoch instead of the progress line')
   .action(async (o: TrainCliOptions) => {
@@ -99,6 +117,7 @@ program
       train: { ...(o.trainWi ? { wi: true } : {}), ...(o.trainWo ? { wo: true } : {}) },
     };
     const model: AnyModel = o.fullRank ? new FullRankRNN({ ...common, rho: o.rho }) : new LowRankRNN({ ...common, rank: o.rank });
+    if (o.resume && !o.checkpoint) throw new InvalidArgumentError('--resume needs --checkpoint <file.npz>');
     const controller = new AbortController();
     process.once('SIGINT', () => controller.abort());
     const progress = new ProgressLine(o.epochs, Boolean(o.json));
@@ -114,6 +133,9 @@ program
         examples: o.examples,
         earlyStop: o.earlyStop,
         seed: o.seed,
+        lrSchedule: o.lrSchedule,
+        checkpoint: o.checkpoint ? { path: o.checkpoint, every: o.checkpointEvery } : undefined,
+        resume: o.resume ? true : undefined,
         signal: controller.signal,
         onProgress: (e: EpochReport) => progress.epoch(e),
       });
