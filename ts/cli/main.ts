@@ -57,6 +57,8 @@ interface TrainCliOptions {
   noise: number;
   alpha: number;
   activation: Activation;
+  outputActivation?: Activation;
+  formulation: 'current' | 'rate';
   rho: number;
   trainWi?: boolean;
   trainWo?: boolean;
@@ -88,6 +90,8 @@ program
   .option('--noise <sigma>', 'per-step noise std', num('--noise'), 0.05)
   .option('--alpha <x>', 'dt / tau', num('--alpha'), 0.2)
   .addOption(new Option('--activation <f>', 'transfer function').choices(['tanh', 'relu', 'leaky-relu', 'softplus', 'linear']).default('tanh'))
+  .addOption(new Option('--output-activation <f>', 'readout nonlinearity (default: the transfer function; linear for rate)').choices(['tanh', 'relu', 'leaky-relu', 'softplus', 'linear']))
+  .addOption(new Option('--formulation <form>', "'current' (LINT) or 'rate' (seed 001 ReLU networks)").choices(['current', 'rate']).default('current'))
   .option('--rho <x>', 'full-rank initial connectivity scale', num('--rho'), 1)
   .option('--train-wi', 'train the input vectors wi (si is then frozen)')
   .option('--train-wo', 'train the readout vectors wo (so is then frozen)')
@@ -111,6 +115,8 @@ program
       noise: o.noise,
       alpha: o.alpha,
       activation: o.activation,
+      outputActivation: o.outputActivation,
+      formulation: o.formulation,
       seed: o.seed,
       threads: o.threads,
       device: o.device,
