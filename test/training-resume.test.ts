@@ -83,3 +83,28 @@ describe('learning-rate schedules', () => {
     await expect(train(make(), batch, { lrSchedule: { kind: 'plateau', patience: 2, factor: 2 } })).rejects.toThrow(/lrSchedule.factor/);
   });
 });
+
+describe('curriculum', () => {
+  test('the hook swaps the task at the epoch it names; a resumed run follows the same stages', async () => {
+    const dms = tasks.dms();
+    const short = dms.withMaxDelay(700);
+    const seen: number[] = [];
+    const curriculum = (epoch: number) => {
+      const stage = epoch <= 2 ? short : dms;
+      seen.push(stage.steps);
+      return stage;
+    };
+    const makeDms = () => new LowRankRNN({ size: 32, rank: 2, inputs: 2, outputs: 1, noise: 0.05, seed: 3 });
+    const opts = { epochs: 4, lr: 1e-2, examples: 64, batchSize: 16, seed: 4, curriculum };
+    const whole = makeDms();
+    await train(whole, dms, opts);
+    expect(seen).toEqual([short.steps, short.steps, dms.steps, dms.steps]);
+    expect(short.steps).toBeLessThan(dms.steps);
+    const path = join(dir, 'curriculum.npz');
+    await train(makeDms(), dms, { ...opts, epochs: 3, checkpoint: { path } });
+    const resumed = makeDms();
+    await train(resumed, dms, { ...opts, checkpoint: { path }, resume: true });
+    expect(Array.from(resumed.flatParams())).toEqual(Array.from(whole.flatParams()));
+    await expect(train(makeDms(), randomBatch(makeDms(), 'outputs', 32, 10, 1), { curriculum })).rejects.toThrow(/curriculum must be/);
+  });
+});

@@ -1,5 +1,5 @@
 // Short training runs on every task family prove learning end to end (engine + tasks + train()): validation
-// accuracy well above chance after a few seconds. The reference accuracies at full size are in docs/training.md.
+// accuracy well above chance after a few seconds. The accuracies of the full reference recipes are in docs/training.md.
 import { describe, expect, test } from 'vitest';
 import { FullRankRNN, LowRankRNN, tasks, train, type AnyModel, type Task } from '../ts/index.js';
 

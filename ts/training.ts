@@ -70,6 +70,12 @@ export interface TrainOptions {
   seed?: number;
   lrSchedule?: LrSchedule;
   checkpoint?: CheckpointOptions;
+  /**
+   * Curriculum hook, for tasks: called at the start of every epoch; a task different from the current one replaces it
+   * (its trials are generated with the same seed and count), e.g. `(e) => e <= 100 ? dms.withMaxDelay(700) : dms`.
+   * It must depend on the epoch only, so that a resumed run sees the same tasks.
+   */
+  curriculum?: (epoch: number) => TrainableTask | undefined;
   /** Continue from this checkpoint (or, with `true`, from `checkpoint.path` when it exists): parameters, Adam
    * moments, best parameters, the learning rate and the epoch reports are restored, and the run reaches the same
    * result as one never interrupted. `epochs` is the total, not the number still to run. */
@@ -244,17 +250,32 @@ export async function train(model: AnyModel, source: TrainableTask | Dataset, op
   if (!(split >= 0 && split < 1)) throw new RangeError(`validationSplit must be in [0, 1); got ${split}`);
   if (opts.earlyStop !== undefined) positiveNumber(opts.earlyStop, 'earlyStop');
 
-  const task = isTask ? (source as TrainableTask) : undefined;
-  const all = task ? task.sample(positiveInt(opts.examples ?? 1000, 'examples'), { seed }) : (source as Dataset);
-  const total = all.inputs.shape[0];
-  const nVal = Math.floor(total * split);
-  const nTrain = total - nVal;
-  if (nTrain < batchSize) {
-    throw new RangeError(`batchSize (${batchSize}) is larger than the ${nTrain} training trials; lower batchSize or add trials`);
+  if (opts.curriculum !== undefined && (!isTask || typeof opts.curriculum !== 'function')) {
+    throw new TypeError('curriculum must be a function (epoch) => task, and train() must be given a task');
   }
-  const trainSet = nVal > 0 ? sliceTrials(all, 0, nTrain) : all;
-  const valSet = nVal > 0 ? sliceTrials(all, nTrain, total) : undefined;
-  const data = prepare(model, trainSet, lossOn, task ? `${task.name} trials` : 'dataset');
+  const examples = isTask ? positiveInt(opts.examples ?? 1000, 'examples') : 0;
+  // Trials of the current task (or the dataset), split into training and validation trials.
+  const materialize = (t: TrainableTask | undefined) => {
+    const all = t ? t.sample(examples, { seed }) : (source as Dataset);
+    const count = all.inputs.shape[0];
+    const held = Math.floor(count * split);
+    const kept = count - held;
+    if (kept < batchSize) {
+      throw new RangeError(`batchSize (${batchSize}) is larger than the ${kept} training trials; lower batchSize or add trials`);
+    }
+    const trainSet = held > 0 ? sliceTrials(all, 0, kept) : all;
+    return {
+      total: count,
+      nVal: held,
+      nTrain: kept,
+      trainSet,
+      valSet: held > 0 ? sliceTrials(all, kept, count) : undefined,
+      data: prepare(model, trainSet, lossOn, t ? `${t.name} trials` : 'dataset'),
+    };
+  };
+  let task = isTask ? (source as TrainableTask) : undefined;
+  let trials = materialize(task);
+  const { total, nVal, nTrain } = trials;
   const stepsPerEpoch = Math.floor(nTrain / batchSize);
   validateSchedule(opts.lrSchedule);
   const checkpointEvery = opts.checkpoint ? positiveInt(opts.checkpoint.every ?? 1, 'checkpoint.every') : 0;
@@ -288,7 +309,7 @@ export async function train(model: AnyModel, source: TrainableTask | Dataset, op
     firstEpoch = state.epoch + 1;
   } else {
     if (typeof opts.resume === 'string') throw new Error(`resume: checkpoint ${opts.resume} does not exist`);
-    bestLoss = await model.loss(trainSet, { lossOn, seed, noise: false });
+    bestLoss = await model.loss(trials.trainSet, { lossOn, seed, noise: false });
     bestParams = model.flatParams();
   }
   const handle = model.handle;
@@ -323,6 +344,12 @@ export async function train(model: AnyModel, source: TrainableTask | Dataset, op
         restoreBest();
         throw abortError(result(true));
       }
+      const stage = opts.curriculum?.(epoch);
+      if (stage && stage !== task) {
+        task = stage;
+        trials = materialize(task);
+      }
+      const { data, valSet } = trials;
       const t0 = performance.now();
       let run;
       try {
