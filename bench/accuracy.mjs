@@ -16,43 +16,33 @@ const lowRank = (task, size, rank, extra = {}) =>
 const fullRank = (task, size, extra = {}) =>
   new FullRankRNN({ size, inputs: task.inputSize, outputs: task.outputSize, noise: 0.05, seed: 1, ...extra });
 
+/** A row trained by one train() call. */
+function simple(makeTask, makeModel, options) {
+  return async () => {
+    const task = makeTask();
+    const model = makeModel(task);
+    const r = await train(model, task, { seed: 1, ...options });
+    return { model, task, epochs: r.epochs.length };
+  };
+}
+
 /** Each row: how the reference trains it, as one function returning { model, task, epochs }. */
 const rows = {
   dm: {
     label: 'DM (lint constants)', model: 'rank 1, N = 512', target: '1.0',
-    async run() {
-      const task = tasks.dm();
-      const model = lowRank(task, 512, 1);
-      const r = await train(model, task, { epochs: 20, lr: 5e-3, seed: 1 });
-      return { model, task, epochs: r.epochs.length };
-    },
+    run: simple(() => tasks.dm(), (t) => lowRank(t, 512, 1), { epochs: 20, lr: 5e-3 }),
   },
   cdm: {
     label: 'CDM', model: 'rank 1, N = 512, wi trained', target: '>= 0.98',
-    async run() {
-      const task = tasks.cdm();
-      const model = lowRank(task, 512, 1, { train: { wi: true } });
-      const r = await train(model, task, { epochs: 100, lr: 1e-2, clip: 0.1, earlyStop: 0.01, seed: 1 });
-      return { model, task, epochs: r.epochs.length };
-    },
+    run: simple(() => tasks.cdm(), (t) => lowRank(t, 512, 1, { train: { wi: true } }), { epochs: 100, lr: 1e-2, clip: 0.1, earlyStop: 0.01 }),
   },
   mdm: {
     label: 'MDM (lint constants)', model: 'rank 1, N = 512', target: '(1.0 in [P])',
-    async run() {
-      const task = tasks.mdm();
-      const model = lowRank(task, 512, 1);
-      const r = await train(model, task, { epochs: 30, lr: 1e-2, clip: 0.1, earlyStop: 0.01, seed: 1 });
-      return { model, task, epochs: r.epochs.length };
-    },
+    run: simple(() => tasks.mdm(), (t) => lowRank(t, 512, 1), { epochs: 30, lr: 1e-2, clip: 0.1, earlyStop: 0.01 }),
   },
   mdmPopulations: {
     label: 'MDM (populations constants)', model: 'rank 1, N = 512', target: '1.0 [P]',
-    async run() {
-      const task = tasks.mdm({ preset: 'populations' });
-      const model = lowRank(task, 512, 1);
-      const r = await train(model, task, { epochs: 30, lr: 1e-2, clip: 0.1, earlyStop: 0.01, seed: 1 });
-      return { model, task, epochs: r.epochs.length };
-    },
+    run: simple(() => tasks.mdm({ preset: 'populations' }), (t) => lowRank(t, 512, 1), { epochs: 30, lr: 1e-2, clip: 0.1, earlyStop: 0.01 }),
   },
   wm: {
     label: 'WM (Romo, lint constants)', model: 'rank 2, N = 512: full-rank priming 5 epochs, SVD init, 100 epochs', target: '>= 0.95',
@@ -87,48 +77,23 @@ const rows = {
   },
   cdmTeacher: {
     label: 'CDM teacher', model: 'full-rank, N = 1024, wi and wo trained (many-fit settings)', target: '>= 0.98',
-    async run() {
-      const task = tasks.cdm();
-      const model = fullRank(task, 1024, { train: { wi: true, wo: true } });
-      const r = await train(model, task, { epochs: 30, lr: 1e-4, seed: 1 });
-      return { model, task, epochs: r.epochs.length };
-    },
+    run: simple(() => tasks.cdm(), (t) => fullRank(t, 1024, { train: { wi: true, wo: true } }), { epochs: 30, lr: 1e-4 }),
   },
   dmsTeacher: {
     label: 'DMS teacher', model: 'full-rank, N = 512, rho 0.8, wi and wo trained', target: '>= 0.98',
-    async run() {
-      const task = tasks.dms();
-      const model = fullRank(task, 512, { rho: 0.8, train: { wi: true, wo: true } });
-      const r = await train(model, task, { epochs: 50, lr: 1e-4, clip: 1, seed: 1 });
-      return { model, task, epochs: r.epochs.length };
-    },
+    run: simple(() => tasks.dms(), (t) => fullRank(t, 512, { rho: 0.8, train: { wi: true, wo: true } }), { epochs: 50, lr: 1e-4, clip: 1 }),
   },
   flipflop: {
     label: '3-bit flip-flop', model: 'full-rank, N = 100, noise 0.01', target: '(none given)',
-    async run() {
-      const task = tasks.flipflop();
-      const model = fullRank(task, 100, { noise: 0.01 });
-      const r = await train(model, task, { epochs: 100, lr: 1e-3, clip: 1, examples: 400, seed: 1 });
-      return { model, task, epochs: r.epochs.length };
-    },
+    run: simple(() => tasks.flipflop(), (t) => fullRank(t, 100, { noise: 0.01 }), { epochs: 100, lr: 1e-3, clip: 1, examples: 400 }),
   },
   perception: {
     label: 'perception (seed 001)', model: 'ReLU rate net, full-rank, N = 100, rho 0.5', target: '(none given)',
-    async run() {
-      const task = tasks.perception();
-      const model = fullRank(task, 100, { formulation: 'rate', activation: 'relu', rho: 0.5 });
-      const r = await train(model, task, { epochs: 100, lr: 1e-3, seed: 1 });
-      return { model, task, epochs: r.epochs.length };
-    },
+    run: simple(() => tasks.perception(), (t) => fullRank(t, 100, { formulation: 'rate', activation: 'relu', rho: 0.5 }), { epochs: 100, lr: 1e-3 }),
   },
   decision: {
     label: 'decision (seed 001)', model: 'ReLU rate net, full-rank, N = 100, rho 0.5', target: '(none given)',
-    async run() {
-      const task = tasks.decision();
-      const model = fullRank(task, 100, { formulation: 'rate', activation: 'relu', rho: 0.5 });
-      const r = await train(model, task, { epochs: 100, lr: 3e-3, seed: 1 });
-      return { model, task, epochs: r.epochs.length };
-    },
+    run: simple(() => tasks.decision(), (t) => fullRank(t, 100, { formulation: 'rate', activation: 'relu', rho: 0.5 }), { epochs: 100, lr: 3e-3 }),
   },
 };
 
