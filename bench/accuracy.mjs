@@ -85,15 +85,15 @@ const rows = {
   },
   flipflop: {
     label: '3-bit flip-flop', model: 'full-rank, N = 100, noise 0.01', target: '(none given)',
-    run: simple(() => tasks.flipflop(), (t) => fullRank(t, 100, { noise: 0.01 }), { epochs: 100, lr: 1e-3, clip: 1, examples: 400 }),
+    run: simple(() => tasks.flipflop(), (t) => fullRank(t, 100, { noise: 0.01 }), { epochs: 100, lr: 3e-3, clip: 1, examples: 400 }),
   },
   perception: {
-    label: 'perception (seed 001)', model: 'ReLU rate net, full-rank, N = 100, rho 0.5', target: '(none given)',
-    run: simple(() => tasks.perception(), (t) => fullRank(t, 100, { formulation: 'rate', activation: 'relu', rho: 0.5 }), { epochs: 100, lr: 1e-3 }),
+    label: 'perception (seed 001)', model: 'ReLU rate net, full-rank, N = 100, rho 0.5, trained bias b', target: '(none given)',
+    run: simple(() => tasks.perception(), (t) => fullRank(t, 100, { formulation: 'rate', activation: 'relu', rho: 0.5, biases: true }), { epochs: 100, lr: 1e-3 }),
   },
   decision: {
-    label: 'decision (seed 001)', model: 'ReLU rate net, full-rank, N = 100, rho 0.5', target: '(none given)',
-    run: simple(() => tasks.decision(), (t) => fullRank(t, 100, { formulation: 'rate', activation: 'relu', rho: 0.5 }), { epochs: 100, lr: 3e-3 }),
+    label: 'decision (seed 001)', model: 'ReLU rate net, full-rank, N = 100, rho 0.5, trained bias b', target: '(none given)',
+    run: simple(() => tasks.decision(), (t) => fullRank(t, 100, { formulation: 'rate', activation: 'relu', rho: 0.5, biases: true }), { epochs: 100, lr: 1e-3 }),
   },
 };
 

@@ -61,6 +61,7 @@ interface TrainCliOptions {
   formulation: 'current' | 'rate';
   rho: number;
   trainWi?: boolean;
+  biases?: boolean;
   trainWo?: boolean;
   examples: number;
   earlyStop?: number;
@@ -94,6 +95,7 @@ program
   .addOption(new Option('--formulation <form>', "'current' (LINT) or 'rate' (seed 001 ReLU networks)").choices(['current', 'rate']).default('current'))
   .option('--rho <x>', 'full-rank initial connectivity scale', num('--rho'), 1)
   .option('--train-wi', 'train the input vectors wi (si is then frozen)')
+  .option('--biases', 'add and train the bias b')
   .option('--train-wo', 'train the readout vectors wo (so is then frozen)')
   .option('--examples <n>', 'trials generated for training and validation (20 % held out)', int('--examples'), 1000)
   .option('--early-stop <loss>', 'stop when an epoch loss falls below this value', num('--early-stop'))
@@ -117,6 +119,7 @@ program
       activation: o.activation,
       outputActivation: o.outputActivation,
       formulation: o.formulation,
+      biases: o.biases,
       seed: o.seed,
       threads: o.threads,
       device: o.device,
