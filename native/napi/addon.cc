@@ -702,6 +702,34 @@ Napi::Value Svd(const Napi::CallbackInfo& info) {
   });
 }
 
+// The vector instruction sets this binary was compiled for (Eigen's own report names AVX for AVX2 + FMA builds).
+std::string compiled_simd() {
+  std::string s;
+  auto add = [&](const char* name) { s += s.empty() ? name : std::string(" ") + name; };
+#if defined(__AVX512F__)
+  add("avx512f");
+#endif
+#if defined(__AVX2__)
+  add("avx2");
+#endif
+#if defined(__FMA__)
+  add("fma");
+#endif
+#if defined(__AVX__)
+  add("avx");
+#endif
+#if defined(__SSE4_2__)
+  add("sse4.2");
+#endif
+#if defined(__SSE2__)
+  add("sse2");
+#endif
+#if defined(__ARM_NEON)
+  add("neon");
+#endif
+  return s.empty() ? "none" : s;
+}
+
 Napi::Value BackendInfo(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   auto r = Napi::Object::New(env);
@@ -713,7 +741,7 @@ Napi::Value BackendInfo(const Napi::CallbackInfo& info) {
   r.Set("threads", double(std::max(1u, std::thread::hardware_concurrency())));
   r.Set("eigen", std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) + "." +
                      std::to_string(EIGEN_MINOR_VERSION));
-  r.Set("simd", Eigen::SimdInstructionSetsInUse());
+  r.Set("simd", compiled_simd());
   auto c = Napi::Object::New(env);
   c.Set("compiled", cuda.compiled);
   c.Set("runtimeVersion", cuda.runtimeVersion);
