@@ -357,6 +357,7 @@ export abstract class RNNModel {
   prepareBatch(batch: LossBatch, lossOn: LossOn, name = 'batch') {
     const { B, T } = this.#checkInputs(batch.inputs, `${name}.inputs`);
     const F = lossOn === 'outputs' ? this.outputSize : this.size;
+    if (F === 0) throw new RangeError(`lossOn 'outputs' needs a model with outputs; this one has none (use 'rates' or 'states')`);
     checkTensor(batch.targets, `${name}.targets`, [B, T, F]);
     const mask = expandMask(batch.mask, B, T, F, `${name}.mask`);
     return {

@@ -133,6 +133,7 @@ function prepare(model: AnyModel, d: Dataset, lossOn: LossOn, name: string): Pre
   }
   const [D, T] = d.inputs.shape;
   const F = lossOn === 'outputs' ? model.outputSize : model.size;
+  if (F === 0) throw new RangeError(`lossOn 'outputs' needs a model with outputs; this one has none (use 'rates' or 'states')`);
   checkTensor(d.targets, `${name}.targets`, [D, T, F]);
   return {
     inputs: asDType(d.inputs.data, model.dtype),

@@ -38,16 +38,16 @@ struct Transfer {
     }
   }
 
-  // d = f'(x) given y = f(x).
+  // d *= f'(x) given y = f(x), in one pass.
   template <class In, class Out>
-  void derivative_from_output(const In& y, Out&& d) const {
+  void scale_by_derivative(const In& y, Out&& d) const {
     using S = typename std::decay_t<Out>::Scalar;
     switch (kind) {
-      case Activation::Tanh: d = S(1) - y.square(); break;
-      case Activation::Relu: d = (y > S(0)).template cast<S>(); break;
-      case Activation::LeakyRelu: d = (y > S(0)).select(S(1), S(slope) + S(0) * y); break;
-      case Activation::Softplus: d = S(1) - (-y).exp(); break;
-      case Activation::Linear: d = y * S(0) + S(1); break;
+      case Activation::Tanh: d *= S(1) - y.square(); break;
+      case Activation::Relu: d = (y > S(0)).select(d, S(0)); break;
+      case Activation::LeakyRelu: d = (y > S(0)).select(d, S(slope) * d); break;
+      case Activation::Softplus: d *= S(1) - (-y).exp(); break;
+      case Activation::Linear: break;
     }
   }
 

@@ -47,6 +47,7 @@ struct ParamView {
   Mat<S> readoutRows;    // its transpose, O x N
   Mat<S> mRows, nRows;   // low-rank: m^T and n^T / N, R x N (one contiguous row per rank)
   Vec<S> selfCoupling;   // low-rank no-autapse: J_ii = sum_r m_ir n_ir / N
+  bool hasBias = false;  // b != 0 somewhere (otherwise adding it is skipped)
 
   ParamView(const ModelSpec& s, const ParamLayout& l, const S* p) : spec(s), layout(l), data(p) {
     const int N = s.size, K = s.inputs, O = s.outputs;
@@ -55,6 +56,7 @@ struct ParamView {
     readoutWeights = wo();
     for (int o = 0; o < O; ++o) readoutWeights.col(o) *= so()(o) * S(s.readoutScale());
     readoutRows = readoutWeights.transpose();
+    hasBias = !b().isZero(0);
     if (s.lowRank()) {
       mRows = m().transpose();
       nRows = n().transpose() / S(N);
@@ -78,6 +80,8 @@ struct Problem {
   int batch = 0, steps = 0, features = 0;
   LossOn lossOn = LossOn::Outputs;
   bool wantLoss = false, wantGrad = false;
+  // Gradients that may be skipped during training when the parameters they reach are frozen.
+  bool needBias = true, needInputs = true, needReadout = true;
 };
 
 // Per-thread scratch memory, kept between calls: one aligned arena carved into the views of the chunk at hand, so
@@ -232,6 +236,9 @@ class CpuBackend final : public Backend<S> {
       pb.features = F;
       pb.lossOn = d.lossOn;
       pb.wantLoss = pb.wantGrad = true;
+      pb.needBias = spec_.trainable[kB];
+      pb.needInputs = spec_.trainable[kWi] || spec_.trainable[kSi];
+      pb.needReadout = spec_.trainable[kWo] || spec_.trainable[kSo];
       NoiseOptions nz{noise, seed, static_cast<uint32_t>(opt_.step + 1)};
       const double loss = run(pb, lb, nz, params_.data(), grad.data(), nullptr);
       if (!std::isfinite(loss))
@@ -510,13 +517,13 @@ class CpuBackend final : public Backend<S> {
       if (t > 0 && needOutputs && z.readIn) {
         auto y = step_rows(w.readIn, t - 1, c);
         y = w.x;
-        if (!rate) y.rowwise() += bias;
+        if (!rate && pv.hasBias) y.rowwise() += bias;
         spec_.outputTransfer.apply(y.array(), y.array());
       }
       if (!rate) {
         auto rt = step_rows(w.activity, t, c);
         rt = w.x;
-        rt.rowwise() += bias;  // in place first: Eigen does not vectorise tanh of a broadcast expression
+        if (pv.hasBias) rt.rowwise() += bias;  // in place first: Eigen does not vectorise tanh of a broadcast
         spec_.transfer.apply(rt.array(), rt.array());
         if (out && out->rates) write_rows(out->rates, rt, b0, t, T + 1);
         if (t == T) break;
@@ -529,7 +536,7 @@ class CpuBackend final : public Backend<S> {
         if (t == T) break;
         recurrent_forward(pv, w.x, w.next, w.overlaps, int64_t(t) * c);
         add_input_drive(lb, pv, b0, t, T, w.next);
-        w.next.rowwise() += bias;
+        if (pv.hasBias) w.next.rowwise() += bias;
         if (noisy) add_noise(w.next, noise, t, b0, noiseScale, w);
         auto ft = step_rows(w.activity, t, c);
         spec_.transfer.apply(w.next.array(), ft.array());
@@ -590,40 +597,34 @@ class CpuBackend final : public Backend<S> {
         const MapMat<S> y = step_rows(readIn, t, c);
         auto& dy = w.back;  // scratch
         for (int j = 0; j < c; ++j) {
-          dy.row(j).setZero();
-          for (int o = 0; o < O; ++o) {
-            dy.row(j) += dPred(j, o) * pv.readoutRows.row(o);
-            w.gReadout.row(o) += dPred(j, o) * y.row(j);
-          }
+          dy.row(j) = dPred(j, 0) * pv.readoutRows.row(0);
+          for (int o = 1; o < O; ++o) dy.row(j) += dPred(j, o) * pv.readoutRows.row(o);
+          if (pb.needReadout)
+            for (int o = 0; o < O; ++o) w.gReadout.row(o) += dPred(j, o) * y.row(j);
         }
-        spec_.outputTransfer.derivative_from_output(y.array(), w.deriv.array());
-        dy.array() *= w.deriv.array();
+        spec_.outputTransfer.scale_by_derivative(y.array(), dy.array());
         w.g += dy;
-        if (!rate) add_rows(dy, w.gb);
+        if (!rate && pb.needBias) add_rows(dy, w.gb);
       } else if (pb.lossOn == LossOn::Rates && !rate) {
-        const MapMat<S> r = step_rows(w.activity, t + 1, c);
-        spec_.transfer.derivative_from_output(r.array(), w.deriv.array());
-        w.back.array() = dPred.array() * w.deriv.array();
+        w.back = dPred;
+        spec_.transfer.scale_by_derivative(step_rows(w.activity, t + 1, c).array(), w.back.array());
         w.g += w.back;
-        add_rows(w.back, w.gb);
+        if (pb.needBias) add_rows(w.back, w.gb);
       } else {
         w.g += dPred;
       }
       // 2. Through x_{t+1} = (1 - alpha) x_t + alpha (J presyn_t + u_t Win) [+ b inside f for the rate form].
       const MapMat<S> presyn = step_rows(rate ? w.states : w.activity, t, c);
+      w.ga = alpha * w.g;
       if (rate) {
-        spec_.transfer.derivative_from_output(step_rows(w.activity, t, c).array(), w.deriv.array());
-        w.ga.array() = alpha * w.g.array() * w.deriv.array();
-        add_rows(w.ga, w.gb);
-      } else {
-        w.ga = alpha * w.g;
+        spec_.transfer.scale_by_derivative(step_rows(w.activity, t, c).array(), w.ga.array());
+        if (pb.needBias) add_rows(w.ga, w.gb);
       }
       recurrent_backward(pv, w.ga, presyn, w, t);
-      if (K > 0) accumulate_input_gradient(lb, w.ga, b0, t, pb.steps, w);
+      if (K > 0 && pb.needInputs) accumulate_input_gradient(lb, w.ga, b0, t, pb.steps, w);
       if (!rate) {
-        spec_.transfer.derivative_from_output(presyn.array(), w.deriv.array());
-        w.back.array() *= w.deriv.array();
-        add_rows(w.back, w.gb);
+        spec_.transfer.scale_by_derivative(presyn.array(), w.back.array());
+        if (pb.needBias) add_rows(w.back, w.gb);
       }
       w.g = leak * w.g + w.back;
     }

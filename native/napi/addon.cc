@@ -552,7 +552,11 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
 
   static LossOn loss_on_from(const Napi::Object& o) { return parse_loss_on(string_field(o, "lossOn", "outputs")); }
 
-  static int features_for(const ModelSpec& s, LossOn on) { return on == LossOn::Outputs ? s.outputs : s.size; }
+  static int features_for(const ModelSpec& s, LossOn on) {
+    if (on == LossOn::Outputs && s.outputs < 1)
+      throw std::invalid_argument("lossOn 'outputs' needs a model with outputs; this one has none (use 'rates' or 'states')");
+    return on == LossOn::Outputs ? s.outputs : s.size;
+  }
 
   // lossAndGradient(inputs, targets, mask, initialStates | null, { batch, steps, lossOn, seed, noise, stream, gradient })
   Napi::Value LossAndGradient(const Napi::CallbackInfo& info) {

@@ -49,6 +49,12 @@ describe('simulate and loss arguments', () => {
     );
   });
 
+  test('a loss on outputs needs outputs', async () => {
+    const m = new LowRankRNN({ size: 10, rank: 1, inputs: 1, outputs: 0, seed: 1 });
+    const batch = { inputs: { data: new Float32Array(6), shape: [2, 3, 1] }, targets: { data: new Float32Array(0), shape: [2, 3, 0] } };
+    await expect(m.loss(batch)).rejects.toThrow(/lossOn 'outputs' needs a model with outputs/);
+  });
+
   test('NaN and Inf in inputs and weights are refused with their position', async () => {
     const m = small();
     const data = new Float32Array(12);
