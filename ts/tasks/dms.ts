@@ -12,16 +12,10 @@
 import type { Random } from '../random.js';
 import { among, TrialTask, type Condition, type Given } from './base.js';
 import type { BatchWriter } from './batch.js';
-import { Check, mergeOptions, msToBins } from './validate.js';
+import { Check, delayedPairBins, mergeOptions, msToBins, type DelayedPairBins, type DelayedPairDurations } from './validate.js';
 
-export interface DmsOptions {
+export interface DmsOptions extends DelayedPairDurations {
   dt: number;
-  fixation: number;
-  stimulus1: number;
-  minDelay: number;
-  maxDelay: number;
-  stimulus2: number;
-  decision: number;
   noiseStd: number;
   fractionCatch: number;
   seed: number;
@@ -45,14 +39,7 @@ export const DMS_A = 0;
 export const DMS_B = 1;
 
 export class DmsTask extends TrialTask<DmsOptions> {
-  readonly bins: Readonly<{
-    fixation: number;
-    stimulus1: number;
-    minDelay: number;
-    maxDelay: number;
-    stimulus2: number;
-    decision: number;
-  }>;
+  readonly bins: DelayedPairBins;
   protected readonly conditionKeys = ['stimulus1', 'stimulus2', 'match', 'delay', 'decisionStart', 'catch'] as const;
   protected readonly specKeys = ['stimulus1', 'stimulus2', 'delay'] as const;
 
@@ -60,19 +47,11 @@ export class DmsTask extends TrialTask<DmsOptions> {
     const o = mergeOptions('dms', DMS_DEFAULTS as DmsOptions, options);
     const check = new Check('dms');
     const dt = check.dt(o.dt);
-    const bins = Object.freeze({
-      fixation: check.bins('fixation', o.fixation, dt, 0),
-      stimulus1: check.bins('stimulus1', o.stimulus1, dt),
-      minDelay: check.bins('minDelay', o.minDelay, dt, 0),
-      maxDelay: check.bins('maxDelay', o.maxDelay, dt, 0),
-      stimulus2: check.bins('stimulus2', o.stimulus2, dt),
-      decision: check.bins('decision', o.decision, dt),
-    });
-    if (o.maxDelay < o.minDelay) check.fail(`maxDelay (${o.maxDelay} ms) must be >= minDelay (${o.minDelay} ms)`);
+    const { bins, steps } = delayedPairBins(check, o, dt);
     super('dms', o, {
       inputSize: 2,
       outputSize: 1,
-      steps: bins.fixation + bins.stimulus1 + bins.maxDelay + bins.stimulus2 + bins.decision,
+      steps,
       dt,
       noiseChannels: [0, 1],
       noiseStd: check.nonNegative('noiseStd', o.noiseStd),

@@ -70,6 +70,35 @@ export function timeline<N extends string>(
 }
 
 /** Validators bound to one task name (and optionally a method, e.g. "dm.sample"). */
+/** The epochs of the delayed-comparison tasks (WM, DMS), in ms. */
+export interface DelayedPairDurations {
+  fixation: number;
+  stimulus1: number;
+  minDelay: number;
+  maxDelay: number;
+  stimulus2: number;
+  decision: number;
+}
+
+export type DelayedPairBins = Readonly<DelayedPairDurations>;
+
+/**
+ * fixation, stimulus 1, a variable delay in [minDelay, maxDelay], stimulus 2, decision: the bins of each epoch and
+ * the padded trial length (the longest delay). Validates every duration and the delay range.
+ */
+export function delayedPairBins(check: Check, o: DelayedPairDurations, dt: number): { bins: DelayedPairBins; steps: number } {
+  const bins = Object.freeze({
+    fixation: check.bins('fixation', o.fixation, dt, 0),
+    stimulus1: check.bins('stimulus1', o.stimulus1, dt),
+    minDelay: check.bins('minDelay', o.minDelay, dt, 0),
+    maxDelay: check.bins('maxDelay', o.maxDelay, dt, 0),
+    stimulus2: check.bins('stimulus2', o.stimulus2, dt),
+    decision: check.bins('decision', o.decision, dt),
+  });
+  if (o.maxDelay < o.minDelay) check.fail(`maxDelay (${o.maxDelay} ms) must be >= minDelay (${o.minDelay} ms)`);
+  return { bins, steps: bins.fixation + bins.stimulus1 + bins.maxDelay + bins.stimulus2 + bins.decision };
+}
+
 export class Check {
   constructor(readonly where: string) {}
 

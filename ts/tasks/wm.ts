@@ -10,19 +10,13 @@
 import type { Random } from '../random.js';
 import { TrialTask, type Condition, type Given } from './base.js';
 import type { BatchWriter } from './batch.js';
-import { Check, msToBins, resolvePreset, show } from './validate.js';
+import { Check, delayedPairBins, msToBins, resolvePreset, show, type DelayedPairBins, type DelayedPairDurations } from './validate.js';
 
 export type WmPreset = 'lint' | 'populations';
 
-export interface WmOptions {
+export interface WmOptions extends DelayedPairDurations {
   preset: WmPreset;
   dt: number;
-  fixation: number;
-  stimulus1: number;
-  minDelay: number;
-  maxDelay: number;
-  stimulus2: number;
-  decision: number;
   /** Frequency pairs [f1, f2] in Hz drawn uniformly per trial. */
   pairs: ReadonlyArray<readonly [number, number]>;
   fmiddle: number;
@@ -66,14 +60,7 @@ const PRESETS: Record<WmPreset, Omit<WmOptions, 'preset'>> = {
 
 export class WmTask extends TrialTask<WmOptions> {
   /** Bins of the fixed epochs and the delay range. */
-  readonly bins: Readonly<{
-    fixation: number;
-    stimulus1: number;
-    minDelay: number;
-    maxDelay: number;
-    stimulus2: number;
-    decision: number;
-  }>;
+  readonly bins: DelayedPairBins;
   protected readonly conditionKeys = ['f1', 'f2', 'delay', 'target', 'decisionStart', 'catch'] as const;
   protected readonly specKeys = ['f1', 'f2', 'delay'] as const;
 
@@ -81,15 +68,7 @@ export class WmTask extends TrialTask<WmOptions> {
     const o = resolvePreset('wm', PRESETS, 'lint', options);
     const check = new Check('wm');
     const dt = check.dt(o.dt);
-    const bins = Object.freeze({
-      fixation: check.bins('fixation', o.fixation, dt, 0),
-      stimulus1: check.bins('stimulus1', o.stimulus1, dt),
-      minDelay: check.bins('minDelay', o.minDelay, dt, 0),
-      maxDelay: check.bins('maxDelay', o.maxDelay, dt, 0),
-      stimulus2: check.bins('stimulus2', o.stimulus2, dt),
-      decision: check.bins('decision', o.decision, dt),
-    });
-    if (o.maxDelay < o.minDelay) check.fail(`maxDelay (${o.maxDelay} ms) must be >= minDelay (${o.minDelay} ms)`);
+    const { bins, steps } = delayedPairBins(check, o, dt);
     if (!Array.isArray(o.pairs) || o.pairs.length === 0) {
       check.fail(`pairs must be a non-empty array of [f1, f2] frequency pairs; got ${show(o.pairs)}`, TypeError);
     }
@@ -105,7 +84,7 @@ export class WmTask extends TrialTask<WmOptions> {
       {
         inputSize: 1,
         outputSize: 1,
-        steps: bins.fixation + bins.stimulus1 + bins.maxDelay + bins.stimulus2 + bins.decision,
+        steps,
         dt,
         noiseChannels: [0],
         noiseStd: check.nonNegative('noiseStd', o.noiseStd),
