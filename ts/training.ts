@@ -3,9 +3,9 @@
 import { existsSync } from 'node:fs';
 import { loadNpz, saveNpz, toFloatTensor, toStringScalar, type NpyValue } from './io/index.js';
 import type { AnyModel, LossOn } from './models.js';
-import { checkLossOn, checkSeed, expandMask } from './models.js';
+import { checkLossOn, checkSeed } from './models.js';
 import { Random } from './random.js';
-import { asDType, checkTensor, formatShape, type FloatArray, type Tensor } from './tensor.js';
+import type { Tensor } from './tensor.js';
 
 /** Trials to train on: inputs [D, T, K], targets [D, T, F], mask [D, T, F] or [D, T] (default all ones). */
 export interface Dataset {
@@ -107,14 +107,6 @@ function positiveNumber(value: unknown, name: string, allowZero = false): number
   return value;
 }
 
-interface PreparedData {
-  inputs: FloatArray;
-  targets: FloatArray;
-  mask: FloatArray;
-  examples: number;
-  steps: number;
-}
-
 function sliceTrials(d: Dataset, from: number, to: number): Dataset {
   const cut = (t: Tensor): Tensor => {
     const per = t.shape.slice(1).reduce((a, b) => a * b, 1);
@@ -124,24 +116,6 @@ function sliceTrials(d: Dataset, from: number, to: number): Dataset {
     ? Object.fromEntries(Object.entries(d.conditions).map(([k, v]) => [k, v.slice(from, to)]))
     : undefined;
   return { inputs: cut(d.inputs), targets: cut(d.targets), mask: d.mask ? cut(d.mask) : undefined, conditions };
-}
-
-function prepare(model: AnyModel, d: Dataset, lossOn: LossOn, name: string): PreparedData {
-  checkTensor(d.inputs, `${name}.inputs`);
-  if (d.inputs.shape.length !== 3 || d.inputs.shape[2] !== model.inputSize) {
-    throw new RangeError(`${name}.inputs must have shape [trials, steps, ${model.inputSize}]; got ${formatShape(d.inputs.shape)}`);
-  }
-  const [D, T] = d.inputs.shape;
-  const F = lossOn === 'outputs' ? model.outputSize : model.size;
-  if (F === 0) throw new RangeError(`lossOn 'outputs' needs a model with outputs; this one has none (use 'rates' or 'states')`);
-  checkTensor(d.targets, `${name}.targets`, [D, T, F]);
-  return {
-    inputs: asDType(d.inputs.data, model.dtype),
-    targets: asDType(d.targets.data, model.dtype),
-    mask: asDType(expandMask(d.mask, D, T, F, `${name}.mask`), model.dtype),
-    examples: D,
-    steps: T,
-  };
 }
 
 function abortError(result: TrainResult): Error {
@@ -271,7 +245,7 @@ export async function train(model: AnyModel, source: TrainableTask | Dataset, op
       nTrain: kept,
       trainSet,
       valSet: held > 0 ? sliceTrials(all, kept, count) : undefined,
-      data: prepare(model, trainSet, lossOn, t ? `${t.name} trials` : 'dataset'),
+      data: model.prepareBatch(trainSet, lossOn, t ? `${t.name} trials` : 'dataset'),
     };
   };
   let task = isTask ? (source as TrainableTask) : undefined;
@@ -355,8 +329,8 @@ export async function train(model: AnyModel, source: TrainableTask | Dataset, op
       let run;
       try {
         run = await handle.trainSteps(data.inputs, data.targets, data.mask, epochIndices(seed, epoch, stepsPerEpoch, batchSize, nTrain), {
-          examples: data.examples,
-          steps: data.steps,
+          examples: data.B,
+          steps: data.T,
           lossOn,
           batch: batchSize,
           optimizerSteps: stepsPerEpoch,

@@ -76,9 +76,8 @@ struct ParamView {
   CMapVec<S> b() const { return vec(kB, spec.size); }
 };
 
+// What a run computes; the sizes and the loss target come from the LossBatch.
 struct Problem {
-  int batch = 0, steps = 0, features = 0;
-  LossOn lossOn = LossOn::Outputs;
   bool wantLoss = false, wantGrad = false;
   // Gradients that may be skipped during training when the parameters they reach are frozen.
   bool needBias = true, needInputs = true, needReadout = true;
@@ -96,8 +95,7 @@ struct Workspace {
   MapMat<S> outputs{nullptr, 0, 0};    // Tc x O
   MapMat<S> predGrad{nullptr, 0, 0};   // Tc x F, dL/dprediction
   MapMat<S> driveGrads{nullptr, 0, 0}; // Tc x N, every step's drive gradient (full-rank weight gradient)
-  MapMat<S> x{nullptr, 0, 0}, next{nullptr, 0, 0}, g{nullptr, 0, 0}, ga{nullptr, 0, 0}, back{nullptr, 0, 0},
-      deriv{nullptr, 0, 0};            // c x N
+  MapMat<S> x{nullptr, 0, 0}, next{nullptr, 0, 0}, g{nullptr, 0, 0}, ga{nullptr, 0, 0}, back{nullptr, 0, 0};  // c x N
   MapMat<S> noiseRow{nullptr, 0, 0};   // 1 x N
   // gradient accumulators, one contiguous row per rank / input / output
   MapMat<S> gmRows{nullptr, 0, 0}, gnRows{nullptr, 0, 0};  // R x N
@@ -116,7 +114,7 @@ struct Workspace {
   static int64_t arena_size(const Sizes& z) {
     const int64_t TcN = padded(z.T * z.c * z.N);
     return padded((z.T + 1) * z.c * z.N) * (z.states ? 2 : 1) + TcN * (int(z.readIn) + int(z.driveGrads)) +
-           padded(z.T * z.c * z.R) + padded(z.T * z.c * z.O) + padded(z.T * z.c * z.F) + padded(z.c * z.N) * 6 +
+           padded(z.T * z.c * z.R) + padded(z.T * z.c * z.O) + padded(z.T * z.c * z.F) + padded(z.c * z.N) * 5 +
            padded(z.N) * (3 + 2 * z.R + z.K + z.O);
   }
 
@@ -136,7 +134,7 @@ struct Workspace {
     take(overlaps, z.T * z.c, z.R);
     take(outputs, z.T * z.c, z.O);
     take(predGrad, z.T * z.c, z.F);
-    for (MapMat<S>* v : {&x, &next, &g, &ga, &back, &deriv}) take(*v, z.c, z.N);
+    for (MapMat<S>* v : {&x, &next, &g, &ga, &back}) take(*v, z.c, z.N);
     take(noiseRow, 1, z.N);
     take(gmRows, z.R, z.N);
     take(gnRows, z.R, z.N);
@@ -183,8 +181,6 @@ class CpuBackend final : public Backend<S> {
   void simulate(const S* inputs, const S* initialStates, int batch, int steps, const NoiseOptions& noise,
                 const SimulateOutput<S>& out) override {
     Problem pb;
-    pb.batch = batch;
-    pb.steps = steps;
     LossBatch<S> lb;
     lb.inputs = inputs;
     lb.initialStates = initialStates;
@@ -195,10 +191,6 @@ class CpuBackend final : public Backend<S> {
 
   double lossAndGradient(const LossBatch<S>& lb, const NoiseOptions& noise, S* grad) override {
     Problem pb;
-    pb.batch = lb.batch;
-    pb.steps = lb.steps;
-    pb.features = lb.features;
-    pb.lossOn = lb.lossOn;
     pb.wantLoss = true;
     pb.wantGrad = grad != nullptr;
     return run(pb, lb, noise, params_.data(), grad, nullptr);
@@ -231,10 +223,6 @@ class CpuBackend final : public Backend<S> {
       lb.features = F;
       lb.lossOn = d.lossOn;
       Problem pb;
-      pb.batch = B;
-      pb.steps = T;
-      pb.features = F;
-      pb.lossOn = d.lossOn;
       pb.wantLoss = pb.wantGrad = true;
       pb.needBias = spec_.trainable[kB];
       pb.needInputs = spec_.trainable[kWi] || spec_.trainable[kSi];
@@ -333,9 +321,9 @@ class CpuBackend final : public Backend<S> {
              const SimulateOutput<S>* out) {
     const ParamView<S> pv(spec_, layout_, params);
     const int c = chunk_size(spec_);
-    const int chunks = (pb.batch + c - 1) / c;
+    const int chunks = (lb.batch + c - 1) / c;
     const int workers = std::min(threads_, chunks);
-    check_workspace_fits(pb, c, workers);
+    check_workspace_fits(pb, lb, c, workers);
 
     if (int(workspaces_.size()) < workers) workspaces_.resize(workers);
     auto& ws = workspaces_;
@@ -352,7 +340,7 @@ class CpuBackend final : public Backend<S> {
         for (;;) {
           const int k = nextChunk.fetch_add(1);
           if (k >= chunks) break;
-          const int b0 = k * c, cc = std::min(c, pb.batch - b0);
+          const int b0 = k * c, cc = std::min(c, lb.batch - b0);
           process_chunk(pv, pb, lb, noise, b0, cc, ws[w], out);
           std::unique_lock<std::mutex> lock(mu);
           cv.wait(lock, [&] { return nextToReduce == k || failure; });
@@ -374,16 +362,16 @@ class CpuBackend final : public Backend<S> {
     return totalLoss;
   }
 
-  typename Workspace<S>::Sizes sizes(const Problem& pb, int c) const {
+  typename Workspace<S>::Sizes sizes(const Problem& pb, const LossBatch<S>& lb, int c) const {
     const bool rate = spec_.formulation == Formulation::Rate;
-    return {pb.steps,
+    return {lb.steps,
             c,
             spec_.size,
             std::max(spec_.rank, 1),
             spec_.inputs,
             std::max(spec_.outputs, 1),
-            std::max(pb.features, 1),
-            rate || (pb.wantLoss && pb.lossOn == LossOn::States),
+            std::max(lb.features, 1),
+            rate || (pb.wantLoss && lb.lossOn == LossOn::States),
             !readout_is_activity(),
             pb.wantGrad && !spec_.lowRank()};
   }
@@ -394,8 +382,8 @@ class CpuBackend final : public Backend<S> {
            spec_.outputTransfer.slope == spec_.transfer.slope;
   }
 
-  void check_workspace_fits(const Problem& pb, int c, int workers) const {
-    const double arena = double(Workspace<S>::arena_size(sizes(pb, c)));
+  void check_workspace_fits(const Problem& pb, const LossBatch<S>& lb, int c, int workers) const {
+    const double arena = double(Workspace<S>::arena_size(sizes(pb, lb, c)));
     const double bytes = (arena + (pb.wantGrad ? double(layout_.total) : 0.0)) * sizeof(S) * workers;
     ensure_allocation_fits(bytes, "working memory for the forward and backward passes");
   }
@@ -496,15 +484,15 @@ class CpuBackend final : public Backend<S> {
 
   void process_chunk(const ParamView<S>& pv, const Problem& pb, const LossBatch<S>& lb, const NoiseOptions& noise,
                      int b0, int c, Workspace<S>& w, const SimulateOutput<S>* out) const {
-    const int N = spec_.size, T = pb.steps;
+    const int N = spec_.size, T = lb.steps;
     const bool rate = spec_.formulation == Formulation::Rate;
     const S alpha = S(spec_.alpha), leak = S(1) - alpha;
     const bool noisy = noise.enabled && spec_.noise > 0.0;
     const S noiseScale = rate ? S(std::sqrt(2.0 * spec_.noise * spec_.noise / spec_.alpha)) : S(spec_.noise);
-    const auto z = sizes(pb, c);
+    const auto z = sizes(pb, lb, c);
     w.bind(z);
     const auto bias = pv.b();
-    const bool needOutputs = (out && out->outputs) || (pb.wantLoss && pb.lossOn == LossOn::Outputs);
+    const bool needOutputs = (out && out->outputs) || (pb.wantLoss && lb.lossOn == LossOn::Outputs);
 
     for (int j = 0; j < c; ++j) {
       if (lb.initialStates) w.x.row(j) = CMapVec<S>(lb.initialStates + int64_t(b0 + j) * N, N);
@@ -557,9 +545,9 @@ class CpuBackend final : public Backend<S> {
     if (!pb.wantLoss) return;
 
     // The predicted quantity (outputs, rates or states at step t+1) and dL/dprediction.
-    const int F = pb.features;
-    const MapMat<S> pred = pb.lossOn == LossOn::Outputs ? w.outputs
-                           : (pb.lossOn == LossOn::Rates && !rate)
+    const int F = lb.features;
+    const MapMat<S> pred = lb.lossOn == LossOn::Outputs ? w.outputs
+                           : (lb.lossOn == LossOn::Rates && !rate)
                                ? MapMat<S>(w.activity.data() + int64_t(c) * N, int64_t(T) * c, N)
                                : MapMat<S>(w.states.data() + int64_t(c) * N, int64_t(T) * c, N);
     for (int j = 0; j < c; ++j) {
@@ -567,7 +555,7 @@ class CpuBackend final : public Backend<S> {
       double masked = 0.0;
       for (int t = 0; t < T; ++t) masked += double(lb.mask[(base + t) * F]);
       double sse = 0.0;
-      const double norm = masked > 0.0 ? 1.0 / (double(F) * masked * double(pb.batch)) : 0.0;
+      const double norm = masked > 0.0 ? 1.0 / (double(F) * masked * double(lb.batch)) : 0.0;
       for (int t = 0; t < T; ++t)
         for (int f = 0; f < F; ++f) {
           const double mk = lb.mask[(base + t) * F + f];
@@ -582,7 +570,7 @@ class CpuBackend final : public Backend<S> {
 
   void backward(const ParamView<S>& pv, const Problem& pb, const LossBatch<S>& lb, int b0, int c, Workspace<S>& w,
                 const MapMat<S>& readIn) const {
-    const int N = spec_.size, T = pb.steps, R = spec_.rank, O = spec_.outputs, K = spec_.inputs;
+    const int N = spec_.size, T = lb.steps, R = spec_.rank, O = spec_.outputs, K = spec_.inputs;
     const bool rate = spec_.formulation == Formulation::Rate;
     const S alpha = S(spec_.alpha), leak = S(1) - alpha;
     for (MapMat<S>* acc : {&w.gmRows, &w.gnRows, &w.gWin, &w.gReadout, &w.gb, &w.gSelf}) acc->setZero();
@@ -593,7 +581,7 @@ class CpuBackend final : public Backend<S> {
       const MapMat<S> dPred = step_rows(w.predGrad, t, c);
       if (dPred.isZero(0)) {
         // no loss at this step (masked out, as in most steps of the decision tasks)
-      } else if (pb.lossOn == LossOn::Outputs) {
+      } else if (lb.lossOn == LossOn::Outputs) {
         const MapMat<S> y = step_rows(readIn, t, c);
         auto& dy = w.back;  // scratch
         for (int j = 0; j < c; ++j) {
@@ -605,7 +593,7 @@ class CpuBackend final : public Backend<S> {
         spec_.outputTransfer.scale_by_derivative(y.array(), dy.array());
         w.g += dy;
         if (!rate && pb.needBias) add_rows(dy, w.gb);
-      } else if (pb.lossOn == LossOn::Rates && !rate) {
+      } else if (lb.lossOn == LossOn::Rates && !rate) {
         w.back = dPred;
         spec_.transfer.scale_by_derivative(step_rows(w.activity, t + 1, c).array(), w.back.array());
         w.g += w.back;
@@ -621,7 +609,7 @@ class CpuBackend final : public Backend<S> {
         if (pb.needBias) add_rows(w.ga, w.gb);
       }
       recurrent_backward(pv, w.ga, presyn, w, t);
-      if (K > 0 && pb.needInputs) accumulate_input_gradient(lb, w.ga, b0, t, pb.steps, w);
+      if (K > 0 && pb.needInputs) accumulate_input_gradient(lb, w.ga, b0, t, lb.steps, w);
       if (!rate) {
         spec_.transfer.scale_by_derivative(presyn.array(), w.back.array());
         if (pb.needBias) add_rows(w.back, w.gb);
@@ -665,7 +653,7 @@ class CpuBackend final : public Backend<S> {
         gsi(k) = w.gWin.row(k).dot(wi.row(k));
       }
     }
-    if (pb.lossOn == LossOn::Outputs && O > 0) {
+    if (lb.lossOn == LossOn::Outputs && O > 0) {
       const S scale = S(spec_.readoutScale());
       auto gwo = gradMat(kWo, N, O);
       auto gso = gradVec(kSo, O);
