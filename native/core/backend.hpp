@@ -31,8 +31,13 @@ struct LossBatch {
   const S* targets = nullptr;  // [B, T, F]
   const S* mask = nullptr;     // [B, T, F]
   const S* initialStates = nullptr;  // [B, N] or null (then h0)
+  // Row of inputs/targets/mask/initialStates that batch position b reads: trials[b], or b when null (lets a minibatch
+  // be a selection of a dataset's trials without copying them).
+  const int32_t* trials = nullptr;
   int batch = 0, steps = 0, features = 0;
   LossOn lossOn = LossOn::Outputs;
+
+  int64_t trial(int b) const { return trials ? trials[b] : b; }
 };
 
 struct AdamOptions {

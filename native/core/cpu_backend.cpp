@@ -199,34 +199,28 @@ class CpuBackend final : public Backend<S> {
   int trainSteps(const TrainData<S>& d, const AdamOptions& adam, uint64_t seed, bool noise,
                  const std::function<void(const TrainStepReport&)>& onStep,
                  const std::atomic<bool>* abort) override {
-    const int B = d.batch, T = d.steps, K = spec_.inputs, F = d.features;
-    std::vector<S> inputs(size_t(B) * T * K), targets(size_t(B) * T * F), mask(size_t(B) * T * F);
+    const int B = d.batch;
     AlignedVector<S> grad(layout_.total);
     ensure_optimizer();
+    LossBatch<S> lb;  // each step reads its minibatch straight from the dataset through lb.trials
+    lb.inputs = d.inputs;
+    lb.targets = d.targets;
+    lb.mask = d.mask;
+    lb.batch = B;
+    lb.steps = d.steps;
+    lb.features = d.features;
+    lb.lossOn = d.lossOn;
+    Problem pb;
+    pb.wantLoss = pb.wantGrad = true;
+    pb.needBias = spec_.trainable[kB];
+    pb.needInputs = spec_.trainable[kWi] || spec_.trainable[kSi];
+    pb.needReadout = spec_.trainable[kWo] || spec_.trainable[kSo];
     int done = 0;
     for (int s = 0; s < d.optimizerSteps; ++s) {
       if (abort && abort->load()) break;
-      const int32_t* idx = d.indices + size_t(s) * B;
-      for (int j = 0; j < B; ++j) {
-        const int e = idx[j];
-        if (e < 0 || e >= d.examples) throw std::range_error("minibatch index out of range");
-        std::copy_n(d.inputs + size_t(e) * T * K, size_t(T) * K, inputs.data() + size_t(j) * T * K);
-        std::copy_n(d.targets + size_t(e) * T * F, size_t(T) * F, targets.data() + size_t(j) * T * F);
-        std::copy_n(d.mask + size_t(e) * T * F, size_t(T) * F, mask.data() + size_t(j) * T * F);
-      }
-      LossBatch<S> lb;
-      lb.inputs = inputs.data();
-      lb.targets = targets.data();
-      lb.mask = mask.data();
-      lb.batch = B;
-      lb.steps = T;
-      lb.features = F;
-      lb.lossOn = d.lossOn;
-      Problem pb;
-      pb.wantLoss = pb.wantGrad = true;
-      pb.needBias = spec_.trainable[kB];
-      pb.needInputs = spec_.trainable[kWi] || spec_.trainable[kSi];
-      pb.needReadout = spec_.trainable[kWo] || spec_.trainable[kSo];
+      lb.trials = d.indices + size_t(s) * B;
+      for (int j = 0; j < B; ++j)
+        if (lb.trials[j] < 0 || lb.trials[j] >= d.examples) throw std::range_error("minibatch index out of range");
       NoiseOptions nz{noise, seed, static_cast<uint32_t>(opt_.step + 1)};
       const double loss = run(pb, lb, nz, params_.data(), grad.data(), nullptr);
       if (!std::isfinite(loss))
@@ -466,7 +460,7 @@ class CpuBackend final : public Backend<S> {
   void add_input_drive(const LossBatch<S>& lb, const ParamView<S>& pv, int b0, int t, int T, MapMat<S>& dst) const {
     const int K = spec_.inputs;
     for (Eigen::Index j = 0; j < dst.rows(); ++j) {
-      const S* u = lb.inputs + (int64_t(b0 + j) * T + t) * K;
+      const S* u = lb.inputs + (lb.trial(b0 + j) * T + t) * K;
       for (int k = 0; k < K; ++k)
         if (u[k] != S(0)) dst.row(j) += u[k] * pv.inputWeights.row(k);
     }
@@ -476,7 +470,7 @@ class CpuBackend final : public Backend<S> {
   void accumulate_input_gradient(const LossBatch<S>& lb, const MapMat<S>& d, int b0, int t, int T, Workspace<S>& w) const {
     const int K = spec_.inputs;
     for (Eigen::Index j = 0; j < d.rows(); ++j) {
-      const S* u = lb.inputs + (int64_t(b0 + j) * T + t) * K;
+      const S* u = lb.inputs + (lb.trial(b0 + j) * T + t) * K;
       for (int k = 0; k < K; ++k)
         if (u[k] != S(0)) w.gWin.row(k) += u[k] * d.row(j);
     }
@@ -495,7 +489,7 @@ class CpuBackend final : public Backend<S> {
     const bool needOutputs = (out && out->outputs) || (pb.wantLoss && lb.lossOn == LossOn::Outputs);
 
     for (int j = 0; j < c; ++j) {
-      if (lb.initialStates) w.x.row(j) = CMapVec<S>(lb.initialStates + int64_t(b0 + j) * N, N);
+      if (lb.initialStates) w.x.row(j) = CMapVec<S>(lb.initialStates + lb.trial(b0 + j) * N, N);
       else w.x.row(j) = pv.h0();
     }
     for (int t = 0; t <= T; ++t) {
@@ -551,7 +545,7 @@ class CpuBackend final : public Backend<S> {
                                ? MapMat<S>(w.activity.data() + int64_t(c) * N, int64_t(T) * c, N)
                                : MapMat<S>(w.states.data() + int64_t(c) * N, int64_t(T) * c, N);
     for (int j = 0; j < c; ++j) {
-      const int64_t base = int64_t(b0 + j) * T;
+      const int64_t base = lb.trial(b0 + j) * T;
       double masked = 0.0;
       for (int t = 0; t < T; ++t) masked += double(lb.mask[(base + t) * F]);
       double sse = 0.0;

@@ -52,6 +52,34 @@ describe('Adam steps', () => {
     expect(Array.from(model.param('wo').data)).toEqual(Array.from(mirror.param('wo').data));
   });
 
+  test('each optimizer step trains on the dataset trials its indices name', async () => {
+    const model = new LowRankRNN({ size: 16, rank: 1, inputs: 2, outputs: 1, seed: 2, dtype: 'float64' });
+    const data = randomBatch(model, 'outputs', 10, 6, 3);
+    const pick = (rows: number[]) => {
+      const cut = (t: { data: Float32Array | Float64Array; shape: number[] }) => {
+        const per = t.shape[1] * t.shape[2];
+        const out = new Float64Array(rows.length * per);
+        rows.forEach((r, i) => out.set(t.data.subarray(r * per, (r + 1) * per), i * per));
+        return { data: out, shape: [rows.length, ...t.shape.slice(1)] };
+      };
+      return { inputs: cut(data.inputs), targets: cut(data.targets), mask: cut(data.mask!) };
+    };
+    const expected = await model.loss(pick([7, 2, 9]), { noise: false });
+    const run = await model.handle.trainSteps(
+      Float64Array.from(data.inputs.data), Float64Array.from(data.targets.data), Float64Array.from(data.mask!.data),
+      Int32Array.from([7, 2, 9]),
+      { examples: 10, steps: 6, lossOn: 'outputs', batch: 3, optimizerSteps: 1, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, clip: 0, seed: 0, noise: false },
+    );
+    expect(run.losses[0]).toBeCloseTo(expected, 12);
+    await expect(
+      model.handle.trainSteps(
+        Float64Array.from(data.inputs.data), Float64Array.from(data.targets.data), Float64Array.from(data.mask!.data),
+        Int32Array.from([7, 2, 10]),
+        { examples: 10, steps: 6, lossOn: 'outputs', batch: 3, optimizerSteps: 1, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, clip: 0, seed: 0, noise: false },
+      ),
+    ).rejects.toThrow(RangeError);
+  });
+
   test('Dale signs, masks and no-autapse hold after training', async () => {
     const N = 20;
     const mask = new Uint8Array(N * N).map((_, i) => (i % 3 === 0 ? 0 : 1));
