@@ -3,9 +3,7 @@
     {
       "target_name": "lowrank",
       "sources": [
-        "native/napi/addon.cc",
-        "native/core/cpu_backend.cpp",
-        "native/core/linalg.cpp",
+        "<!@(ls native/napi/*.cc native/core/*.cpp)",
         "native/cuda/device_info_stub.cpp"
       ],
       "include_dirs": [

@@ -1,0 +1,244 @@
+// N-API glue shared by every binding file: error mapping, argument helpers, typed-array holders, the model spec
+// parser and a promise-returning async worker. Only native/napi/ includes it.
+#pragma once
+#include <napi.h>
+
+#include <algorithm>
+#include <initializer_list>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "../core/model.hpp"
+
+namespace lowrank {
+namespace glue {
+
+enum class ErrorKind { Plain, Range, Type };
+
+// Carries the JavaScript error class across the worker thread boundary.
+struct ClassifiedError {
+  ErrorKind kind = ErrorKind::Plain;
+  std::string message;
+};
+
+inline ClassifiedError classify_current_exception() {
+  try {
+    throw;
+  } catch (const std::range_error& e) {
+    return {ErrorKind::Range, e.what()};
+  } catch (const std::length_error& e) {
+    return {ErrorKind::Range, e.what()};
+  } catch (const std::bad_alloc&) {
+    return {ErrorKind::Range, "out of memory: use a smaller batch, fewer time steps or a smaller network"};
+  } catch (const std::invalid_argument& e) {
+    return {ErrorKind::Type, e.what()};
+  } catch (const std::exception& e) {
+    return {ErrorKind::Plain, e.what()};
+  } catch (...) {
+    return {ErrorKind::Plain, "unknown native error"};
+  }
+}
+
+inline Napi::Error make_error(Napi::Env env, const ClassifiedError& e) {
+  switch (e.kind) {
+    case ErrorKind::Range: return Napi::RangeError::New(env, e.message);
+    case ErrorKind::Type: return Napi::TypeError::New(env, e.message);
+    default: return Napi::Error::New(env, e.message);
+  }
+}
+
+// Runs `body` and rethrows any C++ exception as the matching JavaScript error.
+template <class F>
+inline auto guarded(Napi::Env env, F&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (...) {
+    throw make_error(env, classify_current_exception());
+  }
+}
+
+// ---- argument helpers -------------------------------------------------------------------------------------------
+
+inline Napi::Object object_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (info.Length() <= i || !info[i].IsObject()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be an object");
+  return info[i].As<Napi::Object>();
+}
+
+inline double number_field(const Napi::Object& o, const char* key, double fallback) {
+  const Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return fallback;
+  if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string(key) + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+inline int int_field(const Napi::Object& o, const char* key, int fallback) {
+  const double d = number_field(o, key, fallback);
+  if (d != static_cast<double>(static_cast<int>(d)))
+    throw Napi::RangeError::New(o.Env(), std::string(key) + " must be an integer; got " + std::to_string(d));
+  return static_cast<int>(d);
+}
+
+inline bool bool_field(const Napi::Object& o, const char* key, bool fallback) {
+  const Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return fallback;
+  if (!v.IsBoolean()) throw Napi::TypeError::New(o.Env(), std::string(key) + " must be a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+
+inline std::string string_field(const Napi::Object& o, const char* key, const std::string& fallback) {
+  const Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return fallback;
+  if (!v.IsString()) throw Napi::TypeError::New(o.Env(), std::string(key) + " must be a string");
+  return v.As<Napi::String>().Utf8Value();
+}
+
+inline uint64_t seed_field(const Napi::Object& o, const char* key) {
+  const double d = number_field(o, key, 0);
+  if (!(d >= 0 && d <= 9007199254740991.0) || d != static_cast<double>(static_cast<uint64_t>(d)))
+    throw Napi::RangeError::New(o.Env(), std::string(key) + " must be a non-negative safe integer");
+  return static_cast<uint64_t>(d);
+}
+
+template <class S>
+struct TypedArrayOf;
+template <>
+struct TypedArrayOf<float> {
+  static constexpr napi_typedarray_type type = napi_float32_array;
+  static constexpr const char* name = "Float32Array";
+};
+template <>
+struct TypedArrayOf<double> {
+  static constexpr napi_typedarray_type type = napi_float64_array;
+  static constexpr const char* name = "Float64Array";
+};
+
+// A typed array argument kept alive (by reference) while a worker reads it on another thread.
+template <class T>
+struct HeldArray {
+  Napi::Reference<Napi::Value> ref;
+  const T* data = nullptr;
+  size_t length = 0;
+};
+
+template <class S>
+HeldArray<S> hold_float_array(Napi::Env env, const Napi::Value& v, const char* name, size_t expectedLength,
+                              bool optional = false) {
+  HeldArray<S> h;
+  if (optional && (v.IsUndefined() || v.IsNull())) return h;
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != TypedArrayOf<S>::type)
+    throw Napi::TypeError::New(env, std::string(name) + " must be a " + TypedArrayOf<S>::name + " for this model's dtype");
+  auto arr = v.As<Napi::TypedArrayOf<S>>();
+  if (arr.ElementLength() != expectedLength)
+    throw Napi::RangeError::New(env, std::string(name) + " must have " + std::to_string(expectedLength) +
+                                         " values; got " + std::to_string(arr.ElementLength()));
+  h.ref = Napi::Persistent(v);
+  h.data = arr.Data();
+  h.length = arr.ElementLength();
+  return h;
+}
+
+inline int64_t checked_product(Napi::Env env, std::initializer_list<int64_t> dims, const char* what) {
+  int64_t p = 1;
+  for (int64_t d : dims) {
+    if (d < 0) throw Napi::RangeError::New(env, std::string(what) + ": negative size");
+    if (d != 0 && p > (int64_t(1) << 53) / d) throw Napi::RangeError::New(env, std::string(what) + ": size overflows");
+    p *= d;
+  }
+  return p;
+}
+
+// Inputs [trials, steps, K], targets and mask [trials, steps, features]: checked and kept alive for a worker.
+template <class S>
+struct HeldTrials {
+  HeldArray<S> inputs, targets, mask;
+};
+
+template <class S>
+HeldTrials<S> hold_trials(const Napi::CallbackInfo& info, int trials, int steps, int inputs, int features) {
+  const Napi::Env env = info.Env();
+  const size_t targetLen = size_t(checked_product(env, {trials, steps, features}, "targets"));
+  HeldTrials<S> h;
+  h.inputs = hold_float_array<S>(env, info[0], "inputs", size_t(checked_product(env, {trials, steps, inputs}, "inputs")));
+  h.targets = hold_float_array<S>(env, info[1], "targets", targetLen);
+  h.mask = hold_float_array<S>(env, info[2], "mask", targetLen);
+  return h;
+}
+
+template <class S>
+Napi::Value copy_out(Napi::Env env, const std::vector<S>& v) {
+  auto arr = Napi::TypedArrayOf<S>::New(env, v.size());
+  std::copy(v.begin(), v.end(), arr.Data());
+  return arr;
+}
+
+// ---- model spec from a JS object --------------------------------------------------------------------------------
+
+inline Transfer transfer_from(const Napi::Object& o, const char* key, const char* slopeKey, const Transfer* fallback) {
+  Transfer t;
+  const std::string name = string_field(o, key, fallback ? "" : "tanh");
+  if (name.empty() && fallback) return *fallback;
+  t.kind = parse_activation(name);
+  t.slope = number_field(o, slopeKey, 0.01);
+  return t;
+}
+
+inline ModelSpec spec_from(const Napi::Object& o) {
+  ModelSpec s;
+  s.size = int_field(o, "size", 0);
+  s.rank = int_field(o, "rank", 0);
+  s.inputs = int_field(o, "inputs", 0);
+  s.outputs = int_field(o, "outputs", 0);
+  s.formulation = parse_formulation(string_field(o, "formulation", "current"));
+  s.transfer = transfer_from(o, "activation", "slope", nullptr);
+  s.outputTransfer = transfer_from(o, "outputActivation", "outputSlope", &s.transfer);
+  s.alpha = number_field(o, "alpha", 0.2);
+  s.noise = number_field(o, "noise", 0.0);
+  s.noAutapse = bool_field(o, "noAutapse", false);
+  const Napi::Value dale = o.Get("daleSigns");
+  if (dale.IsTypedArray()) {
+    auto a = dale.As<Napi::Int8Array>();
+    s.daleSigns.assign(a.Data(), a.Data() + a.ElementLength());
+  }
+  const Napi::Value mask = o.Get("connectivityMask");
+  if (mask.IsTypedArray()) {
+    auto a = mask.As<Napi::Uint8Array>();
+    s.connectivityMask.assign(a.Data(), a.Data() + a.ElementLength());
+  }
+  const Napi::Value trainable = o.Get("trainable");
+  if (trainable.IsObject()) {
+    auto t = trainable.As<Napi::Object>();
+    for (int id = 0; id < kParamCount; ++id) s.trainable[id] = bool_field(t, param_name(id), false);
+  }
+  validate_spec(s);
+  return s;
+}
+
+class PromiseWorker : public Napi::AsyncWorker {
+ public:
+  explicit PromiseWorker(Napi::Env env) : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    try {
+      Run();
+    } catch (...) {
+      error_ = classify_current_exception();
+      SetError(error_.message);
+    }
+  }
+  void OnOK() override { deferred_.Resolve(Result(Env())); }
+  void OnError(const Napi::Error&) override { deferred_.Reject(make_error(Env(), error_).Value()); }
+  virtual void Run() = 0;
+  virtual Napi::Value Result(Napi::Env env) = 0;
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  ClassifiedError error_;
+};
+
+}  // namespace glue
+}  // namespace lowrank
