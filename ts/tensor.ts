@@ -78,3 +78,48 @@ export function asDType(data: FloatArray, dtype: DType): FloatArray {
   if (dtypeOf(data) === dtype) return data;
   return dtype === 'float64' ? Float64Array.from(data) : Float32Array.from(data);
 }
+
+function checkIndices(indices: readonly number[], size: number, name: string): void {
+  indices.forEach((i, n) => {
+    if (!Number.isInteger(i) || i < 0 || i >= size) {
+      throw new RangeError(`${name}[${n}] must be an integer in [0, ${size}); got ${i}`);
+    }
+  });
+}
+
+function like<A extends FloatArray>(data: A, length: number): A {
+  return new (data.constructor as new (n: number) => A)(length);
+}
+
+/** The slices at `indices` along the first axis (e.g. trials), in that order. */
+export function takeRows<A extends FloatArray>(t: Tensor<A>, indices: readonly number[], name = 'indices'): Tensor<A> {
+  const [rows, ...rest] = t.shape;
+  checkIndices(indices, rows, name);
+  const width = shapeSize(rest);
+  const out = like(t.data, indices.length * width);
+  indices.forEach((i, k) => out.set(t.data.subarray(i * width, (i + 1) * width), k * width));
+  return { data: out, shape: [indices.length, ...rest] };
+}
+
+/** The entries at `indices` along the last axis (e.g. a subset of neurons), in that order. */
+export function takeColumns<A extends FloatArray>(t: Tensor<A>, indices: readonly number[], name = 'indices'): Tensor<A> {
+  const cols = t.shape[t.shape.length - 1];
+  checkIndices(indices, cols, name);
+  const rows = t.data.length / cols;
+  const k = indices.length;
+  const out = like(t.data, rows * k);
+  for (let r = 0; r < rows; r++) for (let j = 0; j < k; j++) out[r * k + j] = t.data[r * cols + indices[j]];
+  return { data: out, shape: [...t.shape.slice(0, -1), k] };
+}
+
+/** Steps [from, to) along the second axis of a [B, T, ...] tensor. */
+export function sliceSteps<A extends FloatArray>(t: Tensor<A>, from: number, to = t.shape[1]): Tensor<A> {
+  const [B, T, ...rest] = t.shape;
+  if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 0 && from <= to && to <= T)) {
+    throw new RangeError(`steps [${from}, ${to}) must lie within [0, ${T}]`);
+  }
+  const width = shapeSize(rest);
+  const out = like(t.data, B * (to - from) * width);
+  for (let b = 0; b < B; b++) out.set(t.data.subarray((b * T + from) * width, (b * T + to) * width), b * (to - from) * width);
+  return { data: out, shape: [B, to - from, ...rest] };
+}

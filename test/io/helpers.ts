@@ -1,21 +1,14 @@
 // Shared test helpers for ts/io: temp dirs, raw .npy construction, and a python3 + numpy bridge.
 
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pythonWith, runPython } from '../support/python.js';
+
+export { runPython };
 
 /** Whether python3 with numpy can run here, checked once; `reason` says why not (or which numpy). */
-export const numpy = checkNumpy();
-
-function checkNumpy(): { available: boolean; reason: string } {
-  const r = spawnSync('python3', ['-c', 'import numpy; print(numpy.__version__)'], { encoding: 'utf8' });
-  if (r.error) return { available: false, reason: `python3 not found (${r.error.message})` };
-  if (r.status !== 0) {
-    return { available: false, reason: `python3 cannot import numpy: ${r.stderr.trim().split('\n').pop()}` };
-  }
-  return { available: true, reason: `numpy ${r.stdout.trim()}` };
-}
+export const numpy = pythonWith(['numpy']);
 
 /**
  * Python that describes an array independently of our code: numpy's dtype string, shape, and the values in C order
@@ -39,13 +32,6 @@ export interface Described {
   shape: number[];
   hex?: string;
   strings?: string[];
-}
-
-/** Runs a python3 script (with `args` as sys.argv[1:]) and returns its stdout; throws with stderr on failure. */
-export function runPython(script: string, args: string[] = []): string {
-  const r = spawnSync('python3', ['-c', script, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw new Error(`python3 exited with ${r.status ?? r.signal}: ${r.stderr}`);
-  return r.stdout;
 }
 
 /** Hex of the bytes of a typed array (host order; every test host is little-endian). */

@@ -5,33 +5,9 @@ import { saveModel } from '../model-files.js';
 import { backendInfo } from '../native/load.js';
 import { tasks } from '../tasks/index.js';
 import { train, type EpochReport, type LrSchedule } from '../training.js';
+import { int, num, schedule } from './args.js';
+import { registerLintCommands } from './lint.js';
 import { ProgressLine } from './progress.js';
-
-function int(name: string, min = 1) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
-    return n;
-  };
-}
-
-function num(name: string, min = 0) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min) throw new InvalidArgumentError(`${name} must be a number >= ${min}`);
-    return n;
-  };
-}
-
-function schedule(value: string): LrSchedule {
-  const [kind, a, b] = value.split(':');
-  const every = Number(a);
-  const factor = Number(b);
-  if ((kind !== 'step' && kind !== 'plateau') || !Number.isInteger(every) || every < 1 || !(factor > 0 && factor <= 1)) {
-    throw new InvalidArgumentError("use step:EVERY:FACTOR or plateau:PATIENCE:FACTOR, e.g. step:20:0.5");
-  }
-  return kind === 'step' ? { kind, every, factor } : { kind, patience: every, factor };
-}
 
 const program = new Command('lowrank')
   .description('Train, fit and analyse low-rank and full-rank recurrent neural networks (native C++/CUDA engine).')
@@ -171,6 +147,8 @@ program
     model.dispose();
     if (!result) process.exitCode = 130;
   });
+
+registerLintCommands(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`lowrank: ${err.message}\n`);

@@ -1,7 +1,7 @@
 // Building and slicing TaskBatch tensors.
 
 import type { Random } from '../random.js';
-import { checkTensor, formatShape } from '../tensor.js';
+import { checkTensor, formatShape, takeRows } from '../tensor.js';
 import type { TaskBatch } from './types.js';
 
 /** Largest typed array we allocate for one tensor (elements); beyond this the request is refused with a message. */
@@ -122,24 +122,13 @@ export function checkOutputs(outputs: unknown, batch: TaskBatch, where: string):
 
 /** A new batch holding the trials at `indices` (in that order), conditions included. */
 export function selectTrials(batch: TaskBatch, indices: readonly number[]): TaskBatch {
-  const { B, T, K, O } = checkBatch(batch, 'selectTrials');
-  indices.forEach((i, n) => {
-    if (!Number.isInteger(i) || i < 0 || i >= B) {
-      throw new RangeError(`selectTrials: indices[${n}] must be an integer in [0, ${B}); got ${i}`);
-    }
-  });
-  const take = (src: Float32Array, width: number): Float32Array => {
-    const out = new Float32Array(indices.length * T * width);
-    indices.forEach((i, n) => out.set(src.subarray(i * T * width, (i + 1) * T * width), n * T * width));
-    return out;
-  };
+  checkBatch(batch, 'selectTrials');
   const conditions: Record<string, number[]> = {};
   for (const [key, values] of Object.entries(batch.conditions)) conditions[key] = indices.map((i) => values[i]);
-  const n = indices.length;
   return {
-    inputs: { data: take(batch.inputs.data, K), shape: [n, T, K] },
-    targets: { data: take(batch.targets.data, O), shape: [n, T, O] },
-    mask: { data: take(batch.mask.data, O), shape: [n, T, O] },
+    inputs: takeRows(batch.inputs, indices, 'selectTrials: indices'),
+    targets: takeRows(batch.targets, indices, 'selectTrials: indices'),
+    mask: takeRows(batch.mask, indices, 'selectTrials: indices'),
     conditions,
   };
 }

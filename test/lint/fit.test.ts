@@ -1,0 +1,255 @@
+// lint.fit and the teacher-student pipeline: recovery of a known low-rank teacher (R², accuracy, ECC), a full-rank
+// teacher fitted far better than its own SVD truncation, the minimal rank of a rank-2 teacher, held-out trials, the
+// teacher readout, truncations and latent variables against closed forms.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { FullRankRNN, LowRankRNN, Random, lint, loadModel, tasks, train, type Tensor } from '../../ts/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const dir = mkdtempSync(join(tmpdir(), 'lowrank-lint-fit-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+  return d;
+}
+
+/** A rank-2 net whose latent dynamics rotate (n = A m + noise), driven by brief pulses on two channels. */
+function rotatingTeacher(N: number, B: number, T: number) {
+  const rng = new Random(5);
+  const m = new Float64Array(N * 2);
+  rng.fillNormal(m);
+  const n = new Float64Array(N * 2);
+  const c = 1.6 * Math.cos(0.6);
+  const s = 1.6 * Math.sin(0.6);
+  for (let i = 0; i < N; i++) {
+    n[i * 2] = c * m[i * 2] - s * m[i * 2 + 1] + 0.3 * rng.normal();
+    n[i * 2 + 1] = s * m[i * 2] + c * m[i * 2 + 1] + 0.3 * rng.normal();
+  }
+  const teacher = new LowRankRNN({ size: N, rank: 2, inputs: 2, outputs: 1, seed: 2, init: { m: { data: m, shape: [N, 2] }, n: { data: n, shape: [N, 2] } } });
+  const u = new Float32Array(B * T * 2);
+  for (let b = 0; b < B; b++) {
+    const amp = rng.normal();
+    for (let t = 2; t < 8; t++) u[(b * T + t) * 2 + (b % 2)] = amp;
+  }
+  return { teacher, inputs: { data: u, shape: [B, T, 2] } as Tensor };
+}
+
+describe('teacher-student recovery (the LINT validation, reduced)', () => {
+  let dmTeacher: LowRankRNN;
+  beforeAll(async () => {
+    dmTeacher = new LowRankRNN({ size: 100, rank: 1, inputs: 1, outputs: 1, noise: 0.05, seed: 1 });
+    await train(dmTeacher, tasks.dm(), { epochs: 20, lr: 5e-3, seed: 1 });
+  });
+
+  test('a rank-1 DM teacher is recovered: R² > 0.93, accuracy with its readout, ECC > 0.95 while CC stays lower', async () => {
+    const task = tasks.dm();
+    const r = await lint.fitTeacher(dmTeacher, { task, trials: 400, rank: 1, epochs: 150, seed: 3 });
+    expect(r.teacherAccuracy).toBeGreaterThan(0.95);
+    expect(r.r2.global).toBeGreaterThan(0.93);
+    expect(r.accuracy).toBeGreaterThan(0.95);
+    expect(r.ecc!).toBeGreaterThan(0.95);
+    expect(r.cc!).toBeLessThan(r.ecc!);
+    // the fit is a model file with its scores
+    const path = join(dir, 'dm-fit.npz');
+    await lint.saveFit(path, r);
+    const back = await loadModel(path);
+    expect(maxAbsDiff(back.param('m').data, r.fit.model.param('m').data)).toBe(0);
+    r.fit.model.dispose();
+  });
+
+  test('a full-rank CDM teacher: the rank-1 fit is far above the rank-1 SVD truncation, on R² and accuracy', async () => {
+    const cdm = tasks.cdm();
+    const teacher = new FullRankRNN({ size: 100, inputs: 4, outputs: 1, noise: 0.05, seed: 1, train: { wi: true, wo: true } });
+    await train(teacher, cdm, { epochs: 20, lr: 1e-3, seed: 1, examples: 500 });
+    const fitted = await lint.fitTeacher(teacher, { task: cdm, trials: 400, rank: 1, epochs: 150, seed: 3 });
+    const [cut] = await lint.truncationBaseline(teacher, { task: cdm, trials: 400, ranks: [1], seed: 3 });
+    expect(fitted.teacherAccuracy).toBeGreaterThan(0.95);
+    expect(fitted.r2.global).toBeGreaterThan(0.7);
+    expect(cut.r2.global).toBeLessThan(0.3);
+    expect(fitted.r2.global - cut.r2.global).toBeGreaterThan(0.4);
+    expect(fitted.accuracy!).toBeGreaterThan(cut.accuracy! + 0.1);
+    expect(fitted.ecc).toBeUndefined(); // a full-rank teacher has no effective connectivity
+    fitted.fit.model.dispose();
+  });
+
+  test('the subsampling experiment runs each fraction and draw on the right neurons', async () => {
+    const rows: lint.SubsamplingRow[] = [];
+    const out = await lint.subsampling(dmTeacher, {
+      task: tasks.dm(),
+      trials: 200,
+      fractions: [1, 0.1],
+      draws: 2,
+      lowRankFit: { epochs: 20 },
+      fullRankFit: { epochs: 5 },
+      seed: 4,
+      onRow: (r) => rows.push(r),
+    });
+    expect(out.map((r) => [r.fraction, r.neurons.length])).toEqual([[1, 100], [0.1, 10], [0.1, 10]]);
+    expect(rows).toEqual(out);
+    expect(out[1].neurons).not.toEqual(out[2].neurons);
+    for (const r of out) {
+      expect(new Set(r.neurons).size).toBe(r.neurons.length);
+      expect(Number.isFinite(r.lowRank.r2) && Number.isFinite(r.fullRank!.r2)).toBe(true);
+      expect(r.lowRank.accuracy).toBeGreaterThanOrEqual(0);
+    }
+    expect(out[0].lowRank.r2).toBeGreaterThan(0.4);
+  });
+});
+
+describe('rank sweep', () => {
+  test('a rotating rank-2 teacher needs rank 2: rank 1 falls short, rank 2 and 3 reach R² > 0.99 on held-out trials', async () => {
+    const { teacher, inputs } = rotatingTeacher(80, 64, 40);
+    const targets = await lint.trajectories(teacher, inputs, { noise: false });
+    const sweep = await lint.rankSweep(targets, inputs, { ranks: [1, 2, 3], epochs: 300, batchSize: 8, heldOut: 0.25, seed: 1, fraction: 0.98 });
+    const [r1, r2, r3] = sweep.rows;
+    expect(r1.r2).toBeLessThan(0.8);
+    expect(r2.r2).toBeGreaterThan(0.99);
+    expect(r3.r2).toBeGreaterThan(0.99);
+    expect(sweep.minimalRank).toBe(2);
+    expect((r2.result as lint.LintFit).heldOut!.trials).toHaveLength(16);
+  });
+
+  test('minimalRank: the smallest rank within the fraction of the best', () => {
+    const rows = [1, 2, 3, 4].map((rank, i) => ({ rank, r2: [0.5, 0.9, 0.97, 0.96][i] }));
+    expect(lint.minimalRank(rows, 0.9)).toEqual({ best: 0.97, rank: 2 });
+    expect(lint.minimalRank(rows, 0.95)).toEqual({ best: 0.97, rank: 3 });
+    expect(lint.minimalRank(rows, 1)).toEqual({ best: 0.97, rank: 3 });
+    expect(lint.minimalRank([{ rank: 1, r2: -0.2 }], 0.9).rank).toBeUndefined();
+  });
+});
+
+describe('lint.fit', () => {
+  const { teacher, inputs } = rotatingTeacher(30, 12, 20);
+
+  test('targets are the states (or rates) after each input step, as simulate gives them', async () => {
+    const sim = await teacher.simulate(inputs, { noise: false, rates: true });
+    const rates = await lint.trajectories(teacher, inputs, { noise: false });
+    const states = await lint.trajectories(teacher, inputs, { noise: false, on: 'states', includeInitial: true });
+    expect(states.data).toEqual(sim.states!.data);
+    const N = 30;
+    const T = 20;
+    for (const b of [0, 7])
+      for (const t of [0, 5, 19])
+        for (const i of [0, 29]) expect(rates.data[(b * T + t) * N + i]).toBe(sim.rates!.data[(b * (T + 1) + t + 1) * N + i]);
+  });
+
+  test('held-out trials are kept out of the fit and scored; the mask restricts loss and score', async () => {
+    const targets = await lint.trajectories(teacher, inputs, { noise: false });
+    const mask = new Float32Array(12 * 20).fill(1);
+    for (let b = 0; b < 12; b++) mask.fill(0, b * 20, b * 20 + 5);
+    const r = await lint.fit(targets, inputs, { rank: 2, epochs: 3, heldOut: [1, 4], mask: { data: mask, shape: [12, 20] } });
+    expect(r.heldOut!.trials).toEqual([1, 4]);
+    expect(r.fitted).toEqual([0, 2, 3, 5, 6, 7, 8, 9, 10, 11]);
+    expect(r.training.epochs).toHaveLength(3);
+    // the held-out score is the masked R² of the student's noise-free run on trials 1 and 4, computed here directly
+    const pick = (t: Tensor, width: number): Tensor => {
+      const out = new Float32Array(2 * 20 * width);
+      [1, 4].forEach((trial, k) => out.set(t.data.subarray(trial * 20 * width, (trial + 1) * 20 * width), k * 20 * width));
+      return { data: out, shape: [2, 20, width] };
+    };
+    const heldMask: Tensor = { data: Float32Array.from([...mask.slice(20, 40), ...mask.slice(80, 100)]), shape: [2, 20] };
+    const student = await lint.trajectories(r.model, pick(inputs, 2), { noise: false });
+    expect(r.heldOut!.r2.global).toBeCloseTo(lint.trajectoryR2(pick(targets, 30), student, { mask: heldMask }).global, 10);
+    r.model.dispose();
+  });
+
+  test('a low-rank init is folded in (its si scales wi), and the student trains m, n, wi only', async () => {
+    const targets = await lint.trajectories(teacher, inputs, { noise: false });
+    const init = new LowRankRNN({ size: 30, rank: 2, inputs: 2, seed: 8, init: { si: Float32Array.from([2, 3]) } });
+    const r = await lint.fit(targets, inputs, { rank: 2, epochs: 1, lr: 1e-12, init });
+    const wi0 = init.param('wi').data;
+    const wi1 = r.model.param('wi').data;
+    for (const k of [0, 1]) for (const i of [0, 17]) expect(wi1[k * 30 + i]).toBeCloseTo(wi0[k * 30 + i] * (k ? 3 : 2), 4);
+    expect(r.model.config.train).toMatchObject({ m: true, n: true, wi: true, si: false, h0: false });
+    expect(r.model.outputSize).toBe(0);
+  });
+
+  test('bad arguments are named', async () => {
+    const targets = await lint.trajectories(teacher, inputs, { noise: false });
+    await expect(lint.fit(targets, { data: new Float32Array(12 * 19 * 2), shape: [12, 19, 2] })).rejects.toThrow(/inputs must have shape \[12, 20, K\]/);
+    await expect(lint.fit(targets, inputs, { heldOut: 1.5 })).rejects.toThrow(/heldOut must be a fraction/);
+    await expect(lint.fit(targets, inputs, { heldOut: [3, 3] })).rejects.toThrow(/more than once/);
+    await expect(lint.fit(targets, inputs, { rank: 0 })).rejects.toThrow(/rank must be an integer/);
+    await expect(lint.fit(targets, inputs, { on: 'outputs' as 'rates' })).rejects.toThrow(/on must be 'rates' or 'states'/);
+    await expect(lint.fit(targets, inputs, { mask: { data: new Float32Array(3), shape: [3] } })).rejects.toThrow(/mask must have shape/);
+    await expect(lint.fitTeacher(teacher, {})).rejects.toThrow(/needs a task/);
+  });
+});
+
+describe('teacher readout and truncations', () => {
+  test("a student with the teacher's readout reproduces the teacher's outputs when it has the teacher's weights", async () => {
+    const task = tasks.cdm();
+    const batch = task.sample(6, { seed: 2 });
+    const full = new FullRankRNN({ size: 24, inputs: 4, outputs: 1, seed: 3, dtype: 'float64', init: { so: Float64Array.from([1.7]) } });
+    const p = full.params();
+    const copy = new FullRankRNN({ size: 24, inputs: 4, outputs: 0, dtype: 'float64', init: { wrec: p.wrec, wi: p.wi } });
+    const withReadout = lint.withTeacherReadout(copy, full);
+    const a = await full.simulate(batch.inputs, { noise: false });
+    const b = await withReadout.simulate(batch.inputs, { noise: false });
+    expect(maxAbsDiff(a.outputs!.data, b.outputs!.data)).toBeLessThan(1e-12);
+    // a low-rank student of a full-rank teacher with W = m n^T / N
+    const low = new LowRankRNN({ size: 24, rank: 2, inputs: 4, outputs: 1, seed: 4, dtype: 'float64' });
+    const q = low.params();
+    const W = new Float64Array(24 * 24);
+    for (let i = 0; i < 24; i++) for (let j = 0; j < 24; j++) W[i * 24 + j] = (q.m.data[i * 2] * q.n.data[j * 2] + q.m.data[i * 2 + 1] * q.n.data[j * 2 + 1]) / 24;
+    const teacher = new FullRankRNN({ size: 24, inputs: 4, outputs: 1, seed: 5, dtype: 'float64', init: { wrec: W, wi: q.wi } });
+    const lowOut = await lint.withTeacherReadout(low, teacher).simulate(batch.inputs, { noise: false });
+    const teacherOut = await teacher.simulate(batch.inputs, { noise: false });
+    expect(maxAbsDiff(lowOut.outputs!.data, teacherOut.outputs!.data)).toBeLessThan(1e-12);
+    // a subset: the readout restricted to those neurons
+    expect(() => lint.withTeacherReadout(copy, full, [0, 1])).toThrow(/24 units but 2 teacher neurons/);
+  });
+
+  test('SVD truncation: full rank reproduces the teacher; the change truncation has the requested rank', async () => {
+    const N = 16;
+    const initial = new FullRankRNN({ size: N, inputs: 2, outputs: 1, seed: 6, dtype: 'float64' });
+    const trained = new FullRankRNN({ size: N, inputs: 2, outputs: 1, seed: 7, dtype: 'float64', init: { so: Float64Array.from([2]) } });
+    const u: Tensor = { data: new Float64Array(3 * 10 * 2).map((_, i) => Math.sin(i)), shape: [3, 10, 2] };
+    const whole = await lint.svdTruncation(trained, N);
+    expect(maxAbsDiff((await whole.simulate(u, { noise: false })).outputs!.data, (await trained.simulate(u, { noise: false })).outputs!.data)).toBeLessThan(1e-10);
+    const cut = await lint.svdTruncation(trained, 2, { of: 'change', initial });
+    const delta = new Float64Array(N * N);
+    const w = cut.param('wrec').data;
+    const w0 = initial.param('wrec').data;
+    for (let i = 0; i < N * N; i++) delta[i] = w[i] - w0[i];
+    const { svd } = await import('../../ts/reparametrize.js');
+    const { s } = await svd(delta, N, N, N);
+    expect(s[1]).toBeGreaterThan(1e-3);
+    expect(s[2] / s[0]).toBeLessThan(1e-10);
+    await expect(lint.svdTruncation(trained, 2, { of: 'change' })).rejects.toThrow(/needs initial/);
+    await expect(lint.svdTruncation(trained, N + 1)).rejects.toThrow(/rank must be an integer/);
+  });
+});
+
+describe('latent variables', () => {
+  test('x = m kappa + I v exactly for a noise-free net from x_0 = 0, and kappa, v follow the latent equations', async () => {
+    const N = 40;
+    const T = 15;
+    const alpha = 0.2;
+    const model = new LowRankRNN({ size: N, rank: 2, inputs: 2, outputs: 0, seed: 9, dtype: 'float64', init: { si: Float64Array.from([0.5, 2]) } });
+    const u: Tensor = { data: new Float64Array(2 * T * 2).map((_, i) => Math.cos(0.7 * i)), shape: [2, T, 2] };
+    const sim = await model.simulate(u, { noise: false, rates: true });
+    const { kappa, inputs: v, residual } = lint.latents(model, sim.states!);
+    expect(residual).toBeLessThan(1e-12);
+    const n = model.param('n').data;
+    for (let b = 0; b < 2; b++)
+      for (let t = 0; t < T; t++) {
+        const row = b * (T + 1) + t;
+        for (let r = 0; r < 2; r++) {
+          let overlap = 0;
+          for (let i = 0; i < N; i++) overlap += n[i * 2 + r] * sim.rates!.data[row * N + i];
+          const expected = (1 - alpha) * kappa.data[row * 2 + r] + (alpha * overlap) / N;
+          expect(kappa.data[(row + 1) * 2 + r]).toBeCloseTo(expected, 10);
+          const vExpected = (1 - alpha) * v.data[row * 2 + r] + alpha * u.data[(b * T + t) * 2 + r];
+          expect(v.data[(row + 1) * 2 + r]).toBeCloseTo(vExpected, 10);
+        }
+      }
+    const axes = lint.latentAxes(model);
+    expect(axes.vectors.shape).toEqual([N, 4]);
+    const proj = lint.projectTrajectories(sim.states!, axes.orthonormal);
+    expect(proj.shape).toEqual([2, T + 1, 4]);
+  });
+});

@@ -1,0 +1,52 @@
+// Option parsers shared by the commands: each throws commander's InvalidArgumentError naming the option.
+import { InvalidArgumentError } from 'commander';
+import type { LrSchedule } from '../training.js';
+
+export function int(name: string, min = 1) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return n;
+  };
+}
+
+export function num(name: string, min = 0) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min) throw new InvalidArgumentError(`${name} must be a number >= ${min}`);
+    return n;
+  };
+}
+
+export function schedule(value: string): LrSchedule {
+  const [kind, a, b] = value.split(':');
+  const every = Number(a);
+  const factor = Number(b);
+  if ((kind !== 'step' && kind !== 'plateau') || !Number.isInteger(every) || every < 1 || !(factor > 0 && factor <= 1)) {
+    throw new InvalidArgumentError("use step:EVERY:FACTOR or plateau:PATIENCE:FACTOR, e.g. step:20:0.5");
+  }
+  return kind === 'step' ? { kind, every, factor } : { kind, patience: every, factor };
+}
+
+/** A comma-separated list of integers, or a range A-B (e.g. "1,2,3" or "1-5"). */
+export function intList(name: string, min = 1) {
+  return (value: string): number[] => {
+    const range = /^(\d+)-(\d+)$/.exec(value.trim());
+    const list = range
+      ? Array.from({ length: Math.max(0, Number(range[2]) - Number(range[1]) + 1) }, (_, i) => Number(range[1]) + i)
+      : value.split(',').map((v) => Number(v.trim()));
+    if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < min)) {
+      throw new InvalidArgumentError(`${name} must be integers >= ${min}, as a list (1,2,3) or a range (1-5)`);
+    }
+    return list;
+  };
+}
+
+/** A comma-separated list of numbers in (0, 1]. */
+export function fractionList(name: string) {
+  return (value: string): number[] => {
+    const list = value.split(',').map((v) => Number(v.trim()));
+    if (list.length === 0 || list.some((p) => !(p > 0 && p <= 1))) throw new InvalidArgumentError(`${name} must be fractions in (0, 1], e.g. 1,0.2,0.05`);
+    return list;
+  };
+}
