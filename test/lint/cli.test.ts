@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { LowRankRNN, io, lint, loadModel, loadNpz, saveModel, saveNpy, tasks, train } from '../../ts/index.js';
+import { LowRankRNN, io, lint, loadModel, loadNpz, saveModel, saveNpy, saveNpz, tasks, train } from '../../ts/index.js';
 
 const { toStringScalar } = io;
 
@@ -47,12 +47,19 @@ describe.skipIf(!existsSync(cli))('lowrank fit / demo (dist/cli.js)', () => {
     expect(result.on).toBe('states');
     expect(result.rows[0].rank).toBe(1);
     expect(Number.isFinite(result.rows[0].r2)).toBe(true);
+    // the same data as one .npz
+    await saveNpz(join(dir, 'data.npz'), { targets: x, inputs });
+    const fromNpz = run('fit', '--data', join(dir, 'data.npz'), '--on', 'states', '--epochs', '2', '--ranks', '2');
+    expect(fromNpz.status, fromNpz.stderr).toBe(0);
+    expect(fromNpz.stdout).toMatch(/R2 fitted, on states/);
+    await saveNpz(join(dir, 'bad.npz'), { inputs });
+    expect(run('fit', '--data', join(dir, 'bad.npz')).stderr).toMatch(/needs arrays 'targets' and 'inputs'/);
   });
 
   test('fit errors name the fix', () => {
     const none = run('fit');
     expect(none.status).not.toBe(0);
-    expect(none.stderr).toMatch(/either --teacher <model.npz> with --task, or --targets <x.npy> with --inputs <u.npy>/);
+    expect(none.stderr).toMatch(/either --teacher <model.npz> with --task, or --data <file.npz>/);
     const noTask = run('fit', '--teacher', join(dir, 'teacher.npz'));
     expect(noTask.stderr).toMatch(/--teacher needs --task/);
     const badRanks = run('fit', '--targets', 'x.npy', '--ranks', 'a');

@@ -1,7 +1,7 @@
 // `lowrank fit` and `lowrank demo`: argument parsing and printing around ts/lint.
 import { basename, dirname, extname, join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { loadNpy } from '../io/index.js';
+import { loadNpy, loadNpz, toFloatTensor } from '../io/index.js';
 import { loadModel } from '../model-files.js';
 import { FullRankRNN, type AnyModel } from '../models.js';
 import { tasks } from '../tasks/index.js';
@@ -22,6 +22,7 @@ interface FitCliOptions {
   task?: string;
   preset?: string;
   trials: number;
+  data?: string;
   targets?: string;
   inputs?: string;
   mask?: string;
@@ -85,9 +86,34 @@ async function loadTensor(path: string, name: string): Promise<Tensor> {
   }
 }
 
+/** targets, inputs and mask from one .npz (--data) or from .npy files. */
+async function loadData(o: FitCliOptions): Promise<{ targets: Tensor; inputs: Tensor; mask?: Tensor }> {
+  if (o.data) {
+    if (o.targets || o.inputs || o.mask) throw new InvalidArgumentError('give --data <file.npz> or --targets/--inputs/--mask, not both');
+    let arrays;
+    try {
+      arrays = await loadNpz(o.data);
+    } catch (err) {
+      throw new InvalidArgumentError(`--data ${o.data}: ${(err as Error).message}`);
+    }
+    const get = (name: string) => (arrays[name] ? toFloatTensor(arrays[name], `${o.data}: '${name}'`, 'float32') : undefined);
+    const targets = get('targets');
+    const inputs = get('inputs');
+    if (!targets || !inputs) throw new InvalidArgumentError(`--data ${o.data} needs arrays 'targets' and 'inputs' (and optionally 'mask'); it has ${Object.keys(arrays).join(', ')}`);
+    return { targets, inputs, mask: get('mask') };
+  }
+  if (!o.inputs) throw new InvalidArgumentError('--targets needs --inputs <u.npy> [trials, steps, inputs]');
+  return {
+    targets: await loadTensor(o.targets!, '--targets'),
+    inputs: await loadTensor(o.inputs, '--inputs'),
+    mask: o.mask ? await loadTensor(o.mask, '--mask') : undefined,
+  };
+}
+
 async function runFit(o: FitCliOptions): Promise<void> {
-  if (Boolean(o.teacher) === Boolean(o.targets)) {
-    throw new InvalidArgumentError('give either --teacher <model.npz> with --task, or --targets <x.npy> with --inputs <u.npy>');
+  const fromData = Boolean(o.targets || o.data);
+  if (Boolean(o.teacher) === fromData) {
+    throw new InvalidArgumentError('give either --teacher <model.npz> with --task, or --data <file.npz> (or --targets <x.npy> with --inputs <u.npy>)');
   }
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
@@ -123,17 +149,16 @@ async function runFit(o: FitCliOptions): Promise<void> {
     if (!o.task) throw new InvalidArgumentError('--teacher needs --task <name> (the trials the teacher is run on)');
     const task = tasks.byName(o.task, o.preset ? { preset: o.preset } : {});
     teacher = await loadModel(o.teacher, { threads: o.threads, device: o.device });
+    if (o.truncation && !(teacher instanceof FullRankRNN)) throw new InvalidArgumentError('--truncation needs a full-rank teacher');
     sweep = await teacherRankSweep(teacher, { ...common, ...sweepOpts, task, trials: o.trials });
     progress.done();
-    if (o.truncation) {
-      if (!(teacher instanceof FullRankRNN)) throw new InvalidArgumentError('--truncation needs a full-rank teacher');
+    if (teacher instanceof FullRankRNN && o.truncation) {
       truncation = await truncationBaseline(teacher, { task, ranks: o.ranks, trials: o.trials, on: o.on, seed: o.seed });
     }
   } else {
-    if (!o.inputs) throw new InvalidArgumentError('--targets needs --inputs <u.npy> [trials, steps, inputs]');
-    let targets = await loadTensor(o.targets!, '--targets');
-    const inputs = await loadTensor(o.inputs, '--inputs');
-    let mask = o.mask ? await loadTensor(o.mask, '--mask') : undefined;
+    const data = await loadData(o);
+    const inputs = data.inputs;
+    let { targets, mask } = data;
     if (o.prePeriod > 0) {
       if (mask) throw new InvalidArgumentError('give --mask or --pre-period, not both');
       const prepared = recordingTargets(targets, o.prePeriod);
@@ -206,6 +231,7 @@ export function registerLintCommands(program: Command): void {
     .option('--task <name>', `task the teacher is run on: ${tasks.names.join(', ')}`)
     .option('--preset <name>', "task constants: 'lint' or 'populations' (dm, mdm, wm)")
     .option('--trials <n>', 'trials generated from the task (20 % held out for scoring)', int('--trials', 10), 1000)
+    .option('--data <file.npz>', "arrays 'targets' [trials, steps, neurons], 'inputs' [trials, steps, K] and optionally 'mask'")
     .option('--targets <x.npy>', 'trajectories [trials, steps, neurons] (rates, or states with --on states)')
     .option('--inputs <u.npy>', 'inputs [trials, steps, K] (with --pre-period: the pre-period steps included)')
     .option('--mask <m.npy>', 'mask [trials, steps] or [trials, steps, neurons] (1 = fitted)')

@@ -1,7 +1,7 @@
 // LINT metrics: R² between trajectories (global, as sklearn's r2_score on the raveled arrays, and per neuron) and
 // the connectivity correlations CC and ECC of lint_reference.md §5, computed from the factors in O(N² R) at most
 // (O(N R²) for two low-rank nets): the N x N matrices are never formed for low-rank nets.
-import { crossProduct, thinQr } from '../linalg.js';
+import { crossProduct, matmul, thinQr } from '../linalg.js';
 import { FullRankRNN, LowRankRNN, type AnyModel } from '../models.js';
 import { checkTensor, formatShape, type Tensor } from '../tensor.js';
 
@@ -191,14 +191,7 @@ export function effectiveConnectivity(model: LowRankRNN): { m: Float64Array; nEf
   }
   const { q } = thinQr(span, N, D);
   const coeff = crossProduct(q, n, N, D, R); // Q^T n, D x R
-  const nEff = new Float64Array(N * R);
-  for (let i = 0; i < N; i++)
-    for (let d = 0; d < D; d++) {
-      const qi = q[i * D + d];
-      if (qi === 0) continue;
-      for (let r = 0; r < R; r++) nEff[i * R + r] += qi * coeff[d * R + r];
-    }
-  return { m, nEff };
+  return { m, nEff: matmul(q, coeff, N, D, R) };
 }
 
 /** ECC: the cosine similarity between the effective connectivities of two low-rank nets (correct for any rank). */
