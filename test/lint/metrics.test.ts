@@ -140,6 +140,33 @@ describe('connectivity correlations', () => {
     expect(lint.effectiveConnectivityCorrelation(a, c)).toBeLessThan(0.95);
   });
 
+  test.skipIf(!sklearn.available)('ECC of two rank-2 nets equals numpy: lstsq projections and explicit N x N matrices', async () => {
+    const a = lowRank(N, 2, 3, 21);
+    const b = lowRank(N, 2, 3, 22);
+    const files: string[] = [];
+    for (const [k, net] of [a, b].entries()) {
+      for (const name of ['m', 'n', 'wi'] as const) {
+        const path = join(dir, `ecc-${k}-${name}.npy`);
+        await saveNpy(path, net.param(name));
+        files.push(path);
+      }
+    }
+    const expected = Number(
+      runPython(
+        `import sys, numpy as np
+def jeff(m, n, wi):
+    span = np.hstack([m, wi.T])
+    coef, *_ = np.linalg.lstsq(span, n, rcond=None)
+    return m @ (span @ coef).T
+ma, na, wa, mb, nb, wb = [np.load(f) for f in sys.argv[1:]]
+A, B = jeff(ma, na, wa).ravel(), jeff(mb, nb, wb).ravel()
+print(A @ B / np.linalg.norm(A) / np.linalg.norm(B))`,
+        files,
+      ),
+    );
+    expect(lint.effectiveConnectivityCorrelation(a, b)).toBeCloseTo(expected, 10);
+  });
+
   test('the effective n is the least-squares projection on span{m, wi}', () => {
     const a = lowRank(N, 1, 2, 6);
     const { nEff } = lint.effectiveConnectivity(a);

@@ -1,4 +1,5 @@
-// Progress for long CLI jobs: one rewritten line on a terminal (epoch, loss, accuracy, ETA), or JSON lines.
+// Progress for long CLI jobs: one rewritten line on a terminal (epoch, loss, accuracy, ETA), about ten lines per run
+// when stderr is a file or a pipe, or JSON lines.
 import type { EpochReport } from '../training.js';
 
 function formatSeconds(s: number): string {
@@ -44,7 +45,8 @@ export class ProgressLine {
     if (this.tty) {
       process.stderr.write('\r' + line.padEnd(100));
       this.open = true;
-    } else {
+    } else if (e.epoch % Math.ceil(this.total / 10) === 0 || e.epoch === this.total || e.epoch === 1) {
+      // a log, not a terminal: about ten lines per run
       process.stderr.write(line + '\n');
     }
   }
