@@ -34,4 +34,5 @@ export { loadModel, saveModel, MODEL_FORMAT_VERSION, type LoadModelOptions } fro
 export { tasks, type Task, type TaskBatch } from './tasks/index.js';
 export * as io from './io/index.js';
 export { loadNpy, loadNpz, readNpy, saveNpy, saveNpz, FileFormatError } from './io/index.js';
-export { lowRankFromFullRank, svd, svdReparametrize, type Svd } from './reparametrize.js';
+export { lowRankFromFullRank, svdReparametrize } from './reparametrize.js';
+export { schur, svd, type ComplexMatrix, type SchurDecomposition, type Svd } from './linalg.js';

@@ -1,57 +1,7 @@
 // SVD re-parametrisations of low-rank nets (reference `svd_reparametrization`) and low-rank nets initialised from the
 // SVD of a full-rank connectivity (the reference's full-rank priming recipe).
 import { FullRankRNN, LowRankRNN, type LowRankOptions } from './models.js';
-import { native } from './native/load.js';
-
-export interface Svd {
-  /** rows x k, row-major */
-  u: Float64Array;
-  /** k, descending */
-  s: Float64Array;
-  /** cols x k, row-major */
-  v: Float64Array;
-}
-
-/** The leading k singular triplets of a row-major rows x cols matrix (double precision, Eigen BDCSVD). */
-export async function svd(a: Float64Array, rows: number, cols: number, k = Math.min(rows, cols)): Promise<Svd> {
-  if (a.length !== rows * cols) throw new RangeError(`svd: a has ${a.length} values; rows x cols = ${rows * cols}`);
-  if (!Number.isInteger(k) || k < 1 || k > Math.min(rows, cols)) {
-    throw new RangeError(`svd: k must be an integer in [1, ${Math.min(rows, cols)}]; got ${k}`);
-  }
-  return native().binding.svd(a, rows, cols, k);
-}
-
-/** Thin QR of a row-major N x R matrix by modified Gram-Schmidt: Q (N x R, orthonormal columns) and R (R x R). */
-function thinQr(a: Float64Array, N: number, R: number): { q: Float64Array; r: Float64Array } {
-  const q = Float64Array.from(a);
-  const r = new Float64Array(R * R);
-  for (let j = 0; j < R; j++) {
-    for (let i = 0; i < j; i++) {
-      let dot = 0;
-      for (let p = 0; p < N; p++) dot += q[p * R + i] * q[p * R + j];
-      r[i * R + j] = dot;
-      for (let p = 0; p < N; p++) q[p * R + j] -= dot * q[p * R + i];
-    }
-    let norm = 0;
-    for (let p = 0; p < N; p++) norm += q[p * R + j] ** 2;
-    norm = Math.sqrt(norm);
-    r[j * R + j] = norm;
-    for (let p = 0; p < N; p++) q[p * R + j] = norm > 0 ? q[p * R + j] / norm : 0;
-  }
-  return { q, r };
-}
-
-/** Row-major product of a (n x k) and b (k x m). */
-function matmul(a: Float64Array, b: Float64Array, n: number, k: number, m: number): Float64Array {
-  const out = new Float64Array(n * m);
-  for (let i = 0; i < n; i++)
-    for (let p = 0; p < k; p++) {
-      const x = a[i * k + p];
-      if (x === 0) continue;
-      for (let j = 0; j < m; j++) out[i * m + j] += x * b[p * m + j];
-    }
-  return out;
-}
+import { matmul, svd, thinQr } from './linalg.js';
 
 /**
  * Re-orthogonalises a low-rank net in place without changing m n^T: with m n^T = U S V^T, sets m = U sqrt(S) and
