@@ -17,3 +17,19 @@ export {
   type LatentVelocity,
   type Stability,
 } from './latent.js';
+export {
+  checkStatistics,
+  compareMeanField,
+  estimateStatistics,
+  gaussHermite,
+  meanFieldFlowField,
+  meanFieldVelocity,
+  statisticsVariables,
+  transferMoments,
+  type ConnectivityStatistics,
+  type EstimateOptions,
+  type MeanFieldComparison,
+  type MeanFieldOptions,
+  type MomentOptions,
+  type PopulationStatistics,
+} from './meanfield.js';
