@@ -33,3 +33,18 @@ export {
   type MomentOptions,
   type PopulationStatistics,
 } from './meanfield.js';
+export {
+  eigenvectorCentrality,
+  nonNormality,
+  pca,
+  principalAngles,
+  readoutAngles,
+  weightChange,
+  type Centrality,
+  type CentralityOptions,
+  type NonNormality,
+  type Pca,
+  type ReadoutAngles,
+  type WeightChange,
+  type WeightChangeOptions,
+} from './measures.js';
