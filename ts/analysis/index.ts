@@ -48,3 +48,11 @@ export {
   type WeightChange,
   type WeightChangeOptions,
 } from './measures.js';
+export {
+  crossCovariances,
+  maximizePredictiveInformation,
+  predictiveInformation,
+  predictiveInformationGradient,
+  type MaximizedProjection,
+  type MaximizeOptions,
+} from './predictive-information.js';
