@@ -18,10 +18,10 @@ function ar1Covariances(a: number, s2: number, lags: number): Tensor {
 
 /** C(dt) = Sigma (A^T)^dt of x_{t+1} = A x_t + noise, with Sigma = A Sigma A^T + Q. */
 function var1Covariances(A: number[], Q: number[], n: number, lags: number): { cov: Tensor; sigma: Float64Array } {
-  let sigma = Float64Array.from(Q);
+  let sigma: Float64Array = Float64Array.from(Q);
   for (let it = 0; it < 2000; it++) sigma = Float64Array.from(matmul(matmul(A, sigma, n, n, n), transpose(A, n, n), n, n, n), (x, i) => x + Q[i]);
   const out = new Float64Array(lags * n * n);
-  let c = sigma;
+  let c: Float64Array = sigma;
   for (let d = 0; d < lags; d++) {
     out.set(c, d * n * n);
     c = matmul(c, transpose(A, n, n), n, n, n);

@@ -56,3 +56,4 @@ export {
   type MaximizedProjection,
   type MaximizeOptions,
 } from './predictive-information.js';
+export { analysisArrays, saveAnalysis } from './save.js';
