@@ -21,6 +21,8 @@ export async function crossCovariances(x: Tensor, lags: number): Promise<Tensor<
   for (let s = 0; s < B * T; s++) for (let i = 0; i < N; i++) mean[i] += x.data[s * N + i] / (B * T);
   const c = Float64Array.from(x.data, (v, k) => v - mean[k % N]);
   const out = new Float64Array(lags * N * N);
+  const pairsPerYield = Math.max(1, Math.floor(1e7 / (N * N)));
+  let sinceYield = 0;
   for (let lag = 0; lag < lags; lag++) {
     const block = out.subarray(lag * N * N, (lag + 1) * N * N);
     for (let b = 0; b < B; b++)
@@ -31,11 +33,14 @@ export async function crossCovariances(x: Tensor, lags: number): Promise<Tensor<
           if (xi === 0) continue;
           for (let j = 0; j < N; j++) block[i * N + j] += xi * c[later + j];
         }
+        if (++sinceYield === pairsPerYield) {
+          sinceYield = 0;
+          await yieldToEventLoop();
+        }
       }
     const pairs = B * (T - lag);
     for (let k = 0; k < N * N; k++) block[k] /= pairs;
     if (lag === 0) for (let i = 0; i < N; i++) for (let j = 0; j < i; j++) block[i * N + j] = block[j * N + i] = 0.5 * (block[i * N + j] + block[j * N + i]);
-    await yieldToEventLoop();
   }
   return { data: out, shape: [lags, N, N] };
 }
@@ -58,20 +63,28 @@ function problemOf(covariances: Tensor, window: number): Problem {
   return { N, window, lag };
 }
 
-/** V^T C V for each lag (d x d each). */
-function projectLags(p: Problem, v: Float64Array, d: number): Float64Array[] {
+/** C V and C^T V for each lag (N x d each) and the projected covariances V^T C V (d x d each). */
+function projectLags(p: Problem, v: Float64Array, d: number): { cv: Float64Array[]; ctv: Float64Array[]; c: Float64Array[] } {
   const { N } = p;
-  return p.lag.map((c) => {
-    const cv = new Float64Array(N * d);
-    for (let i = 0; i < N; i++) for (let k = 0; k < N; k++) {
-      const x = c[i * N + k];
-      if (x === 0) continue;
-      for (let b = 0; b < d; b++) cv[i * d + b] += x * v[k * d + b];
-    }
+  const cv: Float64Array[] = [], ctv: Float64Array[] = [], c: Float64Array[] = [];
+  for (const C of p.lag) {
+    const left = new Float64Array(N * d), right = new Float64Array(N * d);
+    for (let i = 0; i < N; i++)
+      for (let k = 0; k < N; k++) {
+        const x = C[i * N + k];
+        if (x === 0) continue;
+        for (let b = 0; b < d; b++) {
+          left[i * d + b] += x * v[k * d + b];
+          right[k * d + b] += x * v[i * d + b];
+        }
+      }
     const out = new Float64Array(d * d);
-    for (let i = 0; i < N; i++) for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) out[a * d + b] += v[i * d + a] * cv[i * d + b];
-    return out;
-  });
+    for (let i = 0; i < N; i++) for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) out[a * d + b] += v[i * d + a] * left[i * d + b];
+    cv.push(left);
+    ctv.push(right);
+    c.push(out);
+  }
+  return { cv, ctv, c };
 }
 
 /** The block-Toeplitz covariance of k consecutive d-dimensional samples: block (i, j) = C(j - i), or C(i - j)^T. */
@@ -122,14 +135,14 @@ function checkProjection(projection: Tensor | undefined, N: number): { v: Float6
 export function predictiveInformation(covariances: Tensor, window: number, projection?: Tensor): number {
   const p = problemOf(covariances, window);
   const { v, d } = checkProjection(projection, p.N);
-  const c = projectLags(p, v, d);
+  const { c } = projectLags(p, v, d);
   return logDet(factor(c, window, d), window * d) - 0.5 * logDet(factor(c, 2 * window, d), 2 * window * d);
 }
 
 /** PI and its gradient with respect to V (N x d): d log det Sigma_k / dV = 2 sum_ij B_ij V (Sigma_k^-1)_ji. */
 function valueAndGradient(p: Problem, v: Float64Array, d: number): { value: number; gradient: Float64Array } {
   const { N, window: T } = p;
-  const c = projectLags(p, v, d);
+  const { cv, ctv, c } = projectLags(p, v, d);
   const gradient = new Float64Array(N * d);
   let value = 0;
   for (const [k, weight] of [[T, 1], [2 * T, -0.5]] as const) {
@@ -138,27 +151,19 @@ function valueAndGradient(p: Problem, v: Float64Array, d: number): { value: numb
     value += weight * logDet(l, n);
     const inv = choleskyInverse(l, n);
     for (let lag = 0; lag < k; lag++) {
-      // S(lag) = sum over blocks with j - i = lag of (Sigma^-1)_ji  (d x d)
+      // S = sum over blocks with j - i = lag of (Sigma^-1)_ji (d x d); blocks with i - j = lag give S^T, and there
+      // B_ij = C(lag)^T. The gradient gains 2 w (C V S + [lag > 0] C^T V S^T).
       const s = new Float64Array(d * d);
       for (let i = 0; i + lag < k; i++) {
         const j = i + lag;
         for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) s[a * d + b] += inv[(j * d + a) * n + i * d + b];
       }
-      // + 2 w (C V S + [lag > 0] C^T V S^T)
-      const C = p.lag[lag];
+      const left = cv[lag], right = ctv[lag];
       for (let r = 0; r < N; r++)
-        for (let q = 0; q < N; q++) {
-          const x = C[r * N + q];
-          if (x === 0) continue;
-          for (let a = 0; a < d; a++) {
-            let cs = 0, ct = 0;
-            for (let b = 0; b < d; b++) {
-              cs += v[q * d + b] * s[b * d + a];
-              ct += v[r * d + b] * s[a * d + b];
-            }
-            gradient[r * d + a] += 2 * weight * x * cs;
-            if (lag > 0) gradient[q * d + a] += 2 * weight * x * ct;
-          }
+        for (let a = 0; a < d; a++) {
+          let g = 0;
+          for (let b = 0; b < d; b++) g += left[r * d + b] * s[b * d + a] + (lag > 0 ? right[r * d + b] * s[a * d + b] : 0);
+          gradient[r * d + a] += 2 * weight * g;
         }
     }
   }
@@ -248,7 +253,7 @@ export async function maximizePredictiveInformation(covariances: Tensor, opts: M
       }
       if (!accepted) break;
       step *= 2;
-      if (it % 8 === 7) await yieldToEventLoop();
+      await yieldToEventLoop();
     }
     perRestart[r] = value;
     if (!best || value > best.value) best = { v, value };
