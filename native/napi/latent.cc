@@ -43,34 +43,6 @@ int count_of(const Napi::Env& env, const Napi::Value& v, size_t per, const char*
   return int(len / per);
 }
 
-class VelocityWorker : public PromiseWorker {
- public:
-  VelocityWorker(Napi::Env env, LatentField f, HeldArray<double> kappa, int points, bool jacobians)
-      : PromiseWorker(env), f_(std::move(f)), kappa_(std::move(kappa)), points_(points), wantJac_(jacobians) {}
-
- protected:
-  void Run() override {
-    const size_t R = size_t(f_.rank);
-    ensure_allocation_fits(double(points_) * R * (R + 1) * sizeof(double), "latent velocity");
-    velocity_.resize(size_t(points_) * R);
-    if (wantJac_) jacobians_.resize(size_t(points_) * R * R);
-    latent_velocity(f_, kappa_.data, points_, velocity_.data(), wantJac_ ? jacobians_.data() : nullptr);
-  }
-  Napi::Value Result(Napi::Env env) override {
-    auto r = Napi::Object::New(env);
-    r.Set("velocity", copy_out(env, velocity_));
-    if (wantJac_) r.Set("jacobians", copy_out(env, jacobians_));
-    return r;
-  }
-
- private:
-  LatentField f_;
-  HeldArray<double> kappa_;
-  int points_;
-  bool wantJac_;
-  std::vector<double> velocity_, jacobians_;
-};
-
 // latentVelocity(field, kappa: Float64Array [points x rank], jacobians: boolean) -> Promise<{ velocity, jacobians? }>
 Napi::Value LatentVelocity(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
@@ -78,39 +50,29 @@ Napi::Value LatentVelocity(const Napi::CallbackInfo& info) {
     LatentField f = field_from(object_arg(info, 0, "field"));
     const int points = count_of(env, info[1], size_t(f.rank), "kappa");
     auto kappa = hold_float_array<double>(env, info[1], "kappa", size_t(points) * f.rank);
-    const bool jac = info.Length() > 2 && info[2].ToBoolean().Value();
-    auto* w = new VelocityWorker(env, std::move(f), std::move(kappa), points, jac);
-    w->Queue();
-    return w->promise();
+    const bool wantJacobians = info.Length() > 2 && info[2].ToBoolean().Value();
+    struct Out {
+      std::vector<double> velocity, jacobians;
+    };
+    return queue_work(
+        env,
+        [f = std::move(f), kappa = std::move(kappa), points, wantJacobians] {
+          const size_t R = size_t(f.rank);
+          ensure_allocation_fits(double(points) * R * (R + 1) * sizeof(double), "latent velocity");
+          Out out;
+          out.velocity.resize(size_t(points) * R);
+          if (wantJacobians) out.jacobians.resize(size_t(points) * R * R);
+          latent_velocity(f, kappa.data, points, out.velocity.data(), wantJacobians ? out.jacobians.data() : nullptr);
+          return out;
+        },
+        [wantJacobians](Napi::Env env, const Out& out) -> Napi::Value {
+          auto r = Napi::Object::New(env);
+          r.Set("velocity", copy_out(env, out.velocity));
+          if (wantJacobians) r.Set("jacobians", copy_out(env, out.jacobians));
+          return r;
+        });
   });
 }
-
-class RootsWorker : public PromiseWorker {
- public:
-  RootsWorker(Napi::Env env, LatentField f, HeldArray<double> starts, int count, NewtonOptions opts)
-      : PromiseWorker(env), f_(std::move(f)), starts_(std::move(starts)), count_(count), opts_(opts) {}
-
- protected:
-  void Run() override { roots_ = latent_roots(f_, starts_.data, count_, opts_); }
-  Napi::Value Result(Napi::Env env) override {
-    auto r = Napi::Object::New(env);
-    r.Set("points", copy_out(env, roots_.points));
-    r.Set("speed", copy_out(env, roots_.speed));
-    r.Set("iterations", copy_out(env, roots_.iterations));
-    r.Set("converged", copy_out(env, roots_.converged));
-    r.Set("jacobians", copy_out(env, roots_.jacobians));
-    r.Set("eigenRe", copy_out(env, roots_.eigenRe));
-    r.Set("eigenIm", copy_out(env, roots_.eigenIm));
-    return r;
-  }
-
- private:
-  LatentField f_;
-  HeldArray<double> starts_;
-  int count_;
-  NewtonOptions opts_;
-  LatentRoots roots_;
-};
 
 // latentRoots(field, starts: Float64Array [count x rank], { tolerance, maxIterations }) -> Promise<roots>
 Napi::Value LatentRoots_(const Napi::CallbackInfo& info) {
@@ -123,9 +85,19 @@ Napi::Value LatentRoots_(const Napi::CallbackInfo& info) {
     NewtonOptions opts;
     opts.tolerance = number_field(o, "tolerance", opts.tolerance);
     opts.maxIterations = int_field(o, "maxIterations", opts.maxIterations);
-    auto* w = new RootsWorker(env, std::move(f), std::move(starts), count, opts);
-    w->Queue();
-    return w->promise();
+    return queue_work(
+        env, [f = std::move(f), starts = std::move(starts), count, opts] { return latent_roots(f, starts.data, count, opts); },
+        [](Napi::Env env, const LatentRoots& roots) -> Napi::Value {
+          auto r = Napi::Object::New(env);
+          r.Set("points", copy_out(env, roots.points));
+          r.Set("speed", copy_out(env, roots.speed));
+          r.Set("iterations", copy_out(env, roots.iterations));
+          r.Set("converged", copy_out(env, roots.converged));
+          r.Set("jacobians", copy_out(env, roots.jacobians));
+          r.Set("eigenRe", copy_out(env, roots.eigenRe));
+          r.Set("eigenIm", copy_out(env, roots.eigenIm));
+          return r;
+        });
   });
 }
 
@@ -144,31 +116,6 @@ Napi::Value GaussHermite_(const Napi::CallbackInfo& info) {
   });
 }
 
-class MomentsWorker : public PromiseWorker {
- public:
-  MomentsWorker(Napi::Env env, Transfer t, HeldArray<double> mu, HeldArray<double> delta, int points)
-      : PromiseWorker(env), t_(t), mu_(std::move(mu)), delta_(std::move(delta)), points_(points) {}
-
- protected:
-  void Run() override {
-    mean_.resize(mu_.length);
-    slope_.resize(mu_.length);
-    transfer_moments(t_, mu_.data, delta_.data, int(mu_.length), points_, mean_.data(), slope_.data());
-  }
-  Napi::Value Result(Napi::Env env) override {
-    auto r = Napi::Object::New(env);
-    r.Set("mean", copy_out(env, mean_));
-    r.Set("meanDerivative", copy_out(env, slope_));
-    return r;
-  }
-
- private:
-  Transfer t_;
-  HeldArray<double> mu_, delta_;
-  int points_;
-  std::vector<double> mean_, slope_;
-};
-
 // transferMoments(mu, delta, { activation, slope, points }) -> Promise<{ mean, meanDerivative }>
 Napi::Value TransferMoments(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
@@ -179,9 +126,24 @@ Napi::Value TransferMoments(const Napi::CallbackInfo& info) {
     const auto o = object_arg(info, 2, "options");
     const Transfer t = transfer_from(o, "activation", "slope", nullptr);
     const int points = int_field(o, "points", 200);
-    auto* w = new MomentsWorker(env, t, std::move(mu), std::move(delta), points);
-    w->Queue();
-    return w->promise();
+    struct Out {
+      std::vector<double> mean, slope;
+    };
+    return queue_work(
+        env,
+        [t, mu = std::move(mu), delta = std::move(delta), points] {
+          Out out;
+          out.mean.resize(mu.length);
+          out.slope.resize(mu.length);
+          transfer_moments(t, mu.data, delta.data, int(mu.length), points, out.mean.data(), out.slope.data());
+          return out;
+        },
+        [](Napi::Env env, const Out& out) -> Napi::Value {
+          auto r = Napi::Object::New(env);
+          r.Set("mean", copy_out(env, out.mean));
+          r.Set("meanDerivative", copy_out(env, out.slope));
+          return r;
+        });
   });
 }
 

@@ -18,30 +18,6 @@ int int_arg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char
   return int(d);
 }
 
-class SvdWorker : public PromiseWorker {
- public:
-  SvdWorker(Napi::Env env, HeldArray<double> a, int rows, int cols, int k)
-      : PromiseWorker(env), a_(std::move(a)), rows_(rows), cols_(cols), k_(k) {}
-
- protected:
-  void Run() override {
-    ensure_allocation_fits(double(rows_) * cols_ * sizeof(double) * 3, "svd");
-    result_ = thin_svd(a_.data, rows_, cols_, k_);
-  }
-  Napi::Value Result(Napi::Env env) override {
-    auto r = Napi::Object::New(env);
-    r.Set("u", copy_out(env, result_.u));
-    r.Set("s", copy_out(env, result_.s));
-    r.Set("v", copy_out(env, result_.v));
-    return r;
-  }
-
- private:
-  HeldArray<double> a_;
-  int rows_, cols_, k_;
-  ThinSvd result_;
-};
-
 // svd(a: Float64Array, rows, cols, k) -> Promise<{ u: [rows, k], s: [k], v: [cols, k] }>
 Napi::Value Svd(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
@@ -50,37 +26,21 @@ Napi::Value Svd(const Napi::CallbackInfo& info) {
     const int k = int_arg(info, 3, "svd", "k");
     if (rows < 1 || cols < 1) throw Napi::RangeError::New(env, "svd: rows and cols must be positive");
     auto a = hold_float_array<double>(env, info[0], "a", size_t(checked_product(env, {rows, cols}, "a")));
-    auto* w = new SvdWorker(env, std::move(a), rows, cols, k);
-    w->Queue();
-    return w->promise();
+    return queue_work(
+        env,
+        [a = std::move(a), rows, cols, k] {
+          ensure_allocation_fits(double(rows) * cols * sizeof(double) * 3, "svd");
+          return thin_svd(a.data, rows, cols, k);
+        },
+        [](Napi::Env env, const ThinSvd& r) -> Napi::Value {
+          auto o = Napi::Object::New(env);
+          o.Set("u", copy_out(env, r.u));
+          o.Set("s", copy_out(env, r.s));
+          o.Set("v", copy_out(env, r.v));
+          return o;
+        });
   });
 }
-
-class SchurWorker : public PromiseWorker {
- public:
-  SchurWorker(Napi::Env env, HeldArray<double> a, int n, bool real)
-      : PromiseWorker(env), a_(std::move(a)), n_(n), real_(real) {}
-
- protected:
-  void Run() override {
-    ensure_allocation_fits(double(n_) * n_ * sizeof(double) * 12, "schur");
-    result_ = schur(a_.data, n_, real_);
-  }
-  Napi::Value Result(Napi::Env env) override {
-    auto r = Napi::Object::New(env);
-    r.Set("tRe", copy_out(env, result_.tRe));
-    r.Set("tIm", copy_out(env, result_.tIm));
-    r.Set("uRe", copy_out(env, result_.uRe));
-    r.Set("uIm", copy_out(env, result_.uIm));
-    return r;
-  }
-
- private:
-  HeldArray<double> a_;
-  int n_;
-  bool real_;
-  SchurForm result_;
-};
 
 // schur(a: Float64Array, n, real: boolean) -> Promise<{ tRe, tIm, uRe, uIm }> (each n x n, row-major)
 Napi::Value Schur(const Napi::CallbackInfo& info) {
@@ -89,10 +49,22 @@ Napi::Value Schur(const Napi::CallbackInfo& info) {
     const int n = int_arg(info, 1, "schur", "n");
     if (n < 1) throw Napi::RangeError::New(env, "schur: n must be positive");
     if (info.Length() < 3 || !info[2].IsBoolean()) throw Napi::TypeError::New(env, "schur: real must be a boolean");
+    const bool real = info[2].As<Napi::Boolean>().Value();
     auto a = hold_float_array<double>(env, info[0], "a", size_t(checked_product(env, {n, n}, "a")));
-    auto* w = new SchurWorker(env, std::move(a), n, info[2].As<Napi::Boolean>().Value());
-    w->Queue();
-    return w->promise();
+    return queue_work(
+        env,
+        [a = std::move(a), n, real] {
+          ensure_allocation_fits(double(n) * n * sizeof(double) * 12, "schur");
+          return schur(a.data, n, real);
+        },
+        [](Napi::Env env, const SchurForm& r) -> Napi::Value {
+          auto o = Napi::Object::New(env);
+          o.Set("tRe", copy_out(env, r.tRe));
+          o.Set("tIm", copy_out(env, r.tIm));
+          o.Set("uRe", copy_out(env, r.uRe));
+          o.Set("uIm", copy_out(env, r.uIm));
+          return o;
+        });
   });
 }
 
