@@ -18,6 +18,7 @@ export async function svd(a: Float64Array, rows: number, cols: number, k = Math.
   if (!Number.isInteger(k) || k < 1 || k > Math.min(rows, cols)) {
     throw new RangeError(`svd: k must be an integer in [1, ${Math.min(rows, cols)}]; got ${k}`);
   }
+  requireFinite(a, 'svd');
   return native().binding.svd(a, rows, cols, k);
 }
 
@@ -45,8 +46,14 @@ export async function schur(a: Float64Array, n: number, form: 'complex' | 'real'
     throw new RangeError(`schur: a must hold n x n values with n a positive integer; got n = ${n} and ${a.length} values`);
   }
   if (form !== 'complex' && form !== 'real') throw new TypeError(`schur: form must be 'complex' or 'real'; got ${JSON.stringify(form)}`);
+  requireFinite(a, 'schur');
   const r = await native().binding.schur(a, n, form === 'real');
   return { n, form, t: { re: r.tRe, im: r.tIm }, u: { re: r.uRe, im: r.uIm } };
+}
+
+function requireFinite(a: Float64Array, fn: string): void {
+  const i = a.findIndex((x) => !Number.isFinite(x));
+  if (i >= 0) throw new RangeError(`${fn}: a contains ${a[i]} at flat index ${i}; all values must be finite`);
 }
 
 function describe(value: unknown): string {

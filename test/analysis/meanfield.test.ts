@@ -105,7 +105,7 @@ describe('Gauss-Hermite', () => {
     expect(Math.abs(tanh.mean[0])).toBeLessThan(1e-15);
     expect(tanh.mean[2]).toBeCloseTo(-tanh.mean[1], 15);
     expect(tanh.meanDerivative[2]).toBeCloseTo(tanh.meanDerivative[1], 15);
-    expect(tanh.meanDerivative[4]).toBeCloseTo(1, 15); // delta = 0: phi'(0)
+    expect(tanh.meanDerivative[4]).toBeCloseTo(1, 14); // delta = 0: phi'(0), up to the rounding of the weights' sum
     // tanh has poles at distance pi / (2 sqrt(delta)) from the real axis: 200 points are good to ~2e-11 at delta = 3
     // (measured), 400 points to ~1e-14.
     const fine = await transferMoments(mu, delta, { quadraturePoints: 400 });

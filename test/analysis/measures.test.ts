@@ -203,6 +203,7 @@ describe('non-normality', () => {
     expect(unitary).toBeLessThan(1e-12);
     expect(lower).toBe(0);
     await expect(schur(a, 6)).rejects.toThrow(/n x n values/);
+    await expect(schur(Float64Array.of(1, NaN, 0, 1), 2)).rejects.toThrow(/schur: a contains NaN at flat index 1/);
 
     if (!numpy.available) return ctx.skip(`numpy reference skipped: ${numpy.reason}`);
     const eig = JSON.parse(runPython(
