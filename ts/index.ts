@@ -32,7 +32,9 @@ export {
 export { train, type Dataset, type EpochReport, type TrainOptions, type TrainResult, type TrainableTask } from './training.js';
 export { loadModel, saveModel, MODEL_FORMAT_VERSION, type LoadModelOptions } from './model-files.js';
 export { tasks, type Task, type TaskBatch } from './tasks/index.js';
+export * as analysis from './analysis/index.js';
 export * as io from './io/index.js';
 export { loadNpy, loadNpz, readNpy, saveNpy, saveNpz, FileFormatError } from './io/index.js';
-export { lowRankFromFullRank, svd, svdReparametrize, type Svd } from './reparametrize.js';
+export { lowRankFromFullRank, svdReparametrize } from './reparametrize.js';
+export { schur, svd, type ComplexMatrix, type SchurDecomposition, type Svd } from './linalg.js';
 export * as lint from './lint/index.js';

@@ -1,5 +1,64 @@
-// Small dense linear algebra on row-major Float64Arrays, for the O(N R^2) work on low-rank factors (the N x N
-// products and decompositions go through Eigen in native/core/linalg.cpp).
+// Dense linear algebra in double precision on row-major arrays: the native SVD and Schur decompositions (Eigen, on a
+// worker thread) and the few small kernels the analysis and re-parametrisation code needs.
+import { native } from './native/load.js';
+
+export interface Svd {
+  /** rows x k, row-major */
+  u: Float64Array;
+  /** k, descending */
+  s: Float64Array;
+  /** cols x k, row-major */
+  v: Float64Array;
+}
+
+/** The leading k singular triplets of a row-major rows x cols matrix (double precision, Eigen BDCSVD). */
+export async function svd(a: Float64Array, rows: number, cols: number, k = Math.min(rows, cols)): Promise<Svd> {
+  if (!(a instanceof Float64Array)) throw new TypeError(`svd: a must be a Float64Array; got ${describe(a)}`);
+  if (a.length !== rows * cols) throw new RangeError(`svd: a has ${a.length} values; rows x cols = ${rows * cols}`);
+  if (!Number.isInteger(k) || k < 1 || k > Math.min(rows, cols)) {
+    throw new RangeError(`svd: k must be an integer in [1, ${Math.min(rows, cols)}]; got ${k}`);
+  }
+  requireFinite(a, 'svd');
+  return native().binding.svd(a, rows, cols, k);
+}
+
+export interface ComplexMatrix {
+  re: Float64Array;
+  im: Float64Array;
+}
+
+export interface SchurDecomposition {
+  n: number;
+  form: 'complex' | 'real';
+  /** A = U T U^H: T upper triangular (complex form) or quasi upper triangular with 2 x 2 blocks (real form). */
+  t: ComplexMatrix;
+  /** Unitary (complex form) or orthogonal (real form). */
+  u: ComplexMatrix;
+}
+
+/**
+ * The Schur decomposition A = U T U^H of a row-major n x n matrix (Eigen ComplexSchur, or RealSchur for `form:
+ * 'real'`, as scipy.linalg.schur's default output 'real'). In the complex form the eigenvalues are T's diagonal.
+ */
+export async function schur(a: Float64Array, n: number, form: 'complex' | 'real' = 'complex'): Promise<SchurDecomposition> {
+  if (!(a instanceof Float64Array)) throw new TypeError(`schur: a must be a Float64Array; got ${describe(a)}`);
+  if (!Number.isInteger(n) || n < 1 || a.length !== n * n) {
+    throw new RangeError(`schur: a must hold n x n values with n a positive integer; got n = ${n} and ${a.length} values`);
+  }
+  if (form !== 'complex' && form !== 'real') throw new TypeError(`schur: form must be 'complex' or 'real'; got ${JSON.stringify(form)}`);
+  requireFinite(a, 'schur');
+  const r = await native().binding.schur(a, n, form === 'real');
+  return { n, form, t: { re: r.tRe, im: r.tIm }, u: { re: r.uRe, im: r.uIm } };
+}
+
+function requireFinite(a: Float64Array, fn: string): void {
+  const i = a.findIndex((x) => !Number.isFinite(x));
+  if (i >= 0) throw new RangeError(`${fn}: a contains ${a[i]} at flat index ${i}; all values must be finite`);
+}
+
+function describe(value: unknown): string {
+  return value === null ? 'null' : ((value as object)?.constructor?.name ?? typeof value);
+}
 
 /** Thin QR of a row-major N x R matrix by modified Gram-Schmidt: Q (N x R, orthonormal columns) and R (R x R). */
 export function thinQr(a: Float64Array, N: number, R: number): { q: Float64Array; r: Float64Array } {
@@ -22,7 +81,7 @@ export function thinQr(a: Float64Array, N: number, R: number): { q: Float64Array
 }
 
 /** Row-major product of a (n x k) and b (k x m). */
-export function matmul(a: Float64Array, b: Float64Array, n: number, k: number, m: number): Float64Array {
+export function matmul(a: ArrayLike<number>, b: ArrayLike<number>, n: number, k: number, m: number): Float64Array {
   const out = new Float64Array(n * m);
   for (let i = 0; i < n; i++)
     for (let p = 0; p < k; p++) {
@@ -33,8 +92,58 @@ export function matmul(a: Float64Array, b: Float64Array, n: number, k: number, m
   return out;
 }
 
+/** The transpose (cols x rows) of a row-major rows x cols matrix. */
+export function transpose(a: ArrayLike<number>, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = a[i * cols + j];
+  return out;
+}
+
+/**
+ * The Cholesky factor L (lower triangular, row-major) of a symmetric positive definite n x n matrix, or null when
+ * the matrix is not numerically positive definite.
+ */
+export function cholesky(a: ArrayLike<number>, n: number): Float64Array | null {
+  const l = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    let d = a[j * n + j];
+    for (let k = 0; k < j; k++) d -= l[j * n + k] ** 2;
+    if (!(d > 0)) return null;
+    const root = Math.sqrt(d);
+    l[j * n + j] = root;
+    for (let i = j + 1; i < n; i++) {
+      let s = a[i * n + j];
+      for (let k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
+      l[i * n + j] = s / root;
+    }
+  }
+  return l;
+}
+
+/** The inverse of a symmetric positive definite matrix from its Cholesky factor (row-major n x n). */
+export function choleskyInverse(l: Float64Array, n: number): Float64Array {
+  // Solve L Y = I column by column, then A^-1 = Y^T Y.
+  const y = new Float64Array(n * n);
+  for (let c = 0; c < n; c++) {
+    for (let i = c; i < n; i++) {
+      let s = i === c ? 1 : 0;
+      for (let k = c; k < i; k++) s -= l[i * n + k] * y[k * n + c];
+      y[i * n + c] = s / l[i * n + i];
+    }
+  }
+  const inv = new Float64Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let k = i; k < n; k++) s += y[k * n + i] * y[k * n + j];
+      inv[i * n + j] = s;
+      inv[j * n + i] = s;
+    }
+  return inv;
+}
+
 /** a^T b for row-major a (n x k) and b (n x m): the k x m matrix of column inner products. */
-export function crossProduct(a: Float64Array, b: Float64Array, n: number, k: number, m: number): Float64Array {
+export function crossProduct(a: ArrayLike<number>, b: ArrayLike<number>, n: number, k: number, m: number): Float64Array {
   const out = new Float64Array(k * m);
   for (let p = 0; p < n; p++)
     for (let i = 0; i < k; i++) {

@@ -1,26 +1,7 @@
 // SVD re-parametrisations of low-rank nets (reference `svd_reparametrization`) and low-rank nets initialised from the
 // SVD of a full-rank connectivity (the reference's full-rank priming recipe).
 import { FullRankRNN, LowRankRNN, type LowRankOptions } from './models.js';
-import { matmul, thinQr } from './linalg.js';
-import { native } from './native/load.js';
-
-export interface Svd {
-  /** rows x k, row-major */
-  u: Float64Array;
-  /** k, descending */
-  s: Float64Array;
-  /** cols x k, row-major */
-  v: Float64Array;
-}
-
-/** The leading k singular triplets of a row-major rows x cols matrix (double precision, Eigen BDCSVD). */
-export async function svd(a: Float64Array, rows: number, cols: number, k = Math.min(rows, cols)): Promise<Svd> {
-  if (a.length !== rows * cols) throw new RangeError(`svd: a has ${a.length} values; rows x cols = ${rows * cols}`);
-  if (!Number.isInteger(k) || k < 1 || k > Math.min(rows, cols)) {
-    throw new RangeError(`svd: k must be an integer in [1, ${Math.min(rows, cols)}]; got ${k}`);
-  }
-  return native().binding.svd(a, rows, cols, k);
-}
+import { matmul, svd, thinQr } from './linalg.js';
 
 /**
  * Re-orthogonalises a low-rank net in place without changing m n^T: with m n^T = U S V^T, sets m = U sqrt(S) and

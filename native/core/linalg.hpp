@@ -1,6 +1,7 @@
 // Dense linear algebra in double precision for analysis and re-parametrisation (Eigen).
 #pragma once
 #include <Eigen/Dense>
+#include <complex>
 #include <vector>
 
 namespace lowrank {
@@ -14,5 +15,19 @@ struct ThinSvd {
 
 // The leading k singular triplets of a row-major rows x cols matrix (k <= min(rows, cols)).
 ThinSvd thin_svd(const double* a, int rows, int cols, int k);
+
+// A = U T U^H. Complex form: T upper triangular with the eigenvalues on its diagonal, U unitary. Real form
+// (`real`): T quasi upper triangular (2 x 2 diagonal blocks for complex pairs), U orthogonal, imaginary parts zero.
+struct SchurForm {
+  int n = 0;
+  bool real = false;
+  std::vector<double> tRe, tIm;  // n x n, row-major
+  std::vector<double> uRe, uIm;  // n x n, row-major
+};
+
+SchurForm schur(const double* a, int n, bool real);
+
+// The eigenvalues of a square matrix, read from the diagonal of its complex Schur form.
+std::vector<std::complex<double>> schur_eigenvalues(const Eigen::Ref<const Eigen::MatrixXd>& a);
 
 }  // namespace lowrank

@@ -1,6 +1,7 @@
 // The addon's entry point: the NativeModel class (simulate, loss and gradient, training steps with progress and
-// cancellation), svd and backendInfo. Every C++ exception becomes a JavaScript error (RangeError for sizes and
-// shapes, TypeError for kinds); the shared helpers are in glue.hpp.
+// cancellation) and backendInfo; the other exports come from their own binding files (register_<topic>). Every C++
+// exception becomes a JavaScript error (RangeError for sizes and shapes, TypeError for kinds); the shared helpers
+// are in glue.hpp.
 #include <napi.h>
 
 #include <Eigen/Core>
@@ -13,10 +14,11 @@
 #include <variant>
 
 #include "../core/backend.hpp"
-#include "../core/linalg.hpp"
 #include "../core/memory_guard.hpp"
 #include "../cuda/device_info.hpp"
 #include "glue.hpp"
+#include "latent_binding.hpp"
+#include "linalg_binding.hpp"
 
 namespace lowrank {
 namespace {
@@ -445,46 +447,6 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   AnyModel model_;
 };
 
-class SvdWorker : public PromiseWorker {
- public:
-  SvdWorker(Napi::Env env, HeldArray<double> a, int rows, int cols, int k)
-      : PromiseWorker(env), a_(std::move(a)), rows_(rows), cols_(cols), k_(k) {}
-
- protected:
-  void Run() override {
-    ensure_allocation_fits(double(rows_) * cols_ * sizeof(double) * 3, "svd");
-    result_ = thin_svd(a_.data, rows_, cols_, k_);
-  }
-  Napi::Value Result(Napi::Env env) override {
-    auto r = Napi::Object::New(env);
-    r.Set("u", copy_out(env, result_.u));
-    r.Set("s", copy_out(env, result_.s));
-    r.Set("v", copy_out(env, result_.v));
-    return r;
-  }
-
- private:
-  HeldArray<double> a_;
-  int rows_, cols_, k_;
-  ThinSvd result_;
-};
-
-// svd(a: Float64Array, rows, cols, k) -> Promise<{ u: [rows, k], s: [k], v: [cols, k] }>
-Napi::Value Svd(const Napi::CallbackInfo& info) {
-  const Napi::Env env = info.Env();
-  return guarded(env, [&]() -> Napi::Value {
-    if (info.Length() < 4 || !info[1].IsNumber() || !info[2].IsNumber() || !info[3].IsNumber())
-      throw Napi::TypeError::New(env, "svd(a, rows, cols, k) needs numbers for rows, cols and k");
-    const int rows = info[1].As<Napi::Number>().Int32Value(), cols = info[2].As<Napi::Number>().Int32Value();
-    const int k = info[3].As<Napi::Number>().Int32Value();
-    if (rows < 1 || cols < 1) throw Napi::RangeError::New(env, "svd: rows and cols must be positive");
-    auto a = hold_float_array<double>(env, info[0], "a", size_t(checked_product(env, {rows, cols}, "a")));
-    auto* w = new SvdWorker(env, std::move(a), rows, cols, k);
-    w->Queue();
-    return w->promise();
-  });
-}
-
 // The vector instruction sets this binary was compiled for (Eigen's own report names AVX for AVX2 + FMA builds).
 std::string compiled_simd() {
   std::string s;
@@ -549,7 +511,8 @@ Napi::Value BackendInfo(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeModel", NativeModel::Define(env));
   exports.Set("backendInfo", Napi::Function::New(env, BackendInfo));
-  exports.Set("svd", Napi::Function::New(env, Svd));
+  register_linalg(env, exports);
+  register_latent(env, exports);
   return exports;
 }
 

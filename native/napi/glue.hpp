@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "../core/model.hpp"
@@ -239,6 +240,31 @@ class PromiseWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   ClassifiedError error_;
 };
+
+// A PromiseWorker from two functions: `work()` runs on the worker thread and returns a result, `finish(env, result)`
+// turns it into the promise's value on the main thread. The functions own what they capture (held arrays included).
+template <class Work, class Finish>
+class FunctionWorker : public PromiseWorker {
+ public:
+  FunctionWorker(Napi::Env env, Work work, Finish finish)
+      : PromiseWorker(env), work_(std::move(work)), finish_(std::move(finish)) {}
+
+ protected:
+  void Run() override { result_ = work_(); }
+  Napi::Value Result(Napi::Env env) override { return finish_(env, result_); }
+
+ private:
+  Work work_;
+  Finish finish_;
+  decltype(std::declval<Work&>()()) result_{};
+};
+
+template <class Work, class Finish>
+Napi::Promise queue_work(Napi::Env env, Work work, Finish finish) {
+  auto* w = new FunctionWorker<Work, Finish>(env, std::move(work), std::move(finish));
+  w->Queue();
+  return w->promise();
+}
 
 }  // namespace glue
 }  // namespace lowrank

@@ -2,7 +2,7 @@
 // teacher fitted far better than its own SVD truncation, the minimal rank of a rank-2 teacher, held-out trials, the
 // teacher readout, truncations and latent variables against closed forms.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { FullRankRNN, LowRankRNN, Random, lint, loadModel, tasks, train, type Tensor } from '../../ts/index.js';
+import { FullRankRNN, LowRankRNN, Random, lint, loadModel, svd, tasks, train, type Tensor } from '../../ts/index.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -215,7 +215,6 @@ describe('teacher readout and truncations', () => {
     const w = cut.param('wrec').data;
     const w0 = initial.param('wrec').data;
     for (let i = 0; i < N * N; i++) delta[i] = w[i] - w0[i];
-    const { svd } = await import('../../ts/reparametrize.js');
     const { s } = await svd(delta, N, N, N);
     expect(s[1]).toBeGreaterThan(1e-3);
     expect(s[2] / s[0]).toBeLessThan(1e-10);

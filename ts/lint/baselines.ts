@@ -2,7 +2,8 @@
 // W itself (the reference fit scripts) or the change Delta W = W - W_init added back to W_init ([P] rdm_fr_fig1).
 // Scored on the same quantity as the fits (the reference scores truncations on x and fits on phi(x); we do not).
 import { FullRankRNN, type AnyModel } from '../models.js';
-import { lowRankFromFullRank, svd } from '../reparametrize.js';
+import { svd } from '../linalg.js';
+import { lowRankFromFullRank } from '../reparametrize.js';
 import { checkTensor, type Tensor } from '../tensor.js';
 import type { Task } from '../tasks/types.js';
 import { checkActivityKind, type ActivityKind } from './fit.js';

@@ -2,7 +2,7 @@
 // or binned counts -> firing rates per bin -> Gaussian smoothing in time -> averages per condition (neurons that lack
 // a condition are dropped) -> PCA denoising -> removal of the condition-independent component -> targets for a fit
 // of the states x with a free pre-period.
-import { svd } from '../reparametrize.js';
+import { svd } from '../linalg.js';
 import { checkTensor, formatShape, type Tensor } from '../tensor.js';
 
 /** One trial of one neuron: its condition, and either spike times (ms from the alignment event) or binned counts. */

@@ -1,4 +1,4 @@
-// Mirrors the C++ exports of native/napi/addon.cc exactly. Private to the package: the domain classes wrap it.
+// Mirrors the C++ exports of native/napi/*.cc exactly. Private to the package: the domain classes wrap it.
 import type { FloatArray } from '../tensor.js';
 
 export type ParamName = 'm' | 'n' | 'wrec' | 'wi' | 'si' | 'wo' | 'so' | 'h0' | 'b';
@@ -108,6 +108,33 @@ export interface NativeBackendInfo {
   cuda: NativeCudaInfo;
 }
 
+/** A low-rank net's latent vector field in kappa coordinates (native/core/latent.hpp). */
+export interface NativeLatentField {
+  size: number;
+  rank: number;
+  /** size x rank, row-major */
+  m: Float64Array;
+  n: Float64Array;
+  /** size: the pre-activation at kappa = 0 (x_perp + b) */
+  offset: Float64Array;
+  /** rank: x = m (scale o kappa) + x_perp */
+  scale: Float64Array;
+  /** rank: the input current's coefficients on m */
+  shift: Float64Array;
+  activation: string;
+  slope: number;
+}
+
+export interface NativeLatentRoots {
+  points: Float64Array;
+  speed: Float64Array;
+  iterations: Int32Array;
+  converged: Uint8Array;
+  jacobians: Float64Array;
+  eigenRe: Float64Array;
+  eigenIm: Float64Array;
+}
+
 export interface NativeBinding {
   NativeModel: new (
     spec: NativeSpec,
@@ -115,4 +142,13 @@ export interface NativeBinding {
   ) => NativeModelHandle;
   backendInfo(): NativeBackendInfo;
   svd(a: Float64Array, rows: number, cols: number, k: number): Promise<{ u: Float64Array; s: Float64Array; v: Float64Array }>;
+  schur(a: Float64Array, n: number, real: boolean): Promise<{ tRe: Float64Array; tIm: Float64Array; uRe: Float64Array; uIm: Float64Array }>;
+  latentVelocity(field: NativeLatentField, kappa: Float64Array, jacobians: boolean): Promise<{ velocity: Float64Array; jacobians?: Float64Array }>;
+  latentRoots(field: NativeLatentField, starts: Float64Array, options: { tolerance: number; maxIterations: number }): Promise<NativeLatentRoots>;
+  gaussHermite(n: number): { nodes: Float64Array; weights: Float64Array };
+  transferMoments(
+    mu: Float64Array,
+    delta: Float64Array,
+    options: { activation: string; slope: number; points: number },
+  ): Promise<{ mean: Float64Array; meanDerivative: Float64Array }>;
 }

@@ -1,0 +1,121 @@
+// Gaussian predictive information against closed forms: AR(1) (-1/2 log(1 - a^2) for every window), a
+// non-symmetric VAR(1) (1/2 log det Sigma / det Sigma_noise), the maximising projection of an AR(1) hidden among
+// white-noise coordinates, the gradient against central differences, and estimates from simulated data.
+import { describe, expect, test } from 'vitest';
+import { Random, type Tensor } from '../../ts/index.js';
+import { matmul, thinQr, transpose } from '../../ts/linalg.js';
+import {
+  crossCovariances,
+  maximizePredictiveInformation,
+  predictiveInformation,
+  predictiveInformationGradient,
+} from '../../ts/analysis/index.js';
+import { randomTensor } from '../support/models.js';
+
+function ar1Covariances(a: number, s2: number, lags: number): Tensor {
+  return { data: Float64Array.from({ length: lags }, (_, d) => s2 * a ** d), shape: [lags, 1, 1] };
+}
+
+/** C(dt) = Sigma (A^T)^dt of x_{t+1} = A x_t + noise, with Sigma = A Sigma A^T + Q. */
+function var1Covariances(A: number[], Q: number[], n: number, lags: number): { cov: Tensor; sigma: Float64Array } {
+  let sigma: Float64Array = Float64Array.from(Q);
+  for (let it = 0; it < 2000; it++) sigma = Float64Array.from(matmul(matmul(A, sigma, n, n, n), transpose(A, n, n), n, n, n), (x, i) => x + Q[i]);
+  const out = new Float64Array(lags * n * n);
+  let c: Float64Array = sigma;
+  for (let d = 0; d < lags; d++) {
+    out.set(c, d * n * n);
+    c = matmul(c, transpose(A, n, n), n, n, n);
+  }
+  return { cov: { data: out, shape: [lags, n, n] }, sigma };
+}
+
+const det2 = (m: ArrayLike<number>) => m[0] * m[3] - m[1] * m[2];
+
+describe('predictive information', () => {
+  test('AR(1): -1/2 log(1 - a^2) for every window', () => {
+    for (const a of [0.9, -0.5, 0.2]) {
+      for (const T of [1, 2, 5]) expect(predictiveInformation(ar1Covariances(a, 2.5, 2 * T), T)).toBeCloseTo(-0.5 * Math.log(1 - a * a), 12);
+    }
+  });
+
+  test('non-symmetric VAR(1): 1/2 log(det Sigma / det Q) for every window', () => {
+    const A = [0.6, 0.5, -0.3, 0.4], Q = [1, 0.3, 0.3, 0.5];
+    for (const T of [1, 3]) {
+      const { cov, sigma } = var1Covariances(A, Q, 2, 2 * T);
+      expect(predictiveInformation(cov, T)).toBeCloseTo(0.5 * Math.log(det2(sigma) / det2(Q)), 11);
+    }
+  });
+
+  test('gradient against central differences', () => {
+    const A = [0.6, 0.5, 0.1, -0.3, 0.4, 0.2, 0.1, 0, 0.7], Q = [1, 0.3, 0, 0.3, 0.5, 0.1, 0, 0.1, 0.8];
+    const { cov } = var1Covariances(A, Q, 3, 6);
+    const v = randomTensor([3, 2], 4);
+    const g = predictiveInformationGradient(cov, 3, v);
+    const h = 1e-6;
+    for (let i = 0; i < 6; i++) {
+      const up = Float64Array.from(v.data), down = Float64Array.from(v.data);
+      up[i] += h;
+      down[i] -= h;
+      const fd = (predictiveInformation(cov, 3, { data: up, shape: [3, 2] }) - predictiveInformation(cov, 3, { data: down, shape: [3, 2] })) / (2 * h);
+      expect(g.data[i]).toBeCloseTo(fd, 7);
+    }
+  });
+
+  test('the most predictive direction of an AR(1) hidden by a rotation among white-noise coordinates', async () => {
+    const n = 5, a = 0.9, T = 3;
+    const variances = [1, 2, 0.5, 1.5, 3];
+    const q = thinQr(randomTensor([n, n], 7).data as Float64Array, n, n).q;
+    const cov = new Float64Array(2 * T * n * n);
+    for (let d = 0; d < 2 * T; d++)
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++)
+          for (let k = 0; k < n; k++) cov[d * n * n + i * n + j] += q[i * n + k] * variances[k] * (k === 0 ? a ** d : d === 0 ? 1 : 0) * q[j * n + k];
+    const covariances = { data: cov, shape: [2 * T, n, n] };
+    const best = await maximizePredictiveInformation(covariances, { dimension: 1, window: T, restarts: 3, seed: 1 });
+    expect(best.predictiveInformation).toBeCloseTo(-0.5 * Math.log(1 - a * a), 8);
+    let cos = 0;
+    for (let i = 0; i < n; i++) cos += best.projection.data[i] * q[i * n];
+    expect(Math.abs(cos)).toBeCloseTo(1, 6);
+    expect(best.perRestart.length).toBe(3);
+    // A 2-D projection containing the AR(1) direction and white noise has the same PI: no better plane exists.
+    const plane = await maximizePredictiveInformation(covariances, { dimension: 2, window: T, seed: 2 });
+    expect(plane.predictiveInformation).toBeCloseTo(-0.5 * Math.log(1 - a * a), 7);
+  });
+
+  test('estimated from a simulated AR(1): covariances and PI within sampling error', async () => {
+    const a = 0.8, steps = 100000;
+    const rng = new Random(3);
+    const x = new Float64Array(2 * steps);
+    for (let b = 0; b < 2; b++) {
+      let v = rng.normal() / Math.sqrt(1 - a * a);
+      for (let t = 0; t < steps; t++) {
+        x[b * steps + t] = v;
+        v = a * v + rng.normal();
+      }
+    }
+    const cov = await crossCovariances({ data: x, shape: [2, steps, 1] }, 4);
+    const s2 = 1 / (1 - a * a);
+    for (let d = 0; d < 4; d++) expect(Math.abs(cov.data[d] - s2 * a ** d)).toBeLessThan(0.05 * s2);
+    expect(Math.abs(predictiveInformation(cov, 2) + 0.5 * Math.log(1 - a * a))).toBeLessThan(0.02);
+  });
+
+  test('cross-covariances of a short multivariate series against the direct sums', async () => {
+    const x = randomTensor([2, 6, 3], 5);
+    const cov = await crossCovariances(x, 3);
+    const mean = [0, 1, 2].map((i) => Array.from({ length: 12 }, (_, s) => x.data[s * 3 + i]).reduce((p, q) => p + q) / 12);
+    let direct = 0;
+    for (let b = 0; b < 2; b++) for (let t = 0; t + 2 < 6; t++) direct += (x.data[(b * 6 + t) * 3] - mean[0]) * (x.data[(b * 6 + t + 2) * 3 + 1] - mean[1]);
+    expect(cov.data[2 * 9 + 1]).toBeCloseTo(direct / 8, 14);
+    expect(cov.data[1]).toBeCloseTo(cov.data[3], 15); // C(0) symmetric
+  });
+
+  test('bad input names the argument', async () => {
+    const cov = ar1Covariances(0.5, 1, 4);
+    expect(() => predictiveInformation(cov, 3)).toThrow(/covariances must have at least 2 window = 6 lags; got 4/);
+    expect(() => predictiveInformation(cov, 0)).toThrow(/window must be a positive integer/);
+    expect(() => predictiveInformation(cov, 1, randomTensor([2, 1], 1))).toThrow(/projection must have shape \[1, d\]/);
+    expect(() => predictiveInformation({ data: Float64Array.of(1, 2, 0, 0), shape: [4, 1, 1] }, 2)).toThrow(/not positive definite/);
+    await expect(crossCovariances(randomTensor([5, 2], 1), 5)).rejects.toThrow(/lags must be an integer in \[1, 4\]/);
+    await expect(maximizePredictiveInformation(cov, { dimension: 2, window: 2 })).rejects.toThrow(/dimension must be an integer in \[1, 1\]/);
+  });
+});
