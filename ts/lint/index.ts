@@ -35,7 +35,7 @@ export {
   type SubsamplingRow,
   type SubsamplingScore,
 } from './sweep.js';
-export { latentAxes, latents, projectTrajectories, type LatentAxes, type Latents } from './axes.js';
+export { latentAxes, projectTrajectories, type LatentAxes } from './axes.js';
 export {
   averageCounts,
   binSpikes,
