@@ -2,7 +2,8 @@
 // or binned counts -> firing rates per bin -> Gaussian smoothing in time -> averages per condition (neurons that lack
 // a condition are dropped) -> PCA denoising -> removal of the condition-independent component -> targets for a fit
 // of the states x with a free pre-period.
-import { svd } from '../linalg.js';
+import { pca } from '../analysis/measures.js';
+import { matmul, transpose } from '../linalg.js';
 import { checkTensor, formatShape, type Tensor } from '../tensor.js';
 
 /** One trial of one neuron: its condition, and either spike times (ms from the alignment event) or binned counts. */
@@ -193,32 +194,15 @@ export interface PcaDenoised {
   explained: number;
 }
 
-/** PCA denoising of [C, T, N] (or any [..., N]) to k components, after removing each neuron's mean. */
+/** PCA denoising of [C, T, N] (or any [..., N]) to k components (analysis.pca), after removing each neuron's mean. */
 export async function pcaDenoise(x: Tensor, k: number): Promise<PcaDenoised> {
   checkTensor(x, 'x');
   const N = x.shape[x.shape.length - 1];
   const rows = x.data.length / N;
   if (!Number.isInteger(k) || k < 1 || k > Math.min(rows, N)) throw new RangeError(`k must be an integer in [1, ${Math.min(rows, N)}]; got ${k}`);
-  const mean = new Float64Array(N);
-  for (let p = 0; p < rows; p++) for (let i = 0; i < N; i++) mean[i] += x.data[p * N + i] / rows;
-  const centred = new Float64Array(rows * N);
-  let total = 0;
-  for (let p = 0; p < rows; p++)
-    for (let i = 0; i < N; i++) {
-      const v = x.data[p * N + i] - mean[i];
-      centred[p * N + i] = v;
-      total += v * v;
-    }
-  const { u, s, v } = await svd(centred, rows, N, k);
-  const data = new Float64Array(rows * N);
-  let kept = 0;
-  for (let j = 0; j < k; j++) kept += s[j] * s[j];
-  for (let p = 0; p < rows; p++)
-    for (let j = 0; j < k; j++) {
-      const us = u[p * k + j] * s[j];
-      for (let i = 0; i < N; i++) data[p * N + i] += us * v[i * k + j];
-    }
-  return { data: { data, shape: [...x.shape] }, mean, components: { data: v, shape: [N, k] }, explained: total > 0 ? kept / total : 1 };
+  const p = await pca(x, { components: k });
+  const data = matmul(p.scores.data, transpose(p.components.data, N, k), rows, k, N);
+  return { data: { data, shape: [...x.shape] }, mean: p.mean, components: p.components, explained: p.varianceRatio.reduce((a, b) => a + b, 0) };
 }
 
 /**
