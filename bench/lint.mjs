@@ -115,7 +115,8 @@ if (wanted('subsampling')) {
   console.log('|---|---|---|---|---|---|---|---|');
   const stats = (xs) => {
     const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-    const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, xs.length - 1));
+    if (xs.length < 2) return f3(mean);
+    const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1));
     return `${f3(mean)} ± ${f3(sd)}`;
   };
   const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
