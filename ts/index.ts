@@ -35,3 +35,4 @@ export { tasks, type Task, type TaskBatch } from './tasks/index.js';
 export * as io from './io/index.js';
 export { loadNpy, loadNpz, readNpy, saveNpy, saveNpz, FileFormatError } from './io/index.js';
 export { lowRankFromFullRank, svd, svdReparametrize, type Svd } from './reparametrize.js';
+export * as analysis from './analysis/index.js';

@@ -16,6 +16,7 @@
 #include "../core/linalg.hpp"
 #include "../core/memory_guard.hpp"
 #include "../cuda/device_info.hpp"
+#include "analysis.hpp"
 #include "glue.hpp"
 
 namespace lowrank {
@@ -550,6 +551,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeModel", NativeModel::Define(env));
   exports.Set("backendInfo", Napi::Function::New(env, BackendInfo));
   exports.Set("svd", Napi::Function::New(env, Svd));
+  register_analysis(env, exports);
   return exports;
 }
 
