@@ -320,7 +320,8 @@ FixedPointSearch find_fixed_points(const ModelSpec& spec, const double* params, 
     for (int i = 0; i < P; ++i) q[i] = 0.5 * F.row(i).squaredNorm();
   }
 
-  // second phase, lowest q first; a candidate already within uniqueTolerance of a polished point joins it
+  // second phase, lowest q first; a candidate already within uniqueTolerance of a polished candidate's state joins it
+  // (and shares its fate: a point, or a local minimum of q above acceptQ)
   std::vector<int> order(P), anchors, mergedInto(P, -1);
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
@@ -351,8 +352,7 @@ FixedPointSearch find_fixed_points(const ModelSpec& spec, const double* params, 
         out.polishIterations[c] = polish(field, spec.lowRank(), x, d, q[c], o);
         X.row(c) = x.transpose();
       });
-      for (int c : wave)
-        if (q[c] <= o.acceptQ) anchors.push_back(c);
+      anchors.insert(anchors.end(), wave.begin(), wave.end());
       polished += int(std::min(P, w + kWave) - w);
       progress(SearchPhase::Polish, polished, P);
     }

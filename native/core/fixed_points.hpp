@@ -71,7 +71,7 @@ struct FixedPointSearch {
   std::vector<double> finalQ;
   std::vector<int> adamIterations, polishIterations;
   // the point each candidate led to, or kTooFast / kOutlier / kAborted; candidates that the first phase brought
-  // within uniqueTolerance of an already polished point join it without being polished themselves
+  // within uniqueTolerance of an already polished candidate join it without being polished themselves
   std::vector<int> assignment;
   std::vector<int> representative;  // per point: the candidate whose final state it is (lowest q of its group)
   std::vector<Eigenpairs> linear;   // per point

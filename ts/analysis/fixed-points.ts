@@ -51,7 +51,7 @@ export interface AdamOptions {
   plateauPatience?: number;
   /** A candidate leaves the phase when its lr falls below minLr times the initial lr (default 1e-3). */
   minLr?: number;
-  /** ... or when q falls below this times the median reference q (default 1e-10). */
+  /** ... or when q falls below this times the median reference q (default 1e-8; polishing takes it from there). */
   tolQ?: number;
   /** 'float32' (default, as FixedPointFinder) or 'float64'. */
   precision?: 'float32' | 'float64';
@@ -166,7 +166,7 @@ const ADAM_DEFAULTS = {
   plateauFactor: 0.95,
   plateauPatience: 2,
   minLr: 1e-3,
-  tolQ: 1e-10,
+  tolQ: 1e-8,
   precision: 'float32',
 };
 const POLISH_DEFAULTS = { maxIterations: 100, tolQ: 1e-24 };

@@ -5,23 +5,9 @@ import { saveModel } from '../model-files.js';
 import { backendInfo } from '../native/load.js';
 import { tasks } from '../tasks/index.js';
 import { train, type EpochReport, type LrSchedule } from '../training.js';
+import { registerAnalyze } from './analyze.js';
+import { int, num } from './parsers.js';
 import { ProgressLine } from './progress.js';
-
-function int(name: string, min = 1) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
-    return n;
-  };
-}
-
-function num(name: string, min = 0) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min) throw new InvalidArgumentError(`${name} must be a number >= ${min}`);
-    return n;
-  };
-}
 
 function schedule(value: string): LrSchedule {
   const [kind, a, b] = value.split(':');
@@ -171,6 +157,8 @@ program
     model.dispose();
     if (!result) process.exitCode = 130;
   });
+
+registerAnalyze(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`lowrank: ${err.message}\n`);
