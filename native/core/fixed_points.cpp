@@ -77,54 +77,57 @@ std::vector<V> select(const std::vector<V>& a, const std::vector<int>& keep) {
   return out;
 }
 
-// The first phase for candidates [begin, begin + count): Adam with a per-candidate plateau schedule.
+// The first phase: Adam on every candidate with its own plateau schedule. The active candidates advance together,
+// one iteration at a time, in blocks of kBlock consecutive active candidates, so that the products stay
+// matrix-matrix as candidates finish.
 template <class S>
-void adam_block(const VectorField<S>& field, RowMatrix<double>& X, const RowMatrix<double>& D, int begin, int count,
-                const FixedPointOptions& o, int* iterations, const std::atomic<bool>* abort) {
-  std::vector<int> rows(count);
-  std::iota(rows.begin(), rows.end(), begin);
-  RowMatrix<S> x = X.middleRows(begin, count).template cast<S>(), d = D.middleRows(begin, count).template cast<S>();
-  RowMatrix<S> mom = RowMatrix<S>::Zero(count, X.cols()), vel = mom, F, G;
-  std::vector<double> lr(count, o.lr), best(count, std::numeric_limits<double>::infinity());
-  std::vector<int> bad(count, 0);
-  auto finish = [&](int j, int it) {
-    X.row(rows[j]) = x.row(j).template cast<double>();
-    iterations[rows[j]] = it;
-  };
+void adam_phase(ThreadPool& pool, const VectorField<S>& field, RowMatrix<double>& X, const RowMatrix<double>& D,
+                const FixedPointOptions& o, int* iterations, Reporter& progress, const std::atomic<bool>* abort) {
+  const int P = int(X.rows()), N = int(X.cols());
+  RowMatrix<S> x = X.template cast<S>();
+  const RowMatrix<S> d = D.template cast<S>();
+  RowMatrix<S> mom = RowMatrix<S>::Zero(P, N), vel = mom;
+  std::vector<double> lr(P, o.lr), best(P, std::numeric_limits<double>::infinity());
+  std::vector<int> bad(P, 0), active(P);
+  std::vector<char> done(P, 0);
+  std::iota(active.begin(), active.end(), 0);
   int it = 0;
-  for (; it < o.maxIterations && !rows.empty() && !aborted(abort); ++it) {
-    field.velocity_and_gradient(x, d, F, G);
+  for (; it < o.maxIterations && !active.empty() && !aborted(abort); ++it) {
     const double bc1 = 1.0 - std::pow(o.beta1, it + 1), bc2 = 1.0 - std::pow(o.beta2, it + 1);
-    std::vector<int> keep;
-    for (int j = 0; j < int(rows.size()); ++j) {
-      const double q = 0.5 * F.row(j).template cast<double>().squaredNorm();
-      if (q < best[j] * (1.0 - 1e-4)) {
-        best[j] = q;
-        bad[j] = 0;
-      } else if (++bad[j] > o.plateauPatience) {
-        lr[j] *= o.plateauFactor;
-        bad[j] = 0;
+    const int A = int(active.size());
+    parallel_for(pool, (A + kBlock - 1) / kBlock, [&](int b) {
+      const int begin = b * kBlock, count = std::min(kBlock, A - begin);
+      RowMatrix<S> xb(count, N), db(count, N), F, G;
+      for (int j = 0; j < count; ++j) {
+        xb.row(j) = x.row(active[begin + j]);
+        db.row(j) = d.row(active[begin + j]);
       }
-      if (!(q >= o.adamTolQ) || lr[j] < o.minLr) {  // also stops a candidate whose q is not finite
-        finish(j, it);
-        continue;
+      field.velocity_and_gradient(xb, db, F, G);
+      for (int j = 0; j < count; ++j) {
+        const int c = active[begin + j];
+        const double q = 0.5 * F.row(j).template cast<double>().squaredNorm();
+        if (q < best[c] * (1.0 - 1e-4)) {
+          best[c] = q;
+          bad[c] = 0;
+        } else if (++bad[c] > o.plateauPatience) {
+          lr[c] *= o.plateauFactor;
+          bad[c] = 0;
+        }
+        if (!(q >= o.adamTolQ) || lr[c] < o.minLr) {  // also stops a candidate whose q is not finite
+          done[c] = 1;
+          iterations[c] = it;
+          continue;
+        }
+        mom.row(c) = S(o.beta1) * mom.row(c) + S(1.0 - o.beta1) * G.row(j);
+        vel.row(c) = S(o.beta2) * vel.row(c) + S(1.0 - o.beta2) * G.row(j).cwiseAbs2();
+        x.row(c).array() -= S(lr[c] / bc1) * mom.row(c).array() / ((vel.row(c).array() / S(bc2)).sqrt() + S(o.eps));
       }
-      mom.row(j) = S(o.beta1) * mom.row(j) + S(1.0 - o.beta1) * G.row(j);
-      vel.row(j) = S(o.beta2) * vel.row(j) + S(1.0 - o.beta2) * G.row(j).cwiseAbs2();
-      x.row(j).array() -= S(lr[j] / bc1) * mom.row(j).array() / ((vel.row(j).array() / S(bc2)).sqrt() + S(o.eps));
-      keep.push_back(j);
-    }
-    if (keep.size() == rows.size()) continue;
-    x = select_rows(x, keep);
-    d = select_rows(d, keep);
-    mom = select_rows(mom, keep);
-    vel = select_rows(vel, keep);
-    rows = select(rows, keep);
-    lr = select(lr, keep);
-    best = select(best, keep);
-    bad = select(bad, keep);
+    });
+    active.erase(std::remove_if(active.begin(), active.end(), [&](int c) { return done[c] != 0; }), active.end());
+    progress(SearchPhase::Adam, P - int(active.size()), P);
   }
-  for (int j = 0; j < int(rows.size()); ++j) finish(j, it);
+  for (int c : active) iterations[c] = it;
+  X = x.template cast<double>();
 }
 
 // q = |F|^2 / 2 at one state.
@@ -297,18 +300,9 @@ FixedPointSearch find_fixed_points(const ModelSpec& spec, const double* params, 
   out.assignment.assign(P, kAborted);
 
   // first phase
-  const int blocks = (P + kBlock - 1) / kBlock;
-  std::atomic<int> finished{0};
-  auto run_adam = [&](const auto& f) {
-    parallel_for(pool, blocks, [&](int b) {
-      const int begin = b * kBlock, count = std::min(kBlock, P - begin);
-      adam_block(f, X, D, begin, count, o, out.adamIterations.data(), abort);
-      progress(SearchPhase::Adam, finished.fetch_add(count) + count, P);
-    });
-  };
   if (o.maxIterations > 0) {
-    if (o.singlePrecision) run_adam(VectorField<float>(spec, params));
-    else run_adam(field);
+    if (o.singlePrecision) adam_phase(pool, VectorField<float>(spec, params), X, D, o, out.adamIterations.data(), progress, abort);
+    else adam_phase(pool, field, X, D, o, out.adamIterations.data(), progress, abort);
   }
   out.aborted = aborted(abort);
   if (out.aborted) return out;

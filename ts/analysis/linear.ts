@@ -4,7 +4,7 @@ import type { AnyModel } from '../models.js';
 import { requireNumber } from '../models.js';
 import type { NativeEigenMethod, NativeEigenpairs } from '../native/binding.js';
 import { checkTensor, formatShape, type FloatArray, type Tensor } from '../tensor.js';
-import { dynamics, inputRows, inputsPerRow, modelArgs, stateRows } from './common.js';
+import { checkThreads, dynamics, inputRows, inputsPerRow, modelArgs, stateRows } from './common.js';
 
 type Vector = Tensor | FloatArray | readonly number[];
 
@@ -153,8 +153,7 @@ export async function linearize(model: AnyModel, states: Vector, opts: Linearize
   const x = stateRows(states, m.size, 'states');
   const u = inputsPerRow(inputRows(opts.inputs, m.inputs, 'inputs', x.rows), m.inputs, x.rows);
   const flags = vectorFlags(opts.vectors, 'vectors');
-  const threads = opts.threads ?? 0;
-  requireNumber(threads, 'threads', (t) => Number.isInteger(t) && t >= 0, 'an integer >= 0');
+  const threads = checkThreads(opts.threads);
   const e = await dynamics().linearize(m.spec, m.params, x.data, u, { rows: x.rows, method: checkMethod(opts.method), ...flags, threads });
   const trivial = e.reduced ? { value: -1, multiplicity: m.size - m.rank } : undefined;
   const all = splitEigenpairs(e, x.rows, trivial);
