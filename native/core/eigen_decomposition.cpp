@@ -1,3 +1,9 @@
+// GCC 12 reports a false -Wmaybe-uninitialized inside Eigen's triangular matrix-vector product (used by EigenSolver).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <Eigen/Dense>
+#pragma GCC diagnostic pop
+
 #include "eigen_decomposition.hpp"
 
 #include <algorithm>
