@@ -4,6 +4,7 @@
 //
 //   node bench/fixed_points.mjs              (after npx tsup; PyTorch rows skipped when python3 lacks torch)
 //   node bench/fixed_points.mjs --json out.json
+//   node bench/fixed_points.mjs --only search | eigen     one half
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { FullRankRNN, LowRankRNN, Random, analysis, saveNpz } from '../dist/inde
 
 const args = process.argv.slice(2);
 const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const threads = Number(process.env.BENCH_THREADS ?? availableParallelism());
 const N = 512;
 const STARTS = 1000;
@@ -73,7 +75,7 @@ console.log(`threads ${threads}, ${torch ? `PyTorch ${torch}` : 'no PyTorch (bas
 console.log('| net | tool | wall time (s) | iterations | first phase, us per candidate-iteration | points | stable | max q of the points | baseline points matched |');
 console.log('|---|---|---|---|---|---|---|---|---|');
 
-const all = nets();
+const all = only === 'eigen' ? {} : nets();
 for (const [name, net] of Object.entries(all)) {
   const label = name === 'low' ? 'rank-2, N = 512' : 'full-rank, N = 512';
   const { from, initialStates } = await startingStates(net.model, all.low.m);
@@ -135,17 +137,24 @@ for (const [name, net] of Object.entries(all)) {
 
 console.log('\n| N | eigensolve of the Jacobian (R = 2) | eigenvalues only (ms) | with left + right vectors (ms) |');
 console.log('|---|---|---|---|');
-for (const size of [512, 2048]) {
+for (const size of only === 'search' ? [] : [512, 2048]) {
   const { m, n, wi } = structure(size, 4);
   const model = new LowRankRNN({ size, rank: 2, inputs: 1, dtype: 'float64', init: { m, n, wi } });
   const x = new Random(5).fillNormal(new Float64Array(size));
-  const time = async (opts, repeats) => {
-    const t0 = performance.now();
-    for (let r = 0; r < repeats; r++) await analysis.linearize(model, x, { ...opts, threads });
-    return (performance.now() - t0) / repeats;
+  // median of `repeats` timings, each the mean of `calls` calls, after `calls` warm-up calls
+  const time = async (opts, calls, repeats) => {
+    for (let c = 0; c < calls; c++) await analysis.linearize(model, x, { ...opts, threads });
+    const samples = [];
+    for (let r = 0; r < repeats; r++) {
+      const t0 = performance.now();
+      for (let c = 0; c < calls; c++) await analysis.linearize(model, x, { ...opts, threads });
+      samples.push((performance.now() - t0) / calls);
+    }
+    return median(samples);
   };
-  const reduced = [await time({ method: 'reduced' }, 200), await time({ method: 'reduced', vectors: 'both' }, 200)];
-  const dense = [await time({ method: 'dense' }, 1), await time({ method: 'dense', vectors: 'both' }, 1)];
+  const reduced = [await time({ method: 'reduced' }, 100, 5), await time({ method: 'reduced', vectors: 'both' }, 100, 5)];
+  const denseRepeats = size <= 512 ? 3 : 1;
+  const dense = [await time({ method: 'dense' }, 1, denseRepeats), await time({ method: 'dense', vectors: 'both' }, 1, denseRepeats)];
   const row = { N: size, reducedMs: reduced, denseMs: dense };
   console.log(`| ${size} | reduced (R x R, lifted vectors) | ${reduced[0].toFixed(3)} | ${reduced[1].toFixed(3)} |`);
   console.log(`| ${size} | dense (Eigen, N x N) | ${dense[0].toFixed(0)} | ${dense[1].toFixed(0)} |`);
