@@ -236,11 +236,12 @@ int polish(const VectorField<double>& field, bool structured, Eigen::VectorXd& x
 
 std::vector<Eigenpairs> linearize_on(ThreadPool& pool, const VectorField<double>& field, const RowMatrix<double>& states,
                                      const RowMatrix<double>& drives, const LinearizeOptions& opts,
-                                     const std::function<void(int)>& done) {
+                                     const std::function<void(int)>& done, const std::atomic<bool>* abort) {
   const bool reduced = uses_reduced_problem(field.spec(), opts.method);
   std::vector<Eigenpairs> out(states.rows());
   std::atomic<int> finished{0};
   parallel_for(pool, int(states.rows()), [&](int i) {
+    if (aborted(abort)) return;
     const Eigen::VectorXd x = states.row(i).transpose(), d = drives.row(i).transpose();
     if (reduced) {
       const StructuredJacobian J = field.structured_jacobian(x, d);
@@ -272,7 +273,7 @@ bool uses_reduced_problem(const ModelSpec& spec, EigenMethod method) {
 std::vector<Eigenpairs> linearize(const VectorField<double>& field, const RowMatrix<double>& states,
                                   const RowMatrix<double>& drives, const LinearizeOptions& opts) {
   ThreadPool pool(std::max(1, opts.threads));
-  return linearize_on(pool, field, states, drives, opts, nullptr);
+  return linearize_on(pool, field, states, drives, opts, nullptr, nullptr);
 }
 
 FixedPointSearch find_fixed_points(const ModelSpec& spec, const double* params, const double* initial,
@@ -396,8 +397,9 @@ FixedPointSearch find_fixed_points(const ModelSpec& spec, const double* params, 
       drives.row(p) = D.row(out.representative[p]);
     }
     out.linear = linearize_on(pool, field, states, drives, o.linearize,
-                              [&](int done) { progress(SearchPhase::Linearize, done, U); });
+                              [&](int done) { progress(SearchPhase::Linearize, done, U); }, abort);
   }
+  out.aborted = aborted(abort);
   return out;
 }
 
