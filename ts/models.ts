@@ -126,14 +126,14 @@ export interface ModelConfig {
   hasMask?: boolean;
 }
 
-function requireInt(value: unknown, name: string, min: number): number {
+export function requireInt(value: unknown, name: string, min: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
     throw new RangeError(`${name} must be an integer >= ${min}; got ${JSON.stringify(value)}`);
   }
   return value;
 }
 
-function requireNumber(value: unknown, name: string, ok: (v: number) => boolean, expect: string): number {
+export function requireNumber(value: unknown, name: string, ok: (v: number) => boolean, expect: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value)) {
     throw new RangeError(`${name} must be ${expect}; got ${JSON.stringify(value)}`);
   }
@@ -187,6 +187,7 @@ export abstract class RNNModel {
   readonly dtype: DType;
   readonly device: 'cpu' | 'cuda';
   readonly #handle: NativeModelHandle;
+  readonly #spec: NativeSpec;
   readonly #shapes: Map<ParamName, { offset: number; shape: number[] }>;
   #disposed = false;
   #queue: Promise<unknown> = Promise.resolve();
@@ -217,6 +218,7 @@ export abstract class RNNModel {
       trainable: config.train,
       ...extra,
     };
+    this.#spec = spec;
     this.#handle = new binding.NativeModel(spec, { dtype: this.dtype, device: this.device, threads });
     this.#shapes = new Map(this.#handle.layout().map((s) => [s.name, { offset: s.offset, shape: s.shape }]));
     const flat = this.#handle.getParams();
@@ -247,6 +249,11 @@ export abstract class RNNModel {
   get handle(): NativeModelHandle {
     this.#checkAlive();
     return this.#handle;
+  }
+
+  /** The native description of this model (sizes and options), for the analysis modules of this package. */
+  get nativeSpec(): NativeSpec {
+    return this.#spec;
   }
 
   /** Runs `job` after every earlier call on this model has settled (calls on one model are serialised). */

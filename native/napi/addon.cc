@@ -16,6 +16,7 @@
 #include "../core/backend.hpp"
 #include "../core/memory_guard.hpp"
 #include "../cuda/device_info.hpp"
+#include "analysis.hpp"
 #include "glue.hpp"
 #include "latent_binding.hpp"
 #include "linalg_binding.hpp"
@@ -513,6 +514,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("backendInfo", Napi::Function::New(env, BackendInfo));
   register_linalg(env, exports);
   register_latent(env, exports);
+  register_analysis(env, exports);
   return exports;
 }
 

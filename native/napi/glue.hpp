@@ -4,7 +4,10 @@
 #include <napi.h>
 
 #include <algorithm>
+#include <atomic>
+#include <functional>
 #include <initializer_list>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -103,7 +106,7 @@ inline uint64_t seed_field(const Napi::Object& o, const char* key) {
   return static_cast<uint64_t>(d);
 }
 
-template <class S>
+template <class T>
 struct TypedArrayOf;
 template <>
 struct TypedArrayOf<float> {
@@ -115,6 +118,16 @@ struct TypedArrayOf<double> {
   static constexpr napi_typedarray_type type = napi_float64_array;
   static constexpr const char* name = "Float64Array";
 };
+template <>
+struct TypedArrayOf<int32_t> {
+  static constexpr napi_typedarray_type type = napi_int32_array;
+  static constexpr const char* name = "Int32Array";
+};
+template <>
+struct TypedArrayOf<uint8_t> {
+  static constexpr napi_typedarray_type type = napi_uint8_array;
+  static constexpr const char* name = "Uint8Array";
+};
 
 // A typed array argument kept alive (by reference) while a worker reads it on another thread.
 template <class T>
@@ -124,14 +137,15 @@ struct HeldArray {
   size_t length = 0;
 };
 
-template <class S>
-HeldArray<S> hold_float_array(Napi::Env env, const Napi::Value& v, const char* name, size_t expectedLength,
-                              bool optional = false) {
-  HeldArray<S> h;
+// `why` ends the type error message (e.g. " for this model's dtype").
+template <class T>
+HeldArray<T> hold_array(Napi::Env env, const Napi::Value& v, const char* name, size_t expectedLength,
+                        bool optional = false, const char* why = "") {
+  HeldArray<T> h;
   if (optional && (v.IsUndefined() || v.IsNull())) return h;
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != TypedArrayOf<S>::type)
-    throw Napi::TypeError::New(env, std::string(name) + " must be a " + TypedArrayOf<S>::name + " for this model's dtype");
-  auto arr = v.As<Napi::TypedArrayOf<S>>();
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != TypedArrayOf<T>::type)
+    throw Napi::TypeError::New(env, std::string(name) + " must be a " + TypedArrayOf<T>::name + why);
+  auto arr = v.As<Napi::TypedArrayOf<T>>();
   if (arr.ElementLength() != expectedLength)
     throw Napi::RangeError::New(env, std::string(name) + " must have " + std::to_string(expectedLength) +
                                          " values; got " + std::to_string(arr.ElementLength()));
@@ -139,6 +153,12 @@ HeldArray<S> hold_float_array(Napi::Env env, const Napi::Value& v, const char* n
   h.data = arr.Data();
   h.length = arr.ElementLength();
   return h;
+}
+
+template <class S>
+HeldArray<S> hold_float_array(Napi::Env env, const Napi::Value& v, const char* name, size_t expectedLength,
+                              bool optional = false) {
+  return hold_array<S>(env, v, name, expectedLength, optional, " for this model's dtype");
 }
 
 inline int64_t checked_product(Napi::Env env, std::initializer_list<int64_t> dims, const char* what) {
@@ -265,6 +285,76 @@ Napi::Promise queue_work(Napi::Env env, Work work, Finish finish) {
   w->Queue();
   return w->promise();
 }
+
+// A promise-returning worker that reports progress, in order on the main thread, to an optional JavaScript
+// callback, and that can be aborted: start() queues it and returns { promise, abort() }. Run() polls the abort flag.
+// An exception thrown by the callback aborts the work and rejects the promise with it.
+template <class Report>
+class AbortableWorker : public Napi::AsyncProgressQueueWorker<Report> {
+ public:
+  AbortableWorker(Napi::Env env, const Napi::Value& onProgress)
+      : Napi::AsyncProgressQueueWorker<Report>(env), deferred_(Napi::Promise::Deferred::New(env)),
+        abort_(std::make_shared<std::atomic<bool>>(false)) {
+    if (onProgress.IsFunction()) callback_ = Napi::Persistent(onProgress.As<Napi::Function>());
+  }
+
+  Napi::Object start(Napi::Env env) {
+    auto job = Napi::Object::New(env);
+    job.Set("promise", deferred_.Promise());
+    auto flag = abort_;
+    job.Set("abort", Napi::Function::New(env, [flag](const Napi::CallbackInfo& info) {
+              flag->store(true);
+              return info.Env().Undefined();
+            }));
+    this->Queue();
+    return job;
+  }
+
+ protected:
+  using Progress = typename Napi::AsyncProgressQueueWorker<Report>::ExecutionProgress;
+  virtual void Run(const std::function<void(const Report&)>& report, const std::atomic<bool>& abort) = 0;
+  virtual Napi::Value Result(Napi::Env env) = 0;
+  virtual Napi::Value ReportValue(Napi::Env env, const Report& r) = 0;
+
+  void Execute(const Progress& progress) override {
+    try {
+      const bool wanted = !callback_.IsEmpty();
+      Run([&](const Report& r) {
+            if (wanted) progress.Send(&r, 1);
+          },
+          *abort_);
+    } catch (...) {
+      error_ = classify_current_exception();
+      this->SetError(error_.message);
+    }
+  }
+  void OnProgress(const Report* r, size_t count) override {
+    Napi::HandleScope scope(this->Env());
+    for (size_t i = 0; i < count && callbackError_.IsEmpty(); ++i) {
+      try {
+        callback_.Call({ReportValue(this->Env(), r[i])});
+      } catch (const Napi::Error& e) {
+        callbackError_ = Napi::Persistent(e.Value());
+        abort_->store(true);
+      }
+    }
+  }
+  void OnOK() override {
+    if (!callbackError_.IsEmpty()) deferred_.Reject(callbackError_.Value());
+    else deferred_.Resolve(Result(this->Env()));
+  }
+  void OnError(const Napi::Error&) override {
+    if (!callbackError_.IsEmpty()) deferred_.Reject(callbackError_.Value());
+    else deferred_.Reject(make_error(this->Env(), error_).Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<std::atomic<bool>> abort_;
+  Napi::FunctionReference callback_;
+  Napi::ObjectReference callbackError_;
+  ClassifiedError error_;
+};
 
 }  // namespace glue
 }  // namespace lowrank

@@ -2,6 +2,7 @@
 // fixed points found in kappa space by Newton's method with the R x R Jacobian, and trajectories projected on kappa.
 // Coordinates are described in docs/analysis-latent.md.
 import { svd } from '../linalg.js';
+import { classify, type PointType } from './linear.js';
 import { LowRankRNN, type AnyModel } from '../models.js';
 import type { NativeLatentField } from '../native/binding.js';
 import { native } from '../native/load.js';
@@ -283,9 +284,7 @@ export async function latentFlowField(model: AnyModel, opts: LatentOptions & Gri
   return { ...grid, velocity, speed: speeds(velocity) };
 }
 
-export type Stability = 'stable' | 'saddle' | 'unstable';
-
-export interface FixedPointOptions extends LatentOptions {
+export interface LatentFixedPointOptions extends LatentOptions {
   /** Start points [S, R] (e.g. projected trajectory states), or omit for a grid over `range`. */
   starts?: Tensor;
   /** The box the default starts fill, one [min, max] per kappa axis (default [-3, 3] each). */
@@ -311,14 +310,15 @@ export interface LatentFixedPoints {
   eigenvalues: { re: Tensor<Float64Array>; im: Tensor<Float64Array> };
   /** Number of eigenvalues with a positive real part [F] (the saddle index). */
   unstableModes: Int32Array;
-  stability: Stability[];
+  /** The type of each point ('stable', 'saddle', 'unstable' or 'marginal'), from `classify` in continuous time. */
+  stability: PointType[];
   /** The start points used [S, R]. */
   starts: Tensor<Float64Array>;
   /** For each start, the index of the point it reached, or -1 when Newton's method did not converge [S]. */
   startPoint: Int32Array;
 }
 
-function defaultStarts(R: number, opts: FixedPointOptions): Float64Array {
+function defaultStarts(R: number, opts: LatentFixedPointOptions): Float64Array {
   const ranges = (opts.range ?? Array.from({ length: R }, () => [-3, 3] as [number, number])).map((r, i) => checkRange(r, `range[${i}]`));
   if (ranges.length !== R) throw new RangeError(`range must have one [min, max] per kappa axis (${R}); got ${ranges.length}`);
   const target = opts.startCount ?? 200;
@@ -354,7 +354,7 @@ function positive(value: unknown, name: string, fallback: number): number {
  * R x R Jacobian, duplicates merged, stability from the Jacobian's eigenvalues. The eigenvalues are the non-trivial
  * eigenvalues of the full network's Jacobian at the fixed point (the other N - R are -1).
  */
-export async function latentFixedPoints(model: AnyModel, opts: FixedPointOptions = {}): Promise<LatentFixedPoints> {
+export async function latentFixedPoints(model: AnyModel, opts: LatentFixedPointOptions = {}): Promise<LatentFixedPoints> {
   const field = latentField(model, opts);
   const R = field.rank;
   const starts = opts.starts ? latentPoints(opts.starts, R, 'starts').data : defaultStarts(R, opts);
@@ -389,10 +389,11 @@ export async function latentFixedPoints(model: AnyModel, opts: FixedPointOptions
   };
   const re = pick(roots.eigenRe, R), im = pick(roots.eigenIm, R);
   const unstableModes = new Int32Array(F);
-  const stability: Stability[] = [];
+  const stability: PointType[] = [];
   for (let f = 0; f < F; f++) {
-    for (let r = 0; r < R; r++) if (re[f * R + r] > 0) unstableModes[f]++;
-    stability.push(unstableModes[f] === 0 ? 'stable' : unstableModes[f] === R ? 'unstable' : 'saddle');
+    const s = classify({ re: re.slice(f * R, f * R + R), im: im.slice(f * R, f * R + R) });
+    unstableModes[f] = s.unstable;
+    stability.push(s.type);
   }
   return {
     points: { data: pick(roots.points, R), shape: [F, R] },

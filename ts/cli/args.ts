@@ -50,3 +50,14 @@ export function fractionList(name: string) {
     return list;
   };
 }
+
+/** Comma-separated finite numbers, e.g. "0,0.5,-1". */
+export function numbers(name: string) {
+  return (value: string): number[] => {
+    const xs = value.split(',').map((v) => Number(v.trim()));
+    if (value.trim() === '' || xs.some((x) => !Number.isFinite(x))) {
+      throw new InvalidArgumentError(`${name} must be comma-separated numbers, e.g. 0,0.5,-1`);
+    }
+    return xs;
+  };
+}

@@ -5,6 +5,7 @@ import { saveModel } from '../model-files.js';
 import { backendInfo } from '../native/load.js';
 import { tasks } from '../tasks/index.js';
 import { train, type EpochReport, type LrSchedule } from '../training.js';
+import { registerAnalyze } from './analyze.js';
 import { int, num, schedule } from './args.js';
 import { registerLintCommands } from './lint.js';
 import { ProgressLine } from './progress.js';
@@ -149,6 +150,7 @@ program
   });
 
 registerLintCommands(program);
+registerAnalyze(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`lowrank: ${err.message}\n`);

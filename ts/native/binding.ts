@@ -135,6 +135,124 @@ export interface NativeLatentRoots {
   eigenIm: Float64Array;
 }
 
+/** Eigenpairs of `n` matrices, concatenated: values [n, count], vectors [n, count, dim] (row = one eigenvector). */
+export interface NativeEigenpairs {
+  count: number;
+  dim: number;
+  re: Float64Array;
+  im: Float64Array;
+  rightRe?: Float64Array;
+  rightIm?: Float64Array;
+  leftRe?: Float64Array;
+  leftIm?: Float64Array;
+  /** per matrix, when left vectors were computed */
+  rcond?: Float64Array;
+}
+
+export type NativeEigenMethod = 'auto' | 'dense' | 'reduced';
+
+export interface NativeSearchProgress {
+  phase: 'adam' | 'polish' | 'linearize' | 'settle';
+  done: number;
+  total: number;
+}
+
+/** A running native job: abort() makes it stop at its next check and resolve with `aborted: true`. */
+export interface NativeJob<T> {
+  promise: Promise<T>;
+  abort(): void;
+}
+
+export interface NativeFixedPointOptions {
+  candidates: number;
+  maxIterations: number;
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  plateauFactor: number;
+  plateauPatience: number;
+  minLr: number;
+  adamTolQ: number;
+  singlePrecision: boolean;
+  polishIterations: number;
+  polishTolQ: number;
+  acceptQ: number;
+  uniqueTolerance: number;
+  outlierScale: number;
+  method: NativeEigenMethod;
+  right: boolean;
+  left: boolean;
+  threads: number;
+}
+
+export interface NativeFixedPointSearch {
+  aborted: boolean;
+  finalStates: Float64Array;
+  finalQ: Float64Array;
+  adamIterations: Int32Array;
+  polishIterations: Int32Array;
+  /** point index, or -1 (q above the tolerance), -2 (distance outlier) */
+  assignment: Int32Array;
+  representative: Int32Array;
+  reduced: boolean;
+  eigen: NativeEigenpairs;
+}
+
+export interface NativeSettleRuns {
+  aborted: boolean;
+  end: Int32Array;
+  steps: Int32Array;
+  finalStates: Float64Array;
+}
+
+/** exports.dynamics (native/napi/analysis.cc); every model is (spec, params in layout order as float64). */
+export interface NativeDynamics {
+  velocity(
+    spec: NativeSpec,
+    params: Float64Array,
+    states: Float64Array,
+    inputs: Float64Array,
+    options: { rows: number },
+  ): Promise<{ velocity: Float64Array; q: Float64Array }>;
+  jacobian(
+    spec: NativeSpec,
+    params: Float64Array,
+    state: Float64Array,
+    input: Float64Array,
+    options: { structured: boolean },
+  ): Promise<{ jacobian?: Float64Array; diagonal?: Float64Array; u?: Float64Array; v?: Float64Array }>;
+  linearize(
+    spec: NativeSpec,
+    params: Float64Array,
+    states: Float64Array,
+    inputs: Float64Array,
+    options: { rows: number; method: NativeEigenMethod; right: boolean; left: boolean; threads: number },
+  ): Promise<NativeEigenpairs & { reduced: boolean }>;
+  eigen(a: Float64Array, options: { n: number; right: boolean; left: boolean }): Promise<NativeEigenpairs>;
+  findFixedPoints(
+    spec: NativeSpec,
+    params: Float64Array,
+    initial: Float64Array,
+    inputs: Float64Array,
+    conditions: Int32Array,
+    options: NativeFixedPointOptions,
+    onProgress?: (p: NativeSearchProgress) => void,
+  ): NativeJob<NativeFixedPointSearch>;
+  settle(
+    spec: NativeSpec,
+    params: Float64Array,
+    starts: Float64Array,
+    inputs: Float64Array,
+    startConditions: Int32Array,
+    points: Float64Array,
+    pointConditions: Int32Array,
+    stable: Uint8Array,
+    options: { starts: number; points: number; maxSteps: number; checkEvery: number; radius: number; settleQ: number; threads: number },
+    onProgress?: (p: NativeSearchProgress) => void,
+  ): NativeJob<NativeSettleRuns>;
+}
+
 export interface NativeBinding {
   NativeModel: new (
     spec: NativeSpec,
@@ -151,4 +269,5 @@ export interface NativeBinding {
     delta: Float64Array,
     options: { activation: string; slope: number; points: number },
   ): Promise<{ mean: Float64Array; meanDerivative: Float64Array }>;
+  dynamics: NativeDynamics;
 }

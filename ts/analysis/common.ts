@@ -1,0 +1,108 @@
+// Shared plumbing of the dynamics analyses: the model as the native layer takes it, state and input arguments,
+// and long native jobs with progress and cancellation.
+import { FullRankRNN, LowRankRNN, requireInt, type AnyModel } from '../models.js';
+import type { NativeJob, NativeSearchProgress, NativeSpec } from '../native/binding.js';
+import { native } from '../native/load.js';
+import { checkTensor, formatShape, type FloatArray, type Tensor } from '../tensor.js';
+
+export type { NativeSearchProgress as AnalysisProgress } from '../native/binding.js';
+
+/** A model as the native analysis functions take it: its spec and its parameters in double precision. */
+export interface ModelArgs {
+  spec: NativeSpec;
+  params: Float64Array;
+  size: number;
+  inputs: number;
+  /** 0 for full-rank nets */
+  rank: number;
+}
+
+export function modelArgs(model: AnyModel, name = 'model'): ModelArgs {
+  if (!(model instanceof LowRankRNN) && !(model instanceof FullRankRNN)) {
+    throw new TypeError(`${name} must be a LowRankRNN or a FullRankRNN`);
+  }
+  const spec = model.nativeSpec;
+  return { spec, params: Float64Array.from(model.flatParams()), size: spec.size, inputs: spec.inputs, rank: spec.rank };
+}
+
+export function dynamics() {
+  return native().binding.dynamics;
+}
+
+/** A vector or a tensor as float64 values, with its shape. */
+export function asTensor(value: Tensor | FloatArray | readonly number[], name: string): Tensor<Float64Array> {
+  if (Array.isArray(value) || value instanceof Float32Array || value instanceof Float64Array) {
+    const data = Float64Array.from(value as ArrayLike<number>);
+    return checkTensor({ data, shape: [data.length] }, name);
+  }
+  const t = checkTensor(value as Tensor, name);
+  return { data: Float64Array.from(t.data), shape: [...t.shape] };
+}
+
+/** States [N] or [rows, N]: their values and row count; `single` when one vector [N] was given. */
+export function stateRows(value: Tensor | FloatArray | readonly number[], N: number, name: string) {
+  const t = asTensor(value, name);
+  if (t.shape.length === 1 && t.shape[0] === N) return { data: t.data, rows: 1, single: true };
+  if (t.shape.length === 2 && t.shape[1] === N && t.shape[0] >= 1) return { data: t.data, rows: t.shape[0], single: false };
+  throw new RangeError(`${name} must have shape [${N}] or [rows, ${N}]; got ${formatShape(t.shape)}`);
+}
+
+/**
+ * Constant inputs: undefined (zeros), one input [K] or one per row [rows, K] (rows = `rows` when given, any
+ * number otherwise). Returns the values and the number of rows they hold.
+ */
+export function inputRows(
+  value: Tensor | FloatArray | readonly number[] | undefined,
+  K: number,
+  name: string,
+  rows?: number,
+): { data: Float64Array; rows: number } {
+  if (value === undefined) return { data: new Float64Array(K), rows: 1 };
+  const t = asTensor(value, name);
+  if (t.shape.length === 1 && t.shape[0] === K) return { data: t.data, rows: 1 };
+  if (t.shape.length === 2 && t.shape[1] === K && t.shape[0] >= 1 && (rows === undefined || t.shape[0] === rows)) {
+    return { data: t.data, rows: t.shape[0] };
+  }
+  const perRow = rows === undefined ? 'conditions' : String(rows);
+  throw new RangeError(`${name} must have shape [${K}] (one constant input) or [${perRow}, ${K}]; got ${formatShape(t.shape)}`);
+}
+
+/** One input row per state: the given rows, or the single input repeated. */
+export function inputsPerRow(inputs: { data: Float64Array; rows: number }, K: number, rows: number): Float64Array {
+  if (inputs.rows === rows) return inputs.data;
+  const out = new Float64Array(rows * K);
+  for (let r = 0; r < rows; r++) out.set(inputs.data, r * K);
+  return out;
+}
+
+export function checkThreads(value: unknown): number {
+  return requireInt(value ?? 0, 'threads', 0);
+}
+
+export function abortError(what: string): Error {
+  const err = new Error(`${what} was aborted`);
+  err.name = 'AbortError';
+  return err;
+}
+
+/** Runs a native job, aborting it when `signal` fires; rejects with an AbortError when it was aborted. */
+export async function runJob<T extends { aborted: boolean }>(
+  what: string,
+  start: (onProgress?: (p: NativeSearchProgress) => void) => NativeJob<T>,
+  signal?: AbortSignal,
+  onProgress?: (p: NativeSearchProgress) => void,
+): Promise<T> {
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('signal must be an AbortSignal');
+  if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError('onProgress must be a function');
+  if (signal?.aborted) throw abortError(what);
+  const job = start(onProgress);
+  const onAbort = () => job.abort();
+  signal?.addEventListener('abort', onAbort);
+  try {
+    const result = await job.promise;
+    if (result.aborted || signal?.aborted) throw abortError(what);
+    return result;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
