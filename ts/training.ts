@@ -1,6 +1,7 @@
 // train(model, task or dataset): the reference training loop (Adam, random minibatches, global-norm clipping,
 // keep-best, early stop) run by the native engine, with validation, progress and cancellation.
 import { existsSync } from 'node:fs';
+import { abortError } from './errors.js';
 import { loadNpz, saveNpz, toFloatTensor, toStringScalar, type NpyValue } from './io/index.js';
 import type { AnyModel, LossOn } from './models.js';
 import { checkLossOn, checkSeed } from './models.js';
@@ -118,12 +119,7 @@ function sliceTrials(d: Dataset, from: number, to: number): Dataset {
   return { inputs: cut(d.inputs), targets: cut(d.targets), mask: d.mask ? cut(d.mask) : undefined, conditions };
 }
 
-function abortError(result: TrainResult): Error {
-  const err = new Error('training was aborted; the model holds its best parameters') as Error & { result?: TrainResult };
-  err.name = 'AbortError';
-  err.result = result;
-  return err;
-}
+const trainingAborted = (result: TrainResult) => abortError('training was aborted; the model holds its best parameters', { result });
 
 const CHECKPOINT_VERSION = 1;
 
@@ -317,7 +313,7 @@ export async function train(model: AnyModel, source: TrainableTask | Dataset, op
     for (let epoch = firstEpoch; epoch <= epochs; epoch++) {
       if (opts.signal?.aborted) {
         restoreBest();
-        throw abortError(result(true));
+        throw trainingAborted(result(true));
       }
       const stage = opts.curriculum?.(epoch);
       if (stage && stage !== task) {
@@ -349,7 +345,7 @@ export async function train(model: AnyModel, source: TrainableTask | Dataset, op
       }
       if (run.aborted || opts.signal?.aborted) {
         restoreBest();
-        throw abortError(result(true));
+        throw trainingAborted(result(true));
       }
       const loss = run.losses.reduce((a, b) => a + b, 0) / Math.max(1, run.losses.length);
       const report: EpochReport = { epoch, lr: currentLr, loss, seconds: 0, best: false };

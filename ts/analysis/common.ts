@@ -2,6 +2,7 @@
 // and long native jobs with progress and cancellation.
 import { FullRankRNN, LowRankRNN, requireInt, type AnyModel } from '../models.js';
 import type { NativeJob, NativeSearchProgress, NativeSpec } from '../native/binding.js';
+import { abortError } from '../errors.js';
 import { native } from '../native/load.js';
 import { checkTensor, formatShape, type FloatArray, type Tensor } from '../tensor.js';
 
@@ -79,11 +80,6 @@ export function checkThreads(value: unknown): number {
   return requireInt(value ?? 0, 'threads', 0);
 }
 
-export function abortError(what: string): Error {
-  const err = new Error(`${what} was aborted`);
-  err.name = 'AbortError';
-  return err;
-}
 
 /** Runs a native job, aborting it when `signal` fires; rejects with an AbortError when it was aborted. */
 export async function runJob<T extends { aborted: boolean }>(
@@ -94,13 +90,13 @@ export async function runJob<T extends { aborted: boolean }>(
 ): Promise<T> {
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('signal must be an AbortSignal');
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError('onProgress must be a function');
-  if (signal?.aborted) throw abortError(what);
+  if (signal?.aborted) throw abortError(`${what} was aborted`);
   const job = start(onProgress);
   const onAbort = () => job.abort();
   signal?.addEventListener('abort', onAbort);
   try {
     const result = await job.promise;
-    if (result.aborted || signal?.aborted) throw abortError(what);
+    if (result.aborted || signal?.aborted) throw abortError(`${what} was aborted`);
     return result;
   } finally {
     signal?.removeEventListener('abort', onAbort);
