@@ -485,9 +485,12 @@ class CpuBackend final : public Backend<S> {
       if (out && out->states) write_rows(out->states, w.x, b0, t, T + 1);
       if (t > 0 && needOutputs && z.readIn) {
         auto y = step_rows(w.readIn, t - 1, c);
-        y = w.x;
-        if (!rate && pv.hasBias) y.rowwise() += bias;
-        spec_.outputTransfer.apply(y.array(), y.array());
+        if (!rate && pv.hasBias) {
+          y = w.x.rowwise() + bias;
+          spec_.outputTransfer.apply(y.array(), y.array());
+        } else {
+          spec_.outputTransfer.apply(w.x.array(), y.array());
+        }
       }
       if (!rate) {
         auto rt = step_rows(w.activity, t, c);
@@ -547,17 +550,17 @@ class CpuBackend final : public Backend<S> {
   void add_loss_gradient(const ParamView<S>& pv, const Problem& pb, const LossBatch<S>& lb, int t, int c,
                          Workspace<S>& w, const MapMat<S>& readIn) const {
     const bool rate = spec_.formulation == Formulation::Rate;
-    const int R = pv.rank, O = spec_.outputs;
+    const int N = spec_.size, R = pv.rank, O = spec_.outputs;
     const MapMat<S> dPred = step_rows(w.predGrad, t, c);
     if (dPred.isZero(0)) return;  // no loss at this step (masked out, as in most steps of the decision tasks)
     if (lb.lossOn == LossOn::Outputs) {
       const MapMat<S> y = step_rows(readIn, t, c);
       auto& dy = w.back;  // scratch
-      for (int j = 0; j < c; ++j) {
-        dy.row(j).noalias() = dPred.row(j) * pv.readoutRows();
-        if (pb.needReadout)
-          for (int o = 0; o < O; ++o) w.gBack.row(R + o) += dPred(j, o) * y.row(j);
-      }
+      for (int j = 0; j < c; ++j)
+        tiles::for_each_tile<S>(N, [&](int64_t i, auto len) {
+          tiles::out(dy.row(j).data() + i, len) = tiles::combination(&dPred(j, 0), O, pv.readoutRows().data(), N, i, len);
+        });
+      if (pb.needReadout) tiles::accumulate_outer(w.gBack.row(R).data(), O, dPred.data(), O, S(1), y.data(), c, N);
       spec_.outputTransfer.scale_by_derivative(y.array(), dy.array());
       w.g += dy;
       if (!rate && pb.needBias) add_rows(dy, w.gb);
@@ -605,34 +608,32 @@ class CpuBackend final : public Backend<S> {
                       std::pair<const S*, S> drive, Workspace<S>& w) const {
     const int N = spec_.size, R = pv.rank, O = spec_.outputs;
     const bool rate = spec_.formulation == Formulation::Rate;
-    const S leak = S(1) - S(spec_.alpha);
     const MapMat<S> presyn = step_rows(rate ? w.states : w.activity, s, c);
     const auto [d, dScale] = drive;
     const S* self = d && spec_.lowRank() && spec_.noAutapse ? pv.selfCoupling.data() : nullptr;
     const bool fullRec = d && !spec_.lowRank();
-    S* gb = !rate && pb.needBias ? w.gb.data() : nullptr;
     const S* dirs = pv.backRows.data() + int64_t(first) * N;
     for (int j = 0; j < c; ++j) {
       const S* cf = &w.backCoefs(j, first);
       const S* pj = presyn.row(j).data();
       const S* dj = d ? d + int64_t(j) * N : nullptr;
-      const S* rec = fullRec ? w.back.row(j).data() : nullptr;
-      S* gj = w.g.row(j).data();  // may be dj: each tile reads d before it writes g
+      S* e = w.back.row(j).data();  // full-rank: holds wrec^T d on entry
       tiles::for_each_tile<S>(N, [&](int64_t i, auto len) {
         using Tile = tiles::Tile<S, decltype(len)>;
-        Tile e = tiles::combination(cf, last - first, dirs, N, i, len);
-        if (rec) e += tiles::in(rec + i, len);
+        Tile et = tiles::combination(cf, last - first, dirs, N, i, len);
+        if (fullRec) et += tiles::in(e + i, len);
         if (self) {
           const Tile dt = dScale * tiles::in(dj + i, len);
-          e -= tiles::in(self + i, len) * dt;
+          et -= tiles::in(self + i, len) * dt;
           tiles::out(w.gSelf.data() + i, len) += dt * tiles::in(pj + i, len);
         }
-        if (!rate) spec_.transfer.scale_by_derivative(tiles::in(pj + i, len), e);
-        if (gb) tiles::out(gb + i, len) += e;
-        auto g = tiles::out(gj + i, len);
-        g = leak * g + e;
+        tiles::out(e + i, len) = et;
       });
     }
+    // phi' over the whole block: some derivatives (relu's select) vectorise there but not inside a tile.
+    if (!rate) spec_.transfer.scale_by_derivative(presyn.array(), w.back.array());
+    if (!rate && pb.needBias) add_rows(w.back, w.gb);
+    w.g = (S(1) - S(spec_.alpha)) * w.g + w.back;  // d, when it is w.g, is no longer needed
     const int accLast = pb.needReadout ? last : std::min(last, R);
     if (accLast > first)
       tiles::accumulate_outer(w.gBack.data() + int64_t(first) * N, accLast - first, &w.backCoefs(0, first), R + O,
