@@ -1,9 +1,10 @@
 // CPU backend: batched forward pass, BPTT and Adam over trial chunks.
 //
 // Trials are processed in chunks of a fixed size (independent of the thread count); inside a chunk all arrays are
-// time-major ([t * c + j, :] is trial j at step t) so every per-step operation is one small matrix product, and the
-// weight gradients are one large product over all steps at the end. Chunk results are added in chunk order, so the
-// same seed gives bit-identical results with any number of threads.
+// time-major ([t * c + j, :] is trial j at step t), so a step works on c x N blocks that stay in cache: a few fused
+// walks over each trial's row (tiles.hpp) for the low-rank and element-wise parts, one small matrix product for a
+// full-rank recurrence, whose weight gradient is one large product over all steps at the end. Chunk results are
+// added in chunk order, so the same seed gives bit-identical results with any number of threads.
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
@@ -546,7 +547,7 @@ class CpuBackend final : public Backend<S> {
     if (pb.wantGrad) backward(pv, pb, lb, b0, c, w, readIn);
   }
 
-  // g += dL/dstate_{t+1} of the loss at step t, for the losses that step_backward does not fold in.
+  // g += dL/dstate_{t+1} of the loss at step t, for the losses that state_gradient does not fold in.
   void add_loss_gradient(const ParamView<S>& pv, const Problem& pb, const LossBatch<S>& lb, int t, int c,
                          Workspace<S>& w, const MapMat<S>& readIn) const {
     const bool rate = spec_.formulation == Formulation::Rate;
@@ -556,9 +557,10 @@ class CpuBackend final : public Backend<S> {
     if (lb.lossOn == LossOn::Outputs) {
       const MapMat<S> y = step_rows(readIn, t, c);
       auto& dy = w.back;  // scratch
+      const S* readout = pv.readoutRows().data();
       for (int j = 0; j < c; ++j)
         tiles::for_each_tile<S>(N, [&](int64_t i, auto len) {
-          tiles::out(dy.row(j).data() + i, len) = tiles::combination(&dPred(j, 0), O, pv.readoutRows().data(), N, i, len);
+          tiles::out(dy.row(j).data() + i, len) = tiles::combination(&dPred(j, 0), O, readout, N, i, len);
         });
       if (pb.needReadout) tiles::accumulate_outer(w.gBack.row(R).data(), O, dPred.data(), O, S(1), y.data(), c, N);
       spec_.outputTransfer.scale_by_derivative(y.array(), dy.array());
