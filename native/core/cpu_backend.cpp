@@ -406,15 +406,6 @@ class CpuBackend final : public Backend<S> {
       Eigen::Map<Vec<S>>(dst + (int64_t(b0 + j) * T1 + t) * N, N) = rows.row(j);
   }
 
-  // coefs(j, r) = scale * rows(j) . dirs(r) for the chunk's trial rows (the overlaps of a low-rank net).
-  template <class Dirs>
-  static void project_rows(const S* rows, int c, int64_t n, const Dirs& dirs, S scale, MapMat<S>& coefs) {
-    for (int j = 0; j < c; ++j) {
-      const CMapVec<S> row(rows + j * n, n);
-      for (Eigen::Index r = 0; r < dirs.rows(); ++r) coefs(j, r) = scale * row.dot(dirs.row(r));
-    }
-  }
-
   // Step t -> t+1 of the forward pass, in one walk over each trial row once the step's coefficients are known:
   //   current: x_{t+1} = (1 - alpha) x_t + alpha (J r_t + u_t Win) + noise,      r_t = presyn = phi(x_t + b)
   //   rate:    x_{t+1} = (1 - alpha) x_t + alpha f_t,  f_t = phi(J x_t + u_t Win + b + noise) (stored as activity t)
@@ -425,7 +416,7 @@ class CpuBackend final : public Backend<S> {
     const bool rate = spec_.formulation == Formulation::Rate;
     const S alpha = S(spec_.alpha), leak = S(1) - alpha;
     MapMat<S> coefs = step_rows(w.driveCoefs, t, c);
-    project_rows(presyn.data(), c, N, pv.nRows(), S(1), coefs);
+    tiles::project(presyn.data(), c, N, pv.nRows().data(), R, S(1), coefs.data(), R + K);
     for (int j = 0; j < c; ++j) {
       const S* u = lb.inputs + (lb.trial(b0 + j) * T + t) * K;
       for (int k = 0; k < K; ++k) coefs(j, R + k) = u[k];
@@ -448,14 +439,17 @@ class CpuBackend final : public Backend<S> {
       S* f = rate ? step_rows(w.activity, t, c).row(j).data() : nullptr;
       tiles::for_each_tile<S>(N, [&](int64_t i, auto len) {
         using Tile = tiles::Tile<S, decltype(len)>;
-        Tile drive = tiles::combination(cf, R + K, pv.driveRows.data(), N, i, len);
-        if (rec) drive += tiles::in(rec + i, len);
-        if (self) drive -= tiles::in(self + i, len) * tiles::in(pj + i, len);
         if (!rate) {
-          Tile x1 = leak * tiles::in(xj + i, len) + alpha * drive;
+          Tile x1 = leak * tiles::in(xj + i, len);
           if (nz) x1 += tiles::in(nz + i, len);
+          tiles::add_combination(x1, alpha, cf, R + K, pv.driveRows.data(), N, i, len);
+          if (rec) x1 += alpha * tiles::in(rec + i, len);
+          if (self) x1 -= alpha * tiles::in(self + i, len) * tiles::in(pj + i, len);
           tiles::out(next + i, len) = x1;
         } else {
+          Tile drive = tiles::combination(cf, R + K, pv.driveRows.data(), N, i, len);
+          if (rec) drive += tiles::in(rec + i, len);
+          if (self) drive -= tiles::in(self + i, len) * tiles::in(pj + i, len);
           if (bias) drive += tiles::in(bias + i, len);
           if (nz) drive += tiles::in(nz + i, len);
           spec_.transfer.apply(drive, drive);
@@ -595,7 +589,7 @@ class CpuBackend final : public Backend<S> {
       d = dd.data();
       scale = S(1);
     }
-    if (spec_.lowRank()) project_rows(d, c, N, pv.mRows(), scale, w.backCoefs);
+    if (spec_.lowRank()) tiles::project(d, c, N, pv.mRows().data(), R, scale, w.backCoefs.data(), R + spec_.outputs);
     else w.back.noalias() = CMapMat<S>(d, c, N) * pv.wrec();
     tiles::accumulate_outer(w.gDrive.data(), R + (pb.needInputs ? K : 0), step_rows(w.driveCoefs, s, c).data(),
                             R + K, scale, d, c, N);

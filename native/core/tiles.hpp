@@ -45,15 +45,54 @@ inline void for_each_tile(int64_t n, Body&& body) {
   if (i < n) body(i, int(n - i));
 }
 
-// sum_k coef[k] rows(k)[i, i + len) over `count` rows of length n starting at `rows`.
-// (Starting from the first term rather than from zero keeps the tile in registers: GCC leaves a dead memset of a
-// zero-initialised tile in the loop.)
+// acc += sum_k scale coef[k] rows(k)[i, i + len) over `count` rows of length n starting at `rows`.
+template <class S, class Len>
+inline void add_combination(Tile<S, Len>& acc, S scale, const S* coef, int count, const S* rows, int64_t n,
+                            int64_t i, Len len) {
+  for (int k = 0; k < count; ++k) acc += (scale * coef[k]) * in(rows + k * n + i, len);
+}
+
+// sum_k coef[k] rows(k)[i, i + len). (Starting from the first term rather than from zero keeps the tile in
+// registers: GCC leaves a dead memset of a zero-initialised tile in the loop.)
 template <class S, class Len>
 inline Tile<S, Len> combination(const S* coef, int count, const S* rows, int64_t n, int64_t i, Len len) {
   if (count <= 0) return Tile<S, Len>::Zero(int(len));
   Tile<S, Len> acc = coef[0] * in(rows + i, len);
-  for (int k = 1; k < count; ++k) acc += coef[k] * in(rows + k * n + i, len);
+  add_combination(acc, S(1), coef + 1, count - 1, rows + n, n, i, len);
   return acc;
+}
+
+// coefs[j * ldc + r] = scale * rows(j) . dirs(r) for j < trials, r < count, all rows of length n. Two trials at a
+// time, each with a tile of partial sums: eight independent chains of multiply-adds where a plain dot product has two.
+template <class S>
+inline void project(const S* rows, int trials, int64_t n, const S* dirs, int count, S scale, S* coefs, int64_t ldc) {
+  constexpr int W = kWidth<S>;
+  const std::integral_constant<int, W> full;
+  const int64_t whole = n / W * W;
+  for (int r = 0; r < count; ++r) {
+    const S* d = dirs + r * n;
+    for (int j = 0; j < trials; j += 2) {
+      const S* a = rows + j * n;
+      const S* b = j + 1 < trials ? a + n : a;
+      S sa = 0, sb = 0;
+      if (whole > 0) {
+        Tile<S, decltype(full)> ta = in(a, full) * in(d, full), tb = in(b, full) * in(d, full);
+        for (int64_t i = W; i < whole; i += W) {
+          ta += in(a + i, full) * in(d + i, full);
+          tb += in(b + i, full) * in(d + i, full);
+        }
+        sa = ta.sum();
+        sb = tb.sum();
+      }
+      if (whole < n) {
+        const int len = int(n - whole);
+        sa += (in(a + whole, len) * in(d + whole, len)).sum();
+        sb += (in(b + whole, len) * in(d + whole, len)).sum();
+      }
+      coefs[j * ldc + r] = scale * sa;
+      if (j + 1 < trials) coefs[(j + 1) * ldc + r] = scale * sb;
+    }
+  }
 }
 
 // acc(k) += sum_j scale coef(j, k) rows(j) for k < count: acc is count x n, coef is `trials` x (>= count) with
