@@ -609,27 +609,29 @@ class CpuBackend final : public Backend<S> {
     const S* self = d && spec_.lowRank() && spec_.noAutapse ? pv.selfCoupling.data() : nullptr;
     const bool fullRec = d && !spec_.lowRank();
     const S* dirs = pv.backRows.data() + int64_t(first) * N;
+    const S leak = S(1) - S(spec_.alpha);
+    S* gb = !rate && pb.needBias ? w.gb.data() : nullptr;
     for (int j = 0; j < c; ++j) {
       const S* cf = &w.backCoefs(j, first);
       const S* pj = presyn.row(j).data();
       const S* dj = d ? d + int64_t(j) * N : nullptr;
-      S* e = w.back.row(j).data();  // full-rank: holds wrec^T d on entry
+      const S* rec = fullRec ? w.back.row(j).data() : nullptr;
+      S* gj = w.g.row(j).data();
       tiles::for_each_tile<S>(N, [&](int64_t i, auto len) {
         using Tile = tiles::Tile<S, decltype(len)>;
         Tile et = tiles::combination(cf, last - first, dirs, N, i, len);
-        if (fullRec) et += tiles::in(e + i, len);
+        if (rec) et += tiles::in(rec + i, len);
         if (self) {
           const Tile dt = dScale * tiles::in(dj + i, len);
           et -= tiles::in(self + i, len) * dt;
           tiles::out(w.gSelf.data() + i, len) += dt * tiles::in(pj + i, len);
         }
-        tiles::out(e + i, len) = et;
+        if (!rate) spec_.transfer.scale_by_derivative(tiles::in(pj + i, len), et);
+        if (gb) tiles::out(gb + i, len) += et;
+        auto g = tiles::out(gj + i, len);  // d, when it is w.g, is not read after this tile
+        g = leak * g + et;
       });
     }
-    // phi' over the whole block: some derivatives (relu's select) vectorise there but not inside a tile.
-    if (!rate) spec_.transfer.scale_by_derivative(presyn.array(), w.back.array());
-    if (!rate && pb.needBias) add_rows(w.back, w.gb);
-    w.g = (S(1) - S(spec_.alpha)) * w.g + w.back;  // d, when it is w.g, is no longer needed
     const int accLast = pb.needReadout ? last : std::min(last, R);
     if (accLast > first)
       tiles::accumulate_outer(w.gBack.data() + int64_t(first) * N, accLast - first, &w.backCoefs(0, first), R + O,
