@@ -1,9 +1,10 @@
 // CPU backend: batched forward pass, BPTT and Adam over trial chunks.
 //
 // Trials are processed in chunks of a fixed size (independent of the thread count); inside a chunk all arrays are
-// time-major ([t * c + j, :] is trial j at step t) so every per-step operation is one small matrix product, and the
-// weight gradients are one large product over all steps at the end. Chunk results are added in chunk order, so the
-// same seed gives bit-identical results with any number of threads.
+// time-major ([t * c + j, :] is trial j at step t), so a step works on c x N blocks that stay in cache: a few fused
+// walks over each trial's row (tiles.hpp) for the low-rank and element-wise parts, one small matrix product for a
+// full-rank recurrence, whose weight gradient is one large product over all steps at the end. Chunk results are
+// added in chunk order, so the same seed gives bit-identical results with any number of threads.
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
@@ -17,6 +18,7 @@
 #include "memory_guard.hpp"
 #include "rng.hpp"
 #include "thread_pool.hpp"
+#include "tiles.hpp"
 
 namespace lowrank {
 namespace {
@@ -42,27 +44,32 @@ struct ParamView {
   const ModelSpec& spec;
   const ParamLayout& layout;
   const S* data;
-  Mat<S> inputWeights;   // diag(si) wi, K x N
-  Mat<S> readoutWeights; // wo diag(so) * readoutScale, N x O
-  Mat<S> readoutRows;    // its transpose, O x N
-  Mat<S> mRows, nRows;   // low-rank: m^T and n^T / N, R x N (one contiguous row per rank)
+  int rank = 0;          // R of the stacks below: the rank of a low-rank net, 0 for a full-rank net
+  // The directions a step combines, one contiguous row each: trial j's drive is sum_k driveCoefs(j, k) driveRows(k)
+  // with driveCoefs = [kappa | u] (overlaps n^T r / N and inputs), and the gradient reaching its presynaptic
+  // activity is sum_k backCoefs(j, k) backRows(k) with backCoefs = [m^T d | dL/doutput] (d: the drive gradient).
+  Mat<S> driveRows;      // (R + K) x N: m^T, then diag(si) wi
+  Mat<S> backRows;       // (R + O) x N: n^T / N, then (wo diag(so) * readoutScale)^T
   Vec<S> selfCoupling;   // low-rank no-autapse: J_ii = sum_r m_ir n_ir / N
   bool hasBias = false;  // b != 0 somewhere (otherwise adding it is skipped)
 
   ParamView(const ModelSpec& s, const ParamLayout& l, const S* p) : spec(s), layout(l), data(p) {
     const int N = s.size, K = s.inputs, O = s.outputs;
-    inputWeights = wi();
-    for (int k = 0; k < K; ++k) inputWeights.row(k) *= si()(k);
-    readoutWeights = wo();
-    for (int o = 0; o < O; ++o) readoutWeights.col(o) *= so()(o) * S(s.readoutScale());
-    readoutRows = readoutWeights.transpose();
-    hasBias = !b().isZero(0);
+    rank = s.lowRank() ? s.rank : 0;
+    driveRows.resize(rank + K, N);
+    backRows.resize(rank + O, N);
     if (s.lowRank()) {
-      mRows = m().transpose();
-      nRows = n().transpose() / S(N);
+      driveRows.topRows(rank) = m().transpose();
+      backRows.topRows(rank) = n().transpose() / S(N);
       if (s.noAutapse) selfCoupling = (m().array() * n().array()).rowwise().sum().transpose() / S(N);
     }
+    for (int k = 0; k < K; ++k) driveRows.row(rank + k) = wi().row(k) * si()(k);
+    for (int o = 0; o < O; ++o) backRows.row(rank + o) = wo().col(o).transpose() * (so()(o) * S(s.readoutScale()));
+    hasBias = !b().isZero(0);
   }
+  auto mRows() const { return driveRows.topRows(rank); }
+  auto nRows() const { return backRows.topRows(rank); }
+  auto readoutRows() const { return backRows.bottomRows(spec.outputs); }
   CMapMat<S> mat(int id, int rows, int cols) const { return CMapMat<S>(data + layout.seg[id].offset, rows, cols); }
   CMapVec<S> vec(int id, int len) const { return CMapVec<S>(data + layout.seg[id].offset, len); }
   CMapMat<S> m() const { return mat(kM, spec.size, spec.rank); }
@@ -91,22 +98,22 @@ struct Workspace {
   MapMat<S> activity{nullptr, 0, 0};   // current: (T+1)c x N, phi(x_t + b); rate: Tc x N, f(pre_t)
   MapMat<S> states{nullptr, 0, 0};     // (T+1)c x N; rate formulation or loss on states only
   MapMat<S> readIn{nullptr, 0, 0};     // Tc x N, phi_out(state_{t+1}) when it is not the stored activity
-  MapMat<S> overlaps{nullptr, 0, 0};   // Tc x R, kappa_t (low-rank)
+  MapMat<S> driveCoefs{nullptr, 0, 0}; // Tc x (R+K), every step's [kappa_t | u_t] (see ParamView)
   MapMat<S> outputs{nullptr, 0, 0};    // Tc x O
   MapMat<S> predGrad{nullptr, 0, 0};   // Tc x F, dL/dprediction
   MapMat<S> driveGrads{nullptr, 0, 0}; // Tc x N, every step's drive gradient (full-rank weight gradient)
-  MapMat<S> x{nullptr, 0, 0}, next{nullptr, 0, 0}, g{nullptr, 0, 0}, ga{nullptr, 0, 0}, back{nullptr, 0, 0};  // c x N
-  MapMat<S> noiseRow{nullptr, 0, 0};   // 1 x N
-  // gradient accumulators, one contiguous row per rank / input / output
-  MapMat<S> gmRows{nullptr, 0, 0}, gnRows{nullptr, 0, 0};  // R x N
-  MapMat<S> gWin{nullptr, 0, 0};       // K x N
-  MapMat<S> gReadout{nullptr, 0, 0};   // O x N
+  MapMat<S> x{nullptr, 0, 0}, next{nullptr, 0, 0}, g{nullptr, 0, 0}, ga{nullptr, 0, 0}, back{nullptr, 0, 0},
+      noise{nullptr, 0, 0};            // c x N
+  MapMat<S> backCoefs{nullptr, 0, 0};  // c x (R+O), the step's [m^T d | dL/doutput]
+  // gradient accumulators with respect to the stacked directions of ParamView
+  MapMat<S> gDrive{nullptr, 0, 0};     // (R+K) x N: m rows, then input rows
+  MapMat<S> gBack{nullptr, 0, 0};      // (R+O) x N: n / N rows, then readout rows
   MapMat<S> gb{nullptr, 0, 0}, gSelf{nullptr, 0, 0};  // 1 x N
   AlignedVector<S> grad;  // chunk gradient, layout order
   double loss = 0.0;
 
   struct Sizes {
-    int64_t T, c, N, R, K, O, F;
+    int64_t T, c, N, R, K, O, F;  // R: rank of the direction stacks (0 for full-rank nets)
     bool states, readIn, driveGrads;
   };
 
@@ -114,8 +121,9 @@ struct Workspace {
   static int64_t arena_size(const Sizes& z) {
     const int64_t TcN = padded(z.T * z.c * z.N);
     return padded((z.T + 1) * z.c * z.N) * (z.states ? 2 : 1) + TcN * (int(z.readIn) + int(z.driveGrads)) +
-           padded(z.T * z.c * z.R) + padded(z.T * z.c * z.O) + padded(z.T * z.c * z.F) + padded(z.c * z.N) * 5 +
-           padded(z.N) * (3 + 2 * z.R + z.K + z.O);
+           padded(z.T * z.c * (z.R + z.K)) + padded(z.T * z.c * z.O) + padded(z.T * z.c * z.F) +
+           padded(z.c * z.N) * 6 + padded(z.c * (z.R + z.O)) + padded((z.R + z.K) * z.N) +
+           padded((z.R + z.O) * z.N) + padded(z.N) * 2;
   }
 
   // Points every view at its part of the arena, for a chunk of c trials.
@@ -131,15 +139,13 @@ struct Workspace {
     if (z.states) take(states, (z.T + 1) * z.c, z.N);
     if (z.readIn) take(readIn, z.T * z.c, z.N);
     if (z.driveGrads) take(driveGrads, z.T * z.c, z.N);
-    take(overlaps, z.T * z.c, z.R);
+    take(driveCoefs, z.T * z.c, z.R + z.K);
     take(outputs, z.T * z.c, z.O);
     take(predGrad, z.T * z.c, z.F);
-    for (MapMat<S>* v : {&x, &next, &g, &ga, &back}) take(*v, z.c, z.N);
-    take(noiseRow, 1, z.N);
-    take(gmRows, z.R, z.N);
-    take(gnRows, z.R, z.N);
-    take(gWin, z.K, z.N);
-    take(gReadout, z.O, z.N);
+    for (MapMat<S>* v : {&x, &next, &g, &ga, &back, &noise}) take(*v, z.c, z.N);
+    take(backCoefs, z.c, z.R + z.O);
+    take(gDrive, z.R + z.K, z.N);
+    take(gBack, z.R + z.O, z.N);
     take(gb, 1, z.N);
     take(gSelf, 1, z.N);
   }
@@ -361,9 +367,9 @@ class CpuBackend final : public Backend<S> {
     return {lb.steps,
             c,
             spec_.size,
-            std::max(spec_.rank, 1),
+            spec_.lowRank() ? spec_.rank : 0,
             spec_.inputs,
-            std::max(spec_.outputs, 1),
+            spec_.outputs,
             std::max(lb.features, 1),
             rate || (pb.wantLoss && lb.lossOn == LossOn::States),
             !readout_is_activity(),
@@ -393,54 +399,6 @@ class CpuBackend final : public Backend<S> {
     for (Eigen::Index j = 0; j < rows.rows(); ++j) acc.row(0) += rows.row(j);
   }
 
-  // dst(j) = J presyn(j) for each trial row j (J = m n^T / N without its diagonal when there are no autapses, or
-  // wrec); low-rank nets also record kappa_t = n^T presyn / N.
-  void recurrent_forward(const ParamView<S>& pv, const MapMat<S>& presyn, MapMat<S>& dst, MapMat<S>& overlaps,
-                         int64_t row0) const {
-    const int c = int(presyn.rows()), R = spec_.rank;
-    if (!spec_.lowRank()) {
-      dst.noalias() = presyn * pv.wrec().transpose();
-      return;
-    }
-    for (int j = 0; j < c; ++j) {
-      auto out = dst.row(j);
-      for (int r = 0; r < R; ++r) {
-        const S kappa = presyn.row(j).dot(pv.nRows.row(r));
-        overlaps(row0 + j, r) = kappa;
-        if (r == 0) out = kappa * pv.mRows.row(0);
-        else out += kappa * pv.mRows.row(r);
-      }
-      if (spec_.noAutapse) out.array() -= presyn.row(j).array() * pv.selfCoupling.array();
-    }
-  }
-
-  // back(j) = J^T d(j); low-rank nets accumulate this step's m and n gradients on the way, full-rank nets keep d
-  // for one weight-gradient product over all steps.
-  void recurrent_backward(const ParamView<S>& pv, const MapMat<S>& d, const MapMat<S>& presyn, Workspace<S>& w,
-                          int t) const {
-    const int c = int(d.rows()), R = spec_.rank;
-    if (!spec_.lowRank()) {
-      w.back.noalias() = d * pv.wrec();
-      step_rows(w.driveGrads, t, c) = d;
-      return;
-    }
-    const int64_t row0 = int64_t(t) * c;
-    for (int j = 0; j < c; ++j) {
-      auto out = w.back.row(j);
-      for (int r = 0; r < R; ++r) {
-        const S gk = d.row(j).dot(pv.mRows.row(r));
-        w.gmRows.row(r) += w.overlaps(row0 + j, r) * d.row(j);
-        w.gnRows.row(r) += gk * presyn.row(j);
-        if (r == 0) out = gk * pv.nRows.row(0);
-        else out += gk * pv.nRows.row(r);
-      }
-      if (spec_.noAutapse) {
-        out.array() -= d.row(j).array() * pv.selfCoupling.array();
-        w.gSelf.row(0).array() += d.row(j).array() * presyn.row(j).array();
-      }
-    }
-  }
-
   // The chunk's rows into a batch-major [B, T1, N] output array at step t.
   void write_rows(S* dst, const MapMat<S>& rows, int b0, int t, int T1) const {
     const int N = spec_.size;
@@ -448,31 +406,57 @@ class CpuBackend final : public Backend<S> {
       Eigen::Map<Vec<S>>(dst + (int64_t(b0 + j) * T1 + t) * N, N) = rows.row(j);
   }
 
-  void add_noise(MapMat<S>& rows, const NoiseOptions& noise, int t, int b0, S scale, Workspace<S>& w) const {
-    const int N = spec_.size;
-    for (Eigen::Index j = 0; j < rows.rows(); ++j) {
-      fill_normal_row<S>(w.noiseRow.data(), N, noise.seed, uint32_t(t), uint32_t(b0 + j), noise.stream, scale);
-      rows.row(j) += w.noiseRow.row(0);
-    }
-  }
-
-  // dst(j) += u_t(j) Win: the input drive of step t.
-  void add_input_drive(const LossBatch<S>& lb, const ParamView<S>& pv, int b0, int t, int T, MapMat<S>& dst) const {
-    const int K = spec_.inputs;
-    for (Eigen::Index j = 0; j < dst.rows(); ++j) {
+  // Step t -> t+1 of the forward pass, in one walk over each trial row once the step's coefficients are known:
+  //   current: x_{t+1} = (1 - alpha) x_t + alpha (J r_t + u_t Win) + noise,      r_t = presyn = phi(x_t + b)
+  //   rate:    x_{t+1} = (1 - alpha) x_t + alpha f_t,  f_t = phi(J x_t + u_t Win + b + noise) (stored as activity t)
+  // Low-rank J r = kappa . m with kappa = n^T r / N, minus the diagonal without autapses; full-rank J r = wrec r.
+  void step_forward(const ParamView<S>& pv, const LossBatch<S>& lb, const NoiseOptions& noise, S noiseScale,
+                    const MapMat<S>& presyn, int b0, int t, Workspace<S>& w) const {
+    const int c = int(presyn.rows()), N = spec_.size, R = pv.rank, K = spec_.inputs, T = lb.steps;
+    const bool rate = spec_.formulation == Formulation::Rate;
+    const S alpha = S(spec_.alpha), leak = S(1) - alpha;
+    MapMat<S> coefs = step_rows(w.driveCoefs, t, c);
+    tiles::project(presyn.data(), c, N, pv.nRows().data(), R, S(1), coefs.data(), R + K);
+    for (int j = 0; j < c; ++j) {
       const S* u = lb.inputs + (lb.trial(b0 + j) * T + t) * K;
-      for (int k = 0; k < K; ++k)
-        if (u[k] != S(0)) dst.row(j) += u[k] * pv.inputWeights.row(k);
+      for (int k = 0; k < K; ++k) coefs(j, R + k) = u[k];
     }
-  }
-
-  // gWin(k) += sum_j u_t(j, k) d(j)
-  void accumulate_input_gradient(const LossBatch<S>& lb, const MapMat<S>& d, int b0, int t, int T, Workspace<S>& w) const {
-    const int K = spec_.inputs;
-    for (Eigen::Index j = 0; j < d.rows(); ++j) {
-      const S* u = lb.inputs + (lb.trial(b0 + j) * T + t) * K;
-      for (int k = 0; k < K; ++k)
-        if (u[k] != S(0)) w.gWin.row(k) += u[k] * d.row(j);
+    const bool noisy = noise.enabled && spec_.noise > 0.0;
+    if (noisy)
+      for (int j = 0; j < c; ++j)
+        fill_normal_row<S>(w.noise.row(j).data(), N, noise.seed, uint32_t(t), uint32_t(b0 + j), noise.stream,
+                           noiseScale);
+    if (!spec_.lowRank()) w.next.noalias() = presyn * pv.wrec().transpose();
+    const S* self = spec_.lowRank() && spec_.noAutapse ? pv.selfCoupling.data() : nullptr;
+    const S* bias = rate && pv.hasBias ? pv.b().data() : nullptr;
+    for (int j = 0; j < c; ++j) {
+      const S* cf = &coefs(j, 0);
+      const S* xj = w.x.row(j).data();
+      const S* pj = presyn.row(j).data();
+      const S* nz = noisy ? w.noise.row(j).data() : nullptr;
+      const S* rec = spec_.lowRank() ? nullptr : w.next.row(j).data();  // read before the same tile is written
+      S* next = w.next.row(j).data();
+      S* f = rate ? step_rows(w.activity, t, c).row(j).data() : nullptr;
+      tiles::for_each_tile<S>(N, [&](int64_t i, auto len) {
+        using Tile = tiles::Tile<S, decltype(len)>;
+        if (!rate) {
+          Tile x1 = leak * tiles::in(xj + i, len);
+          if (nz) x1 += tiles::in(nz + i, len);
+          tiles::add_combination(x1, alpha, cf, R + K, pv.driveRows.data(), N, i, len);
+          if (rec) x1 += alpha * tiles::in(rec + i, len);
+          if (self) x1 -= alpha * tiles::in(self + i, len) * tiles::in(pj + i, len);
+          tiles::out(next + i, len) = x1;
+        } else {
+          Tile drive = tiles::combination(cf, R + K, pv.driveRows.data(), N, i, len);
+          if (rec) drive += tiles::in(rec + i, len);
+          if (self) drive -= tiles::in(self + i, len) * tiles::in(pj + i, len);
+          if (bias) drive += tiles::in(bias + i, len);
+          if (nz) drive += tiles::in(nz + i, len);
+          spec_.transfer.apply(drive, drive);
+          tiles::out(f + i, len) = drive;
+          tiles::out(next + i, len) = leak * tiles::in(xj + i, len) + alpha * drive;
+        }
+      });
     }
   }
 
@@ -480,8 +464,6 @@ class CpuBackend final : public Backend<S> {
                      int b0, int c, Workspace<S>& w, const SimulateOutput<S>* out) const {
     const int N = spec_.size, T = lb.steps;
     const bool rate = spec_.formulation == Formulation::Rate;
-    const S alpha = S(spec_.alpha), leak = S(1) - alpha;
-    const bool noisy = noise.enabled && spec_.noise > 0.0;
     const S noiseScale = rate ? S(std::sqrt(2.0 * spec_.noise * spec_.noise / spec_.alpha)) : S(spec_.noise);
     const auto z = sizes(pb, lb, c);
     w.bind(z);
@@ -498,37 +480,34 @@ class CpuBackend final : public Backend<S> {
       if (out && out->states) write_rows(out->states, w.x, b0, t, T + 1);
       if (t > 0 && needOutputs && z.readIn) {
         auto y = step_rows(w.readIn, t - 1, c);
-        y = w.x;
-        if (!rate && pv.hasBias) y.rowwise() += bias;
-        spec_.outputTransfer.apply(y.array(), y.array());
+        if (!rate && pv.hasBias) {
+          y = w.x.rowwise() + bias;
+          spec_.outputTransfer.apply(y.array(), y.array());
+        } else {
+          spec_.outputTransfer.apply(w.x.array(), y.array());
+        }
       }
       if (!rate) {
         auto rt = step_rows(w.activity, t, c);
-        rt = w.x;
-        if (pv.hasBias) rt.rowwise() += bias;  // in place first: Eigen does not vectorise tanh of a broadcast
-        spec_.transfer.apply(rt.array(), rt.array());
+        if (pv.hasBias) {
+          rt = w.x.rowwise() + bias;  // then in place: Eigen does not vectorise tanh of a broadcast
+          spec_.transfer.apply(rt.array(), rt.array());
+        } else {
+          spec_.transfer.apply(w.x.array(), rt.array());
+        }
         if (out && out->rates) write_rows(out->rates, rt, b0, t, T + 1);
         if (t == T) break;
-        recurrent_forward(pv, rt, w.next, w.overlaps, int64_t(t) * c);
-        add_input_drive(lb, pv, b0, t, T, w.next);
-        w.next = leak * w.x + alpha * w.next;
-        if (noisy) add_noise(w.next, noise, t, b0, noiseScale, w);
+        step_forward(pv, lb, noise, noiseScale, rt, b0, t, w);
       } else {
         if (out && out->rates) write_rows(out->rates, w.x, b0, t, T + 1);
         if (t == T) break;
-        recurrent_forward(pv, w.x, w.next, w.overlaps, int64_t(t) * c);
-        add_input_drive(lb, pv, b0, t, T, w.next);
-        if (pv.hasBias) w.next.rowwise() += bias;
-        if (noisy) add_noise(w.next, noise, t, b0, noiseScale, w);
-        auto ft = step_rows(w.activity, t, c);
-        spec_.transfer.apply(w.next.array(), ft.array());
-        w.next = leak * w.x + alpha * ft;
+        step_forward(pv, lb, noise, noiseScale, w.x, b0, t, w);
       }
       w.swap_state();
     }
 
     const MapMat<S> readIn = z.readIn ? w.readIn : MapMat<S>(w.activity.data() + int64_t(c) * N, int64_t(T) * c, N);
-    if (needOutputs) w.outputs.noalias() = readIn * pv.readoutWeights;
+    if (needOutputs) w.outputs.noalias() = readIn * pv.readoutRows().transpose();
     if (out && out->outputs) {
       const int O = spec_.outputs;
       for (int j = 0; j < c; ++j)
@@ -562,56 +541,131 @@ class CpuBackend final : public Backend<S> {
     if (pb.wantGrad) backward(pv, pb, lb, b0, c, w, readIn);
   }
 
+  // g += dL/dstate_{t+1} of the loss at step t, for the losses that state_gradient does not fold in.
+  void add_loss_gradient(const ParamView<S>& pv, const Problem& pb, const LossBatch<S>& lb, int t, int c,
+                         Workspace<S>& w, const MapMat<S>& readIn) const {
+    const bool rate = spec_.formulation == Formulation::Rate;
+    const int N = spec_.size, R = pv.rank, O = spec_.outputs;
+    const MapMat<S> dPred = step_rows(w.predGrad, t, c);
+    if (dPred.isZero(0)) return;  // no loss at this step (masked out, as in most steps of the decision tasks)
+    if (lb.lossOn == LossOn::Outputs) {
+      const MapMat<S> y = step_rows(readIn, t, c);
+      auto& dy = w.back;  // scratch
+      const S* readout = pv.readoutRows().data();
+      for (int j = 0; j < c; ++j)
+        tiles::for_each_tile<S>(N, [&](int64_t i, auto len) {
+          tiles::out(dy.row(j).data() + i, len) = tiles::combination(&dPred(j, 0), O, readout, N, i, len);
+        });
+      if (pb.needReadout) tiles::accumulate_outer(w.gBack.row(R).data(), O, dPred.data(), O, S(1), y.data(), c, N);
+      spec_.outputTransfer.scale_by_derivative(y.array(), dy.array());
+      w.g += dy;
+      if (!rate && pb.needBias) add_rows(dy, w.gb);
+    } else if (lb.lossOn == LossOn::Rates && !rate) {
+      w.back = dPred;
+      spec_.transfer.scale_by_derivative(step_rows(w.activity, t + 1, c).array(), w.back.array());
+      w.g += w.back;
+      if (pb.needBias) add_rows(w.back, w.gb);
+    } else {
+      w.g += dPred;
+    }
+  }
+
+  // Back through the drive of step s (state s -> s+1), with w.g = dL/dx_{s+1}. Returns the drive gradient d of each
+  // trial as d_rows * d_scale (the drive enters x_{s+1} as alpha * drive, inside f for the rate formulation), puts
+  // m^T d into backCoefs, adds the m and input gradients, and for full-rank nets leaves wrec^T d in w.back.
+  std::pair<const S*, S> drive_gradient(const ParamView<S>& pv, const Problem& pb, int s, int c,
+                                        Workspace<S>& w) const {
+    const int N = spec_.size, R = pv.rank, K = spec_.inputs;
+    const S alpha = S(spec_.alpha);
+    const S* d = w.g.data();
+    S scale = alpha;
+    if (spec_.formulation == Formulation::Rate || !spec_.lowRank()) {
+      MapMat<S> dd = spec_.lowRank() ? w.ga : step_rows(w.driveGrads, s, c);
+      dd = alpha * w.g;
+      if (spec_.formulation == Formulation::Rate) {
+        spec_.transfer.scale_by_derivative(step_rows(w.activity, s, c).array(), dd.array());
+        if (pb.needBias) add_rows(dd, w.gb);
+      }
+      d = dd.data();
+      scale = S(1);
+    }
+    if (spec_.lowRank()) tiles::project(d, c, N, pv.mRows().data(), R, scale, w.backCoefs.data(), R + spec_.outputs);
+    else w.back.noalias() = CMapMat<S>(d, c, N) * pv.wrec();
+    tiles::accumulate_outer(w.gDrive.data(), R + (pb.needInputs ? K : 0), step_rows(w.driveCoefs, s, c).data(),
+                            R + K, scale, d, c, N);
+    return {d, scale};
+  }
+
+  // dL/dx_s = (1 - alpha) dL/dx_{s+1} + the gradient through the presynaptic activity of state s: w.g becomes
+  // dL/dx_s. That gradient is the combination of backCoefs columns [first, last) with the matching backRows (plus
+  // wrec^T d in w.back for full-rank nets, minus the diagonal without autapses), times phi' in the current
+  // formulation. The n and readout gradients of the same columns are added on the way.
+  void state_gradient(const ParamView<S>& pv, const Problem& pb, int s, int c, int first, int last,
+                      std::pair<const S*, S> drive, Workspace<S>& w) const {
+    const int N = spec_.size, R = pv.rank, O = spec_.outputs;
+    const bool rate = spec_.formulation == Formulation::Rate;
+    const MapMat<S> presyn = step_rows(rate ? w.states : w.activity, s, c);
+    const auto [d, dScale] = drive;
+    const S* self = d && spec_.lowRank() && spec_.noAutapse ? pv.selfCoupling.data() : nullptr;
+    const bool fullRec = d && !spec_.lowRank();
+    const S* dirs = pv.backRows.data() + int64_t(first) * N;
+    const S leak = S(1) - S(spec_.alpha);
+    S* gb = !rate && pb.needBias ? w.gb.data() : nullptr;
+    for (int j = 0; j < c; ++j) {
+      const S* cf = &w.backCoefs(j, first);
+      const S* pj = presyn.row(j).data();
+      const S* dj = d ? d + int64_t(j) * N : nullptr;
+      const S* rec = fullRec ? w.back.row(j).data() : nullptr;
+      S* gj = w.g.row(j).data();
+      tiles::for_each_tile<S>(N, [&](int64_t i, auto len) {
+        using Tile = tiles::Tile<S, decltype(len)>;
+        Tile et = tiles::combination(cf, last - first, dirs, N, i, len);
+        if (rec) et += tiles::in(rec + i, len);
+        if (self) {
+          const Tile dt = dScale * tiles::in(dj + i, len);
+          et -= tiles::in(self + i, len) * dt;
+          tiles::out(w.gSelf.data() + i, len) += dt * tiles::in(pj + i, len);
+        }
+        if (!rate) spec_.transfer.scale_by_derivative(tiles::in(pj + i, len), et);
+        if (gb) tiles::out(gb + i, len) += et;
+        auto g = tiles::out(gj + i, len);  // d, when it is w.g, is not read after this tile
+        g = leak * g + et;
+      });
+    }
+    const int accLast = pb.needReadout ? last : std::min(last, R);
+    if (accLast > first)
+      tiles::accumulate_outer(w.gBack.data() + int64_t(first) * N, accLast - first, &w.backCoefs(0, first), R + O,
+                              S(1), presyn.data(), c, N);
+  }
+
   void backward(const ParamView<S>& pv, const Problem& pb, const LossBatch<S>& lb, int b0, int c, Workspace<S>& w,
                 const MapMat<S>& readIn) const {
-    const int N = spec_.size, T = lb.steps, R = spec_.rank, O = spec_.outputs, K = spec_.inputs;
-    const bool rate = spec_.formulation == Formulation::Rate;
-    const S alpha = S(spec_.alpha), leak = S(1) - alpha;
-    for (MapMat<S>* acc : {&w.gmRows, &w.gnRows, &w.gWin, &w.gReadout, &w.gb, &w.gSelf}) acc->setZero();
+    const int N = spec_.size, T = lb.steps, R = pv.rank, O = spec_.outputs, K = spec_.inputs;
+    // A readout of the activity itself: its loss gradient joins the recurrent one before the shared phi'.
+    const bool foldReadout = lb.lossOn == LossOn::Outputs && readout_is_activity() && O > 0;
+    for (MapMat<S>* acc : {&w.gDrive, &w.gBack, &w.gb, &w.gSelf}) acc->setZero();
     w.g.setZero();
 
-    for (int t = T - 1; t >= 0; --t) {
-      // 1. dL/dstate_{t+1} from the loss at step t.
-      const MapMat<S> dPred = step_rows(w.predGrad, t, c);
-      if (dPred.isZero(0)) {
-        // no loss at this step (masked out, as in most steps of the decision tasks)
-      } else if (lb.lossOn == LossOn::Outputs) {
-        const MapMat<S> y = step_rows(readIn, t, c);
-        auto& dy = w.back;  // scratch
-        for (int j = 0; j < c; ++j) {
-          dy.row(j) = dPred(j, 0) * pv.readoutRows.row(0);
-          for (int o = 1; o < O; ++o) dy.row(j) += dPred(j, o) * pv.readoutRows.row(o);
-          if (pb.needReadout)
-            for (int o = 0; o < O; ++o) w.gReadout.row(o) += dPred(j, o) * y.row(j);
+    // State s from T down to 0; w.g holds dL/dx_{s+1} on entry and dL/dx_s on exit.
+    for (int s = T; s >= 0; --s) {
+      if (s < T && !foldReadout) add_loss_gradient(pv, pb, lb, s, c, w, readIn);
+      std::pair<const S*, S> drive{nullptr, S(0)};
+      int first = R, last = R;  // backCoefs columns in use: [0, R) back through step s, [R, R + O) the readout
+      if (s < T) {
+        drive = drive_gradient(pv, pb, s, c, w);
+        first = 0;
+      }
+      if (foldReadout && s > 0) {
+        const MapMat<S> dPred = step_rows(w.predGrad, s - 1, c);
+        if (!dPred.isZero(0)) {
+          w.backCoefs.rightCols(O) = dPred;
+          last = R + O;
         }
-        spec_.outputTransfer.scale_by_derivative(y.array(), dy.array());
-        w.g += dy;
-        if (!rate && pb.needBias) add_rows(dy, w.gb);
-      } else if (lb.lossOn == LossOn::Rates && !rate) {
-        w.back = dPred;
-        spec_.transfer.scale_by_derivative(step_rows(w.activity, t + 1, c).array(), w.back.array());
-        w.g += w.back;
-        if (pb.needBias) add_rows(w.back, w.gb);
-      } else {
-        w.g += dPred;
       }
-      // 2. Through x_{t+1} = (1 - alpha) x_t + alpha (J presyn_t + u_t Win) [+ b inside f for the rate form].
-      const MapMat<S> presyn = step_rows(rate ? w.states : w.activity, t, c);
-      w.ga = alpha * w.g;
-      if (rate) {
-        spec_.transfer.scale_by_derivative(step_rows(w.activity, t, c).array(), w.ga.array());
-        if (pb.needBias) add_rows(w.ga, w.gb);
-      }
-      recurrent_backward(pv, w.ga, presyn, w, t);
-      if (K > 0 && pb.needInputs) accumulate_input_gradient(lb, w.ga, b0, t, lb.steps, w);
-      if (!rate) {
-        spec_.transfer.scale_by_derivative(presyn.array(), w.back.array());
-        if (pb.needBias) add_rows(w.back, w.gb);
-      }
-      w.g = leak * w.g + w.back;
+      if (s < T || last > first) state_gradient(pv, pb, s, c, first, last, drive, w);
     }
 
-    // 3. Gather the accumulators into the layout.
+    // Gather the accumulators into the layout.
     w.grad.assign(layout_.total, S(0));
     auto gradMat = [&](int id, int rows, int cols) { return MapMat<S>(w.grad.data() + layout_.seg[id].offset, rows, cols); };
     auto gradVec = [&](int id, int len) { return Eigen::Map<Vec<S>>(w.grad.data() + layout_.seg[id].offset, len); };
@@ -623,8 +677,8 @@ class CpuBackend final : public Backend<S> {
     if (spec_.lowRank()) {
       auto gm = gradMat(kM, N, R);
       auto gn = gradMat(kN, N, R);
-      gm = w.gmRows.transpose();
-      gn = w.gnRows.transpose() / S(N);
+      gm = w.gDrive.topRows(R).transpose();
+      gn = w.gBack.topRows(R).transpose() / S(N);
       if (spec_.noAutapse) {
         const auto m = pv.m();
         const auto n = pv.n();
@@ -634,6 +688,7 @@ class CpuBackend final : public Backend<S> {
         }
       }
     } else {
+      const bool rate = spec_.formulation == Formulation::Rate;
       const MapMat<S> presynAll(rate ? w.states.data() : w.activity.data(), int64_t(T) * c, N);
       gradMat(kWrec, N, N).noalias() = w.driveGrads.transpose() * presynAll;
     }
@@ -643,8 +698,8 @@ class CpuBackend final : public Backend<S> {
       const auto wi = pv.wi();
       const auto si = pv.si();
       for (int k = 0; k < K; ++k) {
-        gwi.row(k) = w.gWin.row(k) * si(k);
-        gsi(k) = w.gWin.row(k).dot(wi.row(k));
+        gwi.row(k) = w.gDrive.row(R + k) * si(k);
+        gsi(k) = w.gDrive.row(R + k).dot(wi.row(k));
       }
     }
     if (lb.lossOn == LossOn::Outputs && O > 0) {
@@ -654,8 +709,8 @@ class CpuBackend final : public Backend<S> {
       const auto wo = pv.wo();
       const auto so = pv.so();
       for (int o = 0; o < O; ++o) {
-        gwo.col(o) = w.gReadout.row(o).transpose() * (so(o) * scale);
-        gso(o) = w.gReadout.row(o).dot(wo.col(o).transpose()) * scale;
+        gwo.col(o) = w.gBack.row(R + o).transpose() * (so(o) * scale);
+        gso(o) = w.gBack.row(R + o).dot(wo.col(o).transpose()) * scale;
       }
     }
   }

@@ -1,6 +1,6 @@
 // Correctness checks and micro-benchmark for rng.hpp (Philox4x32-10 + Box-Muller).
 // Returns non-zero on any failure. Build, e.g.:
-//   g++ -std=c++17 -O3 -march=x86-64-v3 -I/usr/include/eigen3 -Inative/core native/tests/rng_bench.cpp -o rng_bench
+//   g++ -std=c++17 -O3 -march=x86-64-v4 -I/usr/include/eigen3 -Inative/core native/tests/rng_bench.cpp -o rng_bench
 #include "rng.hpp"
 
 #include <chrono>
@@ -104,23 +104,24 @@ static double check_against_reference(const char* name, double tol) {
 
 #if defined(__AVX2__)
 // The vectorised Philox must give bit-identical words (all 32 bits, not only the 24 that reach a float).
-static void check_avx2_philox_words() {
+template <class V>
+static void check_simd_philox_words(const char* name) {
   struct Row { uint64_t seed; uint32_t step, trial, stream; };
   const Row rows[] = {{0, 0, 0, 0}, {0xDEADBEEFCAFEF00Dull, 74, 31, 2}, {~0ull, ~0u, ~0u, ~0u}, {7, 1, 2, 3}};
   const uint32_t bases[] = {0, 16, 1024, 0x1FFFFFF0u};
-  const int order[4] = {0, 2, 1, 3};  // counter of each 64-bit lane
+  constexpr int L = V::kCounters;
   long mismatches = 0;
   for (const Row& row : rows) {
-    const detail::PhiloxRowAvx2 pc(PhiloxKey(row.seed), row.step, row.trial, row.stream);
+    const detail::PhiloxRow<V> pc(PhiloxKey(row.seed), row.step, row.trial, row.stream);
     for (uint32_t j : bases) {
-      __m256i rw[4], aw[4];
-      detail::philox_avx2<4>(j, pc, rw, aw, [](int) {});
+      typename V::I rw[4], aw[4];
+      detail::philox<V, 4>(j, pc, rw, aw, [](int) {});
       for (int s = 0; s < 4; ++s) {
-        alignas(32) uint32_t r32[8], a32[8];
-        _mm256_store_si256(reinterpret_cast<__m256i*>(r32), rw[s]);
-        _mm256_store_si256(reinterpret_cast<__m256i*>(a32), aw[s]);
-        for (int l = 0; l < 4; ++l) {
-          const uint32_t ctr[4] = {j + 4 * s + order[l], row.step, row.trial, row.stream};
+        alignas(64) uint32_t r32[2 * L], a32[2 * L];
+        std::memcpy(r32, &rw[s], sizeof r32);
+        std::memcpy(a32, &aw[s], sizeof a32);
+        for (int l = 0; l < L; ++l) {
+          const uint32_t ctr[4] = {j + L * s + detail::counter_of_lane<V>(l), row.step, row.trial, row.stream};
           uint32_t ref[4];
           philox4x32_10(ctr, PhiloxKey(row.seed), ref);
           const uint32_t got[4] = {r32[2 * l], a32[2 * l], r32[2 * l + 1], a32[2 * l + 1]};
@@ -129,26 +130,29 @@ static void check_avx2_philox_words() {
       }
     }
   }
-  CHECK(mismatches == 0, "AVX2 Philox words differ from philox4x32_10 in %ld places", mismatches);
-  std::printf("AVX2 Philox words bit-identical to philox4x32_10: %s\n", mismatches ? "NO" : "yes");
+  CHECK(mismatches == 0, "%s Philox words differ from philox4x32_10 in %ld places", name, mismatches);
+  std::printf("%s Philox words bit-identical to philox4x32_10: %s\n", name, mismatches ? "NO" : "yes");
 }
 
 // Exhaustive check of the float Box-Muller kernels over all 2^24 possible top-24-bit patterns of a word.
-static void check_avx2_kernels_exhaustive() {
+template <class V>
+static void check_simd_kernels_exhaustive(const char* name) {
+  constexpr int W = 2 * V::kCounters;  // 32-bit lanes
   double maxR = 0.0, maxRrel = 0.0, maxCS = 0.0;
-  alignas(32) uint32_t words[8];
-  alignas(32) float rad[8], cs[8], sn[8];
-  const detail::BoxMullerConsts k(1.0f);
-  for (uint32_t m0 = 0; m0 < (1u << 24); m0 += 8) {
-    for (int l = 0; l < 8; ++l) words[l] = ((m0 + l) << 8) | (l * 37u);  // the low 8 bits must not matter
-    const __m256i w = _mm256_load_si256(reinterpret_cast<const __m256i*>(words));
-    _mm256_store_ps(rad, detail::bm_radius_avx2(w));
-    __m256 sign, f, cp, sp;
-    detail::bm_angle_avx2(w, k, sign, f, cp, sp);
-    const __m256 one = _mm256_xor_ps(_mm256_set1_ps(1.0f), sign);
-    _mm256_store_ps(cs, _mm256_mul_ps(one, cp));
-    _mm256_store_ps(sn, _mm256_mul_ps(_mm256_mul_ps(one, f), sp));
-    for (int l = 0; l < 8; ++l) {
+  alignas(64) uint32_t words[W];
+  alignas(64) float rad[W], cs[W], sn[W];
+  const detail::BoxMullerConsts<V> k(1.0f);
+  for (uint32_t m0 = 0; m0 < (1u << 24); m0 += W) {
+    for (int l = 0; l < W; ++l) words[l] = ((m0 + l) << 8) | (l * 37u);  // the low 8 bits must not matter
+    typename V::I w;
+    std::memcpy(&w, words, sizeof w);
+    V::store(rad, detail::bm_radius<V>(w));
+    typename V::F sign, f, cp, sp;
+    detail::bm_angle<V>(w, k, sign, f, cp, sp);
+    const auto one = V::xor_(V::set1(1.0f), sign);
+    V::store(cs, V::mul(one, cp));
+    V::store(sn, V::mul(V::mul(one, f), sp));
+    for (int l = 0; l < W; ++l) {
       const double uf = static_cast<double>(uint_to_open_unit<float>(words[l]));
       const double m2l = -2.0 * std::log(uf), rref = std::sqrt(m2l);
       maxR = std::max(maxR, std::abs(rad[l] - rref));
@@ -157,12 +161,28 @@ static void check_avx2_kernels_exhaustive() {
       maxCS = std::max(maxCS, std::max(std::abs(cs[l] - std::cos(th)), std::abs(sn[l] - std::sin(th))));
     }
   }
-  std::printf("AVX2 kernels, all 2^24 inputs: max |r err| %.3g, max rel err of r^2 = -2 ln u %.3g, max |cos/sin err| %.3g\n",
-              maxR, maxRrel, maxCS);
-  CHECK(maxR < 2e-6, "radius error %.3g", maxR);
-  CHECK(maxRrel < 1e-6, "-2 ln u relative error %.3g", maxRrel);
-  CHECK(maxCS < 3e-7, "cos/sin error %.3g", maxCS);
+  std::printf("%s kernels, all 2^24 inputs: max |r err| %.3g, max rel err of r^2 = -2 ln u %.3g, max |cos/sin err| %.3g\n",
+              name, maxR, maxRrel, maxCS);
+  CHECK(maxR < 2e-6, "%s radius error %.3g", name, maxR);
+  CHECK(maxRrel < 1e-6, "%s -2 ln u relative error %.3g", name, maxRrel);
+  CHECK(maxCS < 3e-7, "%s cos/sin error %.3g", name, maxCS);
 }
+
+#if defined(__AVX512F__)
+// The 512-bit rows must equal the 256-bit ones bit for bit, so that AVX2 and AVX-512 builds draw the same noise.
+static void check_widths_agree() {
+  long mismatches = 0;
+  for (const Case& c : kCases)
+    for (int n : kSizes) {
+      std::vector<float> a(n), b(n);
+      detail::fill_normal_row_simd<detail::Avx2>(a.data(), n, c.seed, c.step, c.trial, c.stream, float(c.scale));
+      detail::fill_normal_row_simd<detail::Avx512>(b.data(), n, c.seed, c.step, c.trial, c.stream, float(c.scale));
+      mismatches += std::memcmp(a.data(), b.data(), n * sizeof(float)) != 0;
+    }
+  CHECK(mismatches == 0, "AVX-512 rows differ from AVX2 rows in %ld cases", mismatches);
+  std::printf("AVX-512 rows bit-identical to AVX2 rows: %s\n", mismatches ? "NO" : "yes");
+}
+#endif
 #endif
 
 
@@ -214,7 +234,9 @@ static double time_step_ns_per_normal(FillFn fn, int n, int rep) {
 
 int main(int argc, char** argv) {
   const bool bench = !(argc > 1 && std::strcmp(argv[1], "--no-bench") == 0);
-#if defined(__AVX2__)
+#if defined(__AVX512F__)
+  std::printf("AVX-512 path enabled\n");
+#elif defined(__AVX2__)
   std::printf("AVX2 path enabled\n");
 #else
   std::printf("portable path (no AVX2)\n");
@@ -223,8 +245,13 @@ int main(int argc, char** argv) {
   check_against_reference<float>("float ", 1e-5);
   check_against_reference<double>("double", 1e-12);
 #if defined(__AVX2__)
-  check_avx2_philox_words();
-  check_avx2_kernels_exhaustive();
+  check_simd_philox_words<detail::Avx2>("AVX2");
+  check_simd_kernels_exhaustive<detail::Avx2>("AVX2");
+#if defined(__AVX512F__)
+  check_simd_philox_words<detail::Avx512>("AVX-512");
+  check_simd_kernels_exhaustive<detail::Avx512>("AVX-512");
+  check_widths_agree();
+#endif
 #endif
   check_moments<float>("float ");
   check_moments<double>("double");
@@ -239,6 +266,12 @@ int main(int argc, char** argv) {
     }
     std::printf("timing N=%d float: fill_normal_row %.3f ns/normal, portable path %.3f ns/normal (%.2fx)\n", n, tNew, tOld,
                 tOld / tNew);
+#if defined(__AVX512F__)
+    double t256 = 1e30;
+    for (int rep = 0; rep < 40; ++rep)
+      t256 = std::min(t256, time_step_ns_per_normal(&detail::fill_normal_row_simd<detail::Avx2>, n, rep));
+    std::printf("timing N=%d float: the same on 256-bit vectors %.3f ns/normal (%.2fx)\n", n, t256, t256 / tNew);
+#endif
   }
   if (g_failures) {
     std::printf("%d check(s) FAILED\n", g_failures);

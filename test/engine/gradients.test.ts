@@ -51,6 +51,20 @@ describe('low-rank gradients (double)', () => {
   });
 });
 
+// The engine walks each trial's row in SIMD tiles (32 or 64 floats, 16 or 32 doubles) plus a shorter last tile; the
+// sizes above fit in one partial tile, N = 45 takes whole tiles and a partial one.
+describe('sizes spanning whole and partial SIMD tiles', () => {
+  test('current tanh with a tanh readout (its loss joins the recurrent phi\' pass), no autapses, N = 45', async () => {
+    await checkGradients(lowRank({ size: 45, noAutapse: true, outputActivation: 'tanh' }), 'outputs');
+  });
+  test('rate relu, no autapses, N = 45', async () => {
+    await checkGradients(lowRank({ size: 45, formulation: 'rate', activation: 'relu', noAutapse: true }), 'outputs');
+  });
+  test('full-rank current softplus, N = 45', async () => {
+    await checkGradients(fullRank({ size: 45, activation: 'softplus' }), 'outputs');
+  });
+});
+
 describe('initial states', () => {
   test('with given initial states the gradient reaches no h0, and matches finite differences', async () => {
     const model = lowRank({ rank: 2 });
