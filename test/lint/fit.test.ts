@@ -167,6 +167,19 @@ describe('lint.fit', () => {
     expect(r.model.outputSize).toBe(0);
   });
 
+  test('an aborted fit rejects with an AbortError that carries the student and its best parameters', async () => {
+    const targets = await lint.trajectories(teacher, inputs, { noise: false });
+    const controller = new AbortController();
+    const err = await lint
+      .fit(targets, inputs, { rank: 2, epochs: 50, signal: controller.signal, onProgress: (e) => e.epoch === 2 && controller.abort() })
+      .catch((e: Error & { model?: LowRankRNN; result?: { epochs: unknown[] } }) => e);
+    expect((err as Error).name).toBe('AbortError');
+    const { model, result } = err as Error & { model: LowRankRNN; result: { epochs: unknown[] } };
+    expect(model.rank).toBe(2);
+    expect(result.epochs.length).toBeLessThan(50);
+    model.dispose();
+  });
+
   test('bad arguments are named', async () => {
     const targets = await lint.trajectories(teacher, inputs, { noise: false });
     await expect(lint.fit(targets, { data: new Float32Array(12 * 19 * 2), shape: [12, 19, 2] })).rejects.toThrow(/inputs must have shape \[12, 20, K\]/);

@@ -115,7 +115,8 @@ function maskOf(mask: Tensor | undefined, trials: number[]): Tensor | undefined 
 /**
  * Fits a rank-R network to trajectories `targets` [B, T, N] (targets[:, t] is the activity after input step t, i.e.
  * state t+1 of a network started at x_0 = 0) driven by `inputs` [B, T, K]. Adam with global-norm clipping and
- * keep-best, as the reference (lr 1e-2, clip 1, 500 epochs by default). The model keeps the best parameters.
+ * keep-best, as the reference (lr 1e-2, clip 1, 500 epochs by default). The model keeps the best parameters. When
+ * `signal` aborts, the promise rejects with an AbortError whose `model` is the student with its best parameters.
  */
 export async function fit(targets: Tensor, inputs: Tensor, opts: LintFitOptions = {}): Promise<LintFit> {
   checkTensor(targets, 'targets');
@@ -161,7 +162,9 @@ export async function fit(targets: Tensor, inputs: Tensor, opts: LintFitOptions 
       },
     );
   } catch (err) {
-    if ((err as Error).name !== 'AbortError') model.dispose();
+    // an aborted fit hands its student (holding the best parameters) to the caller on the error; otherwise it is freed
+    if ((err as Error).name === 'AbortError') Object.assign(err as Error, { model });
+    else model.dispose();
     throw err;
   }
   const score = async (x: Tensor, u: Tensor, mask: Tensor | undefined) =>
