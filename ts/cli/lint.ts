@@ -60,11 +60,9 @@ function perRankPath(out: string, rank: number): string {
 
 function epochPrinter(json: boolean) {
   let line: ProgressLine | undefined;
-  let stage = '';
   return {
     start(name: string, epochs: number) {
       line?.done();
-      stage = name;
       line = new ProgressLine(epochs, json);
       line.note(name);
     },
@@ -73,7 +71,6 @@ function epochPrinter(json: boolean) {
     },
     done() {
       line?.done();
-      return stage;
     },
   };
 }
@@ -144,12 +141,12 @@ async function runFit(o: FitCliOptions): Promise<void> {
   let sweep: RankSweep;
   let truncation: TruncationScore[] | undefined;
   let teacher: AnyModel | undefined;
-  announce(o.ranks[0]);
   if (o.teacher) {
     if (!o.task) throw new InvalidArgumentError('--teacher needs --task <name> (the trials the teacher is run on)');
     const task = tasks.byName(o.task, o.preset ? { preset: o.preset } : {});
     teacher = await loadModel(o.teacher, { threads: o.threads, device: o.device });
     if (o.truncation && !(teacher instanceof FullRankRNN)) throw new InvalidArgumentError('--truncation needs a full-rank teacher');
+    announce(o.ranks[0]);
     sweep = await teacherRankSweep(teacher, { ...common, ...sweepOpts, task, trials: o.trials });
     progress.done();
     if (teacher instanceof FullRankRNN && o.truncation) {
@@ -165,6 +162,7 @@ async function runFit(o: FitCliOptions): Promise<void> {
       targets = prepared.targets;
       mask = prepared.mask;
     }
+    announce(o.ranks[0]);
     sweep = await rankSweep(targets, inputs, { ...common, ...sweepOpts, mask, heldOut: o.heldOut });
     progress.done();
   }

@@ -4,6 +4,7 @@
 // of the states x with a free pre-period.
 import { pca } from '../analysis/measures.js';
 import { matmul, transpose } from '../linalg.js';
+import { requireNumber } from '../models.js';
 import { checkTensor, formatShape, type Tensor } from '../tensor.js';
 
 /** One trial of one neuron: its condition, and either spike times (ms from the alignment event) or binned counts. */
@@ -23,12 +24,7 @@ export interface BinningOptions {
   smoothMs?: number;
 }
 
-function positive(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new RangeError(`${name} must be a positive number; got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
+const positive = (value: unknown, name: string) => requireNumber(value, name, (v) => v > 0, 'a positive number');
 
 /** Spike counts in the bins [start + k binMs, start + (k+1) binMs) of [start, end). */
 export function binSpikes(times: ArrayLike<number>, opts: { binMs: number; start: number; end: number }): Float64Array {

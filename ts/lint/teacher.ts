@@ -95,20 +95,17 @@ export interface TeacherTrials {
 export function teacherTrials(source: Task | Tensor, opts: { trials?: number; validation?: number; seed?: number } = {}): TeacherTrials {
   const split = opts.validation ?? 0.2;
   if (!(split > 0 && split < 1)) throw new RangeError(`validation must be a fraction in (0, 1); got ${split}`);
-  const isTask = typeof (source as Task).sample === 'function';
-  if (isTask) {
-    const batch = (source as Task).sample(opts.trials ?? 1000, { seed: checkSeed(opts.seed) });
-    const B = batch.inputs.shape[0];
-    const kept = B - Math.max(1, Math.floor(B * split));
-    const fitBatch = selectTrials(batch, [...Array(kept).keys()]);
-    const valBatch = selectTrials(batch, [...Array(B - kept).keys()].map((i) => i + kept));
-    return { fit: { inputs: fitBatch.inputs, batch: fitBatch }, validation: { inputs: valBatch.inputs, batch: valBatch } };
-  }
-  const inputs = checkTensor(source as Tensor, 'inputs');
+  const batch = typeof (source as Task).sample === 'function' ? (source as Task).sample(opts.trials ?? 1000, { seed: checkSeed(opts.seed) }) : undefined;
+  const inputs = batch ? batch.inputs : checkTensor(source as Tensor, 'inputs');
   const B = inputs.shape[0];
   const kept = B - Math.max(1, Math.floor(B * split));
-  if (kept < 1) throw new RangeError(`inputs has ${B} trials; at least 2 are needed to hold some out`);
-  return { fit: { inputs: takeRows(inputs, [...Array(kept).keys()]) }, validation: { inputs: takeRows(inputs, [...Array(B - kept).keys()].map((i) => i + kept)) } };
+  if (kept < 1) throw new RangeError(`there are ${B} trials; at least 2 are needed to hold some out`);
+  const fitted = [...Array(kept).keys()];
+  const held = [...Array(B - kept).keys()].map((i) => i + kept);
+  if (!batch) return { fit: { inputs: takeRows(inputs, fitted) }, validation: { inputs: takeRows(inputs, held) } };
+  const fitBatch = selectTrials(batch, fitted);
+  const valBatch = selectTrials(batch, held);
+  return { fit: { inputs: fitBatch.inputs, batch: fitBatch }, validation: { inputs: valBatch.inputs, batch: valBatch } };
 }
 
 export interface FitTeacherOptions extends LintFitOptions {
