@@ -4,7 +4,8 @@
       "target_name": "lowrank",
       "sources": [
         "<!@(ls native/napi/*.cc native/core/*.cpp)",
-        "native/cuda/device_info_stub.cpp"
+        "native/cuda/device_info_stub.cpp",
+        "native/cuda/emulated_backend.cpp"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

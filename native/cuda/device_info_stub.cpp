@@ -1,5 +1,8 @@
-// Linked instead of device_info.cu when the addon is built without CUDA.
+// Linked instead of device_info.cu and gpu_backend.cu when the addon is built without CUDA.
+#include <stdexcept>
+
 #include "device_info.hpp"
+#include "gpu_backend.hpp"
 
 namespace lowrank {
 
@@ -8,5 +11,12 @@ CudaInfo query_cuda() {
   info.unavailableReason = "this binary was built without CUDA (rebuild with `npm run build:native` where nvcc exists)";
   return info;
 }
+
+template <class S>
+std::unique_ptr<Backend<S>> make_cuda_backend(const ModelSpec&) {
+  throw std::runtime_error("device 'cuda': " + query_cuda().unavailableReason);
+}
+template std::unique_ptr<Backend<float>> make_cuda_backend<float>(const ModelSpec&);
+template std::unique_ptr<Backend<double>> make_cuda_backend<double>(const ModelSpec&);
 
 }  // namespace lowrank

@@ -16,6 +16,7 @@
 #include "../core/backend.hpp"
 #include "../core/memory_guard.hpp"
 #include "../cuda/device_info.hpp"
+#include "../cuda/gpu_backend.hpp"
 #include "analysis.hpp"
 #include "glue.hpp"
 #include "latent_binding.hpp"
@@ -214,7 +215,8 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
                         InstanceAccessor("backend", &NativeModel::BackendName, nullptr)});
   }
 
-  // new NativeModel(spec, { dtype: 'float32' | 'float64', device: 'cpu', threads })
+  // new NativeModel(spec, { dtype: 'float32' | 'float64', device: 'cpu' | 'cuda' | 'cuda-emulated', threads })
+  // 'cuda-emulated' runs the CUDA backend's kernels on host threads: for tests on machines without a GPU.
   explicit NativeModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeModel>(info) {
     guarded(info.Env(), [&] {
       const ModelSpec spec = spec_from(object_arg(info, 0, "spec"));
@@ -223,16 +225,12 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       const std::string device = string_field(opts, "device", "cpu");
       int threads = int_field(opts, "threads", 0);
       if (threads <= 0) threads = std::max(1u, std::thread::hardware_concurrency());
-      if (device != "cpu")
-        throw std::invalid_argument("device '" + device + "' has no engine in this build yet; use device 'cpu'");
+      if (device != "cpu" && device != "cuda" && device != "cuda-emulated")
+        throw std::invalid_argument("device must be 'cpu', 'cuda' or 'cuda-emulated'; got '" + device + "'");
       if (dtype == "float32") {
-        auto m = std::make_shared<TypedModel<float>>();
-        m->backend = make_cpu_backend<float>(spec, threads);
-        model_ = m;
+        model_ = make_model<float>(spec, device, threads);
       } else if (dtype == "float64") {
-        auto m = std::make_shared<TypedModel<double>>();
-        m->backend = make_cpu_backend<double>(spec, threads);
-        model_ = m;
+        model_ = make_model<double>(spec, device, threads);
       } else {
         throw std::invalid_argument("dtype must be 'float32' or 'float64'; got '" + dtype + "'");
       }
@@ -241,6 +239,15 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   }
 
  private:
+  template <class S>
+  static std::shared_ptr<TypedModel<S>> make_model(const ModelSpec& spec, const std::string& device, int threads) {
+    auto m = std::make_shared<TypedModel<S>>();
+    if (device == "cuda") m->backend = make_cuda_backend<S>(spec);
+    else if (device == "cuda-emulated") m->backend = make_emulated_cuda_backend<S>(spec);
+    else m->backend = make_cpu_backend<S>(spec, threads);
+    return m;
+  }
+
   using AnyModel = std::variant<std::monostate, std::shared_ptr<TypedModel<float>>, std::shared_ptr<TypedModel<double>>>;
 
   // Calls f(model) with the typed model, or throws when the model was disposed.

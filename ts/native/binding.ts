@@ -256,7 +256,7 @@ export interface NativeDynamics {
 export interface NativeBinding {
   NativeModel: new (
     spec: NativeSpec,
-    options: { dtype: 'float32' | 'float64'; device: 'cpu' | 'cuda'; threads: number },
+    options: { dtype: 'float32' | 'float64'; device: 'cpu' | 'cuda' | 'cuda-emulated'; threads: number },
   ) => NativeModelHandle;
   backendInfo(): NativeBackendInfo;
   svd(a: Float64Array, rows: number, cols: number, k: number): Promise<{ u: Float64Array; s: Float64Array; v: Float64Array }>;

@@ -1,0 +1,1160 @@
+// The GPU backend: forward pass, BPTT and Adam of backend.hpp's interface as CUDA kernels, with every array on the
+// device. Compiled by nvcc for the GPU, and by the host compiler as the emulated backend (simt.hpp) that the tests
+// run on machines without a GPU.
+//
+// Layout of the work:
+//  - One block per trial walks the time steps. A thread owns groups of four consecutive neurons (the four normals of
+//    one Philox call), so the element-wise work of a step needs no synchronisation; the step's sums over neurons
+//    (overlaps kappa = n^T r / N, readouts, m^T d) are one block-wide tree reduction.
+//  - Low-rank nets: the whole forward walk is one launch, the whole backward walk another (no launch per step).
+//  - Full-rank nets: each step's W r (and W^T d going back) is a tiled matrix product over the batch between two
+//    element-wise launches; the weight gradient is one product over all steps at the end.
+//  - Parameter gradients are accumulated per trial (each thread its own neurons), then summed over trials in trial
+//    order. Nothing uses atomics, so a given device and seed give the same bits on every run.
+// Noise: the same Philox4x32-10 counters and uniforms as the CPU (philox.hpp), turned into normals by Box-Muller with
+// the device's log/sin/cos: the uniforms are bit-identical to the CPU's, the normals agree to rounding (about 1e-7
+// relative in float, 1e-15 in double).
+#include <algorithm>
+#include <cstdlib>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "backend.hpp"
+#include "device_info.hpp"
+#include "gpu_backend.hpp"
+#include "philox.hpp"
+#include "simt.hpp"
+
+namespace lowrank {
+namespace LOWRANK_GPU_NAMESPACE {
+
+#if defined(LOWRANK_SIMT_EMULATION)
+using namespace ::lowrank_simt;
+using std::cos;
+using std::exp;
+using std::log;
+using std::log1p;
+using std::min;
+using std::sin;
+using std::sqrt;
+using std::tanh;
+#endif
+
+namespace {
+
+// ---- device-side descriptions -------------------------------------------------------------------------------------
+
+template <class S>
+struct DeviceTransfer {
+  int kind = 0;  // Activation
+  S slope = S(0.01);
+
+  LR_DEVICE S apply(S x) const {
+    switch (kind) {
+      case int(Activation::Tanh): return tanh(x);
+      case int(Activation::Relu): return x > S(0) ? x : S(0);
+      case int(Activation::LeakyRelu): return x > S(0) ? x : slope * x;
+      case int(Activation::Softplus): return (x > S(0) ? x : S(0)) + log1p(exp(x > S(0) ? -x : x));
+      default: return x;
+    }
+  }
+  // f'(x) from y = f(x), as the CPU backend does (activation.hpp).
+  LR_DEVICE S derivative(S y) const {
+    switch (kind) {
+      case int(Activation::Tanh): return S(1) - y * y;
+      case int(Activation::Relu): return y > S(0) ? S(1) : S(0);
+      case int(Activation::LeakyRelu): return y > S(0) ? S(1) : slope;
+      case int(Activation::Softplus): return S(1) - exp(-y);
+      default: return S(1);
+    }
+  }
+};
+
+template <class S>
+DeviceTransfer<S> device_transfer(const Transfer& t) {
+  DeviceTransfer<S> d;
+  d.kind = int(t.kind);
+  d.slope = S(t.slope);
+  return d;
+}
+
+// The network as the element-wise kernels see it: sizes, options and pointers into the device parameter vector.
+template <class S>
+struct Net {
+  int N = 0, R = 0, K = 0, O = 0;  // R = 0 for full-rank nets
+  bool rate = false, noAutapse = false;
+  S alpha = 0, leak = 0, noiseScale = 0, readoutScale = 1;
+  DeviceTransfer<S> phi, phiOut;
+  const S *m = nullptr, *n = nullptr, *wrec = nullptr, *wi = nullptr, *si = nullptr, *wo = nullptr, *so = nullptr,
+          *h0 = nullptr, *b = nullptr;
+
+  // The diagonal of m n^T / N that no-autapse low-rank nets remove.
+  LR_DEVICE S self_coupling(int i) const {
+    S s = 0;
+    for (int r = 0; r < R; ++r) s += m[int64_t(i) * R + r] * n[int64_t(i) * R + r];
+    return s / S(N);
+  }
+  LR_DEVICE S readout_weight(int i, int o) const { return wo[int64_t(i) * O + o] * so[o] * readoutScale; }
+  // The quantity read out at a state: phi_out(x + b) (current) or phi_out(x) (rate).
+  LR_DEVICE S readout_input(S x, int i) const { return phiOut.apply(rate ? x : x + b[i]); }
+};
+
+// One forward pass over a batch: the inputs (rows selected by `trials`) and every per-step array the backward pass
+// reads. All pointers are device pointers.
+template <class S>
+struct Pass {
+  int B = 0, T = 0;
+  const S* inputs = nullptr;       // [rows, T, K]
+  const S* initial = nullptr;      // [rows, N], or null for h0
+  const int32_t* trials = nullptr; // [B] rows of inputs / initial / targets, or null for b
+  S* states = nullptr;             // [B, T+1, N]
+  S* activity = nullptr;           // [B, T+1, N]: current phi(x_t + b); rate f_t (t < T)
+  S* kappa = nullptr;              // [B, T+1, R]
+  S* outputs = nullptr;            // [B, T, O]
+  const S* recurrent = nullptr;    // [B, N]: W p_t of the step at hand (full-rank)
+  bool noise = false;
+  uint64_t seed = 0;
+  uint32_t stream = 0;
+
+  LR_DEVICE int64_t row(int b) const { return trials ? int64_t(trials[b]) : int64_t(b); }
+};
+
+template <class S>
+struct LossArgs {
+  const S* targets = nullptr;  // [rows, T, F]
+  const S* mask = nullptr;     // [rows, T, F]
+  int F = 0;
+  LossOn on = LossOn::Outputs;
+  double* trialLoss = nullptr; // [B]
+  S* predGrad = nullptr;       // [B, T, F], dL/dprediction
+};
+
+// Per-trial gradient accumulators (each thread writes only its own neurons' entries) and the backward walk's state.
+template <class S>
+struct Grads {
+  S* g = nullptr;          // [B, N] dL/dx_{s+1}, then dL/dx_0
+  S* drive = nullptr;      // [B, T, N] full-rank (for the weight gradient) or [B, N] low-rank scratch
+  bool keepDrives = false;
+  S* back = nullptr;       // [B, N] full-rank W^T d of the step
+  S* coef = nullptr;       // [B, R] m^T d of the step (low-rank)
+  S* gm = nullptr;         // [B, N, R]
+  S* gn = nullptr;         // [B, N, R], times N
+  S* gInputs = nullptr;    // [B, K, N], with respect to the rows diag(si) wi
+  S* gReadout = nullptr;   // [B, O, N], with respect to the rows (wo diag(so) readoutScale)^T
+  S* gb = nullptr;         // [B, N]
+  S* gSelf = nullptr;      // [B, N], with respect to the removed diagonal (no-autapse low-rank)
+  bool readoutLoss = false, inputs = true;
+
+  // d of trial b at step s: full-rank nets keep every step's (the weight gradient needs them), low-rank nets one.
+  LR_DEVICE S* drive_row(int b, int s, int T, int N) const {
+    return keepDrives ? drive + (int64_t(b) * T + s) * N : drive + int64_t(b) * N;
+  }
+};
+
+// Sums red[v * blockDim + tid] over tid for v < count, in a fixed tree; red[v * blockDim] holds the totals. Every
+// thread of the block must call it.
+template <class S>
+LR_DEVICE void block_sum(S* red, int count) {
+  const int tid = threadIdx.x, bd = blockDim.x;
+  LR_SYNC();
+  for (int stride = bd / 2; stride > 0; stride >>= 1) {
+    if (tid < stride)
+      for (int v = 0; v < count; ++v) red[v * bd + tid] += red[v * bd + tid + stride];
+    LR_SYNC();
+  }
+}
+
+// Four standard normals of one Philox call: neurons 4 group .. 4 group + 3 of (step, trial, stream), as the CPU draws
+// them (rng.hpp).
+template <class S>
+LR_DEVICE void normals4(uint64_t seed, uint32_t group, uint32_t step, uint32_t trial, uint32_t stream, S z[4]) {
+  const uint32_t ctr[4] = {group, step, trial, stream};
+  uint32_t w[4];
+  philox4x32_10(ctr, PhiloxKey(seed), w);
+  const S twoPi = S(6.283185307179586);
+  const S ra = sqrt(S(-2) * log(uint_to_open_unit<S>(w[0]))), rb = sqrt(S(-2) * log(uint_to_open_unit<S>(w[2])));
+  const S ta = twoPi * uint_to_open_unit<S>(w[1]), tb = twoPi * uint_to_open_unit<S>(w[3]);
+  z[0] = ra * cos(ta);
+  z[1] = ra * sin(ta);
+  z[2] = rb * cos(tb);
+  z[3] = rb * sin(tb);
+}
+
+// ---- forward ------------------------------------------------------------------------------------------------------
+
+// Trial blockIdx.x, steps [tBegin, tEnd). With `prologue`, first loads x_0, its presynaptic activity and kappa_0.
+// Each step writes x_{t+1}, its activity, kappa_{t+1} and the outputs z_t (the readout of x_{t+1}).
+template <class S>
+LR_KERNEL void forward_kernel(Net<S> net, Pass<S> ps, int tBegin, int tEnd, bool prologue) {
+  LR_DYNAMIC_SHARED(S, red);  // [(R + O) * blockDim]
+  const int b = blockIdx.x, tid = threadIdx.x, bd = blockDim.x;
+  const int N = net.N, R = net.R, O = net.O, K = net.K, T = ps.T;
+  const int groups = (N + 3) / 4;
+  const int64_t row = ps.row(b);
+  S* X = ps.states + int64_t(b) * (T + 1) * N;
+  S* A = ps.activity + int64_t(b) * (T + 1) * N;
+  S* kappa = ps.kappa ? ps.kappa + int64_t(b) * (T + 1) * R : nullptr;
+
+  if (prologue) {
+    for (int v = 0; v < R; ++v) red[v * bd + tid] = S(0);
+    for (int q = tid; q < groups; q += bd)
+      for (int i = 4 * q; i < min(4 * q + 4, N); ++i) {
+        const S x0 = ps.initial ? ps.initial[row * N + i] : net.h0[i];
+        X[i] = x0;
+        S p = x0;
+        if (!net.rate) A[i] = p = net.phi.apply(x0 + net.b[i]);
+        for (int r = 0; r < R; ++r) red[r * bd + tid] += net.n[int64_t(i) * R + r] * p;
+      }
+    if (R > 0) {
+      block_sum(red, R);
+      if (tid == 0)
+        for (int r = 0; r < R; ++r) kappa[r] = red[r * bd] / S(N);
+      LR_SYNC();
+    }
+  }
+
+  const bool noisy = ps.noise && net.noiseScale > S(0);
+  for (int t = tBegin; t < tEnd; ++t) {
+    const S* u = ps.inputs + (row * T + t) * K;
+    const S* kt = kappa ? kappa + int64_t(t) * R : nullptr;
+    const bool nextKappa = R > 0 && t + 1 < T;
+    for (int v = 0; v < R + O; ++v) red[v * bd + tid] = S(0);
+    for (int q = tid; q < groups; q += bd) {
+      S z[4] = {0, 0, 0, 0};
+      if (noisy) normals4<S>(ps.seed, uint32_t(q), uint32_t(t), uint32_t(b), ps.stream, z);
+      for (int e = 0; e < 4 && 4 * q + e < N; ++e) {
+        const int i = 4 * q + e;
+        const S x = X[int64_t(t) * N + i];
+        const S p = net.rate ? x : A[int64_t(t) * N + i];
+        S drive = 0;
+        for (int r = 0; r < R; ++r) drive += net.m[int64_t(i) * R + r] * kt[r];
+        if (net.noAutapse && R > 0) drive -= net.self_coupling(i) * p;
+        if (ps.recurrent) drive += ps.recurrent[int64_t(b) * N + i];
+        for (int k = 0; k < K; ++k) drive += net.wi[int64_t(k) * N + i] * net.si[k] * u[k];
+        S x1, p1;
+        if (!net.rate) {
+          x1 = net.leak * x + net.alpha * drive + net.noiseScale * z[e];
+          p1 = net.phi.apply(x1 + net.b[i]);
+          A[int64_t(t + 1) * N + i] = p1;
+        } else {
+          const S f = net.phi.apply(drive + net.b[i] + net.noiseScale * z[e]);
+          A[int64_t(t) * N + i] = f;
+          x1 = net.leak * x + net.alpha * f;
+          p1 = x1;
+        }
+        X[int64_t(t + 1) * N + i] = x1;
+        if (nextKappa)
+          for (int r = 0; r < R; ++r) red[r * bd + tid] += net.n[int64_t(i) * R + r] * p1;
+        if (O > 0) {
+          const S y = net.readout_input(x1, i);
+          for (int o = 0; o < O; ++o) red[(R + o) * bd + tid] += net.wo[int64_t(i) * O + o] * net.so[o] * y;
+        }
+      }
+    }
+    block_sum(red, R + O);
+    if (tid == 0) {
+      if (nextKappa)
+        for (int r = 0; r < R; ++r) kappa[int64_t(t + 1) * R + r] = red[r * bd] / S(N);
+      for (int o = 0; o < O; ++o)
+        ps.outputs[(int64_t(b) * T + t) * O + o] = red[(R + o) * bd] * net.readoutScale;
+    }
+    LR_SYNC();
+  }
+}
+
+// ---- loss ---------------------------------------------------------------------------------------------------------
+
+// Masked MSE of trial blockIdx.x, normalised by its masked steps (reference loss_mse), and dL/dprediction.
+template <class S>
+LR_KERNEL void loss_kernel(Pass<S> ps, LossArgs<S> la, int N, bool rateFormulation) {
+  LR_DYNAMIC_SHARED(double, red);  // [blockDim]
+  const int b = blockIdx.x, tid = threadIdx.x, bd = blockDim.x, T = ps.T, F = la.F;
+  const int64_t row = ps.row(b);
+  const S* mask = la.mask + row * T * F;
+  const S* target = la.targets + row * T * F;
+  double part = 0;
+  for (int t = tid; t < T; t += bd) part += double(mask[int64_t(t) * F]);
+  red[tid] = part;
+  block_sum(red, 1);
+  const double masked = red[0];
+  LR_SYNC();
+  const double norm = masked > 0 ? 1.0 / (double(F) * masked * double(ps.B)) : 0.0;
+  part = 0;
+  for (int64_t e = tid; e < int64_t(T) * F; e += bd) {
+    const int t = int(e / F), f = int(e % F);
+    S pred;
+    if (la.on == LossOn::Outputs) pred = ps.outputs[(int64_t(b) * T + t) * F + f];
+    else if (la.on == LossOn::Rates && !rateFormulation) pred = ps.activity[(int64_t(b) * (T + 1) + t + 1) * N + f];
+    else pred = ps.states[(int64_t(b) * (T + 1) + t + 1) * N + f];
+    const double mk = double(mask[e]);
+    const double err = mk * (double(target[e]) - double(pred));
+    part += err * err;
+    la.predGrad[int64_t(b) * T * F + e] = S(-2.0 * mk * err * norm);
+  }
+  red[tid] = part;
+  block_sum(red, 1);
+  if (tid == 0) la.trialLoss[b] = red[0] * norm;
+}
+
+// ---- backward -----------------------------------------------------------------------------------------------------
+
+// Step s of the backward walk, first half: adds the loss at step s (a function of x_{s+1}) to g = dL/dx_{s+1}, forms
+// the drive gradient d of step s, accumulates the m and input gradients, and (low-rank) the partial sums of m^T d.
+template <class S>
+LR_DEVICE void backward_drive(const Net<S>& net, const Pass<S>& ps, const LossArgs<S>& la, const Grads<S>& gr,
+                              int b, int s, S* red) {
+  const int tid = threadIdx.x, bd = blockDim.x, N = net.N, R = net.R, K = net.K, O = net.O, T = ps.T;
+  const int groups = (N + 3) / 4;
+  const int64_t row = ps.row(b);
+  const S* X = ps.states + int64_t(b) * (T + 1) * N;
+  const S* A = ps.activity + int64_t(b) * (T + 1) * N;
+  const S* dPred = la.predGrad + (int64_t(b) * T + s) * la.F;
+  const S* u = ps.inputs + (row * T + s) * K;
+  const S* kt = R > 0 ? ps.kappa + (int64_t(b) * (T + 1) + s) * R : nullptr;
+  S* g = gr.g + int64_t(b) * N;
+  S* d = gr.drive_row(b, s, T, N);
+  S* gb = gr.gb + int64_t(b) * N;
+  for (int v = 0; v < R; ++v) red[v * bd + tid] = S(0);
+  for (int q = tid; q < groups; q += bd)
+    for (int i = 4 * q; i < min(4 * q + 4, N); ++i) {
+      S gi = g[i];
+      if (la.on == LossOn::Outputs) {
+        if (O > 0) {
+          const S y = net.readout_input(X[int64_t(s + 1) * N + i], i);
+          S dy = 0;
+          for (int o = 0; o < O; ++o) {
+            dy += dPred[o] * net.readout_weight(i, o);
+            if (gr.readoutLoss) gr.gReadout[(int64_t(b) * O + o) * N + i] += dPred[o] * y;
+          }
+          dy *= net.phiOut.derivative(y);
+          gi += dy;
+          if (!net.rate) gb[i] += dy;
+        }
+      } else if (la.on == LossOn::Rates && !net.rate) {
+        const S back = dPred[i] * net.phi.derivative(A[int64_t(s + 1) * N + i]);
+        gi += back;
+        gb[i] += back;
+      } else {
+        gi += dPred[i];
+      }
+      g[i] = gi;
+      S di = net.alpha * gi;
+      if (net.rate) {
+        di *= net.phi.derivative(A[int64_t(s) * N + i]);
+        gb[i] += di;
+      }
+      d[i] = di;
+      if (gr.inputs)
+        for (int k = 0; k < K; ++k) gr.gInputs[(int64_t(b) * K + k) * N + i] += di * u[k];
+      for (int r = 0; r < R; ++r) {
+        gr.gm[(int64_t(b) * N + i) * R + r] += di * kt[r];
+        red[r * bd + tid] += net.m[int64_t(i) * R + r] * di;
+      }
+    }
+}
+
+// Second half: g becomes dL/dx_s = (1 - alpha) g + the gradient through the presynaptic activity of state s (the
+// n^T part through coef = m^T d, the full-rank part W^T d in gr.back, minus the removed diagonal), and the n, bias
+// and self-coupling gradients are accumulated.
+template <class S>
+LR_DEVICE void backward_state(const Net<S>& net, const Pass<S>& ps, const Grads<S>& gr, int b, int s) {
+  const int tid = threadIdx.x, bd = blockDim.x, N = net.N, R = net.R, T = ps.T;
+  const int groups = (N + 3) / 4;
+  const S* X = ps.states + int64_t(b) * (T + 1) * N;
+  const S* A = ps.activity + int64_t(b) * (T + 1) * N;
+  const S* c = R > 0 ? gr.coef + int64_t(b) * R : nullptr;
+  const S* back = gr.back ? gr.back + int64_t(b) * N : nullptr;
+  const S* d = gr.drive_row(b, s, T, N);
+  S* g = gr.g + int64_t(b) * N;
+  S* gb = gr.gb + int64_t(b) * N;
+  const bool self = net.noAutapse && R > 0;
+  for (int q = tid; q < groups; q += bd)
+    for (int i = 4 * q; i < min(4 * q + 4, N); ++i) {
+      const S p = net.rate ? X[int64_t(s) * N + i] : A[int64_t(s) * N + i];
+      S et = 0;
+      for (int r = 0; r < R; ++r) {
+        et += c[r] * net.n[int64_t(i) * R + r];
+        gr.gn[(int64_t(b) * N + i) * R + r] += c[r] * p;
+      }
+      et /= S(N);
+      if (back) et += back[i];
+      if (self) {
+        et -= net.self_coupling(i) * d[i];
+        gr.gSelf[int64_t(b) * N + i] += d[i] * p;
+      }
+      if (!net.rate) {
+        et *= net.phi.derivative(p);
+        gb[i] += et;
+      }
+      g[i] = net.leak * g[i] + et;
+    }
+}
+
+// The whole backward walk of a low-rank net for trial blockIdx.x, steps T-1 down to 0.
+template <class S>
+LR_KERNEL void backward_lowrank_kernel(Net<S> net, Pass<S> ps, LossArgs<S> la, Grads<S> gr) {
+  LR_DYNAMIC_SHARED(S, red);  // [R * blockDim]
+  const int b = blockIdx.x, tid = threadIdx.x, bd = blockDim.x, R = net.R;
+  for (int s = ps.T - 1; s >= 0; --s) {
+    backward_drive(net, ps, la, gr, b, s, red);
+    block_sum(red, R);
+    if (tid == 0)
+      for (int r = 0; r < R; ++r) gr.coef[int64_t(b) * R + r] = red[r * bd];
+    LR_SYNC();
+    backward_state(net, ps, gr, b, s);
+    LR_SYNC();
+  }
+}
+
+template <class S>
+LR_KERNEL void backward_drive_kernel(Net<S> net, Pass<S> ps, LossArgs<S> la, Grads<S> gr, int s) {
+  backward_drive(net, ps, la, gr, int(blockIdx.x), s, static_cast<S*>(nullptr));
+}
+
+template <class S>
+LR_KERNEL void backward_state_kernel(Net<S> net, Pass<S> ps, Grads<S> gr, int s) {
+  backward_state(net, ps, gr, int(blockIdx.x), s);
+}
+
+// ---- gathering the per-trial accumulators into the parameter gradient -------------------------------------------
+
+struct Segments {
+  int64_t offset[kParamCount];
+  int64_t count[kParamCount];
+};
+
+// One thread per neuron i: sums every per-trial accumulator over trials in trial order and writes the gradient
+// entries of neuron i; wiRowSums / readoutRowSums keep the trial sums that the si and so gradients reduce over i.
+template <class S>
+LR_KERNEL void gather_kernel(Net<S> net, Grads<S> gr, Segments seg, S* grad, int B, bool withH0, S* inputRowSums,
+                             S* readoutRowSums) {
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  const int N = net.N, R = net.R, K = net.K, O = net.O;
+  if (i >= N) return;
+  S self = 0, bias = 0, h0 = 0;
+  for (int b = 0; b < B; ++b) {
+    bias += gr.gb[int64_t(b) * N + i];
+    h0 += gr.g[int64_t(b) * N + i];
+    if (net.noAutapse && R > 0) self += gr.gSelf[int64_t(b) * N + i];
+  }
+  grad[seg.offset[kB] + i] = bias;
+  grad[seg.offset[kH0] + i] = withH0 ? h0 : S(0);
+  for (int r = 0; r < R; ++r) {
+    S gm = 0, gn = 0;
+    for (int b = 0; b < B; ++b) {
+      gm += gr.gm[(int64_t(b) * N + i) * R + r];
+      gn += gr.gn[(int64_t(b) * N + i) * R + r];
+    }
+    gm -= self * net.n[int64_t(i) * R + r] / S(N);
+    gn = gn / S(N) - self * net.m[int64_t(i) * R + r] / S(N);
+    grad[seg.offset[kM] + int64_t(i) * R + r] = gm;
+    grad[seg.offset[kN] + int64_t(i) * R + r] = gn;
+  }
+  for (int k = 0; k < K; ++k) {
+    S sum = 0;
+    if (gr.inputs)
+      for (int b = 0; b < B; ++b) sum += gr.gInputs[(int64_t(b) * K + k) * N + i];
+    inputRowSums[int64_t(k) * N + i] = sum;
+    grad[seg.offset[kWi] + int64_t(k) * N + i] = sum * net.si[k];
+  }
+  for (int o = 0; o < O; ++o) {
+    S sum = 0;
+    if (gr.readoutLoss)
+      for (int b = 0; b < B; ++b) sum += gr.gReadout[(int64_t(b) * O + o) * N + i];
+    readoutRowSums[int64_t(o) * N + i] = sum;
+    grad[seg.offset[kWo] + int64_t(i) * O + o] = sum * net.so[o] * net.readoutScale;
+  }
+}
+
+// Block k < K: the si_k gradient, sum_i rowSums[k, i] wi[k, i]; block K + o: the so_o gradient.
+template <class S>
+LR_KERNEL void scale_gradient_kernel(Net<S> net, Segments seg, S* grad, const S* inputRowSums,
+                                     const S* readoutRowSums) {
+  LR_DYNAMIC_SHARED(S, red);
+  const int j = blockIdx.x, tid = threadIdx.x, N = net.N, K = net.K, O = net.O;
+  S part = 0;
+  for (int i = tid; i < N; i += blockDim.x)
+    part += j < K ? inputRowSums[int64_t(j) * N + i] * net.wi[int64_t(j) * N + i]
+                  : readoutRowSums[int64_t(j - K) * N + i] * net.wo[int64_t(i) * O + (j - K)];
+  red[tid] = part;
+  block_sum(red, 1);
+  if (tid == 0) {
+    if (j < K) grad[seg.offset[kSi] + j] = red[0];
+    else grad[seg.offset[kSo] + (j - K)] = red[0] * net.readoutScale;
+  }
+}
+
+// ---- matrix products (full-rank nets) -----------------------------------------------------------------------------
+
+// An operand indexed by (row or column, k); k = outer * inner + rest is at outer * outerStride + rest * innerStride,
+// which lets a product run over (trial, step) pairs of arrays with T or T + 1 steps per trial.
+template <class S>
+struct Operand {
+  const S* p = nullptr;
+  int64_t stride = 0;       // along the row (A) or column (B) index
+  int64_t kInner = std::numeric_limits<int32_t>::max();
+  int64_t kOuterStride = 0, kInnerStride = 1;
+  LR_DEVICE int64_t k_offset(int64_t k) const { return (k / kInner) * kOuterStride + (k % kInner) * kInnerStride; }
+};
+
+constexpr int kTile = 32, kTileK = 16, kTileRows = 8;  // a 32 x 32 tile per block of 32 x 8 threads
+
+// C[M, Ncols] (leading dimension ldc) = sum over k < Kdim of A(row, k) B(k, col), each entry summed in k order.
+template <class S>
+LR_KERNEL void matmul_kernel(int M, int Ncols, int64_t Kdim, Operand<S> A, Operand<S> Bop, S* C, int64_t ldc) {
+  LR_DYNAMIC_SHARED(S, tiles);  // As [kTileK][kTile], Bs [kTileK][kTile]
+  S* As = tiles;
+  S* Bs = tiles + kTileK * kTile;
+  const int tx = threadIdx.x, ty = threadIdx.y;
+  const int row0 = blockIdx.y * kTile, col0 = blockIdx.x * kTile;
+  const int lin = ty * kTile + tx;
+  S acc[kTile / kTileRows] = {};
+  for (int64_t k0 = 0; k0 < Kdim; k0 += kTileK) {
+    // Consecutive threads load consecutive addresses: along k when the operand is contiguous in k.
+    for (int e = lin; e < kTileK * kTile; e += kTile * kTileRows) {
+      const bool alongK = A.kInnerStride == 1;
+      const int kk = alongK ? e % kTileK : e / kTile, rc = alongK ? e / kTileK : e % kTile;
+      const int64_t k = k0 + kk;
+      const int r = row0 + rc;
+      As[kk * kTile + rc] = (k < Kdim && r < M) ? A.p[int64_t(r) * A.stride + A.k_offset(k)] : S(0);
+    }
+    for (int e = lin; e < kTileK * kTile; e += kTile * kTileRows) {
+      const bool alongK = Bop.kInnerStride == 1;
+      const int kk = alongK ? e % kTileK : e / kTile, rc = alongK ? e / kTileK : e % kTile;
+      const int64_t k = k0 + kk;
+      const int c = col0 + rc;
+      Bs[kk * kTile + rc] = (k < Kdim && c < Ncols) ? Bop.p[Bop.k_offset(k) + int64_t(c) * Bop.stride] : S(0);
+    }
+    LR_SYNC();
+    for (int kk = 0; kk < kTileK; ++kk) {
+      const S bv = Bs[kk * kTile + tx];
+      for (int j = 0; j < kTile / kTileRows; ++j) acc[j] += As[kk * kTile + ty + j * kTileRows] * bv;
+    }
+    LR_SYNC();
+  }
+  const int c = col0 + tx;
+  if (c >= Ncols) return;
+  for (int j = 0; j < kTile / kTileRows; ++j) {
+    const int r = row0 + ty + j * kTileRows;
+    if (r < M) C[int64_t(r) * ldc + c] = acc[j];
+  }
+}
+
+// ---- optimizer ------------------------------------------------------------------------------------------------
+
+struct TrainMask {
+  int64_t offset[kParamCount];
+  int64_t count[kParamCount];
+  bool trainable[kParamCount];
+};
+
+LR_DEVICE int segment_of(const TrainMask& tm, int64_t e) {
+  for (int id = 0; id < kParamCount; ++id)
+    if (tm.count[id] && e >= tm.offset[id] && e < tm.offset[id] + tm.count[id]) return id;
+  return -1;
+}
+
+// Zeroes the gradient of frozen parameters and of pinned full-rank connections (mask, diagonal without autapses).
+template <class S>
+LR_KERNEL void mask_gradient_kernel(S* grad, int64_t total, TrainMask tm, const uint8_t* connectivity, bool noAutapse,
+                                    int N) {
+  const int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (e >= total) return;
+  const int id = segment_of(tm, e);
+  if (!tm.trainable[id]) {
+    grad[e] = S(0);
+    return;
+  }
+  if (id == kWrec) {
+    const int64_t w = e - tm.offset[kWrec];
+    if ((connectivity && !connectivity[w]) || (noAutapse && w / N == w % N)) grad[e] = S(0);
+  }
+}
+
+// Sum of squares of x in double, in a fixed order: one block.
+template <class S>
+LR_KERNEL void sum_squares_kernel(const S* x, int64_t count, double* out) {
+  LR_DYNAMIC_SHARED(double, red);
+  const int tid = threadIdx.x;
+  double part = 0;
+  for (int64_t e = tid; e < count; e += blockDim.x) part += double(x[e]) * double(x[e]);
+  red[tid] = part;
+  block_sum(red, 1);
+  if (tid == 0) out[0] = red[0];
+}
+
+struct AdamStep {
+  double scale, beta1, beta2, stepSize, sqrtBc2, eps;
+};
+
+template <class S>
+LR_KERNEL void adam_kernel(S* params, const S* grad, double* m, double* v, int64_t total, TrainMask tm, AdamStep a) {
+  const int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (e >= total || !tm.trainable[segment_of(tm, e)]) return;
+  const double g = double(grad[e]) * a.scale;
+  m[e] = a.beta1 * m[e] + (1.0 - a.beta1) * g;
+  v[e] = a.beta2 * v[e] + (1.0 - a.beta2) * g * g;
+  const double denom = sqrt(v[e]) / a.sqrtBc2 + a.eps;
+  params[e] = S(double(params[e]) - a.stepSize * m[e] / denom);
+}
+
+// Full-rank structure: masked entries and (no autapses) the diagonal at zero, wrong Dale signs projected to zero.
+template <class S>
+LR_KERNEL void constrain_kernel(S* wrec, int N, const uint8_t* connectivity, bool noAutapse, const int8_t* dale) {
+  const int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (e >= int64_t(N) * N) return;
+  const int64_t i = e / N, j = e % N;
+  S w = wrec[e];
+  if (connectivity && !connectivity[e]) w = S(0);
+  if (noAutapse && i == j) w = S(0);
+  if (dale && (dale[j] > 0 ? w < S(0) : w > S(0))) w = S(0);
+  wrec[e] = w;
+}
+
+// ---- host side ----------------------------------------------------------------------------------------------------
+
+// Device memory that grows on demand and is kept between calls (so repeated fits keep device memory flat).
+class DeviceBuffer {
+ public:
+  DeviceBuffer() = default;
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  ~DeviceBuffer() { simt::release(ptr_); }
+
+  template <class T>
+  T* get(int64_t count) {
+    const size_t bytes = size_t(std::max<int64_t>(count, 1)) * sizeof(T);
+    if (bytes > bytes_) {
+      simt::release(ptr_);
+      ptr_ = nullptr;
+      bytes_ = 0;
+      ptr_ = simt::allocate(bytes);
+      bytes_ = bytes;
+    }
+    return static_cast<T*>(ptr_);
+  }
+  template <class T>
+  T* upload(const T* host, int64_t count) {
+    T* p = get<T>(count);
+    if (count > 0) simt::to_device(p, host, size_t(count) * sizeof(T));
+    return p;
+  }
+  size_t bytes() const { return bytes_; }
+  template <class T>
+  T* data() const {
+    return static_cast<T*>(ptr_);
+  }
+
+ private:
+  void* ptr_ = nullptr;
+  size_t bytes_ = 0;
+};
+
+// Threads for the per-trial kernels: one per group of four neurons up to the block limit, fewer when the reduction
+// slots (values per thread) would not fit in shared memory.
+int trial_block_threads(int N, int values, size_t scalarBytes) {
+  const int groups = (N + 3) / 4;
+  int threads = 32;
+  while (threads < groups && threads < simt::kMaxBlockThreads) threads *= 2;
+  const size_t perThread = size_t(std::max(values, 1)) * std::max(scalarBytes, sizeof(double));
+  if (perThread > simt::kMaxSharedBytes)
+    throw std::range_error("rank + outputs = " + std::to_string(values) +
+                           " is too large for the CUDA backend's per-block reductions; use device 'cpu'");
+  while (threads > 1 && perThread * threads > simt::kMaxSharedBytes) threads /= 2;
+  return threads;
+}
+
+unsigned blocks_for(int64_t count, int threads) { return unsigned((count + threads - 1) / threads); }
+
+template <class S>
+class GpuBackend final : public Backend<S> {
+ public:
+  explicit GpuBackend(const ModelSpec& spec) : spec_(spec), layout_(spec) {
+    validate_spec(spec_);
+    std::vector<S> zeros(layout_.total, S(0));
+    params_.upload(zeros.data(), layout_.total);
+    if (!spec_.connectivityMask.empty())
+      connectivity_.upload(spec_.connectivityMask.data(), int64_t(spec_.connectivityMask.size()));
+    if (!spec_.daleSigns.empty()) dale_.upload(spec_.daleSigns.data(), int64_t(spec_.daleSigns.size()));
+  }
+
+  const ModelSpec& spec() const override { return spec_; }
+  const ParamLayout& layout() const override { return layout_; }
+  std::string name() const override {
+#if defined(LOWRANK_SIMT_EMULATION)
+    return "cuda-emulated";
+#else
+    return "cuda";
+#endif
+  }
+
+  void getParams(S* out) const override {
+    simt::to_host(out, params_.data<S>(), size_t(layout_.total) * sizeof(S));
+  }
+  void setParams(const S* in) override {
+    params_.upload(in, layout_.total);
+    apply_constraints();
+  }
+
+  void simulate(const S* inputs, const S* initialStates, int batch, int steps, const NoiseOptions& noise,
+                const SimulateOutput<S>& out) override {
+    const int N = spec_.size, T = steps, B = batch;
+    Pass<S> ps = prepare_pass(B, T, noise);
+    ps.inputs = inputs_.upload(inputs, int64_t(B) * T * spec_.inputs);
+    ps.initial = initialStates ? initial_.upload(initialStates, int64_t(B) * N) : nullptr;
+    forward(ps);
+    const size_t stateBytes = size_t(B) * (T + 1) * N * sizeof(S);
+    if (out.states) simt::to_host(out.states, ps.states, stateBytes);
+    if (out.rates) simt::to_host(out.rates, spec_.formulation == Formulation::Rate ? ps.states : ps.activity, stateBytes);
+    if (out.outputs && spec_.outputs > 0)
+      simt::to_host(out.outputs, ps.outputs, size_t(B) * T * spec_.outputs * sizeof(S));
+  }
+
+  double lossAndGradient(const LossBatch<S>& lb, const NoiseOptions& noise, S* grad) override {
+    const int N = spec_.size, T = lb.steps, B = lb.batch, K = spec_.inputs, F = lb.features;
+    // The selected trials, gathered into rows 0..B-1.
+    std::vector<S> in(size_t(B) * T * K), tg(size_t(B) * T * F), mk(size_t(B) * T * F), x0;
+    if (lb.initialStates) x0.resize(size_t(B) * N);
+    for (int b = 0; b < B; ++b) {
+      const int64_t r = lb.trial(b);
+      std::copy_n(lb.inputs + r * T * K, size_t(T) * K, in.begin() + size_t(b) * T * K);
+      std::copy_n(lb.targets + r * T * F, size_t(T) * F, tg.begin() + size_t(b) * T * F);
+      std::copy_n(lb.mask + r * T * F, size_t(T) * F, mk.begin() + size_t(b) * T * F);
+      if (lb.initialStates) std::copy_n(lb.initialStates + r * N, N, x0.begin() + size_t(b) * N);
+    }
+    Pass<S> ps = prepare_pass(B, T, noise);
+    ps.inputs = inputs_.upload(in.data(), int64_t(in.size()));
+    ps.initial = lb.initialStates ? initial_.upload(x0.data(), int64_t(x0.size())) : nullptr;
+    LossArgs<S> la = prepare_loss(B, T, F, lb.lossOn);
+    la.targets = targets_.upload(tg.data(), int64_t(tg.size()));
+    la.mask = mask_.upload(mk.data(), int64_t(mk.size()));
+    const bool wantGrad = grad != nullptr;
+    const double loss = run_loss(ps, la, wantGrad, lb.initialStates == nullptr, true, true);
+    if (wantGrad) simt::to_host(grad, grad_.get<S>(layout_.total), size_t(layout_.total) * sizeof(S));
+    return loss;
+  }
+
+  int trainSteps(const TrainData<S>& d, const AdamOptions& adam, uint64_t seed, bool noise,
+                 const std::function<void(const TrainStepReport&)>& onStep,
+                 const std::atomic<bool>* abort) override {
+    const int B = d.batch, T = d.steps, K = spec_.inputs, F = d.features;
+    for (int64_t e = 0; e < int64_t(d.optimizerSteps) * B; ++e)
+      if (d.indices[e] < 0 || d.indices[e] >= d.examples) throw std::range_error("minibatch index out of range");
+    ensure_optimizer();
+    const S* inputs = inputs_.upload(d.inputs, int64_t(d.examples) * T * K);
+    const S* targets = targets_.upload(d.targets, int64_t(d.examples) * T * F);
+    const S* mask = mask_.upload(d.mask, int64_t(d.examples) * T * F);
+    const int32_t* indices = indices_.upload(d.indices, int64_t(d.optimizerSteps) * B);
+    const bool needInputs = spec_.trainable[kWi] || spec_.trainable[kSi];
+    const bool needReadout = spec_.trainable[kWo] || spec_.trainable[kSo];
+    int done = 0;
+    for (int s = 0; s < d.optimizerSteps; ++s) {
+      if (abort && abort->load()) break;
+      Pass<S> ps = prepare_pass(B, T, NoiseOptions{noise, seed, static_cast<uint32_t>(opt_.step + 1)});
+      ps.inputs = inputs;
+      ps.trials = indices + int64_t(s) * B;
+      LossArgs<S> la = prepare_loss(B, T, F, d.lossOn);
+      la.targets = targets;
+      la.mask = mask;
+      const double loss = run_loss(ps, la, true, true, needInputs, needReadout);
+      if (!std::isfinite(loss))
+        throw std::runtime_error("loss is not finite (" + std::to_string(loss) + ") at optimizer step " +
+                                 std::to_string(opt_.step + 1) + "; the parameters are those before this step");
+      TrainStepReport rep;
+      rep.step = s;
+      rep.loss = loss;
+      rep.gradNorm = adam_step(adam);
+      ++done;
+      if (onStep) onStep(rep);
+    }
+    return done;
+  }
+
+  OptimizerState optimizerState() const override {
+    OptimizerState st;
+    st.step = opt_.step;
+    if (opt_.step > 0 || hasMoments_) {
+      st.m.resize(layout_.total);
+      st.v.resize(layout_.total);
+      simt::to_host(st.m.data(), moment1_.data<double>(), size_t(layout_.total) * sizeof(double));
+      simt::to_host(st.v.data(), moment2_.data<double>(), size_t(layout_.total) * sizeof(double));
+    }
+    return st;
+  }
+  void setOptimizerState(const OptimizerState& st) override {
+    if (st.step > 0 && (st.m.size() != size_t(layout_.total) || st.v.size() != size_t(layout_.total)))
+      throw std::range_error("optimizer state has " + std::to_string(st.m.size()) + " moments; the model has " +
+                             std::to_string(layout_.total) + " parameters");
+    opt_.step = st.step;
+    if (st.m.size() == size_t(layout_.total) && st.v.size() == size_t(layout_.total)) {
+      moment1_.upload(st.m.data(), layout_.total);
+      moment2_.upload(st.v.data(), layout_.total);
+      hasMoments_ = true;
+    } else {
+      hasMoments_ = false;
+    }
+  }
+
+ private:
+  Net<S> net() {
+    Net<S> nt;
+    nt.N = spec_.size;
+    nt.R = spec_.lowRank() ? spec_.rank : 0;
+    nt.K = spec_.inputs;
+    nt.O = spec_.outputs;
+    nt.rate = spec_.formulation == Formulation::Rate;
+    nt.noAutapse = spec_.noAutapse;
+    nt.alpha = S(spec_.alpha);
+    nt.leak = S(1) - S(spec_.alpha);
+    nt.noiseScale = nt.rate ? S(std::sqrt(2.0 * spec_.noise * spec_.noise / spec_.alpha)) : S(spec_.noise);
+    nt.readoutScale = S(spec_.readoutScale());
+    nt.phi = device_transfer<S>(spec_.transfer);
+    nt.phiOut = device_transfer<S>(spec_.outputTransfer);
+    S* p = params_.get<S>(layout_.total);
+    auto at = [&](int id) -> const S* { return layout_.seg[id].count ? p + layout_.seg[id].offset : nullptr; };
+    nt.m = at(kM);
+    nt.n = at(kN);
+    nt.wrec = at(kWrec);
+    nt.wi = at(kWi);
+    nt.si = at(kSi);
+    nt.wo = at(kWo);
+    nt.so = at(kSo);
+    nt.h0 = at(kH0);
+    nt.b = at(kB);
+    return nt;
+  }
+
+  Segments segments() const {
+    Segments sg{};
+    for (int id = 0; id < kParamCount; ++id) {
+      sg.offset[id] = layout_.seg[id].offset;
+      sg.count[id] = layout_.seg[id].count;
+    }
+    return sg;
+  }
+
+  // Device memory a pass over B trials of T steps needs, checked against what the device has free.
+  void check_fits(int B, int T, bool grad) {
+    const double N = spec_.size, R = spec_.lowRank() ? spec_.rank : 0, K = spec_.inputs, O = spec_.outputs;
+    double scalars = 2.0 * B * (T + 1) * N + B * (T + 1) * R + double(B) * T * O;
+    if (grad) scalars += B * (spec_.lowRank() ? N : T * N) + B * N * (4 + 2 * R + K + O);
+    const double needed = scalars * sizeof(S);
+    const double held = double(states_.bytes() + activity_.bytes() + kappa_.bytes() + outputs_.bytes() +
+                               accumulators_.bytes() + drive_.bytes());
+    const double available = double(simt::free_memory()) + held;
+    if (needed > available)
+      throw std::range_error("a batch of " + std::to_string(B) + " trials of " + std::to_string(T) +
+                             " steps needs " + std::to_string(needed / 1073741824.0) + " GiB of GPU memory; " +
+                             std::to_string(available / 1073741824.0) + " GiB are available. Use smaller batches.");
+  }
+
+  Pass<S> prepare_pass(int B, int T, const NoiseOptions& noise) {
+    const int64_t N = spec_.size, R = spec_.lowRank() ? spec_.rank : 0;
+    Pass<S> ps;
+    ps.B = B;
+    ps.T = T;
+    ps.states = states_.get<S>(int64_t(B) * (T + 1) * N);
+    ps.activity = activity_.get<S>(int64_t(B) * (T + 1) * N);
+    ps.kappa = R > 0 ? kappa_.get<S>(int64_t(B) * (T + 1) * R) : nullptr;
+    ps.outputs = outputs_.get<S>(int64_t(B) * T * std::max(spec_.outputs, 1));
+    ps.noise = noise.enabled;
+    ps.seed = noise.seed;
+    ps.stream = noise.stream;
+    return ps;
+  }
+
+  LossArgs<S> prepare_loss(int B, int T, int F, LossOn on) {
+    LossArgs<S> la;
+    la.F = F;
+    la.on = on;
+    la.trialLoss = trialLoss_.get<double>(B);
+    la.predGrad = predGrad_.get<S>(int64_t(B) * T * F);
+    return la;
+  }
+
+  void forward(Pass<S>& ps) {
+    check_fits(ps.B, ps.T, false);
+    Net<S> nt = net();
+    const int R = nt.R, O = nt.O;
+    const int threads = trial_block_threads(nt.N, R + O, sizeof(S));
+    const size_t shared = size_t(R + O) * threads * sizeof(S);
+    if (spec_.lowRank()) {
+      LR_LAUNCH(forward_kernel<S>, ps.B, threads, shared)(nt, ps, 0, ps.T, true);
+      simt::check_launch("forward_kernel");
+      return;
+    }
+    const int64_t N = nt.N;
+    S* rec = recurrent_.get<S>(int64_t(ps.B) * N);
+    LR_LAUNCH(forward_kernel<S>, ps.B, threads, shared)(nt, ps, 0, 0, true);
+    simt::check_launch("forward_kernel");
+    const bool rate = spec_.formulation == Formulation::Rate;
+    for (int t = 0; t < ps.T; ++t) {
+      // rec[b, i] = sum_j presyn[b, t, j] W[i, j]
+      Operand<S> A;
+      A.p = (rate ? ps.states : ps.activity) + int64_t(t) * N;
+      A.stride = int64_t(ps.T + 1) * N;
+      Operand<S> W;
+      W.p = nt.wrec;
+      W.stride = N;
+      matmul(ps.B, int(N), N, A, W, rec, N);
+      Pass<S> step = ps;
+      step.recurrent = rec;
+      LR_LAUNCH(forward_kernel<S>, ps.B, threads, shared)(nt, step, t, t + 1, false);
+      simt::check_launch("forward_kernel");
+    }
+  }
+
+  void matmul(int M, int Ncols, int64_t Kdim, const Operand<S>& A, const Operand<S>& B, S* C, int64_t ldc) {
+    const dim3 grid(unsigned((Ncols + kTile - 1) / kTile), unsigned((M + kTile - 1) / kTile));
+    const dim3 block(kTile, kTileRows);
+    LR_LAUNCH(matmul_kernel<S>, grid, block, size_t(2) * kTileK * kTile * sizeof(S))(M, Ncols, Kdim, A, B, C, ldc);
+    simt::check_launch("matmul_kernel");
+  }
+
+  // Forward pass, loss and (with wantGrad) the gradient into grad_. Returns the loss summed over trials in order.
+  double run_loss(Pass<S>& ps, LossArgs<S>& la, bool wantGrad, bool withH0, bool needInputs, bool needReadout) {
+    forward(ps);
+    const int B = ps.B, N = spec_.size;
+    const int lossThreads = trial_block_threads(N, 1, sizeof(double));
+    LR_LAUNCH(loss_kernel<S>, B, lossThreads, lossThreads * sizeof(double))(ps, la, N, spec_.formulation == Formulation::Rate);
+    simt::check_launch("loss_kernel");
+    std::vector<double> losses(B);
+    simt::to_host(losses.data(), la.trialLoss, size_t(B) * sizeof(double));
+    double loss = 0.0;
+    for (double l : losses) loss += l;
+    if (wantGrad) backward(ps, la, withH0, needInputs, needReadout && la.on == LossOn::Outputs);
+    return loss;
+  }
+
+  void backward(Pass<S>& ps, LossArgs<S>& la, bool withH0, bool needInputs, bool readoutLoss) {
+    check_fits(ps.B, ps.T, true);
+    Net<S> nt = net();
+    const int B = ps.B, T = ps.T, N = nt.N, R = nt.R, K = nt.K, O = nt.O;
+    // Per-trial accumulators in one zeroed block: g, gb, gSelf, back, coef, gm, gn, gInputs, gReadout.
+    const int64_t perTrial = int64_t(N) * (4 + 2 * R + K + O) + R;
+    S* acc = accumulators_.get<S>(int64_t(B) * perTrial);
+    simt::zero(acc, size_t(B) * perTrial * sizeof(S));
+    Grads<S> gr;
+    S* next = acc;
+    auto take = [&](int64_t perTrialCount) {
+      S* p = next;
+      next += int64_t(B) * perTrialCount;
+      return p;
+    };
+    gr.g = take(N);
+    gr.gb = take(N);
+    gr.gSelf = take(N);
+    gr.back = spec_.lowRank() ? nullptr : take(N);
+    if (spec_.lowRank()) take(N);
+    gr.coef = take(R);
+    gr.gm = take(int64_t(N) * R);
+    gr.gn = take(int64_t(N) * R);
+    gr.gInputs = take(int64_t(K) * N);
+    gr.gReadout = take(int64_t(O) * N);
+    gr.inputs = needInputs;
+    gr.readoutLoss = readoutLoss;
+    gr.keepDrives = !spec_.lowRank();
+    gr.drive = drive_.get<S>(spec_.lowRank() ? int64_t(B) * N : int64_t(B) * T * N);
+
+    const int threads = trial_block_threads(N, std::max(R, 1), sizeof(S));
+    if (spec_.lowRank()) {
+      LR_LAUNCH(backward_lowrank_kernel<S>, B, threads, size_t(R) * threads * sizeof(S))(nt, ps, la, gr);
+      simt::check_launch("backward_lowrank_kernel");
+    } else {
+      Operand<S> W;
+      W.p = nt.wrec;
+      W.stride = 1;
+      W.kOuterStride = 0;
+      W.kInnerStride = N;
+      for (int s = T - 1; s >= 0; --s) {
+        LR_LAUNCH(backward_drive_kernel<S>, B, threads, 0)(nt, ps, la, gr, s);
+        simt::check_launch("backward_drive_kernel");
+        // back[b, j] = sum_i d[b, s, i] W[i, j]
+        Operand<S> D;
+        D.p = gr.drive + int64_t(s) * N;
+        D.stride = int64_t(T) * N;
+        matmul(B, N, N, D, W, gr.back, N);
+        LR_LAUNCH(backward_state_kernel<S>, B, threads, 0)(nt, ps, gr, s);
+        simt::check_launch("backward_state_kernel");
+      }
+    }
+
+    const Segments sg = segments();
+    S* grad = grad_.get<S>(layout_.total);
+    S* rowSums = rowSums_.get<S>(int64_t(K + O) * N);
+    LR_LAUNCH(gather_kernel<S>, blocks_for(N, 128), 128, 0)(nt, gr, sg, grad, B, withH0, rowSums,
+                                                             rowSums + int64_t(K) * N);
+    simt::check_launch("gather_kernel");
+    if (K + O > 0) {
+      const int t2 = trial_block_threads(N, 1, sizeof(S));
+      LR_LAUNCH(scale_gradient_kernel<S>, K + O, t2, t2 * sizeof(S))(nt, sg, grad, rowSums, rowSums + int64_t(K) * N);
+      simt::check_launch("scale_gradient_kernel");
+    }
+    if (!spec_.lowRank()) {
+      // dL/dW[i, j] = sum over (trial, step) of d[b, s, i] presyn[b, s, j]
+      Operand<S> D;
+      D.p = gr.drive;
+      D.stride = 1;
+      D.kInner = T;
+      D.kOuterStride = int64_t(T) * N;
+      D.kInnerStride = N;
+      Operand<S> P;
+      P.p = spec_.formulation == Formulation::Rate ? ps.states : ps.activity;
+      P.stride = 1;
+      P.kInner = T;
+      P.kOuterStride = int64_t(T + 1) * N;
+      P.kInnerStride = N;
+      matmul(N, N, int64_t(B) * T, D, P, grad + layout_.seg[kWrec].offset, N);
+    }
+  }
+
+  TrainMask train_mask() const {
+    TrainMask tm{};
+    for (int id = 0; id < kParamCount; ++id) {
+      tm.offset[id] = layout_.seg[id].offset;
+      tm.count[id] = layout_.seg[id].count;
+      tm.trainable[id] = spec_.trainable[id];
+    }
+    return tm;
+  }
+
+  void ensure_optimizer() {
+    if (!hasMoments_) {
+      simt::zero(moment1_.get<double>(layout_.total), size_t(layout_.total) * sizeof(double));
+      simt::zero(moment2_.get<double>(layout_.total), size_t(layout_.total) * sizeof(double));
+      hasMoments_ = true;
+    }
+  }
+
+  double adam_step(const AdamOptions& a) {
+    const int64_t P = layout_.total;
+    S* grad = grad_.get<S>(P);
+    const uint8_t* conn = spec_.connectivityMask.empty() ? nullptr : connectivity_.get<uint8_t>(0);
+    const TrainMask tm = train_mask();
+    LR_LAUNCH(mask_gradient_kernel<S>, blocks_for(P, 256), 256, 0)(grad, P, tm, conn, spec_.noAutapse, spec_.size);
+    simt::check_launch("mask_gradient_kernel");
+    double* sq = norm_.get<double>(1);
+    LR_LAUNCH(sum_squares_kernel<S>, 1, simt::kMaxBlockThreads, simt::kMaxBlockThreads * sizeof(double))(grad, P, sq);
+    simt::check_launch("sum_squares_kernel");
+    double sumSquares = 0;
+    simt::to_host(&sumSquares, sq, sizeof(double));
+    const double norm = std::sqrt(sumSquares);
+    AdamStep st;
+    st.scale = a.clip > 0.0 && norm > a.clip ? a.clip / (norm + 1e-6) : 1.0;
+    opt_.step += 1;
+    const double bc1 = 1.0 - std::pow(a.beta1, double(opt_.step));
+    const double bc2 = 1.0 - std::pow(a.beta2, double(opt_.step));
+    st.beta1 = a.beta1;
+    st.beta2 = a.beta2;
+    st.stepSize = a.lr / bc1;
+    st.sqrtBc2 = std::sqrt(bc2);
+    st.eps = a.eps;
+    LR_LAUNCH(adam_kernel<S>, blocks_for(P, 256), 256, 0)(params_.get<S>(P), grad, moment1_.get<double>(P),
+                                                            moment2_.get<double>(P), P, tm, st);
+    simt::check_launch("adam_kernel");
+    apply_constraints();
+    return norm;
+  }
+
+  void apply_constraints() {
+    if (spec_.lowRank()) return;
+    if (spec_.connectivityMask.empty() && !spec_.noAutapse && spec_.daleSigns.empty()) return;
+    const int N = spec_.size;
+    LR_LAUNCH(constrain_kernel<S>, blocks_for(int64_t(N) * N, 256), 256, 0)(
+        params_.get<S>(layout_.total) + layout_.seg[kWrec].offset, N,
+        spec_.connectivityMask.empty() ? nullptr : connectivity_.get<uint8_t>(0), spec_.noAutapse,
+        spec_.daleSigns.empty() ? nullptr : dale_.get<int8_t>(0));
+    simt::check_launch("constrain_kernel");
+  }
+
+  ModelSpec spec_;
+  ParamLayout layout_;
+  DeviceBuffer params_, grad_, moment1_, moment2_, connectivity_, dale_;
+  DeviceBuffer inputs_, initial_, targets_, mask_, indices_;
+  DeviceBuffer states_, activity_, kappa_, outputs_, recurrent_, trialLoss_, predGrad_;
+  DeviceBuffer accumulators_, drive_, rowSums_, norm_;
+  OptimizerState opt_;  // step count only; the moments live on the device
+  bool hasMoments_ = false;
+};
+
+}  // namespace
+
+// ---- device memory ------------------------------------------------------------------------------------------------
+
+namespace simt {
+#if defined(__CUDACC__)
+namespace {
+void check(cudaError_t err, const char* what) {
+  if (err == cudaSuccess) return;
+  cudaGetLastError();  // clear a non-sticky error so that the next call starts clean
+  throw std::runtime_error(std::string(what) + " failed: " + cudaGetErrorString(err));
+}
+}  // namespace
+
+void* allocate(size_t bytes) {
+  void* p = nullptr;
+  const cudaError_t err = cudaMalloc(&p, bytes);
+  if (err == cudaErrorMemoryAllocation) {
+    cudaGetLastError();
+    throw std::range_error("cannot allocate " + std::to_string(double(bytes) / 1073741824.0) +
+                           " GiB of GPU memory (" + std::to_string(double(free_memory()) / 1073741824.0) +
+                           " GiB free); use smaller batches or device 'cpu'");
+  }
+  check(err, "cudaMalloc");
+  return p;
+}
+void release(void* p) noexcept {
+  if (p) cudaFree(p);
+}
+void to_device(void* dst, const void* src, size_t bytes) { check(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice), "copy to the GPU"); }
+void to_host(void* dst, const void* src, size_t bytes) { check(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToHost), "copy from the GPU"); }
+void zero(void* p, size_t bytes) { check(cudaMemset(p, 0, bytes), "cudaMemset"); }
+void check_launch(const char* kernel) { check(cudaGetLastError(), kernel); }
+void synchronize() { check(cudaDeviceSynchronize(), "cudaDeviceSynchronize"); }
+size_t free_memory() {
+  size_t freeBytes = 0, total = 0;
+  check(cudaMemGetInfo(&freeBytes, &total), "cudaMemGetInfo");
+  return freeBytes;
+}
+#else
+void* allocate(size_t bytes) {
+  void* p = std::calloc(1, bytes);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+void release(void* p) noexcept { std::free(p); }
+void to_device(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
+void to_host(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
+void zero(void* p, size_t bytes) { std::memset(p, 0, bytes); }
+void check_launch(const char*) {}
+void synchronize() {}
+size_t free_memory() { return size_t(1) << 40; }
+#endif
+}  // namespace simt
+
+}  // namespace LOWRANK_GPU_NAMESPACE
+
+#if defined(__CUDACC__)
+template <class S>
+std::unique_ptr<Backend<S>> make_cuda_backend(const ModelSpec& spec) {
+  const CudaInfo info = query_cuda();
+  if (info.devices.empty()) throw std::runtime_error("device 'cuda': " + info.unavailableReason);
+  return std::make_unique<cuda::GpuBackend<S>>(spec);
+}
+template std::unique_ptr<Backend<float>> make_cuda_backend<float>(const ModelSpec&);
+template std::unique_ptr<Backend<double>> make_cuda_backend<double>(const ModelSpec&);
+#else
+template <class S>
+std::unique_ptr<Backend<S>> make_emulated_cuda_backend(const ModelSpec& spec) {
+  return std::make_unique<emulated::GpuBackend<S>>(spec);
+}
+template std::unique_ptr<Backend<float>> make_emulated_cuda_backend<float>(const ModelSpec&);
+template std::unique_ptr<Backend<double>> make_emulated_cuda_backend<double>(const ModelSpec&);
+#endif
+
+}  // namespace lowrank
