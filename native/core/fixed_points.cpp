@@ -301,7 +301,10 @@ FixedPointSearch find_fixed_points(const ModelSpec& spec, const double* params, 
   out.assignment.assign(P, kAborted);
 
   // first phase
-  if (o.maxIterations > 0) {
+  if (o.maxIterations > 0 && o.firstPhase) {
+    o.firstPhase(X.data(), D.data(), P, out.adamIterations.data(),
+                 [&](int done, int total) { progress(SearchPhase::Adam, done, total); }, abort);
+  } else if (o.maxIterations > 0) {
     if (o.singlePrecision) adam_phase(pool, VectorField<float>(spec, params), X, D, o, out.adamIterations.data(), progress, abort);
     else adam_phase(pool, field, X, D, o, out.adamIterations.data(), progress, abort);
   }

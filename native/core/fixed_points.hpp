@@ -41,6 +41,11 @@ struct FixedPointOptions {
   double minLr = 0.0;
   double adamTolQ = 0.0;
   bool singlePrecision = true;  // the first phase in float (the second is always double)
+  // The first phase run elsewhere, with the same semantics (the CUDA backend): X, D are candidates x N, row-major;
+  // X is updated in place, iterations[c] set as above; progress(done, total). Empty: the CPU's.
+  std::function<void(double* X, const double* D, int candidates, int* iterations,
+                     const std::function<void(int, int)>& progress, const std::atomic<bool>* abort)>
+      firstPhase;
   // second phase: Levenberg-Marquardt, at most polishIterations accepted steps, stops when q <= polishTolQ
   int polishIterations = 100;
   double polishTolQ = 0.0;

@@ -1,8 +1,9 @@
-// Linked instead of device_info.cu and gpu_backend.cu when the addon is built without CUDA.
+// Linked instead of device_info.cu, gpu_backend.cu and gpu_fixed_points.cu when the addon is built without CUDA.
 #include <stdexcept>
 
 #include "device_info.hpp"
 #include "gpu_backend.hpp"
+#include "gpu_fixed_points.hpp"
 
 namespace lowrank {
 
@@ -18,5 +19,10 @@ std::unique_ptr<Backend<S>> make_cuda_backend(const ModelSpec&) {
 }
 template std::unique_ptr<Backend<float>> make_cuda_backend<float>(const ModelSpec&);
 template std::unique_ptr<Backend<double>> make_cuda_backend<double>(const ModelSpec&);
+
+void cuda_fixed_point_adam(const ModelSpec&, const double*, const FixedPointOptions&, double*, const double*, int, int*,
+                           const std::function<void(int, int)>&, const std::atomic<bool>*) {
+  throw std::runtime_error("device 'cuda': " + query_cuda().unavailableReason);
+}
 
 }  // namespace lowrank

@@ -1,9 +1,10 @@
 // Host emulation of the CUDA execution model for the backend's kernels (see simt.hpp). A launch runs its blocks one
-// after another on the calling thread; inside a block, every CUDA thread is a fiber (ucontext) with its own stack,
+// after another on the calling thread; inside a block, every CUDA thread is a fiber with its own stack,
 // run in thread order until it reaches LR_SYNC or ends, so a barrier is a switch back to the scheduler and the next
 // pass over the fibers releases it. Runs are deterministic. Launch limits are checked like the device checks them
 // (threads per block, shared memory), so a configuration the GPU would refuse fails here too.
 #pragma once
+#include <setjmp.h>
 #include <ucontext.h>
 
 #include <cstddef>
@@ -27,15 +28,18 @@ inline thread_local dim3 threadIdx, blockIdx, blockDim, gridDim;
 inline thread_local unsigned char* sharedBytes = nullptr;
 
 struct Fiber {
-  ucontext_t context;
+  ucontext_t context;  // used once, to start the fiber on its own stack
+  jmp_buf resume;      // where it waits at a barrier
   std::unique_ptr<unsigned char[]> stack;
-  bool done = false;
+  bool started = false, done = false;
 };
 
-// The fibers of the block being run on this thread.
+// The fibers of the block being run on this thread. A fiber starts through swapcontext; every later switch is a
+// _setjmp / _longjmp pair, which (unlike swapcontext) does not save and restore the signal mask with a system call.
 struct BlockScheduler {
   static constexpr size_t kStackBytes = 128 * 1024;
-  ucontext_t scheduler;
+  ucontext_t schedulerContext;
+  jmp_buf scheduler;
   std::vector<Fiber> fibers;  // kept between launches, stacks included
   unsigned running = 0;
   const std::function<void()>* body = nullptr;
@@ -48,7 +52,8 @@ struct BlockScheduler {
     } catch (...) {
       if (!s.failure) s.failure = std::current_exception();
     }
-    s.fibers[s.running].done = true;  // returning resumes the scheduler (uc_link)
+    s.fibers[s.running].done = true;
+    _longjmp(s.scheduler, 1);
   }
 
   // LOWRANK_SIMT_ORDER=reverse runs the fibers of each barrier phase last to first: a kernel whose threads read what
@@ -63,19 +68,28 @@ struct BlockScheduler {
     return instance;
   }
 
+  // Runs fiber t until it reaches a barrier or ends.
+  void step(unsigned t) {
+    Fiber& f = fibers[t];
+    running = t;
+    if (_setjmp(scheduler) != 0) return;
+    if (f.started) _longjmp(f.resume, 1);
+    f.started = true;
+    getcontext(&f.context);
+    f.context.uc_stack.ss_sp = f.stack.get();
+    f.context.uc_stack.ss_size = kStackBytes;
+    f.context.uc_link = nullptr;
+    makecontext(&f.context, &BlockScheduler::entry, 0);
+    swapcontext(&schedulerContext, &f.context);
+  }
+
   void run_block(unsigned threads, const dim3& block, const std::function<void()>& kernel) {
     body = &kernel;
     failure = nullptr;
     if (fibers.size() < threads) fibers.resize(threads);
     for (unsigned t = 0; t < threads; ++t) {
-      Fiber& f = fibers[t];
-      if (!f.stack) f.stack.reset(new unsigned char[kStackBytes]);
-      getcontext(&f.context);
-      f.context.uc_stack.ss_sp = f.stack.get();
-      f.context.uc_stack.ss_size = kStackBytes;
-      f.context.uc_link = &scheduler;
-      makecontext(&f.context, &BlockScheduler::entry, 0);
-      f.done = false;
+      if (!fibers[t].stack) fibers[t].stack.reset(new unsigned char[kStackBytes]);
+      fibers[t].started = fibers[t].done = false;
     }
     const bool reversed = reversed_order();
     for (bool live = true; live;) {  // one pass per barrier phase
@@ -83,9 +97,8 @@ struct BlockScheduler {
       for (unsigned k = 0; k < threads; ++k) {
         const unsigned t = reversed ? threads - 1 - k : k;
         if (fibers[t].done) continue;
-        running = t;
         threadIdx = dim3(t % block.x, (t / block.x) % block.y, t / (block.x * block.y));
-        swapcontext(&scheduler, &fibers[t].context);
+        step(t);
         live = live || !fibers[t].done;
       }
     }
@@ -95,7 +108,7 @@ struct BlockScheduler {
 
 inline void sync_block() {
   BlockScheduler& s = BlockScheduler::current();
-  swapcontext(&s.fibers[s.running].context, &s.scheduler);
+  if (_setjmp(s.fibers[s.running].resume) == 0) _longjmp(s.scheduler, 1);
 }
 
 template <class... Params>

@@ -8,6 +8,8 @@
 
 #include "../core/fixed_points.hpp"
 #include "../core/memory_guard.hpp"
+#include "../cuda/device_info.hpp"
+#include "../cuda/gpu_fixed_points.hpp"
 #include "glue.hpp"
 
 namespace lowrank {
@@ -293,12 +295,23 @@ Napi::Value Eigendecompose(const Napi::CallbackInfo& info) {
 class FixedPointWorker : public AbortableWorker<SearchProgress> {
  public:
   FixedPointWorker(Napi::Env env, const Napi::Value& onProgress, HeldModel model, HeldArray<double> initial,
-                   HeldArray<double> inputs, HeldArray<int32_t> conditions, int candidates, FixedPointOptions opts)
+                   HeldArray<double> inputs, HeldArray<int32_t> conditions, int candidates, FixedPointOptions opts,
+                   std::string device)
       : AbortableWorker<SearchProgress>(env, onProgress), model_(std::move(model)), initial_(std::move(initial)),
-        inputs_(std::move(inputs)), conditions_(std::move(conditions)), candidates_(candidates), opts_(opts) {}
+        inputs_(std::move(inputs)), conditions_(std::move(conditions)), candidates_(candidates), opts_(opts),
+        device_(std::move(device)) {}
 
  protected:
   void Run(const std::function<void(const SearchProgress&)>& report, const std::atomic<bool>& abort) override {
+    if (device_ != "cpu") {
+      const auto firstPhase = device_ == "cuda" ? &cuda_fixed_point_adam : &emulated_fixed_point_adam;
+      const FixedPointOptions settings = opts_;
+      opts_.firstPhase = [this, firstPhase, settings](double* X, const double* D, int P, int* iterations,
+                                                      const std::function<void(int, int)>& progress,
+                                                      const std::atomic<bool>* stop) {
+        firstPhase(model_.spec, model_.params.data, settings, X, D, P, iterations, progress, stop);
+      };
+    }
     result_ = find_fixed_points(model_.spec, model_.params.data, initial_.data, inputs_.data, conditions_.data,
                                 candidates_, opts_, report, &abort);
   }
@@ -324,6 +337,7 @@ class FixedPointWorker : public AbortableWorker<SearchProgress> {
   HeldArray<int32_t> conditions_;
   int candidates_;
   FixedPointOptions opts_;
+  std::string device_;
   FixedPointSearch result_;
 };
 
@@ -355,8 +369,16 @@ Napi::Value FindFixedPoints(const Napi::CallbackInfo& info) {
     auto initial = hold_rows(info, 2, "initial", P, model.spec.size);
     auto inputs = hold_rows(info, 3, "inputs", P, model.spec.inputs);
     auto conditions = hold_array<int32_t>(info.Env(), info[4], "conditions", size_t(P));
+    // where the first phase runs: 'cpu', 'cuda', or 'cuda-emulated' (the CUDA kernels on host threads, for tests)
+    const std::string device = string_field(o, "device", "cpu");
+    if (device != "cpu" && device != "cuda" && device != "cuda-emulated")
+      throw std::invalid_argument("device must be 'cpu', 'cuda' or 'cuda-emulated'; got '" + device + "'");
+    if (device == "cuda") {
+      const CudaInfo cuda = query_cuda();
+      if (cuda.devices.empty()) throw std::runtime_error("device 'cuda': " + cuda.unavailableReason);
+    }
     auto* w = new FixedPointWorker(info.Env(), info[6], std::move(model), std::move(initial), std::move(inputs),
-                                   std::move(conditions), P, f);
+                                   std::move(conditions), P, f, device);
     return w->start(info.Env());
   });
 }

@@ -4,7 +4,8 @@
 //  - 'cuda': the real device, when this machine has one (otherwise skipped, with the reason).
 import { describe, expect, test } from 'vitest';
 import { backendInfo, FullRankRNN, LowRankRNN, type AnyModel, type LossOn } from '../../ts/index.js';
-import type { FloatArray, NativeModelHandle } from '../../ts/native/binding.js';
+import type { NativeModelHandle } from '../../ts/native/binding.js';
+import type { FloatArray } from '../../ts/tensor.js';
 import { native } from '../../ts/native/load.js';
 import { perturbAll, randomBatch } from '../support/models.js';
 

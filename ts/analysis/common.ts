@@ -26,8 +26,9 @@ export function modelArgs(model: AnyModel, name = 'model'): ModelArgs {
   return { spec, params: Float64Array.from(model.flatParams()), size: spec.size, inputs: spec.inputs, rank: spec.rank };
 }
 
-export function dynamics() {
-  return native().binding.dynamics;
+/** The native dynamics bindings; `device` 'cuda' picks a binary with CUDA compiled and a device present. */
+export function dynamics(device?: 'cuda') {
+  return native(device).binding.dynamics;
 }
 
 /** A vector or a tensor as float64 values, with its shape. */

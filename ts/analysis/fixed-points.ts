@@ -5,6 +5,7 @@ import { loadNpz, saveNpz, toFloatTensor, toStringScalar, type NpyArray, type Np
 import type { AnyModel } from '../models.js';
 import { checkSeed, requireInt, requireNumber } from '../models.js';
 import type { NativeFixedPointOptions, NativeSearchProgress } from '../native/binding.js';
+import { resolveDevice, type Device } from '../native/load.js';
 import { Random } from '../random.js';
 import { mergeOptions } from '../tasks/validate.js';
 import { checkTensor, formatShape, type FloatArray, type Tensor } from '../tensor.js';
@@ -83,6 +84,12 @@ export interface FixedPointOptions {
   /** How stability is read (default continuous time; alpha is the model's). */
   stability?: Omit<ClassifyOptions, 'alpha'>;
   threads?: number;
+  /**
+   * Where the first phase (Adam) runs: 'cpu', 'cuda', or 'auto' (CUDA when a device is usable); default: the model's
+   * device. Polishing and the eigensolves run on the CPU in double precision either way. 'cuda-emulated' runs the
+   * CUDA kernels on host threads (slow; for testing them on machines without a GPU).
+   */
+  device?: Device | 'cuda-emulated';
   signal?: AbortSignal;
   onProgress?: (p: NativeSearchProgress) => void;
 }
@@ -137,8 +144,8 @@ export interface FixedPoints {
   seconds: number;
 }
 
-const DEFAULTS: Required<Omit<FixedPointOptions, 'inputs' | 'from' | 'initialStates' | 'signal' | 'onProgress' | 'seed'>> &
-  Pick<FixedPointOptions, 'inputs' | 'from' | 'initialStates' | 'signal' | 'onProgress' | 'seed'> = {
+const DEFAULTS: Required<Omit<FixedPointOptions, 'inputs' | 'from' | 'initialStates' | 'signal' | 'onProgress' | 'seed' | 'device'>> &
+  Pick<FixedPointOptions, 'inputs' | 'from' | 'initialStates' | 'signal' | 'onProgress' | 'seed' | 'device'> = {
   inputs: undefined,
   from: undefined,
   initialStates: undefined,
@@ -151,6 +158,7 @@ const DEFAULTS: Required<Omit<FixedPointOptions, 'inputs' | 'from' | 'initialSta
   eigen: {},
   stability: {},
   threads: 0,
+  device: undefined,
   signal: undefined,
   onProgress: undefined,
 };
@@ -213,10 +221,20 @@ function inUnit(value: number, name: string): number {
   return requireNumber(value, name, (v) => v >= 0 && v < 1, 'a number in [0, 1)');
 }
 
+function firstPhaseDevice(device: FixedPointOptions['device'], model: AnyModel): 'cpu' | 'cuda' | 'cuda-emulated' {
+  if (device === undefined) return model.device;
+  if (device === 'cuda-emulated') return device;
+  if (device !== 'auto' && device !== 'cpu' && device !== 'cuda') {
+    throw new TypeError(`device must be 'auto', 'cpu' or 'cuda'; got ${JSON.stringify(device)}`);
+  }
+  return resolveDevice(device);
+}
+
 /**
  * Fixed and slow points of `model` at constant inputs: minima of q(x) = |F(x)|^2 / 2 found from initial states on
  * the given trajectories (see docs/analysis.md for the conventions, the defaults and how to convert q to and from
- * FixedPointFinder's and pyrnn's). Runs on native threads in double precision (the first phase in float32 by default).
+ * FixedPointFinder's and pyrnn's). Runs on native threads in double precision (the first phase in float32 by default,
+ * on the GPU with `device: 'cuda'`).
  */
 export async function fixedPoints(model: AnyModel, options: FixedPointOptions = {}): Promise<FixedPoints> {
   const t0 = performance.now();
@@ -232,6 +250,7 @@ export async function fixedPoints(model: AnyModel, options: FixedPointOptions = 
   const inputs = inputRows(o.inputs, K, 'inputs');
   const seed = checkSeed(o.seed);
   const threads = checkThreads(o.threads);
+  const device = firstPhaseDevice(o.device, model);
   const noise = nonNegative(o.noise, 'noise');
   if (adam.precision !== 'float32' && adam.precision !== 'float64') {
     throw new TypeError(`adam.precision must be 'float32' or 'float64'; got ${JSON.stringify(adam.precision)}`);
@@ -305,10 +324,11 @@ export async function fixedPoints(model: AnyModel, options: FixedPointOptions = 
     right: vectors,
     left: vectors,
     threads,
+    device,
   };
   const r = await runJob(
     'the fixed-point search',
-    (onProgress) => dynamics().findFixedPoints(m.spec, m.params, candInitial, candInputs, candCondition, nativeOptions, onProgress),
+    (onProgress) => dynamics(device === 'cuda' ? 'cuda' : undefined).findFixedPoints(m.spec, m.params, candInitial, candInputs, candCondition, nativeOptions, onProgress),
     o.signal,
     o.onProgress,
   );

@@ -184,6 +184,8 @@ export interface NativeFixedPointOptions {
   right: boolean;
   left: boolean;
   threads: number;
+  /** where the first phase runs */
+  device: 'cpu' | 'cuda' | 'cuda-emulated';
 }
 
 export interface NativeFixedPointSearch {

@@ -1,0 +1,204 @@
+// What the CUDA backend's kernel files share: device transfer functions, block reductions, the tiled matrix
+// product, device buffers and launch sizes. Included by gpu_backend.cu and gpu_fixed_points.cu (see simt.hpp for the
+// two ways they compile).
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "activation.hpp"
+#include "simt.hpp"
+
+namespace lowrank {
+namespace LOWRANK_GPU_NAMESPACE {
+
+#if defined(LOWRANK_SIMT_EMULATION)
+using namespace ::lowrank_simt;
+using std::cos;
+using std::exp;
+using std::log;
+using std::log1p;
+using std::min;
+using std::sin;
+using std::sqrt;
+using std::tanh;
+#endif
+
+namespace {
+
+template <class S>
+struct DeviceTransfer {
+  int kind = 0;  // Activation
+  S slope = S(0.01);
+
+  LR_DEVICE S apply(S x) const {
+    switch (kind) {
+      case int(Activation::Tanh): return tanh(x);
+      case int(Activation::Relu): return x > S(0) ? x : S(0);
+      case int(Activation::LeakyRelu): return x > S(0) ? x : slope * x;
+      case int(Activation::Softplus): return (x > S(0) ? x : S(0)) + log1p(exp(x > S(0) ? -x : x));
+      default: return x;
+    }
+  }
+  // f'(x) from y = f(x), as the CPU backend does (activation.hpp).
+  LR_DEVICE S derivative(S y) const {
+    switch (kind) {
+      case int(Activation::Tanh): return S(1) - y * y;
+      case int(Activation::Relu): return y > S(0) ? S(1) : S(0);
+      case int(Activation::LeakyRelu): return y > S(0) ? S(1) : slope;
+      case int(Activation::Softplus): return S(1) - exp(-y);
+      default: return S(1);
+    }
+  }
+};
+
+template <class S>
+DeviceTransfer<S> device_transfer(const Transfer& t) {
+  DeviceTransfer<S> d;
+  d.kind = int(t.kind);
+  d.slope = S(t.slope);
+  return d;
+}
+
+// Sums red[v * blockDim + tid] over tid for v < count, in a fixed tree; red[v * blockDim] holds the totals. Every
+// thread of the block must call it.
+template <class S>
+LR_DEVICE void block_sum(S* red, int count) {
+  const int tid = threadIdx.x, bd = blockDim.x;
+  LR_SYNC();
+  for (int stride = bd / 2; stride > 0; stride >>= 1) {
+    if (tid < stride)
+      for (int v = 0; v < count; ++v) red[v * bd + tid] += red[v * bd + tid + stride];
+    LR_SYNC();
+  }
+}
+
+// ---- matrix products ----------------------------------------------------------------------------------------------
+
+// An operand indexed by (row or column, k); k = outer * inner + rest is at outer * outerStride + rest * innerStride,
+// which lets a product run over (trial, step) pairs of arrays with T or T + 1 steps per trial.
+template <class S>
+struct Operand {
+  const S* p = nullptr;
+  int64_t stride = 0;       // along the row (A) or column (B) index
+  int64_t kInner = std::numeric_limits<int32_t>::max();
+  int64_t kOuterStride = 0, kInnerStride = 1;
+  LR_DEVICE int64_t k_offset(int64_t k) const { return (k / kInner) * kOuterStride + (k % kInner) * kInnerStride; }
+};
+
+constexpr int kTile = 32, kTileK = 16, kTileRows = 8;  // a 32 x 32 tile per block of 32 x 8 threads
+
+// C[M, Ncols] (leading dimension ldc) = sum over k < Kdim of A(row, k) B(k, col), each entry summed in k order.
+template <class S>
+LR_KERNEL void matmul_kernel(int M, int Ncols, int64_t Kdim, Operand<S> A, Operand<S> Bop, S* C, int64_t ldc) {
+  LR_DYNAMIC_SHARED(S, tiles);  // As [kTileK][kTile], Bs [kTileK][kTile]
+  S* As = tiles;
+  S* Bs = tiles + kTileK * kTile;
+  const int tx = threadIdx.x, ty = threadIdx.y;
+  const int row0 = blockIdx.y * kTile, col0 = blockIdx.x * kTile;
+  const int lin = ty * kTile + tx;
+  S acc[kTile / kTileRows] = {};
+  for (int64_t k0 = 0; k0 < Kdim; k0 += kTileK) {
+    // Consecutive threads load consecutive addresses: along k when the operand is contiguous in k.
+    for (int e = lin; e < kTileK * kTile; e += kTile * kTileRows) {
+      const bool alongK = A.kInnerStride == 1;
+      const int kk = alongK ? e % kTileK : e / kTile, rc = alongK ? e / kTileK : e % kTile;
+      const int64_t k = k0 + kk;
+      const int r = row0 + rc;
+      As[kk * kTile + rc] = (k < Kdim && r < M) ? A.p[int64_t(r) * A.stride + A.k_offset(k)] : S(0);
+    }
+    for (int e = lin; e < kTileK * kTile; e += kTile * kTileRows) {
+      const bool alongK = Bop.kInnerStride == 1;
+      const int kk = alongK ? e % kTileK : e / kTile, rc = alongK ? e / kTileK : e % kTile;
+      const int64_t k = k0 + kk;
+      const int c = col0 + rc;
+      Bs[kk * kTile + rc] = (k < Kdim && c < Ncols) ? Bop.p[Bop.k_offset(k) + int64_t(c) * Bop.stride] : S(0);
+    }
+    LR_SYNC();
+    for (int kk = 0; kk < kTileK; ++kk) {
+      const S bv = Bs[kk * kTile + tx];
+      for (int j = 0; j < kTile / kTileRows; ++j) acc[j] += As[kk * kTile + ty + j * kTileRows] * bv;
+    }
+    LR_SYNC();
+  }
+  const int c = col0 + tx;
+  if (c >= Ncols) return;
+  for (int j = 0; j < kTile / kTileRows; ++j) {
+    const int r = row0 + ty + j * kTileRows;
+    if (r < M) C[int64_t(r) * ldc + c] = acc[j];
+  }
+}
+
+template <class S>
+void matmul(int M, int Ncols, int64_t Kdim, const Operand<S>& A, const Operand<S>& B, S* C, int64_t ldc) {
+  const dim3 grid(unsigned((Ncols + kTile - 1) / kTile), unsigned((M + kTile - 1) / kTile));
+  const dim3 block(kTile, kTileRows);
+  LR_LAUNCH(matmul_kernel<S>, grid, block, size_t(2) * kTileK * kTile * sizeof(S))(M, Ncols, Kdim, A, B, C, ldc);
+  simt::check_launch("matmul_kernel");
+}
+
+// ---- host side ----------------------------------------------------------------------------------------------------
+
+// Device memory that grows on demand and is kept between calls (so repeated fits keep device memory flat).
+class DeviceBuffer {
+ public:
+  DeviceBuffer() = default;
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  ~DeviceBuffer() { simt::release(ptr_); }
+
+  template <class T>
+  T* get(int64_t count) {
+    const size_t bytes = size_t(std::max<int64_t>(count, 1)) * sizeof(T);
+    if (bytes > bytes_) {
+      simt::release(ptr_);
+      ptr_ = nullptr;
+      bytes_ = 0;
+      ptr_ = simt::allocate(bytes);
+      bytes_ = bytes;
+    }
+    return static_cast<T*>(ptr_);
+  }
+  template <class T>
+  T* upload(const T* host, int64_t count) {
+    T* p = get<T>(count);
+    if (count > 0) simt::to_device(p, host, size_t(count) * sizeof(T));
+    return p;
+  }
+  size_t bytes() const { return bytes_; }
+  template <class T>
+  T* data() const {
+    return static_cast<T*>(ptr_);
+  }
+
+ private:
+  void* ptr_ = nullptr;
+  size_t bytes_ = 0;
+};
+
+// Threads for the per-trial kernels: one per group of four neurons up to the block limit, fewer when the reduction
+// slots (values per thread) would not fit in shared memory.
+int trial_block_threads(int N, int values, size_t scalarBytes) {
+  const int groups = (N + 3) / 4;
+  int threads = 32;
+  while (threads < groups && threads < simt::kMaxBlockThreads) threads *= 2;
+  const size_t perThread = size_t(std::max(values, 1)) * std::max(scalarBytes, sizeof(double));
+  if (perThread > simt::kMaxSharedBytes)
+    throw std::range_error("rank + outputs = " + std::to_string(values) +
+                           " is too large for the CUDA backend's per-block reductions; use device 'cpu'");
+  while (threads > 1 && perThread * threads > simt::kMaxSharedBytes) threads /= 2;
+  return threads;
+}
+
+unsigned blocks_for(int64_t count, int threads) { return unsigned((count + threads - 1) / threads); }
+
+}  // namespace
+}  // namespace LOWRANK_GPU_NAMESPACE
+}  // namespace lowrank
