@@ -1,7 +1,10 @@
 """PyTorch baseline written the way the reference code is (a Python loop over time, autograd, Adam).
 
-Prints one JSON line per configuration: {"label", "ms_per_step"}. Used by bench/run.mjs; the same equations as
-DESIGN.md section 2 (current formulation, tanh, noise outside alpha, masked MSE normalised per trial).
+Prints one JSON line per configuration: {"label", "ms_per_step"}. Used by bench/run.mjs (CPU) and bench/gpu.mjs
+(device "cuda": the same code with every tensor on the GPU, timed between torch.cuda.synchronize() calls); the same
+equations as DESIGN.md section 2 (current formulation, tanh, noise outside alpha, masked MSE normalised per trial).
+
+    python3 torch_baseline.py '<configs as JSON>' [threads] [cpu|cuda]
 """
 import json
 import sys
@@ -34,7 +37,7 @@ class Net(torch.nn.Module):
         r = torch.tanh(h)
         wi_full = self.wi * self.si[:, None]
         wo_full = self.wo * self.so[None, :]
-        noise = torch.randn(B, T, self.N)
+        noise = torch.randn(B, T, self.N, device=u.device)
         out = []
         for i in range(T):
             h = h + self.noise * noise[:, i] + self.alpha * (-h + self.recurrent(r) + u[:, i].matmul(wi_full))
@@ -62,10 +65,11 @@ class FullRank(Net):
         return r.matmul(self.wrec.t())
 
 
-def time_step(net, B, T, K, O, repeats):
-    u = torch.randn(B, T, K)
-    y = torch.randn(B, T, O)
-    mask = torch.ones(B, T, O)
+def time_step(net, B, T, K, O, repeats, device):
+    u = torch.randn(B, T, K, device=device)
+    y = torch.randn(B, T, O, device=device)
+    mask = torch.ones(B, T, O, device=device)
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     opt = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=1e-3)
 
     def step():
@@ -77,9 +81,11 @@ def time_step(net, B, T, K, O, repeats):
 
     for _ in range(3):
         step()
+    sync()
     # blocks of about half a second; the median block is robust to a briefly busy machine
     t0 = time.perf_counter()
     step()
+    sync()
     per_step = time.perf_counter() - t0
     block = max(1, min(repeats, int(0.5 / max(per_step, 1e-6))))
     samples = []
@@ -87,6 +93,7 @@ def time_step(net, B, T, K, O, repeats):
         t0 = time.perf_counter()
         for _ in range(block):
             step()
+        sync()
         samples.append((time.perf_counter() - t0) / block * 1000)
     return sorted(samples)[1]
 
@@ -94,6 +101,7 @@ def time_step(net, B, T, K, O, repeats):
 def main():
     configs = json.loads(sys.argv[1])
     threads = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    device = sys.argv[3] if len(sys.argv) > 3 else "cpu"
     if threads > 0:
         torch.set_num_threads(threads)
     torch.manual_seed(0)
@@ -102,7 +110,8 @@ def main():
             net = LowRank(c["N"], c["R"], c["K"], c["O"], 0.05, 0.2)
         else:
             net = FullRank(c["N"], c["K"], c["O"], 0.05, 0.2)
-        ms = time_step(net, c["B"], c["T"], c["K"], c["O"], c.get("repeats", 10))
+        net.to(device)
+        ms = time_step(net, c["B"], c["T"], c["K"], c["O"], c.get("repeats", 10), device)
         print(json.dumps({"label": c["label"], "ms_per_step": ms, "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
 
 

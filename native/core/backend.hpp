@@ -2,6 +2,7 @@
 // allocated by the caller. No Node or CUDA types appear here.
 #pragma once
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -92,6 +93,9 @@ class Backend {
 
   virtual OptimizerState optimizerState() const = 0;
   virtual void setOptimizerState(const OptimizerState& state) = 0;
+
+  // Device memory this backend holds (0 for the CPU backend); freed with the backend.
+  virtual size_t deviceMemoryBytes() const { return 0; }
 };
 
 // Threads used by the CPU backend; results do not depend on it.

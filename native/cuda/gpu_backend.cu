@@ -20,6 +20,10 @@
 #include "gpu_common.cuh"
 #include "philox.hpp"
 
+#if !defined(__CUDACC__)
+#include <unistd.h>
+#endif
+
 namespace lowrank {
 namespace LOWRANK_GPU_NAMESPACE {
 namespace {
@@ -525,7 +529,7 @@ class GpuBackend final : public Backend<S> {
   void simulate(const S* inputs, const S* initialStates, int batch, int steps, const NoiseOptions& noise,
                 const SimulateOutput<S>& out) override {
     const int N = spec_.size, T = steps, B = batch;
-    Pass<S> ps = prepare_pass(B, T, noise);
+    Pass<S> ps = prepare_pass(B, T, noise, false);
     ps.inputs = inputs_.upload(inputs, int64_t(B) * T * spec_.inputs);
     ps.initial = initialStates ? initial_.upload(initialStates, int64_t(B) * N) : nullptr;
     forward(ps);
@@ -548,7 +552,7 @@ class GpuBackend final : public Backend<S> {
       std::copy_n(lb.mask + r * T * F, size_t(T) * F, mk.begin() + size_t(b) * T * F);
       if (lb.initialStates) std::copy_n(lb.initialStates + r * N, N, x0.begin() + size_t(b) * N);
     }
-    Pass<S> ps = prepare_pass(B, T, noise);
+    Pass<S> ps = prepare_pass(B, T, noise, grad != nullptr);
     ps.inputs = inputs_.upload(in.data(), int64_t(in.size()));
     ps.initial = lb.initialStates ? initial_.upload(x0.data(), int64_t(x0.size())) : nullptr;
     LossArgs<S> la = prepare_loss(B, T, F, lb.lossOn);
@@ -576,7 +580,7 @@ class GpuBackend final : public Backend<S> {
     int done = 0;
     for (int s = 0; s < d.optimizerSteps; ++s) {
       if (abort && abort->load()) break;
-      Pass<S> ps = prepare_pass(B, T, NoiseOptions{noise, seed, static_cast<uint32_t>(opt_.step + 1)});
+      Pass<S> ps = prepare_pass(B, T, NoiseOptions{noise, seed, static_cast<uint32_t>(opt_.step + 1)}, true);
       ps.inputs = inputs;
       ps.trials = indices + int64_t(s) * B;
       LossArgs<S> la = prepare_loss(B, T, F, d.lossOn);
@@ -594,6 +598,15 @@ class GpuBackend final : public Backend<S> {
       if (onStep) onStep(rep);
     }
     return done;
+  }
+
+  size_t deviceMemoryBytes() const override {
+    size_t total = 0;
+    for (const DeviceBuffer* b : {&params_, &grad_, &moment1_, &moment2_, &connectivity_, &dale_, &inputs_, &initial_,
+                                  &targets_, &mask_, &indices_, &states_, &activity_, &kappa_, &outputs_, &recurrent_,
+                                  &trialLoss_, &predGrad_, &accumulators_, &drive_, &rowSums_, &norm_})
+      total += b->bytes();
+    return total;
   }
 
   OptimizerState optimizerState() const override {
@@ -674,7 +687,9 @@ class GpuBackend final : public Backend<S> {
                              std::to_string(available / 1073741824.0) + " GiB are available. Use smaller batches.");
   }
 
-  Pass<S> prepare_pass(int B, int T, const NoiseOptions& noise) {
+  // Device buffers for a pass over B trials of T steps (and its backward pass with `grad`), checked to fit first.
+  Pass<S> prepare_pass(int B, int T, const NoiseOptions& noise, bool grad) {
+    check_fits(B, T, grad);
     const int64_t N = spec_.size, R = spec_.lowRank() ? spec_.rank : 0;
     Pass<S> ps;
     ps.B = B;
@@ -699,7 +714,6 @@ class GpuBackend final : public Backend<S> {
   }
 
   void forward(Pass<S>& ps) {
-    check_fits(ps.B, ps.T, false);
     Net<S> nt = net();
     const int R = nt.R, O = nt.O;
     const int threads = trial_block_threads(nt.N, R + O, sizeof(S));
@@ -746,7 +760,6 @@ class GpuBackend final : public Backend<S> {
   }
 
   void backward(Pass<S>& ps, LossArgs<S>& la, bool withH0, bool needInputs, bool readoutLoss) {
-    check_fits(ps.B, ps.T, true);
     Net<S> nt = net();
     const int B = ps.B, T = ps.T, N = nt.N, R = nt.R, K = nt.K, O = nt.O;
     // Per-trial accumulators in one zeroed block: g, gb, gSelf, back, coef, gm, gn, gInputs, gReadout.
@@ -947,7 +960,7 @@ void to_host(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, b
 void zero(void* p, size_t bytes) { std::memset(p, 0, bytes); }
 void check_launch(const char*) {}
 void synchronize() {}
-size_t free_memory() { return size_t(1) << 40; }
+size_t free_memory() { return size_t(sysconf(_SC_AVPHYS_PAGES)) * size_t(sysconf(_SC_PAGESIZE)); }
 #endif
 }  // namespace simt
 

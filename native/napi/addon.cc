@@ -212,7 +212,8 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
                         InstanceMethod("setOptimizerState", &NativeModel::SetOptimizerState),
                         InstanceMethod("dispose", &NativeModel::Dispose),
                         InstanceAccessor("dtype", &NativeModel::DType, nullptr),
-                        InstanceAccessor("backend", &NativeModel::BackendName, nullptr)});
+                        InstanceAccessor("backend", &NativeModel::BackendName, nullptr),
+                        InstanceAccessor("deviceMemory", &NativeModel::DeviceMemory, nullptr)});
   }
 
   // new NativeModel(spec, { dtype: 'float32' | 'float64', device: 'cpu' | 'cuda' | 'cuda-emulated', threads })
@@ -271,6 +272,13 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
 
   Napi::Value BackendName(const Napi::CallbackInfo& info) {
     return with_model(info.Env(), [&](auto m) -> Napi::Value { return Napi::String::New(info.Env(), m->backend->name()); });
+  }
+
+  Napi::Value DeviceMemory(const Napi::CallbackInfo& info) {
+    return with_model(info.Env(), [&](auto m) -> Napi::Value {
+      std::lock_guard<std::mutex> lock(m->mu);
+      return Napi::Number::New(info.Env(), double(m->backend->deviceMemoryBytes()));
+    });
   }
 
   Napi::Value Layout(const Napi::CallbackInfo& info) {

@@ -222,6 +222,35 @@ for (const { target, skip } of targets) {
       }
     });
 
+    test('repeated training keeps device memory flat; dispose frees it', async () => {
+      const model = configs[4].make('float32');
+      const gpu = gpuTwin(model, target);
+      const D = 6, B = 3, T = 5;
+      const data = randomBatch(model, 'outputs', D, T, 8);
+      const args = [Float32Array.from(data.inputs.data), Float32Array.from(data.targets.data), Float32Array.from(data.mask!.data), Int32Array.from({ length: 2 * B }, (_, i) => i % D)] as const;
+      const opts = { examples: D, steps: T, lossOn: 'outputs' as const, batch: B, optimizerSteps: 2, lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, clip: 0, seed: 4, noise: true };
+      await gpu.trainSteps(...args, opts);
+      const held = gpu.deviceMemory;
+      expect(held).toBeGreaterThan(0);
+      for (let k = 0; k < 3; k++) await gpu.trainSteps(...args, opts);
+      expect(gpu.deviceMemory).toBe(held);
+      expect(model.handle.deviceMemory).toBe(0);
+      gpu.dispose();
+      expect(() => gpu.deviceMemory).toThrow(/disposed/);
+    });
+
+    test('a batch that cannot fit in device memory is a RangeError saying how much it needs', async () => {
+      const model = new LowRankRNN({ size: 200_000, rank: 1, inputs: 1, outputs: 1, seed: 1 });
+      const gpu = gpuTwin(model, target);
+      const B = 64, T = 1000;
+      await expect(
+        gpu.lossAndGradient(new Float32Array(B * T), new Float32Array(B * T), new Float32Array(B * T).fill(1), null, {
+          batch: B, steps: T, lossOn: 'outputs', seed: 1, noise: false, stream: 0, gradient: true,
+        }),
+      ).rejects.toThrow(/needs [0-9.]+ GiB of GPU memory; [0-9.]+ GiB are available/);
+      expect(gpu.deviceMemory).toBeLessThan(200_000 * 64);  // nothing beyond the parameters was allocated
+    });
+
     test('bad input is refused before it reaches the device', async () => {
       const model = configs[0].make('float32');
       const gpu = gpuTwin(model, target);

@@ -50,6 +50,8 @@ export interface NativeOptimizerState {
 export interface NativeModelHandle {
   readonly dtype: 'float32' | 'float64';
   readonly backend: string;
+  /** Bytes of device memory the backend holds (0 on the CPU); freed by dispose(). */
+  readonly deviceMemory: number;
   layout(): NativeSegment[];
   getParams(): FloatArray;
   setParams(params: FloatArray): void;

@@ -1,0 +1,120 @@
+// Training-step benchmark on a CUDA GPU: this engine's CUDA backend against its CPU backend and against PyTorch on
+// the same GPU written in the reference style (Python loop over time, autograd, Adam), in the same run.
+//
+//   node bench/gpu.mjs             target row + scaling in N, R, B and the full-rank path (a few minutes)
+//   node bench/gpu.mjs --quick     target row and a handful of rows (about a minute)
+//   node bench/gpu.mjs --json out.json
+//
+// One "training step" = forward + BPTT + clipping + Adam on one minibatch, noise on (sigma 0.05), tanh, masked MSE,
+// float32. Needs a build with CUDA (npm run build) on a machine with a device; PyTorch with CUDA for the ratios.
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { FullRankRNN, LowRankRNN, backendInfo } from '../dist/index.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
+const threads = Number(process.env.BENCH_THREADS ?? availableParallelism());
+const K = 4;
+const O = 1;
+
+const info = backendInfo({ device: 'auto' });
+if (!info.cuda.available) {
+  console.log(`no CUDA device: ${info.cuda.reason}. This benchmark needs a GPU (see bench/README.md).`);
+  process.exit(0);
+}
+
+async function timeEngine(cfg, device, budgetMs = 1500) {
+  const { kind, N, R, B, T } = cfg;
+  const common = { size: N, inputs: K, outputs: O, noise: 0.05, seed: 1, threads, device, train: { wi: true } };
+  const model = kind === 'lowrank' ? new LowRankRNN({ ...common, rank: R }) : new FullRankRNN(common);
+  if (model.device !== device) throw new Error(`asked for device ${device}, got ${model.device}`);
+  const D = Math.max(B, 64);
+  const data = {
+    inputs: new Float32Array(D * T * K).map((_, i) => Math.sin(i * 0.37)),
+    targets: new Float32Array(D * T * O).map((_, i) => Math.cos(i * 0.11)),
+    mask: new Float32Array(D * T * O).fill(1),
+    D, B, T,
+  };
+  await stepsFor(model, data, 2); // warm-up: allocations, first launches
+  const probe = await stepsFor(model, data, 2);
+  const steps = Math.max(2, Math.min(500, Math.round(budgetMs / Math.max(probe, 0.01))));
+  const samples = [];
+  for (let r = 0; r < 3; r++) samples.push(await stepsFor(model, data, steps));
+  model.dispose();
+  samples.sort((a, b) => a - b);
+  return samples[1];
+}
+
+async function stepsFor(model, { inputs, targets, mask, D, B, T }, steps) {
+  const indices = new Int32Array(steps * B).map((_, i) => (i * 7) % D);
+  const t0 = performance.now();
+  await model.handle.trainSteps(inputs, targets, mask, indices, {
+    examples: D, steps: T, lossOn: 'outputs', batch: B, optimizerSteps: steps,
+    lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, clip: 1, seed: 1, noise: true,
+  });
+  return (performance.now() - t0) / steps;
+}
+
+function torchCuda() {
+  const r = spawnSync('python3', ['-c', 'import torch; assert torch.cuda.is_available(); print(torch.__version__)'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+function timeTorch(configs) {
+  const payload = configs.map((c, i) => ({ label: String(i), kind: c.kind, N: c.N, R: c.R ?? 1, K, O, B: c.B, T: c.T, repeats: 50 }));
+  const r = spawnSync('python3', [new URL('./torch_baseline.py', import.meta.url).pathname, JSON.stringify(payload), String(threads), 'cuda'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
+  if (r.status !== 0) throw new Error(`torch baseline failed: ${r.stderr}`);
+  return new Map(r.stdout.trim().split('\n').map((line) => JSON.parse(line)).map((j) => [Number(j.label), j.ms_per_step]));
+}
+
+const target = { group: 'target', kind: 'lowrank', N: 512, R: 2, B: 32, T: 75, target: 10, cpu: true };
+const rows = quick
+  ? [
+      target,
+      { group: 'N', kind: 'lowrank', N: 8192, R: 2, B: 32, T: 75 },
+      { group: 'B', kind: 'lowrank', N: 512, R: 2, B: 1024, T: 75 },
+      { group: 'full-rank', kind: 'fullrank', N: 512, B: 32, T: 75, cpu: true },
+    ]
+  : [
+      { group: 'target', kind: 'lowrank', N: 512, R: 1, B: 32, T: 75, cpu: true },
+      target,
+      ...[2048, 8192].map((N) => ({ group: 'N', kind: 'lowrank', N, R: 2, B: 32, T: 75, cpu: N <= 2048 })),
+      ...[4].map((R) => ({ group: 'R', kind: 'lowrank', N: 512, R, B: 32, T: 75 })),
+      ...[256, 1024].map((B) => ({ group: 'B', kind: 'lowrank', N: 512, R: 2, B, T: 75, cpu: B <= 256 })),
+      { group: 'N x B', kind: 'lowrank', N: 8192, R: 4, B: 1024, T: 75 },
+      ...[512, 2048].map((N) => ({ group: 'full-rank', kind: 'fullrank', N, B: 32, T: 75, cpu: N <= 512 })),
+      { group: 'full-rank', kind: 'fullrank', N: 2048, B: 256, T: 75 },
+    ];
+
+const dev = info.cuda.devices[0];
+console.log(`lowrank-rnn ${info.version}; ${dev.name} (compute ${dev.computeCapability}, ${(dev.totalMemory / 2 ** 30).toFixed(0)} GiB); CPU backend on ${threads} threads`);
+const torchVersion = torchCuda();
+if (!torchVersion) console.log('PyTorch with CUDA is not installed: engine timings only, no ratios.');
+
+const gpu = [];
+const cpu = [];
+for (const c of rows) {
+  gpu.push(await timeEngine(c, 'cuda'));
+  cpu.push(c.cpu ? await timeEngine(c, 'cpu', 3000) : undefined);
+}
+const theirs = torchVersion ? timeTorch(rows) : new Map();
+
+const header = '| group | model | N | R | B | T | CUDA ms/step | CPU ms/step | PyTorch CUDA ms/step | vs CPU | vs PyTorch | target |';
+console.log('\n' + header + '\n|' + '---|'.repeat(12));
+const results = rows.map((r, i) => {
+  const torchMs = theirs.get(i);
+  const out = { ...r, cudaMs: gpu[i], cpuMs: cpu[i], torchMs, vsCpu: cpu[i] ? cpu[i] / gpu[i] : undefined, vsTorch: torchMs ? torchMs / gpu[i] : undefined };
+  const cells = [
+    r.group, r.kind, r.N, r.kind === 'lowrank' ? r.R : '-', r.B, r.T, gpu[i].toFixed(3), cpu[i]?.toFixed(2) ?? '-', torchMs?.toFixed(2) ?? '-',
+    out.vsCpu ? `${out.vsCpu.toFixed(1)}x` : '-', out.vsTorch ? `${out.vsTorch.toFixed(1)}x` : '-', r.target ? `${r.target}x` : '',
+  ];
+  console.log(`| ${cells.join(' | ')} |`);
+  return out;
+});
+if (torchVersion) console.log(`\nPyTorch ${torchVersion} on the same GPU, same run.`);
+if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ info, threads, torch: torchVersion, rows: results }, null, 2));
