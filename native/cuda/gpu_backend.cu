@@ -161,8 +161,10 @@ LR_KERNEL void forward_kernel(Net<S> net, Pass<S> ps, int tBegin, int tEnd, bool
     for (int q = tid; q < groups; q += bd) {
       S z[4] = {0, 0, 0, 0};
       if (noisy) normals4<S>(ps.seed, uint32_t(q), uint32_t(t), uint32_t(b), ps.stream, z);
-      for (int e = 0; e < 4 && 4 * q + e < N; ++e) {
+      LR_UNROLL
+      for (int e = 0; e < 4; ++e) {  // unrolled, so that z stays in registers
         const int i = 4 * q + e;
+        if (i >= N) break;
         const S x = X[int64_t(t) * N + i];
         const S p = net.rate ? x : A[int64_t(t) * N + i];
         S drive = 0;

@@ -93,55 +93,67 @@ struct Operand {
   LR_DEVICE int64_t k_offset(int64_t k) const { return (k / kInner) * kOuterStride + (k % kInner) * kInnerStride; }
 };
 
-constexpr int kTile = 32, kTileK = 16, kTileRows = 8;  // a 32 x 32 tile per block of 32 x 8 threads
+constexpr int kThreadsSide = 16, kTileK = 16;  // blocks of 16 x 16 threads; k advances 16 at a time
 
-// C[M, Ncols] (leading dimension ldc) = sum over k < Kdim of A(row, k) B(k, col), each entry summed in k order.
-template <class S>
+// C[M, Ncols] (leading dimension ldc) = sum over k < Kdim of A(row, k) B(k, col). A block computes a (16 TM) x (16 TN)
+// tile, each thread TM x TN entries (rows ty + 16 i, columns tx + 16 j) in registers, each entry summed in k order.
+template <class S, int TM, int TN>
 LR_KERNEL void matmul_kernel(int M, int Ncols, int64_t Kdim, Operand<S> A, Operand<S> Bop, S* C, int64_t ldc) {
-  LR_DYNAMIC_SHARED(S, tiles);  // As [kTileK][kTile], Bs [kTileK][kTile]
+  constexpr int BM = kThreadsSide * TM, BN = kThreadsSide * TN, kThreads = kThreadsSide * kThreadsSide;
+  LR_DYNAMIC_SHARED(S, tiles);  // As [kTileK][BM], Bs [kTileK][BN]
   S* As = tiles;
-  S* Bs = tiles + kTileK * kTile;
-  const int tx = threadIdx.x, ty = threadIdx.y;
-  const int row0 = blockIdx.y * kTile, col0 = blockIdx.x * kTile;
-  const int lin = ty * kTile + tx;
-  S acc[kTile / kTileRows] = {};
+  S* Bs = tiles + kTileK * BM;
+  const int tx = threadIdx.x, ty = threadIdx.y, lin = ty * kThreadsSide + tx;
+  const int row0 = blockIdx.y * BM, col0 = blockIdx.x * BN;
+  // Consecutive threads load consecutive addresses: along k when the operand is contiguous in k.
+  const bool aAlongK = A.kInnerStride == 1, bAlongK = Bop.kInnerStride == 1;
+  S acc[TM][TN] = {};
   for (int64_t k0 = 0; k0 < Kdim; k0 += kTileK) {
-    // Consecutive threads load consecutive addresses: along k when the operand is contiguous in k.
-    for (int e = lin; e < kTileK * kTile; e += kTile * kTileRows) {
-      const bool alongK = A.kInnerStride == 1;
-      const int kk = alongK ? e % kTileK : e / kTile, rc = alongK ? e / kTileK : e % kTile;
+    for (int e = lin; e < kTileK * BM; e += kThreads) {
+      const int kk = aAlongK ? e % kTileK : e / BM, rc = aAlongK ? e / kTileK : e % BM;
       const int64_t k = k0 + kk;
       const int r = row0 + rc;
-      As[kk * kTile + rc] = (k < Kdim && r < M) ? A.p[int64_t(r) * A.stride + A.k_offset(k)] : S(0);
+      As[kk * BM + rc] = (k < Kdim && r < M) ? A.p[int64_t(r) * A.stride + A.k_offset(k)] : S(0);
     }
-    for (int e = lin; e < kTileK * kTile; e += kTile * kTileRows) {
-      const bool alongK = Bop.kInnerStride == 1;
-      const int kk = alongK ? e % kTileK : e / kTile, rc = alongK ? e / kTileK : e % kTile;
+    for (int e = lin; e < kTileK * BN; e += kThreads) {
+      const int kk = bAlongK ? e % kTileK : e / BN, rc = bAlongK ? e / kTileK : e % BN;
       const int64_t k = k0 + kk;
       const int c = col0 + rc;
-      Bs[kk * kTile + rc] = (k < Kdim && c < Ncols) ? Bop.p[Bop.k_offset(k) + int64_t(c) * Bop.stride] : S(0);
+      Bs[kk * BN + rc] = (k < Kdim && c < Ncols) ? Bop.p[Bop.k_offset(k) + int64_t(c) * Bop.stride] : S(0);
     }
     LR_SYNC();
     for (int kk = 0; kk < kTileK; ++kk) {
-      const S bv = Bs[kk * kTile + tx];
-      for (int j = 0; j < kTile / kTileRows; ++j) acc[j] += As[kk * kTile + ty + j * kTileRows] * bv;
+      S a[TM], b[TN];
+      for (int i = 0; i < TM; ++i) a[i] = As[kk * BM + ty + kThreadsSide * i];
+      for (int j = 0; j < TN; ++j) b[j] = Bs[kk * BN + tx + kThreadsSide * j];
+      for (int i = 0; i < TM; ++i)
+        for (int j = 0; j < TN; ++j) acc[i][j] += a[i] * b[j];
     }
     LR_SYNC();
   }
-  const int c = col0 + tx;
-  if (c >= Ncols) return;
-  for (int j = 0; j < kTile / kTileRows; ++j) {
-    const int r = row0 + ty + j * kTileRows;
-    if (r < M) C[int64_t(r) * ldc + c] = acc[j];
-  }
+  for (int i = 0; i < TM; ++i)
+    for (int j = 0; j < TN; ++j) {
+      const int r = row0 + ty + kThreadsSide * i, c = col0 + tx + kThreadsSide * j;
+      if (r < M && c < Ncols) C[int64_t(r) * ldc + c] = acc[i][j];
+    }
 }
 
+template <class S, int TM, int TN>
+void launch_matmul(int M, int Ncols, int64_t Kdim, const Operand<S>& A, const Operand<S>& B, S* C, int64_t ldc) {
+  constexpr int BM = kThreadsSide * TM, BN = kThreadsSide * TN;
+  const dim3 grid(unsigned((Ncols + BN - 1) / BN), unsigned((M + BM - 1) / BM));
+  const dim3 block(kThreadsSide, kThreadsSide);
+  auto kernel = &matmul_kernel<S, TM, TN>;
+  LR_LAUNCH(kernel, grid, block, size_t(kTileK) * (BM + BN) * sizeof(S))(M, Ncols, Kdim, A, B, C, ldc);
+  simt::check_launch("matmul_kernel");
+}
+
+// 64 x 64 tiles when both sides of C fill them (the weight gradient, large batches); 32 x 32 otherwise, which keeps
+// more blocks busy in the per-step products over a small batch.
 template <class S>
 void matmul(int M, int Ncols, int64_t Kdim, const Operand<S>& A, const Operand<S>& B, S* C, int64_t ldc) {
-  const dim3 grid(unsigned((Ncols + kTile - 1) / kTile), unsigned((M + kTile - 1) / kTile));
-  const dim3 block(kTile, kTileRows);
-  LR_LAUNCH(matmul_kernel<S>, grid, block, size_t(2) * kTileK * kTile * sizeof(S))(M, Ncols, Kdim, A, B, C, ldc);
-  simt::check_launch("matmul_kernel");
+  if (M >= 64 && Ncols >= 64) launch_matmul<S, 4, 4>(M, Ncols, Kdim, A, B, C, ldc);
+  else launch_matmul<S, 2, 2>(M, Ncols, Kdim, A, B, C, ldc);
 }
 
 // ---- host side ----------------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@
 #define LR_DEVICE __device__ __forceinline__
 #define LR_KERNEL __global__
 #define LR_SYNC() __syncthreads()
+#define LR_UNROLL _Pragma("unroll")
 #define LR_LAUNCH(kernel, grid, block, sharedBytes) kernel<<<(grid), (block), (sharedBytes)>>>
 #define LR_DYNAMIC_SHARED(T, name)                                \
   extern __shared__ __align__(16) unsigned char lr_shared_bytes_[]; \

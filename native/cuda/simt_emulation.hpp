@@ -153,5 +153,6 @@ Launch<Params...> launch(void (*kernel)(Params...), dim3 grid, dim3 block, size_
 #define LR_DEVICE inline
 #define LR_KERNEL
 #define LR_SYNC() ::lowrank_simt::sync_block()
+#define LR_UNROLL
 #define LR_LAUNCH(kernel, grid, block, sharedBytes) ::lowrank_simt::launch(kernel, (grid), (block), (sharedBytes))
 #define LR_DYNAMIC_SHARED(T, name) T* name = reinterpret_cast<T*>(::lowrank_simt::sharedBytes)

@@ -97,6 +97,11 @@ const configs: Config[] = [
     make: (dtype) => new FullRankRNN({ size: 41, inputs: 2, outputs: 1, noise: 0.05, seed: 7, dtype, rho: 0.8, activation: 'linear', train: { wo: true } }),
     lossOn: ['outputs'],
   },
+  {
+    name: 'full-rank, 70 units (64 x 64 tiles in the weight gradient)',
+    make: (dtype) => new FullRankRNN({ size: 70, inputs: 2, outputs: 2, noise: 0.05, seed: 8, dtype, rho: 1.1, biases: true }),
+    lossOn: ['outputs'],
+  },
 ];
 
 // float64: both backends compute the same sums in different orders (and draw normals with different log/sin/cos), so

@@ -22,6 +22,7 @@ interface FixedPointCliOptions {
   convention: 'continuous' | 'discrete';
   topology?: string;
   threads: number;
+  device: 'auto' | 'cpu' | 'cuda';
   out: string;
   json?: boolean;
 }
@@ -46,10 +47,11 @@ export function registerAnalyze(program: Command): void {
     .addOption(new Option('--convention <c>', 'stability convention').choices(['continuous', 'discrete']).default('continuous'))
     .option('--topology <file.npz>', 'also compute the topology graph (noisy restarts) and save it here')
     .option('--threads <n>', 'CPU threads (0 = all cores)', int('--threads', 0), 0)
+    .addOption(new Option('--device <d>', 'where the model runs and the first (Adam) phase of the search with it').choices(['auto', 'cpu', 'cuda']).default('auto'))
     .requiredOption('--out <file.npz>', 'where to save the fixed points (numpy-readable .npz)')
     .option('--json', 'print the summary as one JSON line')
     .action(async (o: FixedPointCliOptions) => {
-      const model = await loadModel(o.model, { dtype: 'float64' });
+      const model = await loadModel(o.model, { dtype: 'float64', device: o.device });
       let from: Tensor;
       if (o.from) from = await loadNpy(o.from, { dtype: 'float64' });
       else if (o.task) {
