@@ -30,6 +30,17 @@ struct Field {
   }
   // The presynaptic quantity W acts on: phi(x + b) (current) or x (rate).
   LR_DEVICE S presyn(S x, int i) const { return rate ? x : phi.apply(x + b[i]); }
+  // F at x given the total drive (W p + d), and the vector v whose W^T enters J^T F: F (current) or f'(drive) F (rate).
+  LR_DEVICE void velocity(S x, S drive, S& F, S& v) const {
+    if (!rate) {
+      F = drive - x;
+      v = F;
+    } else {
+      const S y = phi.apply(drive);
+      F = y - x;
+      v = phi.derivative(y) * F;
+    }
+  }
 };
 
 // Per-candidate schedule state, in device memory.
@@ -103,14 +114,7 @@ LR_KERNEL void adam_lowrank_kernel(Field<S> f, S* X, const S* D, S* mom, S* vel,
       for (int r = 0; r < R; ++r) a += f.m[int64_t(i) * R + r] * k[r];
       if (f.noAutapse) a -= f.self_coupling(i) * p;
       S Fi, v;
-      if (!f.rate) {
-        Fi = a - x[i];
-        v = Fi;
-      } else {
-        const S y = f.phi.apply(a);
-        Fi = y - x[i];
-        v = f.phi.derivative(y) * Fi;
-      }
+      f.velocity(x[i], a, Fi, v);
       F[i] = Fi;
       V[i] = v;
       for (int r = 0; r < R; ++r) red[r * bd + tid] += double(f.m[int64_t(i) * R + r] * v);
@@ -150,16 +154,8 @@ LR_KERNEL void velocity_kernel(Field<S> f, const S* X, const S* D, const S* A, S
   S* V = F + N;
   red[tid] = 0;
   for (int i = tid; i < N; i += blockDim.x) {
-    const S drive = A[int64_t(c) * N + i] + D[int64_t(c) * N + i];
     S Fi, v;
-    if (!f.rate) {
-      Fi = drive - x[i];
-      v = Fi;
-    } else {
-      const S y = f.phi.apply(drive);
-      Fi = y - x[i];
-      v = f.phi.derivative(y) * Fi;
-    }
+    f.velocity(x[i], A[int64_t(c) * N + i] + D[int64_t(c) * N + i], Fi, v);
     F[i] = Fi;
     V[i] = v;
     red[tid] += double(Fi) * double(Fi);
