@@ -47,6 +47,11 @@ struct Net {
     return s / S(N);
   }
   LR_DEVICE S readout_weight(int i, int o) const { return wo[int64_t(i) * O + o] * so[o] * readoutScale; }
+  // dL/d(drive) of a step from g = dL/dx_{s+1}: alpha g (current), alpha g f'(drive) with f_s the stored activity
+  // (rate; the drive is inside f).
+  LR_DEVICE S drive_gradient(S g, S activity) const { return rate ? alpha * g * phi.derivative(activity) : alpha * g; }
+  // The presynaptic activity of a state, what W acts on: phi(x + b) (current) or x (rate).
+  LR_DEVICE S presyn(S x, int i) const { return rate ? x : phi.apply(x + b[i]); }
   // The quantity read out at a state: phi_out(x + b) (current) or phi_out(x) (rate).
   LR_DEVICE S readout_input(S x, int i) const { return phiOut.apply(rate ? x : x + b[i]); }
 };
@@ -84,9 +89,8 @@ struct LossArgs {
 // Per-trial gradient accumulators (each thread writes only its own neurons' entries) and the backward walk's state.
 template <class S>
 struct Grads {
-  S* g = nullptr;          // [B, N] dL/dx_{s+1}, then dL/dx_0
-  S* drive = nullptr;      // [B, T, N] full-rank (for the weight gradient) or [B, N] low-rank scratch
-  bool keepDrives = false;
+  S* g = nullptr;          // [B, N] dL/dx_{s+1} between launches, dL/dx_0 at the end
+  S* drive = nullptr;      // [B, T, N] every step's drive gradient (full-rank nets, for the weight gradient)
   S* back = nullptr;       // [B, N] full-rank W^T d of the step
   S* coef = nullptr;       // [B, R] m^T d of the step (low-rank)
   S* gm = nullptr;         // [B, N, R]
@@ -97,10 +101,6 @@ struct Grads {
   S* gSelf = nullptr;      // [B, N], with respect to the removed diagonal (no-autapse low-rank)
   bool readoutLoss = false, inputs = true;
 
-  // d of trial b at step s: full-rank nets keep every step's (the weight gradient needs them), low-rank nets one.
-  LR_DEVICE S* drive_row(int b, int s, int T, int N) const {
-    return keepDrives ? drive + (int64_t(b) * T + s) * N : drive + int64_t(b) * N;
-  }
 };
 
 // Four standard normals of one Philox call: neurons 4 group .. 4 group + 3 of (step, trial, stream), as the CPU draws
@@ -121,11 +121,21 @@ LR_DEVICE void normals4(uint64_t seed, uint32_t group, uint32_t step, uint32_t t
 
 // ---- forward ------------------------------------------------------------------------------------------------------
 
-// Trial blockIdx.x, steps [tBegin, tEnd). With `prologue`, first loads x_0, its presynaptic activity and kappa_0.
-// Each step writes x_{t+1}, its activity, kappa_{t+1} and the outputs z_t (the readout of x_{t+1}).
+// Per-trial kernels: thread tid owns the groups of four neurons q = tid, tid + blockDim, ...; the per-neuron state of
+// the walk (x going forward, dL/dx going back) is read and written only by its owner, so it needs no barrier. It
+// stays on chip, in shared memory behind the reduction slots, when it fits (onChip); otherwise in `spill` ([B, N]).
 template <class S>
-LR_KERNEL void forward_kernel(Net<S> net, Pass<S> ps, int tBegin, int tEnd, bool prologue) {
-  LR_DYNAMIC_SHARED(S, red);  // [(R + O) * blockDim]
+LR_DEVICE S* walk_state(S* shared, bool onChip, S* spill, int b, int N) {
+  return onChip ? shared : spill + int64_t(b) * N;
+}
+
+// Trial blockIdx.x, steps [tBegin, tEnd). With `prologue`, starts from x_0 (writing it, its activity and kappa_0);
+// otherwise from the stored state tBegin. Each step writes x_{t+1}, its activity, kappa_{t+1} and the outputs z_t
+// (the readout of x_{t+1}).
+template <class S>
+LR_KERNEL_BOUNDED(kTrialBlockThreads) void forward_kernel(Net<S> net, Pass<S> ps, int tBegin, int tEnd,
+                                                              bool prologue, bool onChip, S* spill) {
+  LR_DYNAMIC_SHARED(S, red);  // [(R + O) * blockDim], then the state [N] when onChip
   const int b = blockIdx.x, tid = threadIdx.x, bd = blockDim.x;
   const int N = net.N, R = net.R, O = net.O, K = net.K, T = ps.T;
   const int groups = (N + 3) / 4;
@@ -133,23 +143,25 @@ LR_KERNEL void forward_kernel(Net<S> net, Pass<S> ps, int tBegin, int tEnd, bool
   S* X = ps.states + int64_t(b) * (T + 1) * N;
   S* A = ps.activity + int64_t(b) * (T + 1) * N;
   S* kappa = ps.kappa ? ps.kappa + int64_t(b) * (T + 1) * R : nullptr;
+  S* x = walk_state(red + (R + O) * bd, onChip, spill, b, N);
 
-  if (prologue) {
-    for (int v = 0; v < R; ++v) red[v * bd + tid] = S(0);
-    for (int q = tid; q < groups; q += bd)
-      for (int i = 4 * q; i < min(4 * q + 4, N); ++i) {
-        const S x0 = ps.initial ? ps.initial[row * N + i] : net.h0[i];
-        X[i] = x0;
-        S p = x0;
-        if (!net.rate) A[i] = p = net.phi.apply(x0 + net.b[i]);
-        for (int r = 0; r < R; ++r) red[r * bd + tid] += net.n[int64_t(i) * R + r] * p;
+  for (int v = 0; v < R; ++v) red[v * bd + tid] = S(0);
+  for (int q = tid; q < groups; q += bd)
+    for (int i = 4 * q; i < min(4 * q + 4, N); ++i) {
+      if (!prologue) {
+        x[i] = X[int64_t(tBegin) * N + i];
+        continue;
       }
-    if (R > 0) {
-      block_sum(red, R);
-      if (tid == 0)
-        for (int r = 0; r < R; ++r) kappa[r] = red[r * bd] / S(N);
-      LR_SYNC();
+      X[i] = x[i] = ps.initial ? ps.initial[row * N + i] : net.h0[i];
+      const S p = net.presyn(x[i], i);
+      if (!net.rate) A[i] = p;
+      for (int r = 0; r < R; ++r) red[r * bd + tid] += net.n[int64_t(i) * R + r] * p;
     }
+  if (prologue && R > 0) {
+    block_sum(red, R);
+    if (tid == 0)
+      for (int r = 0; r < R; ++r) kappa[r] = red[r * bd] / S(N);
+    LR_SYNC();
   }
 
   const bool noisy = ps.noise && net.noiseScale > S(0);
@@ -165,29 +177,25 @@ LR_KERNEL void forward_kernel(Net<S> net, Pass<S> ps, int tBegin, int tEnd, bool
       for (int e = 0; e < 4; ++e) {  // unrolled, so that z stays in registers
         const int i = 4 * q + e;
         if (i >= N) break;
-        const S x = X[int64_t(t) * N + i];
-        const S p = net.rate ? x : A[int64_t(t) * N + i];
         S drive = 0;
         for (int r = 0; r < R; ++r) drive += net.m[int64_t(i) * R + r] * kt[r];
-        if (net.noAutapse && R > 0) drive -= net.self_coupling(i) * p;
+        if (net.noAutapse && R > 0) drive -= net.self_coupling(i) * net.presyn(x[i], i);
         if (ps.recurrent) drive += ps.recurrent[int64_t(b) * N + i];
         for (int k = 0; k < K; ++k) drive += net.wi[int64_t(k) * N + i] * net.si[k] * u[k];
-        S x1, p1;
+        S p;  // the presynaptic activity of x_{t+1}
         if (!net.rate) {
-          x1 = net.leak * x + net.alpha * drive + net.noiseScale * z[e];
-          p1 = net.phi.apply(x1 + net.b[i]);
-          A[int64_t(t + 1) * N + i] = p1;
+          x[i] = net.leak * x[i] + net.alpha * drive + net.noiseScale * z[e];
+          A[int64_t(t + 1) * N + i] = p = net.presyn(x[i], i);
         } else {
           const S f = net.phi.apply(drive + net.b[i] + net.noiseScale * z[e]);
           A[int64_t(t) * N + i] = f;
-          x1 = net.leak * x + net.alpha * f;
-          p1 = x1;
+          p = x[i] = net.leak * x[i] + net.alpha * f;
         }
-        X[int64_t(t + 1) * N + i] = x1;
+        X[int64_t(t + 1) * N + i] = x[i];
         if (nextKappa)
-          for (int r = 0; r < R; ++r) red[r * bd + tid] += net.n[int64_t(i) * R + r] * p1;
+          for (int r = 0; r < R; ++r) red[r * bd + tid] += net.n[int64_t(i) * R + r] * p;
         if (O > 0) {
-          const S y = net.readout_input(x1, i);
+          const S y = net.readout_input(x[i], i);
           for (int o = 0; o < O; ++o) red[(R + o) * bd + tid] += net.wo[int64_t(i) * O + o] * net.so[o] * y;
         }
       }
@@ -207,7 +215,7 @@ LR_KERNEL void forward_kernel(Net<S> net, Pass<S> ps, int tBegin, int tEnd, bool
 
 // Masked MSE of trial blockIdx.x, normalised by its masked steps (reference loss_mse), and dL/dprediction.
 template <class S>
-LR_KERNEL void loss_kernel(Pass<S> ps, LossArgs<S> la, int N, bool rateFormulation) {
+LR_KERNEL_BOUNDED(kTrialBlockThreads) void loss_kernel(Pass<S> ps, LossArgs<S> la, int N, bool rateFormulation) {
   LR_DYNAMIC_SHARED(double, red);  // [blockDim]
   const int b = blockIdx.x, tid = threadIdx.x, bd = blockDim.x, T = ps.T, F = la.F;
   const int64_t row = ps.row(b);
@@ -240,10 +248,11 @@ LR_KERNEL void loss_kernel(Pass<S> ps, LossArgs<S> la, int N, bool rateFormulati
 // ---- backward -----------------------------------------------------------------------------------------------------
 
 // Step s of the backward walk, first half: adds the loss at step s (a function of x_{s+1}) to g = dL/dx_{s+1}, forms
-// the drive gradient d of step s, accumulates the m and input gradients, and (low-rank) the partial sums of m^T d.
+// the drive gradient d of step s (kept in gr.drive for full-rank nets), accumulates the m and input gradients, and
+// (low-rank) the partial sums of m^T d.
 template <class S>
 LR_DEVICE void backward_drive(const Net<S>& net, const Pass<S>& ps, const LossArgs<S>& la, const Grads<S>& gr,
-                              int b, int s, S* red) {
+                              int b, int s, S* red, S* g) {
   const int tid = threadIdx.x, bd = blockDim.x, N = net.N, R = net.R, K = net.K, O = net.O, T = ps.T;
   const int groups = (N + 3) / 4;
   const int64_t row = ps.row(b);
@@ -252,13 +261,11 @@ LR_DEVICE void backward_drive(const Net<S>& net, const Pass<S>& ps, const LossAr
   const S* dPred = la.predGrad + (int64_t(b) * T + s) * la.F;
   const S* u = ps.inputs + (row * T + s) * K;
   const S* kt = R > 0 ? ps.kappa + (int64_t(b) * (T + 1) + s) * R : nullptr;
-  S* g = gr.g + int64_t(b) * N;
-  S* d = gr.drive_row(b, s, T, N);
+  S* drives = gr.drive ? gr.drive + (int64_t(b) * T + s) * N : nullptr;
   S* gb = gr.gb + int64_t(b) * N;
   for (int v = 0; v < R; ++v) red[v * bd + tid] = S(0);
   for (int q = tid; q < groups; q += bd)
     for (int i = 4 * q; i < min(4 * q + 4, N); ++i) {
-      S gi = g[i];
       if (la.on == LossOn::Outputs) {
         if (O > 0) {
           const S y = net.readout_input(X[int64_t(s + 1) * N + i], i);
@@ -268,28 +275,24 @@ LR_DEVICE void backward_drive(const Net<S>& net, const Pass<S>& ps, const LossAr
             if (gr.readoutLoss) gr.gReadout[(int64_t(b) * O + o) * N + i] += dPred[o] * y;
           }
           dy *= net.phiOut.derivative(y);
-          gi += dy;
+          g[i] += dy;
           if (!net.rate) gb[i] += dy;
         }
       } else if (la.on == LossOn::Rates && !net.rate) {
         const S back = dPred[i] * net.phi.derivative(A[int64_t(s + 1) * N + i]);
-        gi += back;
+        g[i] += back;
         gb[i] += back;
       } else {
-        gi += dPred[i];
+        g[i] += dPred[i];
       }
-      g[i] = gi;
-      S di = net.alpha * gi;
-      if (net.rate) {
-        di *= net.phi.derivative(A[int64_t(s) * N + i]);
-        gb[i] += di;
-      }
-      d[i] = di;
+      const S d = net.drive_gradient(g[i], A[int64_t(s) * N + i]);
+      if (net.rate) gb[i] += d;
+      if (drives) drives[i] = d;
       if (gr.inputs)
-        for (int k = 0; k < K; ++k) gr.gInputs[(int64_t(b) * K + k) * N + i] += di * u[k];
+        for (int k = 0; k < K; ++k) gr.gInputs[(int64_t(b) * K + k) * N + i] += d * u[k];
       for (int r = 0; r < R; ++r) {
-        gr.gm[(int64_t(b) * N + i) * R + r] += di * kt[r];
-        red[r * bd + tid] += net.m[int64_t(i) * R + r] * di;
+        gr.gm[(int64_t(b) * N + i) * R + r] += d * kt[r];
+        red[r * bd + tid] += net.m[int64_t(i) * R + r] * d;
       }
     }
 }
@@ -298,15 +301,13 @@ LR_DEVICE void backward_drive(const Net<S>& net, const Pass<S>& ps, const LossAr
 // n^T part through coef = m^T d, the full-rank part W^T d in gr.back, minus the removed diagonal), and the n, bias
 // and self-coupling gradients are accumulated.
 template <class S>
-LR_DEVICE void backward_state(const Net<S>& net, const Pass<S>& ps, const Grads<S>& gr, int b, int s) {
+LR_DEVICE void backward_state(const Net<S>& net, const Pass<S>& ps, const Grads<S>& gr, int b, int s, S* g) {
   const int tid = threadIdx.x, bd = blockDim.x, N = net.N, R = net.R, T = ps.T;
   const int groups = (N + 3) / 4;
   const S* X = ps.states + int64_t(b) * (T + 1) * N;
   const S* A = ps.activity + int64_t(b) * (T + 1) * N;
   const S* c = R > 0 ? gr.coef + int64_t(b) * R : nullptr;
   const S* back = gr.back ? gr.back + int64_t(b) * N : nullptr;
-  const S* d = gr.drive_row(b, s, T, N);
-  S* g = gr.g + int64_t(b) * N;
   S* gb = gr.gb + int64_t(b) * N;
   const bool self = net.noAutapse && R > 0;
   for (int q = tid; q < groups; q += bd)
@@ -319,9 +320,10 @@ LR_DEVICE void backward_state(const Net<S>& net, const Pass<S>& ps, const Grads<
       }
       et /= S(N);
       if (back) et += back[i];
-      if (self) {
-        et -= net.self_coupling(i) * d[i];
-        gr.gSelf[int64_t(b) * N + i] += d[i] * p;
+      if (self) {  // g is still dL/dx_{s+1} here, so d is as in backward_drive
+        const S d = net.drive_gradient(g[i], A[int64_t(s) * N + i]);
+        et -= net.self_coupling(i) * d;
+        gr.gSelf[int64_t(b) * N + i] += d * p;
       }
       if (!net.rate) {
         et *= net.phi.derivative(p);
@@ -331,30 +333,42 @@ LR_DEVICE void backward_state(const Net<S>& net, const Pass<S>& ps, const Grads<
     }
 }
 
-// The whole backward walk of a low-rank net for trial blockIdx.x, steps T-1 down to 0.
+// The whole backward walk of a low-rank net for trial blockIdx.x, steps T-1 down to 0; g = dL/dx on chip when it
+// fits, and in gr.g at the end (dL/dx_0, for the h0 gradient).
 template <class S>
-LR_KERNEL void backward_lowrank_kernel(Net<S> net, Pass<S> ps, LossArgs<S> la, Grads<S> gr) {
-  LR_DYNAMIC_SHARED(S, red);  // [R * blockDim]
-  const int b = blockIdx.x, tid = threadIdx.x, bd = blockDim.x, R = net.R;
+LR_KERNEL_BOUNDED(kTrialBlockThreads) void backward_lowrank_kernel(Net<S> net, Pass<S> ps, LossArgs<S> la,
+                                                                       Grads<S> gr, bool onChip) {
+  LR_DYNAMIC_SHARED(S, red);  // [R * blockDim], then g [N] when onChip
+  const int b = blockIdx.x, tid = threadIdx.x, bd = blockDim.x, N = net.N, R = net.R;
+  S* g = walk_state(red + R * bd, onChip, gr.g, b, N);
+  for (int q = tid; q < (N + 3) / 4; q += bd)
+    for (int i = 4 * q; i < min(4 * q + 4, N); ++i) g[i] = S(0);
   for (int s = ps.T - 1; s >= 0; --s) {
-    backward_drive(net, ps, la, gr, b, s, red);
+    backward_drive(net, ps, la, gr, b, s, red, g);
     block_sum(red, R);
     if (tid == 0)
       for (int r = 0; r < R; ++r) gr.coef[int64_t(b) * R + r] = red[r * bd];
     LR_SYNC();
-    backward_state(net, ps, gr, b, s);
+    backward_state(net, ps, gr, b, s, g);
     LR_SYNC();
   }
+  if (onChip)
+    for (int q = tid; q < (N + 3) / 4; q += bd)
+      for (int i = 4 * q; i < min(4 * q + 4, N); ++i) gr.g[int64_t(b) * N + i] = g[i];
+}
+
+// Full-rank nets: the two halves of step s as separate launches around the product W^T d; g lives in gr.g.
+template <class S>
+LR_KERNEL_BOUNDED(kTrialBlockThreads) void backward_drive_kernel(Net<S> net, Pass<S> ps, LossArgs<S> la,
+                                                                     Grads<S> gr, int s) {
+  const int b = blockIdx.x;
+  backward_drive(net, ps, la, gr, b, s, static_cast<S*>(nullptr), gr.g + int64_t(b) * net.N);
 }
 
 template <class S>
-LR_KERNEL void backward_drive_kernel(Net<S> net, Pass<S> ps, LossArgs<S> la, Grads<S> gr, int s) {
-  backward_drive(net, ps, la, gr, int(blockIdx.x), s, static_cast<S*>(nullptr));
-}
-
-template <class S>
-LR_KERNEL void backward_state_kernel(Net<S> net, Pass<S> ps, Grads<S> gr, int s) {
-  backward_state(net, ps, gr, int(blockIdx.x), s);
+LR_KERNEL_BOUNDED(kTrialBlockThreads) void backward_state_kernel(Net<S> net, Pass<S> ps, Grads<S> gr, int s) {
+  const int b = blockIdx.x;
+  backward_state(net, ps, gr, b, s, gr.g + int64_t(b) * net.N);
 }
 
 // ---- gathering the per-trial accumulators into the parameter gradient -------------------------------------------
@@ -409,7 +423,7 @@ LR_KERNEL void gather_kernel(Net<S> net, Grads<S> gr, Segments seg, S* grad, int
 
 // Block k < K: the si_k gradient, sum_i rowSums[k, i] wi[k, i]; block K + o: the so_o gradient.
 template <class S>
-LR_KERNEL void scale_gradient_kernel(Net<S> net, Segments seg, S* grad, const S* inputRowSums,
+LR_KERNEL_BOUNDED(kTrialBlockThreads) void scale_gradient_kernel(Net<S> net, Segments seg, S* grad, const S* inputRowSums,
                                      const S* readoutRowSums) {
   LR_DYNAMIC_SHARED(S, red);
   const int j = blockIdx.x, tid = threadIdx.x, N = net.N, K = net.K, O = net.O;
@@ -458,7 +472,7 @@ LR_KERNEL void mask_gradient_kernel(S* grad, int64_t total, TrainMask tm, const 
 
 // Sum of squares of x in double, in a fixed order: one block.
 template <class S>
-LR_KERNEL void sum_squares_kernel(const S* x, int64_t count, double* out) {
+LR_KERNEL_BOUNDED(simt::kMaxBlockThreads) void sum_squares_kernel(const S* x, int64_t count, double* out) {
   LR_DYNAMIC_SHARED(double, red);
   const int tid = threadIdx.x;
   double part = 0;
@@ -606,7 +620,7 @@ class GpuBackend final : public Backend<S> {
     size_t total = 0;
     for (const DeviceBuffer* b : {&params_, &grad_, &moment1_, &moment2_, &connectivity_, &dale_, &inputs_, &initial_,
                                   &targets_, &mask_, &indices_, &states_, &activity_, &kappa_, &outputs_, &recurrent_,
-                                  &trialLoss_, &predGrad_, &accumulators_, &drive_, &rowSums_, &norm_})
+                                  &trialLoss_, &predGrad_, &accumulators_, &drive_, &rowSums_, &norm_, &walkState_})
       total += b->bytes();
     return total;
   }
@@ -678,7 +692,7 @@ class GpuBackend final : public Backend<S> {
   void check_fits(int B, int T, bool grad) {
     const double N = spec_.size, R = spec_.lowRank() ? spec_.rank : 0, K = spec_.inputs, O = spec_.outputs;
     double scalars = 2.0 * B * (T + 1) * N + B * (T + 1) * R + double(B) * T * O;
-    if (grad) scalars += B * (spec_.lowRank() ? N : T * N) + B * N * (4 + 2 * R + K + O);
+    if (grad) scalars += (spec_.lowRank() ? 0.0 : double(B) * T * N) + B * N * (4 + 2 * R + K + O);
     const double needed = scalars * sizeof(S);
     const double held = double(states_.bytes() + activity_.bytes() + kappa_.bytes() + outputs_.bytes() +
                                accumulators_.bytes() + drive_.bytes());
@@ -720,15 +734,21 @@ class GpuBackend final : public Backend<S> {
     const int R = nt.R, O = nt.O;
     const int threads = trial_block_threads(nt.N, R + O, sizeof(S));
     const size_t shared = size_t(R + O) * threads * sizeof(S);
-    if (spec_.lowRank()) {
-      LR_LAUNCH(forward_kernel<S>, ps.B, threads, shared)(nt, ps, 0, ps.T, true);
+    const size_t stateBytes = size_t(nt.N) * sizeof(S);
+    const bool onChip = shared + stateBytes <= simt::kMaxSharedBytes;
+    S* spill = onChip ? nullptr : walkState_.get<S>(int64_t(ps.B) * nt.N);
+    auto walk = [&](const Pass<S>& pass, int tBegin, int tEnd, bool prologue) {
+      LR_LAUNCH(forward_kernel<S>, pass.B, threads, shared + (onChip ? stateBytes : 0))(nt, pass, tBegin, tEnd,
+                                                                                      prologue, onChip, spill);
       simt::check_launch("forward_kernel");
+    };
+    if (spec_.lowRank()) {
+      walk(ps, 0, ps.T, true);
       return;
     }
     const int64_t N = nt.N;
     S* rec = recurrent_.get<S>(int64_t(ps.B) * N);
-    LR_LAUNCH(forward_kernel<S>, ps.B, threads, shared)(nt, ps, 0, 0, true);
-    simt::check_launch("forward_kernel");
+    walk(ps, 0, 0, true);
     const bool rate = spec_.formulation == Formulation::Rate;
     for (int t = 0; t < ps.T; ++t) {
       // rec[b, i] = sum_j presyn[b, t, j] W[i, j]
@@ -741,8 +761,7 @@ class GpuBackend final : public Backend<S> {
       matmul(ps.B, int(N), N, A, W, rec, N);
       Pass<S> step = ps;
       step.recurrent = rec;
-      LR_LAUNCH(forward_kernel<S>, ps.B, threads, shared)(nt, step, t, t + 1, false);
-      simt::check_launch("forward_kernel");
+      walk(step, t, t + 1, false);
     }
   }
 
@@ -764,8 +783,8 @@ class GpuBackend final : public Backend<S> {
   void backward(Pass<S>& ps, LossArgs<S>& la, bool withH0, bool needInputs, bool readoutLoss) {
     Net<S> nt = net();
     const int B = ps.B, T = ps.T, N = nt.N, R = nt.R, K = nt.K, O = nt.O;
-    // Per-trial accumulators in one zeroed block: g, gb, gSelf, back, coef, gm, gn, gInputs, gReadout.
-    const int64_t perTrial = int64_t(N) * (4 + 2 * R + K + O) + R;
+    // Per-trial accumulators in one zeroed block: g, gb, gSelf, back (full-rank), coef, gm, gn, gInputs, gReadout.
+    const int64_t perTrial = int64_t(N) * ((spec_.lowRank() ? 3 : 4) + 2 * R + K + O) + R;
     S* acc = accumulators_.get<S>(int64_t(B) * perTrial);
     simt::zero(acc, size_t(B) * perTrial * sizeof(S));
     Grads<S> gr;
@@ -779,7 +798,6 @@ class GpuBackend final : public Backend<S> {
     gr.gb = take(N);
     gr.gSelf = take(N);
     gr.back = spec_.lowRank() ? nullptr : take(N);
-    if (spec_.lowRank()) take(N);
     gr.coef = take(R);
     gr.gm = take(int64_t(N) * R);
     gr.gn = take(int64_t(N) * R);
@@ -787,12 +805,13 @@ class GpuBackend final : public Backend<S> {
     gr.gReadout = take(int64_t(O) * N);
     gr.inputs = needInputs;
     gr.readoutLoss = readoutLoss;
-    gr.keepDrives = !spec_.lowRank();
-    gr.drive = drive_.get<S>(spec_.lowRank() ? int64_t(B) * N : int64_t(B) * T * N);
+    gr.drive = spec_.lowRank() ? nullptr : drive_.get<S>(int64_t(B) * T * N);
 
     const int threads = trial_block_threads(N, std::max(R, 1), sizeof(S));
     if (spec_.lowRank()) {
-      LR_LAUNCH(backward_lowrank_kernel<S>, B, threads, size_t(R) * threads * sizeof(S))(nt, ps, la, gr);
+      const size_t shared = size_t(R) * threads * sizeof(S), stateBytes = size_t(N) * sizeof(S);
+      const bool onChip = shared + stateBytes <= simt::kMaxSharedBytes;
+      LR_LAUNCH(backward_lowrank_kernel<S>, B, threads, shared + (onChip ? stateBytes : 0))(nt, ps, la, gr, onChip);
       simt::check_launch("backward_lowrank_kernel");
     } else {
       Operand<S> W;
@@ -906,7 +925,7 @@ class GpuBackend final : public Backend<S> {
   DeviceBuffer params_, grad_, moment1_, moment2_, connectivity_, dale_;
   DeviceBuffer inputs_, initial_, targets_, mask_, indices_;
   DeviceBuffer states_, activity_, kappa_, outputs_, recurrent_, trialLoss_, predGrad_;
-  DeviceBuffer accumulators_, drive_, rowSums_, norm_;
+  DeviceBuffer accumulators_, drive_, rowSums_, norm_, walkState_;
   OptimizerState opt_;  // step count only; the moments live on the device
   bool hasMoments_ = false;
 };

@@ -11,6 +11,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "activation.hpp"
@@ -98,7 +99,7 @@ constexpr int kThreadsSide = 16, kTileK = 16;  // blocks of 16 x 16 threads; k a
 // C[M, Ncols] (leading dimension ldc) = sum over k < Kdim of A(row, k) B(k, col). A block computes a (16 TM) x (16 TN)
 // tile, each thread TM x TN entries (rows ty + 16 i, columns tx + 16 j) in registers, each entry summed in k order.
 template <class S, int TM, int TN>
-LR_KERNEL void matmul_kernel(int M, int Ncols, int64_t Kdim, Operand<S> A, Operand<S> Bop, S* C, int64_t ldc) {
+LR_KERNEL_BOUNDED(kThreadsSide * kThreadsSide) void matmul_kernel(int M, int Ncols, int64_t Kdim, Operand<S> A, Operand<S> Bop, S* C, int64_t ldc) {
   constexpr int BM = kThreadsSide * TM, BN = kThreadsSide * TN, kThreads = kThreadsSide * kThreadsSide;
   LR_DYNAMIC_SHARED(S, tiles);  // As [kTileK][BM], Bs [kTileK][BN]
   S* As = tiles;
@@ -195,12 +196,16 @@ class DeviceBuffer {
   size_t bytes_ = 0;
 };
 
+// Threads per block of the kernels that walk one trial (or one fixed-point candidate) per block: 512 leaves each
+// thread 128 registers, enough for the time-step kernels without spilling.
+constexpr int kTrialBlockThreads = 512;
+
 // Threads for the per-trial kernels: one per group of four neurons up to the block limit, fewer when the reduction
 // slots (values per thread) would not fit in shared memory.
 int trial_block_threads(int N, int values, size_t scalarBytes) {
   const int groups = (N + 3) / 4;
   int threads = 32;
-  while (threads < groups && threads < simt::kMaxBlockThreads) threads *= 2;
+  while (threads < groups && threads < kTrialBlockThreads) threads *= 2;
   const size_t perThread = size_t(std::max(values, 1)) * std::max(scalarBytes, sizeof(double));
   if (perThread > simt::kMaxSharedBytes)
     throw std::range_error("rank + outputs = " + std::to_string(values) +

@@ -85,7 +85,7 @@ LR_DEVICE void adam_update(S& x, S& mom, S& vel, S g, const AdamSettings& a, dou
 // Candidate blockIdx.x, iterations [it0, it1), of a low-rank net. scratch: [P, 2, N] (F and, rate, f' F), coef:
 // [P, R] (the overlaps, then m^T F or m^T (f' F)).
 template <class S>
-LR_KERNEL void adam_lowrank_kernel(Field<S> f, S* X, const S* D, S* mom, S* vel, S* scratch, S* coef, Schedule sc,
+LR_KERNEL_BOUNDED(kTrialBlockThreads) void adam_lowrank_kernel(Field<S> f, S* X, const S* D, S* mom, S* vel, S* scratch, S* coef, Schedule sc,
                                    AdamSettings a, int it0, int it1) {
   LR_DYNAMIC_SHARED(double, red);  // [(R + 1) * blockDim]
   const int c = blockIdx.x, tid = threadIdx.x, bd = blockDim.x, N = f.N, R = f.R;
@@ -144,7 +144,7 @@ LR_KERNEL void adam_lowrank_kernel(Field<S> f, S* X, const S* D, S* mom, S* vel,
 // Full-rank nets, iteration it, candidate blockIdx.x: from A = W p (p = phi(x + b) or x) the velocity F, the vector
 // v that W^T acts on, q and the schedule.
 template <class S>
-LR_KERNEL void velocity_kernel(Field<S> f, const S* X, const S* D, const S* A, S* scratch, Schedule sc,
+LR_KERNEL_BOUNDED(kTrialBlockThreads) void velocity_kernel(Field<S> f, const S* X, const S* D, const S* A, S* scratch, Schedule sc,
                                AdamSettings a, int it) {
   LR_DYNAMIC_SHARED(double, red);
   const int c = blockIdx.x, tid = threadIdx.x, N = f.N;
@@ -166,7 +166,7 @@ LR_KERNEL void velocity_kernel(Field<S> f, const S* X, const S* D, const S* A, S
 
 // Full-rank nets: the Adam update of candidate blockIdx.x from Wv = v W (rows: candidates).
 template <class S>
-LR_KERNEL void update_kernel(Field<S> f, S* X, S* mom, S* vel, const S* scratch, const S* Wv, Schedule sc,
+LR_KERNEL_BOUNDED(kTrialBlockThreads) void update_kernel(Field<S> f, S* X, S* mom, S* vel, const S* scratch, const S* Wv, Schedule sc,
                              AdamSettings a, int it) {
   const int c = blockIdx.x, N = f.N;
   if (sc.done[c]) return;
@@ -182,7 +182,7 @@ LR_KERNEL void update_kernel(Field<S> f, S* X, S* mom, S* vel, const S* scratch,
 
 // p = phi(x + b) (current) or x (rate), for every candidate still active.
 template <class S>
-LR_KERNEL void presyn_kernel(Field<S> f, const S* X, S* P, const int* done) {
+LR_KERNEL_BOUNDED(kTrialBlockThreads) void presyn_kernel(Field<S> f, const S* X, S* P, const int* done) {
   const int c = blockIdx.x, N = f.N;
   if (done[c]) return;
   for (int i = threadIdx.x; i < N; i += blockDim.x) P[int64_t(c) * N + i] = f.presyn(X[int64_t(c) * N + i], i);

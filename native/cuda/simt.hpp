@@ -14,6 +14,9 @@
 #include <cuda_runtime.h>
 #define LR_DEVICE __device__ __forceinline__
 #define LR_KERNEL __global__
+// A kernel launched with up to `threads` threads per block: the compiler keeps its registers within what that needs
+// (spilling if it must), so that such a launch never fails for lack of registers.
+#define LR_KERNEL_BOUNDED(threads) __global__ __launch_bounds__(threads, 1)
 #define LR_SYNC() __syncthreads()
 #define LR_UNROLL _Pragma("unroll")
 #define LR_LAUNCH(kernel, grid, block, sharedBytes) kernel<<<(grid), (block), (sharedBytes)>>>

@@ -2,11 +2,13 @@
 // after another on the calling thread; inside a block, every CUDA thread is a fiber with its own stack,
 // run in thread order until it reaches LR_SYNC or ends, so a barrier is a switch back to the scheduler and the next
 // pass over the fibers releases it. Runs are deterministic. Launch limits are checked like the device checks them
-// (threads per block, shared memory), so a configuration the GPU would refuse fails here too.
+// (threads per block, shared memory), so a configuration the GPU would refuse fails here too, and shared memory
+// starts as NaN bytes in every block, as uninitialised as on the device.
 #pragma once
 #include <setjmp.h>
 #include <ucontext.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -124,7 +126,7 @@ class Launch {
       throw std::runtime_error("emulated launch: " + std::to_string(threads) + " threads per block (1..1024)");
     if (shared_ > 48 * 1024)
       throw std::runtime_error("emulated launch: " + std::to_string(shared_) + " bytes of shared memory (48 KiB at most)");
-    std::vector<unsigned char> shared(shared_ + 16, 0);
+    std::vector<unsigned char> shared(shared_ + 16);
     const std::function<void()> body = [&] { kernel_(Params(args)...); };
     for (unsigned bz = 0; bz < grid_.z; ++bz)
       for (unsigned by = 0; by < grid_.y; ++by)
@@ -132,6 +134,8 @@ class Launch {
           blockIdx = dim3(bx, by, bz);
           blockDim = block_;
           gridDim = grid_;
+          // shared memory starts with garbage on the device: all-ones bytes (NaN) here, so nothing relies on zeros
+          std::fill(shared.begin(), shared.end(), 0xFF);
           sharedBytes = shared.data();
           BlockScheduler::current().run_block(threads, block_, body);
         }
@@ -152,6 +156,7 @@ Launch<Params...> launch(void (*kernel)(Params...), dim3 grid, dim3 block, size_
 
 #define LR_DEVICE inline
 #define LR_KERNEL
+#define LR_KERNEL_BOUNDED(threads)
 #define LR_SYNC() ::lowrank_simt::sync_block()
 #define LR_UNROLL
 #define LR_LAUNCH(kernel, grid, block, sharedBytes) ::lowrank_simt::launch(kernel, (grid), (block), (sharedBytes))
