@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { FullRankRNN, LowRankRNN, backendInfo } from '../dist/index.js';
+import { stepsFor, timingData, torchBaseline } from './training-step.mjs';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -26,17 +27,11 @@ if (!info.cuda.available) {
 }
 
 async function timeEngine(cfg, device, budgetMs = 1500) {
-  const { kind, N, R, B, T } = cfg;
+  const { kind, N, R } = cfg;
   const common = { size: N, inputs: K, outputs: O, noise: 0.05, seed: 1, threads, device, train: { wi: true } };
   const model = kind === 'lowrank' ? new LowRankRNN({ ...common, rank: R }) : new FullRankRNN(common);
   if (model.device !== device) throw new Error(`asked for device ${device}, got ${model.device}`);
-  const D = Math.max(B, 64);
-  const data = {
-    inputs: new Float32Array(D * T * K).map((_, i) => Math.sin(i * 0.37)),
-    targets: new Float32Array(D * T * O).map((_, i) => Math.cos(i * 0.11)),
-    mask: new Float32Array(D * T * O).fill(1),
-    D, B, T,
-  };
+  const data = timingData(cfg, K, O);
   await stepsFor(model, data, 2); // warm-up: allocations, first launches
   const probe = await stepsFor(model, data, 2);
   const steps = Math.max(2, Math.min(500, Math.round(budgetMs / Math.max(probe, 0.01))));
@@ -47,29 +42,9 @@ async function timeEngine(cfg, device, budgetMs = 1500) {
   return samples[1];
 }
 
-async function stepsFor(model, { inputs, targets, mask, D, B, T }, steps) {
-  const indices = new Int32Array(steps * B).map((_, i) => (i * 7) % D);
-  const t0 = performance.now();
-  await model.handle.trainSteps(inputs, targets, mask, indices, {
-    examples: D, steps: T, lossOn: 'outputs', batch: B, optimizerSteps: steps,
-    lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, clip: 1, seed: 1, noise: true,
-  });
-  return (performance.now() - t0) / steps;
-}
-
 function torchCuda() {
   const r = spawnSync('python3', ['-c', 'import torch; assert torch.cuda.is_available(); print(torch.__version__)'], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : undefined;
-}
-
-function timeTorch(configs) {
-  const payload = configs.map((c, i) => ({ label: String(i), kind: c.kind, N: c.N, R: c.R ?? 1, K, O, B: c.B, T: c.T, repeats: 50 }));
-  const r = spawnSync('python3', [new URL('./torch_baseline.py', import.meta.url).pathname, JSON.stringify(payload), String(threads), 'cuda'], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 24,
-  });
-  if (r.status !== 0) throw new Error(`torch baseline failed: ${r.stderr}`);
-  return new Map(r.stdout.trim().split('\n').map((line) => JSON.parse(line)).map((j) => [Number(j.label), j.ms_per_step]));
 }
 
 const target = { group: 'target', kind: 'lowrank', N: 512, R: 2, B: 32, T: 75, target: 10, cpu: true };
@@ -102,7 +77,7 @@ for (const c of rows) {
   gpu.push(await timeEngine(c, 'cuda'));
   cpu.push(c.cpu ? await timeEngine(c, 'cpu', 3000) : undefined);
 }
-const theirs = torchVersion ? timeTorch(rows) : new Map();
+const theirs = torchVersion ? torchBaseline(rows, { threads, device: 'cuda', K, O }) : new Map();
 
 const header = '| group | model | N | R | B | T | CUDA ms/step | CPU ms/step | PyTorch CUDA ms/step | vs CPU | vs PyTorch | target |';
 console.log('\n' + header + '\n|' + '---|'.repeat(12));

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { FullRankRNN, LowRankRNN, backendInfo } from '../dist/index.js';
+import { stepsFor, timingData, torchBaseline } from './training-step.mjs';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -27,52 +28,23 @@ function flops({ kind, N, R, B, T }) {
 }
 
 async function timeEngine(cfg, repeats = 3) {
-  const { kind, N, R, B, T } = cfg;
+  const { kind, N, R } = cfg;
   const common = { size: N, inputs: K, outputs: O, noise: 0.05, seed: 1, threads, train: { wi: true } };
   const model = kind === 'lowrank' ? new LowRankRNN({ ...common, rank: R }) : new FullRankRNN(common);
-  const D = Math.max(B, 64);
-  const inputs = new Float32Array(D * T * K).map((_, i) => Math.sin(i * 0.37));
-  const targets = new Float32Array(D * T * O).map((_, i) => Math.cos(i * 0.11));
-  const mask = new Float32Array(D * T * O).fill(1);
+  const data = timingData(cfg, K, O);
   const budgetMs = 1500;
-  const probe = await stepsFor(model, { inputs, targets, mask, D, B, T }, 2);
+  const probe = await stepsFor(model, data, 2);
   const steps = Math.max(2, Math.min(200, Math.round(budgetMs / Math.max(probe, 0.05))));
   const samples = [];
-  for (let r = 0; r < repeats; r++) samples.push(await stepsFor(model, { inputs, targets, mask, D, B, T }, steps));
+  for (let r = 0; r < repeats; r++) samples.push(await stepsFor(model, data, steps));
   model.dispose();
   samples.sort((a, b) => a - b);
   return samples[Math.floor(samples.length / 2)];
 }
 
-async function stepsFor(model, { inputs, targets, mask, D, B, T }, steps) {
-  const indices = new Int32Array(steps * B).map((_, i) => (i * 7) % D);
-  const t0 = performance.now();
-  await model.handle.trainSteps(inputs, targets, mask, indices, {
-    examples: D, steps: T, lossOn: 'outputs', batch: B, optimizerSteps: steps,
-    lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, clip: 1, seed: 1, noise: true,
-  });
-  return (performance.now() - t0) / steps;
-}
-
 function torchAvailable() {
   const r = spawnSync('python3', ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : undefined;
-}
-
-function timeTorch(configs) {
-  const payload = configs.map((c, i) => ({ label: String(i), kind: c.kind, N: c.N, R: c.R ?? 1, K, O, B: c.B, T: c.T, repeats: 50 }));
-  const r = spawnSync('python3', [new URL('./torch_baseline.py', import.meta.url).pathname, JSON.stringify(payload), String(threads)], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 24,
-  });
-  if (r.status !== 0) throw new Error(`torch baseline failed: ${r.stderr}`);
-  const out = new Map();
-  for (const line of r.stdout.trim().split('\n')) {
-    const j = JSON.parse(line);
-    if (j.label === 'sgemm') continue;
-    out.set(Number(j.label), j.ms_per_step);
-  }
-  return out;
 }
 
 function sgemmPeak() {
@@ -113,7 +85,7 @@ if (peak) console.log(`measured sgemm peak (torch, 2048^3, ${threads} threads): 
 
 const ours = [];
 for (const c of configs) ours.push(await timeEngine(c));
-const theirs = torchVersion ? timeTorch(configs) : new Map();
+const theirs = torchVersion ? torchBaseline(configs, { threads, device: 'cpu', K, O }) : new Map();
 
 const rows = configs.map((c, i) => {
   const ms = ours[i];
