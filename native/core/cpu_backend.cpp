@@ -350,17 +350,24 @@ class CpuBackend final : public Backend<S> {
     const double bc1 = 1.0 - std::pow(a.beta1, double(opt_.step));
     const double bc2 = 1.0 - std::pow(a.beta2, double(opt_.step));
     const double stepSize = a.lr / bc1, sqrtBc2 = std::sqrt(bc2);
-    using ArrayS = Eigen::Array<S, Eigen::Dynamic, 1>;
     for (int id = 0; id < kParamCount; ++id) {
       const auto& sg = layout_.seg[id];
       if (!sg.count || !spec_.trainable[id]) continue;
-      // Eigen's arrays, whose square roots vectorise (std::sqrt may set errno, which keeps a plain loop scalar).
-      const auto g = Eigen::Map<const ArrayS>(grad + sg.offset, sg.count).template cast<double>() * scale;
-      Eigen::Map<Eigen::ArrayXd> m(opt_.m.data() + sg.offset, sg.count), v(opt_.v.data() + sg.offset, sg.count);
-      Eigen::Map<ArrayS> p(params_.data() + sg.offset, sg.count);
-      m = a.beta1 * m + (1.0 - a.beta1) * g;
-      v = a.beta2 * v + (1.0 - a.beta2) * g.square();
-      p = (p.template cast<double>() - stepSize * m / (v.sqrt() / sqrtBc2 + a.eps)).template cast<S>();
+      // Eigen's arrays, whose square roots vectorise (std::sqrt may set errno, which keeps a plain loop scalar), in
+      // slices: Eigen does not vectorise the conversions between S and double, a plain loop does.
+      constexpr int64_t kSlice = 512;
+      Eigen::Array<double, kSlice, 1> step;
+      for (int64_t i0 = sg.offset; i0 < sg.offset + sg.count; i0 += kSlice) {
+        const int64_t n = std::min(kSlice, sg.offset + sg.count - i0);
+        auto g = step.head(n);
+        for (int64_t i = 0; i < n; ++i) g[i] = double(grad[i0 + i]) * scale;
+        Eigen::Map<Eigen::ArrayXd> m(opt_.m.data() + i0, n), v(opt_.v.data() + i0, n);
+        m = a.beta1 * m + (1.0 - a.beta1) * g;
+        v = a.beta2 * v + (1.0 - a.beta2) * g.square();
+        g = stepSize * m / (v.sqrt() / sqrtBc2 + a.eps);
+        S* p = params_.data() + i0;
+        for (int64_t i = 0; i < n; ++i) p[i] = S(double(p[i]) - step[i]);
+      }
     }
     apply_constraints(params_.data());
     return norm;
