@@ -1,10 +1,8 @@
-// Register-blocked matrix product for the full-rank recurrence: a few rows (the trials of a chunk) times an N x N
-// matrix, once per step. Eigen's general product packs both operands for every call and reaches about half of the
-// machine's multiply-add rate at 16 rows; this kernel packs nothing: it keeps an 8-row x 3-packet block of the result
-// in registers and streams the matrix rows from cache.
-//
-// Each result entry is one chain of multiply-adds over k in increasing order, whatever the block it falls in, so a
-// product split into column ranges (across threads or not) gives the same bits.
+// Register-blocked matrix product for the full-rank recurrence: the trials of a chunk (a few rows) times an N x N
+// matrix, twice per step, and the weight gradient over all the steps of a chunk. Eigen's general product packs both
+// operands on every call and reaches about half of the machine's multiply-add rate at 16 rows; this kernel packs
+// nothing: it keeps an 8-row x 3-packet block of the result in registers and streams rows of the right operand from
+// cache.
 #pragma once
 #include <Eigen/Core>
 #include <algorithm>
@@ -40,13 +38,13 @@ inline void block(const S* a, int64_t aRow, int64_t aCol, int depth, const S* b,
     for (int v = 0; v < Vecs; ++v) pstoreu(out + r * ldo + v * W, acc[r][v]);
 }
 
-// Columns [i0, i1) of Rows rows, in blocks of 3 packets (2 + 2 rather than 3 + 1 at the end), then single columns.
+// All `cols` columns of Rows rows: blocks of 3 packets (2 + 2 rather than 3 + 1 at the end), then single columns.
 template <class S, int Rows>
-inline void row_block(const S* a, int64_t aRow, int64_t aCol, int depth, const S* b, int64_t ldb, int64_t i0,
-                      int64_t i1, S* out, int64_t ldo, bool accumulate) {
+inline void row_block(const S* a, int64_t aRow, int64_t aCol, int depth, const S* b, int64_t ldb, int64_t cols,
+                      S* out, int64_t ldo, bool accumulate) {
   constexpr int W = kPacket<S>;
-  int64_t i = i0;
-  for (int64_t packets = (i1 - i0) / W; packets > 0;) {
+  int64_t i = 0;
+  for (int64_t packets = cols / W; packets > 0;) {
     const int v = packets == 4 || packets == 2 ? 2 : packets == 1 ? 1 : 3;
     if (v == 3) block<S, Rows, 3>(a, aRow, aCol, depth, b + i, ldb, out + i, ldo, accumulate);
     else if (v == 2) block<S, Rows, 2>(a, aRow, aCol, depth, b + i, ldb, out + i, ldo, accumulate);
@@ -54,7 +52,7 @@ inline void row_block(const S* a, int64_t aRow, int64_t aCol, int depth, const S
     i += v * W;
     packets -= v;
   }
-  for (; i < i1; ++i)
+  for (; i < cols; ++i)
     for (int r = 0; r < Rows; ++r) {
       S sum = accumulate ? out[r * ldo + i] : S(0);
       for (int k = 0; k < depth; ++k) sum += a[r * aRow + k * aCol] * b[k * ldb + i];
@@ -62,32 +60,30 @@ inline void row_block(const S* a, int64_t aRow, int64_t aCol, int depth, const S
     }
 }
 
-// out(r, i) (+)= sum_{k < depth} a[r * aRow + k * aCol] * b[k * ldb + i] for r < rows and i0 <= i < i1: a (rows x
-// depth, any strides) times b (depth x columns, row-major), into (or added to) the row-major out. The depth is taken
-// in slices whose part of b stays in cache while the row blocks pass over it; the partial sums go through out, which
-// continues each entry's chain unchanged. Column ranges that start at multiples of the packet size give the same
-// bits as one call over all columns.
+// out = a b: a is rows x depth with any strides (a(r, k) = a[r * aRow + k * aCol], so a transposed operand needs no
+// copy), b is depth x cols and out rows x cols, both row-major. The depth is taken in slices whose part of b stays in
+// cache while the row blocks pass over it; the partial sums go through out.
 template <class S>
-void product(const S* a, int64_t aRow, int64_t aCol, int rows, int depth, const S* b, int64_t ldb, int64_t i0,
-             int64_t i1, S* out, int64_t ldo, bool accumulate = false) {
+void product(const S* a, int64_t aRow, int64_t aCol, int rows, int depth, const S* b, int64_t ldb, int64_t cols,
+             S* out, int64_t ldo) {
   constexpr int kSlice = 256;
   for (int k0 = 0; k0 < depth; k0 += kSlice) {
     const int dk = std::min(kSlice, depth - k0);
     const S* ak = a + k0 * aCol;
     const S* bk = b + k0 * ldb;
-    const bool acc = accumulate || k0 > 0;
+    const bool acc = k0 > 0;
     int r = 0;
-    for (; r + 8 <= rows; r += 8) row_block<S, 8>(ak + r * aRow, aRow, aCol, dk, bk, ldb, i0, i1, out + r * ldo, ldo, acc);
+    for (; r + 8 <= rows; r += 8) row_block<S, 8>(ak + r * aRow, aRow, aCol, dk, bk, ldb, cols, out + r * ldo, ldo, acc);
     const S* ar = ak + r * aRow;
     S* o = out + r * ldo;
     switch (rows - r) {
-      case 7: row_block<S, 7>(ar, aRow, aCol, dk, bk, ldb, i0, i1, o, ldo, acc); break;
-      case 6: row_block<S, 6>(ar, aRow, aCol, dk, bk, ldb, i0, i1, o, ldo, acc); break;
-      case 5: row_block<S, 5>(ar, aRow, aCol, dk, bk, ldb, i0, i1, o, ldo, acc); break;
-      case 4: row_block<S, 4>(ar, aRow, aCol, dk, bk, ldb, i0, i1, o, ldo, acc); break;
-      case 3: row_block<S, 3>(ar, aRow, aCol, dk, bk, ldb, i0, i1, o, ldo, acc); break;
-      case 2: row_block<S, 2>(ar, aRow, aCol, dk, bk, ldb, i0, i1, o, ldo, acc); break;
-      case 1: row_block<S, 1>(ar, aRow, aCol, dk, bk, ldb, i0, i1, o, ldo, acc); break;
+      case 7: row_block<S, 7>(ar, aRow, aCol, dk, bk, ldb, cols, o, ldo, acc); break;
+      case 6: row_block<S, 6>(ar, aRow, aCol, dk, bk, ldb, cols, o, ldo, acc); break;
+      case 5: row_block<S, 5>(ar, aRow, aCol, dk, bk, ldb, cols, o, ldo, acc); break;
+      case 4: row_block<S, 4>(ar, aRow, aCol, dk, bk, ldb, cols, o, ldo, acc); break;
+      case 3: row_block<S, 3>(ar, aRow, aCol, dk, bk, ldb, cols, o, ldo, acc); break;
+      case 2: row_block<S, 2>(ar, aRow, aCol, dk, bk, ldb, cols, o, ldo, acc); break;
+      case 1: row_block<S, 1>(ar, aRow, aCol, dk, bk, ldb, cols, o, ldo, acc); break;
       default: break;
     }
   }

@@ -7,7 +7,6 @@
 // added in chunk order, so the same seed gives bit-identical results with any number of threads.
 #include <Eigen/Core>
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <condition_variable>
 #include <cstring>
@@ -35,8 +34,6 @@ template <class S>
 using CMapMat = Eigen::Map<const Mat<S>>;
 template <class S>
 using CMapVec = Eigen::Map<const Vec<S>>;
-template <class S>
-using MapCols = Eigen::Map<Mat<S>, 0, Eigen::OuterStride<>>;  // some columns of a row-major block
 // Parameter and gradient storage is aligned like Eigen's own allocations: reductions and matrix-vector products
 // peel unaligned leading elements, so storage at a malloc-dependent alignment would change the rounding run to run.
 template <class S>
@@ -58,9 +55,9 @@ struct ParamView {
   const S* wrecT;        // full-rank: wrec^T, whose rows the forward product streams
   bool hasBias = false;  // b != 0 somewhere (otherwise adding it is skipped)
 
-  // wrecTStorage: N x N, for the transpose of wrec, which the threads that use it fill (full-rank nets).
-  ParamView(const ModelSpec& s, const ParamLayout& l, const S* p, S* wrecTStorage)
-      : spec(s), layout(l), data(p), wrecT(wrecTStorage) {
+  // wrecTStorage: kept by the caller between runs (a fresh N x N buffer per step would cost its page faults).
+  ParamView(const ModelSpec& s, const ParamLayout& l, const S* p, AlignedVector<S>& wrecTStorage)
+      : spec(s), layout(l), data(p), wrecT(nullptr) {
     const int N = s.size, K = s.inputs, O = s.outputs;
     rank = s.lowRank() ? s.rank : 0;
     driveRows.resize(rank + K, N);
@@ -69,6 +66,10 @@ struct ParamView {
       driveRows.topRows(rank) = m().transpose();
       backRows.topRows(rank) = n().transpose() / S(N);
       if (s.noAutapse) selfCoupling = (m().array() * n().array()).rowwise().sum().transpose() / S(N);
+    } else {
+      wrecTStorage.resize(size_t(N) * N);
+      MapMat<S>(wrecTStorage.data(), N, N) = wrec().transpose();
+      wrecT = wrecTStorage.data();
     }
     for (int k = 0; k < K; ++k) driveRows.row(rank + k) = wi().row(k) * si()(k);
     for (int o = 0; o < O; ++o) backRows.row(rank + o) = wo().col(o).transpose() * (so()(o) * S(s.readoutScale()));
@@ -97,10 +98,9 @@ struct Problem {
   bool needBias = true, needInputs = true, needReadout = true;
 };
 
-// Scratch memory of a chunk, kept between calls: one aligned arena carved into the views of the chunk at hand, so
+// Per-thread scratch memory, kept between calls: one aligned arena carved into the views of the chunk at hand, so
 // that no step allocates (fresh pages cost more than the arithmetic here). Only what the backward pass needs is
-// stored for every step; the rest lives in c x N blocks that stay in cache. The views do not change while a chunk
-// runs, so the threads of a team (below) share one workspace.
+// stored for every step; the rest lives in c x N blocks that stay in cache.
 template <class S>
 struct Workspace {
   MapMat<S> activity{nullptr, 0, 0};   // current: (T+1)c x N, phi(x_t + b); rate: Tc x N, f(pre_t)
@@ -110,16 +110,14 @@ struct Workspace {
   MapMat<S> outputs{nullptr, 0, 0};    // Tc x O
   MapMat<S> predGrad{nullptr, 0, 0};   // Tc x F, dL/dprediction
   MapMat<S> driveGrads{nullptr, 0, 0}; // Tc x N, every step's drive gradient (full-rank weight gradient)
-  MapMat<S> state[2] = {{nullptr, 0, 0}, {nullptr, 0, 0}};  // c x N, state t in state[t % 2]
-  MapMat<S> noise[2] = {{nullptr, 0, 0}, {nullptr, 0, 0}};  // c x N, step t's noise in noise[t % 2]
-  MapMat<S> g{nullptr, 0, 0}, ga{nullptr, 0, 0}, back{nullptr, 0, 0};  // c x N
+  MapMat<S> x{nullptr, 0, 0}, next{nullptr, 0, 0}, g{nullptr, 0, 0}, ga{nullptr, 0, 0}, back{nullptr, 0, 0},
+      noise{nullptr, 0, 0};            // c x N
   MapMat<S> backCoefs{nullptr, 0, 0};  // c x (R+O), the step's [m^T d | dL/doutput]
   // gradient accumulators with respect to the stacked directions of ParamView
   MapMat<S> gDrive{nullptr, 0, 0};     // (R+K) x N: m rows, then input rows
   MapMat<S> gBack{nullptr, 0, 0};      // (R+O) x N: n / N rows, then readout rows
   MapMat<S> gb{nullptr, 0, 0}, gSelf{nullptr, 0, 0};  // 1 x N
-  std::vector<double> trialLoss;  // c, each trial's share of the loss
-  AlignedVector<S> grad;  // chunk gradient, layout order (chunks of one thread)
+  AlignedVector<S> grad;  // chunk gradient, layout order
   double loss = 0.0;
 
   struct Sizes {
@@ -132,7 +130,7 @@ struct Workspace {
     const int64_t TcN = padded(z.T * z.c * z.N);
     return padded((z.T + 1) * z.c * z.N) * (z.states ? 2 : 1) + TcN * (int(z.readIn) + int(z.driveGrads)) +
            padded(z.T * z.c * (z.R + z.K)) + padded(z.T * z.c * z.O) + padded(z.T * z.c * z.F) +
-           padded(z.c * z.N) * 7 + padded(z.c * (z.R + z.O)) + padded((z.R + z.K) * z.N) +
+           padded(z.c * z.N) * 6 + padded(z.c * (z.R + z.O)) + padded((z.R + z.K) * z.N) +
            padded((z.R + z.O) * z.N) + padded(z.N) * 2;
   }
 
@@ -140,7 +138,6 @@ struct Workspace {
   void bind(const Sizes& z) {
     const int64_t need = arena_size(z);
     if (int64_t(arena_.size()) < need) arena_.resize(need);
-    trialLoss.resize(z.c);
     S* free = arena_.data();
     auto take = [&](MapMat<S>& view, int64_t rows, int64_t cols) {
       new (&view) MapMat<S>(free, rows, cols);
@@ -153,7 +150,7 @@ struct Workspace {
     take(driveCoefs, z.T * z.c, z.R + z.K);
     take(outputs, z.T * z.c, z.O);
     take(predGrad, z.T * z.c, z.F);
-    for (MapMat<S>* v : {&state[0], &state[1], &noise[0], &noise[1], &g, &ga, &back}) take(*v, z.c, z.N);
+    for (MapMat<S>* v : {&x, &next, &g, &ga, &back, &noise}) take(*v, z.c, z.N);
     take(backCoefs, z.c, z.R + z.O);
     take(gDrive, z.R + z.K, z.N);
     take(gBack, z.R + z.O, z.N);
@@ -161,52 +158,20 @@ struct Workspace {
     take(gSelf, 1, z.N);
   }
 
+  // Exchanges the current and next state blocks (the views, not the values).
+  void swap_state() {
+    S* a = x.data();
+    S* b = next.data();
+    const auto rows = x.rows(), cols = x.cols();
+    new (&x) MapMat<S>(b, rows, cols);
+    new (&next) MapMat<S>(a, rows, cols);
+  }
+
  private:
   AlignedVector<S> arena_;
 };
 
-// Threads meet once per step of a full-rank chunk (tens of microseconds of work between meetings), too often for a
-// condition variable's wake-up: they spin, and yield after a while (the machine may be shared).
-class SpinBarrier {
- public:
-  explicit SpinBarrier(int size) : size_(size) {}
-  void wait() {
-    const unsigned gen = generation_.load(std::memory_order_acquire);
-    if (arrived_.fetch_add(1, std::memory_order_acq_rel) == size_ - 1) {
-      arrived_.store(0, std::memory_order_relaxed);
-      generation_.fetch_add(1, std::memory_order_release);
-      return;
-    }
-    for (int spin = 0; generation_.load(std::memory_order_acquire) == gen; ++spin)
-      if (spin > 4000) std::this_thread::yield();
-  }
-
- private:
-  const int size_;
-  std::atomic<int> arrived_{0};
-  std::atomic<unsigned> generation_{0};
-};
-
-// The threads that run one chunk together. Full-rank chunks are shared by all threads: member `index` owns the units
-// [u0, u1), whose columns of every c x N block it alone writes (the boundaries fall on whole tiles, so a unit gets the
-// same arithmetic whatever the split), and the members meet wherever a step reads other members' units. Low-rank
-// chunks run on one thread each, a team of one that owns every unit.
-struct Team {
-  int index = 0, size = 1;
-  int64_t u0 = 0, u1 = 0;
-  SpinBarrier* barrier = nullptr;
-
-  void sync() const {
-    if (barrier) barrier->wait();
-  }
-  bool leader() const { return index == 0; }
-  // This member's share [first(n), first(n + 1)) of n items split by index.
-  int first(int n) const { return int(int64_t(n) * index / size); }
-  int last(int n) const { return int(int64_t(n) * (index + 1) / size); }
-};
-
-// Trials per chunk. A low-rank chunk is one thread's work; a full-rank chunk is split by units across the threads.
-inline int chunk_size(const ModelSpec& s) { return s.lowRank() ? 8 : 32; }
+inline int chunk_size(const ModelSpec& s) { return s.lowRank() ? 8 : 16; }
 
 template <class S>
 class CpuBackend final : public Backend<S> {
@@ -373,18 +338,10 @@ class CpuBackend final : public Backend<S> {
     return norm;
   }
 
-  // Forward pass over all trials (and BPTT when asked). Low-rank: chunks on the thread pool, one thread each, their
-  // results added in chunk order. Full-rank: the chunks one after another, each split by units across the threads.
+  // Forward pass over all trials (and BPTT when asked), chunk by chunk on the thread pool.
   double run(const Problem& pb, const LossBatch<S>& lb, const NoiseOptions& noise, const S* params, S* grad,
              const SimulateOutput<S>* out) {
-    if (!spec_.lowRank()) wrecT_.resize(size_t(spec_.size) * spec_.size);
-    const ParamView<S> pv(spec_, layout_, params, wrecT_.data());
-    if (grad) std::fill_n(grad, layout_.total, S(0));
-    return spec_.lowRank() ? run_chunks(pv, pb, lb, noise, grad, out) : run_team(pv, pb, lb, noise, grad, out);
-  }
-
-  double run_chunks(const ParamView<S>& pv, const Problem& pb, const LossBatch<S>& lb, const NoiseOptions& noise,
-                    S* grad, const SimulateOutput<S>* out) {
+    const ParamView<S> pv(spec_, layout_, params, wrecT_);
     const int c = chunk_size(spec_);
     const int chunks = (lb.batch + c - 1) / c;
     const int workers = std::min(threads_, chunks);
@@ -396,10 +353,9 @@ class CpuBackend final : public Backend<S> {
     std::condition_variable cv;
     int nextToReduce = 0;
     double totalLoss = 0.0;
+    if (grad) std::fill_n(grad, layout_.total, S(0));
     std::atomic<int> nextChunk{0};
     std::exception_ptr failure;
-    Team alone;
-    alone.u1 = spec_.size;
 
     auto worker = [&](int w) {
       try {
@@ -407,9 +363,7 @@ class CpuBackend final : public Backend<S> {
           const int k = nextChunk.fetch_add(1);
           if (k >= chunks) break;
           const int b0 = k * c, cc = std::min(c, lb.batch - b0);
-          ws[w].bind(sizes(pb, lb, cc));
-          if (grad) ws[w].grad.assign(layout_.total, S(0));
-          process_chunk(pv, pb, lb, noise, b0, cc, ws[w], alone, out, grad ? ws[w].grad.data() : nullptr);
+          process_chunk(pv, pb, lb, noise, b0, cc, ws[w], out);
           std::unique_lock<std::mutex> lock(mu);
           cv.wait(lock, [&] { return nextToReduce == k || failure; });
           if (failure) return;
@@ -427,43 +381,6 @@ class CpuBackend final : public Backend<S> {
     };
     pool_.run(workers, worker);
     if (failure) std::rethrow_exception(failure);
-    return totalLoss;
-  }
-
-  // Every chunk's contributions go straight into grad; the weight gradient continues one chain of multiply-adds
-  // over the chunks.
-  double run_team(const ParamView<S>& pv, const Problem& pb, const LossBatch<S>& lb, const NoiseOptions& noise,
-                  S* grad, const SimulateOutput<S>* out) {
-    const int N = spec_.size, c = std::min(chunk_size(spec_), lb.batch);
-    const int tiles = int((N + tiles::kWidth<S> - 1) / tiles::kWidth<S>);
-    const int members = std::min(threads_, tiles);
-    check_workspace_fits(pb, lb, c, 1);
-    if (workspaces_.empty()) workspaces_.resize(1);
-    Workspace<S>& w = workspaces_[0];
-    w.bind(sizes(pb, lb, c));  // the largest chunk: later binds reuse the arena, nothing below allocates
-    SpinBarrier barrier(members);
-    double totalLoss = 0.0;
-
-    auto member = [&](int index) {
-      Team team;
-      team.index = index;
-      team.size = members;
-      team.u0 = std::min<int64_t>(N, int64_t(tiles) * index / members * tiles::kWidth<S>);
-      team.u1 = std::min<int64_t>(N, int64_t(tiles) * (index + 1) / members * tiles::kWidth<S>);
-      team.barrier = members > 1 ? &barrier : nullptr;
-      // This member's columns of wrec^T: the rows of wrec it alone reads in the forward products.
-      MapMat<S>(wrecT_.data(), N, N).middleCols(team.u0, team.u1 - team.u0) =
-          pv.wrec().middleRows(team.u0, team.u1 - team.u0).transpose();
-      for (int b0 = 0; b0 < lb.batch; b0 += c) {
-        const int cc = std::min(c, lb.batch - b0);
-        if (team.leader() && cc != c) w.bind(sizes(pb, lb, cc));
-        team.sync();
-        process_chunk(pv, pb, lb, noise, b0, cc, w, team, out, grad);
-        if (team.leader()) totalLoss += w.loss;
-        team.sync();  // the next chunk overwrites what this one's members may still read
-      }
-    };
-    pool_.run(members, member);
     return totalLoss;
   }
 
@@ -498,74 +415,51 @@ class CpuBackend final : public Backend<S> {
     return MapMat<S>(const_cast<S*>(m.data()) + int64_t(t) * c * m.cols(), c, m.cols());
   }
 
-  // The team member's columns of a block.
-  static MapCols<S> cols(const MapMat<S>& m, const Team& team) {
-    return MapCols<S>(const_cast<S*>(m.data()) + team.u0, m.rows(), team.u1 - team.u0, Eigen::OuterStride<>(m.cols()));
+  // acc += sum over the rows of `rows`, in row order (vectorised along the row).
+  template <class Rows>
+  static void add_rows(const Rows& rows, MapMat<S>& acc) {
+    for (Eigen::Index j = 0; j < rows.rows(); ++j) acc.row(0) += rows.row(j);
   }
 
-  // acc += sum over the rows of `rows`, in row order, on the member's columns.
-  static void add_rows(const MapMat<S>& rows, MapMat<S>& acc, const Team& team) {
-    auto a = cols(acc, team);
-    const auto r = cols(rows, team);
-    for (Eigen::Index j = 0; j < r.rows(); ++j) a.row(0) += r.row(j);
-  }
-
-  // The chunk's rows into a batch-major [B, T1, N] output array at step t, on the member's columns.
-  void write_rows(S* dst, const MapMat<S>& rows, int b0, int t, int T1, const Team& team) const {
+  // The chunk's rows into a batch-major [B, T1, N] output array at step t.
+  void write_rows(S* dst, const MapMat<S>& rows, int b0, int t, int T1) const {
     const int N = spec_.size;
-    const auto r = cols(rows, team);
-    for (Eigen::Index j = 0; j < r.rows(); ++j)
-      Eigen::Map<Vec<S>>(dst + (int64_t(b0 + j) * T1 + t) * N + team.u0, r.cols()) = r.row(j);
-  }
-
-  // dst = phi(src + bias) (bias may be null), on the member's columns of every row.
-  static void apply_rows(const Transfer& phi, const MapMat<S>& src, const S* bias, const MapMat<S>& dst,
-                         const Team& team) {
-    for (Eigen::Index j = 0; j < src.rows(); ++j) {
-      const S* sj = src.row(j).data();
-      S* dj = const_cast<S*>(dst.row(j).data());
-      tiles::for_each_tile<S>(team.u0, team.u1, [&](int64_t i, auto len) {
-        tiles::Tile<S, decltype(len)> v = tiles::in(sj + i, len);
-        if (bias) v += tiles::in(bias + i, len);
-        phi.apply(v, v);
-        tiles::out(dj + i, len) = v;
-      });
-    }
+    for (Eigen::Index j = 0; j < rows.rows(); ++j)
+      Eigen::Map<Vec<S>>(dst + (int64_t(b0 + j) * T1 + t) * N, N) = rows.row(j);
   }
 
   // Step t -> t+1 of the forward pass, in one walk over each trial row once the step's coefficients are known:
   //   current: x_{t+1} = (1 - alpha) x_t + alpha (J r_t + u_t Win) + noise,      r_t = presyn = phi(x_t + b)
   //   rate:    x_{t+1} = (1 - alpha) x_t + alpha f_t,  f_t = phi(J x_t + u_t Win + b + noise) (stored as activity t)
   // Low-rank J r = kappa . m with kappa = n^T r / N, minus the diagonal without autapses; full-rank J r = wrec r.
-  void step_forward(const ParamView<S>& pv, const NoiseOptions& noise, S noiseScale, const MapMat<S>& presyn, int b0,
-                    int t, Workspace<S>& w, const Team& team) const {
-    const int c = int(presyn.rows()), N = spec_.size, R = pv.rank, K = spec_.inputs;
+  void step_forward(const ParamView<S>& pv, const LossBatch<S>& lb, const NoiseOptions& noise, S noiseScale,
+                    const MapMat<S>& presyn, int b0, int t, Workspace<S>& w) const {
+    const int c = int(presyn.rows()), N = spec_.size, R = pv.rank, K = spec_.inputs, T = lb.steps;
     const bool rate = spec_.formulation == Formulation::Rate;
     const S alpha = S(spec_.alpha), leak = S(1) - alpha;
     MapMat<S> coefs = step_rows(w.driveCoefs, t, c);
     tiles::project(presyn.data(), c, N, pv.nRows().data(), R, S(1), coefs.data(), R + K);
+    for (int j = 0; j < c; ++j) {
+      const S* u = lb.inputs + (lb.trial(b0 + j) * T + t) * K;
+      for (int k = 0; k < K; ++k) coefs(j, R + k) = u[k];
+    }
     const bool noisy = noise.enabled && spec_.noise > 0.0;
-    MapMat<S>& noiseRows = w.noise[t & 1];  // two buffers: members still reading step t-1's meet no writes
     if (noisy)
-      for (int j = team.first(c); j < team.last(c); ++j)
-        fill_normal_row<S>(noiseRows.row(j).data(), N, noise.seed, uint32_t(t), uint32_t(b0 + j), noise.stream,
+      for (int j = 0; j < c; ++j)
+        fill_normal_row<S>(w.noise.row(j).data(), N, noise.seed, uint32_t(t), uint32_t(b0 + j), noise.stream,
                            noiseScale);
-    team.sync();  // every unit of presyn, every trial's noise
-    const MapMat<S>& x = w.state[t & 1];
-    MapMat<S>& nextRows = w.state[(t + 1) & 1];
-    if (!spec_.lowRank())
-      block_product::product(presyn.data(), N, 1, c, N, pv.wrecT, N, team.u0, team.u1, nextRows.data(), N);
+    if (!spec_.lowRank()) block_product::product(presyn.data(), N, 1, c, N, pv.wrecT, N, N, w.next.data(), N);
     const S* self = spec_.lowRank() && spec_.noAutapse ? pv.selfCoupling.data() : nullptr;
     const S* bias = rate && pv.hasBias ? pv.b().data() : nullptr;
     for (int j = 0; j < c; ++j) {
       const S* cf = &coefs(j, 0);
-      const S* xj = x.row(j).data();
+      const S* xj = w.x.row(j).data();
       const S* pj = presyn.row(j).data();
-      const S* nz = noisy ? noiseRows.row(j).data() : nullptr;
-      S* next = nextRows.row(j).data();
-      const S* rec = spec_.lowRank() ? nullptr : next;  // read before the same tile is written
+      const S* nz = noisy ? w.noise.row(j).data() : nullptr;
+      const S* rec = spec_.lowRank() ? nullptr : w.next.row(j).data();  // read before the same tile is written
+      S* next = w.next.row(j).data();
       S* f = rate ? step_rows(w.activity, t, c).row(j).data() : nullptr;
-      tiles::for_each_tile<S>(team.u0, team.u1, [&](int64_t i, auto len) {
+      tiles::for_each_tile<S>(N, [&](int64_t i, auto len) {
         using Tile = tiles::Tile<S, decltype(len)>;
         if (!rate) {
           Tile x1 = leak * tiles::in(xj + i, len);
@@ -588,62 +482,70 @@ class CpuBackend final : public Backend<S> {
     }
   }
 
-  // One chunk of c trials from b0: forward pass, outputs, loss and (when asked) BPTT, whose gradient is added to
-  // grad. The team's members all call it; each computes its own columns, the leader what is not split.
   void process_chunk(const ParamView<S>& pv, const Problem& pb, const LossBatch<S>& lb, const NoiseOptions& noise,
-                     int b0, int c, Workspace<S>& w, const Team& team, const SimulateOutput<S>* out, S* grad) const {
-    const int N = spec_.size, T = lb.steps, R = pv.rank, K = spec_.inputs, O = spec_.outputs;
+                     int b0, int c, Workspace<S>& w, const SimulateOutput<S>* out) const {
+    const int N = spec_.size, T = lb.steps;
     const bool rate = spec_.formulation == Formulation::Rate;
     const S noiseScale = rate ? S(std::sqrt(2.0 * spec_.noise * spec_.noise / spec_.alpha)) : S(spec_.noise);
     const auto z = sizes(pb, lb, c);
-    const S* bias = pv.hasBias ? pv.b().data() : nullptr;
+    w.bind(z);
+    const auto bias = pv.b();
     const bool needOutputs = (out && out->outputs) || (pb.wantLoss && lb.lossOn == LossOn::Outputs);
 
-    if (team.leader())
-      for (int t = 0; t < T; ++t)
-        for (int j = 0; j < c; ++j) {
-          const S* u = lb.inputs + (lb.trial(b0 + j) * T + t) * K;
-          for (int k = 0; k < K; ++k) w.driveCoefs(int64_t(t) * c + j, R + k) = u[k];
-        }
-    auto x0 = cols(w.state[0], team);
     for (int j = 0; j < c; ++j) {
-      const S* h = lb.initialStates ? lb.initialStates + lb.trial(b0 + j) * N : pv.h0().data();
-      x0.row(j) = CMapVec<S>(h + team.u0, x0.cols());
+      if (lb.initialStates) w.x.row(j) = CMapVec<S>(lb.initialStates + lb.trial(b0 + j) * N, N);
+      else w.x.row(j) = pv.h0();
     }
     for (int t = 0; t <= T; ++t) {
-      const MapMat<S>& x = w.state[t & 1];
-      if (z.states) cols(step_rows(w.states, t, c), team) = cols(x, team);
-      if (out && out->states) write_rows(out->states, x, b0, t, T + 1, team);
-      if (t > 0 && needOutputs && z.readIn)
-        apply_rows(spec_.outputTransfer, x, rate ? nullptr : bias, step_rows(w.readIn, t - 1, c), team);
-      const MapMat<S> presyn = rate ? x : step_rows(w.activity, t, c);
-      if (!rate) apply_rows(spec_.transfer, x, bias, presyn, team);
-      if (out && out->rates) write_rows(out->rates, presyn, b0, t, T + 1, team);
-      if (t == T) break;
-      step_forward(pv, noise, noiseScale, presyn, b0, t, w, team);
+      // w.x holds state t.
+      if (z.states) step_rows(w.states, t, c) = w.x;
+      if (out && out->states) write_rows(out->states, w.x, b0, t, T + 1);
+      if (t > 0 && needOutputs && z.readIn) {
+        auto y = step_rows(w.readIn, t - 1, c);
+        if (!rate && pv.hasBias) {
+          y = w.x.rowwise() + bias;
+          spec_.outputTransfer.apply(y.array(), y.array());
+        } else {
+          spec_.outputTransfer.apply(w.x.array(), y.array());
+        }
+      }
+      if (!rate) {
+        auto rt = step_rows(w.activity, t, c);
+        if (pv.hasBias) {
+          rt = w.x.rowwise() + bias;  // then in place: Eigen does not vectorise tanh of a broadcast
+          spec_.transfer.apply(rt.array(), rt.array());
+        } else {
+          spec_.transfer.apply(w.x.array(), rt.array());
+        }
+        if (out && out->rates) write_rows(out->rates, rt, b0, t, T + 1);
+        if (t == T) break;
+        step_forward(pv, lb, noise, noiseScale, rt, b0, t, w);
+      } else {
+        if (out && out->rates) write_rows(out->rates, w.x, b0, t, T + 1);
+        if (t == T) break;
+        step_forward(pv, lb, noise, noiseScale, w.x, b0, t, w);
+      }
+      w.swap_state();
     }
-    team.sync();  // the readout and the weight gradient read every unit
 
     const MapMat<S> readIn = z.readIn ? w.readIn : MapMat<S>(w.activity.data() + int64_t(c) * N, int64_t(T) * c, N);
-    if (needOutputs) {
-      const int r0 = team.first(T * c), r1 = team.last(T * c);
-      tiles::project(readIn.data() + int64_t(r0) * N, r1 - r0, N, pv.readoutRows().data(), O, S(1),
-                     w.outputs.data() + int64_t(r0) * O, O);
-      if (out && out->outputs)
-        for (int r = r0; r < r1; ++r)
-          Eigen::Map<Vec<S>>(out->outputs + (int64_t(b0 + r % c) * T + r / c) * O, O) = w.outputs.row(r);
+    if (needOutputs) w.outputs.noalias() = readIn * pv.readoutRows().transpose();
+    if (out && out->outputs) {
+      const int O = spec_.outputs;
+      for (int j = 0; j < c; ++j)
+        for (int t = 0; t < T; ++t)
+          Eigen::Map<Vec<S>>(out->outputs + (int64_t(b0 + j) * T + t) * O, O) = w.outputs.row(int64_t(t) * c + j);
     }
     w.loss = 0.0;
     if (!pb.wantLoss) return;
-    team.sync();  // every trial's outputs
 
-    // The predicted quantity (outputs, rates or states at step t+1) and dL/dprediction, trial by trial.
+    // The predicted quantity (outputs, rates or states at step t+1) and dL/dprediction.
     const int F = lb.features;
     const MapMat<S> pred = lb.lossOn == LossOn::Outputs ? w.outputs
                            : (lb.lossOn == LossOn::Rates && !rate)
                                ? MapMat<S>(w.activity.data() + int64_t(c) * N, int64_t(T) * c, N)
                                : MapMat<S>(w.states.data() + int64_t(c) * N, int64_t(T) * c, N);
-    for (int j = team.first(c); j < team.last(c); ++j) {
+    for (int j = 0; j < c; ++j) {
       const int64_t base = lb.trial(b0 + j) * T;
       double masked = 0.0;
       for (int t = 0; t < T; ++t) masked += double(lb.mask[(base + t) * F]);
@@ -656,89 +558,73 @@ class CpuBackend final : public Backend<S> {
           sse += e * e;
           w.predGrad(int64_t(t) * c + j, f) = S(-2.0 * mk * e * norm);
         }
-      w.trialLoss[j] = sse * norm;
+      w.loss += sse * norm;
     }
-    team.sync();  // every trial's dL/dprediction
-    if (team.leader())
-      for (int j = 0; j < c; ++j) w.loss += w.trialLoss[j];
-    if (pb.wantGrad) backward(pv, pb, lb, c, w, readIn, team, grad);
+    if (pb.wantGrad) backward(pv, pb, lb, b0, c, w, readIn);
   }
 
   // g += dL/dstate_{t+1} of the loss at step t, for the losses that state_gradient does not fold in.
   void add_loss_gradient(const ParamView<S>& pv, const Problem& pb, const LossBatch<S>& lb, int t, int c,
-                         Workspace<S>& w, const MapMat<S>& readIn, const Team& team) const {
+                         Workspace<S>& w, const MapMat<S>& readIn) const {
     const bool rate = spec_.formulation == Formulation::Rate;
     const int N = spec_.size, R = pv.rank, O = spec_.outputs;
     const MapMat<S> dPred = step_rows(w.predGrad, t, c);
     if (dPred.isZero(0)) return;  // no loss at this step (masked out, as in most steps of the decision tasks)
-    S* gb = !rate && pb.needBias ? w.gb.data() : nullptr;
-    if (lb.lossOn == LossOn::States) {
-      cols(w.g, team) += cols(dPred, team);
-      return;
-    }
-    const bool outputs = lb.lossOn == LossOn::Outputs;
-    const MapMat<S> y = outputs ? step_rows(readIn, t, c) : step_rows(w.activity, t + 1, c);
-    const Transfer& phi = outputs ? spec_.outputTransfer : spec_.transfer;
-    if (outputs && pb.needReadout)
-      tiles::accumulate_outer(w.gBack.row(R).data(), O, dPred.data(), O, S(1), y.data(), c, N, team.u0, team.u1);
-    if (!outputs && rate) {  // the rates of the rate formulation are its states
-      cols(w.g, team) += cols(dPred, team);
-      return;
-    }
-    const S* readout = pv.readoutRows().data();
-    for (int j = 0; j < c; ++j) {
-      const S* yj = y.row(j).data();
-      const S* dj = dPred.row(j).data();
-      S* gj = w.g.row(j).data();
-      tiles::for_each_tile<S>(team.u0, team.u1, [&](int64_t i, auto len) {
-        tiles::Tile<S, decltype(len)> e =
-            outputs ? tiles::combination(&dPred(j, 0), O, readout, N, i, len) : tiles::in(dj + i, len);
-        phi.scale_by_derivative(tiles::in(yj + i, len), e);
-        tiles::out(gj + i, len) += e;
-        if (gb) tiles::out(gb + i, len) += e;
-      });
+    if (lb.lossOn == LossOn::Outputs) {
+      const MapMat<S> y = step_rows(readIn, t, c);
+      auto& dy = w.back;  // scratch
+      const S* readout = pv.readoutRows().data();
+      for (int j = 0; j < c; ++j)
+        tiles::for_each_tile<S>(N, [&](int64_t i, auto len) {
+          tiles::out(dy.row(j).data() + i, len) = tiles::combination(&dPred(j, 0), O, readout, N, i, len);
+        });
+      if (pb.needReadout) tiles::accumulate_outer(w.gBack.row(R).data(), O, dPred.data(), O, S(1), y.data(), c, N);
+      spec_.outputTransfer.scale_by_derivative(y.array(), dy.array());
+      w.g += dy;
+      if (!rate && pb.needBias) add_rows(dy, w.gb);
+    } else if (lb.lossOn == LossOn::Rates && !rate) {
+      w.back = dPred;
+      spec_.transfer.scale_by_derivative(step_rows(w.activity, t + 1, c).array(), w.back.array());
+      w.g += w.back;
+      if (pb.needBias) add_rows(w.back, w.gb);
+    } else {
+      w.g += dPred;
     }
   }
 
   // Back through the drive of step s (state s -> s+1), with w.g = dL/dx_{s+1}. Returns the drive gradient d of each
   // trial as d_rows * d_scale (the drive enters x_{s+1} as alpha * drive, inside f for the rate formulation), puts
   // m^T d into backCoefs, adds the m and input gradients, and for full-rank nets leaves wrec^T d in w.back.
-  std::pair<const S*, S> drive_gradient(const ParamView<S>& pv, const Problem& pb, int s, int c, Workspace<S>& w,
-                                        const Team& team) const {
+  std::pair<const S*, S> drive_gradient(const ParamView<S>& pv, const Problem& pb, int s, int c,
+                                        Workspace<S>& w) const {
     const int N = spec_.size, R = pv.rank, K = spec_.inputs;
     const S alpha = S(spec_.alpha);
     const S* d = w.g.data();
     S scale = alpha;
     if (spec_.formulation == Formulation::Rate || !spec_.lowRank()) {
       MapMat<S> dd = spec_.lowRank() ? w.ga : step_rows(w.driveGrads, s, c);
-      cols(dd, team) = alpha * cols(w.g, team);
+      dd = alpha * w.g;
       if (spec_.formulation == Formulation::Rate) {
-        const MapMat<S> f = step_rows(w.activity, s, c);
-        for (int j = 0; j < c; ++j)
-          tiles::for_each_tile<S>(team.u0, team.u1, [&](int64_t i, auto len) {
-            spec_.transfer.scale_by_derivative(tiles::in(f.row(j).data() + i, len), tiles::out(dd.row(j).data() + i, len));
-          });
-        if (pb.needBias) add_rows(dd, w.gb, team);
+        spec_.transfer.scale_by_derivative(step_rows(w.activity, s, c).array(), dd.array());
+        if (pb.needBias) add_rows(dd, w.gb);
       }
       d = dd.data();
       scale = S(1);
     }
-    team.sync();  // every unit of d
     if (spec_.lowRank()) tiles::project(d, c, N, pv.mRows().data(), R, scale, w.backCoefs.data(), R + spec_.outputs);
-    else block_product::product(d, N, 1, c, N, pv.wrec().data(), N, team.u0, team.u1, w.back.data(), N);
+    else block_product::product(d, N, 1, c, N, pv.wrec().data(), N, N, w.back.data(), N);
     tiles::accumulate_outer(w.gDrive.data(), R + (pb.needInputs ? K : 0), step_rows(w.driveCoefs, s, c).data(),
-                            R + K, scale, d, c, N, team.u0, team.u1);
+                            R + K, scale, d, c, N);
     return {d, scale};
   }
 
   // dL/dx_s = (1 - alpha) dL/dx_{s+1} + the gradient through the presynaptic activity of state s: w.g becomes
-  // dL/dx_s. That gradient is the combination of coefficient columns [first, last) (coefs: trial 0's column `first`,
-  // rows ldc apart) with the matching backRows (plus wrec^T d in w.back for full-rank nets, minus the diagonal
-  // without autapses), times phi' in the current formulation. The n and readout gradients of the same columns are
-  // added on the way.
-  void state_gradient(const ParamView<S>& pv, const Problem& pb, int s, int c, int first, int last, const S* coefs,
-                      int64_t ldc, std::pair<const S*, S> drive, Workspace<S>& w, const Team& team) const {
-    const int N = spec_.size, R = pv.rank;
+  // dL/dx_s. That gradient is the combination of backCoefs columns [first, last) with the matching backRows (plus
+  // wrec^T d in w.back for full-rank nets, minus the diagonal without autapses), times phi' in the current
+  // formulation. The n and readout gradients of the same columns are added on the way.
+  void state_gradient(const ParamView<S>& pv, const Problem& pb, int s, int c, int first, int last,
+                      std::pair<const S*, S> drive, Workspace<S>& w) const {
+    const int N = spec_.size, R = pv.rank, O = spec_.outputs;
     const bool rate = spec_.formulation == Formulation::Rate;
     const MapMat<S> presyn = step_rows(rate ? w.states : w.activity, s, c);
     const auto [d, dScale] = drive;
@@ -748,12 +634,12 @@ class CpuBackend final : public Backend<S> {
     const S leak = S(1) - S(spec_.alpha);
     S* gb = !rate && pb.needBias ? w.gb.data() : nullptr;
     for (int j = 0; j < c; ++j) {
-      const S* cf = coefs + j * ldc;
+      const S* cf = &w.backCoefs(j, first);
       const S* pj = presyn.row(j).data();
       const S* dj = d ? d + int64_t(j) * N : nullptr;
       const S* rec = fullRec ? w.back.row(j).data() : nullptr;
       S* gj = w.g.row(j).data();
-      tiles::for_each_tile<S>(team.u0, team.u1, [&](int64_t i, auto len) {
+      tiles::for_each_tile<S>(N, [&](int64_t i, auto len) {
         using Tile = tiles::Tile<S, decltype(len)>;
         Tile et = tiles::combination(cf, last - first, dirs, N, i, len);
         if (rec) et += tiles::in(rec + i, len);
@@ -770,86 +656,86 @@ class CpuBackend final : public Backend<S> {
     }
     const int accLast = pb.needReadout ? last : std::min(last, R);
     if (accLast > first)
-      tiles::accumulate_outer(w.gBack.data() + int64_t(first) * N, accLast - first, coefs, ldc, S(1), presyn.data(),
-                              c, N, team.u0, team.u1);
+      tiles::accumulate_outer(w.gBack.data() + int64_t(first) * N, accLast - first, &w.backCoefs(0, first), R + O,
+                              S(1), presyn.data(), c, N);
   }
 
-  void backward(const ParamView<S>& pv, const Problem& pb, const LossBatch<S>& lb, int c, Workspace<S>& w,
-                const MapMat<S>& readIn, const Team& team, S* grad) const {
+  void backward(const ParamView<S>& pv, const Problem& pb, const LossBatch<S>& lb, int b0, int c, Workspace<S>& w,
+                const MapMat<S>& readIn) const {
     const int N = spec_.size, T = lb.steps, R = pv.rank, O = spec_.outputs, K = spec_.inputs;
     // A readout of the activity itself: its loss gradient joins the recurrent one before the shared phi'.
     const bool foldReadout = lb.lossOn == LossOn::Outputs && readout_is_activity() && O > 0;
-    for (MapMat<S>* acc : {&w.gDrive, &w.gBack, &w.gb, &w.gSelf, &w.g}) cols(*acc, team).setZero();
+    for (MapMat<S>* acc : {&w.gDrive, &w.gBack, &w.gb, &w.gSelf}) acc->setZero();
+    w.g.setZero();
 
     // State s from T down to 0; w.g holds dL/dx_{s+1} on entry and dL/dx_s on exit.
     for (int s = T; s >= 0; --s) {
-      if (s < T && !foldReadout) add_loss_gradient(pv, pb, lb, s, c, w, readIn, team);
+      if (s < T && !foldReadout) add_loss_gradient(pv, pb, lb, s, c, w, readIn);
       std::pair<const S*, S> drive{nullptr, S(0)};
-      int first = R, last = R;  // coefficient columns in use: [0, R) back through step s, [R, R + O) the readout
+      int first = R, last = R;  // backCoefs columns in use: [0, R) back through step s, [R, R + O) the readout
       if (s < T) {
-        drive = drive_gradient(pv, pb, s, c, w, team);
+        drive = drive_gradient(pv, pb, s, c, w);
         first = 0;
       }
-      // Low-rank nets stack both in backCoefs; full-rank ones (R = 0) read the readout's straight from predGrad.
-      const S* coefs = &w.backCoefs(0, first);
-      int64_t ldc = R + O;
       if (foldReadout && s > 0) {
         const MapMat<S> dPred = step_rows(w.predGrad, s - 1, c);
         if (!dPred.isZero(0)) {
-          if (R > 0) {
-            w.backCoefs.rightCols(O) = dPred;
-          } else {
-            coefs = dPred.data();
-            ldc = dPred.cols();
-          }
+          w.backCoefs.rightCols(O) = dPred;
           last = R + O;
         }
       }
-      if (s < T || last > first) state_gradient(pv, pb, s, c, first, last, coefs, ldc, drive, w, team);
+      if (s < T || last > first) state_gradient(pv, pb, s, c, first, last, drive, w);
     }
 
-    // Add the accumulators to the gradient, in layout order: the member's columns, then the leader's sums over units.
-    const int64_t u0 = team.u0, n = team.u1 - team.u0;
-    auto gradMat = [&](int id, int rows, int cols) { return MapMat<S>(grad + layout_.seg[id].offset, rows, cols); };
-    auto gradVec = [&](int id, int len) { return Eigen::Map<Vec<S>>(grad + layout_.seg[id].offset, len); };
-    gradVec(kB, N).segment(u0, n) += w.gb.row(0).segment(u0, n);
+    // Gather the accumulators into the layout.
+    w.grad.assign(layout_.total, S(0));
+    auto gradMat = [&](int id, int rows, int cols) { return MapMat<S>(w.grad.data() + layout_.seg[id].offset, rows, cols); };
+    auto gradVec = [&](int id, int len) { return Eigen::Map<Vec<S>>(w.grad.data() + layout_.seg[id].offset, len); };
+    gradVec(kB, N) = w.gb.row(0);
     if (!lb.initialStates) {  // with given initial states, h0 is not used
-      auto gh0 = gradVec(kH0, N).segment(u0, n);
-      for (int j = 0; j < c; ++j) gh0 += w.g.row(j).segment(u0, n);
+      auto gh0 = gradVec(kH0, N);
+      for (int j = 0; j < c; ++j) gh0 += w.g.row(j);
     }
-    if (spec_.lowRank()) {  // a team of one
+    if (spec_.lowRank()) {
       auto gm = gradMat(kM, N, R);
       auto gn = gradMat(kN, N, R);
-      gm += w.gDrive.topRows(R).transpose();
-      gn += w.gBack.topRows(R).transpose() / S(N);
+      gm = w.gDrive.topRows(R).transpose();
+      gn = w.gBack.topRows(R).transpose() / S(N);
       if (spec_.noAutapse) {
         const auto m = pv.m();
-        const auto nv = pv.n();
+        const auto n = pv.n();
         for (int r = 0; r < R; ++r) {
-          gm.col(r).array() -= w.gSelf.row(0).transpose().array() * nv.col(r).array() / S(N);
+          gm.col(r).array() -= w.gSelf.row(0).transpose().array() * n.col(r).array() / S(N);
           gn.col(r).array() -= w.gSelf.row(0).transpose().array() * m.col(r).array() / S(N);
         }
       }
     } else {
-      // gwrec += driveGrads^T presyn over the chunk's steps and trials: the member's columns of every row.
       const bool rate = spec_.formulation == Formulation::Rate;
-      const S* presynAll = rate ? w.states.data() : w.activity.data();
-      block_product::product(w.driveGrads.data(), 1, N, N, T * c, presynAll, N, team.u0, team.u1,
-                             grad + layout_.seg[kWrec].offset, N, true);
+      const MapMat<S> presynAll(rate ? w.states.data() : w.activity.data(), int64_t(T) * c, N);
+      block_product::product(w.driveGrads.data(), 1, N, N, T * c, presynAll.data(), N, N,
+                             w.grad.data() + layout_.seg[kWrec].offset, N);  // driveGrads^T presynAll
     }
-    const auto si = pv.si();
-    const auto so = pv.so();
-    const S scale = S(spec_.readoutScale());
-    const bool outputs = lb.lossOn == LossOn::Outputs && O > 0;
-    for (int k = 0; k < K; ++k) gradMat(kWi, K, N).row(k).segment(u0, n) += w.gDrive.row(R + k).segment(u0, n) * si(k);
-    if (outputs)
-      for (int o = 0; o < O; ++o)
-        gradMat(kWo, N, O).col(o).segment(u0, n) += w.gBack.row(R + o).segment(u0, n).transpose() * (so(o) * scale);
-    team.sync();  // the sums below read every member's accumulators
-    if (!team.leader()) return;
-    for (int k = 0; k < K; ++k) gradVec(kSi, K)(k) += w.gDrive.row(R + k).dot(pv.wi().row(k));
-    if (outputs)
-      for (int o = 0; o < O; ++o) gradVec(kSo, O)(o) += w.gBack.row(R + o).dot(pv.wo().col(o).transpose()) * scale;
+    if (K > 0) {
+      auto gwi = gradMat(kWi, K, N);
+      auto gsi = gradVec(kSi, K);
+      const auto wi = pv.wi();
+      const auto si = pv.si();
+      for (int k = 0; k < K; ++k) {
+        gwi.row(k) = w.gDrive.row(R + k) * si(k);
+        gsi(k) = w.gDrive.row(R + k).dot(wi.row(k));
+      }
+    }
+    if (lb.lossOn == LossOn::Outputs && O > 0) {
+      const S scale = S(spec_.readoutScale());
+      auto gwo = gradMat(kWo, N, O);
+      auto gso = gradVec(kSo, O);
+      const auto wo = pv.wo();
+      const auto so = pv.so();
+      for (int o = 0; o < O; ++o) {
+        gwo.col(o) = w.gBack.row(R + o).transpose() * (so(o) * scale);
+        gso(o) = w.gBack.row(R + o).dot(wo.col(o).transpose()) * scale;
+      }
+    }
   }
 
   ModelSpec spec_;

@@ -36,20 +36,13 @@ Eigen::Map<Eigen::Array<S, kLength<Len>, 1>> out(S* p, Len len) {
   return Eigen::Map<Eigen::Array<S, kLength<Len>, 1>>(p, int(len));
 }
 
-// Calls body(i, len) for the tiles [i, i + len) of the columns [i0, i1) of a row. With i0 a multiple of kWidth (and i1
-// one too, or the row's end), these are the tiles of a walk over the whole row: same arithmetic on every element.
-template <class S, class Body>
-inline void for_each_tile(int64_t i0, int64_t i1, Body&& body) {
-  constexpr int W = kWidth<S>;
-  int64_t i = i0;
-  for (; i + W <= i1; i += W) body(i, std::integral_constant<int, W>());
-  if (i < i1) body(i, int(i1 - i));
-}
-
-// The tiles of a row of length n.
+// Calls body(i, len) for the tiles [i, i + len) of a row of length n.
 template <class S, class Body>
 inline void for_each_tile(int64_t n, Body&& body) {
-  for_each_tile<S>(0, n, body);
+  constexpr int W = kWidth<S>;
+  int64_t i = 0;
+  for (; i + W <= n; i += W) body(i, std::integral_constant<int, W>());
+  if (i < n) body(i, int(n - i));
 }
 
 // acc += sum_k scale coef[k] rows(k)[i, i + len) over `count` rows of length n starting at `rows`. Zero coefficients
@@ -104,14 +97,14 @@ inline void project(const S* rows, int trials, int64_t n, const S* dirs, int cou
   }
 }
 
-// acc(k) += sum_j scale coef(j, k) rows(j) for k < count, on the columns [i0, i1): acc is count x n, coef is
-// `trials` x (>= count) with leading dimension ldc, rows is trials x n. The trials are added in order, so the result
-// is reproducible; zero coefficients are skipped.
+// acc(k) += sum_j scale coef(j, k) rows(j) for k < count: acc is count x n, coef is `trials` x (>= count) with
+// leading dimension ldc, rows is trials x n. The trials are added in order, so the result is reproducible; zero
+// coefficients are skipped.
 template <class S>
 inline void accumulate_outer(S* acc, int count, const S* coef, int64_t ldc, S scale, const S* rows, int trials,
-                             int64_t n, int64_t i0, int64_t i1) {
+                             int64_t n) {
   for (int k = 0; k < count; ++k)
-    for_each_tile<S>(i0, i1, [&](int64_t i, auto len) {
+    for_each_tile<S>(n, [&](int64_t i, auto len) {
       auto a = out(acc + k * n + i, len);
       Tile<S, decltype(len)> sum = a;
       for (int j = 0; j < trials; ++j)

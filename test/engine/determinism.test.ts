@@ -13,7 +13,7 @@ describe('thread count does not change results', () => {
   const make = (threads: number): AnyModel[] => [
     new LowRankRNN({ size: 96, rank: 2, inputs: 3, outputs: 2, noise: 0.05, seed: 1, threads }),
     new FullRankRNN({ size: 48, inputs: 3, outputs: 2, noise: 0.05, seed: 1, threads }),
-    // large enough for the units to be split across the threads, on a boundary that is not a multiple of 16
+    // whole and partial register blocks of the full-rank products (N not a multiple of 16), two chunks of 16 and one of 5
     new FullRankRNN({ size: 200, inputs: 3, outputs: 2, noise: 0.05, seed: 1, threads, biases: true }),
     new FullRankRNN({ size: 150, inputs: 3, outputs: 2, noise: 0.05, seed: 1, threads, formulation: 'rate', activation: 'relu' }),
   ];
