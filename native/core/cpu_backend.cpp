@@ -2,9 +2,10 @@
 //
 // Trials are processed in chunks of a fixed size (independent of the thread count); inside a chunk all arrays are
 // time-major ([t * c + j, :] is trial j at step t), so a step works on c x N blocks that stay in cache: a few fused
-// walks over each trial's row (tiles.hpp) for the low-rank and element-wise parts, one small matrix product for a
-// full-rank recurrence, whose weight gradient is one large product over all steps at the end. Chunk results are
-// added in chunk order, so the same seed gives bit-identical results with any number of threads.
+// walks over each trial's row (tiles.hpp) for the low-rank and element-wise parts, two c x N times N x N products per
+// step for a full-rank recurrence (block_product.hpp), whose weight gradient is one large product over all steps at
+// the end. Chunk results are added in chunk order, so the same seed gives bit-identical results with any number of
+// threads.
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
@@ -171,7 +172,9 @@ struct Workspace {
   AlignedVector<S> arena_;
 };
 
-inline int chunk_size(const ModelSpec& s) { return s.lowRank() ? 8 : 16; }
+// Trials per chunk, from the model and the batch size only (so that the thread count does not change the results).
+// The full-rank products run best on 16 rows, but a batch of 16 to 31 trials would then leave a thread idle.
+inline int chunk_size(const ModelSpec& s, int batch) { return s.lowRank() || batch < 32 ? 8 : 16; }
 
 template <class S>
 class CpuBackend final : public Backend<S> {
@@ -342,7 +345,7 @@ class CpuBackend final : public Backend<S> {
   double run(const Problem& pb, const LossBatch<S>& lb, const NoiseOptions& noise, const S* params, S* grad,
              const SimulateOutput<S>* out) {
     const ParamView<S> pv(spec_, layout_, params, wrecT_);
-    const int c = chunk_size(spec_);
+    const int c = chunk_size(spec_, lb.batch);
     const int chunks = (lb.batch + c - 1) / c;
     const int workers = std::min(threads_, chunks);
     check_workspace_fits(pb, lb, c, workers);
