@@ -2,9 +2,10 @@
 //
 // Trials are processed in chunks of a fixed size (independent of the thread count); inside a chunk all arrays are
 // time-major ([t * c + j, :] is trial j at step t), so a step works on c x N blocks that stay in cache: a few fused
-// walks over each trial's row (tiles.hpp) for the low-rank and element-wise parts, one small matrix product for a
-// full-rank recurrence, whose weight gradient is one large product over all steps at the end. Chunk results are
-// added in chunk order, so the same seed gives bit-identical results with any number of threads.
+// walks over each trial's row (tiles.hpp) for the low-rank and element-wise parts, two c x N times N x N products per
+// step for a full-rank recurrence (block_product.hpp), whose weight gradient is one large product over all steps at
+// the end. Chunk results are added in chunk order, so the same seed gives bit-identical results with any number of
+// threads.
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
@@ -15,6 +16,7 @@
 #include <thread>
 
 #include "backend.hpp"
+#include "block_product.hpp"
 #include "memory_guard.hpp"
 #include "rng.hpp"
 #include "thread_pool.hpp"
@@ -51,9 +53,12 @@ struct ParamView {
   Mat<S> driveRows;      // (R + K) x N: m^T, then diag(si) wi
   Mat<S> backRows;       // (R + O) x N: n^T / N, then (wo diag(so) * readoutScale)^T
   Vec<S> selfCoupling;   // low-rank no-autapse: J_ii = sum_r m_ir n_ir / N
+  const S* wrecT;        // full-rank: wrec^T, whose rows the forward product streams
   bool hasBias = false;  // b != 0 somewhere (otherwise adding it is skipped)
 
-  ParamView(const ModelSpec& s, const ParamLayout& l, const S* p) : spec(s), layout(l), data(p) {
+  // wrecTStorage: kept by the caller between runs (a fresh N x N buffer per step would cost its page faults).
+  ParamView(const ModelSpec& s, const ParamLayout& l, const S* p, AlignedVector<S>& wrecTStorage)
+      : spec(s), layout(l), data(p), wrecT(nullptr) {
     const int N = s.size, K = s.inputs, O = s.outputs;
     rank = s.lowRank() ? s.rank : 0;
     driveRows.resize(rank + K, N);
@@ -62,6 +67,10 @@ struct ParamView {
       driveRows.topRows(rank) = m().transpose();
       backRows.topRows(rank) = n().transpose() / S(N);
       if (s.noAutapse) selfCoupling = (m().array() * n().array()).rowwise().sum().transpose() / S(N);
+    } else {
+      wrecTStorage.resize(size_t(N) * N);
+      MapMat<S>(wrecTStorage.data(), N, N) = wrec().transpose();
+      wrecT = wrecTStorage.data();
     }
     for (int k = 0; k < K; ++k) driveRows.row(rank + k) = wi().row(k) * si()(k);
     for (int o = 0; o < O; ++o) backRows.row(rank + o) = wo().col(o).transpose() * (so()(o) * S(s.readoutScale()));
@@ -163,7 +172,9 @@ struct Workspace {
   AlignedVector<S> arena_;
 };
 
-inline int chunk_size(const ModelSpec& s) { return s.lowRank() ? 8 : 16; }
+// Trials per chunk, from the model and the batch size only (so that the thread count does not change the results).
+// The full-rank products run best on 16 rows, but a batch of 16 to 31 trials would then leave a thread idle.
+inline int chunk_size(const ModelSpec& s, int batch) { return s.lowRank() || batch < 32 ? 8 : 16; }
 
 template <class S>
 class CpuBackend final : public Backend<S> {
@@ -292,8 +303,14 @@ class CpuBackend final : public Backend<S> {
 
   double adam_step(S* grad, const AdamOptions& a) {
     mask_gradient(grad);
+    // Eight interleaved partial sums: a single chain of dependent additions would take longer than the update.
+    double lanes[8] = {};
+    int64_t i = 0;
+    for (; i + 8 <= layout_.total; i += 8)
+      for (int l = 0; l < 8; ++l) lanes[l] += double(grad[i + l]) * double(grad[i + l]);
+    for (; i < layout_.total; ++i) lanes[0] += double(grad[i]) * double(grad[i]);
     double sq = 0.0;
-    for (int64_t i = 0; i < layout_.total; ++i) sq += double(grad[i]) * double(grad[i]);
+    for (double l : lanes) sq += l;
     const double norm = std::sqrt(sq);
     double scale = 1.0;
     if (a.clip > 0.0 && norm > a.clip) scale = a.clip / (norm + 1e-6);
@@ -304,12 +321,20 @@ class CpuBackend final : public Backend<S> {
     for (int id = 0; id < kParamCount; ++id) {
       const auto& sg = layout_.seg[id];
       if (!sg.count || !spec_.trainable[id]) continue;
-      for (int64_t i = sg.offset; i < sg.offset + sg.count; ++i) {
-        const double g = double(grad[i]) * scale;
-        opt_.m[i] = a.beta1 * opt_.m[i] + (1.0 - a.beta1) * g;
-        opt_.v[i] = a.beta2 * opt_.v[i] + (1.0 - a.beta2) * g * g;
-        const double denom = std::sqrt(opt_.v[i]) / sqrtBc2 + a.eps;
-        params_[i] = S(double(params_[i]) - stepSize * opt_.m[i] / denom);
+      // Eigen's arrays, whose square roots vectorise (std::sqrt may set errno, which keeps a plain loop scalar), in
+      // slices: Eigen does not vectorise the conversions between S and double, a plain loop does.
+      constexpr int64_t kSlice = 512;
+      Eigen::Array<double, kSlice, 1> step;
+      for (int64_t i0 = sg.offset; i0 < sg.offset + sg.count; i0 += kSlice) {
+        const int64_t n = std::min(kSlice, sg.offset + sg.count - i0);
+        auto g = step.head(n);
+        for (int64_t i = 0; i < n; ++i) g[i] = double(grad[i0 + i]) * scale;
+        Eigen::Map<Eigen::ArrayXd> m(opt_.m.data() + i0, n), v(opt_.v.data() + i0, n);
+        m = a.beta1 * m + (1.0 - a.beta1) * g;
+        v = a.beta2 * v + (1.0 - a.beta2) * g.square();
+        g = stepSize * m / (v.sqrt() / sqrtBc2 + a.eps);
+        S* p = params_.data() + i0;
+        for (int64_t i = 0; i < n; ++i) p[i] = S(double(p[i]) - step[i]);
       }
     }
     apply_constraints(params_.data());
@@ -319,8 +344,8 @@ class CpuBackend final : public Backend<S> {
   // Forward pass over all trials (and BPTT when asked), chunk by chunk on the thread pool.
   double run(const Problem& pb, const LossBatch<S>& lb, const NoiseOptions& noise, const S* params, S* grad,
              const SimulateOutput<S>* out) {
-    const ParamView<S> pv(spec_, layout_, params);
-    const int c = chunk_size(spec_);
+    const ParamView<S> pv(spec_, layout_, params, wrecT_);
+    const int c = chunk_size(spec_, lb.batch);
     const int chunks = (lb.batch + c - 1) / c;
     const int workers = std::min(threads_, chunks);
     check_workspace_fits(pb, lb, c, workers);
@@ -426,7 +451,7 @@ class CpuBackend final : public Backend<S> {
       for (int j = 0; j < c; ++j)
         fill_normal_row<S>(w.noise.row(j).data(), N, noise.seed, uint32_t(t), uint32_t(b0 + j), noise.stream,
                            noiseScale);
-    if (!spec_.lowRank()) w.next.noalias() = presyn * pv.wrec().transpose();
+    if (!spec_.lowRank()) block_product::product(presyn.data(), N, 1, c, N, pv.wrecT, N, N, w.next.data(), N);
     const S* self = spec_.lowRank() && spec_.noAutapse ? pv.selfCoupling.data() : nullptr;
     const S* bias = rate && pv.hasBias ? pv.b().data() : nullptr;
     for (int j = 0; j < c; ++j) {
@@ -590,7 +615,7 @@ class CpuBackend final : public Backend<S> {
       scale = S(1);
     }
     if (spec_.lowRank()) tiles::project(d, c, N, pv.mRows().data(), R, scale, w.backCoefs.data(), R + spec_.outputs);
-    else w.back.noalias() = CMapMat<S>(d, c, N) * pv.wrec();
+    else block_product::product(d, N, 1, c, N, pv.wrec().data(), N, N, w.back.data(), N);
     tiles::accumulate_outer(w.gDrive.data(), R + (pb.needInputs ? K : 0), step_rows(w.driveCoefs, s, c).data(),
                             R + K, scale, d, c, N);
     return {d, scale};
@@ -690,7 +715,8 @@ class CpuBackend final : public Backend<S> {
     } else {
       const bool rate = spec_.formulation == Formulation::Rate;
       const MapMat<S> presynAll(rate ? w.states.data() : w.activity.data(), int64_t(T) * c, N);
-      gradMat(kWrec, N, N).noalias() = w.driveGrads.transpose() * presynAll;
+      block_product::product(w.driveGrads.data(), 1, N, N, T * c, presynAll.data(), N, N,
+                             w.grad.data() + layout_.seg[kWrec].offset, N);  // driveGrads^T presynAll
     }
     if (K > 0) {
       auto gwi = gradMat(kWi, K, N);
@@ -722,6 +748,7 @@ class CpuBackend final : public Backend<S> {
   ThreadPool pool_;
   OptimizerState opt_;
   std::vector<Workspace<S>> workspaces_;
+  AlignedVector<S> wrecT_;
 };
 
 }  // namespace

@@ -45,11 +45,13 @@ inline void for_each_tile(int64_t n, Body&& body) {
   if (i < n) body(i, int(n - i));
 }
 
-// acc += sum_k scale coef[k] rows(k)[i, i + len) over `count` rows of length n starting at `rows`.
+// acc += sum_k scale coef[k] rows(k)[i, i + len) over `count` rows of length n starting at `rows`. Zero coefficients
+// (inputs that are off, most of the time in the decision tasks) are skipped.
 template <class S, class Len>
 inline void add_combination(Tile<S, Len>& acc, S scale, const S* coef, int count, const S* rows, int64_t n,
                             int64_t i, Len len) {
-  for (int k = 0; k < count; ++k) acc += (scale * coef[k]) * in(rows + k * n + i, len);
+  for (int k = 0; k < count; ++k)
+    if (coef[k] != S(0)) acc += (scale * coef[k]) * in(rows + k * n + i, len);
 }
 
 // sum_k coef[k] rows(k)[i, i + len). (Starting from the first term rather than from zero keeps the tile in
@@ -96,7 +98,8 @@ inline void project(const S* rows, int trials, int64_t n, const S* dirs, int cou
 }
 
 // acc(k) += sum_j scale coef(j, k) rows(j) for k < count: acc is count x n, coef is `trials` x (>= count) with
-// leading dimension ldc, rows is trials x n. The trials are added in order, so the result is reproducible.
+// leading dimension ldc, rows is trials x n. The trials are added in order, so the result is reproducible; zero
+// coefficients are skipped.
 template <class S>
 inline void accumulate_outer(S* acc, int count, const S* coef, int64_t ldc, S scale, const S* rows, int trials,
                              int64_t n) {
@@ -104,7 +107,8 @@ inline void accumulate_outer(S* acc, int count, const S* coef, int64_t ldc, S sc
     for_each_tile<S>(n, [&](int64_t i, auto len) {
       auto a = out(acc + k * n + i, len);
       Tile<S, decltype(len)> sum = a;
-      for (int j = 0; j < trials; ++j) sum += (scale * coef[j * ldc + k]) * in(rows + j * n + i, len);
+      for (int j = 0; j < trials; ++j)
+        if (coef[j * ldc + k] != S(0)) sum += (scale * coef[j * ldc + k]) * in(rows + j * n + i, len);
       a = sum;
     });
 }

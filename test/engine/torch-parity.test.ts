@@ -63,6 +63,11 @@ describe.skipIf(!hasTorch)('PyTorch parity (float32)', () => {
   test('full-rank, current formulation, softplus with linear readout', async () => {
     await compare(new FullRankRNN({ ...base, size: 48, activation: 'softplus', outputActivation: 'linear' }), 'outputs', 'fr-out');
   });
+  test('full-rank, two threads, N not a multiple of 16: tanh readout of the activity, rate formulation, loss on rates', async () => {
+    await compare(new FullRankRNN({ ...base, size: 200, threads: 2, outputActivation: 'tanh' }), 'outputs', 'fr-tanh-200');
+    await compare(new FullRankRNN({ ...base, size: 150, threads: 2, formulation: 'rate', activation: 'relu' }), 'rates', 'fr-rate-150');
+    await compare(new FullRankRNN({ ...base, size: 200, threads: 2, outputs: 0 }), 'rates', 'fr-rates-200');
+  });
 });
 
 if (!hasTorch) {
