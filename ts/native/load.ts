@@ -94,7 +94,7 @@ export function loadNative(opts: { device?: Device; root?: string } = {}): Loade
       const entry = { binding, path, info };
       if (device === 'cpu') return entry;
       if (cudaUsable(info)) return entry;
-      attempts.push(`${path}: loaded; CUDA ${info.cuda.compiled ? 'compiled but ' + (info.cuda.reason ?? 'no device') : 'not compiled'}`);
+      attempts.push(`${path}: loaded; ${info.cuda.compiled ? (info.cuda.reason ?? 'CUDA compiled, no device found') : 'CUDA not compiled'}`);
       loaded.push(entry);
     } catch (err) {
       attempts.push(`${path}: ${(err as Error).message.split('\n')[0]}`);
