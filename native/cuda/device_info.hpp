@@ -1,6 +1,7 @@
 // What the CUDA runtime reports about this machine. Plain C++: no CUDA headers needed to include this.
 #pragma once
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -23,5 +24,11 @@ struct CudaInfo {
 
 // Never throws; a machine with no driver or no GPU gives an empty device list and a reason.
 CudaInfo query_cuda();
+
+// Throws std::runtime_error("device 'cuda': <reason>") unless a device is usable.
+inline void require_cuda_device() {
+  const CudaInfo info = query_cuda();
+  if (info.devices.empty()) throw std::runtime_error("device 'cuda': " + info.unavailableReason);
+}
 
 }  // namespace lowrank

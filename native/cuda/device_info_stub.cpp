@@ -1,6 +1,4 @@
 // Linked instead of device_info.cu, gpu_backend.cu and gpu_fixed_points.cu when the addon is built without CUDA.
-#include <stdexcept>
-
 #include "device_info.hpp"
 #include "gpu_backend.hpp"
 #include "gpu_fixed_points.hpp"
@@ -15,14 +13,15 @@ CudaInfo query_cuda() {
 
 template <class S>
 std::unique_ptr<Backend<S>> make_cuda_backend(const ModelSpec&) {
-  throw std::runtime_error("device 'cuda': " + query_cuda().unavailableReason);
+  require_cuda_device();  // throws: this build has none
+  return nullptr;
 }
 template std::unique_ptr<Backend<float>> make_cuda_backend<float>(const ModelSpec&);
 template std::unique_ptr<Backend<double>> make_cuda_backend<double>(const ModelSpec&);
 
 void cuda_fixed_point_adam(const ModelSpec&, const double*, const FixedPointOptions&, double*, const double*, int, int*,
                            const std::function<void(int, int)>&, const std::atomic<bool>*) {
-  throw std::runtime_error("device 'cuda': " + query_cuda().unavailableReason);
+  require_cuda_device();  // throws: this build has none
 }
 
 }  // namespace lowrank

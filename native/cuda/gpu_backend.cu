@@ -30,32 +30,6 @@ namespace {
 
 // ---- device-side descriptions -------------------------------------------------------------------------------------
 
-// The network as the element-wise kernels see it: sizes, options and pointers into the device parameter vector.
-template <class S>
-struct Net {
-  int N = 0, R = 0, K = 0, O = 0;  // R = 0 for full-rank nets
-  bool rate = false, noAutapse = false;
-  S alpha = 0, leak = 0, noiseScale = 0, readoutScale = 1;
-  DeviceTransfer<S> phi, phiOut;
-  const S *m = nullptr, *n = nullptr, *wrec = nullptr, *wi = nullptr, *si = nullptr, *wo = nullptr, *so = nullptr,
-          *h0 = nullptr, *b = nullptr;
-
-  // The diagonal of m n^T / N that no-autapse low-rank nets remove.
-  LR_DEVICE S self_coupling(int i) const {
-    S s = 0;
-    for (int r = 0; r < R; ++r) s += m[int64_t(i) * R + r] * n[int64_t(i) * R + r];
-    return s / S(N);
-  }
-  LR_DEVICE S readout_weight(int i, int o) const { return wo[int64_t(i) * O + o] * so[o] * readoutScale; }
-  // dL/d(drive) of a step from g = dL/dx_{s+1}: alpha g (current), alpha g f'(drive) with f_s the stored activity
-  // (rate; the drive is inside f).
-  LR_DEVICE S drive_gradient(S g, S activity) const { return rate ? alpha * g * phi.derivative(activity) : alpha * g; }
-  // The presynaptic activity of a state, what W acts on: phi(x + b) (current) or x (rate).
-  LR_DEVICE S presyn(S x, int i) const { return rate ? x : phi.apply(x + b[i]); }
-  // The quantity read out at a state: phi_out(x + b) (current) or phi_out(x) (rate).
-  LR_DEVICE S readout_input(S x, int i) const { return phiOut.apply(rate ? x : x + b[i]); }
-};
-
 // One forward pass over a batch: the inputs (rows selected by `trials`) and every per-step array the backward pass
 // reads. All pointers are device pointers.
 template <class S>
@@ -63,7 +37,7 @@ struct Pass {
   int B = 0, T = 0;
   const S* inputs = nullptr;       // [rows, T, K]
   const S* initial = nullptr;      // [rows, N], or null for h0
-  const int32_t* trials = nullptr; // [B] rows of inputs / initial / targets, or null for b
+  const int32_t* trials = nullptr; // [B] the row of inputs / initial / targets of trial b, or null for row b
   S* states = nullptr;             // [B, T+1, N]
   S* activity = nullptr;           // [B, T+1, N]: current phi(x_t + b); rate f_t (t < T)
   S* kappa = nullptr;              // [B, T+1, R]
@@ -100,7 +74,6 @@ struct Grads {
   S* gb = nullptr;         // [B, N]
   S* gSelf = nullptr;      // [B, N], with respect to the removed diagonal (no-autapse low-rank)
   bool readoutLoss = false, inputs = true;
-
 };
 
 // Four standard normals of one Philox call: neurons 4 group .. 4 group + 3 of (step, trial, stream), as the CPU draws
@@ -121,9 +94,9 @@ LR_DEVICE void normals4(uint64_t seed, uint32_t group, uint32_t step, uint32_t t
 
 // ---- forward ------------------------------------------------------------------------------------------------------
 
-// Per-trial kernels: thread tid owns the groups of four neurons q = tid, tid + blockDim, ...; the per-neuron state of
-// the walk (x going forward, dL/dx going back) is read and written only by its owner, so it needs no barrier. It
-// stays on chip, in shared memory behind the reduction slots, when it fits (onChip); otherwise in `spill` ([B, N]).
+// The per-neuron state of a trial's walk (x going forward, dL/dx going back) is read and written only by the thread
+// that owns the neuron (for_each_owned), so it needs no barrier. It stays on chip, in shared memory behind the
+// reduction slots, when it fits (onChip); otherwise in `spill` ([B, N]).
 template <class S>
 LR_DEVICE S* walk_state(S* shared, bool onChip, S* spill, int b, int N) {
   return onChip ? shared : spill + int64_t(b) * N;
@@ -146,17 +119,16 @@ LR_KERNEL_BOUNDED(kTrialBlockThreads) void forward_kernel(Net<S> net, Pass<S> ps
   S* x = walk_state(red + (R + O) * bd, onChip, spill, b, N);
 
   for (int v = 0; v < R; ++v) red[v * bd + tid] = S(0);
-  for (int q = tid; q < groups; q += bd)
-    for (int i = 4 * q; i < min(4 * q + 4, N); ++i) {
-      if (!prologue) {
-        x[i] = X[int64_t(tBegin) * N + i];
-        continue;
-      }
-      X[i] = x[i] = ps.initial ? ps.initial[row * N + i] : net.h0[i];
-      const S p = net.presyn(x[i], i);
-      if (!net.rate) A[i] = p;
-      for (int r = 0; r < R; ++r) red[r * bd + tid] += net.n[int64_t(i) * R + r] * p;
+  for_each_owned(N, [&](int i) {
+    if (!prologue) {
+      x[i] = X[int64_t(tBegin) * N + i];
+      return;
     }
+    X[i] = x[i] = ps.initial ? ps.initial[row * N + i] : net.h0[i];
+    const S p = net.presyn(x[i], i);
+    if (!net.rate) A[i] = p;
+    for (int r = 0; r < R; ++r) red[r * bd + tid] += net.n[int64_t(i) * R + r] * p;
+  });
   if (prologue && R > 0) {
     block_sum(red, R);
     if (tid == 0)
@@ -170,7 +142,7 @@ LR_KERNEL_BOUNDED(kTrialBlockThreads) void forward_kernel(Net<S> net, Pass<S> ps
     const S* kt = kappa ? kappa + int64_t(t) * R : nullptr;
     const bool nextKappa = R > 0 && t + 1 < T;
     for (int v = 0; v < R + O; ++v) red[v * bd + tid] = S(0);
-    for (int q = tid; q < groups; q += bd) {
+    for (int q = tid; q < groups; q += bd) {  // for_each_owned's groups, one normals4 draw each
       S z[4] = {0, 0, 0, 0};
       if (noisy) normals4<S>(ps.seed, uint32_t(q), uint32_t(t), uint32_t(b), ps.stream, z);
       LR_UNROLL
@@ -254,7 +226,6 @@ template <class S>
 LR_DEVICE void backward_drive(const Net<S>& net, const Pass<S>& ps, const LossArgs<S>& la, const Grads<S>& gr,
                               int b, int s, S* red, S* g) {
   const int tid = threadIdx.x, bd = blockDim.x, N = net.N, R = net.R, K = net.K, O = net.O, T = ps.T;
-  const int groups = (N + 3) / 4;
   const int64_t row = ps.row(b);
   const S* X = ps.states + int64_t(b) * (T + 1) * N;
   const S* A = ps.activity + int64_t(b) * (T + 1) * N;
@@ -264,37 +235,36 @@ LR_DEVICE void backward_drive(const Net<S>& net, const Pass<S>& ps, const LossAr
   S* drives = gr.drive ? gr.drive + (int64_t(b) * T + s) * N : nullptr;
   S* gb = gr.gb + int64_t(b) * N;
   for (int v = 0; v < R; ++v) red[v * bd + tid] = S(0);
-  for (int q = tid; q < groups; q += bd)
-    for (int i = 4 * q; i < min(4 * q + 4, N); ++i) {
-      if (la.on == LossOn::Outputs) {
-        if (O > 0) {
-          const S y = net.readout_input(X[int64_t(s + 1) * N + i], i);
-          S dy = 0;
-          for (int o = 0; o < O; ++o) {
-            dy += dPred[o] * net.readout_weight(i, o);
-            if (gr.readoutLoss) gr.gReadout[(int64_t(b) * O + o) * N + i] += dPred[o] * y;
-          }
-          dy *= net.phiOut.derivative(y);
-          g[i] += dy;
-          if (!net.rate) gb[i] += dy;
+  for_each_owned(N, [&](int i) {
+    if (la.on == LossOn::Outputs) {
+      if (O > 0) {
+        const S y = net.readout_input(X[int64_t(s + 1) * N + i], i);
+        S dy = 0;
+        for (int o = 0; o < O; ++o) {
+          dy += dPred[o] * net.readout_weight(i, o);
+          if (gr.readoutLoss) gr.gReadout[(int64_t(b) * O + o) * N + i] += dPred[o] * y;
         }
-      } else if (la.on == LossOn::Rates && !net.rate) {
-        const S back = dPred[i] * net.phi.derivative(A[int64_t(s + 1) * N + i]);
-        g[i] += back;
-        gb[i] += back;
-      } else {
-        g[i] += dPred[i];
+        dy *= net.phiOut.derivative(y);
+        g[i] += dy;
+        if (!net.rate) gb[i] += dy;
       }
-      const S d = net.drive_gradient(g[i], A[int64_t(s) * N + i]);
-      if (net.rate) gb[i] += d;
-      if (drives) drives[i] = d;
-      if (gr.inputs)
-        for (int k = 0; k < K; ++k) gr.gInputs[(int64_t(b) * K + k) * N + i] += d * u[k];
-      for (int r = 0; r < R; ++r) {
-        gr.gm[(int64_t(b) * N + i) * R + r] += d * kt[r];
-        red[r * bd + tid] += net.m[int64_t(i) * R + r] * d;
-      }
+    } else if (la.on == LossOn::Rates && !net.rate) {
+      const S back = dPred[i] * net.phi.derivative(A[int64_t(s + 1) * N + i]);
+      g[i] += back;
+      gb[i] += back;
+    } else {
+      g[i] += dPred[i];
     }
+    const S d = net.drive_gradient(g[i], A[int64_t(s) * N + i]);
+    if (net.rate) gb[i] += d;
+    if (drives) drives[i] = d;
+    if (gr.inputs)
+      for (int k = 0; k < K; ++k) gr.gInputs[(int64_t(b) * K + k) * N + i] += d * u[k];
+    for (int r = 0; r < R; ++r) {
+      gr.gm[(int64_t(b) * N + i) * R + r] += d * kt[r];
+      red[r * bd + tid] += net.m[int64_t(i) * R + r] * d;
+    }
+  });
 }
 
 // Second half: g becomes dL/dx_s = (1 - alpha) g + the gradient through the presynaptic activity of state s (the
@@ -302,35 +272,33 @@ LR_DEVICE void backward_drive(const Net<S>& net, const Pass<S>& ps, const LossAr
 // and self-coupling gradients are accumulated.
 template <class S>
 LR_DEVICE void backward_state(const Net<S>& net, const Pass<S>& ps, const Grads<S>& gr, int b, int s, S* g) {
-  const int tid = threadIdx.x, bd = blockDim.x, N = net.N, R = net.R, T = ps.T;
-  const int groups = (N + 3) / 4;
+  const int N = net.N, R = net.R, T = ps.T;
   const S* X = ps.states + int64_t(b) * (T + 1) * N;
   const S* A = ps.activity + int64_t(b) * (T + 1) * N;
   const S* c = R > 0 ? gr.coef + int64_t(b) * R : nullptr;
   const S* back = gr.back ? gr.back + int64_t(b) * N : nullptr;
   S* gb = gr.gb + int64_t(b) * N;
   const bool self = net.noAutapse && R > 0;
-  for (int q = tid; q < groups; q += bd)
-    for (int i = 4 * q; i < min(4 * q + 4, N); ++i) {
-      const S p = net.rate ? X[int64_t(s) * N + i] : A[int64_t(s) * N + i];
-      S et = 0;
-      for (int r = 0; r < R; ++r) {
-        et += c[r] * net.n[int64_t(i) * R + r];
-        gr.gn[(int64_t(b) * N + i) * R + r] += c[r] * p;
-      }
-      et /= S(N);
-      if (back) et += back[i];
-      if (self) {  // g is still dL/dx_{s+1} here, so d is as in backward_drive
-        const S d = net.drive_gradient(g[i], A[int64_t(s) * N + i]);
-        et -= net.self_coupling(i) * d;
-        gr.gSelf[int64_t(b) * N + i] += d * p;
-      }
-      if (!net.rate) {
-        et *= net.phi.derivative(p);
-        gb[i] += et;
-      }
-      g[i] = net.leak * g[i] + et;
+  for_each_owned(N, [&](int i) {
+    const S p = net.rate ? X[int64_t(s) * N + i] : A[int64_t(s) * N + i];
+    S et = 0;
+    for (int r = 0; r < R; ++r) {
+      et += c[r] * net.n[int64_t(i) * R + r];
+      gr.gn[(int64_t(b) * N + i) * R + r] += c[r] * p;
     }
+    et /= S(N);
+    if (back) et += back[i];
+    if (self) {  // g is still dL/dx_{s+1} here, so d is as in backward_drive
+      const S d = net.drive_gradient(g[i], A[int64_t(s) * N + i]);
+      et -= net.self_coupling(i) * d;
+      gr.gSelf[int64_t(b) * N + i] += d * p;
+    }
+    if (!net.rate) {
+      et *= net.phi.derivative(p);
+      gb[i] += et;
+    }
+    g[i] = net.leak * g[i] + et;
+  });
 }
 
 // The whole backward walk of a low-rank net for trial blockIdx.x, steps T-1 down to 0; g = dL/dx on chip when it
@@ -341,8 +309,7 @@ LR_KERNEL_BOUNDED(kTrialBlockThreads) void backward_lowrank_kernel(Net<S> net, P
   LR_DYNAMIC_SHARED(S, red);  // [R * blockDim], then g [N] when onChip
   const int b = blockIdx.x, tid = threadIdx.x, bd = blockDim.x, N = net.N, R = net.R;
   S* g = walk_state(red + R * bd, onChip, gr.g, b, N);
-  for (int q = tid; q < (N + 3) / 4; q += bd)
-    for (int i = 4 * q; i < min(4 * q + 4, N); ++i) g[i] = S(0);
+  for_each_owned(N, [&](int i) { g[i] = S(0); });
   for (int s = ps.T - 1; s >= 0; --s) {
     backward_drive(net, ps, la, gr, b, s, red, g);
     block_sum(red, R);
@@ -352,9 +319,7 @@ LR_KERNEL_BOUNDED(kTrialBlockThreads) void backward_lowrank_kernel(Net<S> net, P
     backward_state(net, ps, gr, b, s, g);
     LR_SYNC();
   }
-  if (onChip)
-    for (int q = tid; q < (N + 3) / 4; q += bd)
-      for (int i = 4 * q; i < min(4 * q + 4, N); ++i) gr.g[int64_t(b) * N + i] = g[i];
+  if (onChip) for_each_owned(N, [&](int i) { gr.g[int64_t(b) * N + i] = g[i]; });
 }
 
 // Full-rank nets: the two halves of step s as separate launches around the product W^T d; g lives in gr.g.
@@ -379,7 +344,7 @@ struct Segments {
 };
 
 // One thread per neuron i: sums every per-trial accumulator over trials in trial order and writes the gradient
-// entries of neuron i; wiRowSums / readoutRowSums keep the trial sums that the si and so gradients reduce over i.
+// entries of neuron i; inputRowSums / readoutRowSums keep the trial sums that the si and so gradients reduce over i.
 template <class S>
 LR_KERNEL void gather_kernel(Net<S> net, Grads<S> gr, Segments seg, S* grad, int B, bool withH0, S* inputRowSums,
                              S* readoutRowSums) {
@@ -442,14 +407,13 @@ LR_KERNEL_BOUNDED(kTrialBlockThreads) void scale_gradient_kernel(Net<S> net, Seg
 // ---- optimizer ------------------------------------------------------------------------------------------------
 
 struct TrainMask {
-  int64_t offset[kParamCount];
-  int64_t count[kParamCount];
+  Segments seg;
   bool trainable[kParamCount];
 };
 
-LR_DEVICE int segment_of(const TrainMask& tm, int64_t e) {
+LR_DEVICE int segment_of(const Segments& seg, int64_t e) {
   for (int id = 0; id < kParamCount; ++id)
-    if (tm.count[id] && e >= tm.offset[id] && e < tm.offset[id] + tm.count[id]) return id;
+    if (seg.count[id] && e >= seg.offset[id] && e < seg.offset[id] + seg.count[id]) return id;
   return -1;
 }
 
@@ -459,13 +423,13 @@ LR_KERNEL void mask_gradient_kernel(S* grad, int64_t total, TrainMask tm, const 
                                     int N) {
   const int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (e >= total) return;
-  const int id = segment_of(tm, e);
+  const int id = segment_of(tm.seg, e);
   if (!tm.trainable[id]) {
     grad[e] = S(0);
     return;
   }
   if (id == kWrec) {
-    const int64_t w = e - tm.offset[kWrec];
+    const int64_t w = e - tm.seg.offset[kWrec];
     if ((connectivity && !connectivity[w]) || (noAutapse && w / N == w % N)) grad[e] = S(0);
   }
 }
@@ -489,7 +453,7 @@ struct AdamStep {
 template <class S>
 LR_KERNEL void adam_kernel(S* params, const S* grad, double* m, double* v, int64_t total, TrainMask tm, AdamStep a) {
   const int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (e >= total || !tm.trainable[segment_of(tm, e)]) return;
+  if (e >= total || !tm.trainable[segment_of(tm.seg, e)]) return;
   const double g = double(grad[e]) * a.scale;
   m[e] = a.beta1 * m[e] + (1.0 - a.beta1) * g;
   v[e] = a.beta2 * v[e] + (1.0 - a.beta2) * g * g;
@@ -568,15 +532,15 @@ class GpuBackend final : public Backend<S> {
       std::copy_n(lb.mask + r * T * F, size_t(T) * F, mk.begin() + size_t(b) * T * F);
       if (lb.initialStates) std::copy_n(lb.initialStates + r * N, N, x0.begin() + size_t(b) * N);
     }
-    Pass<S> ps = prepare_pass(B, T, noise, grad != nullptr);
+    const bool wantGrad = grad != nullptr;
+    Pass<S> ps = prepare_pass(B, T, noise, wantGrad);
     ps.inputs = inputs_.upload(in.data(), int64_t(in.size()));
     ps.initial = lb.initialStates ? initial_.upload(x0.data(), int64_t(x0.size())) : nullptr;
     LossArgs<S> la = prepare_loss(B, T, F, lb.lossOn);
     la.targets = targets_.upload(tg.data(), int64_t(tg.size()));
     la.mask = mask_.upload(mk.data(), int64_t(mk.size()));
-    const bool wantGrad = grad != nullptr;
     const double loss = run_loss(ps, la, wantGrad, lb.initialStates == nullptr, true, true);
-    if (wantGrad) simt::to_host(grad, grad_.get<S>(layout_.total), size_t(layout_.total) * sizeof(S));
+    if (wantGrad) simt::to_host(grad, grad_.data<S>(), size_t(layout_.total) * sizeof(S));
     return loss;
   }
 
@@ -651,33 +615,7 @@ class GpuBackend final : public Backend<S> {
   }
 
  private:
-  Net<S> net() {
-    Net<S> nt;
-    nt.N = spec_.size;
-    nt.R = spec_.lowRank() ? spec_.rank : 0;
-    nt.K = spec_.inputs;
-    nt.O = spec_.outputs;
-    nt.rate = spec_.formulation == Formulation::Rate;
-    nt.noAutapse = spec_.noAutapse;
-    nt.alpha = S(spec_.alpha);
-    nt.leak = S(1) - S(spec_.alpha);
-    nt.noiseScale = nt.rate ? S(std::sqrt(2.0 * spec_.noise * spec_.noise / spec_.alpha)) : S(spec_.noise);
-    nt.readoutScale = S(spec_.readoutScale());
-    nt.phi = device_transfer<S>(spec_.transfer);
-    nt.phiOut = device_transfer<S>(spec_.outputTransfer);
-    S* p = params_.get<S>(layout_.total);
-    auto at = [&](int id) -> const S* { return layout_.seg[id].count ? p + layout_.seg[id].offset : nullptr; };
-    nt.m = at(kM);
-    nt.n = at(kN);
-    nt.wrec = at(kWrec);
-    nt.wi = at(kWi);
-    nt.si = at(kSi);
-    nt.wo = at(kWo);
-    nt.so = at(kSo);
-    nt.h0 = at(kH0);
-    nt.b = at(kB);
-    return nt;
-  }
+  Net<S> net() const { return make_net(spec_, layout_, params_.data<S>()); }
 
   Segments segments() const {
     Segments sg{};
@@ -732,7 +670,7 @@ class GpuBackend final : public Backend<S> {
   void forward(Pass<S>& ps) {
     Net<S> nt = net();
     const int R = nt.R, O = nt.O;
-    const int threads = trial_block_threads(nt.N, R + O, sizeof(S));
+    const int threads = trial_block_threads(nt.N, R + O);
     const size_t shared = size_t(R + O) * threads * sizeof(S);
     const size_t stateBytes = size_t(nt.N) * sizeof(S);
     const bool onChip = shared + stateBytes <= simt::kMaxSharedBytes;
@@ -769,7 +707,7 @@ class GpuBackend final : public Backend<S> {
   double run_loss(Pass<S>& ps, LossArgs<S>& la, bool wantGrad, bool withH0, bool needInputs, bool needReadout) {
     forward(ps);
     const int B = ps.B, N = spec_.size;
-    const int lossThreads = trial_block_threads(N, 1, sizeof(double));
+    const int lossThreads = trial_block_threads(N, 1);
     LR_LAUNCH(loss_kernel<S>, B, lossThreads, lossThreads * sizeof(double))(ps, la, N, spec_.formulation == Formulation::Rate);
     simt::check_launch("loss_kernel");
     std::vector<double> losses(B);
@@ -807,7 +745,7 @@ class GpuBackend final : public Backend<S> {
     gr.readoutLoss = readoutLoss;
     gr.drive = spec_.lowRank() ? nullptr : drive_.get<S>(int64_t(B) * T * N);
 
-    const int threads = trial_block_threads(N, std::max(R, 1), sizeof(S));
+    const int threads = trial_block_threads(N, std::max(R, 1));
     if (spec_.lowRank()) {
       const size_t shared = size_t(R) * threads * sizeof(S), stateBytes = size_t(N) * sizeof(S);
       const bool onChip = shared + stateBytes <= simt::kMaxSharedBytes;
@@ -839,7 +777,7 @@ class GpuBackend final : public Backend<S> {
                                                              rowSums + int64_t(K) * N);
     simt::check_launch("gather_kernel");
     if (K + O > 0) {
-      const int t2 = trial_block_threads(N, 1, sizeof(S));
+      const int t2 = trial_block_threads(N, 1);
       LR_LAUNCH(scale_gradient_kernel<S>, K + O, t2, t2 * sizeof(S))(nt, sg, grad, rowSums, rowSums + int64_t(K) * N);
       simt::check_launch("scale_gradient_kernel");
     }
@@ -863,11 +801,8 @@ class GpuBackend final : public Backend<S> {
 
   TrainMask train_mask() const {
     TrainMask tm{};
-    for (int id = 0; id < kParamCount; ++id) {
-      tm.offset[id] = layout_.seg[id].offset;
-      tm.count[id] = layout_.seg[id].count;
-      tm.trainable[id] = spec_.trainable[id];
-    }
+    tm.seg = segments();
+    for (int id = 0; id < kParamCount; ++id) tm.trainable[id] = spec_.trainable[id];
     return tm;
   }
 
@@ -882,7 +817,7 @@ class GpuBackend final : public Backend<S> {
   double adam_step(const AdamOptions& a) {
     const int64_t P = layout_.total;
     S* grad = grad_.get<S>(P);
-    const uint8_t* conn = spec_.connectivityMask.empty() ? nullptr : connectivity_.get<uint8_t>(0);
+    const uint8_t* conn = spec_.connectivityMask.empty() ? nullptr : connectivity_.data<uint8_t>();
     const TrainMask tm = train_mask();
     LR_LAUNCH(mask_gradient_kernel<S>, blocks_for(P, 256), 256, 0)(grad, P, tm, conn, spec_.noAutapse, spec_.size);
     simt::check_launch("mask_gradient_kernel");
@@ -902,8 +837,8 @@ class GpuBackend final : public Backend<S> {
     st.stepSize = a.lr / bc1;
     st.sqrtBc2 = std::sqrt(bc2);
     st.eps = a.eps;
-    LR_LAUNCH(adam_kernel<S>, blocks_for(P, 256), 256, 0)(params_.get<S>(P), grad, moment1_.get<double>(P),
-                                                            moment2_.get<double>(P), P, tm, st);
+    LR_LAUNCH(adam_kernel<S>, blocks_for(P, 256), 256, 0)(params_.data<S>(), grad, moment1_.data<double>(),
+                                                            moment2_.data<double>(), P, tm, st);
     simt::check_launch("adam_kernel");
     apply_constraints();
     return norm;
@@ -914,9 +849,9 @@ class GpuBackend final : public Backend<S> {
     if (spec_.connectivityMask.empty() && !spec_.noAutapse && spec_.daleSigns.empty()) return;
     const int N = spec_.size;
     LR_LAUNCH(constrain_kernel<S>, blocks_for(int64_t(N) * N, 256), 256, 0)(
-        params_.get<S>(layout_.total) + layout_.seg[kWrec].offset, N,
-        spec_.connectivityMask.empty() ? nullptr : connectivity_.get<uint8_t>(0), spec_.noAutapse,
-        spec_.daleSigns.empty() ? nullptr : dale_.get<int8_t>(0));
+        params_.data<S>() + layout_.seg[kWrec].offset, N,
+        spec_.connectivityMask.empty() ? nullptr : connectivity_.data<uint8_t>(), spec_.noAutapse,
+        spec_.daleSigns.empty() ? nullptr : dale_.data<int8_t>());
     simt::check_launch("constrain_kernel");
   }
 
@@ -963,7 +898,6 @@ void to_device(void* dst, const void* src, size_t bytes) { check(cudaMemcpy(dst,
 void to_host(void* dst, const void* src, size_t bytes) { check(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToHost), "copy from the GPU"); }
 void zero(void* p, size_t bytes) { check(cudaMemset(p, 0, bytes), "cudaMemset"); }
 void check_launch(const char* kernel) { check(cudaGetLastError(), kernel); }
-void synchronize() { check(cudaDeviceSynchronize(), "cudaDeviceSynchronize"); }
 size_t free_memory() {
   size_t freeBytes = 0, total = 0;
   check(cudaMemGetInfo(&freeBytes, &total), "cudaMemGetInfo");
@@ -980,7 +914,6 @@ void to_device(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src,
 void to_host(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
 void zero(void* p, size_t bytes) { std::memset(p, 0, bytes); }
 void check_launch(const char*) {}
-void synchronize() {}
 size_t free_memory() { return size_t(sysconf(_SC_AVPHYS_PAGES)) * size_t(sysconf(_SC_PAGESIZE)); }
 #endif
 }  // namespace simt
@@ -990,8 +923,7 @@ size_t free_memory() { return size_t(sysconf(_SC_AVPHYS_PAGES)) * size_t(sysconf
 #if defined(__CUDACC__)
 template <class S>
 std::unique_ptr<Backend<S>> make_cuda_backend(const ModelSpec& spec) {
-  const CudaInfo info = query_cuda();
-  if (info.devices.empty()) throw std::runtime_error("device 'cuda': " + info.unavailableReason);
+  require_cuda_device();
   return std::make_unique<cuda::GpuBackend<S>>(spec);
 }
 template std::unique_ptr<Backend<float>> make_cuda_backend<float>(const ModelSpec&);

@@ -1,5 +1,5 @@
-// What the CUDA backend's kernel files share: device transfer functions, block reductions, the tiled matrix
-// product, device buffers and launch sizes. Included by gpu_backend.cu and gpu_fixed_points.cu (see simt.hpp for the
+// What the CUDA backend's kernel files share: device transfer functions, the network's description, the neurons a
+// thread owns, block reductions, the tiled matrix product, device buffers and launch sizes. Included by gpu_backend.cu and gpu_fixed_points.cu (see simt.hpp for the
 // two ways they compile).
 #pragma once
 #include <algorithm>
@@ -14,7 +14,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "activation.hpp"
+#include "model.hpp"
 #include "simt.hpp"
 
 namespace lowrank {
@@ -66,6 +66,70 @@ DeviceTransfer<S> device_transfer(const Transfer& t) {
   d.kind = int(t.kind);
   d.slope = S(t.slope);
   return d;
+}
+
+// The network as the element-wise kernels see it: sizes, options and pointers into the device parameter vector.
+template <class S>
+struct Net {
+  int N = 0, R = 0, K = 0, O = 0;  // R = 0 for full-rank nets
+  bool rate = false, noAutapse = false;
+  S alpha = 0, leak = 0, noiseScale = 0, readoutScale = 1;
+  DeviceTransfer<S> phi, phiOut;
+  const S *m = nullptr, *n = nullptr, *wrec = nullptr, *wi = nullptr, *si = nullptr, *wo = nullptr, *so = nullptr,
+          *h0 = nullptr, *b = nullptr;
+
+  // The diagonal of m n^T / N that no-autapse low-rank nets remove.
+  LR_DEVICE S self_coupling(int i) const {
+    S s = 0;
+    for (int r = 0; r < R; ++r) s += m[int64_t(i) * R + r] * n[int64_t(i) * R + r];
+    return s / S(N);
+  }
+  LR_DEVICE S readout_weight(int i, int o) const { return wo[int64_t(i) * O + o] * so[o] * readoutScale; }
+  // dL/d(drive) of a step from g = dL/dx_{s+1}: alpha g (current), alpha g f'(drive) with f_s the stored activity
+  // (rate; the drive is inside f).
+  LR_DEVICE S drive_gradient(S g, S activity) const { return rate ? alpha * g * phi.derivative(activity) : alpha * g; }
+  // The presynaptic activity of a state, what W acts on: phi(x + b) (current) or x (rate).
+  LR_DEVICE S presyn(S x, int i) const { return rate ? x : phi.apply(x + b[i]); }
+  // The quantity read out at a state: phi_out(x + b) (current) or phi_out(x) (rate).
+  LR_DEVICE S readout_input(S x, int i) const { return phiOut.apply(rate ? x : x + b[i]); }
+};
+
+// The network of `spec` with its parameters at `params` (device memory, layout order).
+template <class S>
+Net<S> make_net(const ModelSpec& spec, const ParamLayout& layout, const S* params) {
+  Net<S> nt;
+  nt.N = spec.size;
+  nt.R = spec.lowRank() ? spec.rank : 0;
+  nt.K = spec.inputs;
+  nt.O = spec.outputs;
+  nt.rate = spec.formulation == Formulation::Rate;
+  nt.noAutapse = spec.noAutapse;
+  nt.alpha = S(spec.alpha);
+  nt.leak = S(1) - S(spec.alpha);
+  nt.noiseScale = nt.rate ? S(std::sqrt(2.0 * spec.noise * spec.noise / spec.alpha)) : S(spec.noise);
+  nt.readoutScale = S(spec.readoutScale());
+  nt.phi = device_transfer<S>(spec.transfer);
+  nt.phiOut = device_transfer<S>(spec.outputTransfer);
+  auto at = [&](int id) -> const S* { return layout.seg[id].count ? params + layout.seg[id].offset : nullptr; };
+  nt.m = at(kM);
+  nt.n = at(kN);
+  nt.wrec = at(kWrec);
+  nt.wi = at(kWi);
+  nt.si = at(kSi);
+  nt.wo = at(kWo);
+  nt.so = at(kSo);
+  nt.h0 = at(kH0);
+  nt.b = at(kB);
+  return nt;
+}
+
+// Calls f(i) for the neurons this thread owns in the kernels that give a block one trial or candidate: the groups of
+// four q = threadIdx.x, threadIdx.x + blockDim.x, ... (four, so that one Philox call draws a group's noise). What a
+// thread writes for its own neurons it can read back without a barrier.
+template <class F>
+LR_DEVICE void for_each_owned(int N, F&& f) {
+  for (int q = threadIdx.x; q < (N + 3) / 4; q += blockDim.x)
+    for (int i = 4 * q; i < min(4 * q + 4, N); ++i) f(i);
 }
 
 // Sums red[v * blockDim + tid] over tid for v < count, in a fixed tree; red[v * blockDim] holds the totals. Every
@@ -201,12 +265,12 @@ class DeviceBuffer {
 constexpr int kTrialBlockThreads = 512;
 
 // Threads for the per-trial kernels: one per group of four neurons up to the block limit, fewer when the reduction
-// slots (values per thread) would not fit in shared memory.
-int trial_block_threads(int N, int values, size_t scalarBytes) {
+// slots (values per thread, sized for double) would not fit in shared memory.
+int trial_block_threads(int N, int values) {
   const int groups = (N + 3) / 4;
   int threads = 32;
   while (threads < groups && threads < kTrialBlockThreads) threads *= 2;
-  const size_t perThread = size_t(std::max(values, 1)) * std::max(scalarBytes, sizeof(double));
+  const size_t perThread = size_t(std::max(values, 1)) * sizeof(double);
   if (perThread > simt::kMaxSharedBytes)
     throw std::range_error("rank + outputs = " + std::to_string(values) +
                            " is too large for the CUDA backend's per-block reductions; use device 'cpu'");

@@ -6,6 +6,7 @@
 //  - Full-rank nets: each iteration is W phi for all candidates (a tiled product), the velocity and schedule per
 //    candidate, W^T F (a second product), then the Adam update.
 // Between chunks the host reads which candidates are done (progress) and polls the abort flag.
+#include "device_info.hpp"
 #include "fixed_points.hpp"
 #include "gpu_common.cuh"
 #include "gpu_fixed_points.hpp"
@@ -14,34 +15,20 @@ namespace lowrank {
 namespace LOWRANK_GPU_NAMESPACE {
 namespace {
 
-// The vector field of dynamics.hpp on the device: F(x) = -x + W phi(x + b) + d (current), F(r) = -r + f(W r + d)
-// (rate), with d the constant drive of each candidate.
+// The vector field of dynamics.hpp on the network `net`: F(x) = -x + W phi(x + b) + d (current), F(r) = -r + f(W r + d)
+// (rate), with d the constant drive of each candidate. From x and the total drive (W p + d), F and the vector v whose
+// W^T enters J^T F: F (current) or f'(drive) F (rate).
 template <class S>
-struct Field {
-  int N = 0, R = 0;  // R = 0 for full-rank nets
-  bool rate = false, noAutapse = false;
-  DeviceTransfer<S> phi;
-  const S *m = nullptr, *n = nullptr, *b = nullptr;
-
-  LR_DEVICE S self_coupling(int i) const {
-    S s = 0;
-    for (int r = 0; r < R; ++r) s += m[int64_t(i) * R + r] * n[int64_t(i) * R + r];
-    return s / S(N);
+LR_DEVICE void velocity(const Net<S>& net, S x, S drive, S& F, S& v) {
+  if (!net.rate) {
+    F = drive - x;
+    v = F;
+  } else {
+    const S y = net.phi.apply(drive);
+    F = y - x;
+    v = net.phi.derivative(y) * F;
   }
-  // The presynaptic quantity W acts on: phi(x + b) (current) or x (rate).
-  LR_DEVICE S presyn(S x, int i) const { return rate ? x : phi.apply(x + b[i]); }
-  // F at x given the total drive (W p + d), and the vector v whose W^T enters J^T F: F (current) or f'(drive) F (rate).
-  LR_DEVICE void velocity(S x, S drive, S& F, S& v) const {
-    if (!rate) {
-      F = drive - x;
-      v = F;
-    } else {
-      const S y = phi.apply(drive);
-      F = y - x;
-      v = phi.derivative(y) * F;
-    }
-  }
-};
+}
 
 // Per-candidate schedule state, in device memory.
 struct Schedule {
@@ -85,7 +72,7 @@ LR_DEVICE void adam_update(S& x, S& mom, S& vel, S g, const AdamSettings& a, dou
 // Candidate blockIdx.x, iterations [it0, it1), of a low-rank net. scratch: [P, 2, N] (F and, rate, f' F), coef:
 // [P, R] (the overlaps, then m^T F or m^T (f' F)).
 template <class S>
-LR_KERNEL_BOUNDED(kTrialBlockThreads) void adam_lowrank_kernel(Field<S> f, S* X, const S* D, S* mom, S* vel, S* scratch, S* coef, Schedule sc,
+LR_KERNEL_BOUNDED(kTrialBlockThreads) void adam_lowrank_kernel(Net<S> f, S* X, const S* D, S* mom, S* vel, S* scratch, S* coef, Schedule sc,
                                    AdamSettings a, int it0, int it1) {
   LR_DYNAMIC_SHARED(double, red);  // [(R + 1) * blockDim]
   const int c = blockIdx.x, tid = threadIdx.x, bd = blockDim.x, N = f.N, R = f.R;
@@ -112,9 +99,9 @@ LR_KERNEL_BOUNDED(kTrialBlockThreads) void adam_lowrank_kernel(Field<S> f, S* X,
       const S p = f.presyn(x[i], i);
       S a = d[i];
       for (int r = 0; r < R; ++r) a += f.m[int64_t(i) * R + r] * k[r];
-      if (f.noAutapse) a -= f.self_coupling(i) * p;
+      if (f.noAutapse) a -= f.self_coupling(i) * p;  // R > 0 here
       S Fi, v;
-      f.velocity(x[i], a, Fi, v);
+      velocity(f, x[i], a, Fi, v);
       F[i] = Fi;
       V[i] = v;
       for (int r = 0; r < R; ++r) red[r * bd + tid] += double(f.m[int64_t(i) * R + r] * v);
@@ -134,7 +121,7 @@ LR_KERNEL_BOUNDED(kTrialBlockThreads) void adam_lowrank_kernel(Field<S> f, S* X,
       for (int r = 0; r < R; ++r) back += f.n[int64_t(i) * R + r] * k[r];
       back /= S(N);
       if (f.noAutapse) back -= f.self_coupling(i) * V[i];
-      if (!f.rate) back *= f.phi.derivative(f.phi.apply(x[i] + f.b[i]));
+      if (!f.rate) back *= f.phi.derivative(f.presyn(x[i], i));
       adam_update(x[i], mc[i], vc[i], back - F[i], a, lr, it);
     }
     LR_SYNC();
@@ -144,7 +131,7 @@ LR_KERNEL_BOUNDED(kTrialBlockThreads) void adam_lowrank_kernel(Field<S> f, S* X,
 // Full-rank nets, iteration it, candidate blockIdx.x: from A = W p (p = phi(x + b) or x) the velocity F, the vector
 // v that W^T acts on, q and the schedule.
 template <class S>
-LR_KERNEL_BOUNDED(kTrialBlockThreads) void velocity_kernel(Field<S> f, const S* X, const S* D, const S* A, S* scratch, Schedule sc,
+LR_KERNEL_BOUNDED(kTrialBlockThreads) void velocity_kernel(Net<S> f, const S* X, const S* D, const S* A, S* scratch, Schedule sc,
                                AdamSettings a, int it) {
   LR_DYNAMIC_SHARED(double, red);
   const int c = blockIdx.x, tid = threadIdx.x, N = f.N;
@@ -155,7 +142,7 @@ LR_KERNEL_BOUNDED(kTrialBlockThreads) void velocity_kernel(Field<S> f, const S* 
   red[tid] = 0;
   for (int i = tid; i < N; i += blockDim.x) {
     S Fi, v;
-    f.velocity(x[i], A[int64_t(c) * N + i] + D[int64_t(c) * N + i], Fi, v);
+    velocity(f, x[i], A[int64_t(c) * N + i] + D[int64_t(c) * N + i], Fi, v);
     F[i] = Fi;
     V[i] = v;
     red[tid] += double(Fi) * double(Fi);
@@ -166,7 +153,7 @@ LR_KERNEL_BOUNDED(kTrialBlockThreads) void velocity_kernel(Field<S> f, const S* 
 
 // Full-rank nets: the Adam update of candidate blockIdx.x from Wv = v W (rows: candidates).
 template <class S>
-LR_KERNEL_BOUNDED(kTrialBlockThreads) void update_kernel(Field<S> f, S* X, S* mom, S* vel, const S* scratch, const S* Wv, Schedule sc,
+LR_KERNEL_BOUNDED(kTrialBlockThreads) void update_kernel(Net<S> f, S* X, S* mom, S* vel, const S* scratch, const S* Wv, Schedule sc,
                              AdamSettings a, int it) {
   const int c = blockIdx.x, N = f.N;
   if (sc.done[c]) return;
@@ -175,14 +162,14 @@ LR_KERNEL_BOUNDED(kTrialBlockThreads) void update_kernel(Field<S> f, S* X, S* mo
   for (int i = threadIdx.x; i < N; i += blockDim.x) {
     S& x = X[int64_t(c) * N + i];
     S back = Wv[int64_t(c) * N + i];
-    if (!f.rate) back *= f.phi.derivative(f.phi.apply(x + f.b[i]));
+    if (!f.rate) back *= f.phi.derivative(f.presyn(x, i));
     adam_update(x, mom[int64_t(c) * N + i], vel[int64_t(c) * N + i], back - F[i], a, lr, it);
   }
 }
 
 // p = phi(x + b) (current) or x (rate), for every candidate still active.
 template <class S>
-LR_KERNEL_BOUNDED(kTrialBlockThreads) void presyn_kernel(Field<S> f, const S* X, S* P, const int* done) {
+LR_KERNEL_BOUNDED(kTrialBlockThreads) void presyn_kernel(Net<S> f, const S* X, S* P, const int* done) {
   const int c = blockIdx.x, N = f.N;
   if (done[c]) return;
   for (int i = threadIdx.x; i < N; i += blockDim.x) P[int64_t(c) * N + i] = f.presyn(X[int64_t(c) * N + i], i);
@@ -201,17 +188,7 @@ void run_adam_phase(const ModelSpec& spec, const double* params, const FixedPoin
   const ParamLayout layout(spec);
   DeviceBuffer params_, x_, d_, mom_, vel_, scratch_, coef_, lr_, best_, bad_, done_, iters_, product_, presyn_;
   const std::vector<S> hostParams = cast_vector<S>(params, layout.total);
-  const S* p = params_.upload(hostParams.data(), layout.total);
-  Field<S> f;
-  f.N = N;
-  f.R = R;
-  f.rate = spec.formulation == Formulation::Rate;
-  f.noAutapse = spec.noAutapse && spec.lowRank();
-  f.phi = device_transfer<S>(spec.transfer);
-  f.m = R ? p + layout.seg[kM].offset : nullptr;
-  f.n = R ? p + layout.seg[kN].offset : nullptr;
-  f.b = p + layout.seg[kB].offset;
-  const S* wrec = R ? nullptr : p + layout.seg[kWrec].offset;
+  const Net<S> f = make_net(spec, layout, params_.upload(hostParams.data(), layout.total));
 
   const int64_t PN = int64_t(P) * N;
   std::vector<S> hostX = cast_vector<S>(Xd, PN);
@@ -235,7 +212,7 @@ void run_adam_phase(const ModelSpec& spec, const double* params, const FixedPoin
   simt::zero(sc.iterations, size_t(P) * sizeof(int));
   AdamSettings a{o.beta1, o.beta2, o.eps, o.plateauFactor, o.minLr, o.adamTolQ, o.plateauPatience};
 
-  const int threads = trial_block_threads(N, R + 1, sizeof(double));
+  const int threads = trial_block_threads(N, R + 1);
   constexpr int kChunk = 50;  // iterations between progress reports and abort checks
   std::vector<int> done(P, 0);
   int it = 0, finished = 0;
@@ -248,31 +225,30 @@ void run_adam_phase(const ModelSpec& spec, const double* params, const FixedPoin
     } else {
       S* Pm = presyn_.get<S>(PN);
       S* prod = product_.get<S>(PN);
+      Operand<S> presyn;  // presyn(c, j) = Pm[c, j]
+      presyn.p = Pm;
+      presyn.stride = N;
+      Operand<S> wt;  // wt(j, i) = W[i, j]
+      wt.p = f.wrec;
+      wt.stride = N;
+      Operand<S> v;  // v(c, i) = scratch[c, 1, i]
+      v.p = scratch + N;
+      v.stride = 2 * int64_t(N);
+      Operand<S> w;  // w(i, j) = W[i, j]
+      w.p = f.wrec;
+      w.stride = 1;
+      w.kInnerStride = N;
       for (int i = it; i < end; ++i) {
         LR_LAUNCH(presyn_kernel<S>, P, threads, 0)(f, X, Pm, sc.done);
         simt::check_launch("presyn_kernel");
-        Operand<S> rows;  // rows[c, j] = p[c, j]
-        rows.p = Pm;
-        rows.stride = N;
-        Operand<S> wt;  // wt(j, i) = W[i, j]
-        wt.p = wrec;
-        wt.stride = N;
-        matmul(P, N, N, rows, wt, prod, N);
+        matmul(P, N, N, presyn, wt, prod, N);  // W p for every candidate
         LR_LAUNCH(velocity_kernel<S>, P, threads, threads * sizeof(double))(f, X, D, prod, scratch, sc, a, i);
         simt::check_launch("velocity_kernel");
-        Operand<S> v;  // v[c, i] = scratch[c, 1, i]
-        v.p = scratch + N;
-        v.stride = 2 * int64_t(N);
-        Operand<S> w;  // w(i, j) = W[i, j]
-        w.p = wrec;
-        w.stride = 1;
-        w.kInnerStride = N;
-        matmul(P, N, N, v, w, prod, N);
+        matmul(P, N, N, v, w, prod, N);  // W^T v
         LR_LAUNCH(update_kernel<S>, P, threads, 0)(f, X, mom, vel, scratch, prod, sc, a, i);
         simt::check_launch("update_kernel");
       }
-    }
-    it = end;
+    }    it = end;
     simt::to_host(done.data(), sc.done, size_t(P) * sizeof(int));
     finished = 0;
     for (int v : done) finished += v;
@@ -292,6 +268,7 @@ void run_adam_phase(const ModelSpec& spec, const double* params, const FixedPoin
 void cuda_fixed_point_adam(const ModelSpec& spec, const double* params, const FixedPointOptions& o, double* X,
                            const double* D, int P, int* iterations, const std::function<void(int, int)>& progress,
                            const std::atomic<bool>* abort) {
+  require_cuda_device();
   if (o.singlePrecision) cuda::run_adam_phase<float>(spec, params, o, X, D, P, iterations, progress, abort);
   else cuda::run_adam_phase<double>(spec, params, o, X, D, P, iterations, progress, abort);
 }

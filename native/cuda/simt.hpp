@@ -46,8 +46,7 @@ void release(void* p) noexcept;
 void to_device(void* dst, const void* src, size_t bytes);
 void to_host(void* dst, const void* src, size_t bytes);
 void zero(void* p, size_t bytes);
-void check_launch(const char* kernel);  // a launch that failed or a kernel that faulted becomes an exception
-void synchronize();
+void check_launch(const char* kernel);  // a launch that failed becomes an exception
 size_t free_memory();  // bytes the device can still allocate
 
 // Threads per block that the kernels may use (a power of two).

@@ -223,11 +223,9 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       const ModelSpec spec = spec_from(object_arg(info, 0, "spec"));
       const Napi::Object opts = object_arg(info, 1, "options");
       const std::string dtype = string_field(opts, "dtype", "float32");
-      const std::string device = string_field(opts, "device", "cpu");
+      const std::string device = device_field(opts);
       int threads = int_field(opts, "threads", 0);
       if (threads <= 0) threads = std::max(1u, std::thread::hardware_concurrency());
-      if (device != "cpu" && device != "cuda" && device != "cuda-emulated")
-        throw std::invalid_argument("device must be 'cpu', 'cuda' or 'cuda-emulated'; got '" + device + "'");
       if (dtype == "float32") {
         model_ = make_model<float>(spec, device, threads);
       } else if (dtype == "float64") {

@@ -8,7 +8,6 @@
 
 #include "../core/fixed_points.hpp"
 #include "../core/memory_guard.hpp"
-#include "../cuda/device_info.hpp"
 #include "../cuda/gpu_fixed_points.hpp"
 #include "glue.hpp"
 
@@ -369,14 +368,7 @@ Napi::Value FindFixedPoints(const Napi::CallbackInfo& info) {
     auto initial = hold_rows(info, 2, "initial", P, model.spec.size);
     auto inputs = hold_rows(info, 3, "inputs", P, model.spec.inputs);
     auto conditions = hold_array<int32_t>(info.Env(), info[4], "conditions", size_t(P));
-    // where the first phase runs: 'cpu', 'cuda', or 'cuda-emulated' (the CUDA kernels on host threads, for tests)
-    const std::string device = string_field(o, "device", "cpu");
-    if (device != "cpu" && device != "cuda" && device != "cuda-emulated")
-      throw std::invalid_argument("device must be 'cpu', 'cuda' or 'cuda-emulated'; got '" + device + "'");
-    if (device == "cuda") {
-      const CudaInfo cuda = query_cuda();
-      if (cuda.devices.empty()) throw std::runtime_error("device 'cuda': " + cuda.unavailableReason);
-    }
+    const std::string device = device_field(o);  // where the first phase runs
     auto* w = new FixedPointWorker(info.Env(), info[6], std::move(model), std::move(initial), std::move(inputs),
                                    std::move(conditions), P, f, device);
     return w->start(info.Env());

@@ -99,6 +99,15 @@ inline std::string string_field(const Napi::Object& o, const char* key, const st
   return v.As<Napi::String>().Utf8Value();
 }
 
+// The `device` option of a model or a search: 'cpu', 'cuda', or 'cuda-emulated' (the CUDA kernels on host threads,
+// for tests on machines without a GPU).
+inline std::string device_field(const Napi::Object& o) {
+  const std::string device = string_field(o, "device", "cpu");
+  if (device != "cpu" && device != "cuda" && device != "cuda-emulated")
+    throw std::invalid_argument("device must be 'cpu', 'cuda' or 'cuda-emulated'; got '" + device + "'");
+  return device;
+}
+
 inline uint64_t seed_field(const Napi::Object& o, const char* key) {
   const double d = number_field(o, key, 0);
   if (!(d >= 0 && d <= 9007199254740991.0) || d != static_cast<double>(static_cast<uint64_t>(d)))
