@@ -4,7 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import { backendInfo, FullRankRNN, LowRankRNN, analysis, type AnyModel } from '../../ts/index.js';
 import { randomTensor } from '../support/models.js';
-import { bistable, roots } from './helpers.js';
+import { bistable, maxAbsDiff, roots } from './helpers.js';
 
 const cuda = backendInfo({ device: 'auto' }).cuda;
 const targets = [
@@ -12,12 +12,6 @@ const targets = [
   { target: 'cuda' as const, skip: !cuda.available },
 ];
 if (!cuda.available) console.log(`fixed points on 'cuda' skipped: no CUDA device: ${cuda.reason ?? 'none found'}`);
-
-function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 const nets: { name: string; make: () => { model: AnyModel; inputs: number[] } }[] = [
   { name: 'rank-1 bistable, current', make: () => ({ model: bistable(48, 1).model, inputs: [0.25] }) },
@@ -50,19 +44,19 @@ for (const { target, skip } of targets) {
           const cpu = await analysis.fixedPoints(model, { ...opts, device: 'cpu' });
           const dev = await analysis.fixedPoints(model, { ...opts, device: target });
           // the same candidates stop at the same iteration (float32: to within a few, the plateau test on rounded q)
-          const iterations = maxAbs(dev.candidates.adamIterations, cpu.candidates.adamIterations);
+          const iterations = maxAbsDiff(dev.candidates.adamIterations, cpu.candidates.adamIterations);
           expect(iterations).toBeLessThanOrEqual(precision === 'float64' ? 0 : 10);
-          const scale = maxAbs(cpu.candidates.final.data, new Float64Array(cpu.candidates.final.data.length));
+          const scale = maxAbsDiff(cpu.candidates.final.data, new Float64Array(cpu.candidates.final.data.length));
           const tol = precision === 'float64' ? 1e-9 : 1e-3;
-          expect(maxAbs(dev.candidates.final.data, cpu.candidates.final.data) / scale).toBeLessThan(tol);
-          expect(maxAbs(dev.candidates.q, cpu.candidates.q) / Math.max(...cpu.candidates.q)).toBeLessThan(tol);
+          expect(maxAbsDiff(dev.candidates.final.data, cpu.candidates.final.data) / scale).toBeLessThan(tol);
+          expect(maxAbsDiff(dev.candidates.q, cpu.candidates.q) / Math.max(...cpu.candidates.q)).toBeLessThan(tol);
         }
         // and after polishing (double precision, on the CPU), the same points
         const full = { initialStates, inputs, adam: { maxIterations: 300 } };
         const a = await analysis.fixedPoints(model, { ...full, device: 'cpu' });
         const b = await analysis.fixedPoints(model, { ...full, device: target });
         expect(b.points.shape).toEqual(a.points.shape);
-        expect(maxAbs(b.points.data, a.points.data)).toBeLessThan(1e-8);
+        expect(maxAbsDiff(b.points.data, a.points.data)).toBeLessThan(1e-8);
       });
     }
 

@@ -1,13 +1,8 @@
 // Same seed, same bits: across runs, thread counts and chunkings of the batch.
 import { describe, expect, test } from 'vitest';
 import { FullRankRNN, LowRankRNN, type AnyModel } from '../../ts/index.js';
-import { finiteDifferences, perturbAll, randomBatch } from '../support/models.js';
+import { finiteDifferences, perturbAll, randomBatch, sameBits } from '../support/models.js';
 
-function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
-  return true;
-}
 
 describe('thread count does not change results', () => {
   const make = (threads: number): AnyModel[] => [

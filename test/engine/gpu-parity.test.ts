@@ -7,7 +7,7 @@ import { backendInfo, FullRankRNN, LowRankRNN, type AnyModel, type LossOn } from
 import type { NativeModelHandle } from '../../ts/native/binding.js';
 import type { FloatArray } from '../../ts/tensor.js';
 import { native } from '../../ts/native/load.js';
-import { perturbAll, randomBatch } from '../support/models.js';
+import { perturbAll, randomBatch, sameBits } from '../support/models.js';
 
 type Target = 'cuda-emulated' | 'cuda';
 
@@ -34,11 +34,6 @@ function relativeError(a: ArrayLike<number>, b: ArrayLike<number>, from = 0, to 
   return norm === 0 ? Math.sqrt(diff) : Math.sqrt(diff / norm);
 }
 
-function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
-  return true;
-}
 
 /** Per-parameter relative errors of a flat gradient against the CPU's. */
 function gradientErrors(model: AnyModel, gpu: FloatArray, cpu: FloatArray): Record<string, number> {
@@ -282,6 +277,12 @@ for (const { target, skip } of targets) {
 }
 
 describe('device selection', () => {
+  test('a model with an unknown device is a TypeError naming the choices', () => {
+    expect(() => new LowRankRNN({ size: 8, rank: 1, inputs: 1, outputs: 1, device: 'tpu' as 'cpu' })).toThrow(
+      /device must be 'auto', 'cpu' or 'cuda'; got "tpu"/,
+    );
+  });
+
   test("an unknown device is a TypeError naming the choices", () => {
     const model = lowRankBasic.make('float32');
     const { binding } = native('cpu');

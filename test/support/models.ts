@@ -26,6 +26,13 @@ export function randomBatch(model: AnyModel, lossOn: LossOn, B: number, T: numbe
   return { inputs, targets, mask: { data: mask, shape: [B, T, F] } };
 }
 
+/** Bit-for-bit equality (Object.is per element, so -0 and NaN count). */
+export function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
 export function lowRank(opts: Partial<LowRankOptions> = {}): LowRankRNN {
   return new LowRankRNN({ size: 20, rank: 2, inputs: 3, outputs: 2, noise: 0.05, seed: 11, dtype: 'float64', biases: true, ...opts });
 }

@@ -223,11 +223,7 @@ function inUnit(value: number, name: string): number {
 
 function firstPhaseDevice(device: FixedPointOptions['device'], model: AnyModel): 'cpu' | 'cuda' | 'cuda-emulated' {
   if (device === undefined) return model.device;
-  if (device === 'cuda-emulated') return device;
-  if (device !== 'auto' && device !== 'cpu' && device !== 'cuda') {
-    throw new TypeError(`device must be 'auto', 'cpu' or 'cuda'; got ${JSON.stringify(device)}`);
-  }
-  return resolveDevice(device);
+  return device === 'cuda-emulated' ? device : resolveDevice(device);
 }
 
 /**

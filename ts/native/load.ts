@@ -140,6 +140,9 @@ export function native(device?: Device): LoadedNative {
 
 /** The backend a model constructed with `device` runs on. */
 export function resolveDevice(device?: Device): 'cpu' | 'cuda' {
+  if (device !== undefined && device !== 'auto' && device !== 'cpu' && device !== 'cuda') {
+    throw new TypeError(`device must be 'auto', 'cpu' or 'cuda'; got ${JSON.stringify(device)}`);
+  }
   const d = device ?? deviceFromEnv() ?? 'auto';
   if (d === 'cpu') return 'cpu';
   const { info } = native(d);
