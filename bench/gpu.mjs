@@ -9,16 +9,10 @@
 // float32. Needs a build with CUDA (npm run build) on a machine with a device; PyTorch with CUDA for the ratios.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { FullRankRNN, LowRankRNN, backendInfo } from '../dist/index.js';
-import { stepsFor, timingData, torchBaseline } from './training-step.mjs';
+import { benchSettings, stepsFor, timingData, torchBaseline } from './training-step.mjs';
 
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
-const threads = Number(process.env.BENCH_THREADS ?? availableParallelism());
-const K = 4;
-const O = 1;
+const { quick, jsonOut, threads, K, O } = benchSettings();
 
 const info = backendInfo({ device: 'auto' });
 if (!info.cuda.available) {

@@ -8,16 +8,10 @@
 // One "training step" = forward + BPTT + clipping + Adam on one minibatch, noise on (sigma 0.05), tanh, masked MSE.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { FullRankRNN, LowRankRNN, backendInfo } from '../dist/index.js';
-import { stepsFor, timingData, torchBaseline } from './training-step.mjs';
+import { benchSettings, stepsFor, timingData, torchBaseline } from './training-step.mjs';
 
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
-const threads = Number(process.env.BENCH_THREADS ?? availableParallelism());
-const K = 4;
-const O = 1;
+const { quick, jsonOut, threads, K, O } = benchSettings();
 
 /** Floating-point operations of one training step (forward + backward), counted from the equations. */
 function flops({ kind, N, R, B, T }) {

@@ -1,6 +1,18 @@
 // What bench/run.mjs (CPU) and bench/gpu.mjs (CUDA) share: timing training steps of this engine and of the PyTorch
 // baseline (torch_baseline.py) on the same configurations.
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+
+/** The command line (--quick, --json FILE), BENCH_THREADS, and the K = 4 inputs and O = 1 output of every row. */
+export function benchSettings(argv = process.argv.slice(2)) {
+  return {
+    quick: argv.includes('--quick'),
+    jsonOut: argv.includes('--json') ? argv[argv.indexOf('--json') + 1] : undefined,
+    threads: Number(process.env.BENCH_THREADS ?? availableParallelism()),
+    K: 4,
+    O: 1,
+  };
+}
 
 /** Milliseconds per training step (forward + BPTT + clipping + Adam) over `steps` steps of minibatches of B trials. */
 export async function stepsFor(model, { inputs, targets, mask, D, B, T }, steps) {
