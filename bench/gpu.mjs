@@ -6,10 +6,11 @@
 //   node bench/gpu.mjs --json out.json
 //
 // One "training step" = forward + BPTT + clipping + Adam on one minibatch, noise on (sigma 0.05), tanh, masked MSE,
-// float32. Needs a build with CUDA (npm run build) on a machine with a device; PyTorch with CUDA for the ratios.
+// float32. Then the eigenpairs of low-rank nets' Jacobians at many states (analysis.linearize, the reduced R x R
+// problems with left and right vectors) on the GPU against the CPU backend's threads. Needs a build with CUDA (npm run build) on a machine with a device; PyTorch with CUDA for the ratios.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { FullRankRNN, LowRankRNN, backendInfo } from '../dist/index.js';
+import { FullRankRNN, LowRankRNN, Random, analysis, backendInfo } from '../dist/index.js';
 import { benchSettings, stepsFor, timingData, torchBaseline } from './training-step.mjs';
 
 const { quick, jsonOut, threads, K, O } = benchSettings();
@@ -86,4 +87,29 @@ const results = rows.map((r, i) => {
   return out;
 });
 if (torchVersion) console.log(`\nPyTorch ${torchVersion} on the same GPU, same run.`);
-if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ info, threads, torch: torchVersion, rows: results }, null, 2));
+
+/** Milliseconds for the eigenpairs (left and right vectors) at `points` states, the median of three runs. */
+async function timeEigenpairs(model, states, device) {
+  const opts = { vectors: 'both', device, threads };
+  await analysis.linearize(model, states, opts); // warm-up
+  const samples = [];
+  for (let r = 0; r < 3; r++) {
+    const t0 = performance.now();
+    await analysis.linearize(model, states, opts);
+    samples.push(performance.now() - t0);
+  }
+  return samples.sort((a, b) => a - b)[1];
+}
+
+const eigenRows = quick ? [{ N: 512, R: 2, points: 1000 }] : [{ N: 512, R: 2, points: 1000 }, { N: 4096, R: 2, points: 1000 }, { N: 4096, R: 4, points: 1000 }];
+console.log('\n| eigenpairs of the Jacobian | N | R | states | CUDA ms | CPU ms | vs CPU |\n|---|---|---|---|---|---|---|');
+const eigenResults = [];
+for (const r of eigenRows) {
+  const model = new LowRankRNN({ size: r.N, rank: r.R, inputs: 1, outputs: 1, dtype: 'float64', seed: 3, device: 'cpu' });
+  const states = { data: new Random(4).fillNormal(new Float64Array(r.points * r.N)), shape: [r.points, r.N] };
+  const cudaMs = await timeEigenpairs(model, states, 'cuda');
+  const cpuMs = await timeEigenpairs(model, states, 'cpu');
+  eigenResults.push({ ...r, cudaMs, cpuMs });
+  console.log(`| reduced, left and right vectors | ${r.N} | ${r.R} | ${r.points} | ${cudaMs.toFixed(1)} | ${cpuMs.toFixed(1)} | ${(cpuMs / cudaMs).toFixed(1)}x |`);
+}
+if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ info, threads, torch: torchVersion, rows: results, eigenpairs: eigenResults }, null, 2));

@@ -17,8 +17,41 @@ namespace {
 
 using Complex = std::complex<double>;
 
-// Sorts the pairs and stores them: values, right vectors (columns of Vr) and left vectors (rows of Wl).
-Eigenpairs collect(const Eigen::VectorXcd& values, const Eigen::MatrixXcd* Vr, const Eigen::MatrixXcd* Wl, double rcond) {
+void check_finite(const Eigen::MatrixXd& a, const char* what) {
+  if (!a.allFinite()) throw std::range_error(std::string(what) + " contains NaN or Inf");
+}
+
+// Unit 2-norm columns with fix_phase's phase.
+void normalize_columns(Eigen::MatrixXcd& v) {
+  for (Eigen::Index i = 0; i < v.cols(); ++i) {
+    Eigen::VectorXcd c = v.col(i);
+    const double norm = c.norm();
+    if (norm > 0) c /= norm;
+    fix_phase(c);
+    v.col(i) = c;
+  }
+}
+
+}  // namespace
+
+void fix_phase(Eigen::VectorXcd& v) {
+  const double largest = v.size() ? v.cwiseAbs().maxCoeff() : 0.0;
+  if (!(largest > 0)) return;
+  for (Eigen::Index k = 0; k < v.size(); ++k)
+    if (std::abs(v(k)) >= (1.0 - kPhaseTieTolerance) * largest) {
+      v *= std::conj(v(k)) / std::abs(v(k));
+      v(k) = std::abs(v(k));  // exactly real
+      return;
+    }
+}
+
+double reciprocal_condition(const Eigen::MatrixXcd& a, const Eigen::MatrixXcd& inverse) {
+  const double norms = a.cwiseAbs().colwise().sum().maxCoeff() * inverse.cwiseAbs().colwise().sum().maxCoeff();
+  return std::isfinite(norms) && norms > 0 ? 1.0 / norms : 0.0;
+}
+
+Eigenpairs sorted_eigenpairs(const Eigen::VectorXcd& values, const Eigen::MatrixXcd* Vr, const Eigen::MatrixXcd* Wl,
+                             double rcond) {
   const int count = int(values.size());
   std::vector<int> order(count);
   std::iota(order.begin(), order.end(), 0);
@@ -44,24 +77,18 @@ Eigenpairs collect(const Eigen::VectorXcd& values, const Eigen::MatrixXcd* Vr, c
   return out;
 }
 
-void check_finite(const Eigen::MatrixXd& a, const char* what) {
-  if (!a.allFinite()) throw std::range_error(std::string(what) + " contains NaN or Inf");
-}
-
-}  // namespace
-
 Eigenpairs eigen_dense(const Eigen::MatrixXd& a, bool rightVectors, bool leftVectors) {
   if (a.rows() != a.cols() || a.rows() < 1) throw std::range_error("eigen: the matrix must be square and not empty");
   check_finite(a, "eigen: the matrix");
   const bool vectors = rightVectors || leftVectors;
   Eigen::EigenSolver<Eigen::MatrixXd> solver(a, vectors);
   if (solver.info() != Eigen::Success) throw std::runtime_error("eigen: the QR iteration did not converge");
-  if (!vectors) return collect(solver.eigenvalues(), nullptr, nullptr, std::numeric_limits<double>::quiet_NaN());
-  const Eigen::MatrixXcd V = solver.eigenvectors();  // unit-norm columns
-  if (!leftVectors) return collect(solver.eigenvalues(), &V, nullptr, std::numeric_limits<double>::quiet_NaN());
-  Eigen::PartialPivLU<Eigen::MatrixXcd> lu(V);
-  const Eigen::MatrixXcd W = lu.inverse();  // rows: w_i with w_i^T v_j = delta_ij
-  return collect(solver.eigenvalues(), rightVectors ? &V : nullptr, &W, lu.rcond());
+  if (!vectors) return sorted_eigenpairs(solver.eigenvalues(), nullptr, nullptr, std::numeric_limits<double>::quiet_NaN());
+  Eigen::MatrixXcd V = solver.eigenvectors();
+  normalize_columns(V);
+  if (!leftVectors) return sorted_eigenpairs(solver.eigenvalues(), &V, nullptr, std::numeric_limits<double>::quiet_NaN());
+  const Eigen::MatrixXcd W = Eigen::PartialPivLU<Eigen::MatrixXcd>(V).inverse();  // rows: w_i with w_i^T v_j = delta_ij
+  return sorted_eigenpairs(solver.eigenvalues(), rightVectors ? &V : nullptr, &W, reciprocal_condition(V, W));
 }
 
 Eigenpairs eigen_low_rank(double shift, const Eigen::MatrixXd& U, const Eigen::MatrixXd& V, bool rightVectors,
@@ -71,26 +98,25 @@ Eigenpairs eigen_low_rank(double shift, const Eigen::MatrixXd& U, const Eigen::M
   check_finite(U, "eigen: U");
   check_finite(V, "eigen: V");
   const Eigen::MatrixXd core = V.transpose() * U;
+  check_finite(core, "eigen: the reduced matrix V^T U");  // finite U and V can still overflow
   const bool vectors = rightVectors || leftVectors;
   Eigen::EigenSolver<Eigen::MatrixXd> solver(core, vectors);
   if (solver.info() != Eigen::Success) throw std::runtime_error("eigen: the QR iteration did not converge");
   const Eigen::VectorXcd values = solver.eigenvalues().array() + shift;
-  if (!vectors) return collect(values, nullptr, nullptr, std::numeric_limits<double>::quiet_NaN());
-  const Eigen::MatrixXcd C = solver.eigenvectors();
+  if (!vectors) return sorted_eigenpairs(values, nullptr, nullptr, std::numeric_limits<double>::quiet_NaN());
+  Eigen::MatrixXcd C = solver.eigenvectors();
+  normalize_columns(C);  // fixes the left vectors' phase when a pair merges with the trivial eigenvalue (below)
   Eigen::MatrixXcd right = U.cast<Complex>() * C;
-  for (Eigen::Index i = 0; i < right.cols(); ++i) {
-    const double norm = right.col(i).norm();
-    if (norm > 0) right.col(i) /= norm;
-  }
-  if (!leftVectors) return collect(values, &right, nullptr, std::numeric_limits<double>::quiet_NaN());
-  Eigen::PartialPivLU<Eigen::MatrixXcd> lu(C);
-  Eigen::MatrixXcd left = lu.inverse() * V.transpose().cast<Complex>();  // rows d_i^T V^T
+  normalize_columns(right);
+  if (!leftVectors) return sorted_eigenpairs(values, &right, nullptr, std::numeric_limits<double>::quiet_NaN());
+  const Eigen::MatrixXcd Cinv = Eigen::PartialPivLU<Eigen::MatrixXcd>(C).inverse();
+  Eigen::MatrixXcd left = Cinv * V.transpose().cast<Complex>();  // rows d_i^T V^T
   for (Eigen::Index i = 0; i < left.rows(); ++i) {
     // w_i^T v_i = mu_i d_i^T c_i / |U c_i|: zero when the pair merges with the trivial eigenvalue (left as is)
     const Complex overlap = left.row(i).transpose().cwiseProduct(right.col(i)).sum();
     if (std::abs(overlap) > 1e-14 * left.row(i).norm()) left.row(i) /= overlap;
   }
-  return collect(values, rightVectors ? &right : nullptr, &left, lu.rcond());
+  return sorted_eigenpairs(values, rightVectors ? &right : nullptr, &left, reciprocal_condition(C, Cinv));
 }
 
 }  // namespace lowrank

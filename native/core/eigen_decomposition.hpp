@@ -12,15 +12,31 @@ struct Eigenpairs {
   int count = 0;  // eigenpairs listed
   // sorted by real part, descending (then imaginary part, descending)
   std::vector<std::complex<double>> values;
-  // count x dim, row i = right eigenvector v_i (A v_i = lambda_i v_i), unit 2-norm; empty unless asked for
+  // count x dim, row i = right eigenvector v_i (A v_i = lambda_i v_i), unit 2-norm, its phase fixed by
+  // fix_phase; empty unless asked for
   std::vector<std::complex<double>> right;
   // count x dim, row i = left eigenvector w_i (w_i^T A = lambda_i w_i^T), scaled so that w_i^T v_i = 1 (no
   // conjugation); empty unless asked for
   std::vector<std::complex<double>> left;
-  // reciprocal condition number (1-norm estimate) of the eigenvector matrix when left vectors were computed; near 0
-  // for a defective matrix, whose left vectors are then unreliable
+  // reciprocal condition number 1 / (|C|_1 |C^-1|_1) of the matrix C of unit-norm eigenvectors (for the reduced
+  // problem: of the R x R core's) when left vectors were computed; near 0 for a defective matrix, whose left vectors
+  // are then unreliable
   double rcond = 0.0;
 };
+
+// Eigenvectors have no phase of their own; ours is fixed so that every device gives the same vector. Among the
+// components whose modulus is within a factor (1 - kPhaseTieTolerance) of the largest, the first is made real and
+// positive (the tolerance keeps rounding from choosing a different component on a different device).
+constexpr double kPhaseTieTolerance = 1e-6;
+void fix_phase(Eigen::VectorXcd& v);
+
+// Eigenpairs from unsorted values (count), right vectors (the columns of `right`, dim x count) and left vectors (the
+// rows of `left`, count x dim), either may be null: sorted by real part, descending (then imaginary part).
+Eigenpairs sorted_eigenpairs(const Eigen::VectorXcd& values, const Eigen::MatrixXcd* right, const Eigen::MatrixXcd* left,
+                             double rcond);
+
+// 1 / (|A|_1 |A^-1|_1)
+double reciprocal_condition(const Eigen::MatrixXcd& a, const Eigen::MatrixXcd& inverse);
 
 Eigenpairs eigen_dense(const Eigen::MatrixXd& a, bool rightVectors, bool leftVectors);
 

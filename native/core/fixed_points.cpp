@@ -238,6 +238,8 @@ std::vector<Eigenpairs> linearize_on(ThreadPool& pool, const VectorField<double>
                                      const RowMatrix<double>& drives, const LinearizeOptions& opts,
                                      const std::function<void(int)>& done, const std::atomic<bool>* abort) {
   const bool reduced = uses_reduced_problem(field.spec(), opts.method);
+  if (reduced && opts.reducedSolver)
+    return opts.reducedSolver(states.data(), drives.data(), int(states.rows()), done, abort);
   std::vector<Eigenpairs> out(states.rows());
   std::atomic<int> finished{0};
   parallel_for(pool, int(states.rows()), [&](int i) {

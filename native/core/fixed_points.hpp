@@ -19,6 +19,11 @@ struct LinearizeOptions {
   EigenMethod method = EigenMethod::Auto;
   bool rightVectors = false, leftVectors = false;
   int threads = 1;
+  // The reduced problems solved elsewhere (the CUDA backend), with the same results: states and drives are rows x N,
+  // row-major; done(points finished) may be called as they finish; abort is polled. Empty: on the CPU.
+  std::function<std::vector<Eigenpairs>(const double* states, const double* drives, int rows,
+                                        const std::function<void(int)>& done, const std::atomic<bool>* abort)>
+      reducedSolver;
 };
 
 // True when the eigenpairs at a state come from the reduced R x R problem: a low-rank net whose Jacobian is -I plus a

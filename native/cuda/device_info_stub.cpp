@@ -24,4 +24,11 @@ void cuda_fixed_point_adam(const ModelSpec&, const double*, const FixedPointOpti
   require_cuda_device();  // throws: this build has none
 }
 
+std::vector<Eigenpairs> cuda_reduced_eigenpairs(const ModelSpec&, const double*, const double*, const double*, int,
+                                                const LinearizeOptions&, const std::function<void(int)>&,
+                                                const std::atomic<bool>*) {
+  require_cuda_device();  // throws: this build has none
+  return {};
+}
+
 }  // namespace lowrank

@@ -22,8 +22,14 @@ namespace LOWRANK_GPU_NAMESPACE {
 
 #if defined(LOWRANK_SIMT_EMULATION)
 using namespace ::lowrank_simt;
+using std::copysign;
 using std::cos;
 using std::exp;
+using std::fabs;
+using std::fmax;
+using std::fmin;
+using std::hypot;
+using std::isfinite;
 using std::log;
 using std::log1p;
 using std::min;
@@ -132,17 +138,22 @@ LR_DEVICE void for_each_owned(int N, F&& f) {
     for (int i = 4 * q; i < min(4 * q + 4, N); ++i) f(i);
 }
 
-// Sums red[v * blockDim + tid] over tid for v < count, in a fixed tree; red[v * blockDim] holds the totals. Every
-// thread of the block must call it.
-template <class S>
-LR_DEVICE void block_sum(S* red, int count) {
+// Combines red[v * blockDim + tid] over tid with `op` for v < count, in a fixed tree; red[v * blockDim] holds the
+// results. Every thread of the block must call it.
+template <class S, class Op>
+LR_DEVICE void block_reduce(S* red, int count, Op op) {
   const int tid = threadIdx.x, bd = blockDim.x;
   LR_SYNC();
   for (int stride = bd / 2; stride > 0; stride >>= 1) {
     if (tid < stride)
-      for (int v = 0; v < count; ++v) red[v * bd + tid] += red[v * bd + tid + stride];
+      for (int v = 0; v < count; ++v) red[v * bd + tid] = op(red[v * bd + tid], red[v * bd + tid + stride]);
     LR_SYNC();
   }
+}
+
+template <class S>
+LR_DEVICE void block_sum(S* red, int count) {
+  block_reduce(red, count, [](S a, S b) { return a + b; });
 }
 
 // ---- matrix products ----------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@
 #include "fixed_points.hpp"
 #include "gpu_common.cuh"
 #include "gpu_fixed_points.hpp"
+#include "small_eigen.cuh"
 
 namespace lowrank {
 namespace LOWRANK_GPU_NAMESPACE {
@@ -248,7 +249,8 @@ void run_adam_phase(const ModelSpec& spec, const double* params, const FixedPoin
         LR_LAUNCH(update_kernel<S>, P, threads, 0)(f, X, mom, vel, scratch, prod, sc, a, i);
         simt::check_launch("update_kernel");
       }
-    }    it = end;
+    }
+    it = end;
     simt::to_host(done.data(), sc.done, size_t(P) * sizeof(int));
     finished = 0;
     for (int v : done) finished += v;
@@ -259,6 +261,247 @@ void run_adam_phase(const ModelSpec& spec, const double* params, const FixedPoin
     if (!done[c]) iterations[c] = it;
   simt::to_host(hostX.data(), X, size_t(PN) * sizeof(S));
   std::copy(hostX.begin(), hostX.end(), Xd);
+}
+
+
+// ---- the reduced eigenproblems ------------------------------------------------------------------------------------
+
+// Where reduced_eigen_kernel leaves point blockIdx.x's results (unsorted) and keeps its scratch.
+struct ReducedEigen {
+  double* values;   // [P, 2, R]: real parts, then imaginary parts
+  Complex* right;   // [P, R, N]: right vectors (when vectors are asked for)
+  Complex* left;    // [P, R, N]: left vectors (when asked for)
+  double* rcond;    // [P]
+  int* status;      // [P]: 0, kQrFailed or kNotFinite
+  double* slopes;   // [P, N]
+  double* core;     // [P, R, R]
+  double* work;     // [P, reduced_workspace(R)]
+};
+enum : int { kQrFailed = 1, kNotFinite = 2 };
+
+// small_eigen's workspace, then the R factors that fix the vectors' phases and scale the left vectors.
+LR_HOST_DEVICE int64_t reduced_workspace(int R) { return small_eigen_workspace(R) + 2 * int64_t(R); }
+
+// The eigenpairs of J = -I + U V^T at the state X[p] with drive D[p] (fixed_points.hpp, eigen_low_rank): U = m,
+// V = f'(x + b) n / N (current); U = f'(W x + d) m, V = n / N (rate). The core V^T U = n^T diag(f') m / N is R sums
+// over the neurons per row; thread 0 solves it (small_eigen); then every thread forms the vectors of the neurons it
+// owns: right U c (unit norm, phase as fix_phase), left d^T V^T scaled so that w^T v = 1. Reductions: 3R slots.
+LR_KERNEL_BOUNDED(kTrialBlockThreads) void reduced_eigen_kernel(Net<double> f, const double* X, const double* D,
+                                                                 ReducedEigen o, bool vectors, bool leftVectors) {
+  LR_DYNAMIC_SHARED(double, red);  // [3 R * blockDim]
+  const int p = blockIdx.x, tid = threadIdx.x, bd = blockDim.x, N = f.N, R = f.R;
+  const double* x = X + int64_t(p) * N;
+  const double* d = D + int64_t(p) * N;
+  double* s = o.slopes + int64_t(p) * N;
+  double* core = o.core + int64_t(p) * R * R;
+  double* work = o.work + int64_t(p) * reduced_workspace(R);
+  const SmallEigen e = small_eigen_layout(R, work);
+  Complex* factor = reinterpret_cast<Complex*>(work + small_eigen_workspace(R));  // [R]
+  auto m = [&](int i, int r) { return f.m[int64_t(i) * R + r]; };
+  auto n = [&](int i, int r) { return f.n[int64_t(i) * R + r]; };
+
+  if (f.rate) {  // f'(W x + d), W x = m (n^T x) / N
+    for (int r = 0; r < R; ++r) red[r * bd + tid] = 0;
+    for_each_owned(N, [&](int i) {
+      for (int r = 0; r < R; ++r) red[r * bd + tid] += n(i, r) * x[i];
+    });
+    block_sum(red, R);
+    for_each_owned(N, [&](int i) {
+      double a = d[i];
+      for (int r = 0; r < R; ++r) a += m(i, r) * (red[r * bd] / N);
+      s[i] = f.phi.derivative(f.phi.apply(a));
+    });
+    LR_SYNC();
+  } else {
+    for_each_owned(N, [&](int i) { s[i] = f.phi.derivative(f.presyn(x[i], i)); });
+  }
+  for (int a = 0; a < R; ++a) {  // row a of the core
+    for (int b = 0; b < R; ++b) red[b * bd + tid] = 0;
+    for_each_owned(N, [&](int i) {
+      const double w = n(i, a) * s[i];
+      for (int b = 0; b < R; ++b) red[b * bd + tid] += w * m(i, b);
+    });
+    block_sum(red, R);
+    if (tid == 0)
+      for (int b = 0; b < R; ++b) core[a * R + b] = red[b * bd] / N;
+    LR_SYNC();
+  }
+  if (tid == 0) {
+    bool finite = true;
+    for (int k = 0; k < R * R; ++k) finite = finite && isfinite(core[k]);
+    double rcond = 0;
+    const int status = !finite ? kNotFinite : small_eigen(R, core, e, leftVectors, rcond) ? 0 : kQrFailed;
+    o.status[p] = status;
+    o.rcond[p] = rcond;
+    for (int k = 0; k < R && status == 0; ++k) {
+      o.values[int64_t(p) * 2 * R + k] = e.re[k] - 1.0;
+      o.values[int64_t(p) * 2 * R + R + k] = e.im[k];
+    }
+    red[0] = status;
+  }
+  LR_SYNC();
+  if (red[0] != 0 || !vectors) return;
+  LR_SYNC();  // everyone has read red[0]
+
+  // right vectors U c, normalised
+  Complex* right = o.right + int64_t(p) * R * N;
+  for (int k = 0; k < R; ++k) red[k * bd + tid] = 0;
+  for_each_owned(N, [&](int i) {
+    const double scale = f.rate ? s[i] : 1.0;
+    for (int k = 0; k < R; ++k) {
+      Complex v{};
+      for (int b = 0; b < R; ++b) v = v + (scale * m(i, b)) * e.vectors[b * R + k];
+      right[int64_t(k) * N + i] = v;
+      red[k * bd + tid] += v.re * v.re + v.im * v.im;
+    }
+  });
+  block_sum(red, R);
+  for_each_owned(N, [&](int i) {
+    for (int k = 0; k < R; ++k) {
+      const double norm = sqrt(red[k * bd]);
+      Complex& v = right[int64_t(k) * N + i];
+      if (norm > 0) v = Complex{v.re / norm, v.im / norm};
+    }
+  });
+  LR_SYNC();
+  // the phase: the first component within (1 - kPhaseTieTolerance) of the largest modulus made real and positive
+  for (int k = 0; k < R; ++k) red[k * bd + tid] = 0;
+  for_each_owned(N, [&](int i) {
+    for (int k = 0; k < R; ++k) red[k * bd + tid] = fmax(red[k * bd + tid], modulus(right[int64_t(k) * N + i]));
+  });
+  block_reduce(red, R, [](double a, double b) { return fmax(a, b); });
+  for (int k = 0; k < R; ++k) red[(R + k) * bd + tid] = N;
+  for_each_owned(N, [&](int i) {
+    for (int k = 0; k < R; ++k)
+      if (modulus(right[int64_t(k) * N + i]) >= (1.0 - kPhaseTieTolerance) * red[k * bd])
+        red[(R + k) * bd + tid] = fmin(red[(R + k) * bd + tid], double(i));
+  });
+  block_reduce(red + R * bd, R, [](double a, double b) { return fmin(a, b); });
+  if (tid == 0)
+    for (int k = 0; k < R; ++k) {
+      const int at = int(red[(R + k) * bd]);
+      const Complex v = at < N ? right[int64_t(k) * N + at] : Complex{1.0, 0.0};
+      factor[k] = modulus(v) > 0 ? Complex{v.re / modulus(v), -v.im / modulus(v)} : Complex{1.0, 0.0};
+    }
+  LR_SYNC();
+  for_each_owned(N, [&](int i) {
+    for (int k = 0; k < R; ++k) {
+      Complex& v = right[int64_t(k) * N + i];
+      v = i == int(red[(R + k) * bd]) ? Complex{modulus(v), 0.0} : v * factor[k];
+    }
+  });
+  if (!leftVectors) return;
+
+  // left vectors: row k of C^-1 times V^T, divided by w^T v (unless that is 0: the pair merged with -1)
+  Complex* left = o.left + int64_t(p) * R * N;
+  LR_SYNC();  // factor[] and red are reused
+  for (int k = 0; k < 3 * R; ++k) red[k * bd + tid] = 0;
+  for_each_owned(N, [&](int i) {
+    const double scale = (f.rate ? 1.0 : s[i]) / N;
+    for (int k = 0; k < R; ++k) {
+      Complex w{};
+      for (int a = 0; a < R; ++a) w = w + (scale * n(i, a)) * e.inverse[k * R + a];
+      left[int64_t(k) * N + i] = w;
+      const Complex wv = w * right[int64_t(k) * N + i];
+      red[k * bd + tid] += wv.re;
+      red[(R + k) * bd + tid] += wv.im;
+      red[(2 * R + k) * bd + tid] += w.re * w.re + w.im * w.im;
+    }
+  });
+  block_sum(red, 3 * R);
+  if (tid == 0)
+    for (int k = 0; k < R; ++k) {
+      const Complex overlap{red[k * bd], red[(R + k) * bd]};
+      factor[k] = modulus(overlap) > 1e-14 * sqrt(red[(2 * R + k) * bd]) ? overlap : Complex{1.0, 0.0};
+    }
+  LR_SYNC();
+  for_each_owned(N, [&](int i) {
+    for (int k = 0; k < R; ++k) left[int64_t(k) * N + i] = left[int64_t(k) * N + i] / factor[k];
+  });
+}
+
+std::vector<Eigenpairs> run_reduced_eigen(const ModelSpec& spec, const double* params, const double* X,
+                                          const double* D, int rows, const LinearizeOptions& opts,
+                                          const std::function<void(int)>& done, const std::atomic<bool>* abort) {
+  const int N = spec.size, R = spec.rank;
+  const bool vectors = opts.rightVectors || opts.leftVectors, leftVectors = opts.leftVectors;
+  const ParamLayout layout(spec);
+  DeviceBuffer params_, x_, d_, values_, right_, left_, rcond_, status_, slopes_, core_, work_;
+  const Net<double> f = make_net(spec, layout, params_.upload(params, layout.total));
+  // points per launch: about 256 MiB of device memory at a time
+  const double perPoint = 8.0 * (3.0 * N + 2.0 * R + 1.0 + double(R) * R + double(small_eigen_workspace(R)) + 2.0 * R) +
+                          16.0 * double(R) * N * (vectors ? 1 + int(leftVectors) : 0);
+  const int chunk = int(std::max(1.0, std::min(double(rows), 268435456.0 / perPoint)));
+  const int threads = trial_block_threads(N, 3 * R);
+  std::vector<Eigenpairs> out;
+  out.reserve(rows);
+  std::vector<double> values, rcond;
+  std::vector<int> status;
+  std::vector<Complex> right, left;
+  for (int first = 0; first < rows && !(abort && abort->load()); first += chunk) {
+    const int P = std::min(chunk, rows - first);
+    const int64_t PN = int64_t(P) * N;
+    ReducedEigen o;
+    o.values = values_.get<double>(int64_t(P) * 2 * R);
+    o.right = vectors ? right_.get<Complex>(PN * R) : nullptr;
+    o.left = leftVectors ? left_.get<Complex>(PN * R) : nullptr;
+    o.rcond = rcond_.get<double>(P);
+    o.status = status_.get<int>(P);
+    o.slopes = slopes_.get<double>(PN);
+    o.core = core_.get<double>(int64_t(P) * R * R);
+    o.work = work_.get<double>(P * reduced_workspace(R));
+    const double* Xc = x_.upload(X + int64_t(first) * N, PN);
+    const double* Dc = d_.upload(D + int64_t(first) * N, PN);
+    LR_LAUNCH(reduced_eigen_kernel, P, threads, size_t(3 * R) * threads * sizeof(double))(f, Xc, Dc, o, vectors,
+                                                                                          leftVectors);
+    simt::check_launch("reduced_eigen_kernel");
+    status.resize(P);
+    simt::to_host(status.data(), o.status, size_t(P) * sizeof(int));
+    for (int c = 0; c < P; ++c) {
+      if (status[c] == kNotFinite)
+        throw std::range_error("eigen: the reduced matrix V^T U at point " + std::to_string(first + c) +
+                               " contains NaN or Inf");
+      if (status[c] == kQrFailed) throw std::runtime_error("eigen: the QR iteration did not converge");
+    }
+    values.resize(size_t(P) * 2 * R);
+    simt::to_host(values.data(), o.values, values.size() * sizeof(double));
+    rcond.resize(P);
+    simt::to_host(rcond.data(), o.rcond, size_t(P) * sizeof(double));
+    if (vectors) {
+      right.resize(size_t(PN) * R);
+      simt::to_host(right.data(), o.right, right.size() * sizeof(Complex));
+    }
+    if (leftVectors) {
+      left.resize(size_t(PN) * R);
+      simt::to_host(left.data(), o.left, left.size() * sizeof(Complex));
+    }
+    for (int c = 0; c < P; ++c) {
+      Eigen::VectorXcd lambda(R);
+      for (int k = 0; k < R; ++k) lambda(k) = {values[size_t(c) * 2 * R + k], values[size_t(c) * 2 * R + R + k]};
+      Eigen::MatrixXcd rightColumns, leftRows;
+      if (vectors) {
+        rightColumns.resize(N, R);
+        for (int k = 0; k < R; ++k)
+          for (int i = 0; i < N; ++i) {
+            const Complex& v = right[(size_t(c) * R + k) * N + i];
+            rightColumns(i, k) = {v.re, v.im};
+          }
+      }
+      if (leftVectors) {
+        leftRows.resize(R, N);
+        for (int k = 0; k < R; ++k)
+          for (int i = 0; i < N; ++i) {
+            const Complex& v = left[(size_t(c) * R + k) * N + i];
+            leftRows(k, i) = {v.re, v.im};
+          }
+      }
+      out.push_back(sorted_eigenpairs(lambda, opts.rightVectors ? &rightColumns : nullptr,
+                                      leftVectors ? &leftRows : nullptr,
+                                      leftVectors ? rcond[c] : std::numeric_limits<double>::quiet_NaN()));
+    }
+    if (done) done(first + P);
+  }
+  return out;
 }
 
 }  // namespace
@@ -278,6 +521,22 @@ void emulated_fixed_point_adam(const ModelSpec& spec, const double* params, cons
                                const std::atomic<bool>* abort) {
   if (o.singlePrecision) emulated::run_adam_phase<float>(spec, params, o, X, D, P, iterations, progress, abort);
   else emulated::run_adam_phase<double>(spec, params, o, X, D, P, iterations, progress, abort);
+}
+#endif
+
+#if defined(__CUDACC__)
+std::vector<Eigenpairs> cuda_reduced_eigenpairs(const ModelSpec& spec, const double* params, const double* states,
+                                                const double* drives, int rows, const LinearizeOptions& opts,
+                                                const std::function<void(int)>& done, const std::atomic<bool>* abort) {
+  require_cuda_device();
+  return cuda::run_reduced_eigen(spec, params, states, drives, rows, opts, done, abort);
+}
+#else
+std::vector<Eigenpairs> emulated_reduced_eigenpairs(const ModelSpec& spec, const double* params, const double* states,
+                                                    const double* drives, int rows, const LinearizeOptions& opts,
+                                                    const std::function<void(int)>& done,
+                                                    const std::atomic<bool>* abort) {
+  return emulated::run_reduced_eigen(spec, params, states, drives, rows, opts, done, abort);
 }
 #endif
 

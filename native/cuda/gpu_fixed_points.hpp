@@ -1,4 +1,5 @@
-// The first phase of the fixed-point search on the GPU (FixedPointOptions::firstPhase). Plain C++.
+// Fixed-point analysis on the GPU: the first phase of the search (FixedPointOptions::firstPhase) and the reduced
+// eigenproblems of low-rank nets (LinearizeOptions::reducedSolver). Plain C++.
 #pragma once
 #include <atomic>
 #include <functional>
@@ -17,5 +18,16 @@ void cuda_fixed_point_adam(const ModelSpec& spec, const double* params, const Fi
 void emulated_fixed_point_adam(const ModelSpec& spec, const double* params, const FixedPointOptions& o, double* X,
                                const double* D, int P, int* iterations, const std::function<void(int, int)>& progress,
                                const std::atomic<bool>* abort);
+
+// The eigenpairs of the Jacobian at each state (states, drives: rows x N, row-major) from the reduced R x R problem,
+// as linearize() computes them on the CPU (eigen_low_rank): values, vectors as asked for in opts, rcond, sorted.
+// Throws as cuda_fixed_point_adam does when no device is usable.
+std::vector<Eigenpairs> cuda_reduced_eigenpairs(const ModelSpec& spec, const double* params, const double* states,
+                                                const double* drives, int rows, const LinearizeOptions& opts,
+                                                const std::function<void(int)>& done, const std::atomic<bool>* abort);
+std::vector<Eigenpairs> emulated_reduced_eigenpairs(const ModelSpec& spec, const double* params, const double* states,
+                                                    const double* drives, int rows, const LinearizeOptions& opts,
+                                                    const std::function<void(int)>& done,
+                                                    const std::atomic<bool>* abort);
 
 }  // namespace lowrank

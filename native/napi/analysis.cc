@@ -62,6 +62,20 @@ LinearizeOptions linearize_options(const Napi::Object& o) {
   return l;
 }
 
+// The reduced eigenproblems on `device` ('cuda' or 'cuda-emulated'; 'cpu' leaves them on the CPU threads).
+void solve_reduced_on(const std::string& device, const HeldModel& model, LinearizeOptions& lin) {
+  if (device == "cpu") return;
+  const auto solver = device == "cuda" ? &cuda_reduced_eigenpairs : &emulated_reduced_eigenpairs;
+  const LinearizeOptions settings = lin;
+  const ModelSpec spec = model.spec;
+  const double* params = model.params.data;  // held by the worker as long as it runs
+  lin.reducedSolver = [solver, settings, spec, params](const double* X, const double* D, int rows,
+                                                      const std::function<void(int)>& done,
+                                                      const std::atomic<bool>* abort) {
+    return solver(spec, params, X, D, rows, settings, done, abort);
+  };
+}
+
 RowMatrix<double> rows_of(const double* data, int rows, int cols) {
   return Eigen::Map<const RowMatrix<double>>(data, rows, cols);
 }
@@ -215,9 +229,11 @@ Napi::Value Jacobian(const Napi::CallbackInfo& info) {
 class LinearizeWorker : public PromiseWorker {
  public:
   LinearizeWorker(Napi::Env env, HeldModel model, HeldArray<double> states, HeldArray<double> inputs, int rows,
-                  LinearizeOptions opts)
+                  LinearizeOptions opts, const std::string& device)
       : PromiseWorker(env), model_(std::move(model)), states_(std::move(states)), inputs_(std::move(inputs)),
-        rows_(rows), opts_(opts) {}
+        rows_(rows), opts_(opts) {
+    solve_reduced_on(device, model_, opts_);
+  }
 
  protected:
   void Run() override {
@@ -240,7 +256,7 @@ class LinearizeWorker : public PromiseWorker {
   std::vector<Eigenpairs> pairs_;
 };
 
-// linearize(spec, params, states [rows, N], inputs [rows, K], { rows, method, right, left, threads })
+// linearize(spec, params, states [rows, N], inputs [rows, K], { rows, method, right, left, threads, device })
 Napi::Value Linearize(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     HeldModel model = hold_model(info);
@@ -254,7 +270,8 @@ Napi::Value Linearize(const Napi::CallbackInfo& info) {
                            "the eigendecompositions");
     auto states = hold_rows(info, 2, "states", rows, model.spec.size);
     auto inputs = hold_rows(info, 3, "inputs", rows, model.spec.inputs);
-    auto* w = new LinearizeWorker(info.Env(), std::move(model), std::move(states), std::move(inputs), rows, lin);
+    const std::string device = device_field(opts);  // where the reduced problems are solved
+    auto* w = new LinearizeWorker(info.Env(), std::move(model), std::move(states), std::move(inputs), rows, lin, device);
     w->Queue();
     return w->promise();
   });
@@ -298,7 +315,9 @@ class FixedPointWorker : public AbortableWorker<SearchProgress> {
                    std::string device)
       : AbortableWorker<SearchProgress>(env, onProgress), model_(std::move(model)), initial_(std::move(initial)),
         inputs_(std::move(inputs)), conditions_(std::move(conditions)), candidates_(candidates), opts_(opts),
-        device_(std::move(device)) {}
+        device_(std::move(device)) {
+    solve_reduced_on(device_, model_, opts_.linearize);
+  }
 
  protected:
   void Run(const std::function<void(const SearchProgress&)>& report, const std::atomic<bool>& abort) override {
@@ -368,7 +387,7 @@ Napi::Value FindFixedPoints(const Napi::CallbackInfo& info) {
     auto initial = hold_rows(info, 2, "initial", P, model.spec.size);
     auto inputs = hold_rows(info, 3, "inputs", P, model.spec.inputs);
     auto conditions = hold_array<int32_t>(info.Env(), info[4], "conditions", size_t(P));
-    const std::string device = device_field(o);  // where the first phase runs
+    const std::string device = device_field(o);  // where the first phase and the reduced eigenproblems run
     auto* w = new FixedPointWorker(info.Env(), info[6], std::move(model), std::move(initial), std::move(inputs),
                                    std::move(conditions), P, f, device);
     return w->start(info.Env());

@@ -3,7 +3,7 @@
 import { FullRankRNN, LowRankRNN, requireInt, type AnyModel } from '../models.js';
 import type { NativeJob, NativeSearchProgress, NativeSpec } from '../native/binding.js';
 import { abortError } from '../errors.js';
-import { native } from '../native/load.js';
+import { native, resolveDevice, type Device } from '../native/load.js';
 import { checkTensor, formatShape, type FloatArray, type Tensor } from '../tensor.js';
 
 export type { NativeSearchProgress as AnalysisProgress } from '../native/binding.js';
@@ -26,9 +26,21 @@ export function modelArgs(model: AnyModel, name = 'model'): ModelArgs {
   return { spec, params: Float64Array.from(model.flatParams()), size: spec.size, inputs: spec.inputs, rank: spec.rank };
 }
 
+/**
+ * Where an analysis runs its GPU work: 'cpu', 'cuda', or 'auto' (CUDA when a device is usable); 'cuda-emulated' runs
+ * the CUDA kernels on host threads (slow; for testing them on machines without a GPU).
+ */
+export type AnalysisDevice = Device | 'cuda-emulated';
+
+/** The device an analysis option names, or the model's when none is named. */
+export function analysisDevice(device: AnalysisDevice | undefined, model: AnyModel): 'cpu' | 'cuda' | 'cuda-emulated' {
+  if (device === undefined) return model.device;
+  return device === 'cuda-emulated' ? device : resolveDevice(device);
+}
+
 /** The native dynamics bindings; `device` 'cuda' picks a binary with CUDA compiled and a device present. */
-export function dynamics(device?: 'cuda') {
-  return native(device).binding.dynamics;
+export function dynamics(device?: 'cpu' | 'cuda' | 'cuda-emulated') {
+  return native(device === 'cuda' ? 'cuda' : undefined).binding.dynamics;
 }
 
 /** A vector or a tensor as float64 values, with its shape. */

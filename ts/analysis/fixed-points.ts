@@ -5,11 +5,10 @@ import { loadNpz, saveNpz, toFloatTensor, toStringScalar, type NpyArray, type Np
 import type { AnyModel } from '../models.js';
 import { checkSeed, requireInt, requireNumber } from '../models.js';
 import type { NativeFixedPointOptions, NativeSearchProgress } from '../native/binding.js';
-import { resolveDevice, type Device } from '../native/load.js';
 import { Random } from '../random.js';
 import { mergeOptions } from '../tasks/validate.js';
 import { checkTensor, formatShape, type FloatArray, type Tensor } from '../tensor.js';
-import { checkThreads, dynamics, inputRows, modelArgs, runJob, type ModelArgs } from './common.js';
+import { analysisDevice, checkThreads, dynamics, inputRows, modelArgs, runJob, type AnalysisDevice, type ModelArgs } from './common.js';
 import {
   checkMethod,
   classify,
@@ -85,11 +84,10 @@ export interface FixedPointOptions {
   stability?: Omit<ClassifyOptions, 'alpha'>;
   threads?: number;
   /**
-   * Where the first phase (Adam) runs: 'cpu', 'cuda', or 'auto' (CUDA when a device is usable); default: the model's
-   * device. Polishing and the eigensolves run on the CPU in double precision either way. 'cuda-emulated' runs the
-   * CUDA kernels on host threads (slow; for testing them on machines without a GPU).
+   * Where the first phase (Adam) and the reduced R x R eigenproblems of low-rank nets run (AnalysisDevice); default:
+   * the model's device. Polishing and dense eigensolves run on the CPU in double precision either way.
    */
-  device?: Device | 'cuda-emulated';
+  device?: AnalysisDevice;
   signal?: AbortSignal;
   onProgress?: (p: NativeSearchProgress) => void;
 }
@@ -221,11 +219,6 @@ function inUnit(value: number, name: string): number {
   return requireNumber(value, name, (v) => v >= 0 && v < 1, 'a number in [0, 1)');
 }
 
-function firstPhaseDevice(device: FixedPointOptions['device'], model: AnyModel): 'cpu' | 'cuda' | 'cuda-emulated' {
-  if (device === undefined) return model.device;
-  return device === 'cuda-emulated' ? device : resolveDevice(device);
-}
-
 /**
  * Fixed and slow points of `model` at constant inputs: minima of q(x) = |F(x)|^2 / 2 found from initial states on
  * the given trajectories (see docs/analysis.md for the conventions, the defaults and how to convert q to and from
@@ -246,7 +239,7 @@ export async function fixedPoints(model: AnyModel, options: FixedPointOptions = 
   const inputs = inputRows(o.inputs, K, 'inputs');
   const seed = checkSeed(o.seed);
   const threads = checkThreads(o.threads);
-  const device = firstPhaseDevice(o.device, model);
+  const device = analysisDevice(o.device, model);
   const noise = nonNegative(o.noise, 'noise');
   if (adam.precision !== 'float32' && adam.precision !== 'float64') {
     throw new TypeError(`adam.precision must be 'float32' or 'float64'; got ${JSON.stringify(adam.precision)}`);
@@ -324,7 +317,7 @@ export async function fixedPoints(model: AnyModel, options: FixedPointOptions = 
   };
   const r = await runJob(
     'the fixed-point search',
-    (onProgress) => dynamics(device === 'cuda' ? 'cuda' : undefined).findFixedPoints(m.spec, m.params, candInitial, candInputs, candCondition, nativeOptions, onProgress),
+    (onProgress) => dynamics(device).findFixedPoints(m.spec, m.params, candInitial, candInputs, candCondition, nativeOptions, onProgress),
     o.signal,
     o.onProgress,
   );

@@ -4,7 +4,7 @@ import type { AnyModel } from '../models.js';
 import { requireNumber } from '../models.js';
 import type { NativeEigenMethod, NativeEigenpairs } from '../native/binding.js';
 import { checkTensor, formatShape, type FloatArray, type Tensor } from '../tensor.js';
-import { checkThreads, dynamics, inputRows, inputsPerRow, modelArgs, stateRows } from './common.js';
+import { analysisDevice, checkThreads, dynamics, inputRows, inputsPerRow, modelArgs, stateRows, type AnalysisDevice } from './common.js';
 
 type Vector = Tensor | FloatArray | readonly number[];
 
@@ -145,6 +145,11 @@ export interface LinearizeOptions extends FieldOptions {
   vectors?: EigenVectors;
   /** CPU threads (0 = all cores). */
   threads?: number;
+  /**
+   * Where the reduced problems run (AnalysisDevice; default: the model's device): on the GPU, a block per state forms
+   * the R x R problem and its vectors and one thread solves it. Dense problems always run on the CPU.
+   */
+  device?: AnalysisDevice;
 }
 
 /** Eigenvalues (and eigenvectors) of the Jacobian at one state [N], or at each of [rows, N] states. */
@@ -154,7 +159,8 @@ export async function linearize(model: AnyModel, states: Vector, opts: Linearize
   const u = inputsPerRow(inputRows(opts.inputs, m.inputs, 'inputs', x.rows), m.inputs, x.rows);
   const flags = vectorFlags(opts.vectors, 'vectors');
   const threads = checkThreads(opts.threads);
-  const e = await dynamics().linearize(m.spec, m.params, x.data, u, { rows: x.rows, method: checkMethod(opts.method), ...flags, threads });
+  const device = analysisDevice(opts.device, model);
+  const e = await dynamics(device).linearize(m.spec, m.params, x.data, u, { rows: x.rows, method: checkMethod(opts.method), ...flags, threads, device });
   const trivial = e.reduced ? { value: -1, multiplicity: m.size - m.rank } : undefined;
   const all = splitEigenpairs(e, x.rows, trivial);
   return x.single ? all[0] : all;

@@ -47,7 +47,7 @@ export function registerAnalyze(program: Command): void {
     .addOption(new Option('--convention <c>', 'stability convention').choices(['continuous', 'discrete']).default('continuous'))
     .option('--topology <file.npz>', 'also compute the topology graph (noisy restarts) and save it here')
     .option('--threads <n>', 'CPU threads (0 = all cores)', int('--threads', 0), 0)
-    .addOption(new Option('--device <d>', 'where the model runs and the first (Adam) phase of the search with it').choices(['auto', 'cpu', 'cuda']).default('auto'))
+    .addOption(new Option('--device <d>', 'where the model runs, and with it the first (Adam) phase of the search and the reduced eigenproblems').choices(['auto', 'cpu', 'cuda']).default('auto'))
     .requiredOption('--out <file.npz>', 'where to save the fixed points (numpy-readable .npz)')
     .option('--json', 'print the summary as one JSON line')
     .action(async (o: FixedPointCliOptions) => {

@@ -231,7 +231,7 @@ export interface NativeDynamics {
     params: Float64Array,
     states: Float64Array,
     inputs: Float64Array,
-    options: { rows: number; method: NativeEigenMethod; right: boolean; left: boolean; threads: number },
+    options: { rows: number; method: NativeEigenMethod; right: boolean; left: boolean; threads: number; device?: 'cpu' | 'cuda' | 'cuda-emulated' },
   ): Promise<NativeEigenpairs & { reduced: boolean }>;
   eigen(a: Float64Array, options: { n: number; right: boolean; left: boolean }): Promise<NativeEigenpairs>;
   findFixedPoints(
