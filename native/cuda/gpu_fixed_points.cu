@@ -438,6 +438,15 @@ std::vector<Eigenpairs> run_reduced_eigen(const ModelSpec& spec, const double* p
   std::vector<double> values, rcond;
   std::vector<int> status;
   std::vector<Complex> right, left;
+  auto vectors_of = [&](const std::vector<Complex>& all, int c) {  // point c's R vectors, as the rows of R x N
+    Eigen::MatrixXcd rows(R, N);
+    for (int k = 0; k < R; ++k)
+      for (int i = 0; i < N; ++i) {
+        const Complex& v = all[(size_t(c) * R + k) * N + i];
+        rows(k, i) = {v.re, v.im};
+      }
+    return rows;
+  };
   for (int first = 0; first < rows && !(abort && abort->load()); first += chunk) {
     const int P = std::min(chunk, rows - first);
     const int64_t PN = int64_t(P) * N;
@@ -478,23 +487,8 @@ std::vector<Eigenpairs> run_reduced_eigen(const ModelSpec& spec, const double* p
     for (int c = 0; c < P; ++c) {
       Eigen::VectorXcd lambda(R);
       for (int k = 0; k < R; ++k) lambda(k) = {values[size_t(c) * 2 * R + k], values[size_t(c) * 2 * R + R + k]};
-      Eigen::MatrixXcd rightColumns, leftRows;
-      if (vectors) {
-        rightColumns.resize(N, R);
-        for (int k = 0; k < R; ++k)
-          for (int i = 0; i < N; ++i) {
-            const Complex& v = right[(size_t(c) * R + k) * N + i];
-            rightColumns(i, k) = {v.re, v.im};
-          }
-      }
-      if (leftVectors) {
-        leftRows.resize(R, N);
-        for (int k = 0; k < R; ++k)
-          for (int i = 0; i < N; ++i) {
-            const Complex& v = left[(size_t(c) * R + k) * N + i];
-            leftRows(k, i) = {v.re, v.im};
-          }
-      }
+      const Eigen::MatrixXcd rightColumns = vectors ? Eigen::MatrixXcd(vectors_of(right, c).transpose()) : Eigen::MatrixXcd();
+      const Eigen::MatrixXcd leftRows = leftVectors ? vectors_of(left, c) : Eigen::MatrixXcd();
       out.push_back(sorted_eigenpairs(lambda, opts.rightVectors ? &rightColumns : nullptr,
                                       leftVectors ? &leftRows : nullptr,
                                       leftVectors ? rcond[c] : std::numeric_limits<double>::quiet_NaN()));
