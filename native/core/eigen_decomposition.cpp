@@ -55,10 +55,17 @@ Eigenpairs sorted_eigenpairs(const Eigen::VectorXcd& values, const Eigen::Matrix
   const int count = int(values.size());
   std::vector<int> order(count);
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-    if (values(a).real() != values(b).real()) return values(a).real() > values(b).real();
-    return values(a).imag() > values(b).imag();
-  });
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return values(a).real() > values(b).real(); });
+  // runs of real parts equal to rounding (each within the tolerance of the previous one) by imaginary part
+  double largest = 0;
+  for (int i = 0; i < count; ++i) largest = std::max(largest, std::abs(values(i)));
+  const double tolerance = kOrderTolerance * largest;
+  for (int first = 0, last; first < count; first = last) {
+    for (last = first + 1; last < count && values(order[last - 1]).real() - values(order[last]).real() <= tolerance;)
+      ++last;
+    std::stable_sort(order.begin() + first, order.begin() + last,
+                     [&](int a, int b) { return values(a).imag() > values(b).imag(); });
+  }
   Eigenpairs out;
   out.count = count;
   out.dim = Vr ? int(Vr->rows()) : Wl ? int(Wl->cols()) : 0;

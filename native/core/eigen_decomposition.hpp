@@ -10,7 +10,7 @@ namespace lowrank {
 struct Eigenpairs {
   int dim = 0;    // length of each eigenvector
   int count = 0;  // eigenpairs listed
-  // sorted by real part, descending (then imaginary part, descending)
+  // sorted by real part, descending (then imaginary part, descending; see sorted_eigenpairs)
   std::vector<std::complex<double>> values;
   // count x dim, row i = right eigenvector v_i (A v_i = lambda_i v_i), unit 2-norm, its phase fixed by
   // fix_phase; empty unless asked for
@@ -31,7 +31,11 @@ constexpr double kPhaseTieTolerance = 1e-6;
 void fix_phase(Eigen::VectorXcd& v);
 
 // Eigenpairs from unsorted values (count), right vectors (the columns of `right`, dim x count) and left vectors (the
-// rows of `left`, count x dim), either may be null: sorted by real part, descending (then imaginary part).
+// rows of `left`, count x dim), either may be null: sorted by real part, descending; real parts that differ by no more
+// than kOrderTolerance times the largest modulus from the next larger one count as equal (they differ by rounding:
+// complex pairs, rotations), and such a run is sorted by imaginary part, descending. So every solver lists the same
+// eigenvalues in the same order.
+constexpr double kOrderTolerance = 1e-10;
 Eigenpairs sorted_eigenpairs(const Eigen::VectorXcd& values, const Eigen::MatrixXcd* right, const Eigen::MatrixXcd* left,
                              double rcond);
 

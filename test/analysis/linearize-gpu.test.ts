@@ -3,7 +3,7 @@
 // chosen to exercise the solver (complex pairs, repeated and defective eigenvalues, larger R). Runs on the emulated
 // device always, on a real one when present (see test/engine/gpu-parity).
 import { describe, expect, test } from 'vitest';
-import { analysis, backendInfo, LowRankRNN, type Eigendecomposition, type Tensor } from '../../ts/index.js';
+import { analysis, backendInfo, LowRankRNN, Random, type Eigendecomposition, type Tensor } from '../../ts/index.js';
 import { randomTensor } from '../support/models.js';
 import { bistable, maxAbsDiff } from './helpers.js';
 
@@ -169,6 +169,39 @@ for (const { target, skip } of targets) {
       const a = many(await analysis.linearize(big, bs, { ...opts, device: target }));
       expectSame(a, many(await analysis.linearize(big, bs, { ...opts, device: 'cpu' })), 1e-9);
       expect(await residuals(big, { data: bs.data.slice(0, 20), shape: [20] }, a[0])).toBeLessThan(1e-10);
+    });
+
+    test('random, triangular, permutation, skew-symmetric, tiny, huge and integer matrices, R = 1-16: the same eigenvalues in the same order', async () => {
+      // permutation matrices stall Francis QR without exceptional shifts; skew-symmetric ones have real parts equal to
+      // rounding (ordered by imaginary part); integer ones have repeated eigenvalues
+      const rng = new Random(77);
+      const kinds = ['random', 'triangular', 'permutation', 'skew', 'tiny', 'huge', 'integer'] as const;
+      let worst = 0;
+      for (let trial = 0; trial < 112; trial++) {
+        const R = 1 + (trial % 16), kind = kinds[trial % 7];
+        const g = Array.from({ length: R * R }, () => rng.normal());
+        const perm = rng.sampleIndices(R, R);
+        const core = g.map((v, e) => {
+          const i = Math.floor(e / R), j = e % R;
+          if (kind === 'triangular') return i <= j ? v : 0;
+          if (kind === 'permutation') return perm[i] === j ? 1 : 0;
+          if (kind === 'skew') return i === j ? 0 : i < j ? v : -g[j * R + i];
+          if (kind === 'tiny') return v * 1e-9;
+          if (kind === 'huge') return v * 1e9;
+          if (kind === 'integer') return Math.round(2 * v);
+          return v;
+        });
+        const model = withCore(core, R);
+        const x = new Float64Array(R + 3).fill(0.2);
+        const distinct = kind !== 'permutation' && kind !== 'integer';
+        const vectors = distinct ? 'right' as const : 'none' as const;
+        const [cpu] = many(await analysis.linearize(model, x, { device: 'cpu', vectors }));
+        const [dev] = many(await analysis.linearize(model, x, { device: target, vectors }));
+        const scale = Math.max(1, largest(cpu.re), largest(cpu.im));
+        for (let k = 0; k < R; k++) worst = Math.max(worst, Math.hypot(dev.re[k] - cpu.re[k], dev.im[k] - cpu.im[k]) / scale);
+        if (distinct) expectSame([dev], [cpu], 1e-8);
+      }
+      expect(worst).toBeLessThan(1e-12);
     });
 
     test('more points than one launch holds (about 256 MiB a launch)', async () => {
