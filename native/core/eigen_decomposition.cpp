@@ -21,6 +21,18 @@ void check_finite(const Eigen::MatrixXd& a, const char* what) {
   if (!a.allFinite()) throw std::range_error(std::string(what) + " contains NaN or Inf");
 }
 
+// The phase convention (phase_reference_candidate).
+void fix_phase(Eigen::VectorXcd& v) {
+  const double largest = v.size() ? v.cwiseAbs().maxCoeff() : 0.0;
+  if (!(largest > 0)) return;
+  for (Eigen::Index k = 0; k < v.size(); ++k)
+    if (phase_reference_candidate(std::abs(v(k)), largest)) {
+      v *= std::conj(v(k)) / std::abs(v(k));
+      v(k) = std::abs(v(k));  // exactly real
+      return;
+    }
+}
+
 // Unit 2-norm columns with fix_phase's phase.
 void normalize_columns(Eigen::MatrixXcd& v) {
   for (Eigen::Index i = 0; i < v.cols(); ++i) {
@@ -32,23 +44,13 @@ void normalize_columns(Eigen::MatrixXcd& v) {
   }
 }
 
-}  // namespace
-
-void fix_phase(Eigen::VectorXcd& v) {
-  const double largest = v.size() ? v.cwiseAbs().maxCoeff() : 0.0;
-  if (!(largest > 0)) return;
-  for (Eigen::Index k = 0; k < v.size(); ++k)
-    if (std::abs(v(k)) >= (1.0 - kPhaseTieTolerance) * largest) {
-      v *= std::conj(v(k)) / std::abs(v(k));
-      v(k) = std::abs(v(k));  // exactly real
-      return;
-    }
-}
-
+// 1 / (|A|_1 |A^-1|_1), or 0 when that is not finite
 double reciprocal_condition(const Eigen::MatrixXcd& a, const Eigen::MatrixXcd& inverse) {
   const double norms = a.cwiseAbs().colwise().sum().maxCoeff() * inverse.cwiseAbs().colwise().sum().maxCoeff();
   return std::isfinite(norms) && norms > 0 ? 1.0 / norms : 0.0;
 }
+
+}  // namespace
 
 Eigenpairs sorted_eigenpairs(const Eigen::VectorXcd& values, const Eigen::MatrixXcd* Vr, const Eigen::MatrixXcd* Wl,
                              double rcond) {
@@ -121,7 +123,7 @@ Eigenpairs eigen_low_rank(double shift, const Eigen::MatrixXd& U, const Eigen::M
   for (Eigen::Index i = 0; i < left.rows(); ++i) {
     // w_i^T v_i = mu_i d_i^T c_i / |U c_i|: zero when the pair merges with the trivial eigenvalue (left as is)
     const Complex overlap = left.row(i).transpose().cwiseProduct(right.col(i)).sum();
-    if (std::abs(overlap) > 1e-14 * left.row(i).norm()) left.row(i) /= overlap;
+    if (scales_left_vector(std::abs(overlap), left.row(i).norm())) left.row(i) /= overlap;
   }
   return sorted_eigenpairs(values, rightVectors ? &right : nullptr, &left, reciprocal_condition(C, Cinv));
 }

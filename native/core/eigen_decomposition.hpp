@@ -5,6 +5,8 @@
 #include <complex>
 #include <vector>
 
+#include "host_device.hpp"
+
 namespace lowrank {
 
 struct Eigenpairs {
@@ -12,8 +14,8 @@ struct Eigenpairs {
   int count = 0;  // eigenpairs listed
   // sorted by real part, descending (then imaginary part, descending; see sorted_eigenpairs)
   std::vector<std::complex<double>> values;
-  // count x dim, row i = right eigenvector v_i (A v_i = lambda_i v_i), unit 2-norm, its phase fixed by
-  // fix_phase; empty unless asked for
+  // count x dim, row i = right eigenvector v_i (A v_i = lambda_i v_i), unit 2-norm, its phase fixed (see
+  // phase_reference_candidate); empty unless asked for
   std::vector<std::complex<double>> right;
   // count x dim, row i = left eigenvector w_i (w_i^T A = lambda_i w_i^T), scaled so that w_i^T v_i = 1 (no
   // conjugation); empty unless asked for
@@ -24,11 +26,18 @@ struct Eigenpairs {
   double rcond = 0.0;
 };
 
-// Eigenvectors have no phase of their own; ours is fixed so that every device gives the same vector. Among the
-// components whose modulus is within a factor (1 - kPhaseTieTolerance) of the largest, the first is made real and
-// positive (the tolerance keeps rounding from choosing a different component on a different device).
-constexpr double kPhaseTieTolerance = 1e-6;
-void fix_phase(Eigen::VectorXcd& v);
+// Eigenvectors have no phase of their own; ours is fixed so that every device gives the same vector: among the
+// components whose modulus is within a factor (1 - 1e-6) of the largest, the first is made real and positive (the
+// tolerance keeps rounding from choosing a different component on a different device).
+LOWRANK_HOST_DEVICE inline bool phase_reference_candidate(double modulus, double largest) {
+  return modulus >= (1.0 - 1e-6) * largest;
+}
+
+// A reduced problem's left vector w = d^T V^T is scaled so that w^T v = 1, unless w^T v vanishes against |w| (the
+// pair merged with the trivial eigenvalue): then it is left as it is.
+LOWRANK_HOST_DEVICE inline bool scales_left_vector(double overlapModulus, double leftNorm) {
+  return overlapModulus > 1e-14 * leftNorm;
+}
 
 // Eigenpairs from unsorted values (count), right vectors (the columns of `right`, dim x count) and left vectors (the
 // rows of `left`, count x dim), either may be null: sorted by real part, descending; real parts that differ by no more
@@ -38,9 +47,6 @@ void fix_phase(Eigen::VectorXcd& v);
 constexpr double kOrderTolerance = 1e-10;
 Eigenpairs sorted_eigenpairs(const Eigen::VectorXcd& values, const Eigen::MatrixXcd* right, const Eigen::MatrixXcd* left,
                              double rcond);
-
-// 1 / (|A|_1 |A^-1|_1)
-double reciprocal_condition(const Eigen::MatrixXcd& a, const Eigen::MatrixXcd& inverse);
 
 Eigenpairs eigen_dense(const Eigen::MatrixXd& a, bool rightVectors, bool leftVectors);
 

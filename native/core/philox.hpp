@@ -3,11 +3,7 @@
 #pragma once
 #include <cstdint>
 
-#if defined(__CUDACC__)
-#define LOWRANK_HOST_DEVICE __host__ __device__
-#else
-#define LOWRANK_HOST_DEVICE
-#endif
+#include "host_device.hpp"
 
 namespace lowrank {
 

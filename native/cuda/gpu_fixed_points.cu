@@ -280,12 +280,12 @@ struct ReducedEigen {
 enum : int { kQrFailed = 1, kNotFinite = 2 };
 
 // small_eigen's workspace, then the R factors that fix the vectors' phases and scale the left vectors.
-LR_HOST_DEVICE int64_t reduced_workspace(int R) { return small_eigen_workspace(R) + 2 * int64_t(R); }
+LOWRANK_HOST_DEVICE inline int64_t reduced_workspace(int R) { return small_eigen_workspace(R) + 2 * int64_t(R); }
 
 // The eigenpairs of J = -I + U V^T at the state X[p] with drive D[p] (fixed_points.hpp, eigen_low_rank): U = m,
 // V = f'(x + b) n / N (current); U = f'(W x + d) m, V = n / N (rate). The core V^T U = n^T diag(f') m / N is R sums
 // over the neurons per row; thread 0 solves it (small_eigen); then every thread forms the vectors of the neurons it
-// owns: right U c (unit norm, phase as fix_phase), left d^T V^T scaled so that w^T v = 1. Reductions: 3R slots.
+// owns: right U c (unit norm, phase as on the CPU: phase_reference_candidate), left d^T V^T scaled so that w^T v = 1. Reductions: 3R slots.
 LR_KERNEL_BOUNDED(kTrialBlockThreads) void reduced_eigen_kernel(Net<double> f, const double* X, const double* D,
                                                                  ReducedEigen o, bool vectors, bool leftVectors) {
   LR_DYNAMIC_SHARED(double, red);  // [3 R * blockDim]
@@ -364,7 +364,7 @@ LR_KERNEL_BOUNDED(kTrialBlockThreads) void reduced_eigen_kernel(Net<double> f, c
     }
   });
   LR_SYNC();
-  // the phase: the first component within (1 - kPhaseTieTolerance) of the largest modulus made real and positive
+  // the phase: the first component that is a phase_reference_candidate made real and positive
   for (int k = 0; k < R; ++k) red[k * bd + tid] = 0;
   for_each_owned(N, [&](int i) {
     for (int k = 0; k < R; ++k) red[k * bd + tid] = fmax(red[k * bd + tid], modulus(right[int64_t(k) * N + i]));
@@ -373,7 +373,7 @@ LR_KERNEL_BOUNDED(kTrialBlockThreads) void reduced_eigen_kernel(Net<double> f, c
   for (int k = 0; k < R; ++k) red[(R + k) * bd + tid] = N;
   for_each_owned(N, [&](int i) {
     for (int k = 0; k < R; ++k)
-      if (modulus(right[int64_t(k) * N + i]) >= (1.0 - kPhaseTieTolerance) * red[k * bd])
+      if (phase_reference_candidate(modulus(right[int64_t(k) * N + i]), red[k * bd]))
         red[(R + k) * bd + tid] = fmin(red[(R + k) * bd + tid], double(i));
   });
   block_reduce(red + R * bd, R, [](double a, double b) { return fmin(a, b); });
@@ -412,7 +412,7 @@ LR_KERNEL_BOUNDED(kTrialBlockThreads) void reduced_eigen_kernel(Net<double> f, c
   if (tid == 0)
     for (int k = 0; k < R; ++k) {
       const Complex overlap{red[k * bd], red[(R + k) * bd]};
-      factor[k] = modulus(overlap) > 1e-14 * sqrt(red[(2 * R + k) * bd]) ? overlap : Complex{1.0, 0.0};
+      factor[k] = scales_left_vector(modulus(overlap), sqrt(red[(2 * R + k) * bd])) ? overlap : Complex{1.0, 0.0};
     }
   LR_SYNC();
   for_each_owned(N, [&](int i) {
@@ -429,7 +429,7 @@ std::vector<Eigenpairs> run_reduced_eigen(const ModelSpec& spec, const double* p
   DeviceBuffer params_, x_, d_, values_, right_, left_, rcond_, status_, slopes_, core_, work_;
   const Net<double> f = make_net(spec, layout, params_.upload(params, layout.total));
   // points per launch: about 256 MiB of device memory at a time
-  const double perPoint = 8.0 * (3.0 * N + 2.0 * R + 1.0 + double(R) * R + double(small_eigen_workspace(R)) + 2.0 * R) +
+  const double perPoint = 8.0 * (3.0 * N + 2.0 * R + 1.0 + double(R) * R + double(reduced_workspace(R))) +
                           16.0 * double(R) * N * (vectors ? 1 + int(leftVectors) : 0);
   const int chunk = int(std::max(1.0, std::min(double(rows), 268435456.0 / perPoint)));
   const int threads = trial_block_threads(N, 3 * R);

@@ -13,7 +13,6 @@
 #if defined(__CUDACC__)
 #include <cuda_runtime.h>
 #define LR_DEVICE __device__ __forceinline__
-#define LR_HOST_DEVICE __host__ __device__ inline
 #define LR_KERNEL __global__
 // A kernel launched with up to `threads` threads per block: the compiler keeps its registers within what that needs
 // (spilling if it must), so that such a launch never fails for lack of registers.

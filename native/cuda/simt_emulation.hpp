@@ -155,7 +155,6 @@ Launch<Params...> launch(void (*kernel)(Params...), dim3 grid, dim3 block, size_
 }  // namespace lowrank_simt
 
 #define LR_DEVICE inline
-#define LR_HOST_DEVICE inline
 #define LR_KERNEL
 #define LR_KERNEL_BOUNDED(threads)
 #define LR_SYNC() ::lowrank_simt::sync_block()

@@ -40,14 +40,14 @@ constexpr double kMachineEpsilon = 2.220446049250313e-16;
 // out by small_eigen_layout, so that every thread can find the results of the one thread that computed them.
 struct SmallEigen {
   double *re, *im;   // [n] eigenvalues, unsorted
-  Complex* vectors;  // [n, n] row-major, column e: the eigenvector of eigenvalue e, unit 2-norm, phase as fix_phase
+  Complex* vectors;  // [n, n] row-major, column e: the eigenvector of eigenvalue e, unit 2-norm, phase as on the CPU
   Complex* inverse;  // [n, n] the inverse of `vectors` (when asked for)
   double* Z;         // [n, n] scratch: the accumulated orthogonal transformations
   Complex* lu;       // [n, n] scratch
   Complex* y;        // [n] scratch: an eigenvector of the Schur form, the Householder vector, the pivots
 };
 
-LR_HOST_DEVICE int64_t small_eigen_workspace(int n) { return 7 * int64_t(n) * n + 4 * int64_t(n); }
+LOWRANK_HOST_DEVICE inline int64_t small_eigen_workspace(int n) { return 7 * int64_t(n) * n + 4 * int64_t(n); }
 
 LR_DEVICE SmallEigen small_eigen_layout(int n, double* work) {
   const int64_t nn = int64_t(n) * n;
@@ -233,7 +233,7 @@ LR_DEVICE void schur_eigenvector(int n, const double* T, int first, int last, Co
   }
 }
 
-// v (length n, stride `stride`) scaled to unit 2-norm with fix_phase's phase (eigen_decomposition.hpp).
+// v (length n, stride `stride`) scaled to unit 2-norm with the phase of eigen_decomposition.hpp's convention.
 LR_DEVICE void normalize_with_phase(int n, Complex* v, int stride) {
   double norm = 0, largest = 0;
   for (int i = 0; i < n; ++i) norm += v[i * stride].re * v[i * stride].re + v[i * stride].im * v[i * stride].im;
@@ -242,7 +242,7 @@ LR_DEVICE void normalize_with_phase(int n, Complex* v, int stride) {
   for (int i = 0; i < n; ++i) v[i * stride] = (1.0 / norm) * v[i * stride], largest = fmax(largest, modulus(v[i * stride]));
   for (int i = 0; i < n; ++i) {
     const double a = modulus(v[i * stride]);
-    if (a >= (1.0 - kPhaseTieTolerance) * largest) {
+    if (phase_reference_candidate(a, largest)) {
       const Complex phase = (1.0 / a) * conjugate(v[i * stride]);
       for (int k = 0; k < n; ++k) v[k * stride] = v[k * stride] * phase;
       v[i * stride] = Complex{a, 0.0};
