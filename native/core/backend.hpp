@@ -2,6 +2,7 @@
 // allocated by the caller. No Node or CUDA types appear here.
 #pragma once
 #include <atomic>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -45,6 +46,20 @@ struct AdamOptions {
   double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
   double clip = 0.0;  // global gradient-norm clip; 0 = off
 };
+
+// The scalars of Adam update number `step` (1-based) for a gradient of global norm `gradNorm`, the same on every
+// backend: the gradient is multiplied by clipScale (global-norm clipping), then with moments m and v,
+// p -= stepSize m / (sqrt(v) / sqrtBc2 + eps).
+struct AdamScalars {
+  double clipScale, stepSize, sqrtBc2;
+};
+inline AdamScalars adam_scalars(const AdamOptions& a, int64_t step, double gradNorm) {
+  AdamScalars s;
+  s.clipScale = a.clip > 0.0 && gradNorm > a.clip ? a.clip / (gradNorm + 1e-6) : 1.0;
+  s.stepSize = a.lr / (1.0 - std::pow(a.beta1, double(step)));
+  s.sqrtBc2 = std::sqrt(1.0 - std::pow(a.beta2, double(step)));
+  return s;
+}
 
 struct TrainStepReport {
   int step = 0;          // 0-based within the call

@@ -312,12 +312,8 @@ class CpuBackend final : public Backend<S> {
     double sq = 0.0;
     for (double l : lanes) sq += l;
     const double norm = std::sqrt(sq);
-    double scale = 1.0;
-    if (a.clip > 0.0 && norm > a.clip) scale = a.clip / (norm + 1e-6);
     opt_.step += 1;
-    const double bc1 = 1.0 - std::pow(a.beta1, double(opt_.step));
-    const double bc2 = 1.0 - std::pow(a.beta2, double(opt_.step));
-    const double stepSize = a.lr / bc1, sqrtBc2 = std::sqrt(bc2);
+    const AdamScalars sc = adam_scalars(a, opt_.step, norm);
     for (int id = 0; id < kParamCount; ++id) {
       const auto& sg = layout_.seg[id];
       if (!sg.count || !spec_.trainable[id]) continue;
@@ -328,11 +324,11 @@ class CpuBackend final : public Backend<S> {
       for (int64_t i0 = sg.offset; i0 < sg.offset + sg.count; i0 += kSlice) {
         const int64_t n = std::min(kSlice, sg.offset + sg.count - i0);
         auto g = step.head(n);
-        for (int64_t i = 0; i < n; ++i) g[i] = double(grad[i0 + i]) * scale;
+        for (int64_t i = 0; i < n; ++i) g[i] = double(grad[i0 + i]) * sc.clipScale;
         Eigen::Map<Eigen::ArrayXd> m(opt_.m.data() + i0, n), v(opt_.v.data() + i0, n);
         m = a.beta1 * m + (1.0 - a.beta1) * g;
         v = a.beta2 * v + (1.0 - a.beta2) * g.square();
-        g = stepSize * m / (v.sqrt() / sqrtBc2 + a.eps);
+        g = sc.stepSize * m / (v.sqrt() / sc.sqrtBc2 + a.eps);
         S* p = params_.data() + i0;
         for (int64_t i = 0; i < n; ++i) p[i] = S(double(p[i]) - step[i]);
       }

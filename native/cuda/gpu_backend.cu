@@ -446,19 +446,17 @@ LR_KERNEL_BOUNDED(simt::kMaxBlockThreads) void sum_squares_kernel(const S* x, in
   if (tid == 0) out[0] = red[0];
 }
 
-struct AdamStep {
-  double scale, beta1, beta2, stepSize, sqrtBc2, eps;
-};
-
+// The update of backend.hpp's adam_scalars.
 template <class S>
-LR_KERNEL void adam_kernel(S* params, const S* grad, double* m, double* v, int64_t total, TrainMask tm, AdamStep a) {
+LR_KERNEL void adam_kernel(S* params, const S* grad, double* m, double* v, int64_t total, TrainMask tm, AdamOptions a,
+                           AdamScalars sc) {
   const int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (e >= total || !tm.trainable[segment_of(tm.seg, e)]) return;
-  const double g = double(grad[e]) * a.scale;
+  const double g = double(grad[e]) * sc.clipScale;
   m[e] = a.beta1 * m[e] + (1.0 - a.beta1) * g;
   v[e] = a.beta2 * v[e] + (1.0 - a.beta2) * g * g;
-  const double denom = sqrt(v[e]) / a.sqrtBc2 + a.eps;
-  params[e] = S(double(params[e]) - a.stepSize * m[e] / denom);
+  const double denom = sqrt(v[e]) / sc.sqrtBc2 + a.eps;
+  params[e] = S(double(params[e]) - sc.stepSize * m[e] / denom);
 }
 
 // Full-rank structure: masked entries and (no autapses) the diagonal at zero, wrong Dale signs projected to zero.
@@ -827,18 +825,10 @@ class GpuBackend final : public Backend<S> {
     double sumSquares = 0;
     simt::to_host(&sumSquares, sq, sizeof(double));
     const double norm = std::sqrt(sumSquares);
-    AdamStep st;
-    st.scale = a.clip > 0.0 && norm > a.clip ? a.clip / (norm + 1e-6) : 1.0;
     opt_.step += 1;
-    const double bc1 = 1.0 - std::pow(a.beta1, double(opt_.step));
-    const double bc2 = 1.0 - std::pow(a.beta2, double(opt_.step));
-    st.beta1 = a.beta1;
-    st.beta2 = a.beta2;
-    st.stepSize = a.lr / bc1;
-    st.sqrtBc2 = std::sqrt(bc2);
-    st.eps = a.eps;
     LR_LAUNCH(adam_kernel<S>, blocks_for(P, 256), 256, 0)(params_.data<S>(), grad, moment1_.data<double>(),
-                                                            moment2_.data<double>(), P, tm, st);
+                                                            moment2_.data<double>(), P, tm, a,
+                                                            adam_scalars(a, opt_.step, norm));
     simt::check_launch("adam_kernel");
     apply_constraints();
     return norm;
