@@ -62,17 +62,33 @@ LinearizeOptions linearize_options(const Napi::Object& o) {
   return l;
 }
 
-// The reduced eigenproblems on `device` ('cuda' or 'cuda-emulated'; 'cpu' leaves them on the CPU threads).
+// The reduced eigenproblems on `device` ('cuda' or 'cuda-emulated'; 'cpu' leaves them on the CPU threads). The
+// model must outlive `lin` (the worker holds both).
 void solve_reduced_on(const std::string& device, const HeldModel& model, LinearizeOptions& lin) {
   if (device == "cpu") return;
   const auto solver = device == "cuda" ? &cuda_reduced_eigenpairs : &emulated_reduced_eigenpairs;
   const LinearizeOptions settings = lin;
   const ModelSpec spec = model.spec;
-  const double* params = model.params.data;  // held by the worker as long as it runs
+  const double* params = model.params.data;
   lin.reducedSolver = [solver, settings, spec, params](const double* X, const double* D, int rows,
                                                       const std::function<void(int)>& done,
                                                       const std::atomic<bool>* abort) {
     return solver(spec, params, X, D, rows, settings, done, abort);
+  };
+}
+
+// The fixed-point search's GPU work on `device`: the first phase and the reduced eigenproblems.
+void search_on(const std::string& device, const HeldModel& model, FixedPointOptions& o) {
+  if (device == "cpu") return;
+  solve_reduced_on(device, model, o.linearize);
+  const auto firstPhase = device == "cuda" ? &cuda_fixed_point_adam : &emulated_fixed_point_adam;
+  const FixedPointOptions settings = o;
+  const ModelSpec spec = model.spec;
+  const double* params = model.params.data;
+  o.firstPhase = [firstPhase, settings, spec, params](double* X, const double* D, int P, int* iterations,
+                                                     const std::function<void(int, int)>& progress,
+                                                     const std::atomic<bool>* abort) {
+    firstPhase(spec, params, settings, X, D, P, iterations, progress, abort);
   };
 }
 
@@ -312,24 +328,14 @@ class FixedPointWorker : public AbortableWorker<SearchProgress> {
  public:
   FixedPointWorker(Napi::Env env, const Napi::Value& onProgress, HeldModel model, HeldArray<double> initial,
                    HeldArray<double> inputs, HeldArray<int32_t> conditions, int candidates, FixedPointOptions opts,
-                   std::string device)
+                   const std::string& device)
       : AbortableWorker<SearchProgress>(env, onProgress), model_(std::move(model)), initial_(std::move(initial)),
-        inputs_(std::move(inputs)), conditions_(std::move(conditions)), candidates_(candidates), opts_(opts),
-        device_(std::move(device)) {
-    solve_reduced_on(device_, model_, opts_.linearize);
+        inputs_(std::move(inputs)), conditions_(std::move(conditions)), candidates_(candidates), opts_(opts) {
+    search_on(device, model_, opts_);
   }
 
  protected:
   void Run(const std::function<void(const SearchProgress&)>& report, const std::atomic<bool>& abort) override {
-    if (device_ != "cpu") {
-      const auto firstPhase = device_ == "cuda" ? &cuda_fixed_point_adam : &emulated_fixed_point_adam;
-      const FixedPointOptions settings = opts_;
-      opts_.firstPhase = [this, firstPhase, settings](double* X, const double* D, int P, int* iterations,
-                                                      const std::function<void(int, int)>& progress,
-                                                      const std::atomic<bool>* stop) {
-        firstPhase(model_.spec, model_.params.data, settings, X, D, P, iterations, progress, stop);
-      };
-    }
     result_ = find_fixed_points(model_.spec, model_.params.data, initial_.data, inputs_.data, conditions_.data,
                                 candidates_, opts_, report, &abort);
   }
@@ -355,7 +361,6 @@ class FixedPointWorker : public AbortableWorker<SearchProgress> {
   HeldArray<int32_t> conditions_;
   int candidates_;
   FixedPointOptions opts_;
-  std::string device_;
   FixedPointSearch result_;
 };
 

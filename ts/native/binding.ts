@@ -186,7 +186,7 @@ export interface NativeFixedPointOptions {
   right: boolean;
   left: boolean;
   threads: number;
-  /** where the first phase runs */
+  /** where the first phase and the reduced eigenproblems run */
   device: 'cpu' | 'cuda' | 'cuda-emulated';
 }
 
