@@ -2,16 +2,12 @@
 // end states (to rounding), and the same points after polishing, for low-rank (current, rate, no-autapse) and
 // full-rank nets. Runs on the emulated device always, on a real one when present (see test/engine/gpu-parity).
 import { describe, expect, test } from 'vitest';
-import { backendInfo, FullRankRNN, LowRankRNN, analysis, type AnyModel } from '../../ts/index.js';
+import { FullRankRNN, LowRankRNN, analysis, type AnyModel } from '../../ts/index.js';
+import { gpuTargets } from '../support/gpu.js';
 import { randomTensor } from '../support/models.js';
 import { bistable, maxAbsDiff, roots } from './helpers.js';
 
-const cuda = backendInfo({ device: 'auto' }).cuda;
-const targets = [
-  { target: 'cuda-emulated' as const, skip: false },
-  { target: 'cuda' as const, skip: !cuda.available },
-];
-if (!cuda.available) console.log(`fixed points on 'cuda' skipped: no CUDA device: ${cuda.reason ?? 'none found'}`);
+const targets = gpuTargets('fixed points');
 
 const nets: { name: string; make: () => { model: AnyModel; inputs: number[] } }[] = [
   { name: 'rank-1 bistable, current', make: () => ({ model: bistable(48, 1).model, inputs: [0.25] }) },

@@ -3,16 +3,13 @@
 // chosen to exercise the solver (complex pairs, repeated and defective eigenvalues, larger R). Runs on the emulated
 // device always, on a real one when present (see test/engine/gpu-parity).
 import { describe, expect, test } from 'vitest';
-import { analysis, backendInfo, LowRankRNN, Random, type Eigendecomposition, type Tensor } from '../../ts/index.js';
+import { analysis, LowRankRNN, Random, type Tensor } from '../../ts/index.js';
+import type { Eigendecomposition } from '../../ts/analysis/index.js';
+import { gpuTargets, reversedThreadOrder } from '../support/gpu.js';
 import { randomTensor } from '../support/models.js';
 import { bistable, maxAbsDiff } from './helpers.js';
 
-const cuda = backendInfo({ device: 'auto' }).cuda;
-const targets = [
-  { target: 'cuda-emulated' as const, skip: false },
-  { target: 'cuda' as const, skip: !cuda.available },
-];
-if (!cuda.available) console.log(`reduced eigenproblems on 'cuda' skipped: no CUDA device: ${cuda.reason ?? 'none found'}`);
+const targets = gpuTargets('reduced eigenproblems');
 
 function largest(a: ArrayLike<number>): number {
   let top = 0;
@@ -233,22 +230,16 @@ for (const { target, skip } of targets) {
     });
 
     test.skipIf(target !== 'cuda-emulated')('no thread reads what another wrote without a barrier between', async () => {
-      // LOWRANK_SIMT_ORDER=reverse runs each barrier phase's threads last to first (see test/engine/gpu-parity)
       for (const formulation of ['current', 'rate'] as const) {
         const model = new LowRankRNN({ size: 90, rank: 3, inputs: 1, outputs: 1, dtype: 'float64', seed: 7, formulation, init: { n: randomTensor([90, 3], 8, 2.5).data } });
         const states = randomTensor([3, 90], 9, 1);
         const run = async () => many(await analysis.linearize(model, states, { inputs: [0.2], vectors: 'both', device: target }));
         const forward = await run();
-        process.env.LOWRANK_SIMT_ORDER = 'reverse';
-        try {
-          const reversed = await run();
-          for (let p = 0; p < forward.length; p++) {
-            expect(reversed[p].re).toEqual(forward[p].re);
-            expect(reversed[p].right!.re.data).toEqual(forward[p].right!.re.data);
-            expect(reversed[p].left!.im.data).toEqual(forward[p].left!.im.data);
-          }
-        } finally {
-          delete process.env.LOWRANK_SIMT_ORDER;
+        const reversed = await reversedThreadOrder(run);
+        for (let p = 0; p < forward.length; p++) {
+          expect(reversed[p].re).toEqual(forward[p].re);
+          expect(reversed[p].right!.re.data).toEqual(forward[p].right!.re.data);
+          expect(reversed[p].left!.im.data).toEqual(forward[p].left!.im.data);
         }
       }
     });

@@ -3,7 +3,6 @@ import { describe, expect, test } from 'vitest';
 import { FullRankRNN, LowRankRNN, type AnyModel } from '../../ts/index.js';
 import { finiteDifferences, perturbAll, randomBatch, sameBits } from '../support/models.js';
 
-
 describe('thread count does not change results', () => {
   const make = (threads: number): AnyModel[] => [
     new LowRankRNN({ size: 96, rank: 2, inputs: 3, outputs: 2, noise: 0.05, seed: 1, threads }),

@@ -3,20 +3,14 @@
 //  - 'cuda-emulated': the CUDA kernels compiled for the host and run by host threads (native/cuda/simt.hpp), always;
 //  - 'cuda': the real device, when this machine has one (otherwise skipped, with the reason).
 import { describe, expect, test } from 'vitest';
-import { backendInfo, FullRankRNN, LowRankRNN, type AnyModel, type LossOn } from '../../ts/index.js';
+import { FullRankRNN, LowRankRNN, type AnyModel, type LossOn } from '../../ts/index.js';
 import type { NativeModelHandle } from '../../ts/native/binding.js';
 import type { FloatArray } from '../../ts/tensor.js';
 import { native } from '../../ts/native/load.js';
+import { cudaInfo, gpuTargets, reversedThreadOrder, type GpuTarget as Target } from '../support/gpu.js';
 import { perturbAll, randomBatch, sameBits } from '../support/models.js';
 
-type Target = 'cuda-emulated' | 'cuda';
-
-const cuda = backendInfo({ device: 'auto' }).cuda;
-const targets: { target: Target; skip: string | false }[] = [
-  { target: 'cuda-emulated', skip: false },
-  { target: 'cuda', skip: cuda.available ? false : `no CUDA device: ${cuda.reason ?? 'none found'}` },
-];
-for (const { target, skip } of targets) if (skip) console.log(`gpu-parity on '${target}' skipped: ${skip}`);
+const targets = gpuTargets('gpu-parity');
 
 function gpuTwin(model: AnyModel, target: Target): NativeModelHandle {
   const { binding } = native(target === 'cuda' ? 'cuda' : 'cpu');
@@ -116,7 +110,7 @@ const fullRankConstrained = byName('full-rank, current, tanh, Dale');
 const tolerance = { float64: 1e-9, float32: 1e-4 };
 
 for (const { target, skip } of targets) {
-  describe.skipIf(Boolean(skip))(`CUDA backend on '${target}' matches the CPU backend`, () => {
+  describe.skipIf(skip)(`CUDA backend on '${target}' matches the CPU backend`, () => {
     for (const cfg of configs) {
       for (const dtype of ['float64', 'float32'] as const) {
         test(`${cfg.name} (${dtype}): simulate, loss and every gradient`, async () => {
@@ -211,8 +205,8 @@ for (const { target, skip } of targets) {
     });
 
     test.skipIf(target !== 'cuda-emulated')('no kernel reads what another thread wrote without a barrier between', async () => {
-      // The emulator runs the threads of each barrier phase first to last, or last to first with
-      // LOWRANK_SIMT_ORDER=reverse: a missing barrier makes the two orders disagree.
+      // The emulator runs the threads of each barrier phase first to last, or last to first: a missing barrier makes
+      // the two orders disagree.
       for (const cfg of [lowRankNoAutapse, fullRankConstrained]) {
         const model = cfg.make('float64');
         perturbAll(model, 13);
@@ -223,14 +217,9 @@ for (const { target, skip } of targets) {
             batch: 3, steps: 7, lossOn: 'outputs', seed: 2, noise: true, stream: 0, gradient: true,
           });
         const forward = await run();
-        process.env.LOWRANK_SIMT_ORDER = 'reverse';
-        try {
-          const reversed = await run();
-          expect(reversed.loss).toBe(forward.loss);
-          expect(sameBits(reversed.grad!, forward.grad!), cfg.name).toBe(true);
-        } finally {
-          delete process.env.LOWRANK_SIMT_ORDER;
-        }
+        const reversed = await reversedThreadOrder(run);
+        expect(reversed.loss).toBe(forward.loss);
+        expect(sameBits(reversed.grad!, forward.grad!), cfg.name).toBe(true);
       }
     });
 
@@ -290,7 +279,7 @@ describe('device selection', () => {
       /device must be 'cpu', 'cuda' or 'cuda-emulated'; got 'tpu'/,
     );
   });
-  test.skipIf(cuda.available)("device 'cuda' without a usable device says why", () => {
+  test.skipIf(cudaInfo.available)("device 'cuda' without a usable device says why", () => {
     const model = lowRankBasic.make('float32');
     const { binding } = native('cpu');
     expect(() => new binding.NativeModel(model.nativeSpec, { dtype: 'float32', device: 'cuda', threads: 1 })).toThrow(

@@ -58,7 +58,7 @@ export {
 export { analysisArrays, saveAnalysis } from './save.js';
 // Dynamics analysis: the vector field, Jacobians and eigendecompositions (native, double precision), fixed and slow
 // points, stability, the fixed-point topology graph and the line-attractor score. Conventions: docs/analysis.md.
-export type { AnalysisProgress } from './common.js';
+export type { AnalysisDevice, AnalysisProgress } from './common.js';
 export {
   classify,
   eigen,

@@ -16,8 +16,9 @@ export interface ComplexTensor {
 
 /**
  * Eigenvalues of the Jacobian dF/dx of the vector field F (continuous-time units of 1/tau), sorted by real part,
- * descending (real parts equal to rounding, 1e-10 of the largest |lambda|, by imaginary part; docs/analysis.md). A reduced (low-rank) problem lists only the R eigenvalues that differ from `trivial.value` (-1), which
- * has the remaining multiplicity.
+ * descending (real parts equal to rounding, within 1e-10 of the largest |lambda|, by imaginary part; docs/analysis.md).
+ * A reduced (low-rank) problem lists only the R eigenvalues that differ from `trivial.value` (-1), which has the
+ * remaining multiplicity.
  */
 export interface Eigenvalues {
   re: Float64Array;
