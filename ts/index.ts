@@ -1,5 +1,5 @@
-export * from './tensor.js';
-export { Random } from './random.js';
+export * from './core/tensor.js';
+export { Random } from './core/random.js';
 export {
   ACTIVATIONS,
   PARAM_NAMES,
@@ -20,7 +20,7 @@ export {
   type ParamName,
   type SimulateOptions,
   type Simulation,
-} from './models.js';
+} from './model/models.js';
 export {
   BackendUnavailableError,
   NativeLoadError,
@@ -29,12 +29,12 @@ export {
   type BackendInfo,
   type Device,
 } from './native/load.js';
-export { train, type Dataset, type EpochReport, type TrainOptions, type TrainResult, type TrainableTask } from './training.js';
-export { loadModel, saveModel, MODEL_FORMAT_VERSION, type LoadModelOptions } from './model-files.js';
+export { train, type Dataset, type EpochReport, type TrainOptions, type TrainResult, type TrainableTask } from './training/train.js';
+export { loadModel, saveModel, MODEL_FORMAT_VERSION, type LoadModelOptions } from './model/files.js';
 export { tasks, type Task, type TaskBatch } from './tasks/index.js';
 export * as analysis from './analysis/index.js';
 export * as io from './io/index.js';
 export { loadNpy, loadNpz, readNpy, saveNpy, saveNpz, FileFormatError } from './io/index.js';
-export { lowRankFromFullRank, svdReparametrize } from './reparametrize.js';
-export { schur, svd, type ComplexMatrix, type SchurDecomposition, type Svd } from './linalg.js';
+export { lowRankFromFullRank, svdReparametrize } from './model/reparametrize.js';
+export { schur, svd, type ComplexMatrix, type SchurDecomposition, type Svd } from './core/linalg.js';
 export * as lint from './lint/index.js';

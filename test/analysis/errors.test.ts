@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { FullRankRNN, LowRankRNN, analysis, saveModel, type AnyModel } from '../../ts/index.js';
-import { makeTempDir } from '../io/helpers.js';
+import { makeTempDir } from '../support/io.js';
 
 const low = new LowRankRNN({ size: 6, rank: 2, inputs: 2, dtype: 'float64', seed: 1 });
 const full = new FullRankRNN({ size: 6, inputs: 2, dtype: 'float64', seed: 1 });

@@ -1,11 +1,11 @@
 // The fixed-point search's first phase on the CUDA backend against the CPU's: same schedule, same iterations, same
 // end states (to rounding), and the same points after polishing, for low-rank (current, rate, no-autapse) and
-// full-rank nets. Runs on the emulated device always, on a real one when present (see test/engine/gpu-parity).
+// full-rank nets. Runs on the emulated device always, on a real one when present (see test/model/gpu-parity).
 import { describe, expect, test } from 'vitest';
 import { FullRankRNN, LowRankRNN, analysis, type AnyModel } from '../../ts/index.js';
 import { gpuTargets } from '../support/gpu.js';
 import { randomTensor } from '../support/models.js';
-import { bistable, maxAbsDiff, roots } from './helpers.js';
+import { bistable, maxAbsDiff, roots } from '../support/analysis.js';
 
 const targets = gpuTargets('fixed points');
 

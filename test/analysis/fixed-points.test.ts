@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { FullRankRNN, LowRankRNN, analysis, type AnyModel, type Tensor } from '../../ts/index.js';
 import { randomTensor } from '../support/models.js';
-import { makeTempDir, numpy, runPython } from '../io/helpers.js';
-import { bistable, maxAbsDiff, offSubspace, overlaps, ring, roots, solve } from './helpers.js';
+import { makeTempDir, numpy, runPython } from '../support/io.js';
+import { bistable, maxAbsDiff, offSubspace, overlaps, ring, roots, solve } from '../support/analysis.js';
 
 /** Trajectories [B, T + 1, N] from states m kappa0 + noise, at input u. */
 async function trajectories(model: AnyModel, m: Float64Array, kappas: number[], u: number, steps = 40): Promise<Tensor> {

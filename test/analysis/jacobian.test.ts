@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import { FullRankRNN, LowRankRNN, Random, analysis, type AnyModel, type Tensor } from '../../ts/index.js';
 import { perturbAll, randomTensor } from '../support/models.js';
-import { maxAbsDiff } from './helpers.js';
+import { maxAbsDiff } from '../support/analysis.js';
 
 const ACTIVATIONS = ['tanh', 'relu', 'leaky-relu', 'softplus', 'linear'] as const;
 

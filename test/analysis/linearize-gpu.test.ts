@@ -1,13 +1,13 @@
 // The reduced (R x R) eigenproblems of low-rank nets on the CUDA backend: the same eigenvalues, eigenvectors (phase
 // included) and condition numbers as the CPU's Eigen-based solve, residuals against the dense Jacobian, and matrices
 // chosen to exercise the solver (complex pairs, repeated and defective eigenvalues, larger R). Runs on the emulated
-// device always, on a real one when present (see test/engine/gpu-parity).
+// device always, on a real one when present (see test/model/gpu-parity).
 import { describe, expect, test } from 'vitest';
 import { analysis, LowRankRNN, Random, type Tensor } from '../../ts/index.js';
 import type { Eigendecomposition } from '../../ts/analysis/index.js';
 import { gpuTargets, reversedThreadOrder } from '../support/gpu.js';
 import { randomTensor } from '../support/models.js';
-import { bistable, maxAbsDiff } from './helpers.js';
+import { bistable, maxAbsDiff } from '../support/analysis.js';
 
 const targets = gpuTargets('reduced eigenproblems');
 

@@ -3,7 +3,7 @@
 // random finite networks (error O(1 / sqrt(N))).
 import { describe, expect, test } from 'vitest';
 import { LowRankRNN, Random } from '../../ts/index.js';
-import { cholesky } from '../../ts/linalg.js';
+import { cholesky } from '../../ts/core/linalg.js';
 import {
   compareMeanField,
   estimateStatistics,
@@ -14,7 +14,7 @@ import {
   transferMoments,
   type ConnectivityStatistics,
 } from '../../ts/analysis/index.js';
-import { numpy, runPython } from '../io/helpers.js';
+import { numpy, runPython } from '../support/io.js';
 
 /** E[f(z)], z ~ N(0, 1), by composite Simpson on [-14, 14] (independent of Gauss-Hermite). */
 function simpsonGaussian(f: (z: number) => number, intervals = 40000): number {

@@ -2,9 +2,9 @@
 // by side (skipped with a message when python3 lacks numpy).
 import { describe, expect, test } from 'vitest';
 import { FullRankRNN, LowRankRNN, Random, schur, svd, type Tensor } from '../../ts/index.js';
-import { matmul, thinQr, transpose } from '../../ts/linalg.js';
+import { matmul, thinQr, transpose } from '../../ts/core/linalg.js';
 import { eigenvectorCentrality, nonNormality, pca, principalAngles, readoutAngles, weightChange } from '../../ts/analysis/index.js';
-import { numpy, runPython } from '../io/helpers.js';
+import { numpy, runPython } from '../support/io.js';
 import { randomBatch, randomTensor } from '../support/models.js';
 
 const mat = (rows: number[][]): Tensor => ({ data: Float64Array.from(rows.flat()), shape: [rows.length, rows[0].length] });

@@ -3,7 +3,7 @@
 // white-noise coordinates, the gradient against central differences, and estimates from simulated data.
 import { describe, expect, test } from 'vitest';
 import { Random, type Tensor } from '../../ts/index.js';
-import { matmul, thinQr, transpose } from '../../ts/linalg.js';
+import { matmul, thinQr, transpose } from '../../ts/core/linalg.js';
 import {
   crossCovariances,
   maximizePredictiveInformation,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { LowRankRNN, loadNpz } from '../../ts/index.js';
 import { analysisArrays, compareMeanField, latentFixedPoints, saveAnalysis } from '../../ts/analysis/index.js';
-import { makeTempDir, numpy, runPython } from '../io/helpers.js';
+import { makeTempDir, numpy, runPython } from '../support/io.js';
 
 const dir = await makeTempDir();
 afterAll(() => dir.remove());

@@ -12,7 +12,7 @@ import {
   toStringScalar,
   writeFileAtomic,
 } from '../../ts/io/index.js';
-import { makeTempDir } from './helpers.js';
+import { makeTempDir } from '../support/io.js';
 
 let dir = '';
 let remove = async () => {};

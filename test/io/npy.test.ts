@@ -8,7 +8,7 @@ import {
   toNpyArray,
   toStringScalar,
 } from '../../ts/io/npy.js';
-import { hexOf, packed, rawNpy } from './helpers.js';
+import { hexOf, packed, rawNpy } from '../support/io.js';
 
 const SHAPES: number[][] = [[], [0], [5], [2, 3], [2, 0, 4], [1, 2, 1, 3]];
 

@@ -15,7 +15,7 @@ import {
   saveNpz,
   toStringScalar,
 } from '../../ts/io/index.js';
-import { type Described, hexOf, makeTempDir, numpy, PY_DESCRIBE, runPython } from './helpers.js';
+import { type Described, hexOf, makeTempDir, numpy, PY_DESCRIBE, runPython } from '../support/io.js';
 
 const CFG = { kind: 'lowrank', alpha: 0.2, note: 'é𝄞', flags: [true, false], nested: { rank: 2 } };
 

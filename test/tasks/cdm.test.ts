@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CdmTask, tasks, type TaskBatch } from '../../ts/tasks/index.js';
-import type { Tensor } from '../../ts/tensor.js';
-import { at, build, counts, std, support } from './helpers.js';
+import type { Tensor } from '../../ts/core/tensor.js';
+import { at, build, counts, std, support } from '../support/tasks.js';
 
 describe('CDM (mante.py)', () => {
   const task = tasks.cdm();

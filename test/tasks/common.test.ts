@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { msToBins, tasks, type Task } from '../../ts/tasks/index.js';
-import { build } from './helpers.js';
+import { build } from '../support/tasks.js';
 
 const allTasks = (): Task[] => tasks.names.map((name) => tasks.byName(name));
 

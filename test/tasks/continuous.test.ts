@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { headingDistance, tasks, wrapHeading } from '../../ts/tasks/index.js';
-import { at, build, mean, series, std } from './helpers.js';
+import { at, build, mean, series, std } from '../support/tasks.js';
 
 describe('3-bit flip-flop (pyrnn three_bit_memory)', () => {
   const task = tasks.flipflop();

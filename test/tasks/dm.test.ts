@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tasks } from '../../ts/tasks/index.js';
-import { at, build, counts, series, std, support } from './helpers.js';
+import { at, build, counts, series, std, support } from '../support/tasks.js';
 
 describe('DM, LINT preset (rdm.py of lowrank_inference)', () => {
   const task = tasks.dm();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DMS_A, DMS_B, tasks } from '../../ts/tasks/index.js';
-import { at, build, series, std, support } from './helpers.js';
+import { at, build, series, std, support } from '../support/tasks.js';
 
 describe('DMS (dms.py)', () => {
   const task = tasks.dms();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tasks } from '../../ts/tasks/index.js';
-import { at, build, counts, series, support } from './helpers.js';
+import { at, build, counts, series, support } from '../support/tasks.js';
 
 describe('K-back (LINT section 3.2.1; timing documented in kback.ts)', () => {
   it('lays out fixation 5 | P × (stimulus 5 + interval 5) | decision 15 bins, padded to P = K + 4', () => {

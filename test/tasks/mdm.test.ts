@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MDM_AUDITORY, MDM_BOTH, MDM_VISUAL, tasks } from '../../ts/tasks/index.js';
-import { at, build, counts, std, support } from './helpers.js';
+import { at, build, counts, std, support } from '../support/tasks.js';
 
 describe('MDM / Raposo, LINT preset (raposo.py of lowrank_inference)', () => {
   const task = tasks.mdm();

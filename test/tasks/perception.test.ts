@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tasks } from '../../ts/tasks/index.js';
-import { at, build, counts, std, support } from './helpers.js';
+import { at, build, counts, std, support } from '../support/tasks.js';
 
 describe('perception task (seed 001: input 0.8 → output 0.5, input 0.5 → output 0.8)', () => {
   const task = tasks.perception();

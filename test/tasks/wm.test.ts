@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ROMO_PAIRS, tasks } from '../../ts/tasks/index.js';
-import { at, build, counts, series, std, support } from './helpers.js';
+import { at, build, counts, series, std, support } from '../support/tasks.js';
 
 describe('WM / Romo (romo.py)', () => {
   it('has the 54 reference pairs with d counts {−24:1, −16:9, −8:17, 8:17, 16:9, 24:1}, all in [10, 34] Hz', () => {

@@ -1,10 +1,10 @@
 // Shared plumbing of the dynamics analyses: the model as the native layer takes it, state and input arguments,
 // and long native jobs with progress and cancellation.
-import { FullRankRNN, LowRankRNN, requireInt, type AnyModel } from '../models.js';
+import { FullRankRNN, LowRankRNN, requireInt, type AnyModel } from '../model/models.js';
 import type { NativeJob, NativeSearchProgress, NativeSpec } from '../native/binding.js';
-import { abortError } from '../errors.js';
+import { abortError } from '../core/errors.js';
 import { native, resolveDevice, type Device } from '../native/load.js';
-import { checkTensor, formatShape, type FloatArray, type Tensor } from '../tensor.js';
+import { checkTensor, formatShape, type FloatArray, type Tensor } from '../core/tensor.js';
 
 export type { NativeSearchProgress as AnalysisProgress } from '../native/binding.js';
 

@@ -2,12 +2,12 @@
 // trajectories, a first-order phase (Adam) and Levenberg-Marquardt polishing in double, outlier and duplicate
 // removal, then the eigenvalues and stability of each point. Conventions and conversions: docs/analysis.md.
 import { loadNpz, saveNpz, toFloatTensor, toStringScalar, type NpyArray, type NpyValue } from '../io/index.js';
-import type { AnyModel } from '../models.js';
-import { checkSeed, requireInt, requireNumber } from '../models.js';
+import type { AnyModel } from '../model/models.js';
+import { checkSeed, requireInt, requireNumber } from '../model/models.js';
 import type { NativeFixedPointOptions, NativeSearchProgress } from '../native/binding.js';
-import { Random } from '../random.js';
+import { Random } from '../core/random.js';
 import { mergeOptions } from '../tasks/validate.js';
-import { checkTensor, formatShape, type FloatArray, type Tensor } from '../tensor.js';
+import { checkTensor, formatShape, type FloatArray, type Tensor } from '../core/tensor.js';
 import { analysisDevice, checkThreads, dynamics, inputRows, modelArgs, runJob, type AnalysisDevice, type ModelArgs } from './common.js';
 import {
   checkMethod,

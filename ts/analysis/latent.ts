@@ -1,13 +1,13 @@
 // Latent dynamics of low-rank nets (current formulation): the exact finite-N flow kappa' = F(kappa, u) on a grid,
 // fixed points found in kappa space by Newton's method with the R x R Jacobian, and trajectories projected on kappa.
 // Coordinates are described in docs/analysis-latent.md.
-import { svd } from '../linalg.js';
+import { svd } from '../core/linalg.js';
 import { classify, type PointType } from './linear.js';
-import { LowRankRNN, type AnyModel } from '../models.js';
+import { LowRankRNN, type AnyModel } from '../model/models.js';
 import type { NativeLatentField } from '../native/binding.js';
 import { native } from '../native/load.js';
-import { Random } from '../random.js';
-import { checkTensor, formatShape, type Tensor } from '../tensor.js';
+import { Random } from '../core/random.js';
+import { checkTensor, formatShape, type Tensor } from '../core/tensor.js';
 
 /**
  * 'coefficients': x = sum_r kappa_r m_r + sum_k u_k I_k (I_k = si_k wi_k, the input vectors); exact for any m.

@@ -1,9 +1,9 @@
 // The vector field of a model, its Jacobian, eigendecompositions, the stability of a linearisation and the
 // line-attractor score. Conventions: docs/analysis.md.
-import type { AnyModel } from '../models.js';
-import { requireNumber } from '../models.js';
+import type { AnyModel } from '../model/models.js';
+import { requireNumber } from '../model/models.js';
 import type { NativeEigenMethod, NativeEigenpairs } from '../native/binding.js';
-import { checkTensor, formatShape, type FloatArray, type Tensor } from '../tensor.js';
+import { checkTensor, formatShape, type FloatArray, type Tensor } from '../core/tensor.js';
 import { analysisDevice, checkThreads, dynamics, inputRows, inputsPerRow, modelArgs, stateRows, type AnalysisDevice } from './common.js';
 
 type Vector = Tensor | FloatArray | readonly number[];

@@ -1,9 +1,9 @@
 // Mean-field theory of low-rank nets with Gaussian and mixture-of-Gaussians connectivity (lint_reference.md §7):
 // the latent flow from the connectivity statistics alone, statistics estimated from a model's vectors, and the
 // comparison with the finite-N flow.
-import { ACTIVATIONS, type Activation, type AnyModel } from '../models.js';
+import { ACTIVATIONS, type Activation, type AnyModel } from '../model/models.js';
 import { native } from '../native/load.js';
-import { checkTensor, formatShape, type Tensor } from '../tensor.js';
+import { checkTensor, formatShape, type Tensor } from '../core/tensor.js';
 import { latentFlowField, latentGrid, lowRankVectors, speeds, type FlowField, type GridOptions } from './latent.js';
 
 /**

@@ -1,9 +1,9 @@
 // The measures of seed 001 (trained against untrained networks): PCA of trajectories, principal angles between
 // subspaces and with the readout, eigenvector centrality, non-normality through the Schur form, and the statistics
 // of the weight change Delta W = W_trained - W_initial with the loss against its truncation rank.
-import { schur, svd } from '../linalg.js';
-import { FullRankRNN, LowRankRNN, type AnyModel, type LossBatch, type LossOptions } from '../models.js';
-import { checkTensor, formatShape, type Tensor } from '../tensor.js';
+import { schur, svd } from '../core/linalg.js';
+import { FullRankRNN, LowRankRNN, type AnyModel, type LossBatch, type LossOptions } from '../model/models.js';
+import { checkTensor, formatShape, type Tensor } from '../core/tensor.js';
 
 /** Yields to the event loop (long loops in this file call it every few million operations). */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -2,9 +2,9 @@
 // PI_T(V^T x) = I(past T samples; next T samples) = log det Sigma_T - 1/2 log det Sigma_2T (nats), where Sigma_k is
 // the block-Toeplitz covariance of k consecutive projected samples, built from the lagged cross-covariances
 // C(dt) = Cov(x_t, x_{t+dt}). The projection V maximising it is found by gradient ascent over orthonormal V.
-import { cholesky, choleskyInverse, thinQr } from '../linalg.js';
-import { Random } from '../random.js';
-import { checkTensor, formatShape, type Tensor } from '../tensor.js';
+import { cholesky, choleskyInverse, thinQr } from '../core/linalg.js';
+import { Random } from '../core/random.js';
+import { checkTensor, formatShape, type Tensor } from '../core/tensor.js';
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 

@@ -1,12 +1,12 @@
 // The fixed-point topology graph (pyrnn, after Maheswaranathan et al. 2019): noisy restarts from each point, run
 // forward without noise at the point's constant input, and where they end; transition probabilities between points.
 import { saveNpz } from '../io/index.js';
-import type { AnyModel } from '../models.js';
-import { checkSeed, requireInt, requireNumber } from '../models.js';
+import type { AnyModel } from '../model/models.js';
+import { checkSeed, requireInt, requireNumber } from '../model/models.js';
 import type { NativeSearchProgress } from '../native/binding.js';
-import { Random } from '../random.js';
+import { Random } from '../core/random.js';
 import { mergeOptions } from '../tasks/validate.js';
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import { checkThreads, dynamics, modelArgs, runJob } from './common.js';
 import type { FixedPoints } from './fixed-points.js';
 

@@ -2,9 +2,9 @@
 import { Command, Option } from 'commander';
 import * as analysis from '../analysis/index.js';
 import { loadNpy } from '../io/index.js';
-import { loadModel } from '../model-files.js';
+import { loadModel } from '../model/files.js';
 import { tasks } from '../tasks/index.js';
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import { int, num, numbers } from './args.js';
 
 interface FixedPointCliOptions {

@@ -1,6 +1,6 @@
 // Option parsers shared by the commands: each throws commander's InvalidArgumentError naming the option.
 import { InvalidArgumentError } from 'commander';
-import type { LrSchedule } from '../training.js';
+import type { LrSchedule } from '../training/train.js';
 
 export function int(name: string, min = 1) {
   return (value: string): number => {

@@ -1,13 +1,13 @@
 // The `lowrank` command line: parses arguments and calls the domain modules; no semantics live here.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { FullRankRNN, LowRankRNN, type Activation, type AnyModel } from '../models.js';
-import { saveModel } from '../model-files.js';
+import { FullRankRNN, LowRankRNN, type Activation, type AnyModel } from '../model/models.js';
+import { saveModel } from '../model/files.js';
 import { backendInfo } from '../native/load.js';
 import { tasks } from '../tasks/index.js';
-import { train, type EpochReport, type LrSchedule } from '../training.js';
+import { train, type EpochReport, type LrSchedule } from '../training/train.js';
 import { registerAnalyze } from './analyze.js';
 import { int, num, schedule } from './args.js';
-import { registerLintCommands } from './lint.js';
+import { registerLintCommands } from './fit.js';
 import { ProgressLine } from './progress.js';
 
 const program = new Command('lowrank')

@@ -1,6 +1,6 @@
 // Progress for long CLI jobs: one rewritten line on a terminal (epoch, loss, accuracy, ETA), about ten lines per run
 // when stderr is a file or a pipe, or JSON lines.
-import type { EpochReport } from '../training.js';
+import type { EpochReport } from '../training/train.js';
 
 function formatSeconds(s: number): string {
   if (!Number.isFinite(s)) return '?';

@@ -1,7 +1,7 @@
 // Public I/O: .npy and .npz files that numpy reads and writes, as float tensors or raw typed arrays.
 // Every save is atomic (temp file + rename); every load error names the file and, inside a .npz, the array.
 
-import type { DType, Tensor } from '../tensor.js';
+import type { DType, Tensor } from '../core/tensor.js';
 import { readFileBytes, writeFileAtomic } from './files.js';
 import { decodeNpy, type NpyArray, npyChunks, type NpyValue, toFloatTensor } from './npy.js';
 import { decodeNpz, npzChunks, type NpzWriteOptions } from './npz.js';

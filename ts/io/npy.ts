@@ -4,7 +4,7 @@
 // Reads versions 1.0, 2.0 and 3.0, little- and big-endian, C and Fortran order. Writes what numpy.save writes for
 // the same array, byte for byte: version 1.0 (2.0 when the header needs more than 64 KiB), C order, little-endian.
 
-import { asDType, type DType, type Tensor, formatShape, shapeSize } from '../tensor.js';
+import { asDType, type DType, type Tensor, formatShape, shapeSize } from '../core/tensor.js';
 import {
   checkBytes,
   concatBytes,

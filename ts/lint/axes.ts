@@ -2,9 +2,9 @@
 // I_k = si_k wi_k, and the coordinates of trajectories on them. The latent variables kappa(t) themselves (the
 // least-squares coefficients of x on [m | I]) are analysis.projectOnLatent.
 import { lowRankVectors } from '../analysis/latent.js';
-import { thinQr } from '../linalg.js';
-import type { LowRankRNN } from '../models.js';
-import { checkTensor, formatShape, type Tensor } from '../tensor.js';
+import { thinQr } from '../core/linalg.js';
+import type { LowRankRNN } from '../model/models.js';
+import { checkTensor, formatShape, type Tensor } from '../core/tensor.js';
 
 export interface LatentAxes {
   /** [N, R + K]: columns m_1..m_R, then I_1..I_K. */

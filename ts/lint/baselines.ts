@@ -1,10 +1,10 @@
 // The SVD-truncation baselines of LINT (lint_reference.md §5): the teacher's own connectivity cut to rank R, either
 // W itself (the reference fit scripts) or the change Delta W = W - W_init added back to W_init ([P] rdm_fr_fig1).
 // Scored on the same quantity as the fits (the reference scores truncations on x and fits on phi(x); we do not).
-import { FullRankRNN, type AnyModel } from '../models.js';
-import { svd } from '../linalg.js';
-import { lowRankFromFullRank } from '../reparametrize.js';
-import { checkTensor, type Tensor } from '../tensor.js';
+import { FullRankRNN, type AnyModel } from '../model/models.js';
+import { svd } from '../core/linalg.js';
+import { lowRankFromFullRank } from '../model/reparametrize.js';
+import { checkTensor, type Tensor } from '../core/tensor.js';
 import type { Task } from '../tasks/types.js';
 import { checkActivityKind, type ActivityKind } from './fit.js';
 import { compareNetworks, taskAccuracy, teacherTrials } from './teacher.js';

@@ -1,7 +1,7 @@
 // LINT results on disk, as .npz files numpy reads: a fit is the student's model file plus its scores (so loadModel
 // reads it back as a model), and a table of results is one array per column plus a JSON summary.
 import { saveNpz, type NpyValue } from '../io/index.js';
-import type { AnyModel } from '../models.js';
+import type { AnyModel } from '../model/models.js';
 import type { LintFit } from './fit.js';
 import type { TrajectoryR2 } from './metrics.js';
 import type { TeacherFit } from './teacher.js';

@@ -2,11 +2,11 @@
 // A rank-R student is trained so that its activity, rates phi(x) or states x, reproduces given trajectories under
 // the same inputs: m, n and the input vectors wi are trained (si frozen at 1), h0 is fixed at 0, and the loss is
 // the masked MSE on every neuron and step. The readout plays no part (the student has no outputs).
-import { FullRankRNN, LowRankRNN, checkSeed, type Activation, type AnyModel } from '../models.js';
+import { FullRankRNN, LowRankRNN, checkSeed, type Activation, type AnyModel } from '../model/models.js';
 import type { Device } from '../native/load.js';
-import { Random } from '../random.js';
-import { checkTensor, formatShape, sliceSteps, takeRows, type DType, type Tensor } from '../tensor.js';
-import { train, type EpochReport, type TrainResult } from '../training.js';
+import { Random } from '../core/random.js';
+import { checkTensor, formatShape, sliceSteps, takeRows, type DType, type Tensor } from '../core/tensor.js';
+import { train, type EpochReport, type TrainResult } from '../training/train.js';
 import { trajectoryR2, type TrajectoryR2 } from './metrics.js';
 
 /** Which activity is fitted and compared: rates phi(x + b) (the LINT default) or states x (recordings). */

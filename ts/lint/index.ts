@@ -34,7 +34,7 @@ export {
   type SubsamplingOptions,
   type SubsamplingRow,
   type SubsamplingScore,
-} from './sweep.js';
+} from '../experiments/rank-sweep.js';
 export { latentAxes, projectTrajectories, type LatentAxes } from './axes.js';
 export {
   averageCounts,
@@ -50,4 +50,4 @@ export {
   type PcaDenoised,
 } from './recordings.js';
 export { saveFit, saveTable } from './files.js';
-export { cdmDemo, DEMO_DEFAULTS, type DemoOptions, type DemoResult, type DemoRow } from './demo.js';
+export { cdmDemo, DEMO_DEFAULTS, type DemoOptions, type DemoResult, type DemoRow } from '../experiments/demo.js';

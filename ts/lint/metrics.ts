@@ -1,9 +1,9 @@
 // LINT metrics: R² between trajectories (global, as sklearn's r2_score on the raveled arrays, and per neuron) and
 // the connectivity correlations CC and ECC of lint_reference.md §5, computed from the factors in O(N² R) at most
 // (O(N R²) for two low-rank nets): the N x N matrices are never formed for low-rank nets.
-import { crossProduct, matmul, thinQr } from '../linalg.js';
-import { FullRankRNN, LowRankRNN, type AnyModel } from '../models.js';
-import { checkTensor, formatShape, type Tensor } from '../tensor.js';
+import { crossProduct, matmul, thinQr } from '../core/linalg.js';
+import { FullRankRNN, LowRankRNN, type AnyModel } from '../model/models.js';
+import { checkTensor, formatShape, type Tensor } from '../core/tensor.js';
 
 export interface R2Options {
   /** [B, T] (or [B, T, N]): only entries where the mask is non-zero count (e.g. to skip a free pre-period). */

@@ -3,9 +3,9 @@
 // a condition are dropped) -> PCA denoising -> removal of the condition-independent component -> targets for a fit
 // of the states x with a free pre-period.
 import { pca } from '../analysis/measures.js';
-import { matmul, transpose } from '../linalg.js';
-import { requireNumber } from '../models.js';
-import { checkTensor, formatShape, type Tensor } from '../tensor.js';
+import { matmul, transpose } from '../core/linalg.js';
+import { requireNumber } from '../model/models.js';
+import { checkTensor, formatShape, type Tensor } from '../core/tensor.js';
 
 /** One trial of one neuron: its condition, and either spike times (ms from the alignment event) or binned counts. */
 export interface NeuronTrial {

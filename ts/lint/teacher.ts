@@ -1,8 +1,8 @@
 // Teacher-student LINT: trajectories of a known network as targets, a fit to them, and the evaluation of the fit
 // against the teacher (R² on held-out trials with each network drawing its own noise, task accuracy through the
 // teacher's readout, CC and ECC), as in the reference validation notebook (lint_reference.md §5, §8).
-import { FullRankRNN, LowRankRNN, checkSeed, type AnyModel } from '../models.js';
-import { checkTensor, takeColumns, takeRows, type Tensor } from '../tensor.js';
+import { FullRankRNN, LowRankRNN, checkSeed, type AnyModel } from '../model/models.js';
+import { checkTensor, takeColumns, takeRows, type Tensor } from '../core/tensor.js';
 import type { Task, TaskBatch } from '../tasks/types.js';
 import { selectTrials } from '../tasks/batch.js';
 import { checkActivityKind, fit, trajectories, type ActivityKind, type LintFit, type LintFitOptions } from './fit.js';

@@ -1,5 +1,5 @@
 // Mirrors the C++ exports of native/napi/*.cc exactly. Private to the package: the domain classes wrap it.
-import type { FloatArray } from '../tensor.js';
+import type { FloatArray } from '../core/tensor.js';
 
 export type ParamName = 'm' | 'n' | 'wrec' | 'wi' | 'si' | 'wo' | 'so' | 'h0' | 'b';
 export type LossOn = 'outputs' | 'rates' | 'states';

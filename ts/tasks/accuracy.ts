@@ -5,7 +5,7 @@
 // where the mask is 1), so the mask is used here throughout. Math.sign(0) = 0 like torch.sign, so an output mean of
 // exactly 0 counts as wrong. NaN outputs count as wrong.
 
-import type { FloatArray, Tensor } from '../tensor.js';
+import type { FloatArray, Tensor } from '../core/tensor.js';
 import { checkOutputs } from './batch.js';
 import type { TaskBatch } from './types.js';
 

@@ -11,8 +11,8 @@
 // trials({ speed }) gives constant-speed trials without switches (pyrnn's span_inputs); metadata: the initial
 // `speed` (channel 0) and the number of `switches` (speed changes, all channels).
 
-import type { Random } from '../random.js';
-import type { Tensor } from '../tensor.js';
+import type { Random } from '../core/random.js';
+import type { Tensor } from '../core/tensor.js';
 import { pointwiseAccuracy } from './accuracy.js';
 import { TrialTask, type Condition, type Given } from './base.js';
 import type { BatchWriter } from './batch.js';

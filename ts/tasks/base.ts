@@ -2,8 +2,8 @@
 // noise, metadata and the default (reference) accuracy. A task only says how one trial's condition is drawn and how
 // it is written into the tensors.
 
-import { Random } from '../random.js';
-import type { Tensor } from '../tensor.js';
+import { Random } from '../core/random.js';
+import type { Tensor } from '../core/tensor.js';
 import { signAccuracy } from './accuracy.js';
 import { BatchWriter } from './batch.js';
 import type { SampleOptions, Task, TaskBatch, TrialSpec, TrialsOptions } from './types.js';

@@ -1,7 +1,7 @@
 // Building and slicing TaskBatch tensors.
 
-import type { Random } from '../random.js';
-import { checkTensor, formatShape, takeRows } from '../tensor.js';
+import type { Random } from '../core/random.js';
+import { checkTensor, formatShape, takeRows } from '../core/tensor.js';
 import type { TaskBatch } from './types.js';
 
 /** Largest typed array we allocate for one tensor (elements); beyond this the request is refused with a message. */

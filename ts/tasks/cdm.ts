@@ -8,7 +8,7 @@
 //
 // `psychometric()` reproduces psychometric_matrices / inactivating_pop_matrices of [P].
 
-import type { Random } from '../random.js';
+import type { Random } from '../core/random.js';
 import { among, TrialTask, type Condition, type Given } from './base.js';
 import type { BatchWriter } from './batch.js';
 import { runDecisions, type RunTrialsOptions } from './psychometric.js';

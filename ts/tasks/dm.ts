@@ -6,7 +6,7 @@
 // the reference). The target and the mask cover the decision epoch. A catch trial (probability fractionCatch) has no
 // stimulus and a zero target, but its mask is on, as in the reference.
 
-import type { Random } from '../random.js';
+import type { Random } from '../core/random.js';
 import { TrialTask, type Condition, type Given } from './base.js';
 import type { BatchWriter } from './batch.js';
 import { Check, resolvePreset, timeline } from './validate.js';

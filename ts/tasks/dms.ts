@@ -9,7 +9,7 @@
 // Curriculum: the reference shapes the maximum delay (700 → 1000 → 4000 ms); `withMaxDelay(ms)` returns the same task
 // with another maximum delay (and so another padded length).
 
-import type { Random } from '../random.js';
+import type { Random } from '../core/random.js';
 import { among, TrialTask, type Condition, type Given } from './base.js';
 import type { BatchWriter } from './batch.js';
 import { Check, delayedPairBins, mergeOptions, msToBins, type DelayedPairBins, type DelayedPairDurations } from './validate.js';

@@ -11,8 +11,8 @@
 // pyrnn defines no accuracy; ours is the fraction of (trial, bin, channel) points whose output has the target's
 // sign. Metadata: `flips`, the number of times a trial's targets change sign (all channels).
 
-import type { Random } from '../random.js';
-import type { Tensor } from '../tensor.js';
+import type { Random } from '../core/random.js';
+import type { Tensor } from '../core/tensor.js';
 import { pointwiseAccuracy } from './accuracy.js';
 import { TrialTask, type Condition } from './base.js';
 import type { BatchWriter } from './batch.js';

@@ -11,8 +11,8 @@
 // Accuracy: the fraction of masked points within `tolerance` (default 0.1) of the target. Metadata: `drift` and
 // `final` (the target at the last bin).
 
-import type { Random } from '../random.js';
-import type { Tensor } from '../tensor.js';
+import type { Random } from '../core/random.js';
+import type { Tensor } from '../core/tensor.js';
 import { pointwiseAccuracy } from './accuracy.js';
 import { TrialTask, type Condition, type Given } from './base.js';
 import type { BatchWriter } from './batch.js';

@@ -11,7 +11,7 @@
 // cover the decision epoch. Trials are padded to the longest sequence: fixation + maxStimuli·(stimulus + interval)
 // + decision bins (80 for K = 2 at 20 ms). Accuracy: the reference sign rule on the masked window.
 
-import type { Random } from '../random.js';
+import type { Random } from '../core/random.js';
 import { among, TrialTask, type Condition, type Given } from './base.js';
 import type { BatchWriter } from './batch.js';
 import { Check, mergeOptions } from './validate.js';

@@ -10,7 +10,7 @@
 // trials(): with coherences specified and no choice, the choice is the sign of the sum of the active coherences
 // (+1 when it is 0); with a choice and no coherences, the coherences are drawn to match it.
 
-import type { Random } from '../random.js';
+import type { Random } from '../core/random.js';
 import { among, TrialTask, type Condition, type Given } from './base.js';
 import type { BatchWriter } from './batch.js';
 import { Check, resolvePreset, timeline } from './validate.js';

@@ -12,8 +12,8 @@
 // Accuracy: perception — the output averaged over the mask must be closer to the trial's target than to the other
 // target level; decision — the reference sign rule.
 
-import type { Random } from '../random.js';
-import type { Tensor } from '../tensor.js';
+import type { Random } from '../core/random.js';
+import type { Tensor } from '../core/tensor.js';
 import { nearestLevelAccuracy } from './accuracy.js';
 import { among, TrialTask, type Condition, type Given } from './base.js';
 import type { BatchWriter } from './batch.js';

@@ -1,6 +1,6 @@
 // Public types of the task library.
 
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 
 /** One batch of trials: float32 tensors, batch-major, plus per-trial condition metadata. */
 export interface TaskBatch {

@@ -7,7 +7,7 @@
 // d ∈ {±8, ±16, ±24} with both frequencies in [10, 34] Hz: 54 pairs, fmiddle 22, fspan 24. A catch trial is all noise
 // with a zero target and no mask (as in the reference).
 
-import type { Random } from '../random.js';
+import type { Random } from '../core/random.js';
 import { TrialTask, type Condition, type Given } from './base.js';
 import type { BatchWriter } from './batch.js';
 import { Check, delayedPairBins, msToBins, resolvePreset, show, type DelayedPairBins, type DelayedPairDurations } from './validate.js';

@@ -1,12 +1,12 @@
 // train(model, task or dataset): the reference training loop (Adam, random minibatches, global-norm clipping,
 // keep-best, early stop) run by the native engine, with validation, progress and cancellation.
 import { existsSync } from 'node:fs';
-import { abortError } from './errors.js';
-import { loadNpz, saveNpz, toFloatTensor, toStringScalar, type NpyValue } from './io/index.js';
-import type { AnyModel, LossOn } from './models.js';
-import { checkLossOn, checkSeed } from './models.js';
-import { Random } from './random.js';
-import type { Tensor } from './tensor.js';
+import { abortError } from '../core/errors.js';
+import { loadNpz, saveNpz, toFloatTensor, toStringScalar, type NpyValue } from '../io/index.js';
+import type { AnyModel, LossOn } from '../model/models.js';
+import { checkLossOn, checkSeed } from '../model/models.js';
+import { Random } from '../core/random.js';
+import type { Tensor } from '../core/tensor.js';
 
 /** Trials to train on: inputs [D, T, K], targets [D, T, F], mask [D, T, F] or [D, T] (default all ones). */
 export interface Dataset {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { FullRankRNN, LowRankRNN } from '../../ts/index.js';
-import { loadModel, saveModel } from '../../ts/model-files.js';
+import { loadModel, saveModel } from '../../ts/model/files.js';
 import { randomTensor } from '../support/models.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lowrank-model-'));

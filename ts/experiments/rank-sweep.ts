@@ -1,11 +1,11 @@
 // Rank sweeps (the minimal rank that explains the data) and the subsampling experiment of LINT (fits to a random
 // fraction of a teacher's neurons, rank-R students against unconstrained ones; lint_reference.md §5, §8).
-import { checkSeed, type AnyModel } from '../models.js';
-import { Random } from '../random.js';
-import type { Tensor } from '../tensor.js';
+import { checkSeed, type AnyModel } from '../model/models.js';
+import { Random } from '../core/random.js';
+import type { Tensor } from '../core/tensor.js';
 import type { Task } from '../tasks/types.js';
-import { fit, type LintFit, type LintFitOptions } from './fit.js';
-import { fitTeacher, type FitTeacherOptions, type TeacherFit } from './teacher.js';
+import { fit, type LintFit, type LintFitOptions } from '../lint/fit.js';
+import { fitTeacher, type FitTeacherOptions, type TeacherFit } from '../lint/teacher.js';
 
 export interface RankSweepRow {
   rank: number;

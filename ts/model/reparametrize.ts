@@ -1,7 +1,7 @@
 // SVD re-parametrisations of low-rank nets (reference `svd_reparametrization`) and low-rank nets initialised from the
 // SVD of a full-rank connectivity (the reference's full-rank priming recipe).
 import { FullRankRNN, LowRankRNN, type LowRankOptions } from './models.js';
-import { matmul, svd, thinQr } from './linalg.js';
+import { matmul, svd, thinQr } from '../core/linalg.js';
 
 /**
  * Re-orthogonalises a low-rank net in place without changing m n^T: with m n^T = U S V^T, sets m = U sqrt(S) and

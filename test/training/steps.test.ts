@@ -1,7 +1,7 @@
 // Adam with global-norm clipping against the update written out here, and the train() loop semantics.
 import { describe, expect, test } from 'vitest';
 import { FullRankRNN, LowRankRNN, type AnyModel } from '../../ts/index.js';
-import { train } from '../../ts/training.js';
+import { train } from '../../ts/training/train.js';
 import { randomBatch } from '../support/models.js';
 
 describe('Adam steps', () => {

@@ -33,7 +33,7 @@ describe('thread count does not change results', () => {
       const one = make(1)[k];
       const two = make(2)[k];
       const batch = randomBatch(one, 'outputs', 64, 10, 3);
-      const { train } = await import('../../ts/training.js');
+      const { train } = await import('../../ts/training/train.js');
       await train(one, batch, { epochs: 2, batchSize: 16, lr: 1e-2, clip: 0.5, seed: 3, keepBest: false });
       await train(two, batch, { epochs: 2, batchSize: 16, lr: 1e-2, clip: 0.5, seed: 3, keepBest: false });
       expect(sameBits(one.flatParams(), two.flatParams())).toBe(true);

@@ -3,13 +3,13 @@
 // performance from rank 1, while truncating its own connectivity to the same rank does neither.
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { saveModel } from '../model-files.js';
-import { FullRankRNN } from '../models.js';
+import { saveModel } from '../model/files.js';
+import { FullRankRNN } from '../model/models.js';
 import { tasks } from '../tasks/index.js';
-import { train, type EpochReport } from '../training.js';
-import { saveFit, saveTable } from './files.js';
-import { fitTeacher } from './teacher.js';
-import { truncationBaseline } from './baselines.js';
+import { train, type EpochReport } from '../training/train.js';
+import { saveFit, saveTable } from '../lint/files.js';
+import { fitTeacher } from '../lint/teacher.js';
+import { truncationBaseline } from '../lint/baselines.js';
 
 export interface DemoOptions {
   /** Units of the teacher (default 512). */

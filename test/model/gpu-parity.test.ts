@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import { FullRankRNN, LowRankRNN, type AnyModel, type LossOn } from '../../ts/index.js';
 import type { NativeModelHandle } from '../../ts/native/binding.js';
-import type { FloatArray } from '../../ts/tensor.js';
+import type { FloatArray } from '../../ts/core/tensor.js';
 import { native } from '../../ts/native/load.js';
 import { cudaInfo, gpuTargets, reversedThreadOrder, type GpuTarget as Target } from '../support/gpu.js';
 import { perturbAll, randomBatch, sameBits } from '../support/models.js';

@@ -1,6 +1,6 @@
 // Model files (DESIGN.md §3): a .npz with the reference array names (m, n, wi, si, wo, so, h0, b for low-rank nets,
 // wrec instead of m and n for full-rank nets) plus `config`, the JSON config as a 0-d numpy string.
-import { loadNpz, saveNpz, toFloatTensor, toStringScalar, type NpyArray, type NpyValue } from './io/index.js';
+import { loadNpz, saveNpz, toFloatTensor, toStringScalar, type NpyArray, type NpyValue } from '../io/index.js';
 import {
   FullRankRNN,
   LowRankRNN,
@@ -11,7 +11,7 @@ import {
   type ModelConfig,
   type ParamName,
 } from './models.js';
-import { formatShape, type Tensor } from './tensor.js';
+import { formatShape, type Tensor } from '../core/tensor.js';
 
 export const MODEL_FORMAT_VERSION = 1;
 

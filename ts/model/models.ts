@@ -1,8 +1,8 @@
 // Low-rank and full-rank RNNs (DESIGN.md §2): options, reference initialisation, parameters, simulation, gradients.
 import { totalmem } from 'node:os';
-import type { LossOn, NativeModelHandle, NativeSpec, ParamName } from './native/binding.js';
-import { native, resolveDevice, type Device } from './native/load.js';
-import { Random } from './random.js';
+import type { LossOn, NativeModelHandle, NativeSpec, ParamName } from '../native/binding.js';
+import { native, resolveDevice, type Device } from '../native/load.js';
+import { Random } from '../core/random.js';
 import {
   asDType,
   checkTensor,
@@ -12,9 +12,9 @@ import {
   type DType,
   type FloatArray,
   type Tensor,
-} from './tensor.js';
+} from '../core/tensor.js';
 
-export type { LossOn, ParamName } from './native/binding.js';
+export type { LossOn, ParamName } from '../native/binding.js';
 
 export const ACTIVATIONS = ['tanh', 'relu', 'leaky-relu', 'softplus', 'linear'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];

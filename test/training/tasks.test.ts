@@ -1,7 +1,7 @@
 // Short training runs on every task family prove learning end to end (engine + tasks + train()): validation
 // accuracy well above chance after a few seconds. The accuracies of the full reference recipes are in docs/training.md.
 import { describe, expect, test } from 'vitest';
-import { FullRankRNN, LowRankRNN, tasks, train, type AnyModel, type Task } from '../ts/index.js';
+import { FullRankRNN, LowRankRNN, tasks, train, type AnyModel, type Task } from '../../ts/index.js';
 
 async function accuracyAfter(model: AnyModel, task: Task, opts: Parameters<typeof train>[2]): Promise<number> {
   const r = await train(model, task, { seed: 1, ...opts });

@@ -1,6 +1,6 @@
 // Small readers for [B, T, C] tensors used by the task tests.
 
-import type { Tensor } from '../../ts/tensor.js';
+import type { Tensor } from '../../ts/core/tensor.js';
 
 export function at(x: Tensor, b: number, t: number, c = 0): number {
   const [, T, C] = x.shape;

@@ -1,6 +1,6 @@
 // Dense linear algebra in double precision on row-major arrays: the native SVD and Schur decompositions (Eigen, on a
 // worker thread) and the few small kernels the analysis and re-parametrisation code needs.
-import { native } from './native/load.js';
+import { native } from '../native/load.js';
 
 export interface Svd {
   /** rows x k, row-major */

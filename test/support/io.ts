@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pythonWith, runPython } from '../support/python.js';
+import { pythonWith, runPython } from './python.js';
 
 export { runPython };
 

@@ -4,8 +4,8 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { LowRankRNN, loadModel, tasks, train } from '../ts/index.js';
-import { randomBatch } from './support/models.js';
+import { LowRankRNN, loadModel, tasks, train } from '../../ts/index.js';
+import { randomBatch } from '../support/models.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lowrank-resume-'));
 const make = () => new LowRankRNN({ size: 48, rank: 2, inputs: 1, outputs: 1, noise: 0.05, seed: 3 });
