@@ -55,7 +55,7 @@ export {
   type MaximizedProjection,
   type MaximizeOptions,
 } from './predictive-information.js';
-export { analysisArrays, saveAnalysis } from './save.js';
+export { resultArrays as analysisArrays, saveAnalysis } from '../results/format.js';
 // Dynamics analysis: the vector field, Jacobians and eigendecompositions (native, double precision), fixed and slow
 // points, stability, the fixed-point topology graph and the line-attractor score. Conventions: docs/analysis.md.
 export type { AnalysisDevice, AnalysisProgress } from './common.js';

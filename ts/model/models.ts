@@ -57,6 +57,11 @@ export interface CommonModelOptions {
   init?: Partial<Record<ParamName, FloatArray | Tensor>>;
 }
 
+/** What `model.with()` changes: any option but the size, and any parameters (the rest are carried over). */
+export type ModelChanges<O extends CommonModelOptions> = Partial<Omit<O, 'init' | 'size' | 'seed'>> & {
+  params?: Partial<Record<ParamName, Tensor | FloatArray>>;
+};
+
 export interface LowRankOptions extends CommonModelOptions {
   /** Rank R >= 1 (default 1). */
   rank?: number;
@@ -186,6 +191,7 @@ export abstract class RNNModel {
   readonly config: ModelConfig;
   readonly dtype: DType;
   readonly device: 'cpu' | 'cuda';
+  readonly #threads: number;
   readonly #handle: NativeModelHandle;
   readonly #spec: NativeSpec;
   readonly #shapes: Map<ParamName, { offset: number; shape: number[] }>;
@@ -200,6 +206,7 @@ export abstract class RNNModel {
     }
     const threads = opts.threads ?? 0;
     requireInt(threads, 'threads', 0);
+    this.#threads = threads;
     this.device = resolveDevice(opts.device);
     const { binding } = native(opts.device);
     const spec: NativeSpec = {
@@ -245,13 +252,15 @@ export abstract class RNNModel {
     return [...this.#shapes.keys()];
   }
 
-  /** The native handle, for the training and analysis modules of this package. */
+  /** The native handle, for the training and analysis modules of this package.
+   * @internal */
   get handle(): NativeModelHandle {
     this.#checkAlive();
     return this.#handle;
   }
 
-  /** The native description of this model (sizes and options), for the analysis modules of this package. */
+  /** The native description of this model (sizes and options), for the analysis modules of this package.
+   * @internal */
   get nativeSpec(): NativeSpec {
     return this.#spec;
   }
@@ -261,6 +270,51 @@ export abstract class RNNModel {
     const run = this.#queue.then(job, job);
     this.#queue = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * The constructor options that rebuild this model: every config field, the dtype, device and threads (no `init`
+   * and no `seed`: the parameters are not part of the options).
+   */
+  options(): CommonModelOptions {
+    const c = this.config;
+    return {
+      size: c.size,
+      inputs: c.inputs,
+      outputs: c.outputs,
+      formulation: c.formulation,
+      activation: c.activation,
+      slope: c.slope,
+      outputActivation: c.outputActivation,
+      alpha: c.alpha,
+      noise: c.noise,
+      noAutapse: c.noAutapse,
+      train: { ...c.train },
+      dtype: this.dtype,
+      device: this.device,
+      threads: this.#threads,
+    };
+  }
+
+  /**
+   * The arguments of a model derived from this one: its options with `changes` applied, and its parameters with
+   * `changes.params` applied. A carried parameter whose shape the changes alter (e.g. `wo` when `outputs` changes)
+   * must be given in `changes.params`.
+   */
+  protected derivedOptions<O extends CommonModelOptions>(own: O, changes: ModelChanges<O>): O {
+    const { params, ...options } = changes as ModelChanges<O> & { init?: unknown; size?: unknown };
+    if ('init' in options || 'size' in options) {
+      throw new RangeError(`model.with: ${'init' in options ? "'init'" : "'size'"} cannot change; pass new values as params, or build a new model`);
+    }
+    const derived = { ...own, ...options } as O;
+    const carried = this.params();
+    const init: Partial<Record<ParamName, FloatArray | Tensor>> = {};
+    for (const [name, value] of Object.entries(carried) as [ParamName, Tensor][]) init[name] = value;
+    for (const [name, value] of Object.entries(params ?? {}) as [ParamName, FloatArray | Tensor][]) {
+      if (value !== undefined) init[name] = value;
+    }
+    derived.init = init;
+    return derived;
   }
 
   /** A copy of every parameter, named as in the reference code. */
@@ -312,7 +366,8 @@ export abstract class RNNModel {
     this.handle.setParams(flat);
   }
 
-  /** Splits a flat vector in layout order (parameters or gradients) into named tensors. */
+  /** Splits a flat vector in layout order (parameters or gradients) into named tensors.
+   * @internal */
   unflatten(flat: FloatArray): Record<ParamName, Tensor> {
     const out = {} as Record<ParamName, Tensor>;
     for (const [name, seg] of this.#shapes) {
@@ -360,7 +415,8 @@ export abstract class RNNModel {
     return { loss: r.loss, grads: this.unflatten(r.grad!) };
   }
 
-  /** Validates a batch and converts it to the arrays the engine takes. */
+  /** Validates a batch and converts it to the arrays the engine takes.
+   * @internal */
   prepareBatch(batch: LossBatch, lossOn: LossOn, name = 'batch') {
     const { B, T } = this.#checkInputs(batch.inputs, `${name}.inputs`);
     const F = lossOn === 'outputs' ? this.outputSize : this.size;
@@ -567,6 +623,15 @@ export class LowRankRNN extends RNNModel {
   get rank(): number {
     return this.config.rank;
   }
+
+  override options(): LowRankOptions {
+    return { ...super.options(), rank: this.rank };
+  }
+
+  /** A new low-rank net with every option and parameter of this one, except what `changes` replaces. */
+  with(changes: ModelChanges<LowRankOptions> = {}): LowRankRNN {
+    return new LowRankRNN(this.derivedOptions(this.options(), changes));
+  }
 }
 
 /**
@@ -604,6 +669,22 @@ export class FullRankRNN extends RNNModel {
     );
     super(config, opts, { daleSigns, connectivityMask: mask }, initial);
     this.connectivityMask = mask;
+  }
+
+  override options(): FullRankOptions {
+    const c = this.config;
+    return {
+      ...super.options(),
+      rho: c.rho,
+      dale: c.daleSigns ? Int8Array.from(c.daleSigns) : undefined,
+      mask: this.connectivityMask,
+    };
+  }
+
+  /** A new full-rank net with every option (Dale signs and mask included) and parameter of this one, except what
+   * `changes` replaces. */
+  with(changes: ModelChanges<FullRankOptions> = {}): FullRankRNN {
+    return new FullRankRNN(this.derivedOptions(this.options(), changes));
   }
 }
 
