@@ -104,3 +104,52 @@ export class Random {
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
+
+/**
+ * The seeds of the package's named random streams. Every stochastic step draws from its own stream, derived from the
+ * user's seed, the stream's name and optional indices (an epoch, a draw), so that adding a draw in one place never
+ * shifts the numbers of another. Two places that must draw the same numbers name the same stream (for example the
+ * teacher's held-out trajectories of a LINT fit and of its SVD-truncation baselines: both are scored against the
+ * same teacher run). Streams are listed in STREAMS so that the names are checked by the compiler.
+ */
+export const STREAMS = {
+  /** The order of minibatches in one epoch of training (indexed by the epoch: a resumed run draws the same). */
+  minibatchOrder: 'minibatch-order',
+  /** The trials of a LINT fit held out for scoring. */
+  heldOutTrials: 'held-out-trials',
+  /** The per-step noise of a fitted student while it is trained. */
+  studentTraining: 'student-training',
+  /** The teacher's trajectories that a LINT fit is fitted to. */
+  teacherTargets: 'teacher-targets',
+  /** The teacher's run that fits and truncations are scored against (shared: a fit and its baselines must agree). */
+  teacherComparison: 'teacher-comparison',
+  /** The other network's run in a comparison (its own noise, as the reference evaluates). */
+  comparedNetwork: 'compared-network',
+  /** A student's or truncation's task trials for accuracy (shared by fits and baselines). */
+  studentAccuracy: 'student-accuracy',
+  /** The teacher's own task accuracy on the same trials. */
+  teacherAccuracy: 'teacher-accuracy',
+  /** The neurons drawn in the subsampling experiment (indexed by the draw and the count). */
+  subsampledNeurons: 'subsampled-neurons',
+} as const;
+
+export type StreamName = (typeof STREAMS)[keyof typeof STREAMS];
+
+/** The seed of stream `name` (indexed by `indices`) under the user's `seed`: a safe integer, well mixed. */
+export function streamSeed(seed: number, name: StreamName, ...indices: number[]): number {
+  if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be a safe integer; got ${seed}`);
+  const st = { s: (seed >>> 0) ^ Math.imul(Math.floor(seed / 4294967296) | 0, 0x27d4eb2f) };
+  let h = splitmix32(st);
+  const mix = (x: number) => {
+    st.s = (st.s ^ x ^ h) | 0;
+    h = splitmix32(st);
+  };
+  for (let i = 0; i < name.length; i++) mix(name.charCodeAt(i));
+  for (const index of indices) {
+    if (!Number.isSafeInteger(index)) throw new RangeError(`stream index must be a safe integer; got ${index}`);
+    mix(index >>> 0);
+    mix(Math.floor(index / 4294967296) | 0);
+  }
+  const high = splitmix32(st) & 0x1fffff; // 21 bits
+  return high * 4294967296 + h;
+}
