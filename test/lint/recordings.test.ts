@@ -151,7 +151,7 @@ describe('the recording pipeline on Poisson spikes from a known network', () => 
     const teacher = new LowRankRNN({ size: N, rank: 1, inputs: 1, outputs: 1, noise: 0.05, seed: 1 });
     await train(teacher, task, { epochs: 20, lr: 5e-3, seed: 1 });
     const coherences = [-16, -8, -4, -2, -1, 1, 2, 4, 8, 16];
-    const batch = task.trials({ coherence: coherences }, { noise: false });
+    const batch = task.trials({ coherence: coherences }, { drawNoise: false });
     const C = coherences.length;
     const T = batch.inputs.shape[1];
     const sim = await teacher.simulate(batch.inputs, { noise: false });

@@ -18,7 +18,7 @@ describe('CDM (mante.py)', () => {
   });
 
   it('puts coh·0.1 on ch0/ch1 over [22, 62), the context cue 0.1 over [5, 67), the target at bin 67 only', () => {
-    const batch = task.trials({ coherenceA: [4, -1], coherenceB: [-2, 2], context: [1, 2] }, { noise: false });
+    const batch = task.trials({ coherenceA: [4, -1], coherenceB: [-2, 2], context: [1, 2] }, { drawNoise: false });
     expect(support(batch.inputs, 0, 0)).toEqual([22, 62]);
     expect(support(batch.inputs, 0, 1)).toEqual([22, 62]);
     expect(at(batch.inputs, 0, 30, 0)).toBe(Math.fround(0.4));
@@ -34,7 +34,7 @@ describe('CDM (mante.py)', () => {
     expect(at(batch.targets, 0, 67)).toBe(1);
     expect(at(batch.targets, 1, 67)).toBe(1);
     expect(batch.conditions.congruent).toEqual([0, 0]);
-    const other = task.trials({ coherenceA: 4, coherenceB: -2, context: 2 }, { noise: false });
+    const other = task.trials({ coherenceA: 4, coherenceB: -2, context: 2 }, { drawNoise: false });
     expect(at(other.targets, 0, 67)).toBe(-1);
   });
 
@@ -62,7 +62,7 @@ describe('CDM (mante.py)', () => {
   });
 
   it('honours scaleCtx (train_mante_main.py uses 0.5)', () => {
-    const batch = tasks.cdm({ scaleCtx: 0.5 }).trials({ context: 2 }, { noise: false });
+    const batch = tasks.cdm({ scaleCtx: 0.5 }).trials({ context: 2 }, { drawNoise: false });
     expect(at(batch.inputs, 0, 10, 3)).toBe(0.5);
   });
 
@@ -143,7 +143,7 @@ describe('CDM psychometric matrices (psychometric_matrices / inactivating_pop_ma
 
   it('scores a context-blind network at 1 / 0 on incongruent trials of the two contexts (async run accepted)', async () => {
     const followA = network(() => 0);
-    const result = await task.psychometric(async (x) => followA(x), { seed: 4, noise: false });
+    const result = await task.psychometric(async (x) => followA(x), { seed: 4, drawNoise: false });
     expect(result.incongruentAccuracy).toEqual([1, 0]);
   });
 
@@ -166,8 +166,8 @@ describe('CDM trials() for specified conditions', () => {
   it('rejects unknown conditions, arrays of unequal length, and bad values with the trial index', () => {
     expect(() => task.trials({ coherence: [1] })).toThrow(/cdm\.trials: unknown condition 'coherence'; settable conditions: coherenceA/);
     expect(() => task.trials({ coherenceA: [1, 2], context: [1] })).toThrow(/all condition arrays must have one length/);
-    expect(() => task.trials({ context: [1, 3] })).toThrow(/cdm\.trials: context\[1\] must be one of 1, 2; got 3/);
-    expect(() => task.trials({ coherenceA: [Number.NaN] })).toThrow(/coherenceA\[0\] must be finite/);
+    expect(() => task.trials({ context: [1, 3] })).toThrow(/cdm\.trials: condition 'context\[1\]' must be one of 1, 2; got 3/);
+    expect(() => task.trials({ coherenceA: [Number.NaN] })).toThrow(/condition 'coherenceA\[0\]' must be a finite number; got NaN/);
     expect(() => task.trials({ coherenceA: [] })).toThrow(/empty array/);
   });
 });

@@ -47,25 +47,25 @@ describe('every task', () => {
 
   it('rejects a batch of 0, a bad seed and bad trials() options', () => {
     for (const task of allTasks()) {
-      expect(() => task.sample(0)).toThrow(new RangeError(`${task.name}.sample: batch must be a positive integer (the number of trials); got 0`));
-      expect(() => task.sample(2.5)).toThrow(/batch must be a positive integer/);
-      expect(() => task.sample(1, { seed: -1 })).toThrow(/seed must be a non-negative safe integer; got -1/);
-      expect(() => task.trials({}, { repeats: 0 })).toThrow(/trials: repeats must be an integer >= 1; got 0/);
+      expect(() => task.sample(0)).toThrow(new RangeError(`${task.name}.sample: argument 'batch' must be a positive integer (the number of trials); got 0`));
+      expect(() => task.sample(2.5)).toThrow(/argument 'batch' must be a positive integer/);
+      expect(() => task.sample(1, { seed: -1 })).toThrow(/option 'seed' must be a non-negative safe integer; got -1/);
+      expect(() => task.trials({}, { repeats: 0 })).toThrow(/trials: option 'repeats' must be an integer >= 1; got 0/);
     }
   });
 
   it('rejects negative durations, unknown options and non-object options, naming the task and option', () => {
-    expect(() => tasks.dm({ fixation: -5 })).toThrow(new RangeError('dm: fixation must be a non-negative duration in ms; got -5'));
-    expect(() => tasks.cdm({ stimulus: -1 })).toThrow(/cdm: stimulus must be a non-negative duration in ms; got -1/);
-    expect(() => tasks.wm({ decision: Number.NaN })).toThrow(/wm: decision must be a non-negative duration in ms; got NaN/);
-    expect(() => tasks.dms({ maxDelay: -3000 })).toThrow(/dms: maxDelay must be a non-negative duration/);
-    expect(() => tasks.dm({ fixaton: 100 } as never)).toThrow(/dm: unknown option 'fixaton'; known options: preset, dt, fixation/);
+    expect(() => tasks.dm({ fixation: -5 })).toThrow(new RangeError("dm: option 'fixation' must be a non-negative duration in ms; got -5"));
+    expect(() => tasks.cdm({ stimulus: -1 })).toThrow(/cdm: option 'stimulus' must be a non-negative duration in ms; got -1/);
+    expect(() => tasks.wm({ decision: Number.NaN })).toThrow(/wm: option 'decision' must be a non-negative duration in ms; got NaN/);
+    expect(() => tasks.dms({ maxDelay: -3000 })).toThrow(/dms: option 'maxDelay' must be a non-negative duration/);
+    expect(() => tasks.dm({ fixaton: 100 } as never)).toThrow(/dm: unknown option 'fixaton'; valid options: preset, dt, fixation/);
     expect(() => tasks.cdm(5 as never)).toThrow(new TypeError('cdm: options must be an object; got 5'));
-    expect(() => tasks.dm({ dt: 0 })).toThrow(/dm: dt must be a positive time step in ms; got 0/);
-    expect(() => tasks.dm({ coherences: [] })).toThrow(/dm: coherences must be a non-empty array of numbers/);
-    expect(() => tasks.dm({ fractionCatch: 1.5 })).toThrow(/dm: fractionCatch must be a probability in \[0, 1\]; got 1\.5/);
-    expect(() => tasks.dm({ noiseStd: -0.1 })).toThrow(/dm: noiseStd must be a finite number >= 0; got -0\.1/);
-    expect(() => tasks.cdm({ selection: 'some' as never })).toThrow(/cdm: selection must be one of 'all', 'congruent', 'incongruent'; got 'some'/);
+    expect(() => tasks.dm({ dt: 0 })).toThrow(/dm: option 'dt' must be a positive time step in ms; got 0/);
+    expect(() => tasks.dm({ coherences: [] })).toThrow(/dm: option 'coherences' must be a non-empty array of finite numbers/);
+    expect(() => tasks.dm({ fractionCatch: 1.5 })).toThrow(/dm: option 'fractionCatch' must be a probability in \[0, 1\]; got 1\.5/);
+    expect(() => tasks.dm({ noiseStd: -0.1 })).toThrow(/dm: option 'noiseStd' must be a finite number >= 0; got -0\.1/);
+    expect(() => tasks.cdm({ selection: 'some' as never })).toThrow(/cdm: option 'selection' must be one of 'all', 'congruent', 'incongruent'; got 'some'/);
   });
 
   it('rejects a dt that leaves an epoch with zero bins', () => {
@@ -105,7 +105,7 @@ describe('batch helpers', () => {
   });
 
   it('decisions() gives the sign of the masked mean output per trial', () => {
-    const batch = tasks.dm().trials({ coherence: [1, 1, 1] }, { noise: false });
+    const batch = tasks.dm().trials({ coherence: [1, 1, 1] }, { drawNoise: false });
     const out = build([3, 75, 1], (b, t) => (t < 60 ? 100 : [0.5, -0.5, 0][b]));
     expect(tasks.decisions(out, batch)).toEqual([1, -1, 0]);
   });
@@ -123,5 +123,22 @@ describe('batch helpers', () => {
     expect(curve.meanDecision).toEqual([-1, 1, 1]);
     const zero = await tasks.psychometricCurve(task, run, 'coherence', [0], { seed: 1, repeats: 400 });
     expect(Math.abs(zero.fractionPositive[0] - 0.5)).toBeLessThan(0.1);
+  });
+});
+
+describe('task options in the one validation vocabulary', () => {
+  it('rejects unknown sample() and trials() options, listing the valid ones', () => {
+    const dm = tasks.dm();
+    expect(() => dm.sample(2, { sed: 1 } as never)).toThrow(new RangeError("dm.sample: unknown option 'sed'; valid options: seed"));
+    expect(() => dm.trials({ coherence: 1 }, { noise: false } as never)).toThrow(/dm\.trials: unknown option 'noise'; valid options: seed, drawNoise, repeats/);
+    expect(() => dm.trials({ coherence: 1 }, { drawNoise: 0 } as never)).toThrow(new TypeError("dm.trials: option 'drawNoise' must be true or false; got 0"));
+  });
+
+  it('prints NaN and Infinity as such, and rejects unknown psychometric options', async () => {
+    expect(() => tasks.dm({ scale: Number.POSITIVE_INFINITY })).toThrow(/dm: option 'scale' must be a finite number; got Infinity/);
+    expect(() => tasks.dm({ noiseStd: Number.NaN })).toThrow(/got NaN$/);
+    const run = (x: { shape: number[] }) => ({ data: new Float32Array(x.shape[0] * x.shape[1]), shape: [x.shape[0], x.shape[1], 1] });
+    await expect(tasks.cdm().psychometric(run, { trials: 3 } as never)).rejects.toThrow(/cdm\.psychometric: unknown option 'trials'/);
+    await expect(tasks.psychometricCurve(tasks.dm(), run, 'coherence', [1], { repeat: 2 } as never)).rejects.toThrow(/unknown option 'repeat'/);
   });
 });

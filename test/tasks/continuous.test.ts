@@ -109,7 +109,7 @@ describe('angular-velocity integrator (pyrnn integrator)', () => {
   it('scores points within 0.1 of the target around the circle (−1 and +1 are one heading)', () => {
     expect(wrapHeading(Math.PI + 0.1)).toBeCloseTo(-1 + 0.1 / Math.PI, 12);
     expect(headingDistance(0.98, -0.99)).toBeCloseTo(0.03, 12);
-    const batch = task.trials({ speed: 0.3 }, { noise: false });
+    const batch = task.trials({ speed: 0.3 }, { drawNoise: false });
     const shape = batch.targets.shape as [number, number, number];
     const target = (b: number, t: number) => at(batch.targets, b, t);
     expect(task.accuracy(build(shape, (b, t) => target(b, t) + 0.05), batch)).toBe(1);

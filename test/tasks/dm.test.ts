@@ -13,7 +13,7 @@ describe('DM, LINT preset (rdm.py of lowrank_inference)', () => {
 
   it('puts coh·3.2/100 on bins [5, 45) and the sign of coh on the masked bins [60, 75)', () => {
     const cohs = [-16, -8, -4, -2, -1, 1, 2, 4, 8, 16];
-    const batch = task.trials({ coherence: cohs }, { noise: false });
+    const batch = task.trials({ coherence: cohs }, { drawNoise: false });
     expect(batch.inputs.shape).toEqual([10, 75, 1]);
     cohs.forEach((coh, b) => {
       expect(support(batch.inputs, b)).toEqual([5, 45]);
@@ -28,7 +28,7 @@ describe('DM, LINT preset (rdm.py of lowrank_inference)', () => {
   });
 
   it('gives coherence 0 the target −1, as the reference (hi if coh > 0 else lo)', () => {
-    const batch = task.trials({ coherence: 0 }, { noise: false });
+    const batch = task.trials({ coherence: 0 }, { drawNoise: false });
     expect(at(batch.targets, 0, 60)).toBe(-1);
   });
 
@@ -68,7 +68,7 @@ describe('DM, populations preset (rdm.py of populations_paper_code)', () => {
     expect(task.epochs).toEqual({ fixation: [0, 5], stimulus: [5, 45], delay: [45, 50], decision: [50, 51] });
     expect(task.options.coherences).toEqual([-4, -2, -1, 1, 2, 4]);
     expect(task.options.noiseStd).toBe(0.1);
-    const batch = task.trials({ coherence: [4, -2] }, { noise: false });
+    const batch = task.trials({ coherence: [4, -2] }, { drawNoise: false });
     expect(at(batch.inputs, 0, 10)).toBe(Math.fround(0.4));
     expect(at(batch.inputs, 1, 10)).toBe(Math.fround(-0.2));
     expect(support(batch.mask, 0)).toEqual([50, 51]);

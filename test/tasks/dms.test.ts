@@ -19,7 +19,7 @@ describe('DMS (dms.py)', () => {
     ];
     const batch = task.trials(
       { stimulus1: types.map((x) => x[0]), stimulus2: types.map((x) => x[1]), delay: [500, 1000, 2990, 3000] },
-      { noise: false },
+      { drawNoise: false },
     );
     const delays = [25, 50, 149, 150];
     const onBins = (b: number, ch: number) => series(batch.inputs, b, ch).flatMap((v, t) => (v ? [t] : []));

@@ -15,7 +15,7 @@ describe('K-back (LINT section 3.2.1; timing documented in kback.ts)', () => {
     const task = tasks.kback({ k: 2 });
     const batch = task.trials(
       { count: [3, 2], stimulus1: [1, -1], stimulus2: [-1, 1], stimulus3: [1, 0] },
-      { noise: false },
+      { drawNoise: false },
     );
     // Trial 0: +1, −1, +1 → 2-back = −1; decision after 5 + 3·10 = 35 bins.
     const s0 = series(batch.inputs, 0, 0);
@@ -59,17 +59,17 @@ describe('K-back (LINT section 3.2.1; timing documented in kback.ts)', () => {
 
   it('scores with the sign rule over the decision window', () => {
     const task = tasks.kback({ k: 1 });
-    const batch = task.trials({ count: 1, stimulus1: [1, -1, 1] }, { noise: false });
+    const batch = task.trials({ count: 1, stimulus1: [1, -1, 1] }, { drawNoise: false });
     expect(task.accuracy(build([3, task.steps, 1], () => 0.5), batch)).toBeCloseTo(2 / 3, 12);
   });
 
   it('rejects bad K, stimulus counts and sequences', () => {
-    expect(() => tasks.kback({ k: 0 })).toThrow(/kback: k must be an integer >= 1; got 0/);
-    expect(() => tasks.kback({ k: 3, minStimuli: 2 })).toThrow(/kback: minStimuli must be an integer >= 3; got 2/);
-    expect(() => tasks.kback({ minStimuli: 5, maxStimuli: 4 })).toThrow(/maxStimuli must be an integer >= 5; got 4/);
+    expect(() => tasks.kback({ k: 0 })).toThrow(/kback: option 'k' must be an integer >= 1; got 0/);
+    expect(() => tasks.kback({ k: 3, minStimuli: 2 })).toThrow(/kback: option 'minStimuli' must be an integer >= 3; got 2/);
+    expect(() => tasks.kback({ minStimuli: 5, maxStimuli: 4 })).toThrow(/option 'maxStimuli' must be an integer >= 5; got 4/);
     const task = tasks.kback();
-    expect(() => task.trials({ count: 1 })).toThrow(/kback\.trials: count must be an integer in \[2, 6\]; got 1/);
-    expect(() => task.trials({ count: 2, stimulus1: 0.5 })).toThrow(/stimulus1 must be one of -1, 1; got 0\.5/);
+    expect(() => task.trials({ count: 1 })).toThrow(/kback\.trials: condition 'count' must be an integer in \[2, 6\]; got 1/);
+    expect(() => task.trials({ count: 2, stimulus1: 0.5 })).toThrow(/condition 'stimulus1' must be one of -1, 1; got 0\.5/);
     expect(() => task.trials({ count: 2, stimulus3: 1 })).toThrow(/stimulus3 must be 0 or left out when count is 2/);
   });
 });

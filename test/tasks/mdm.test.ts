@@ -15,7 +15,7 @@ describe('MDM / Raposo, LINT preset (raposo.py of lowrank_inference)', () => {
   it('puts coh·0.1 on the active channels only and the choice on the 25 decision bins', () => {
     const batch = task.trials(
       { modality: [MDM_VISUAL, MDM_AUDITORY, MDM_BOTH], coherenceVisual: [8, 0, -2], coherenceAuditory: [0, -4, -1] },
-      { noise: false },
+      { drawNoise: false },
     );
     expect(support(batch.inputs, 0, 0)).toEqual([5, 45]);
     expect(at(batch.inputs, 0, 5, 0)).toBe(Math.fround(0.8));
@@ -58,7 +58,7 @@ describe('MDM / Raposo, LINT preset (raposo.py of lowrank_inference)', () => {
   });
 
   it('derives the choice from specified coherences, or draws coherences for a specified choice', () => {
-    const fromCoh = task.trials({ modality: 0, coherenceVisual: [2, -4, 0], coherenceAuditory: [-1, 1, 0] }, { noise: false });
+    const fromCoh = task.trials({ modality: 0, coherenceVisual: [2, -4, 0], coherenceAuditory: [-1, 1, 0] }, { drawNoise: false });
     expect(fromCoh.conditions.choice).toEqual([1, -1, 1]);
     const fromChoice = task.trials({ modality: 0, choice: [-1, 1] }, { repeats: 50, seed: 1 });
     fromChoice.conditions.choice.forEach((c, i) => {

@@ -23,7 +23,7 @@ describe('WM / Romo (romo.py)', () => {
 
   it('encodes (f − 22)/24 on the input and the graded target (f1 − f2)/24 on the 5 decision bins', () => {
     const task = tasks.wm();
-    const batch = task.trials({ f1: [34, 10, 18], f2: [10, 34, 26], delay: [500, 2000, 1000] }, { noise: false });
+    const batch = task.trials({ f1: [34, 10, 18], f2: [10, 34, 26], delay: [500, 2000, 1000] }, { drawNoise: false });
     const cases = [
       { f1: 34, f2: 10, delayBins: 25 },
       { f1: 10, f2: 34, delayBins: 100 },

@@ -130,24 +130,41 @@ export const is = {
       test: (v) => Array.isArray(v) && v.length > 0 && v.every((x) => element.test(x)),
     };
   },
+  /** Any value (for options whose values are checked where they are used, e.g. by a task's constructor). */
+  anything(): Rule {
+    return { expected: 'anything', type: () => true, test: () => true };
+  },
   /** Anything that passes `test`, described by `expected` (for the few rules the vocabulary lacks). */
   custom(expected: string, test: (value: unknown) => boolean, type: (value: unknown) => boolean = () => true): Rule {
     return { expected, type, test };
   },
 } as const;
 
-/** The one message format: "<where>: option '<name>' must be <expected>; got <value>". */
-export function optionError(where: string, name: string, expected: string, value: unknown, Kind: typeof RangeError | typeof TypeError = RangeError): Error {
-  return new Kind(`${where}: option '${name}' must be ${expected}; got ${show(value)}`);
+/** What a checked value is: an option of an options object, a positional argument of a call, or a trial condition. */
+export type ValueRole = 'option' | 'argument' | 'condition';
+
+/**
+ * The one message format: "<where>: option '<name>' must be <expected>; got <value>" (or "argument '<name>'" for a
+ * positional argument).
+ */
+export function optionError(
+  where: string,
+  name: string,
+  expected: string,
+  value: unknown,
+  Kind: typeof RangeError | typeof TypeError = RangeError,
+  role: ValueRole = 'option',
+): Error {
+  return new Kind(`${where}: ${role} '${name}' must be ${expected}; got ${show(value)}`);
 }
 
-/** Checks one value against its rule(s); returns it unchanged. */
-export function checkValue<V = unknown>(where: string, name: string, value: unknown, rule: Rule | readonly Rule[]): V {
+/** Checks one value against its rule(s) (any of which may hold); returns it unchanged. */
+export function checkValue<V = unknown>(where: string, name: string, value: unknown, rule: Rule | readonly Rule[], role: ValueRole = 'option'): V {
   const list: readonly Rule[] = Array.isArray(rule) ? rule : [rule as Rule];
   if (list.some((r) => r.test(value))) return value as V;
   const expected = list.map((r) => r.expected).join(' or ');
   const wrongType = !list.some((r) => r.type(value));
-  throw optionError(where, name, expected, value, wrongType ? TypeError : RangeError);
+  throw optionError(where, name, expected, value, wrongType ? TypeError : RangeError, role);
 }
 
 /** Rejects anything but a plain object (undefined is an empty object). */
@@ -185,4 +202,13 @@ export function checkOptions<T extends object>(
     if (value !== undefined) checkValue(where, key, value, (rules as Record<string, Rule | readonly Rule[]>)[key]);
   }
   return merged as T;
+}
+
+/**
+ * Merges user options over `defaults`, whose keys are the known options (values are checked afterwards by the
+ * caller); unknown keys are rejected as by `checkOptions`.
+ */
+export function mergeOptions<T extends object>(where: string, defaults: T, user: unknown): T {
+  const rules = Object.fromEntries(Object.keys(defaults).map((k) => [k, is.anything()])) as Rules<T>;
+  return checkOptions(where, rules, user, defaults);
 }

@@ -7,7 +7,13 @@ import type { Tensor } from '../core/tensor.js';
 import { signAccuracy } from './accuracy.js';
 import { BatchWriter } from './batch.js';
 import type { SampleOptions, Task, TaskBatch, TrialSpec, TrialsOptions } from './types.js';
+import { checkOptions, is, type Rules } from '../core/validate.js';
 import { Check, show } from './validate.js';
+
+/** The option rules of `sample` and `trials`, and the defaults of `trials`. */
+const SAMPLE_RULES: Rules<SampleOptions> = { seed: is.seed() };
+const TRIALS_RULES: Rules<TrialsOptions> = { seed: is.seed(), drawNoise: is.boolean(), repeats: is.integer(1) };
+export const TRIALS_DEFAULTS: Readonly<Required<Omit<TrialsOptions, 'seed'>>> = Object.freeze({ drawNoise: true, repeats: 1 });
 
 /** One trial's condition: numbers only, so that it can become `TaskBatch.conditions`. */
 export type Condition = Record<string, number>;
@@ -144,7 +150,7 @@ export abstract class TrialTask<O extends object> implements Task {
   sample(batch: number, opts: SampleOptions = {}): TaskBatch {
     const check = new Check(`${this.name}.sample`);
     const size = check.batchSize(batch);
-    const rng = this.rngFor(check, opts);
+    const rng = this.rngFor(check, checkOptions(check.where, SAMPLE_RULES, opts));
     const { fractionCatch } = this.layout;
     const rows = Array.from({ length: size }, () =>
       fractionCatch !== null && fractionCatch > 0 && rng.uniform() < fractionCatch
@@ -162,10 +168,11 @@ export abstract class TrialTask<O extends object> implements Task {
   trials(spec: TrialSpec, opts: TrialsOptions = {}): TaskBatch {
     const check = new Check(`${this.name}.trials`);
     const allowed = this.layout.fractionCatch === null ? this.specKeys : [...this.specKeys, 'catch'];
-    const reader = new SpecReader(check, spec, allowed);
-    const rng = this.rngFor(check, opts);
-    const repeats = check.integer('repeats', opts.repeats ?? 1, 1);
-    const noise = check.boolean('noise', opts.noise ?? true);
+    const reader = new SpecReader(new Check(check.where, 'condition'), spec, allowed);
+    const o = checkOptions(check.where, TRIALS_RULES, opts, TRIALS_DEFAULTS);
+    const rng = this.rngFor(check, o);
+    const repeats = o.repeats!;
+    const noise = o.drawNoise!;
     check.batchSize(reader.size * repeats);
     const rows: Condition[] = [];
     for (let i = 0; i < reader.size; i++) {
@@ -189,9 +196,6 @@ export abstract class TrialTask<O extends object> implements Task {
   }
 
   private rngFor(check: Check, opts: SampleOptions): Random {
-    if (opts === null || typeof opts !== 'object') {
-      check.fail(`options must be an object; got ${show(opts)}`, TypeError);
-    }
     return opts.seed === undefined ? this.stream : new Random(check.seed(opts.seed));
   }
 

@@ -11,6 +11,7 @@
 import type { Random } from '../core/random.js';
 import { among, TrialTask, type Condition, type Given } from './base.js';
 import type { BatchWriter } from './batch.js';
+import { checkOptions, is, type Rules } from '../core/validate.js';
 import { runDecisions, type RunTrialsOptions } from './psychometric.js';
 import type { RunNetwork } from './types.js';
 import { Check, mergeOptions, timeline } from './validate.js';
@@ -78,6 +79,15 @@ export interface CdmPsychometric {
 type CdmEpoch = 'fixation' | 'context' | 'stimulus' | 'delay' | 'decision';
 
 const choiceOf = (coherence: number): number => (coherence > 0 ? 1 : -1);
+
+/** The options of `cdm.psychometric`. */
+export type CdmPsychometricOptions = Omit<RunTrialsOptions, 'repeats'> & { coherences?: readonly number[]; trialsPerCell?: number };
+const CDM_PSYCHOMETRIC_RULES: Rules<CdmPsychometricOptions> = {
+  seed: is.seed(),
+  drawNoise: is.boolean(),
+  coherences: is.anything(),
+  trialsPerCell: is.integer(1),
+};
 
 export class CdmTask extends TrialTask<CdmOptions> {
   readonly epochs: Readonly<Record<CdmEpoch, readonly [number, number]>>;
@@ -162,12 +172,13 @@ export class CdmTask extends TrialTask<CdmOptions> {
    */
   async psychometric(
     run: RunNetwork,
-    opts: Omit<RunTrialsOptions, 'repeats'> & { coherences?: readonly number[]; trialsPerCell?: number } = {},
+    opts: CdmPsychometricOptions = {},
   ): Promise<CdmPsychometric> {
     const where = 'cdm.psychometric';
     const check = new Check(where);
-    const cohs = [...check.numbers('coherences', opts.coherences ?? CDM_PSYCHOMETRIC_COHERENCES)];
-    const repeats = check.integer('trialsPerCell', opts.trialsPerCell ?? 10, 1);
+    const o = checkOptions(where, CDM_PSYCHOMETRIC_RULES, opts, { coherences: CDM_PSYCHOMETRIC_COHERENCES, trialsPerCell: 10 });
+    const cohs = [...check.numbers('coherences', o.coherences)];
+    const repeats = o.trialsPerCell!;
     const n = cohs.length;
     const spec = { coherenceA: [] as number[], coherenceB: [] as number[], context: [] as number[] };
     for (const context of [1, 2]) {
@@ -179,7 +190,7 @@ export class CdmTask extends TrialTask<CdmOptions> {
         }
       }
     }
-    const { batch, decisions: d } = await runDecisions(this, run, spec, { ...opts, repeats }, where);
+    const { batch, decisions: d } = await runDecisions(this, run, spec, { seed: o.seed, drawNoise: o.drawNoise, repeats }, where);
     const square = () => Array.from({ length: n }, () => new Array<number>(n).fill(0));
     const choice: [number[][], number[][]] = [square(), square()];
     const accuracy: [number[][], number[][]] = [square(), square()];

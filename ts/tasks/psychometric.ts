@@ -3,14 +3,15 @@
 
 import { decisions } from './accuracy.js';
 import type { RunNetwork, Task, TaskBatch, TrialSpec } from './types.js';
+import { checkOptions, is, type Rules } from '../core/validate.js';
 import { Check } from './validate.js';
 
 export interface RunTrialsOptions {
   /** Trials per condition. */
   repeats?: number;
   seed?: number;
-  /** Input noise on (default true, as in the reference psychometric functions). */
-  noise?: boolean;
+  /** Draws the input noise (default true, as in the reference psychometric functions). */
+  drawNoise?: boolean;
 }
 
 /** Builds `task.trials(spec)`, runs `run` on the inputs and returns the batch with each trial's decision. */
@@ -24,7 +25,7 @@ export async function runDecisions(
   if (typeof run !== 'function') {
     throw new TypeError(`${where}: run must be a function (inputs [B, T, K]) => outputs [B, T, O]; got ${typeof run}`);
   }
-  const batch = task.trials(spec, { repeats: opts.repeats, seed: opts.seed, noise: opts.noise });
+  const batch = task.trials(spec, { repeats: opts.repeats, seed: opts.seed, drawNoise: opts.drawNoise });
   const outputs = await run(batch.inputs);
   return { batch, decisions: decisions(outputs, batch, 0, where) };
 }
@@ -37,6 +38,9 @@ export interface PsychometricCurve {
   meanDecision: number[];
 }
 
+export type PsychometricCurveOptions = RunTrialsOptions & { fixed?: TrialSpec };
+const CURVE_RULES: Rules<PsychometricCurveOptions> = { repeats: is.integer(1), seed: is.seed(), drawNoise: is.boolean(), fixed: is.object() };
+
 /**
  * A psychometric curve over one condition, e.g. `psychometricCurve(tasks.dm(), run, 'coherence', [-4, -2, 0, 2, 4])`.
  * `fixed` holds the other conditions (e.g. `{ modality: 0 }` for MDM). Default 50 trials per value as in the
@@ -47,13 +51,14 @@ export async function psychometricCurve(
   run: RunNetwork,
   key: string,
   values: readonly number[],
-  opts: RunTrialsOptions & { fixed?: TrialSpec } = {},
+  opts: PsychometricCurveOptions = {},
 ): Promise<PsychometricCurve> {
   const where = `${task.name}.psychometricCurve`;
   const check = new Check(where);
   const list = [...check.numbers('values', values)];
-  const repeats = check.integer('repeats', opts.repeats ?? 50, 1);
-  const { decisions: d } = await runDecisions(task, run, { ...opts.fixed, [key]: list }, { ...opts, repeats }, where);
+  const o = checkOptions(where, CURVE_RULES, opts, { repeats: 50 });
+  const { decisions: d } = await runDecisions(task, run, { ...o.fixed, [key]: list }, { seed: o.seed, drawNoise: o.drawNoise, repeats: o.repeats }, where);
+  const repeats = o.repeats!;
   const per = list.map((_, i) => d.slice(i * repeats, (i + 1) * repeats));
   return {
     values: list,

@@ -20,8 +20,8 @@ export interface SampleOptions {
 }
 
 export interface TrialsOptions extends SampleOptions {
-  /** Adds the input noise (default true). */
-  noise?: boolean;
+  /** Draws the input noise (default true). */
+  drawNoise?: boolean;
   /** Each specified condition is repeated this many times, consecutively (default 1). */
   repeats?: number;
 }

@@ -1,15 +1,9 @@
-// Option validation and the ms -> bins conversion shared by every task. Messages name the task and the option, say
-// what was expected and show what came: "dm: fixation must be a non-negative duration in ms; got -5".
+// The tasks' rules over the package's one validation vocabulary (ts/core/validate.ts) and the ms -> bins conversion
+// shared by every task. Messages have the one format: "dm: option 'fixation' must be a non-negative duration in ms;
+// got -5".
+import { checkValue, is, mergeOptions, optionError, show, type Rule, type ValueRole } from '../core/validate.js';
 
-/** Shows a value in an error message. */
-export function show(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null) {
-    return String(value);
-  }
-  if (Array.isArray(value)) return value.length > 8 ? `an array of length ${value.length}` : JSON.stringify(value);
-  return (value as object).constructor?.name ?? typeof value;
-}
+export { mergeOptions, show };
 
 /** Slack on ms / dt before flooring, so that e.g. 0.3 ms at dt = 0.1 ms gives 3 bins and not 2. */
 const BIN_EPSILON = 1e-9;
@@ -17,25 +11,6 @@ const BIN_EPSILON = 1e-9;
 /** floor(ms / dt): the reference conversion of a duration to bins (with a tiny slack for binary fractions). */
 export function msToBins(ms: number, dt: number): number {
   return Math.floor(ms / dt + BIN_EPSILON);
-}
-
-/**
- * Merges user options over defaults, rejecting anything that is not a plain object and any key the task does not
- * know (a misspelt option would otherwise be ignored silently). Keys set to undefined keep their default.
- */
-export function mergeOptions<T extends object>(task: string, defaults: T, user: unknown): T {
-  if (user === undefined) return { ...defaults };
-  if (user === null || typeof user !== 'object' || Array.isArray(user)) {
-    throw new TypeError(`${task}: options must be an object; got ${show(user)}`);
-  }
-  const merged = { ...defaults } as Record<string, unknown>;
-  for (const [key, value] of Object.entries(user)) {
-    if (!(key in defaults)) {
-      throw new RangeError(`${task}: unknown option '${key}'; known options: ${Object.keys(defaults).join(', ')}`);
-    }
-    if (value !== undefined) merged[key] = value;
-  }
-  return merged as T;
 }
 
 /**
@@ -99,33 +74,42 @@ export function delayedPairBins(check: Check, o: DelayedPairDurations, dt: numbe
   return { bins, steps: bins.fixation + bins.stimulus1 + bins.maxDelay + bins.stimulus2 + bins.decision };
 }
 
+/** Task-specific rules: durations in ms and the time step. */
+const DURATION = is.custom('a non-negative duration in ms', (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0, (v) => typeof v === 'number');
+const TIME_STEP = is.custom('a positive time step in ms', (v) => typeof v === 'number' && Number.isFinite(v) && v > 0, (v) => typeof v === 'number');
+const PROBABILITY = { ...is.number(0, 1), expected: 'a probability in [0, 1]' };
+const FINITE = is.number();
+
+/**
+ * The checks of one task entry (a constructor, or a method such as "dm.sample"), in the package's one message format.
+ * Options are checked as options ("option 'x'"), values inside them and call arguments by their paths.
+ */
 export class Check {
-  constructor(readonly where: string) {}
+  constructor(
+    readonly where: string,
+    readonly role: ValueRole = 'option',
+  ) {}
 
   fail(message: string, Kind: typeof RangeError | typeof TypeError = RangeError): never {
     throw new Kind(`${this.where}: ${message}`);
   }
 
+  rule<V>(name: string, value: unknown, rule: Rule | readonly Rule[]): V {
+    return checkValue<V>(this.where, name, value, rule, this.role);
+  }
+
   number(name: string, value: unknown): number {
-    if (typeof value !== 'number') this.fail(`${name} must be a number; got ${show(value)}`, TypeError);
-    if (!Number.isFinite(value)) this.fail(`${name} must be finite; got ${value}`);
-    return value;
+    return this.rule(name, value, FINITE);
   }
 
   /** A duration in ms: finite and >= 0. */
   duration(name: string, value: unknown): number {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      this.fail(`${name} must be a non-negative duration in ms; got ${show(value)}`);
-    }
-    return value;
+    return this.rule(name, value, DURATION);
   }
 
   /** The time step in ms: finite and > 0. */
   dt(value: unknown): number {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-      this.fail(`dt must be a positive time step in ms; got ${show(value)}`);
-    }
-    return value;
+    return this.rule('dt', value, TIME_STEP);
   }
 
   /** A duration converted to bins; `minBins` (default 1) is the fewest bins the epoch may have. */
@@ -141,70 +125,43 @@ export class Check {
   }
 
   nonNegative(name: string, value: unknown): number {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      this.fail(`${name} must be a finite number >= 0; got ${show(value)}`);
-    }
-    return value;
+    return this.rule(name, value, is.nonNegative());
   }
 
   positive(name: string, value: unknown): number {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-      this.fail(`${name} must be a finite number > 0; got ${show(value)}`);
-    }
-    return value;
+    return this.rule(name, value, is.positive());
   }
 
   probability(name: string, value: unknown): number {
-    if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
-      this.fail(`${name} must be a probability in [0, 1]; got ${show(value)}`);
-    }
-    return value;
+    return this.rule(name, value, PROBABILITY);
   }
 
   integer(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-      const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in [${min}, ${max}]`;
-      this.fail(`${name} must be an integer ${range}; got ${show(value)}`);
-    }
-    return value;
+    return this.rule(name, value, is.integer(min, max === Number.MAX_SAFE_INTEGER ? Infinity : max));
   }
 
   /** A non-empty array of finite numbers, copied and frozen. */
   numbers(name: string, value: unknown): readonly number[] {
-    if (!Array.isArray(value) || value.length === 0) {
-      this.fail(`${name} must be a non-empty array of numbers; got ${show(value)}`, TypeError);
-    }
-    value.forEach((v, i) => {
-      if (typeof v !== 'number' || !Number.isFinite(v)) {
-        this.fail(`${name}[${i}] must be a finite number; got ${show(v)}`);
-      }
-    });
-    return Object.freeze([...value] as number[]);
+    this.rule(name, value, is.arrayOf(FINITE, 'a non-empty array of finite numbers'));
+    return Object.freeze([...(value as number[])]);
   }
 
   oneOf<V>(name: string, value: unknown, allowed: readonly V[]): V {
-    if (!allowed.includes(value as V)) {
-      this.fail(`${name} must be one of ${allowed.map(show).join(', ')}; got ${show(value)}`);
-    }
-    return value as V;
+    return this.rule(name, value, is.oneOf(allowed));
   }
 
   boolean(name: string, value: unknown): boolean {
-    if (typeof value !== 'boolean') this.fail(`${name} must be true or false; got ${show(value)}`, TypeError);
-    return value;
+    return this.rule(name, value, is.boolean());
   }
 
   seed(value: unknown): number {
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-      this.fail(`seed must be a non-negative safe integer; got ${show(value)}`);
-    }
-    return value;
+    return this.rule('seed', value, is.seed());
   }
 
+  /** The number of trials of a batch: a call argument. */
   batchSize(value: unknown): number {
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-      this.fail(`batch must be a positive integer (the number of trials); got ${show(value)}`);
-    }
-    return value;
+    return checkValue(this.where, 'batch', value, { ...is.integer(1), expected: 'a positive integer (the number of trials)' }, 'argument');
   }
 }
+
+export { optionError };
