@@ -1,5 +1,8 @@
-// Public I/O: .npy and .npz files that numpy reads and writes, as float tensors or raw typed arrays.
-// Every save is atomic (temp file + rename); every load error names the file and, inside a .npz, the array.
+/**
+ * Public I/O: .npy and .npz files that numpy reads and writes, as float tensors or raw typed arrays.
+ * Every save is atomic (temp file + rename); every load error names the file and, inside a .npz, the array.
+ * @module
+ */
 
 import type { DType, Tensor } from '../core/tensor.js';
 import { readFileBytes, writeFileAtomic } from './files.js';

@@ -35,6 +35,7 @@ export interface NpyDataTypes {
   unicode: string[];
 }
 
+/** The numpy dtypes this package reads and writes. */
 export type NpyDType = keyof NpyDataTypes;
 
 /**

@@ -5,6 +5,7 @@ import { describeValue, FileFormatError } from './errors.js';
 import { decodeNpy, NPY_MAGIC, type NpyArray, npyChunks, type NpyValue } from './npy.js';
 import { unzip, zipChunks, type ZipWriteOptions } from './zip.js';
 
+/** How a .npz is written (`compress`: deflate the entries). */
 export type NpzWriteOptions = ZipWriteOptions;
 
 const NPY_SUFFIX = '.npy';

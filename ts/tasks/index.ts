@@ -49,16 +49,27 @@ export { psychometricCurve } from './psychometric.js';
 export { msToBins } from './validate.js';
 
 const factories = {
+  /** Perceptual decision making (random dots), presets 'lint' and 'populations'. */
   dm: (opts?: Partial<DmOptions>) => new DmTask(opts),
+  /** Context-dependent decision making (Mante et al. 2013), presets 'lint' and 'populations'. */
   cdm: (opts?: Partial<CdmOptions>) => new CdmTask(opts),
+  /** Parametric working memory (Romo et al. 1999): compare two vibration frequencies across a delay. */
   wm: (opts?: Partial<WmOptions>) => new WmTask(opts),
+  /** Delayed match-to-sample. */
   dms: (opts?: Partial<DmsOptions>) => new DmsTask(opts),
+  /** Multisensory decision making (Raposo et al. 2012). */
   mdm: (opts?: Partial<MdmOptions>) => new MdmTask(opts),
+  /** K-back working memory. */
   kback: (opts?: Partial<KbackOptions>) => new KbackTask(opts),
+  /** The 3-bit flip-flop (Sussillo & Barak 2013). */
   flipflop: (opts?: Partial<FlipflopOptions>) => new FlipflopTask(opts),
+  /** The angular integrator (heading from angular velocity). */
   angular: (opts?: Partial<AngularOptions>) => new AngularTask(opts),
+  /** Integration of a noisy input (the integrator of seed 001). */
   integration: (opts?: Partial<IntegrationOptions>) => new IntegrationTask(opts),
+  /** The perception task of seed 001 (input 0.8 -> output 0.5, input 0.5 -> output 0.8). */
   perception: (opts?: Partial<PerceptionOptions>) => new PerceptionTask(opts),
+  /** The decision task of seed 001. */
   decision: (opts?: Partial<DecisionOptions>) => new DecisionTask(opts),
 };
 
@@ -90,12 +101,23 @@ function byName(name: string, opts?: Record<string, unknown>): Task {
   return (factories[key as TaskName] as (o?: object) => Task)(opts);
 }
 
+/**
+ * The task factories by name (`tasks.cdm({ dt: 10 })`), `byName` for names and aliases, the canonical `names`, and
+ * the helpers that work on any task's batches (`selectTrials`, `decisions`, `psychometricCurve`). Every task's
+ * constants and sources are in ts/tasks/README.md.
+ */
 export const tasks = Object.freeze({
   ...factories,
+  /** The same as `angular`. */
   angularIntegrator: factories.angular,
+  /** Builds a task from its name (canonical or alias), e.g. `tasks.byName('cdm', { dt: 10 })`. */
   byName,
+  /** The canonical task names. */
   names,
+  /** The trials of a batch at the given indices. */
   selectTrials,
+  /** Each trial's decision: the sign of its output averaged over the mask. */
   decisions,
+  /** A psychometric curve over one condition of a task, for any network. */
   psychometricCurve,
 });

@@ -35,6 +35,7 @@ export type TrialSpec = Record<string, number | readonly number[]>;
 /** A function that runs a network on inputs [B, T, K] and returns its outputs [B, T, O]. */
 export type RunNetwork = (inputs: Tensor<Float32Array>) => Promise<Tensor> | Tensor;
 
+/** A cognitive task: trials on demand (seeded), their layout, and the reference accuracy of outputs on them. */
 export interface Task {
   readonly name: string;
   /** K */
