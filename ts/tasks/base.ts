@@ -113,6 +113,22 @@ export interface TaskLayout {
   seed: number;
 }
 
+/** The options every task has: input noise, catch-trial probability (where the task has catch trials), own seed. */
+export interface StochasticOptions {
+  noiseStd: number;
+  fractionCatch?: number;
+  seed: number;
+}
+
+/** The checked noise, catch-trial and seed part of a task's layout (fractionCatch null for tasks without catch trials). */
+export function stochasticLayout(check: Check, o: StochasticOptions): Pick<TaskLayout, 'noiseStd' | 'fractionCatch' | 'seed'> {
+  return {
+    noiseStd: check.nonNegative('noiseStd', o.noiseStd),
+    fractionCatch: o.fractionCatch === undefined ? null : check.probability('fractionCatch', o.fractionCatch),
+    seed: check.seed(o.seed),
+  };
+}
+
 export abstract class TrialTask<O extends object> implements Task {
   readonly inputSize: number;
   readonly outputSize: number;

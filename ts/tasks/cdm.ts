@@ -9,7 +9,7 @@
 // `psychometric()` reproduces psychometric_matrices / inactivating_pop_matrices of [P].
 
 import type { Random } from '../core/random.js';
-import { among, TrialTask, type Condition, type Given } from './base.js';
+import { among, TrialTask, type Condition, type Given, stochasticLayout } from './base.js';
 import type { BatchWriter } from './batch.js';
 import { checkOptions, is, type Rules } from '../core/validate.js';
 import { runDecisions, type RunTrialsOptions } from './psychometric.js';
@@ -18,10 +18,11 @@ import { Check, mergeOptions, timeline } from './validate.js';
 
 export type CdmSelection = 'all' | 'congruent' | 'incongruent';
 
-export interface CdmOptions {
+/** The options shared by the cued two-stimulus decision tasks (CDM and MDM). */
+export interface CuedDecisionOptions {
   dt: number;
   fixation: number;
-  /** Context cue alone, before the stimulus ("ctx_only_pre_duration"). */
+  /** Context (or modality) cue alone, before the stimulus ("ctx_only_pre_duration"). */
   contextOnly: number;
   stimulus: number;
   delay: number;
@@ -33,12 +34,15 @@ export interface CdmOptions {
   scaleCtx: number;
   noiseStd: number;
   fractionCatch: number;
+  seed: number;
+}
+
+export interface CdmOptions extends CuedDecisionOptions {
   /**
    * Which random trials `sample` draws: all, or only congruent / incongruent ones (the two stimuli ask for the same /
    * opposite choices, so that only incongruent trials reveal whether the context is used).
    */
   selection: CdmSelection;
-  seed: number;
 }
 
 export const CDM_DEFAULTS: Readonly<CdmOptions> = Object.freeze({
@@ -125,9 +129,7 @@ export class CdmTask extends TrialTask<CdmOptions> {
         steps: total,
         dt,
         noiseChannels: [0, 1],
-        noiseStd: check.nonNegative('noiseStd', o.noiseStd),
-        fractionCatch: check.probability('fractionCatch', o.fractionCatch),
-        seed: check.seed(o.seed),
+        ...stochasticLayout(check, o),
       },
     );
     this.epochs = epochs;

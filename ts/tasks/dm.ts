@@ -7,7 +7,7 @@
 // stimulus and a zero target, but its mask is on, as in the reference.
 
 import type { Random } from '../core/random.js';
-import { TrialTask, type Condition, type Given } from './base.js';
+import { TrialTask, type Condition, type Given, stochasticLayout } from './base.js';
 import type { BatchWriter } from './batch.js';
 import { Check, resolvePreset, timeline } from './validate.js';
 
@@ -88,9 +88,7 @@ export class DmTask extends TrialTask<DmOptions> {
       steps: total,
       dt,
       noiseChannels: [0],
-      noiseStd: check.nonNegative('noiseStd', o.noiseStd),
-      fractionCatch: check.probability('fractionCatch', o.fractionCatch),
-      seed: check.seed(o.seed),
+      ...stochasticLayout(check, o),
     });
     this.epochs = epochs;
   }

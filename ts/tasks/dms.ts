@@ -10,7 +10,7 @@
 // with another maximum delay (and so another padded length).
 
 import type { Random } from '../core/random.js';
-import { among, TrialTask, type Condition, type Given } from './base.js';
+import { among, TrialTask, type Condition, type Given, stochasticLayout } from './base.js';
 import type { BatchWriter } from './batch.js';
 import { Check, delayedPairBins, mergeOptions, msToBins, type DelayedPairBins, type DelayedPairDurations } from './validate.js';
 
@@ -54,9 +54,7 @@ export class DmsTask extends TrialTask<DmsOptions> {
       steps,
       dt,
       noiseChannels: [0, 1],
-      noiseStd: check.nonNegative('noiseStd', o.noiseStd),
-      fractionCatch: check.probability('fractionCatch', o.fractionCatch),
-      seed: check.seed(o.seed),
+      ...stochasticLayout(check, o),
     });
     this.bins = bins;
   }

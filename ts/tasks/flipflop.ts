@@ -14,7 +14,7 @@
 import type { Random } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
 import { pointwiseAccuracy } from './accuracy.js';
-import { TrialTask, type Condition } from './base.js';
+import { TrialTask, type Condition, stochasticLayout } from './base.js';
 import type { BatchWriter } from './batch.js';
 import type { TaskBatch } from './types.js';
 import { Check, mergeOptions } from './validate.js';
@@ -66,9 +66,7 @@ export class FlipflopTask extends TrialTask<FlipflopOptions & { pulseDuration: n
         steps,
         dt,
         noiseChannels: Array.from({ length: channels }, (_, i) => i),
-        noiseStd: check.nonNegative('noiseStd', o.noiseStd),
-        fractionCatch: null,
-        seed: check.seed(o.seed),
+        ...stochasticLayout(check, o),
       },
     );
     this.pulsesPerSign = Math.floor(steps / intervalBins);

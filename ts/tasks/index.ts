@@ -23,6 +23,8 @@ export { AngularTask, type AngularOptions, ANGULAR_DEFAULTS, headingDistance, wr
 export {
   CdmTask,
   type CdmOptions,
+  type CuedDecisionOptions,
+  type CdmPsychometricOptions,
   type CdmPsychometric,
   type CdmSelection,
   CDM_DEFAULTS,

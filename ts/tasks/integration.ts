@@ -14,7 +14,7 @@
 import type { Random } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
 import { pointwiseAccuracy } from './accuracy.js';
-import { TrialTask, type Condition, type Given } from './base.js';
+import { TrialTask, type Condition, type Given, stochasticLayout } from './base.js';
 import type { BatchWriter } from './batch.js';
 import type { TaskBatch } from './types.js';
 import { Check, mergeOptions } from './validate.js';
@@ -65,9 +65,7 @@ export class IntegrationTask extends TrialTask<IntegrationOptions> {
         steps: check.bins('duration', o.duration, dt),
         dt,
         noiseChannels: [0],
-        noiseStd: check.nonNegative('noiseStd', o.noiseStd),
-        fractionCatch: null,
-        seed: check.seed(o.seed),
+        ...stochasticLayout(check, o),
       },
     );
   }

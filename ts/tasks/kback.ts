@@ -12,7 +12,7 @@
 // + decision bins (80 for K = 2 at 20 ms). Accuracy: the reference sign rule on the masked window.
 
 import type { Random } from '../core/random.js';
-import { among, TrialTask, type Condition, type Given } from './base.js';
+import { among, TrialTask, type Condition, type Given, stochasticLayout } from './base.js';
 import type { BatchWriter } from './batch.js';
 import { Check, mergeOptions } from './validate.js';
 
@@ -76,9 +76,7 @@ export class KbackTask extends TrialTask<KbackOptions & { minStimuli: number; ma
         steps: bins.fixation + maxStimuli * (bins.stimulus + bins.interval) + bins.decision,
         dt,
         noiseChannels: [0],
-        noiseStd: check.nonNegative('noiseStd', o.noiseStd),
-        fractionCatch: null,
-        seed: check.seed(o.seed),
+        ...stochasticLayout(check, o),
       },
     );
     this.bins = bins;

@@ -11,29 +11,18 @@
 // (+1 when it is 0); with a choice and no coherences, the coherences are drawn to match it.
 
 import type { Random } from '../core/random.js';
-import { among, TrialTask, type Condition, type Given } from './base.js';
+import { among, TrialTask, type Condition, type Given, stochasticLayout } from './base.js';
 import type { BatchWriter } from './batch.js';
+import type { CuedDecisionOptions } from './cdm.js';
 import { Check, resolvePreset, timeline } from './validate.js';
 
 export type MdmPreset = 'lint' | 'populations';
 
-export interface MdmOptions {
+/** MDM's options; `contextOnly` is the modality cue alone before the stimulus (0 in [L], 350 ms in [P]). */
+export interface MdmOptions extends CuedDecisionOptions {
   preset: MdmPreset;
-  dt: number;
-  fixation: number;
-  /** Modality cue alone before the stimulus (0 in [L], 350 ms in [P]). */
-  contextOnly: number;
-  stimulus: number;
-  delay: number;
-  decision: number;
-  coherences: readonly number[];
-  scale: number;
   /** Two modality-cue input channels (true in [P], false in [L]). */
   cues: boolean;
-  scaleCtx: number;
-  noiseStd: number;
-  fractionCatch: number;
-  seed: number;
 }
 
 const PRESETS: Record<MdmPreset, Omit<MdmOptions, 'preset'>> = {
@@ -105,9 +94,7 @@ export class MdmTask extends TrialTask<MdmOptions> {
         steps: total,
         dt,
         noiseChannels: [0, 1],
-        noiseStd: check.nonNegative('noiseStd', o.noiseStd),
-        fractionCatch: check.probability('fractionCatch', o.fractionCatch),
-        seed: check.seed(o.seed),
+        ...stochasticLayout(check, o),
       },
     );
     this.epochs = epochs;

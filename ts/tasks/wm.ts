@@ -8,7 +8,7 @@
 // with a zero target and no mask (as in the reference).
 
 import type { Random } from '../core/random.js';
-import { TrialTask, type Condition, type Given } from './base.js';
+import { TrialTask, type Condition, type Given, stochasticLayout } from './base.js';
 import type { BatchWriter } from './batch.js';
 import { Check, delayedPairBins, msToBins, resolvePreset, show, type DelayedPairBins, type DelayedPairDurations } from './validate.js';
 
@@ -87,9 +87,7 @@ export class WmTask extends TrialTask<WmOptions> {
         steps,
         dt,
         noiseChannels: [0],
-        noiseStd: check.nonNegative('noiseStd', o.noiseStd),
-        fractionCatch: check.probability('fractionCatch', o.fractionCatch),
-        seed: check.seed(o.seed),
+        ...stochasticLayout(check, o),
       },
     );
     this.bins = bins;
