@@ -47,8 +47,9 @@ const LOCATOR64_SIZE = 20;
 
 // ---------------------------------------------------------------------------------------------------- writing
 
-interface WrittenEntry {
-  name: Uint8Array;
+/** The fields of a central-directory record, with the name as bytes (writing) or as text (reading). */
+interface EntryRecord<Name> {
+  name: Name;
   flags: number;
   method: number;
   crc: number;
@@ -56,6 +57,8 @@ interface WrittenEntry {
   compressedSize: number;
   offset: number;
 }
+
+type WrittenEntry = EntryRecord<Uint8Array>;
 
 /** The archive holding `entries`, as chunks to write in order (stored data chunks are not copied). */
 export function zipChunks(entries: readonly ZipInput[], options: ZipWriteOptions = {}): Uint8Array[] {
@@ -205,15 +208,7 @@ class ByteWriter {
 
 // ---------------------------------------------------------------------------------------------------- reading
 
-interface CentralEntry {
-  name: string;
-  flags: number;
-  method: number;
-  crc: number;
-  size: number;
-  compressedSize: number;
-  offset: number;
-}
+type CentralEntry = EntryRecord<string>;
 
 /**
  * The entries of the zip archive in `bytes`, in central-directory order. Stored entries are views of `bytes`.
