@@ -38,3 +38,4 @@ export { loadNpy, loadNpz, readNpy, saveNpy, saveNpz, FileFormatError } from './
 export { lowRankFromFullRank, svdReparametrize } from './model/reparametrize.js';
 export { schur, svd, type ComplexMatrix, type SchurDecomposition, type Svd } from './core/linalg.js';
 export * as lint from './lint/index.js';
+export * as results from './results/index.js';
