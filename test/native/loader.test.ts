@@ -12,11 +12,15 @@ const root = packageRoot();
 describe('loadNative', () => {
   test('an empty package folder gives one error listing every attempt and the build command', () => {
     const empty = mkdtempSync(join(tmpdir(), 'lowrank-empty-'));
+    const saved = process.env.LOWRANK_NATIVE_PATH; // an override would be loaded instead of the candidates
+    delete process.env.LOWRANK_NATIVE_PATH;
     let error: unknown;
     try {
       loadNative({ root: empty });
     } catch (err) {
       error = err;
+    } finally {
+      if (saved !== undefined) process.env.LOWRANK_NATIVE_PATH = saved;
     }
     expect(error).toBeInstanceOf(NativeLoadError);
     const message = (error as Error).message;
