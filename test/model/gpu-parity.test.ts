@@ -268,7 +268,7 @@ for (const { target, skip } of targets) {
 describe('device selection', () => {
   test('a model with an unknown device is a TypeError naming the choices', () => {
     expect(() => new LowRankRNN({ size: 8, rank: 1, inputs: 1, outputs: 1, device: 'tpu' as 'cpu' })).toThrow(
-      /device must be 'auto', 'cpu' or 'cuda'; got "tpu"/,
+      /LowRankRNN: option 'device' must be one of 'auto', 'cpu', 'cuda', 'cuda-emulated'; got 'tpu'/,
     );
   });
 
