@@ -25,7 +25,6 @@ export {
   LOSS_RULES,
   SIMULATE_DEFAULTS,
   SIMULATE_RULES,
-  expandMask,
   type LossBatch,
   type LossOptions,
   type SimulateOptions,
