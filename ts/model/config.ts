@@ -70,6 +70,7 @@ export function modelConfig(kind: ModelKind, o: CommonModelOptions & { rank?: nu
  * undefined, so that the defaults apply; a config of an unknown kind is an error.
  */
 export function optionsFromConfig(config: Partial<ModelConfig>, where = 'config'): ConfigOptions {
+  const kind = checkKind(config.kind, where);
   const common: CommonModelOptions = {
     size: config.size!,
     inputs: config.inputs,
@@ -83,10 +84,13 @@ export function optionsFromConfig(config: Partial<ModelConfig>, where = 'config'
     noAutapse: config.noAutapse,
     train: config.train ? { ...config.train } : undefined,
   };
-  if (config.kind === 'lowrank') return { ...common, rank: config.rank } satisfies LowRankOptions;
-  if (config.kind === 'fullrank') {
-    const dale = config.daleSigns ? Int8Array.from(config.daleSigns) : undefined;
-    return { ...common, rho: config.rho, dale } satisfies FullRankOptions;
-  }
-  throw new RangeError(`${where}: unknown model kind ${show(config.kind)}; a model is one of ${MODEL_KINDS.map(show).join(', ')}`);
+  if (kind === 'lowrank') return { ...common, rank: config.rank } satisfies LowRankOptions;
+  const dale = config.daleSigns ? Int8Array.from(config.daleSigns) : undefined;
+  return { ...common, rho: config.rho, dale } satisfies FullRankOptions;
+}
+
+/** `kind` when it is a known kind of model, else a RangeError naming the kinds. */
+export function checkKind(kind: unknown, where: string): ModelKind {
+  if (MODEL_KINDS.includes(kind as ModelKind)) return kind as ModelKind;
+  throw new RangeError(`${where}: unknown model kind ${show(kind)}; a model is one of ${MODEL_KINDS.map(show).join(', ')}`);
 }

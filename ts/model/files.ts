@@ -7,7 +7,7 @@ import { loadResult, saveResult } from '../results/index.js';
 import { checkOptions, is, type Rules } from '../core/validate.js';
 import { formatShape, type Tensor } from '../core/tensor.js';
 import type { AnyModel } from './any.js';
-import { MODEL_KINDS, optionsFromConfig, type ModelConfig, type ModelKind } from './config.js';
+import { checkKind, optionsFromConfig, type ModelConfig, type ModelKind } from './config.js';
 import { FullRankRNN } from './fullrank.js';
 import { LowRankRNN } from './lowrank.js';
 import {
@@ -53,10 +53,7 @@ function readConfig(arrays: Record<string, NpyArray>, path: string): Partial<Mod
 
 /** The kind a config names (it must be a known one), else the kind the arrays show (wrec: full-rank; m, n: low-rank). */
 function modelKind(config: Partial<ModelConfig> | undefined, arrays: Record<string, NpyArray>, path: string): ModelKind {
-  if (config?.kind !== undefined) {
-    if (!MODEL_KINDS.includes(config.kind)) optionsFromConfig(config, path); // throws: unknown kind
-    return config.kind;
-  }
+  if (config?.kind !== undefined) return checkKind(config.kind, path);
   if (arrays.wrec) return 'fullrank';
   if (arrays.m && arrays.n) return 'lowrank';
   throw new Error(`${path}: not a model file: it has neither 'wrec' (full-rank) nor 'm' and 'n' (low-rank); arrays: ${Object.keys(arrays).join(', ') || 'none'}`);
@@ -87,7 +84,17 @@ function readParams(kind: ModelKind, config: Partial<ModelConfig> | undefined, a
   const rank = kind === 'lowrank' ? (config?.rank ?? init.m!.shape[1] ?? 1) : 0;
   const inputs = config?.inputs ?? wi.shape[0];
   const outputs = config?.outputs ?? wo.shape[1];
-  const shapes: Record<string, number[]> = { m: [size, rank], n: [size, rank], wrec: [size, size], wi: [inputs, size], si: [inputs], wo: [size, outputs], so: [outputs], h0: [size], b: [size] };
+  const shapes: Record<string, number[]> = {
+    m: [size, rank],
+    n: [size, rank],
+    wrec: [size, size],
+    wi: [inputs, size],
+    si: [inputs],
+    wo: [size, outputs],
+    so: [outputs],
+    h0: [size],
+    b: [size],
+  };
   for (const [name, t] of Object.entries(init)) requireShape(t, name, shapes[name], path);
   const mask = kind === 'fullrank' ? get('mask') : undefined;
   requireShape(mask, 'mask', [size, size], path);

@@ -147,10 +147,14 @@ export function lowRankRules(size: unknown): Rules<LowRankOptions> {
 
 function daleRule(N: number | undefined): Rule {
   const signs = (v: unknown) =>
-    (v instanceof Int8Array || Array.isArray(v)) && (N === undefined || v.length === N) && Array.from(v as ArrayLike<unknown>).every((s) => s === 1 || s === -1);
+    (v instanceof Int8Array || Array.isArray(v)) &&
+    (N === undefined || v.length === N) &&
+    Array.from(v as ArrayLike<unknown>).every((s) => s === 1 || s === -1);
   const fraction = (v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v) && is.number(0, 1).test((v as { excitatory?: unknown }).excitatory) &&
-    Object.keys(v).every((k) => k === 'excitatory');
+    is.object().test(v) &&
+    !ArrayBuffer.isView(v) &&
+    Object.keys(v as object).every((k) => k === 'excitatory') &&
+    is.number(0, 1).test((v as { excitatory?: unknown }).excitatory);
   return is.custom(
     `{ excitatory: a fraction in [0, 1] } or one sign (+1 excitatory, -1 inhibitory) per unit${N === undefined ? '' : ` (${N})`}`,
     (v) => signs(v) || fraction(v),
@@ -196,7 +200,9 @@ export function defaultTrainFlags(
   checkOptions(`${where}.train`, TRAIN_FLAG_RULES, train);
   for (const name of lowRank ? (['wrec'] as const) : (['m', 'n'] as const)) {
     if (train[name]) {
-      const why = lowRank ? "a low-rank net has no wrec (its connectivity is m n^T / N)" : 'a full-rank net has no m and n (its connectivity is wrec)';
+      const why = lowRank
+        ? 'a low-rank net has no wrec (its connectivity is m n^T / N)'
+        : 'a full-rank net has no m and n (its connectivity is wrec)';
       throw new RangeError(`${where}: option 'train.${name}' does not apply here: ${why}`);
     }
   }
