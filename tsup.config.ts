@@ -4,7 +4,8 @@ export default defineConfig([
   {
     entry: { index: 'ts/index.ts' },
     format: ['esm', 'cjs'],
-    dts: true,
+    // stripInternal: members marked @internal (the native handles of RNNModel) stay out of the public types.
+    dts: { compilerOptions: { stripInternal: true } },
     shims: true,
     target: 'node20',
     clean: true,

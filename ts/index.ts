@@ -2,7 +2,10 @@ export * from './core/tensor.js';
 export { Random } from './core/random.js';
 export {
   ACTIVATIONS,
+  LOSS_DEFAULTS,
+  MODEL_DEFAULTS,
   PARAM_NAMES,
+  SIMULATE_DEFAULTS,
   FullRankRNN,
   LowRankRNN,
   RNNModel,
@@ -16,26 +19,30 @@ export {
   type LossOn,
   type LossOptions,
   type LowRankOptions,
+  type ModelChanges,
   type ModelConfig,
+  type ModelKind,
   type ParamName,
   type SimulateOptions,
   type Simulation,
-} from './model/models.js';
+} from './model/index.js';
 export {
   BackendUnavailableError,
   NativeLoadError,
   backendInfo,
   loadNative,
+  resolveDevice,
   type BackendInfo,
   type Device,
+  type ResolvedDevice,
 } from './native/load.js';
 export { train, type Dataset, type EpochReport, type TrainOptions, type TrainResult, type TrainableTask } from './training/train.js';
-export { loadModel, saveModel, MODEL_FORMAT_VERSION, type LoadModelOptions } from './model/files.js';
+export { loadModel, saveModel, MODEL_FORMAT_VERSION, type LoadModelOptions } from './model/index.js';
 export { tasks, type Task, type TaskBatch } from './tasks/index.js';
 export * as analysis from './analysis/index.js';
 export * as io from './io/index.js';
 export { loadNpy, loadNpz, readNpy, saveNpy, saveNpz, FileFormatError } from './io/index.js';
-export { lowRankFromFullRank, svdReparametrize } from './model/reparametrize.js';
+export { lowRankFromFullRank, svdReparametrize } from './model/index.js';
 export { schur, svd, type ComplexMatrix, type SchurDecomposition, type Svd } from './core/linalg.js';
 export * as lint from './lint/index.js';
 export * as results from './results/index.js';

@@ -24,6 +24,31 @@ describe('model.with', () => {
     expect(() => a.with({ outputs: 2 })).toThrow(/wo/);
     const c = a.with({ outputs: 2, params: { wo: new Float64Array(10), so: new Float64Array([1, 1]) } });
     expect(c.outputSize).toBe(2);
-    expect(() => a.with({ size: 3 } as never)).toThrow(/'size' cannot change/);
+    expect(() => a.with({ size: 3 } as never)).toThrow(/model.with: option 'size' does not apply here: the size cannot change/);
+  });
+
+  it('checks its changes: unknown names, options of the other kind, what cannot change, parameter names', () => {
+    const a = new LowRankRNN({ size: 5, rank: 2, seed: 1 });
+    // @ts-expect-error misspelt on purpose
+    expect(() => a.with({ nosie: 0 })).toThrow(/model.with: unknown option 'nosie'; valid options: inputs, .*params/);
+    // @ts-expect-error a full-rank option on purpose
+    expect(() => a.with({ dale: { excitatory: 0.5 } })).toThrow(/model.with: option 'dale' does not apply here: Dale's law and fixed masks apply to full-rank nets/);
+    // @ts-expect-error not changeable on purpose
+    expect(() => a.with({ seed: 2 })).toThrow(/model.with: option 'seed' does not apply here: the parameters are carried over/);
+    expect(() => a.with({ params: { wrec: new Float64Array(25) } })).toThrow(/model.with: params: unknown option 'wrec'; valid options: m, n, wi, si, wo, so, h0, b/);
+    expect(() => a.with({ noise: Number.NaN })).toThrow(/model.with: option 'noise' must be a finite number >= 0; got NaN/);
+    const full = new FullRankRNN({ size: 4, seed: 1 });
+    // @ts-expect-error a low-rank option on purpose
+    expect(() => full.with({ rank: 2 })).toThrow(/model.with: option 'rank' does not apply here/);
+  });
+
+  it('options() rebuild the model: dtype, device, threads and train flags included', () => {
+    const a = new LowRankRNN({ size: 6, rank: 2, inputs: 2, outputs: 1, dtype: 'float64', threads: 1, train: { wi: true, h0: true }, noAutapse: true, seed: 4 });
+    const o = a.options();
+    expect(o).toMatchObject({ size: 6, rank: 2, dtype: 'float64', threads: 1, device: a.device, noAutapse: true });
+    expect(o.train).toEqual(a.config.train);
+    const b = new LowRankRNN({ ...o, init: a.params() });
+    expect(b.config).toEqual(a.config);
+    expect(Array.from(b.param('m').data)).toEqual(Array.from(a.param('m').data));
   });
 });

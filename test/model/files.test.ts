@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { FullRankRNN, LowRankRNN } from '../../ts/index.js';
 import { loadModel, saveModel } from '../../ts/model/files.js';
+import { loadNpz, saveNpz, toStringScalar } from '../../ts/io/index.js';
 import { randomTensor } from '../support/models.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lowrank-model-'));
@@ -89,5 +90,63 @@ np.savez(${JSON.stringify(file)}, m=rng.normal(size=(N, R)), n=rng.normal(size=(
     const file = join(dir, 'corrupt.npz');
     writeFileSync(file, Buffer.from('PK\u0003\u0004 this is not a zip'));
     await expect(loadModel(file)).rejects.toThrow(/corrupt\.npz/);
+  });
+
+  test("the file has the results format's meta entry, of kind 'model'", async () => {
+    const model = new LowRankRNN({ size: 6, rank: 1, seed: 1 });
+    const file = join(dir, 'meta.npz');
+    await saveModel(file, model);
+    const arrays = await loadNpz(file);
+    const meta = JSON.parse(toStringScalar(arrays.meta, 'meta'));
+    expect(meta).toMatchObject({ kind: 'model', formatVersion: 1, package: 'lowrank-rnn' });
+    expect(Object.keys(arrays).sort()).toEqual(['b', 'config', 'h0', 'm', 'meta', 'n', 'si', 'so', 'wi', 'wo']);
+  });
+
+  test('every config field survives: train flags, noAutapse, Dale signs, mask, rho', async () => {
+    const N = 6;
+    const mask = new Uint8Array(N * N).fill(1);
+    mask[7] = 0;
+    const model = new FullRankRNN({ size: N, inputs: 2, outputs: 2, seed: 3, rho: 1.5, dale: Int8Array.of(1, 1, -1, 1, -1, -1), mask, noAutapse: true, train: { wrec: false, wo: true, h0: true, b: true }, formulation: 'rate', activation: 'relu', slope: 0.1, alpha: 0.5, noise: 0.02 });
+    const file = join(dir, 'all.npz');
+    await saveModel(file, model);
+    const again = (await loadModel(file)) as FullRankRNN;
+    expect(again.config).toEqual(model.config);
+    expect(again.config.train).toEqual({ m: false, n: false, wrec: false, wi: false, si: true, wo: true, so: false, h0: true, b: true });
+    expect(Array.from(again.connectivityMask!)).toEqual(Array.from(mask));
+    expect(again.options()).toMatchObject({ rho: 1.5, noAutapse: true, formulation: 'rate' });
+  });
+
+  test('a file written before the meta entry (config only) still loads', async () => {
+    const model = new LowRankRNN({ size: 8, rank: 2, inputs: 2, outputs: 1, seed: 5, train: { wi: true } });
+    const file = join(dir, 'old.npz');
+    await saveNpz(file, { ...model.params(), config: JSON.stringify(model.config) });
+    const again = await loadModel(file);
+    expect(again.config).toEqual(model.config);
+    expect(Array.from(again.param('n').data)).toEqual(Array.from(model.param('n').data));
+  });
+
+  test('a config of an unknown kind is an error, not a full-rank net', async () => {
+    const model = new FullRankRNN({ size: 5, seed: 1 });
+    const file = join(dir, 'kind.npz');
+    await saveNpz(file, { ...model.params(), config: JSON.stringify({ ...model.config, kind: 'sparse' }) });
+    await expect(loadModel(file)).rejects.toThrow(/kind\.npz: unknown model kind 'sparse'; a model is one of 'lowrank', 'fullrank'/);
+  });
+
+  test('overrides are checked against the kind of net in the file', async () => {
+    const file = join(dir, 'over.npz');
+    await saveModel(file, new LowRankRNN({ size: 5, rank: 1, seed: 1 }));
+    // @ts-expect-error misspelt on purpose
+    await expect(loadModel(file, { nosie: 0.1 })).rejects.toThrow(/loadModel: unknown option 'nosie'/);
+    await expect(loadModel(file, { dale: { excitatory: 0.5 } })).rejects.toThrow(/loadModel: option 'dale' does not apply here: Dale's law/);
+    // @ts-expect-error not an override on purpose
+    await expect(loadModel(file, { rank: 2 })).rejects.toThrow(/loadModel: option 'rank' does not apply here: the rank is read from the file/);
+    expect((await loadModel(file, { noise: 0.1, dtype: 'float64' })).config.noise).toBe(0.1);
+  });
+
+  test('another result kind is refused', async () => {
+    const file = join(dir, 'table.npz');
+    const model = new LowRankRNN({ size: 5, rank: 1, seed: 1 });
+    await saveNpz(file, { ...model.params(), config: JSON.stringify(model.config), meta: JSON.stringify({ kind: 'table', formatVersion: 1 }) });
+    await expect(loadModel(file)).rejects.toThrow(/holds a table result; expected model or checkpoint/);
   });
 });

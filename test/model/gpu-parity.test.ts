@@ -266,10 +266,21 @@ for (const { target, skip } of targets) {
 }
 
 describe('device selection', () => {
-  test('a model with an unknown device is a TypeError naming the choices', () => {
+  test('a model with an unknown device is an error naming the choices', () => {
     expect(() => new LowRankRNN({ size: 8, rank: 1, inputs: 1, outputs: 1, device: 'tpu' as 'cpu' })).toThrow(
-      /device must be 'auto', 'cpu' or 'cuda'; got "tpu"/,
+      /LowRankRNN: option 'device' must be one of 'auto', 'cpu', 'cuda', 'cuda-emulated'; got 'tpu'/,
     );
+  });
+
+  test("a model on 'cuda-emulated' runs the CUDA backend's kernels on the host and agrees with the CPU", async () => {
+    const cpu = new LowRankRNN({ size: 16, rank: 2, inputs: 2, outputs: 1, seed: 3, dtype: 'float64', device: 'cpu' });
+    const emulated = cpu.with({ device: 'cuda-emulated' });
+    expect(emulated.device).toBe('cuda-emulated');
+    expect(emulated.options().device).toBe('cuda-emulated');
+    const inputs = { data: Float64Array.from({ length: 2 * 5 * 2 }, (_, i) => Math.sin(i)), shape: [2, 5, 2] };
+    const a = await cpu.simulate(inputs, { drawNoise: false });
+    const b = await emulated.simulate(inputs, { drawNoise: false });
+    expect(relativeError(b.states!.data, a.states!.data)).toBeLessThan(1e-12);
   });
 
   test("an unknown device is a TypeError naming the choices", () => {

@@ -77,4 +77,25 @@ describe('lowRankFromFullRank', () => {
     const expected = outer(u.map((x) => x * s[0]), v, N, 1);
     expect(maxAbsDiff(j, expected)).toBeLessThan(1e-10);
   });
+
+  test('keeps every option that applies to a low-rank net: train flags, noAutapse, dtype, threads, activation', async () => {
+    const N = 10;
+    const full = new FullRankRNN({ size: N, inputs: 2, outputs: 2, seed: 2, dtype: 'float64', threads: 1, noAutapse: true, activation: 'softplus', alpha: 0.3, noise: 0.01, train: { wrec: false, wi: true, h0: true }, dale: { excitatory: 0.8 } });
+    const low = await lowRankFromFullRank(full, 2);
+    expect(low.dtype).toBe('float64');
+    expect(low.options()).toMatchObject({ threads: 1, device: full.device, noAutapse: true, activation: 'softplus', alpha: 0.3, noise: 0.01 });
+    expect(low.config.train).toEqual({ m: false, n: false, wrec: false, wi: true, si: false, wo: false, so: true, h0: true, b: false });
+    expect(low.config.daleSigns).toBeUndefined();
+    const trained = await lowRankFromFullRank(new FullRankRNN({ size: N, seed: 1 }), 1, { train: { wo: true } });
+    expect(trained.config.train).toMatchObject({ m: true, n: true, wo: true, so: false });
+  });
+
+  test('checks the rank and its options', async () => {
+    const full = new FullRankRNN({ size: 6, seed: 1 });
+    await expect(lowRankFromFullRank(full, 7)).rejects.toThrow(/lowRankFromFullRank: option 'rank' must be an integer in \[1, 6\]; got 7/);
+    // @ts-expect-error misspelt on purpose
+    await expect(lowRankFromFullRank(full, 1, { nosie: 0 })).rejects.toThrow(/lowRankFromFullRank: unknown option 'nosie'/);
+    // @ts-expect-error a full-rank option on purpose
+    await expect(lowRankFromFullRank(full, 1, { mask: new Uint8Array(36) })).rejects.toThrow(/option 'mask' does not apply here: Dale's law and fixed masks apply to full-rank nets/);
+  });
 });

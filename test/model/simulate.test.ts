@@ -77,11 +77,12 @@ describe('simulate matches the model equations', () => {
   ] as const;
   for (const c of cases) {
     test(JSON.stringify(c), async () => {
-      const common = { size: 12, inputs: 2, outputs: 3, seed: 4, dtype: 'float64' as const, noise: 0.1, biases: true, ...c };
-      const model = c.kind === 'lowrank' ? new LowRankRNN({ ...common, rank: 2 }) : new FullRankRNN(common);
+      const { kind, ...options } = c;
+      const common = { size: 12, inputs: 2, outputs: 3, seed: 4, dtype: 'float64' as const, noise: 0.1, biases: true, ...options };
+      const model = kind === 'lowrank' ? new LowRankRNN({ ...common, rank: 2 }) : new FullRankRNN(common);
       perturbAll(model, 9);
       const inputs = randomTensor([3, 7, 2], 1);
-      const sim = await model.simulate(inputs, { noise: false, rates: true });
+      const sim = await model.simulate(inputs, { drawNoise: false, rates: true });
       const ref = referenceRun(model, inputs);
       expect(sim.states!.shape).toEqual([3, 8, 12]);
       expect(sim.outputs!.shape).toEqual([3, 7, 3]);
@@ -95,7 +96,7 @@ describe('simulate matches the model equations', () => {
     const a = new LowRankRNN({ size: 64, rank: 2, inputs: 2, outputs: 1, seed: 5, dtype: 'float64' });
     const b = new LowRankRNN({ size: 64, rank: 2, inputs: 2, outputs: 1, seed: 5, dtype: 'float32' });
     const inputs = randomTensor([4, 30, 2], 3);
-    const [sa, sb] = await Promise.all([a.simulate(inputs, { noise: false }), b.simulate(inputs, { noise: false })]);
+    const [sa, sb] = await Promise.all([a.simulate(inputs, { drawNoise: false }), b.simulate(inputs, { drawNoise: false })]);
     expect(sb.states!.data).toBeInstanceOf(Float32Array);
     expect(maxRelDiff(sb.states!.data, sa.states!.data)).toBeLessThan(1e-5);
   });
@@ -133,7 +134,7 @@ describe('noise', () => {
     expect(Math.abs(std - expected) / expected).toBeLessThan(0.01);
   });
 
-  test('same seed gives identical results, another seed differs, noise:false is deterministic', async () => {
+  test('same seed gives identical results, another seed differs, drawNoise: false is deterministic', async () => {
     const model = new LowRankRNN({ size: 64, rank: 2, inputs: 2, outputs: 1, noise: 0.05, seed: 3 });
     const inputs = randomTensor([5, 20, 2], 2, 1, 'float32');
     const a = await model.simulate(inputs, { seed: 10 });
@@ -141,6 +142,10 @@ describe('noise', () => {
     const c = await model.simulate(inputs, { seed: 11 });
     expect(Buffer.compare(Buffer.from(a.states!.data.buffer), Buffer.from(b.states!.data.buffer))).toBe(0);
     expect(maxRelDiff(a.states!.data, c.states!.data)).toBeGreaterThan(1e-3);
+    const quiet = await model.simulate(inputs, { seed: 10, drawNoise: false });
+    const quietOther = await model.simulate(inputs, { seed: 11, drawNoise: false });
+    expect(Array.from(quietOther.states!.data)).toEqual(Array.from(quiet.states!.data));
+    expect(maxRelDiff(a.states!.data, quiet.states!.data)).toBeGreaterThan(1e-3);
   });
 });
 

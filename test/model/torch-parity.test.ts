@@ -38,9 +38,9 @@ async function compare(model: AnyModel, lossOn: LossOn, label: string) {
   const r = spawnSync('python3', [script, src, dst], { encoding: 'utf8' });
   expect(r.status, r.stderr).toBe(0);
   const ref = await loadNpz(dst);
-  const sim = await model.simulate(batch.inputs, { noise: false });
+  const sim = await model.simulate(batch.inputs, { drawNoise: false });
   expect(relErr(sim.states!.data, toFloatTensor(ref.states, 'states').data)).toBeLessThan(1e-5);
-  const { loss, grads } = await model.gradients(batch, { lossOn, noise: false });
+  const { loss, grads } = await model.gradients(batch, { lossOn, drawNoise: false });
   const refLoss = toFloatTensor(ref.loss, 'loss').data[0];
   expect(Math.abs(loss - refLoss) / Math.abs(refLoss)).toBeLessThan(1e-5);
   for (const name of model.paramNames) {

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { BackendUnavailableError, NativeLoadError, backendInfo, loadNative } from '../../ts/index.js';
+import { BackendUnavailableError, NativeLoadError, backendInfo, loadNative, resolveDevice } from '../../ts/index.js';
 import { BINARY_CANDIDATES, packageRoot } from '../../ts/native/load.js';
 
 const root = packageRoot();
@@ -12,11 +12,15 @@ const root = packageRoot();
 describe('loadNative', () => {
   test('an empty package folder gives one error listing every attempt and the build command', () => {
     const empty = mkdtempSync(join(tmpdir(), 'lowrank-empty-'));
+    const saved = process.env.LOWRANK_NATIVE_PATH; // an override would be loaded instead of the candidates
+    delete process.env.LOWRANK_NATIVE_PATH;
     let error: unknown;
     try {
       loadNative({ root: empty });
     } catch (err) {
       error = err;
+    } finally {
+      if (saved !== undefined) process.env.LOWRANK_NATIVE_PATH = saved;
     }
     expect(error).toBeInstanceOf(NativeLoadError);
     const message = (error as Error).message;
@@ -50,6 +54,37 @@ describe('loadNative', () => {
     } else {
       expect(loadNative({ root, device: 'cuda' }).info.cuda.devices.length).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('resolveDevice', () => {
+  function withDeviceEnv<T>(value: string | undefined, run: () => T): T {
+    const saved = process.env.LOWRANK_DEVICE;
+    if (value === undefined) delete process.env.LOWRANK_DEVICE;
+    else process.env.LOWRANK_DEVICE = value;
+    try {
+      return run();
+    } finally {
+      if (saved === undefined) delete process.env.LOWRANK_DEVICE;
+      else process.env.LOWRANK_DEVICE = saved;
+    }
+  }
+
+  test("chooses the device: 'cpu' and 'cuda-emulated' as named, 'auto' by what is usable, LOWRANK_DEVICE by default", () => {
+    const cuda = backendInfo({ device: 'cpu' }).cuda.available;
+    expect(resolveDevice('cpu')).toBe('cpu');
+    expect(resolveDevice('cuda-emulated')).toBe('cuda-emulated');
+    expect(resolveDevice('auto')).toBe(cuda ? 'cuda' : 'cpu');
+    expect(withDeviceEnv('cuda-emulated', () => resolveDevice())).toBe('cuda-emulated');
+    expect(withDeviceEnv('cpu', () => resolveDevice())).toBe('cpu');
+    expect(withDeviceEnv('cpu', () => backendInfo().backend)).toBe('cpu');
+    expect(withDeviceEnv(undefined, () => resolveDevice())).toBe(cuda ? 'cuda' : 'cpu');
+  });
+
+  test('an unknown device, named or in LOWRANK_DEVICE, is an error listing the devices', () => {
+    // @ts-expect-error invalid on purpose
+    expect(() => resolveDevice('tpu')).toThrow(/resolveDevice: option 'device' must be one of 'auto', 'cpu', 'cuda', 'cuda-emulated'; got 'tpu'/);
+    expect(() => withDeviceEnv('gpu', () => resolveDevice())).toThrow(/LOWRANK_DEVICE: option 'device' must be one of 'auto', 'cpu', 'cuda', 'cuda-emulated'; got 'gpu'/);
   });
 });
 

@@ -1,17 +1,24 @@
-// Model files (DESIGN.md §3): a .npz with the reference array names (m, n, wi, si, wo, so, h0, b for low-rank nets,
-// wrec instead of m and n for full-rank nets) plus `config`, the JSON config as a 0-d numpy string.
-import { loadNpz, saveNpz, toFloatTensor, toStringScalar, type NpyArray, type NpyValue } from '../io/index.js';
+// Model files (DESIGN.md §3): a result file (ts/results) of kind 'model' with the reference array names (m, n, wi,
+// si, wo, so, h0, b for low-rank nets, wrec instead of m and n for full-rank nets), `config` (the model's JSON config
+// as a 0-d numpy string), `mask` for a full-rank net with a fixed mask, and the `meta` entry of every result file.
+// Files written before `meta` existed, and .npz files written by numpy with the reference names and no config, load.
+import { toFloatTensor, toStringScalar, type NpyArray, type NpyValue } from '../io/index.js';
+import { loadResult, saveResult } from '../results/index.js';
+import { checkOptions, is, type Rules } from '../core/validate.js';
+import { formatShape, type Tensor } from '../core/tensor.js';
+import type { AnyModel } from './any.js';
+import { checkKind, optionsFromConfig, type ModelConfig, type ModelKind } from './config.js';
+import { FullRankRNN } from './fullrank.js';
+import { LowRankRNN } from './lowrank.js';
 import {
-  FullRankRNN,
-  LowRankRNN,
-  type AnyModel,
-  type CommonModelOptions,
+  FULLRANK_NOT_APPLICABLE,
+  LOWRANK_NOT_APPLICABLE,
+  fullRankRules,
+  lowRankRules,
   type FullRankOptions,
   type LowRankOptions,
-  type ModelConfig,
   type ParamName,
-} from './models.js';
-import { formatShape, type Tensor } from '../core/tensor.js';
+} from './options.js';
 
 export const MODEL_FORMAT_VERSION = 1;
 
@@ -20,17 +27,12 @@ export type LoadModelOptions = Partial<Omit<LowRankOptions & FullRankOptions, 'i
 
 /** Writes `model` to `path` (atomic). numpy reads it with np.load; the config with json.loads(str(f['config'])). */
 export async function saveModel(path: string, model: AnyModel, opts: { compress?: boolean } = {}): Promise<void> {
-  const arrays: Record<string, NpyValue> = { ...model.params() };
+  const { compress } = checkOptions<{ compress?: boolean }>('saveModel', { compress: is.boolean() }, opts, { compress: false });
+  const arrays: Record<string, NpyValue> = { ...model.params(), config: JSON.stringify(model.config) };
   if (model instanceof FullRankRNN && model.connectivityMask) {
     arrays.mask = { dtype: 'uint8', data: model.connectivityMask, shape: [model.size, model.size] };
   }
-  arrays.config = JSON.stringify(model.config);
-  await saveNpz(path, arrays, { compress: opts.compress ?? false });
-}
-
-function floatArray(arrays: Record<string, NpyArray>, name: string, path: string): Tensor | undefined {
-  const a = arrays[name];
-  return a ? toFloatTensor(a, `${path}: array '${name}'`, 'float64') : undefined;
+  await saveResult(path, 'model', {}, { arrays, compress });
 }
 
 function readConfig(arrays: Record<string, NpyArray>, path: string): Partial<ModelConfig> | undefined {
@@ -49,84 +51,79 @@ function readConfig(arrays: Record<string, NpyArray>, path: string): Partial<Mod
   return config;
 }
 
+/** The kind a config names (it must be a known one), else the kind the arrays show (wrec: full-rank; m, n: low-rank). */
+function modelKind(config: Partial<ModelConfig> | undefined, arrays: Record<string, NpyArray>, path: string): ModelKind {
+  if (config?.kind !== undefined) return checkKind(config.kind, path);
+  if (arrays.wrec) return 'fullrank';
+  if (arrays.m && arrays.n) return 'lowrank';
+  throw new Error(`${path}: not a model file: it has neither 'wrec' (full-rank) nor 'm' and 'n' (low-rank); arrays: ${Object.keys(arrays).join(', ') || 'none'}`);
+}
+
 function requireShape(t: Tensor | undefined, name: string, shape: number[], path: string): void {
   if (!t) return;
   const ok = t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]);
   if (!ok) throw new RangeError(`${path}: array '${name}' has shape ${formatShape(t.shape)}; expected ${formatShape(shape)}`);
 }
 
-/**
- * Reads a model file written by saveModel, or a .npz with the reference arrays and no config (written by numpy from
- * a PyTorch state_dict): the kind is inferred from the arrays (wrec: full-rank; m and n: low-rank), the sizes from
- * their shapes, and the reference defaults fill in the rest (alpha 0.2, tanh, no noise), all overridable by `opts`.
- * Missing arrays si, so, h0, b default to ones (si, so) and zeros (h0, b). float32 and float64 arrays both load.
- */
-export async function loadModel(path: string, opts: LoadModelOptions = {}): Promise<AnyModel> {
-  const arrays = await loadNpz(path);
-  const config = readConfig(arrays, path);
-  const get = (name: string) => floatArray(arrays, name, path);
-  const wrec = get('wrec');
-  const m = get('m');
-  const n = get('n');
-  const kind = config?.kind ?? (wrec ? 'fullrank' : m && n ? 'lowrank' : undefined);
-  if (kind === undefined) {
-    throw new Error(`${path}: not a model file: it has neither 'wrec' (full-rank) nor 'm' and 'n' (low-rank); arrays: ${Object.keys(arrays).join(', ') || 'none'}`);
-  }
+/** The sizes (from the config, else from the arrays' shapes) and the parameters, every shape checked. */
+function readParams(kind: ModelKind, config: Partial<ModelConfig> | undefined, arrays: Record<string, NpyArray>, path: string) {
   const required: ParamName[] = kind === 'fullrank' ? ['wrec', 'wi', 'wo'] : ['m', 'n', 'wi', 'wo'];
   const missing = required.filter((k) => !arrays[k]);
   if (missing.length > 0) throw new Error(`${path}: a ${kind} model needs arrays ${missing.map((k) => `'${k}'`).join(', ')}, which are missing`);
-
-  const wi = get('wi')!;
-  const wo = get('wo')!;
-  if (wi.shape.length !== 2) throw new RangeError(`${path}: array 'wi' must be 2-D [inputs, size]; got ${formatShape(wi.shape)}`);
-  if (wo.shape.length !== 2) throw new RangeError(`${path}: array 'wo' must be 2-D [size, outputs]; got ${formatShape(wo.shape)}`);
-  const size = config?.size ?? (kind === 'fullrank' ? wrec!.shape[0] : m!.shape[0]);
-  const rank = config?.rank ?? (kind === 'lowrank' ? (m!.shape[1] ?? 1) : 0);
-  const inputs = config?.inputs ?? wi.shape[0];
-  const outputs = config?.outputs ?? wo.shape[1];
-  if (kind === 'lowrank') {
-    requireShape(m, 'm', [size, rank], path);
-    requireShape(n, 'n', [size, rank], path);
-  } else {
-    requireShape(wrec, 'wrec', [size, size], path);
-  }
-  requireShape(wi, 'wi', [inputs, size], path);
-  requireShape(wo, 'wo', [size, outputs], path);
-  const init: Partial<Record<ParamName, Tensor>> = { wi, wo };
-  for (const [name, shape] of [['si', [inputs]], ['so', [outputs]], ['h0', [size]], ['b', [size]]] as const) {
+  const get = (name: string) => (arrays[name] ? toFloatTensor(arrays[name], `${path}: array '${name}'`, 'float64') : undefined);
+  const init: Partial<Record<ParamName, Tensor>> = {};
+  const names: ParamName[] = [...(kind === 'lowrank' ? (['m', 'n'] as const) : (['wrec'] as const)), 'wi', 'si', 'wo', 'so', 'h0', 'b'];
+  for (const name of names) {
     const t = get(name);
-    requireShape(t, name, [...shape], path);
     if (t) init[name] = t;
   }
-
-  const common: CommonModelOptions = {
-    size,
-    inputs,
-    outputs,
-    formulation: config?.formulation,
-    activation: config?.activation,
-    slope: config?.slope,
-    outputActivation: config?.outputActivation,
-    alpha: config?.alpha,
-    noise: config?.noise,
-    noAutapse: config?.noAutapse,
-    train: config?.train,
-    ...opts,
-    init,
+  const { wi, wo } = init as Record<'wi' | 'wo', Tensor>;
+  if (wi.shape.length !== 2) throw new RangeError(`${path}: array 'wi' must be 2-D [inputs, size]; got ${formatShape(wi.shape)}`);
+  if (wo.shape.length !== 2) throw new RangeError(`${path}: array 'wo' must be 2-D [size, outputs]; got ${formatShape(wo.shape)}`);
+  const size = config?.size ?? (kind === 'fullrank' ? init.wrec! : init.m!).shape[0];
+  const rank = kind === 'lowrank' ? (config?.rank ?? init.m!.shape[1] ?? 1) : 0;
+  const inputs = config?.inputs ?? wi.shape[0];
+  const outputs = config?.outputs ?? wo.shape[1];
+  const shapes: Record<string, number[]> = {
+    m: [size, rank],
+    n: [size, rank],
+    wrec: [size, size],
+    wi: [inputs, size],
+    si: [inputs],
+    wo: [size, outputs],
+    so: [outputs],
+    h0: [size],
+    b: [size],
   };
-  if (kind === 'lowrank') {
-    init.m = m;
-    init.n = n;
-    return new LowRankRNN({ ...common, rank });
-  }
-  init.wrec = wrec;
-  const maskArray = arrays.mask;
-  const mask = maskArray ? toFloatTensor(maskArray, `${path}: array 'mask'`, 'float64') : undefined;
+  for (const [name, t] of Object.entries(init)) requireShape(t, name, shapes[name], path);
+  const mask = kind === 'fullrank' ? get('mask') : undefined;
   requireShape(mask, 'mask', [size, size], path);
-  return new FullRankRNN({
-    ...common,
-    rho: config?.rho,
-    dale: opts.dale ?? (config?.daleSigns ? Int8Array.from(config.daleSigns) : undefined),
-    mask: opts.mask ?? mask,
-  });
+  return { sizes: { size, rank, inputs, outputs }, init, mask };
+}
+
+/** The caller's overrides, checked against the rules of the file's kind of net. */
+function checkOverrides(kind: ModelKind, opts: unknown): LoadModelOptions {
+  const fixed = { size: 'the size is read from the file', rank: 'the rank is read from the file', init: 'the parameters are read from the file' };
+  const { size: _s, init: _i, ...rules } = kind === 'lowrank' ? lowRankRules(undefined) : fullRankRules(undefined);
+  const { rank: _r, ...own } = rules as Record<string, unknown>;
+  const notApplicable = { ...(kind === 'lowrank' ? LOWRANK_NOT_APPLICABLE : FULLRANK_NOT_APPLICABLE), ...fixed };
+  return checkOptions('loadModel', own as Rules<LoadModelOptions>, opts, {}, notApplicable);
+}
+
+/**
+ * Reads a model file written by saveModel (or by an earlier version, without `meta`), or a .npz with the reference
+ * arrays and no config (written by numpy from a PyTorch state_dict): the kind is inferred from the arrays (wrec:
+ * full-rank; m and n: low-rank), the sizes from their shapes, and the reference defaults fill in the rest (alpha 0.2,
+ * tanh, no noise), all overridable by `opts`. The config's options (train flags, Dale signs...) and the mask are all
+ * kept. Missing arrays si, so, h0, b default to ones (si, so) and zeros (h0, b). float32 and float64 arrays both load.
+ */
+export async function loadModel(path: string, opts: LoadModelOptions = {}): Promise<AnyModel> {
+  const { arrays } = await loadResult(path, ['model', 'checkpoint']);
+  const config = readConfig(arrays, path);
+  const kind = modelKind(config, arrays, path);
+  const overrides = checkOverrides(kind, opts);
+  const { sizes, init, mask } = readParams(kind, config, arrays, path);
+  const options = { ...optionsFromConfig({ ...config, kind, ...sizes }, path), ...overrides, init };
+  if (kind === 'lowrank') return new LowRankRNN(options as LowRankOptions);
+  return new FullRankRNN({ mask, ...options } as FullRankOptions);
 }

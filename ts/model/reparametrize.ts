@@ -1,7 +1,11 @@
 // SVD re-parametrisations of low-rank nets (reference `svd_reparametrization`) and low-rank nets initialised from the
 // SVD of a full-rank connectivity (the reference's full-rank priming recipe).
-import { FullRankRNN, LowRankRNN, type LowRankOptions } from './models.js';
 import { matmul, svd, thinQr } from '../core/linalg.js';
+import { checkOptions, type NotApplicable, type Rules } from '../core/validate.js';
+import type { FullRankRNN } from './fullrank.js';
+import { LowRankRNN } from './lowrank.js';
+import { LOWRANK_NOT_APPLICABLE, lowRankRules, type LowRankOptions, type ParamName } from './options.js';
+import { lowRankFactors, truncateWeights } from './truncate.js';
 
 /**
  * Re-orthogonalises a low-rank net in place without changing m n^T: with m n^T = U S V^T, sets m = U sqrt(S) and
@@ -30,36 +34,44 @@ export async function svdReparametrize(model: LowRankRNN): Promise<void> {
   model.setParams({ m: u, n: v });
 }
 
+/** lowRankFromFullRank's options: any low-rank option but the size, the rank (an argument) and the parameters. */
+export type LowRankFromFullRankOptions = Partial<Omit<LowRankOptions, 'size' | 'rank' | 'init'>>;
+
+const FROM_FULL_RANK_NOT_APPLICABLE: NotApplicable = {
+  ...LOWRANK_NOT_APPLICABLE,
+  size: "the size is the full-rank net's",
+  rank: 'the rank is the second argument',
+  init: 'the parameters come from the full-rank net',
+};
+
+/** The full-rank net's train flags for its low-rank version: m and n train as wrec did, the others as they were. */
+function lowRankTrainFlags(train: Partial<Record<ParamName, boolean>> = {}): Partial<Record<ParamName, boolean>> {
+  const { wrec, m: _m, n: _n, ...rest } = train;
+  return { ...rest, m: wrec, n: wrec, wrec: false };
+}
+
 /**
  * A rank-R net whose connectivity is the rank-R truncation of a full-rank net's wrec (reference recipe): with
  * wrec = U S V^T, m = U_R S_R sqrt(N), n = V_R sqrt(N), so m n^T / N = U_R S_R V_R^T; wo = wo_full-rank N (the
- * low-rank readout divides by N); wi, si, so, h0, b and the options are copied. `opts` overrides options (e.g. noise).
+ * low-rank readout divides by N); wi, si, so, h0, b are copied, and so is every option that applies to a low-rank
+ * net (train flags, with m and n trained as wrec was; noAutapse, noise, dtype, device, threads...). Dale's law and
+ * masks do not carry over. `opts` overrides options (e.g. noise).
  */
-export async function lowRankFromFullRank(
-  full: FullRankRNN,
-  rank: number,
-  opts: Partial<Omit<LowRankOptions, 'size' | 'rank' | 'init'>> = {},
-): Promise<LowRankRNN> {
+export async function lowRankFromFullRank(full: FullRankRNN, rank: number, opts: LowRankFromFullRankOptions = {}): Promise<LowRankRNN> {
+  const where = 'lowRankFromFullRank';
+  const { size: _size, rank: _rank, init: _init, ...rules } = lowRankRules(full.size);
+  const overrideRules = rules as Rules<LowRankFromFullRankOptions>;
+  const overrides = checkOptions(where, overrideRules, opts, {}, FROM_FULL_RANK_NOT_APPLICABLE);
   const N = full.size;
-  if (!Number.isInteger(rank) || rank < 1 || rank > N) throw new RangeError(`rank must be an integer in [1, ${N}]; got ${rank}`);
   const p = full.params();
-  const { u, s, v } = await svd(Float64Array.from(p.wrec.data), N, N, rank);
-  const sqrtN = Math.sqrt(N);
-  const m = new Float64Array(N * rank);
-  const n = new Float64Array(N * rank);
-  for (let i = 0; i < N; i++)
-    for (let r = 0; r < rank; r++) {
-      m[i * rank + r] = u[i * rank + r] * s[r] * sqrtN;
-      n[i * rank + r] = v[i * rank + r] * sqrtN;
-    }
-  const c = full.config;
-  const { kind: _kind, formatVersion: _v, rank: _r, rho: _rho, daleSigns: _d, hasMask: _m, train, ...shared } = c;
+  const { m, n } = lowRankFactors(await truncateWeights(p.wrec.data, N, rank, { where }));
+  const { rho: _rho, dale: _dale, mask: _mask, train, ...shared } = full.options();
+  const wo = { data: p.wo.data.map((x) => x * N), shape: p.wo.shape };
   return new LowRankRNN({
     ...shared,
     rank,
-    dtype: full.dtype,
-    train: { wi: train.wi, wo: train.wo, h0: train.h0, b: train.b },
-    ...opts,
-    init: { m, n, wi: p.wi, si: p.si, wo: { data: p.wo.data.map((x) => x * N), shape: p.wo.shape }, so: p.so, h0: p.h0, b: p.b },
+    train: lowRankTrainFlags(train),
+    ...overrides,
+    init: { m, n, wi: p.wi, si: p.si, wo, so: p.so, h0: p.h0, b: p.b },
   });
 }

@@ -4,8 +4,20 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NativeBackendInfo, NativeBinding } from './binding.js';
+import { checkValue, is } from '../core/validate.js';
 
-export type Device = 'auto' | 'cpu' | 'cuda';
+/**
+ * Where models and analyses run: 'cpu'; 'cuda' (an NVIDIA GPU; an error when none is usable); 'auto' (CUDA when a
+ * device is usable, else the CPU); or 'cuda-emulated', for testing: the CUDA backend's kernels run by host threads
+ * (slow, but it checks the GPU code on machines without a GPU). The default is LOWRANK_DEVICE, else 'auto'.
+ */
+export type Device = 'auto' | 'cpu' | 'cuda' | 'cuda-emulated';
+
+/** Every device name, in the order error messages list them. */
+export const DEVICES: readonly Device[] = ['auto', 'cpu', 'cuda', 'cuda-emulated'];
+
+/** A device once chosen: what a model runs on ('auto' resolved). */
+export type ResolvedDevice = Exclude<Device, 'auto'>;
 
 export const BUILD_COMMAND = 'npm run build:native   (or, CPU only: npm run build:native:cpu / npm run build:native:gyp)';
 
@@ -74,7 +86,7 @@ function cudaUsable(info: NativeBackendInfo): boolean {
 }
 
 /**
- * Loads the first addon that works for `device`. 'auto' prefers a binary with CUDA compiled and a device present,
+ * Loads the first addon that works for `device`. 'cpu' and 'cuda-emulated' take the first binary that loads; 'auto' prefers a binary with CUDA compiled and a device present,
  * and otherwise takes the first binary that loads. When none loads, throws one NativeLoadError listing every attempt
  * and the build command.
  */
@@ -92,7 +104,7 @@ export function loadNative(opts: { device?: Device; root?: string } = {}): Loade
       const binding = nodeRequire(path) as NativeBinding;
       const info = binding.backendInfo();
       const entry = { binding, path, info };
-      if (device === 'cpu') return entry;
+      if (device !== 'auto' && device !== 'cuda') return entry;
       if (cudaUsable(info)) return entry;
       attempts.push(`${path}: loaded; ${info.cuda.compiled ? (info.cuda.reason ?? 'CUDA compiled, no device found') : 'CUDA not compiled'}`);
       loaded.push(entry);
@@ -119,10 +131,7 @@ export function loadNative(opts: { device?: Device; root?: string } = {}): Loade
 function deviceFromEnv(): Device | undefined {
   const env = process.env.LOWRANK_DEVICE;
   if (env === undefined || env === '') return undefined;
-  if (env !== 'auto' && env !== 'cpu' && env !== 'cuda') {
-    throw new RangeError(`LOWRANK_DEVICE must be auto, cpu or cuda; got '${env}'`);
-  }
-  return env;
+  return checkValue<Device>('LOWRANK_DEVICE', 'device', env, is.oneOf(DEVICES));
 }
 
 const cache = new Map<Device, LoadedNative>();
@@ -138,13 +147,14 @@ export function native(device?: Device): LoadedNative {
   return entry;
 }
 
-/** The backend a model constructed with `device` runs on. */
-export function resolveDevice(device?: Device): 'cpu' | 'cuda' {
-  if (device !== undefined && device !== 'auto' && device !== 'cpu' && device !== 'cuda') {
-    throw new TypeError(`device must be 'auto', 'cpu' or 'cuda'; got ${JSON.stringify(device)}`);
-  }
+/**
+ * The one place a device is chosen: `device` (default LOWRANK_DEVICE, else 'auto') with 'auto' resolved to 'cuda'
+ * when a CUDA device is usable and to 'cpu' otherwise. 'cuda' without a usable device throws BackendUnavailableError.
+ */
+export function resolveDevice(device?: Device, where = 'resolveDevice'): ResolvedDevice {
+  if (device !== undefined) checkValue(where, 'device', device, is.oneOf(DEVICES));
   const d = device ?? deviceFromEnv() ?? 'auto';
-  if (d === 'cpu') return 'cpu';
+  if (d === 'cpu' || d === 'cuda-emulated') return d;
   const { info } = native(d);
   return cudaUsable(info) ? 'cuda' : 'cpu';
 }
@@ -153,8 +163,8 @@ export interface BackendInfo {
   version: string;
   /** Backends compiled into the loaded binary. */
   compiled: string[];
-  /** The backend new models use with device 'auto'. */
-  backend: 'cpu' | 'cuda';
+  /** The backend new models use with the device asked for (default: LOWRANK_DEVICE, else 'auto'). */
+  backend: ResolvedDevice;
   binary: string;
   threads: number;
   simd: string;
@@ -177,7 +187,7 @@ export function backendInfo(opts: { device?: Device } = {}): BackendInfo {
   return {
     version: packageVersion(),
     compiled: info.compiled,
-    backend: available && opts.device !== 'cpu' ? 'cuda' : 'cpu',
+    backend: resolveDevice(opts.device, 'backendInfo'),
     binary: path,
     threads: info.threads,
     simd: info.simd,

@@ -1,0 +1,96 @@
+// A model's config: what it keeps of its options (and what a model file stores as `config`), built from checked
+// options, and turned back into options in one place (`optionsFromConfig`, used by model.options() and loadModel).
+import { show } from '../core/validate.js';
+import {
+  defaultTrainFlags,
+  type Activation,
+  type CommonModelOptions,
+  type Formulation,
+  type FullRankOptions,
+  type LowRankOptions,
+  type ParamName,
+} from './options.js';
+
+export type ModelKind = 'lowrank' | 'fullrank';
+export const MODEL_KINDS: readonly ModelKind[] = ['lowrank', 'fullrank'];
+
+export interface ModelConfig {
+  kind: ModelKind;
+  formatVersion: 1;
+  size: number;
+  /** 0 for full-rank nets. */
+  rank: number;
+  inputs: number;
+  outputs: number;
+  formulation: Formulation;
+  activation: Activation;
+  slope: number;
+  outputActivation: Activation;
+  alpha: number;
+  noise: number;
+  noAutapse: boolean;
+  train: Record<ParamName, boolean>;
+  /** Full-rank nets: the scale of the random wrec. */
+  rho?: number;
+  /** Full-rank nets with Dale's law: one sign per unit. */
+  daleSigns?: number[];
+  /** Full-rank nets with a fixed connectivity mask (stored beside the config as the array `mask`). */
+  hasMask?: boolean;
+}
+
+/** The options a config carries (everything but dtype, device, threads, seed, init and the mask's values). */
+export type ConfigOptions = LowRankOptions | FullRankOptions;
+
+/** The config of a model built from `o`: options checked and merged over the defaults (see options.ts). */
+export function modelConfig(kind: ModelKind, o: CommonModelOptions & { rank?: number; rho?: number }, where: string): ModelConfig {
+  const formulation = o.formulation!;
+  const activation = o.activation!;
+  const config: ModelConfig = {
+    kind,
+    formatVersion: 1,
+    size: o.size,
+    rank: kind === 'lowrank' ? o.rank! : 0,
+    inputs: o.inputs!,
+    outputs: o.outputs!,
+    formulation,
+    activation,
+    slope: o.slope!,
+    outputActivation: o.outputActivation ?? (formulation === 'rate' ? 'linear' : activation),
+    alpha: o.alpha!,
+    noise: o.noise!,
+    noAutapse: o.noAutapse!,
+    train: defaultTrainFlags(kind === 'lowrank', o.train, o.biases, where),
+  };
+  if (kind === 'fullrank') config.rho = o.rho;
+  return config;
+}
+
+/**
+ * The constructor options a config stands for. Fields a config lacks (a partial config of another tool) stay
+ * undefined, so that the defaults apply; a config of an unknown kind is an error.
+ */
+export function optionsFromConfig(config: Partial<ModelConfig>, where = 'config'): ConfigOptions {
+  const kind = checkKind(config.kind, where);
+  const common: CommonModelOptions = {
+    size: config.size!,
+    inputs: config.inputs,
+    outputs: config.outputs,
+    formulation: config.formulation,
+    activation: config.activation,
+    slope: config.slope,
+    outputActivation: config.outputActivation,
+    alpha: config.alpha,
+    noise: config.noise,
+    noAutapse: config.noAutapse,
+    train: config.train ? { ...config.train } : undefined,
+  };
+  if (kind === 'lowrank') return { ...common, rank: config.rank } satisfies LowRankOptions;
+  const dale = config.daleSigns ? Int8Array.from(config.daleSigns) : undefined;
+  return { ...common, rho: config.rho, dale } satisfies FullRankOptions;
+}
+
+/** `kind` when it is a known kind of model, else a RangeError naming the kinds. */
+export function checkKind(kind: unknown, where: string): ModelKind {
+  if (MODEL_KINDS.includes(kind as ModelKind)) return kind as ModelKind;
+  throw new RangeError(`${where}: unknown model kind ${show(kind)}; a model is one of ${MODEL_KINDS.map(show).join(', ')}`);
+}
