@@ -129,6 +129,6 @@ describe('curriculum', () => {
     const resumed = makeDms();
     await train(resumed, dms, { ...opts, checkpoint: { path }, resume: true });
     expect(Array.from(resumed.flatParams())).toEqual(Array.from(whole.flatParams()));
-    await expect(train(makeDms(), randomBatch(makeDms(), 'outputs', 32, 10, 1), { curriculum })).rejects.toThrow(/curriculum must be/);
+    await expect(train(makeDms(), randomBatch(makeDms(), 'outputs', 32, 10, 1), { curriculum })).rejects.toThrow(/^train: option 'curriculum' does not apply here: a curriculum needs a task, not a dataset$/);
   });
 });
