@@ -76,7 +76,7 @@ export const recipes = {
   },
   flipflop: {
     label: '3-bit flip-flop', model: 'full-rank, N = 100, noise 0.01', target: '(none given)',
-    run: simple(() => tasks.flipflop(), (t) => fullRank(t, 100, { noise: 0.01 }), { epochs: 100, lr: 3e-3, clip: 1, examples: 400 }),
+    run: simple(() => tasks.flipflop(), (t) => fullRank(t, 100, { noise: 0.01 }), { epochs: 100, lr: 3e-3, clip: 1, trials: 400 }),
   },
   perception: {
     label: 'perception (seed 001)', model: 'ReLU rate net, full-rank, N = 100, rho 0.5, trained bias b', target: '(none given)',

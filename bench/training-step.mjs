@@ -18,10 +18,11 @@ export function benchSettings(argv = process.argv.slice(2)) {
 export async function stepsFor(model, { inputs, targets, mask, D, B, T }, steps) {
   const indices = new Int32Array(steps * B).map((_, i) => (i * 7) % D);
   const t0 = performance.now();
+  const weightDecay = Object.fromEntries(model.paramNames.map((p) => [p, 0]));
   await model.handle.trainSteps(inputs, targets, mask, indices, {
     examples: D, steps: T, lossOn: 'outputs', batch: B, optimizerSteps: steps,
-    lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, clip: 1, seed: 1, noise: true,
-  });
+    lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, clip: 1, weightDecay, seed: 1, drawNoise: true,
+  }).promise;
   return (performance.now() - t0) / steps;
 }
 

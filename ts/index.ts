@@ -36,7 +36,19 @@ export {
   type Device,
   type ResolvedDevice,
 } from './native/load.js';
-export { train, type Dataset, type EpochReport, type TrainOptions, type TrainResult, type TrainableTask } from './training/train.js';
+export {
+  TRAIN_DEFAULTS,
+  train,
+  type CheckpointOptions,
+  type Dataset,
+  type EpochReport,
+  type LrSchedule,
+  type Monitor,
+  type TrainOptions,
+  type TrainResult,
+  type TrainableTask,
+  type WeightDecay,
+} from './training/index.js';
 export { loadModel, saveModel, MODEL_FORMAT_VERSION, type LoadModelOptions } from './model/index.js';
 export { tasks, type Task, type TaskBatch } from './tasks/index.js';
 export * as analysis from './analysis/index.js';

@@ -42,14 +42,18 @@ struct LossBatch {
   int64_t trial(int b) const { return trials ? trials[b] : b; }
 };
 
+// Adam's settings, with no defaults here: the caller sets every field (the defaults live in one table, TypeScript's
+// TRAIN_DEFAULTS).
 struct AdamOptions {
-  double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
-  double clip = 0.0;  // global gradient-norm clip; 0 = off
+  double lr, beta1, beta2, eps;
+  double clip;                       // global gradient-norm clip; 0 = off
+  double weightDecay[kParamCount];   // L2 decay per parameter (PyTorch Adam's weight_decay); 0 = none
 };
 
 // The scalars of Adam update number `step` (1-based) for a gradient of global norm `gradNorm`, the same on every
-// backend: the gradient is multiplied by clipScale (global-norm clipping), then with moments m and v,
-// p -= stepSize m / (sqrt(v) / sqrtBc2 + eps).
+// backend: the gradient is multiplied by clipScale (global-norm clipping), the parameter's decay is added
+// (g = clipScale grad + weightDecay p: PyTorch's Adam adds it inside step(), after clip_grad_norm_ ran), then with
+// moments m and v, p -= stepSize m / (sqrt(v) / sqrtBc2 + eps).
 struct AdamScalars {
   double clipScale, stepSize, sqrtBc2;
 };
@@ -100,9 +104,10 @@ class Backend {
   // Loss of a batch and, when grad is not null, its gradient with respect to every parameter (frozen ones included).
   virtual double lossAndGradient(const LossBatch<S>& batch, const NoiseOptions& noise, S* grad) = 0;
 
-  // Runs data.optimizerSteps Adam steps. Noise for a step is keyed by (seed, optimizer step count).
-  // `onStep` is called after each step; `abort` is polled before each step. Returns the number of steps run.
-  virtual int trainSteps(const TrainData<S>& data, const AdamOptions& adam, uint64_t seed, bool noise,
+  // Runs data.optimizerSteps Adam steps. Noise for a step (when drawNoise) is keyed by (seed, optimizer step count).
+  // `onStep` is called after each step; `abort` (this call's own flag) is polled before each step. Returns the number
+  // of steps run.
+  virtual int trainSteps(const TrainData<S>& data, const AdamOptions& adam, uint64_t seed, bool drawNoise,
                          const std::function<void(const TrainStepReport&)>& onStep,
                          const std::atomic<bool>* abort) = 0;
 

@@ -213,7 +213,7 @@ class CpuBackend final : public Backend<S> {
     return run(pb, lb, noise, params_.data(), grad, nullptr);
   }
 
-  int trainSteps(const TrainData<S>& d, const AdamOptions& adam, uint64_t seed, bool noise,
+  int trainSteps(const TrainData<S>& d, const AdamOptions& adam, uint64_t seed, bool drawNoise,
                  const std::function<void(const TrainStepReport&)>& onStep,
                  const std::atomic<bool>* abort) override {
     const int B = d.batch;
@@ -238,7 +238,7 @@ class CpuBackend final : public Backend<S> {
       lb.trials = d.indices + size_t(s) * B;
       for (int j = 0; j < B; ++j)
         if (lb.trials[j] < 0 || lb.trials[j] >= d.examples) throw std::range_error("minibatch index out of range");
-      NoiseOptions nz{noise, seed, static_cast<uint32_t>(opt_.step + 1)};
+      NoiseOptions nz{drawNoise, seed, static_cast<uint32_t>(opt_.step + 1)};
       const double loss = run(pb, lb, nz, params_.data(), grad.data(), nullptr);
       if (!std::isfinite(loss))
         throw std::runtime_error("loss is not finite (" + std::to_string(loss) + ") at optimizer step " +
@@ -324,12 +324,13 @@ class CpuBackend final : public Backend<S> {
       for (int64_t i0 = sg.offset; i0 < sg.offset + sg.count; i0 += kSlice) {
         const int64_t n = std::min(kSlice, sg.offset + sg.count - i0);
         auto g = step.head(n);
-        for (int64_t i = 0; i < n; ++i) g[i] = double(grad[i0 + i]) * sc.clipScale;
+        S* p = params_.data() + i0;
+        const double decay = a.weightDecay[id];
+        for (int64_t i = 0; i < n; ++i) g[i] = double(grad[i0 + i]) * sc.clipScale + decay * double(p[i]);
         Eigen::Map<Eigen::ArrayXd> m(opt_.m.data() + i0, n), v(opt_.v.data() + i0, n);
         m = a.beta1 * m + (1.0 - a.beta1) * g;
         v = a.beta2 * v + (1.0 - a.beta2) * g.square();
         g = sc.stepSize * m / (v.sqrt() / sc.sqrtBc2 + a.eps);
-        S* p = params_.data() + i0;
         for (int64_t i = 0; i < n; ++i) p[i] = S(double(p[i]) - step[i]);
       }
     }

@@ -451,8 +451,10 @@ template <class S>
 LR_KERNEL void adam_kernel(S* params, const S* grad, double* m, double* v, int64_t total, TrainMask tm, AdamOptions a,
                            AdamScalars sc) {
   const int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (e >= total || !tm.trainable[segment_of(tm.seg, e)]) return;
-  const double g = double(grad[e]) * sc.clipScale;
+  if (e >= total) return;
+  const int id = segment_of(tm.seg, e);
+  if (!tm.trainable[id]) return;
+  const double g = double(grad[e]) * sc.clipScale + a.weightDecay[id] * double(params[e]);
   m[e] = a.beta1 * m[e] + (1.0 - a.beta1) * g;
   v[e] = a.beta2 * v[e] + (1.0 - a.beta2) * g * g;
   const double denom = sqrt(v[e]) / sc.sqrtBc2 + a.eps;
@@ -542,7 +544,7 @@ class GpuBackend final : public Backend<S> {
     return loss;
   }
 
-  int trainSteps(const TrainData<S>& d, const AdamOptions& adam, uint64_t seed, bool noise,
+  int trainSteps(const TrainData<S>& d, const AdamOptions& adam, uint64_t seed, bool drawNoise,
                  const std::function<void(const TrainStepReport&)>& onStep,
                  const std::atomic<bool>* abort) override {
     const int B = d.batch, T = d.steps, K = spec_.inputs, F = d.features;
@@ -558,7 +560,7 @@ class GpuBackend final : public Backend<S> {
     int done = 0;
     for (int s = 0; s < d.optimizerSteps; ++s) {
       if (abort && abort->load()) break;
-      Pass<S> ps = prepare_pass(B, T, NoiseOptions{noise, seed, static_cast<uint32_t>(opt_.step + 1)}, true);
+      Pass<S> ps = prepare_pass(B, T, NoiseOptions{drawNoise, seed, static_cast<uint32_t>(opt_.step + 1)}, true);
       ps.inputs = inputs;
       ps.trials = indices + int64_t(s) * B;
       LossArgs<S> la = prepare_loss(B, T, F, d.lossOn);

@@ -1,11 +1,12 @@
 // The addon's entry point: the NativeModel class (simulate, loss and gradient, training steps with progress and
-// cancellation) and backendInfo; the other exports come from their own binding files (register_<topic>). Every C++
+// per-call cancellation) and backendInfo; the other exports come from their own binding files (register_<topic>). Every C++
 // exception becomes a JavaScript error (RangeError for sizes and shapes, TypeError for kinds); the shared helpers
 // are in glue.hpp.
 #include <napi.h>
 
 #include <Eigen/Core>
 #include <atomic>
+#include <cmath>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -33,7 +34,6 @@ class ModelBase {
  public:
   virtual ~ModelBase() = default;
   std::mutex mu;  // serialises calls on one model
-  std::atomic<bool> abort{false};
 };
 
 template <class S>
@@ -120,80 +120,97 @@ class LossWorker : public PromiseWorker {
   std::vector<S> grad_;
 };
 
-// Training steps with per-step progress delivered in order to an optional JavaScript callback.
+// Training steps with per-step progress delivered in order to an optional JavaScript callback. Each call is a job
+// with its own abort flag ({ promise, abort }): aborting one training call never cancels another call on the model.
 template <class S>
-class TrainWorker : public Napi::AsyncProgressQueueWorker<TrainStepReport> {
+class TrainWorker : public AbortableWorker<TrainStepReport> {
  public:
   TrainWorker(Napi::Env env, std::shared_ptr<TypedModel<S>> model, HeldTrials<S> trials, HeldArray<int32_t> indices,
-              TrainData<S> data, AdamOptions adam, uint64_t seed, bool noise, Napi::Function onStep)
-      : Napi::AsyncProgressQueueWorker<TrainStepReport>(env), deferred_(Napi::Promise::Deferred::New(env)),
-        model_(std::move(model)), trials_(std::move(trials)), indices_(std::move(indices)), data_(data), adam_(adam),
-        seed_(seed), noise_(noise) {
-    if (!onStep.IsEmpty()) onStep_ = Napi::Persistent(onStep);
-  }
-  Napi::Promise promise() { return deferred_.Promise(); }
+              TrainData<S> data, AdamOptions adam, uint64_t seed, bool drawNoise, const Napi::Value& onStep)
+      : AbortableWorker<TrainStepReport>(env, onStep), model_(std::move(model)), trials_(std::move(trials)),
+        indices_(std::move(indices)), data_(data), adam_(adam), seed_(seed), drawNoise_(drawNoise) {}
 
  protected:
-  void Execute(const ExecutionProgress& progress) override {
-    try {
-      std::lock_guard<std::mutex> lock(model_->mu);
-      data_.inputs = trials_.inputs.data;
-      data_.targets = trials_.targets.data;
-      data_.mask = trials_.mask.data;
-      data_.indices = indices_.data;
-      const bool report = !onStep_.IsEmpty();
-      completed_ = model_->backend->trainSteps(
-          data_, adam_, seed_, noise_,
-          [&](const TrainStepReport& r) {
-            losses_.push_back(r.loss);
-            gradNorms_.push_back(r.gradNorm);
-            if (report) progress.Send(&r, 1);
-          },
-          &model_->abort);
-    } catch (...) {
-      error_ = classify_current_exception();
-      SetError(error_.message);
-    }
+  void Run(const std::function<void(const TrainStepReport&)>& report, const std::atomic<bool>& abort) override {
+    std::lock_guard<std::mutex> lock(model_->mu);
+    data_.inputs = trials_.inputs.data;
+    data_.targets = trials_.targets.data;
+    data_.mask = trials_.mask.data;
+    data_.indices = indices_.data;
+    completed_ = model_->backend->trainSteps(
+        data_, adam_, seed_, drawNoise_,
+        [&](const TrainStepReport& r) {
+          losses_.push_back(r.loss);
+          gradNorms_.push_back(r.gradNorm);
+          report(r);
+        },
+        &abort);
   }
-  void OnProgress(const TrainStepReport* r, size_t count) override {
-    Napi::HandleScope scope(Env());
-    for (size_t i = 0; i < count; ++i) {
-      auto o = Napi::Object::New(Env());
-      o.Set("step", r[i].step);
-      o.Set("loss", r[i].loss);
-      o.Set("gradNorm", r[i].gradNorm);
-      onStep_.Call({o});
-    }
+  Napi::Value ReportValue(Napi::Env env, const TrainStepReport& r) override {
+    auto o = Napi::Object::New(env);
+    o.Set("step", r.step);
+    o.Set("loss", r.loss);
+    o.Set("gradNorm", r.gradNorm);
+    return o;
   }
-  void OnOK() override {
-    auto r = Napi::Object::New(Env());
+  Napi::Value Result(Napi::Env env) override {
+    auto r = Napi::Object::New(env);
     r.Set("steps", completed_);
     r.Set("aborted", completed_ < data_.optimizerSteps);
-    r.Set("losses", copy_out(Env(), losses_));
-    r.Set("gradNorms", copy_out(Env(), gradNorms_));
-    deferred_.Resolve(r);
-  }
-  void OnError(const Napi::Error&) override {
-    auto err = make_error(Env(), error_);
-    err.Set("stepsCompleted", Napi::Number::New(Env(), double(losses_.size())));
-    err.Set("losses", copy_out(Env(), losses_));
-    deferred_.Reject(err.Value());
+    r.Set("losses", copy_out(env, losses_));
+    r.Set("gradNorms", copy_out(env, gradNorms_));
+    return r;
   }
 
  private:
-  Napi::Promise::Deferred deferred_;
   std::shared_ptr<TypedModel<S>> model_;
   HeldTrials<S> trials_;
   HeldArray<int32_t> indices_;
   TrainData<S> data_;
   AdamOptions adam_;
   uint64_t seed_;
-  bool noise_;
-  Napi::FunctionReference onStep_;
+  bool drawNoise_;
   int completed_ = 0;
   std::vector<double> losses_, gradNorms_;
-  ClassifiedError error_;
 };
+
+// trainSteps reads every option as given: the defaults live in one table, TypeScript's TRAIN_DEFAULTS.
+// LEAD: move to glue.hpp if other bindings need required fields.
+Napi::Value required_field(const Napi::Object& o, const char* key, const char* what) {
+  const Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull())
+    throw Napi::TypeError::New(o.Env(), std::string("trainSteps: option '") + key + "' is required (" + what + ")");
+  return v;
+}
+
+double required_number(const Napi::Object& o, const char* key) {
+  const Napi::Value v = required_field(o, key, "a finite number");
+  if (!v.IsNumber() || !std::isfinite(v.As<Napi::Number>().DoubleValue()))
+    throw Napi::TypeError::New(o.Env(), std::string("trainSteps: option '") + key + "' must be a finite number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+// Adam's settings, and the decay of every parameter of the layout, from trainSteps' options.
+AdamOptions adam_from(const Napi::Object& opts, const ParamLayout& layout) {
+  AdamOptions adam;
+  adam.lr = required_number(opts, "lr");
+  adam.beta1 = required_number(opts, "beta1");
+  adam.beta2 = required_number(opts, "beta2");
+  adam.eps = required_number(opts, "eps");
+  adam.clip = required_number(opts, "clip");
+  const Napi::Value decay = required_field(opts, "weightDecay", "an object with a number for every parameter");
+  if (!decay.IsObject()) throw Napi::TypeError::New(opts.Env(), "trainSteps: option 'weightDecay' must be an object");
+  for (int id = 0; id < kParamCount; ++id) {
+    adam.weightDecay[id] = 0.0;  // a parameter this kind of model lacks
+    if (layout.seg[id].shape.empty()) continue;
+    const std::string key = std::string("weightDecay.") + param_name(id);
+    const Napi::Value v = decay.As<Napi::Object>().Get(param_name(id));
+    if (!v.IsNumber() || !(v.As<Napi::Number>().DoubleValue() >= 0.0) || !std::isfinite(v.As<Napi::Number>().DoubleValue()))
+      throw Napi::TypeError::New(opts.Env(), "trainSteps: option '" + key + "' must be a finite number >= 0");
+    adam.weightDecay[id] = v.As<Napi::Number>().DoubleValue();
+  }
+  return adam;
+}
 
 // ---- the NativeModel class --------------------------------------------------------------------------------------
 
@@ -207,7 +224,6 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
                         InstanceMethod("simulate", &NativeModel::Simulate),
                         InstanceMethod("lossAndGradient", &NativeModel::LossAndGradient),
                         InstanceMethod("trainSteps", &NativeModel::TrainSteps),
-                        InstanceMethod("abort", &NativeModel::Abort),
                         InstanceMethod("optimizerState", &NativeModel::GetOptimizerState),
                         InstanceMethod("setOptimizerState", &NativeModel::SetOptimizerState),
                         InstanceMethod("dispose", &NativeModel::Dispose),
@@ -375,7 +391,8 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   }
 
   // trainSteps(inputs, targets, mask, indices, { examples, steps, lossOn, batch, optimizerSteps, lr, beta1, beta2,
-  //            eps, clip, seed, noise }, onStep?)
+  //            eps, clip, weightDecay: { <param>: number }, seed, drawNoise }, onStep?) -> { promise, abort }
+  // Every option is required (no defaults here).
   Napi::Value TrainSteps(const Napi::CallbackInfo& info) {
     return with_model(info.Env(), [&](auto m) -> Napi::Value {
       using S = typename std::decay_t<decltype(*m)>::Scalar;
@@ -388,9 +405,9 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       d.lossOn = loss_on_from(opts);
       d.features = features_for(s, d.lossOn);
       d.batch = int_field(opts, "batch", 0);
-      d.optimizerSteps = int_field(opts, "optimizerSteps", 0);
+      d.optimizerSteps = int_field(opts, "optimizerSteps", -1);
       if (d.examples < 1 || d.steps < 1 || d.batch < 1 || d.optimizerSteps < 0)
-        throw Napi::RangeError::New(env, "examples, steps and batch must be positive integers");
+        throw Napi::RangeError::New(env, "examples, steps and batch must be positive integers, optimizerSteps >= 0");
       auto held = hold_trials<S>(info, d.examples, d.steps, s.inputs, d.features);
       HeldArray<int32_t> indices;
       const Napi::Value iv = info[3];
@@ -402,26 +419,15 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       indices.ref = Napi::Persistent(iv);
       indices.data = ia.Data();
       indices.length = ia.ElementLength();
-      AdamOptions adam;
-      adam.lr = number_field(opts, "lr", 1e-3);
-      adam.beta1 = number_field(opts, "beta1", 0.9);
-      adam.beta2 = number_field(opts, "beta2", 0.999);
-      adam.eps = number_field(opts, "eps", 1e-8);
-      adam.clip = number_field(opts, "clip", 0.0);
-      Napi::Function onStep;
-      if (info.Length() > 5 && info[5].IsFunction()) onStep = info[5].As<Napi::Function>();
-      m->abort.store(false);
-      auto* w = new TrainWorker<S>(env, m, std::move(held), std::move(indices), d,
-                                   adam, seed_field(opts, "seed"), bool_field(opts, "noise", true), onStep);
-      w->Queue();
-      return w->promise();
-    });
-  }
-
-  Napi::Value Abort(const Napi::CallbackInfo& info) {
-    return with_model(info.Env(), [&](auto m) -> Napi::Value {
-      m->abort.store(true);
-      return info.Env().Undefined();
+      const AdamOptions adam = adam_from(opts, m->backend->layout());
+      required_field(opts, "seed", "a non-negative safe integer");
+      const uint64_t seed = seed_field(opts, "seed");
+      const Napi::Value drawNoise = required_field(opts, "drawNoise", "a boolean");
+      if (!drawNoise.IsBoolean()) throw Napi::TypeError::New(env, "trainSteps: option 'drawNoise' must be a boolean");
+      const Napi::Value onStep = info.Length() > 5 ? info[5] : env.Undefined();
+      auto* w = new TrainWorker<S>(env, m, std::move(held), std::move(indices), d, adam, seed,
+                                   drawNoise.As<Napi::Boolean>().Value(), onStep);
+      return w->start(env);
     });
   }
 

@@ -19,6 +19,9 @@ function gpuTwin(model: AnyModel, target: Target): NativeModelHandle {
   return handle;
 }
 
+/** No weight decay for any parameter (trainSteps takes one decay per parameter). */
+const noDecay = (model: AnyModel) => Object.fromEntries(model.paramNames.map((p) => [p, 0]));
+
 function relativeError(a: ArrayLike<number>, b: ArrayLike<number>, from = 0, to = b.length): number {
   let diff = 0, norm = 0;
   for (let i = from; i < to; i++) {
@@ -159,10 +162,10 @@ for (const { target, skip } of targets) {
         const D = 7, B = 3, T = 8, steps = 4;
         const data = randomBatch(model, 'outputs', D, T, 31);
         const indices = Int32Array.from({ length: B * steps }, (_, i) => (i * 5 + 2) % D);
-        const opts = { examples: D, steps: T, lossOn: 'outputs' as const, batch: B, optimizerSteps: steps, lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, clip: 0.05, seed: 4, noise: true };
+        const opts = { examples: D, steps: T, lossOn: 'outputs' as const, batch: B, optimizerSteps: steps, lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, clip: 0.05, weightDecay: noDecay(model), seed: 4, drawNoise: true };
         const args = [Float64Array.from(data.inputs.data), Float64Array.from(data.targets.data), Float64Array.from(data.mask!.data), indices] as const;
-        const cpu = await model.handle.trainSteps(...args, opts);
-        const dev = await gpu.trainSteps(...args, opts);
+        const cpu = await model.handle.trainSteps(...args, opts).promise;
+        const dev = await gpu.trainSteps(...args, opts).promise;
         expect(dev.steps).toBe(steps);
         expect(relativeError(dev.losses, cpu.losses)).toBeLessThan(1e-9);
         expect(relativeError(dev.gradNorms, cpu.gradNorms)).toBeLessThan(1e-9);
@@ -175,8 +178,8 @@ for (const { target, skip } of targets) {
         const resumed = gpuTwin(model, target);
         resumed.setOptimizerState(sb);
         resumed.setParams(gpu.getParams());
-        const next1 = await gpu.trainSteps(...args, opts);
-        const next2 = await resumed.trainSteps(...args, opts);
+        const next1 = await gpu.trainSteps(...args, opts).promise;
+        const next2 = await resumed.trainSteps(...args, opts).promise;
         expect(sameBits(next1.losses, next2.losses)).toBe(true);
         expect(sameBits(gpu.getParams(), resumed.getParams())).toBe(true);
       }
@@ -229,11 +232,11 @@ for (const { target, skip } of targets) {
       const D = 6, B = 3, T = 5;
       const data = randomBatch(model, 'outputs', D, T, 8);
       const args = [Float32Array.from(data.inputs.data), Float32Array.from(data.targets.data), Float32Array.from(data.mask!.data), Int32Array.from({ length: 2 * B }, (_, i) => i % D)] as const;
-      const opts = { examples: D, steps: T, lossOn: 'outputs' as const, batch: B, optimizerSteps: 2, lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, clip: 0, seed: 4, noise: true };
-      await gpu.trainSteps(...args, opts);
+      const opts = { examples: D, steps: T, lossOn: 'outputs' as const, batch: B, optimizerSteps: 2, lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, clip: 0, weightDecay: noDecay(model), seed: 4, drawNoise: true };
+      await gpu.trainSteps(...args, opts).promise;
       const held = gpu.deviceMemory;
       expect(held).toBeGreaterThan(0);
-      for (let k = 0; k < 3; k++) await gpu.trainSteps(...args, opts);
+      for (let k = 0; k < 3; k++) await gpu.trainSteps(...args, opts).promise;
       expect(gpu.deviceMemory).toBe(held);
       expect(model.handle.deviceMemory).toBe(0);
       gpu.dispose();
@@ -258,8 +261,8 @@ for (const { target, skip } of targets) {
       expect(() => gpu.setParams(new Float32Array(3))).toThrow(/params/);
       await expect(
         gpu.trainSteps(new Float32Array(2 * 4 * 3), new Float32Array(2 * 4 * 2), new Float32Array(2 * 4 * 2), Int32Array.of(0, 5), {
-          examples: 2, steps: 4, lossOn: 'outputs', batch: 2, optimizerSteps: 1, lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, clip: 0, seed: 1, noise: false,
-        }),
+          examples: 2, steps: 4, lossOn: 'outputs', batch: 2, optimizerSteps: 1, lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, clip: 0, weightDecay: noDecay(model), seed: 1, drawNoise: false,
+        }).promise,
       ).rejects.toThrow(/minibatch index out of range/);
     });
   });

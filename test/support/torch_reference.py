@@ -17,15 +17,15 @@ PHI = {
 }
 
 
-def main(src, dst):
-    f = np.load(src)
-    cfg = json.loads(str(f["config"]))
-    lossOn = cfg["lossOn"]
+def parameters(f, dtype=torch.float32):
+    """The model's parameters in a loaded .npz, as leaf tensors that require gradients."""
     names = [k for k in ("m", "n", "wrec", "wi", "si", "wo", "so", "h0", "b") if k in f.files]
-    p = {k: torch.tensor(f[k], dtype=torch.float32, requires_grad=True) for k in names}
-    u = torch.tensor(f["inputs"], dtype=torch.float32)
-    y = torch.tensor(f["targets"], dtype=torch.float32)
-    mask = torch.tensor(f["mask"], dtype=torch.float32)
+    return {k: torch.tensor(f[k], dtype=dtype, requires_grad=True) for k in names}
+
+
+def run(p, cfg, u):
+    """States [B, T+1, N] and predictions [B, T, F] of the network with parameters p on inputs u (DESIGN.md section 2)."""
+    lossOn = cfg["lossOn"]
     phi, phi_out = PHI[cfg["activation"]], PHI[cfg["outputActivation"]]
     alpha, N = cfg["alpha"], cfg["size"]
     lowrank = cfg["kind"] == "lowrank"
@@ -57,13 +57,27 @@ def main(src, dst):
             preds.append(rates)
         else:
             preds.append(h)
-    pred = torch.stack(preds, dim=1)
-    # reference loss_mse: masked squared error, mean over features, per-trial normalisation by mask[:, :, 0]
+    return torch.stack(states, dim=1), torch.stack(preds, dim=1)
+
+
+def masked_mse(y, pred, mask):
+    """The reference loss_mse: masked squared error, mean over features, per-trial normalisation by mask[:, :, 0]."""
     loss = ((mask * (y - pred)) ** 2).mean(dim=-1).sum(dim=-1) / mask[:, :, 0].sum(dim=-1)
-    loss = loss.mean()
+    return loss.mean()
+
+
+def main(src, dst):
+    f = np.load(src)
+    cfg = json.loads(str(f["config"]))
+    p = parameters(f)
+    u = torch.tensor(f["inputs"], dtype=torch.float32)
+    y = torch.tensor(f["targets"], dtype=torch.float32)
+    mask = torch.tensor(f["mask"], dtype=torch.float32)
+    states, pred = run(p, cfg, u)
+    loss = masked_mse(y, pred, mask)
     loss.backward()
-    out = {"states": torch.stack(states, dim=1).detach().numpy(), "pred": pred.detach().numpy(), "loss": np.array(loss.item())}
-    for k in names:  # parameters the loss does not reach have no gradient in torch: zeros
+    out = {"states": states.detach().numpy(), "pred": pred.detach().numpy(), "loss": np.array(loss.item())}
+    for k in p:  # parameters the loss does not reach have no gradient in torch: zeros
         out["grad_" + k] = p[k].grad.numpy() if p[k].grad is not None else np.zeros(p[k].shape, np.float32)
     np.savez(dst, **out)
 

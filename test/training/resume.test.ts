@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { LowRankRNN, loadModel, tasks, train } from '../../ts/index.js';
+import { saveNpz } from '../../ts/io/index.js';
+import { loadResult } from '../../ts/results/index.js';
 import { randomBatch } from '../support/models.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lowrank-resume-'));
@@ -13,7 +15,7 @@ const make = () => new LowRankRNN({ size: 48, rank: 2, inputs: 1, outputs: 1, no
 describe('checkpoints and resume', () => {
   test('a run resumed from its epoch-3 checkpoint ends bit-identical to an uninterrupted run', async () => {
     const task = tasks.dm({ seed: 1 });
-    const opts = { epochs: 6, lr: 5e-3, batchSize: 16, examples: 160, seed: 9, clip: 0.5 };
+    const opts = { epochs: 6, lr: 5e-3, batchSize: 16, trials: 160, seed: 9, clip: 0.5 };
     const whole = make();
     const a = await train(whole, task, { ...opts, checkpoint: { path: join(dir, 'whole.npz'), every: 2 } });
     const first = make();
@@ -25,6 +27,28 @@ describe('checkpoints and resume', () => {
     // the checkpoint is also a model file
     const fromCheckpoint = await loadModel(join(dir, 'whole.npz'));
     expect(fromCheckpoint.config.rank).toBe(2);
+  });
+
+  test("a checkpoint is a 'checkpoint' result: the run's state in meta, the model's arrays, the optimizer's", async () => {
+    const batch = randomBatch(make(), 'outputs', 64, 10, 1);
+    const path = join(dir, 'format.npz');
+    const model = make();
+    const r = await train(model, batch, { epochs: 2, batchSize: 16, checkpoint: { path } });
+    const { meta, arrays } = await loadResult(path, 'checkpoint');
+    expect(meta).toMatchObject({ kind: 'checkpoint', checkpointVersion: 2, epoch: 2, bestEpoch: r.bestEpoch, bestLoss: r.bestLoss });
+    expect((meta!.signature as { monitor: string }).monitor).toBe('training');
+    expect((meta!.reports as unknown[]).length).toBe(2);
+    expect(Object.keys(arrays).sort()).toEqual([...model.paramNames, 'bestParams', 'config', 'optimizer.m', 'optimizer.v'].sort());
+    expect(arrays['optimizer.m'].shape).toEqual([model.flatParams().length]);
+    expect(Array.from((await loadModel(path)).flatParams())).toEqual(Array.from(model.flatParams()));
+  });
+
+  test('a checkpoint of an earlier version (state in a `training` entry) is refused with the reason', async () => {
+    const path = join(dir, 'old.npz');
+    const model = make();
+    await saveNpz(path, { ...model.params(), config: JSON.stringify(model.config), training: JSON.stringify({ version: 1 }) });
+    const batch = randomBatch(make(), 'outputs', 64, 10, 1);
+    await expect(train(make(), batch, { epochs: 2, resume: path })).rejects.toThrow(/written by an earlier version of lowrank-rnn.*loads as a model/);
   });
 
   test('resuming with different options is refused with the difference named', async () => {
@@ -72,7 +96,7 @@ describe('learning-rate schedules', () => {
   test('plateau: reduced after `patience` epochs without improvement, not below minLr', async () => {
     // a learning rate this small cannot improve the loss by half (the relative threshold)
     const r = await train(make(), batch, {
-      epochs: 6, lr: 1e-9, batchSize: 16, noise: false,
+      epochs: 6, lr: 1e-9, batchSize: 16, drawNoise: false,
       lrSchedule: { kind: 'plateau', patience: 2, factor: 0.1, threshold: 0.5, minLr: 1e-11 },
     });
     const expected = [1e-9, 1e-9, 1e-10, 1e-10, 1e-11, 1e-11];
@@ -95,7 +119,7 @@ describe('curriculum', () => {
       return stage;
     };
     const makeDms = () => new LowRankRNN({ size: 32, rank: 2, inputs: 2, outputs: 1, noise: 0.05, seed: 3 });
-    const opts = { epochs: 4, lr: 1e-2, examples: 64, batchSize: 16, seed: 4, curriculum };
+    const opts = { epochs: 4, lr: 1e-2, trials: 64, batchSize: 16, seed: 4, curriculum };
     const whole = makeDms();
     await train(whole, dms, opts);
     expect(seen).toEqual([short.steps, short.steps, dms.steps, dms.steps]);
@@ -105,6 +129,6 @@ describe('curriculum', () => {
     const resumed = makeDms();
     await train(resumed, dms, { ...opts, checkpoint: { path }, resume: true });
     expect(Array.from(resumed.flatParams())).toEqual(Array.from(whole.flatParams()));
-    await expect(train(makeDms(), randomBatch(makeDms(), 'outputs', 32, 10, 1), { curriculum })).rejects.toThrow(/curriculum must be/);
+    await expect(train(makeDms(), randomBatch(makeDms(), 'outputs', 32, 10, 1), { curriculum })).rejects.toThrow(/^train: option 'curriculum' does not apply here: a curriculum needs a task, not a dataset$/);
   });
 });

@@ -11,7 +11,7 @@ describe('Adam steps', () => {
     const mirror = new LowRankRNN(opts);
     const batch = randomBatch(model, 'outputs', 8, 6, 1);
     const lr = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-8, clip = 0.05;
-    await train(model, batch, { epochs: 2, batchSize: 8, lr, clip, noise: false, keepBest: false, seed: 0 });
+    await train(model, batch, { epochs: 2, batchSize: 8, lr, clip, drawNoise: false, keepBest: false, seed: 0 });
 
     const trainable = new Set(['m', 'n', 'wi', 'so', 'h0']); // si frozen because wi trains; wo frozen by default
     const p = Float64Array.from(mirror.flatParams());
@@ -65,18 +65,19 @@ describe('Adam steps', () => {
       return { inputs: cut(data.inputs), targets: cut(data.targets), mask: cut(data.mask!) };
     };
     const expected = await model.loss(pick([7, 2, 9]), { noise: false });
+    const noDecay = Object.fromEntries(model.paramNames.map((p) => [p, 0]));
     const run = await model.handle.trainSteps(
       Float64Array.from(data.inputs.data), Float64Array.from(data.targets.data), Float64Array.from(data.mask!.data),
       Int32Array.from([7, 2, 9]),
-      { examples: 10, steps: 6, lossOn: 'outputs', batch: 3, optimizerSteps: 1, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, clip: 0, seed: 0, noise: false },
-    );
+      { examples: 10, steps: 6, lossOn: 'outputs', batch: 3, optimizerSteps: 1, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, clip: 0, weightDecay: noDecay, seed: 0, drawNoise: false },
+    ).promise;
     expect(run.losses[0]).toBeCloseTo(expected, 12);
     await expect(
       model.handle.trainSteps(
         Float64Array.from(data.inputs.data), Float64Array.from(data.targets.data), Float64Array.from(data.mask!.data),
         Int32Array.from([7, 2, 10]),
-        { examples: 10, steps: 6, lossOn: 'outputs', batch: 3, optimizerSteps: 1, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, clip: 0, seed: 0, noise: false },
-      ),
+        { examples: 10, steps: 6, lossOn: 'outputs', batch: 3, optimizerSteps: 1, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, clip: 0, weightDecay: noDecay, seed: 0, drawNoise: false },
+      ).promise,
     ).rejects.toThrow(RangeError);
   });
 
@@ -167,10 +168,36 @@ describe('train()', () => {
     expect(Array.from(after)).toEqual(Array.from(before));
   });
 
-  test('bad options name the option', async () => {
+  test('bad options name the option in the one message format', async () => {
     const { model, batch } = problem();
-    await expect(train(model, batch, { epochs: 0 })).rejects.toThrow(/epochs must be a positive integer/);
-    await expect(train(model, batch, { batchSize: 1000 })).rejects.toThrow(/batchSize \(1000\)/);
-    await expect(train(model, batch, { lr: -1 })).rejects.toThrow(/lr must be a positive number/);
+    const bad: [object, RegExp][] = [
+      [{ epochs: 0 }, /^train: option 'epochs' must be an integer >= 1; got 0$/],
+      [{ lr: -1 }, /^train: option 'lr' must be a finite number > 0; got -1$/],
+      [{ eps: -1 }, /^train: option 'eps' must be a finite number > 0; got -1$/],
+      [{ beta1: 1 }, /^train: option 'beta1' must be a finite number in \[0, 1\); got 1$/],
+      [{ beta1: NaN }, /^train: option 'beta1' must be a finite number in \[0, 1\); got NaN$/],
+      [{ beta2: 2 }, /^train: option 'beta2' must be a finite number in \[0, 1\); got 2$/],
+      [{ heldOut: 1 }, /^train: option 'heldOut' must be a finite number in \[0, 1\); got 1$/],
+      [{ weightDecay: -0.1 }, /^train: option 'weightDecay' must be a finite number >= 0 or an object of per-parameter decays; got -0.1$/],
+      [{ weightDecay: { m: -1 } }, /^train: option 'weightDecay.m' must be a finite number >= 0; got -1$/],
+      [{ weightDecay: { wrec: 1 } }, /^train: unknown option 'weightDecay.wrec'; valid options: weightDecay.m, weightDecay.n, /],
+      [{ monitor: 'val' }, /^train: option 'monitor' must be one of 'validation', 'training'; got 'val'$/],
+      [{ monitor: 'validation' }, /^train: option 'monitor' must be 'training' when no trials are held out/],
+      [{ batchSize: 1000 }, /^train: option 'batchSize' must be at most the 64 training trials .*; got 1000$/],
+      [{ lrSchedule: { kind: 'cosine' } }, /^train: option 'lrSchedule.kind' must be one of 'step', 'plateau'; got 'cosine'$/],
+      [{ lrSchedule: { kind: 'step', every: 0, factor: 0.5 } }, /^train: option 'lrSchedule.every' must be an integer >= 1; got 0$/],
+      [{ lrSchedule: { kind: 'plateau', patience: 2, factor: 2 } }, /^train: option 'lrSchedule.factor' must be a finite number in \(0, 1\]; got 2$/],
+      [{ lrSchedule: { kind: 'plateau', patience: 2, factor: 0.5, treshold: 0.1 } }, /^train: unknown option 'lrSchedule.treshold'; valid options: lrSchedule.kind, lrSchedule.patience, lrSchedule.factor, lrSchedule.threshold, lrSchedule.minLr$/],
+      [{ checkpoint: { every: 2 } }, /^train: option 'checkpoint.path' must be a non-empty string; got undefined$/],
+      [{ checkpoint: { path: 'x.npz', every: 1.5 } }, /^train: option 'checkpoint.every' must be an integer >= 1; got 1.5$/],
+      [{ checkpoint: { path: 'x.npz', evry: 2 } }, /^train: unknown option 'checkpoint.evry'; valid options: checkpoint.path, checkpoint.every$/],
+      [{ resume: true }, /^train: option 'resume' must be a checkpoint's path when no checkpoint option is given/],
+      [{ trials: 10 }, /^train: option 'trials' does not apply here: the trials are the dataset given$/],
+      [{ noise: false }, /^train: unknown option 'noise'; valid options: epochs, lr, batchSize, /],
+    ];
+    for (const [opts, message] of bad) await expect(train(model, batch, opts as never), JSON.stringify(opts)).rejects.toThrow(message);
+    const err = await train(model, batch, { lrr: 1 } as never).catch((e) => e);
+    expect(err).toBeInstanceOf(RangeError);
+    expect(err.message).toMatch(/^train: unknown option 'lrr'; valid options: epochs, lr, batchSize, clip, beta1, beta2, eps, weightDecay, keepBest, earlyStop, monitor, lossOn, heldOut, drawNoise, seed, lrSchedule, checkpoint, resume, signal, onProgress$/);
   });
 });

@@ -115,6 +115,9 @@ function rotl(x: number, k: number): number {
 export const STREAMS = {
   /** The order of minibatches in one epoch of training (indexed by the epoch: a resumed run draws the same). */
   minibatchOrder: 'minibatch-order',
+  /** The noise of train()'s held-out trials: one draw, the same every epoch, so that keep-best and early stopping
+   * compare epochs on the same noise (a lower validation loss means better parameters, not a luckier draw). */
+  validationNoise: 'validation-noise',
   /** The trials of a LINT fit held out for scoring. */
   heldOutTrials: 'held-out-trials',
   /** The per-step noise of a fitted student while it is trained. */

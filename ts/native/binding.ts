@@ -67,6 +67,8 @@ export interface NativeModelHandle {
     initialStates: FloatArray | null,
     options: NativeNoise & { batch: number; steps: number; lossOn: LossOn; gradient: boolean },
   ): Promise<{ loss: number; grad?: FloatArray }>;
+  /** Adam steps on minibatches of the given trials. Every option is required (the defaults are TRAIN_DEFAULTS).
+   * The job's abort() stops this call only, at its next step. */
   trainSteps(
     inputs: FloatArray,
     targets: FloatArray,
@@ -83,12 +85,13 @@ export interface NativeModelHandle {
       beta2: number;
       eps: number;
       clip: number;
+      /** L2 decay of every parameter of the model (PyTorch Adam's weight_decay). */
+      weightDecay: Partial<Record<ParamName, number>>;
       seed: number;
-      noise: boolean;
+      drawNoise: boolean;
     },
     onStep?: (report: { step: number; loss: number; gradNorm: number }) => void,
-  ): Promise<NativeTrainResult>;
-  abort(): void;
+  ): NativeJob<NativeTrainResult>;
   optimizerState(): NativeOptimizerState;
   setOptimizerState(state: NativeOptimizerState): void;
   dispose(): void;

@@ -1,0 +1,67 @@
+// What a run has seen so far: its epoch reports, the best monitored loss and parameters (keep-best), the learning
+// rate and the plateau count; and how one epoch's report updates them.
+import type { FloatArray } from '../core/tensor.js';
+import type { AnyModel } from '../model/models.js';
+import type { Monitor, ResolvedSchedule } from './options.js';
+import { nextLearningRate, plateauEpochsAfter } from './schedule.js';
+
+export interface EpochReport {
+  epoch: number;
+  /** Learning rate used in this epoch. */
+  lr: number;
+  /** Mean of this epoch's minibatch losses (the reference's keep-best and early-stop criterion). */
+  loss: number;
+  /** Loss of the held-out trials, with one fixed noise draw (the same every epoch). */
+  validationLoss?: number;
+  validationAccuracy?: number;
+  /** Which loss keep-best, early stopping and the plateau schedule followed: `validationLoss` or `loss`. */
+  monitor: Monitor;
+  seconds: number;
+  /** Whether this epoch's monitored loss is the best so far (its parameters are the ones kept). */
+  best: boolean;
+}
+
+export interface TrainResult {
+  epochs: EpochReport[];
+  /** The loss `bestLoss` is. */
+  monitor: Monitor;
+  /** The lowest monitored loss (of the initial parameters when no epoch beat them). */
+  bestLoss: number;
+  /** 0 = the initial parameters were never beaten. */
+  bestEpoch: number;
+  aborted: boolean;
+  seconds: number;
+}
+
+/** The state a checkpoint saves and a resumed run restores. */
+export interface RunState {
+  reports: EpochReport[];
+  bestLoss: number;
+  bestEpoch: number;
+  bestParams: FloatArray;
+  lr: number;
+  plateauEpochs: number;
+  /** The epoch the run (re)starts at. */
+  firstEpoch: number;
+}
+
+/** The loss of `report` that the run monitors. */
+export function monitoredLoss(report: EpochReport): number {
+  return report.monitor === 'validation' ? report.validationLoss! : report.loss;
+}
+
+/** Records an epoch: keep-best (snapshotting the model's parameters), the plateau count and the next learning rate. */
+export function recordEpoch(state: RunState, report: EpochReport, model: AnyModel, schedule: ResolvedSchedule | undefined): void {
+  const loss = monitoredLoss(report);
+  const plateau = plateauEpochsAfter(schedule, loss, state.bestLoss, state.plateauEpochs);
+  if (loss < state.bestLoss) {
+    state.bestLoss = loss;
+    state.bestEpoch = report.epoch;
+    state.bestParams = model.flatParams();
+    report.best = true;
+  }
+  const next = nextLearningRate(schedule, state.lr, report.epoch, plateau);
+  state.lr = next.lr;
+  state.plateauEpochs = next.plateauEpochs;
+  state.reports.push(report);
+}
