@@ -65,7 +65,7 @@ describe('monitor', () => {
 
   test('early stopping follows the monitored loss', async () => {
     const { data, training } = opposedTrials();
-    const before = await make().loss(training, { noise: false }); // LEAD: drawNoise after merge
+    const before = await make().loss(training, { drawNoise: false }); // LEAD: drawNoise after merge
     // every epoch's training loss is below the threshold, every held-out loss (target -1.5 for 0.5) above it
     const earlyStop = 3 * before;
     const byValidation = await train(make(), data, { ...options, earlyStop });

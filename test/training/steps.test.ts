@@ -25,7 +25,7 @@ describe('Adam steps', () => {
     }
     for (let step = 1; step <= 2; step++) {
       mirror.setFlatParams(p);
-      const { grads } = await mirror.gradients(batch, { noise: false });
+      const { grads } = await mirror.gradients(batch, { drawNoise: false });
       const g = new Float64Array(p.length);
       let o = 0;
       for (const name of mirror.paramNames) {
@@ -64,7 +64,7 @@ describe('Adam steps', () => {
       };
       return { inputs: cut(data.inputs), targets: cut(data.targets), mask: cut(data.mask!) };
     };
-    const expected = await model.loss(pick([7, 2, 9]), { noise: false });
+    const expected = await model.loss(pick([7, 2, 9]), { drawNoise: false });
     const noDecay = Object.fromEntries(model.paramNames.map((p) => [p, 0]));
     const run = await model.handle.trainSteps(
       Float64Array.from(data.inputs.data), Float64Array.from(data.targets.data), Float64Array.from(data.mask!.data),
@@ -108,11 +108,11 @@ describe('train()', () => {
 
   test('reduces the loss, reports every epoch, keeps the best parameters', async () => {
     const { model, batch } = problem();
-    const before = await model.loss(batch, { noise: false });
+    const before = await model.loss(batch, { drawNoise: false });
     const epochs: number[] = [];
     const r = await train(model, batch, { epochs: 15, batchSize: 16, lr: 0.02, seed: 1, onProgress: (e) => epochs.push(e.epoch) });
     expect(epochs).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
-    const after = await model.loss(batch, { noise: false });
+    const after = await model.loss(batch, { drawNoise: false });
     expect(after).toBeLessThan(before * 0.8);
     expect(r.bestLoss).toBe(Math.min(...r.epochs.map((e) => e.loss), r.bestLoss));
   });

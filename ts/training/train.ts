@@ -85,7 +85,7 @@ async function initialState(run: Run, stage: TrialSplit): Promise<RunState> {
   const bestLoss =
     run.monitor === 'validation'
       ? (await evaluate(run, stage)).validationLoss
-      : await model.loss(stage.training, { lossOn: opts.lossOn, seed: opts.seed, noise: false }); // LEAD: drawNoise after merge
+      : await model.loss(stage.training, { lossOn: opts.lossOn, seed: opts.seed, drawNoise: false });
   return { reports: [], bestLoss, bestEpoch: 0, bestParams: model.flatParams(), lr: opts.lr, plateauEpochs: 0, firstEpoch: 1 };
 }
 
@@ -152,10 +152,10 @@ async function evaluate(run: Run, stage: TrialSplit): Promise<{ validationLoss: 
   const { model, opts } = run;
   const validation = stage.validation!;
   const seed = streamSeed(opts.seed, STREAMS.validationNoise);
-  const noise = opts.drawNoise; // LEAD: drawNoise after merge (the two calls below)
-  const validationLoss = await model.loss(validation, { lossOn: opts.lossOn, seed, noise });
+  const { drawNoise } = opts;
+  const validationLoss = await model.loss(validation, { lossOn: opts.lossOn, seed, drawNoise });
   if (!stage.task?.accuracy || opts.lossOn !== 'outputs') return { validationLoss };
-  const sim = await model.simulate(validation.inputs, { seed, noise, states: false });
+  const sim = await model.simulate(validation.inputs, { seed, drawNoise, states: false });
   return { validationLoss, validationAccuracy: stage.task.accuracy(sim.outputs!, validation) };
 }
 
