@@ -12,6 +12,7 @@ import { train, type EpochReport } from '../training/train.js';
 import { saveFit, saveTable } from '../lint/files.js';
 import { fitTeacher } from '../lint/teacher.js';
 import { truncationBaseline } from '../lint/baselines.js';
+import { rule } from '../lint/rules.js';
 
 export interface DemoOptions {
   /** Units of the teacher (default 512). */
@@ -59,7 +60,7 @@ function demoRules(size: number): Rules<DemoOptions> {
     size: is.integer(8),
     teacherEpochs: is.integer(1),
     fitEpochs: is.integer(1),
-    ranks: is.arrayOf(is.integer(1, size)),
+    ranks: rule.ranks(size),
     seed: is.seed(),
     outDir: is.string(),
     signal: is.signal(),

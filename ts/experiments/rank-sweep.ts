@@ -4,6 +4,7 @@ import type { AnyModel } from '../model/models.js';
 import type { Tensor } from '../core/tensor.js';
 import { checkOptions, is, type Rules } from '../core/validate.js';
 import type { EpochReport } from '../training/train.js';
+import { rule } from '../lint/rules.js';
 import { fit, type LintFit, type LintFitOptions } from '../lint/fit.js';
 import { fitTeacher, type FitTeacherOptions, type TeacherFit } from '../lint/teacher.js';
 
@@ -40,7 +41,7 @@ export interface RankSweepOptions {
 export const RANK_SWEEP_DEFAULTS = { ranks: [1, 2, 3, 4, 5], fraction: 0.95, keepModels: false } as const satisfies RankSweepOptions;
 
 const SWEEP_RULES: Rules<RankSweepOptions> = {
-  ranks: is.arrayOf(is.integer(1)),
+  ranks: rule.ranks(),
   fraction: is.number(0, 1, { minOpen: true }),
   keepModels: is.boolean(),
   onProgress: is.function(),
@@ -80,7 +81,7 @@ async function sweep(
 export type RankSweepFitOptions = Omit<LintFitOptions, 'rank' | 'onProgress'> & RankSweepOptions;
 
 /** Fits each rank to trajectories; the score is the held-out R² when `heldOut` is set, else the fitted R². */
-export function rankSweep(targets: Tensor, inputs: Tensor, options: RankSweepFitOptions = {}): Promise<RankSweep> {
+export async function rankSweep(targets: Tensor, inputs: Tensor, options: RankSweepFitOptions = {}): Promise<RankSweep> {
   const [own, fitOptions] = sweepOptions('lint.rankSweep', options);
   return sweep(own, async (rank, onProgress) => {
     const result = await fit(targets, inputs, { ...fitOptions, rank, onProgress });
@@ -91,7 +92,7 @@ export function rankSweep(targets: Tensor, inputs: Tensor, options: RankSweepFit
 export type TeacherRankSweepOptions = Omit<FitTeacherOptions, 'rank' | 'onProgress'> & RankSweepOptions;
 
 /** Fits each rank to a teacher's trajectories; the score is the R² against the teacher on the held-out trials. */
-export function teacherRankSweep(teacher: AnyModel, options: TeacherRankSweepOptions): Promise<RankSweep> {
+export async function teacherRankSweep(teacher: AnyModel, options: TeacherRankSweepOptions): Promise<RankSweep> {
   const [own, fitOptions] = sweepOptions('lint.teacherRankSweep', options);
   return sweep(own, async (rank, onProgress) => {
     const result = await fitTeacher(teacher, { ...fitOptions, rank, onProgress });

@@ -64,7 +64,7 @@ function subsamplingRules(N: number): Rules<SubsamplingOptions> {
     task: rule.task(),
     inputs: is.tensor(),
     trials: is.integer(2),
-    fractions: is.arrayOf(is.number(0, 1, { minOpen: true })),
+    fractions: is.arrayOf(is.number(0, 1, { minOpen: true }), 'a non-empty array of fractions in (0, 1]'),
     draws: is.integer(1),
     rank: is.integer(1, N),
     unconstrained: is.boolean(),

@@ -16,6 +16,8 @@ export const rule = {
   /** A share of trials held out, strictly between 0 and 1. */
   share: (): Rule => is.number(0, 1, { minOpen: true, maxOpen: true }),
   /** Indices into [0, size), e.g. trials or neurons. */
+  /** A non-empty array of ranks in [1, max]. */
+  ranks: (max = Infinity): Rule => is.arrayOf(is.integer(1, max), max === Infinity ? 'a non-empty array of integers >= 1' : `a non-empty array of integers in [1, ${max}]`),
   indices: (size: number, what: string): Rule => is.arrayOf(is.integer(0, size - 1), `a non-empty array of ${what} indices in [0, ${size - 1}]`),
 } as const;
 
