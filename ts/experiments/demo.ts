@@ -105,7 +105,7 @@ async function trainTeacher(task: Task, o: Demo): Promise<FullRankRNN> {
   const { size, teacherEpochs: epochs, seed } = o;
   const teacher = new FullRankRNN({ size, inputs: task.inputSize, outputs: task.outputSize, noise: DEMO_TEACHER.noise, seed, train: { wi: true, wo: true } });
   const stage = 'teacher';
-  o.onProgress?.({ type: 'stage', stage, text: `training a full-rank CDM teacher (N = ${size}, ${epochs} epochs, lr ${DEMO_TEACHER.lr})`, epochs });
+  o.onProgress?.({ type: 'stage', stage, text: `training a full-rank CDM teacher (N = ${size}, ${epochs} epochs, lr ${DEMO_TEACHER.lr.toExponential()})`, epochs });
   try {
     await train(teacher, task, { epochs, lr: DEMO_TEACHER.lr, seed, signal: o.signal, onProgress: (epoch) => o.onProgress?.({ type: 'epoch', stage, epoch, epochs }) });
   } catch (err) {

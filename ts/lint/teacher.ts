@@ -80,7 +80,7 @@ export function withTeacherReadout(student: AnyModel, teacher: AnyModel, neurons
   for (let i = 0; i < sel.length; i++) for (let o = 0; o < O; o++) wo[i * O + o] = tw[i * O + o] * tso[o] * scale;
   const params = { wo: { data: wo, shape: [sel.length, O] }, so: { data: new Float64Array(O).fill(1), shape: [O] } };
   const changes = { outputs: O, outputActivation: teacher.config.outputActivation, params };
-  return student instanceof LowRankRNN ? student.with(changes) : student.with(changes);
+  return student.with(changes);
 }
 
 /** A task's accuracy of `model` (with outputs) on `batch`, its per-step noise drawn with `seed`, as the reference `test_<task>`. */
