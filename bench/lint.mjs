@@ -109,7 +109,7 @@ if (wanted('subsampling')) {
     fractions: [1, 0.2, 0.05, 0.01],
     draws,
     seed: 1,
-    onRow: (r) => console.error(`p = ${r.fraction} draw ${r.draw}: rank-1 R² ${f3(r.lowRank.r2)}, full-rank R² ${f3(r.fullRank.r2)} (${seconds(t0)} s)`),
+    onProgress: ({ row: r }) => console.error(`p = ${r.fraction} draw ${r.draw}: rank-1 R² ${f3(r.lowRank.r2)}, full-rank R² ${f3(r.fullRank.r2)} (${seconds(t0)} s)`),
   });
   console.log('| p | neurons | draws | rank-1 R² (mean ± sd) | rank-1 accuracy | full-rank R² (mean ± sd) | full-rank accuracy | published rank-1 / full-rank R² |');
   console.log('|---|---|---|---|---|---|---|---|');

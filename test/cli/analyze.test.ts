@@ -15,7 +15,7 @@ describe.skipIf(!existsSync(cli))('lowrank analyze fixed-points (dist/cli.js)', 
     const dir = mkdtempSync(join(tmpdir(), 'lowrank-cli-fp-'));
     const out = join(dir, 'fp.npz');
     const topo = join(dir, 'topo.npz');
-    const r = run('analyze', 'fixed-points', '--model', FIXTURE, '--task', 'flipflop', '--trials', '8', '--input', '0,0,0', '--count', '256', '--noise', '0.3', '--out', out, '--topology', topo, '--json');
+    const r = run('analyze', 'fixed-points', '--model', FIXTURE, '--task', 'flipflop', '--trials', '8', '--input', '0,0,0', '--count', '256', '--perturbation', '0.3', '--out', out, '--topology', topo, '--json');
     expect(r.status, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout.trim());
     expect(summary.type).toBe('fixed-points');

@@ -6,6 +6,8 @@ import { FullRankRNN, LowRankRNN, Random, analysis, lint, loadModel, svd, tasks,
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { STREAMS, streamSeed } from '../../ts/core/random.js';
+import { loadResult } from '../../ts/results/format.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lowrank-lint-fit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,6 +59,14 @@ describe('teacher-student recovery (the LINT validation, reduced)', () => {
     await lint.saveFit(path, r);
     const back = await loadModel(path);
     expect(maxAbsDiff(back.param('m').data, r.fit.model.param('m').data)).toBe(0);
+    // ... whose scores are in the one metadata entry, 'meta', and whose per-neuron arrays have dotted names
+    const { meta, arrays } = await loadResult(path, 'fit');
+    expect(meta).toMatchObject({ kind: 'fit', on: 'rates', rank: 1, teacher: { r2: { global: r.r2.global }, accuracy: r.accuracy } });
+    expect(meta!.training).toMatchObject({ epochs: 150, bestLoss: r.fit.training.bestLoss });
+    expect(Array.from(arrays['teacher.r2.perNeuron'].data as Float64Array)).toEqual(Array.from(r.r2.perNeuron));
+    expect(arrays['fittedTrials'].data).toHaveLength(320);
+    expect(arrays.config).toBeDefined();
+    expect(arrays.lint).toBeUndefined();
     r.fit.model.dispose();
   });
 
@@ -85,7 +95,7 @@ describe('teacher-student recovery (the LINT validation, reduced)', () => {
       lowRankFit: { epochs: 20 },
       fullRankFit: { epochs: 5 },
       seed: 4,
-      onRow: (r) => rows.push(r),
+      onProgress: (e) => rows.push(e.row),
     });
     expect(out.map((r) => [r.fraction, r.neurons.length])).toEqual([[1, 100], [0.1, 10], [0.1, 10]]);
     expect(rows).toEqual(out);
@@ -102,7 +112,7 @@ describe('teacher-student recovery (the LINT validation, reduced)', () => {
 describe('rank sweep', () => {
   test('a rotating rank-2 teacher needs rank 2: rank 1 falls short, rank 2 and 3 reach R² > 0.99 on held-out trials', async () => {
     const { teacher, inputs } = rotatingTeacher(80, 64, 40);
-    const targets = await lint.trajectories(teacher, inputs, { noise: false });
+    const targets = await lint.trajectories(teacher, inputs, { drawNoise: false });
     const sweep = await lint.rankSweep(targets, inputs, { ranks: [1, 2, 3], epochs: 300, batchSize: 8, heldOut: 0.25, seed: 1, fraction: 0.98 });
     const [r1, r2, r3] = sweep.rows;
     expect(r1.r2).toBeLessThan(0.8);
@@ -126,8 +136,8 @@ describe('lint.fit', () => {
 
   test('targets are the states (or rates) after each input step, as simulate gives them', async () => {
     const sim = await teacher.simulate(inputs, { noise: false, rates: true });
-    const rates = await lint.trajectories(teacher, inputs, { noise: false });
-    const states = await lint.trajectories(teacher, inputs, { noise: false, on: 'states', includeInitial: true });
+    const rates = await lint.trajectories(teacher, inputs, { drawNoise: false });
+    const states = await lint.trajectories(teacher, inputs, { drawNoise: false, on: 'states', includeInitial: true });
     expect(states.data).toEqual(sim.states!.data);
     const N = 30;
     const T = 20;
@@ -137,7 +147,7 @@ describe('lint.fit', () => {
   });
 
   test('held-out trials are kept out of the fit and scored; the mask restricts loss and score', async () => {
-    const targets = await lint.trajectories(teacher, inputs, { noise: false });
+    const targets = await lint.trajectories(teacher, inputs, { drawNoise: false });
     const mask = new Float32Array(12 * 20).fill(1);
     for (let b = 0; b < 12; b++) mask.fill(0, b * 20, b * 20 + 5);
     const r = await lint.fit(targets, inputs, { rank: 2, epochs: 3, heldOut: [1, 4], mask: { data: mask, shape: [12, 20] } });
@@ -151,13 +161,13 @@ describe('lint.fit', () => {
       return { data: out, shape: [2, 20, width] };
     };
     const heldMask: Tensor = { data: Float32Array.from([...mask.slice(20, 40), ...mask.slice(80, 100)]), shape: [2, 20] };
-    const student = await lint.trajectories(r.model, pick(inputs, 2), { noise: false });
+    const student = await lint.trajectories(r.model, pick(inputs, 2), { drawNoise: false });
     expect(r.heldOut!.r2.global).toBeCloseTo(lint.trajectoryR2(pick(targets, 30), student, { mask: heldMask }).global, 10);
     r.model.dispose();
   });
 
   test('a low-rank init is folded in (its si scales wi), and the student trains m, n, wi only', async () => {
-    const targets = await lint.trajectories(teacher, inputs, { noise: false });
+    const targets = await lint.trajectories(teacher, inputs, { drawNoise: false });
     const init = new LowRankRNN({ size: 30, rank: 2, inputs: 2, seed: 8, init: { si: Float32Array.from([2, 3]) } });
     const r = await lint.fit(targets, inputs, { rank: 2, epochs: 1, lr: 1e-12, init });
     const wi0 = init.param('wi').data;
@@ -168,7 +178,7 @@ describe('lint.fit', () => {
   });
 
   test('an aborted fit rejects with an AbortError that carries the student and its best parameters', async () => {
-    const targets = await lint.trajectories(teacher, inputs, { noise: false });
+    const targets = await lint.trajectories(teacher, inputs, { drawNoise: false });
     const controller = new AbortController();
     const err = await lint
       .fit(targets, inputs, { rank: 2, epochs: 50, signal: controller.signal, onProgress: (e) => e.epoch === 2 && controller.abort() })
@@ -181,14 +191,34 @@ describe('lint.fit', () => {
   });
 
   test('bad arguments are named', async () => {
-    const targets = await lint.trajectories(teacher, inputs, { noise: false });
+    const targets = await lint.trajectories(teacher, inputs, { drawNoise: false });
     await expect(lint.fit(targets, { data: new Float32Array(12 * 19 * 2), shape: [12, 19, 2] })).rejects.toThrow(/inputs must have shape \[12, 20, K\]/);
-    await expect(lint.fit(targets, inputs, { heldOut: 1.5 })).rejects.toThrow(/heldOut must be a fraction/);
-    await expect(lint.fit(targets, inputs, { heldOut: [3, 3] })).rejects.toThrow(/more than once/);
-    await expect(lint.fit(targets, inputs, { rank: 0 })).rejects.toThrow(/rank must be an integer/);
-    await expect(lint.fit(targets, inputs, { on: 'outputs' as 'rates' })).rejects.toThrow(/on must be 'rates' or 'states'/);
+    await expect(lint.fit(targets, inputs, { heldOut: 1.5 })).rejects.toThrow(
+      "lint.fit: option 'heldOut' must be a finite number in (0, 1) or a non-empty array of trial indices in [0, 11]; got 1.5",
+    );
+    await expect(lint.fit(targets, inputs, { heldOut: [3, 3] })).rejects.toThrow("lint.fit: option 'heldOut' must be a list of distinct trial indices; got [3, 3]");
+    await expect(lint.fit(targets, inputs, { heldOut: [0, 12] })).rejects.toThrow(/option 'heldOut' .* indices in \[0, 11\]; got \[0, 12\]/);
+    await expect(lint.fit(targets, inputs, { rank: 0 })).rejects.toThrow("lint.fit: option 'rank' must be an integer in [1, 30] or 'full'; got 0");
+    await expect(lint.fit(targets, inputs, { rank: 31 })).rejects.toThrow(RangeError);
+    await expect(lint.fit(targets, inputs, { on: 'outputs' as 'rates' })).rejects.toThrow("lint.fit: option 'on' must be one of 'rates', 'states'; got 'outputs'");
+    await expect(lint.fit(targets, inputs, { lr: NaN })).rejects.toThrow("lint.fit: option 'lr' must be a finite number > 0; got NaN");
     await expect(lint.fit(targets, inputs, { mask: { data: new Float32Array(3), shape: [3] } })).rejects.toThrow(/mask must have shape/);
     await expect(lint.fitTeacher(teacher, {})).rejects.toThrow(/needs a task/);
+  });
+
+  test('unknown option keys are rejected with the valid names listed', async () => {
+    const targets = await lint.trajectories(teacher, inputs, { drawNoise: false });
+    const misspelt = { epoch: 3 } as unknown as lint.LintFitOptions;
+    await expect(lint.fit(targets, inputs, misspelt)).rejects.toThrow(/^lint\.fit: unknown option 'epoch'; valid options: .*\bepochs\b/);
+    // the teacher's held-out share is `heldOut` (formerly `validation`)
+    const old = { task: tasks.dm(), validation: 0.2 } as unknown as lint.FitTeacherOptions;
+    await expect(lint.fitTeacher(teacher, old)).rejects.toThrow(/lint\.fitTeacher: unknown option 'validation'; valid options: .*\bheldOut\b/);
+    await expect(lint.trajectories(teacher, inputs, { noise: false } as unknown as lint.TrajectoryOptions)).rejects.toThrow(/unknown option 'noise'; valid options: .*drawNoise/);
+    await expect(lint.rankSweep(targets, inputs, { onRank: () => {} } as unknown as lint.RankSweepFitOptions)).rejects.toThrow(/unknown option 'onRank'/);
+    await expect(lint.rankSweep(targets, inputs, { ranks: [] })).rejects.toThrow("lint.rankSweep: option 'ranks' must be a non-empty array of integers >= 1; got []");
+    expect(() => lint.teacherTrials(tasks.dm(), { validation: 0.1 } as unknown as lint.TeacherTrialsOptions)).toThrow(/unknown option 'validation'/);
+    await expect(lint.subsampling(teacher, { task: tasks.dm(), onRow: () => {} } as unknown as lint.SubsamplingOptions)).rejects.toThrow(/unknown option 'onRow'/);
+    await expect(lint.cdmDemo({ onStage: () => {} } as unknown as lint.DemoOptions)).rejects.toThrow(/lint\.cdmDemo: unknown option 'onStage'/);
   });
 });
 
@@ -231,8 +261,59 @@ describe('teacher readout and truncations', () => {
     const { s } = await svd(delta, N, N, N);
     expect(s[1]).toBeGreaterThan(1e-3);
     expect(s[2] / s[0]).toBeLessThan(1e-10);
-    await expect(lint.svdTruncation(trained, 2, { of: 'change' })).rejects.toThrow(/needs initial/);
-    await expect(lint.svdTruncation(trained, N + 1)).rejects.toThrow(/rank must be an integer/);
+    await expect(lint.svdTruncation(trained, 2, { of: 'change' })).rejects.toThrow(/option 'initial' must be the untrained teacher or its wrec \[N, N\] when of is 'change'; got undefined/);
+    await expect(lint.svdTruncation(trained, N + 1)).rejects.toThrow("lint.svdTruncation: option 'rank' must be an integer in [1, 16]; got 17");
+  });
+});
+
+describe('derived networks keep every option; fits and baselines share their seed streams', () => {
+  test("svdTruncation of the change keeps the teacher's train flags, Dale signs and mask (model.with)", async () => {
+    const N = 20;
+    const mask = new Uint8Array(N * N).fill(1);
+    mask[3] = 0;
+    const opts = { size: N, inputs: 2, outputs: 1, dtype: 'float64' as const, dale: { excitatory: 0.8 }, mask, train: { wi: true, wo: true }, noise: 0.1 };
+    const initial = new FullRankRNN({ ...opts, seed: 1 });
+    const trained = new FullRankRNN({ ...opts, seed: 2, alpha: 0.1 });
+    const cut = (await lint.svdTruncation(trained, 3, { of: 'change', initial })) as FullRankRNN;
+    expect(cut.config.train).toEqual(trained.config.train);
+    expect(cut.config.daleSigns).toEqual(trained.config.daleSigns);
+    expect(cut.config.daleSigns).toHaveLength(N);
+    expect(Array.from(cut.connectivityMask!)).toEqual(Array.from(mask));
+    expect(cut.config.alpha).toBe(0.1);
+    expect(cut.config.noise).toBe(0); // truncations run without noise unless asked
+    expect(cut.dtype).toBe('float64');
+    expect((await lint.svdTruncation(trained, 3, { of: 'change', initial, noise: 0.2 })).config.noise).toBe(0.2);
+  });
+
+  test("withTeacherReadout keeps the student's options and parameters, changing only the readout", () => {
+    const student = new LowRankRNN({ size: 12, rank: 2, inputs: 2, outputs: 0, alpha: 0.3, train: { wi: true }, dtype: 'float64', seed: 1 });
+    const teacher = new FullRankRNN({ size: 12, inputs: 2, outputs: 3, outputActivation: 'linear', seed: 2 });
+    const copy = lint.withTeacherReadout(student, teacher) as LowRankRNN;
+    expect(copy.config).toMatchObject({ alpha: 0.3, rank: 2, outputs: 3, outputActivation: 'linear' });
+    expect(copy.config.train.wi).toBe(true);
+    expect(copy.config.train.si).toBe(false);
+    expect(copy.dtype).toBe('float64');
+    expect(copy.param('m').data).toEqual(student.param('m').data);
+    expect(Array.from(copy.param('so').data)).toEqual([1, 1, 1]);
+  });
+
+  test('the fit and its truncation baseline are scored against the same run of the teacher (stream teacherComparison)', async () => {
+    const cdm = tasks.cdm();
+    const teacher = new FullRankRNN({ size: 24, inputs: 4, outputs: 1, noise: 0.1, seed: 3, dtype: 'float64' });
+    const seed = 5;
+    // a noise-free student, so that each score depends on the teacher's run alone
+    const r = await lint.fitTeacher(teacher, { task: cdm, trials: 20, rank: 1, epochs: 1, noise: 0, seed, dtype: 'float64' });
+    const [cut] = await lint.truncationBaseline(teacher, { task: cdm, trials: 20, ranks: [2], seed });
+    const { heldOut } = lint.teacherTrials(cdm, { trials: 20, seed });
+    const teacherRun = await lint.trajectories(teacher, heldOut.inputs, { seed: streamSeed(seed, STREAMS.teacherComparison), includeInitial: true });
+    const quiet = { drawNoise: false, includeInitial: true };
+    expect(r.r2.global).toBeCloseTo(lint.trajectoryR2(teacherRun, await lint.trajectories(r.fit.model, heldOut.inputs, quiet)).global, 6);
+    const truncated = await lint.svdTruncation(teacher, 2);
+    expect(cut.r2.global).toBeCloseTo(lint.trajectoryR2(teacherRun, await lint.trajectories(truncated, heldOut.inputs, quiet)).global, 6);
+    // and the teacher's run is a noisy one: another seed gives another score
+    const [other] = await lint.truncationBaseline(teacher, { task: cdm, trials: 20, ranks: [2], seed: seed + 1 });
+    expect(other.r2.global).not.toBe(cut.r2.global);
+    r.fit.model.dispose();
   });
 });
 

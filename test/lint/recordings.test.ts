@@ -30,6 +30,11 @@ describe('binning and smoothing', () => {
     expect(Array.from(lint.binSpikes([-5, 0, 4.9, 5, 19.99, 20, 25], { binMs: 5, start: 0, end: 20 }))).toEqual([2, 1, 0, 1]);
     expect(() => lint.binSpikes([1], { binMs: 3, start: 0, end: 10 })).toThrow(/whole number of bins/);
     expect(() => lint.binSpikes([NaN], { binMs: 5, start: 0, end: 10 })).toThrow(/finite/);
+    expect(() => lint.binSpikes([1], { binMs: NaN, start: 0, end: 10 })).toThrow("lint.binSpikes: option 'binMs' must be a finite number > 0; got NaN");
+    expect(() => lint.binSpikes([1], { binMs: 5, start: 10, end: 10 })).toThrow("lint.binSpikes: option 'end' must be a time after start (10 ms); got 10");
+    const extra = { binMs: 5, start: 0, end: 10, smoothMs: 3 } as unknown as { binMs: number; start: number; end: number };
+    expect(() => lint.binSpikes([1], extra)).toThrow("lint.binSpikes: unknown option 'smoothMs'; valid options: binMs, start, end");
+    expect(() => lint.smoothTime({ data: new Float64Array(4), shape: [4] }, -1)).toThrow("lint.smoothTime: option 'sigmaBins' must be a finite number >= 0; got -1");
   });
 
   test('smoothTime: constants and interior ramps are unchanged, a delta becomes the normalised kernel', () => {
@@ -87,6 +92,8 @@ describe('condition averages, PCA denoising, condition-independent component', (
     expect(Array.from(avg.trialCounts)).toEqual([2, 1, 1, 1]);
     expect(() => lint.conditionAverages([[{ condition: 1, spikes: [1] }]], { binMs: 10 })).toThrow(/give start and end/);
     expect(() => lint.conditionAverages([[{ condition: 1 }]], { binMs: 10 })).toThrow(/needs spikes/);
+    const misspelt = { binMs: 10, smooth: 5 } as unknown as { binMs: number };
+    expect(() => lint.conditionAverages([[{ condition: 1, counts: [1] }]], misspelt)).toThrow(/lint\.conditionAverages: unknown option 'smooth'; valid options: .*smoothMs/);
   });
 
   test('PCA denoising keeps data of rank k exactly and reports the explained variance', async () => {
@@ -104,7 +111,7 @@ describe('condition averages, PCA denoising, condition-independent component', (
     const one = await lint.pcaDenoise({ data, shape: [C, T, N] }, 1);
     expect(one.explained).toBeLessThan(1);
     expect(one.explained).toBeGreaterThan(0.3);
-    await expect(lint.pcaDenoise({ data, shape: [C, T, N] }, 7)).rejects.toThrow(/k must be an integer in \[1, 6\]/);
+    await expect(lint.pcaDenoise({ data, shape: [C, T, N] }, 7)).rejects.toThrow("lint.pcaDenoise: option 'k' must be an integer in [1, 6]; got 7");
   });
 
   test.skipIf(!numpy.available)(`the condition-independent component: the mean, or the intercept of a least-squares regression (numpy lstsq; ${numpy.reason})`, async () => {

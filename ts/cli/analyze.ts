@@ -1,8 +1,9 @@
 // `lowrank analyze ...`: dynamics analyses of a saved model. Parses arguments and calls ts/analysis.
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import * as analysis from '../analysis/index.js';
 import { loadNpy } from '../io/index.js';
 import { loadModel } from '../model/files.js';
+import type { AnyModel } from '../model/models.js';
 import { tasks } from '../tasks/index.js';
 import type { Tensor } from '../core/tensor.js';
 import { int, num, numbers } from './args.js';
@@ -14,7 +15,7 @@ interface FixedPointCliOptions {
   trials: number;
   input?: number[];
   count: number;
-  noise: number;
+  perturbation: number;
   seed: number;
   tolerance?: number;
   unique?: number;
@@ -39,7 +40,7 @@ export function registerAnalyze(program: Command): void {
     .option('--trials <n>', 'trials simulated with --task', int('--trials'), 32)
     .option('--input <values>', 'the constant input, comma-separated (default zeros)', numbers('--input'))
     .option('--count <n>', 'initial states sampled from the trajectories', int('--count'), 256)
-    .option('--noise <std>', 'std of the noise added to each initial state', num('--noise'), 0)
+    .option('--perturbation <std>', 'std of the Gaussian perturbation added to each initial state', num('--perturbation'), 0)
     .option('--seed <n>', 'seed of the sampling (and of the trials with --task)', int('--seed', 0), 0)
     .option('--tolerance <q>', 'keep points with q below this times the median q along the trajectories (default 1e-4)', num('--tolerance'))
     .option('--unique <d>', 'merge points closer than this times the trajectories\' radius (default 1e-3)', num('--unique'))
@@ -50,51 +51,64 @@ export function registerAnalyze(program: Command): void {
     .addOption(new Option('--device <d>', 'where the model runs, and with it the first (Adam) phase of the search and the reduced eigenproblems').choices(['auto', 'cpu', 'cuda']).default('auto'))
     .requiredOption('--out <file.npz>', 'where to save the fixed points (numpy-readable .npz)')
     .option('--json', 'print the summary as one JSON line')
-    .action(async (o: FixedPointCliOptions) => {
-      const model = await loadModel(o.model, { dtype: 'float64', device: o.device });
-      let from: Tensor;
-      if (o.from) from = await loadNpy(o.from, { dtype: 'float64' });
-      else if (o.task) {
-        const task = tasks.byName(o.task);
-        if (task.inputSize !== model.inputSize) {
-          throw new RangeError(`--task ${o.task} has ${task.inputSize} inputs but the model takes ${model.inputSize}`);
-        }
-        from = (await model.simulate(task.sample(o.trials, { seed: o.seed }).inputs, { noise: false, outputs: false })).states!;
-      } else throw new RangeError('give --from <file.npy> (trajectories or states) or --task <name> to simulate them');
-      const controller = new AbortController();
-      process.once('SIGINT', () => controller.abort());
-      let phase = '';
-      const fps = await analysis.fixedPoints(model, {
-        from,
-        inputs: o.input,
-        count: o.count,
-        noise: o.noise,
-        seed: o.seed,
-        tolerance: { q: o.tolerance, unique: o.unique },
-        adam: { maxIterations: o.maxIterations },
-        stability: { convention: o.convention },
-        threads: o.threads,
-        signal: controller.signal,
-        onProgress: (p) => {
-          if (o.json || p.phase === phase) return;
-          phase = p.phase;
-          process.stderr.write(`${p.phase}: ${p.total} ${p.phase === 'linearize' ? 'points' : 'candidates'}\n`);
-        },
-      });
-      await analysis.saveFixedPoints(o.out, fps);
-      const types: Record<string, number> = {};
-      for (const t of fps.stability.type) types[t] = (types[t] ?? 0) + 1;
-      const summary: Record<string, unknown> = { points: fps.points.shape[0], types, method: fps.method, seconds: fps.seconds, out: o.out };
-      if (o.topology) {
-        const topo = await analysis.topology(model, fps, { seed: o.seed, threads: o.threads, signal: controller.signal });
-        await analysis.saveTopology(o.topology, topo);
-        summary.topology = o.topology;
-      }
-      if (o.json) process.stdout.write(JSON.stringify({ type: 'fixed-points', ...summary }) + '\n');
-      else {
-        const list = Object.entries(types).map(([t, k]) => `${k} ${t}`).join(', ');
-        process.stderr.write(`${fps.points.shape[0]} points (${list}) in ${fps.seconds.toFixed(2)} s; saved ${o.out}\n`);
-      }
-      model.dispose();
-    });
+    .action(runFixedPoints);
+}
+
+async function runFixedPoints(o: FixedPointCliOptions): Promise<void> {
+  const model = await loadModel(o.model, { dtype: 'float64', device: o.device });
+  try {
+    const from = await startingStates(o, model);
+    const controller = new AbortController();
+    process.once('SIGINT', () => controller.abort());
+    const fps = await findFixedPoints(o, model, from, controller.signal);
+    await analysis.saveFixedPoints(o.out, fps);
+    const types: Record<string, number> = {};
+    for (const t of fps.stability.type) types[t] = (types[t] ?? 0) + 1;
+    const summary: Record<string, unknown> = { points: fps.points.shape[0], types, method: fps.method, seconds: fps.seconds, out: o.out };
+    if (o.topology) {
+      const topo = await analysis.topology(model, fps, { seed: o.seed, threads: o.threads, signal: controller.signal });
+      await analysis.saveTopology(o.topology, topo);
+      summary.topology = o.topology;
+    }
+    if (o.json) process.stdout.write(JSON.stringify({ type: 'fixed-points', ...summary }) + '\n');
+    else {
+      const list = Object.entries(types).map(([t, k]) => `${k} ${t}`).join(', ');
+      process.stderr.write(`${fps.points.shape[0]} points (${list}) in ${fps.seconds.toFixed(2)} s; saved ${o.out}\n`);
+    }
+  } finally {
+    model.dispose();
+  }
+}
+
+/** The trajectories the search starts from: --from, or the model's noise-free run on --task trials. */
+async function startingStates(o: FixedPointCliOptions, model: AnyModel): Promise<Tensor> {
+  if (o.from) return loadNpy(o.from, { dtype: 'float64' });
+  if (!o.task) throw new RangeError('give --from <file.npy> (trajectories or states) or --task <name> to simulate them');
+  const task = tasks.byName(o.task);
+  if (task.inputSize !== model.inputSize) {
+    throw new RangeError(`--task ${o.task} has ${task.inputSize} inputs but the model takes ${model.inputSize}`);
+  }
+  const sim = await model.simulate(task.sample(o.trials, { seed: o.seed }).inputs, { noise: false, outputs: false }); // LEAD: drawNoise after merge
+  return sim.states!;
+}
+
+function findFixedPoints(o: FixedPointCliOptions, model: AnyModel, from: Tensor, signal: AbortSignal) {
+  let phase = '';
+  return analysis.fixedPoints(model, {
+    from,
+    inputs: o.input,
+    count: o.count,
+    noise: o.perturbation, // LEAD: perturbation after merge (fixedPoints' `noise` -> `perturbation`)
+    seed: o.seed,
+    tolerance: { q: o.tolerance, unique: o.unique },
+    adam: { maxIterations: o.maxIterations },
+    stability: { convention: o.convention },
+    threads: o.threads,
+    signal,
+    onProgress: (p) => {
+      if (o.json || p.phase === phase) return;
+      phase = p.phase;
+      process.stderr.write(`${p.phase}: ${p.total} ${p.phase === 'linearize' ? 'points' : 'candidates'}\n`);
+    },
+  });
 }

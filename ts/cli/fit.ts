@@ -1,21 +1,23 @@
-// `lowrank fit` and `lowrank demo`: argument parsing and printing around ts/lint.
+// `lowrank fit`: LINT fits of a teacher's trajectories or of trajectories from files, at each rank, printed as a
+// table and saved. Parses arguments and calls ts/lint and ts/experiments; read top to bottom: read the inputs, build
+// the targets, fit each rank, print, save.
 import { basename, dirname, extname, join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { loadNpy, loadNpz, toFloatTensor } from '../io/index.js';
 import { loadModel } from '../model/files.js';
 import { FullRankRNN, type AnyModel } from '../model/models.js';
+import type { Device } from '../native/load.js';
 import { tasks } from '../tasks/index.js';
+import type { Task } from '../tasks/types.js';
 import type { Tensor } from '../core/tensor.js';
-import type { EpochReport } from '../training/train.js';
-import { cdmDemo, DEMO_DEFAULTS } from '../experiments/demo.js';
 import { saveFit, saveTable } from '../lint/files.js';
 import { LINT_DEFAULTS, type ActivityKind, type LintFit } from '../lint/fit.js';
 import { recordingTargets } from '../lint/recordings.js';
-import { rankSweep, teacherRankSweep, type RankSweep } from '../experiments/rank-sweep.js';
+import { rankSweep, teacherRankSweep, RANK_SWEEP_DEFAULTS, type RankSweep, type RankSweepProgress } from '../experiments/rank-sweep.js';
 import { truncationBaseline, type TruncationScore } from '../lint/baselines.js';
-import type { TeacherFit } from '../lint/teacher.js';
-import { fractionList, int, intList, num } from './args.js';
-import { ProgressLine } from './progress.js';
+import { TEACHER_TRIALS_DEFAULTS, type TeacherFit } from '../lint/teacher.js';
+import { int, intList, num } from './args.js';
+import { StagePrinter, printTable } from './progress.js';
 
 interface FitCliOptions {
   teacher?: string;
@@ -29,6 +31,7 @@ interface FitCliOptions {
   prePeriod: number;
   heldOut?: number;
   ranks: number[];
+  rank?: number[];
   fraction: number;
   on: ActivityKind;
   epochs: number;
@@ -39,48 +42,90 @@ interface FitCliOptions {
   truncation?: boolean;
   seed: number;
   threads: number;
-  device: 'auto' | 'cpu' | 'cuda';
+  device: Device;
   out?: string;
   json?: boolean;
 }
 
-/** Prints rows as an aligned text table, numbers to 3 decimals (stderr is for progress; tables go to stdout). */
-function printTable(header: string[], rows: (string | number | undefined)[][]): void {
-  const cells = rows.map((r) => r.map((v) => (v === undefined ? '-' : typeof v === 'number' ? v.toFixed(3) : v)));
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => c.padStart(widths[i])).join('  ');
-  process.stdout.write([line(header), ...cells.map(line)].join('\n') + '\n');
+/** What is fitted: a teacher run on a task's trials, or trajectories read from files. */
+type FitSource = { teacher: AnyModel; task: Task } | { targets: Tensor; inputs: Tensor; mask?: Tensor };
+
+/** One row of the printed and saved table. */
+interface FitRow {
+  rank: number;
+  r2: number;
+  r2Median: number;
+  fittedR2: number;
+  accuracy?: number;
+  cc?: number;
+  ecc?: number;
+  truncationR2?: number;
+  truncationAccuracy?: number;
 }
 
-/** `base.npz` -> `base-rank2.npz` next to it. */
-function perRankPath(out: string, rank: number): string {
-  const ext = extname(out) || '.npz';
-  return join(dirname(out), `${basename(out, extname(out))}-rank${rank}${ext}`);
+export function registerFit(program: Command): void {
+  program
+    .command('fit')
+    .description('fit low-rank networks to trajectories (LINT): of a teacher model run on a task, or from .npy files')
+    .option('--teacher <model.npz>', 'teacher network (a model file); its trajectories on --task trials are the targets')
+    .option('--task <name>', `task the teacher is run on: ${tasks.names.join(', ')}`)
+    .option('--preset <name>', "task constants: 'lint' or 'populations' (dm, mdm, wm)")
+    .option('--trials <n>', 'trials generated from the task (20 % held out for scoring)', int('--trials', 10), TEACHER_TRIALS_DEFAULTS.trials)
+    .option('--data <file.npz>', "arrays 'targets' [trials, steps, neurons], 'inputs' [trials, steps, K] and optionally 'mask'")
+    .option('--targets <x.npy>', 'trajectories [trials, steps, neurons] (rates, or states with --on states)')
+    .option('--inputs <u.npy>', 'inputs [trials, steps, K] (with --pre-period: the pre-period steps included)')
+    .option('--mask <m.npy>', 'mask [trials, steps] or [trials, steps, neurons] (1 = fitted)')
+    .option('--pre-period <P>', 'free pre-period: targets are padded with P unfitted steps at the start', int('--pre-period', 0), 0)
+    .option('--held-out <fraction>', 'fraction of trials (conditions) held out and scored (with --teacher: default 0.2)', num('--held-out'))
+    .option('--ranks <list>', 'ranks to fit: 1,2,3 or 1-5', intList('--ranks'), [LINT_DEFAULTS.rank])
+    .option('--rank <R>', 'one rank (same as --ranks R)', (v) => intList('--rank')(v))
+    .option('--fraction <x>', 'minimal rank: the smallest reaching this fraction of the best R2', num('--fraction'), RANK_SWEEP_DEFAULTS.fraction)
+    .addOption(new Option('--on <what>', 'fit rates phi(x) or states x').choices(['rates', 'states']).default(LINT_DEFAULTS.on))
+    .option('--epochs <n>', 'epochs per fit', int('--epochs'), LINT_DEFAULTS.epochs)
+    .option('--lr <x>', 'Adam learning rate', num('--lr'), LINT_DEFAULTS.lr)
+    .option('--clip <x>', 'global gradient-norm clip (0 = off)', num('--clip'), LINT_DEFAULTS.clip)
+    .option('--batch-size <n>', 'trials per minibatch (default min(32, trials))', int('--batch-size'))
+    .option('--noise <sigma>', "student noise while fitting (default: the teacher's, or 0 for data)", num('--noise'))
+    .option('--truncation', "also score SVD truncations of a full-rank teacher's weights at the same ranks")
+    .option('--seed <n>', 'seed of the trials, initial weights and noise', int('--seed', 0), 0)
+    .option('--threads <n>', 'CPU threads (0 = all cores)', int('--threads', 0), 0)
+    .addOption(new Option('--device <d>', 'backend').choices(['auto', 'cpu', 'cuda']).default('auto'))
+    .option('--out <results.npz>', 'write the table here and each fit to <results>-rank<R>.npz (numpy-readable)')
+    .option('--json', 'print JSON lines (epochs, then the result) instead of progress and a table')
+    .action(runFit);
 }
 
-function epochPrinter(json: boolean) {
-  let line: ProgressLine | undefined;
-  return {
-    start(name: string, epochs: number) {
-      line?.done();
-      line = new ProgressLine(epochs, json);
-      line.note(name);
-    },
-    epoch(e: EpochReport) {
-      line?.epoch(e);
-    },
-    done() {
-      line?.done();
-    },
-  };
-}
-
-async function loadTensor(path: string, name: string): Promise<Tensor> {
+async function runFit(o: FitCliOptions): Promise<void> {
+  if (o.rank) o.ranks = o.rank;
+  const source = await readInputs(o);
   try {
-    return await loadNpy(path, { dtype: 'float32' });
-  } catch (err) {
-    throw new InvalidArgumentError(`${name} ${path}: ${(err as Error).message}`);
+    const sweep = await fitEachRank(o, source);
+    const truncation = 'teacher' in source && o.truncation ? await truncations(o, source.teacher as FullRankRNN, source.task) : undefined;
+    const rows = tableRows(sweep, truncation);
+    printResult(o, sweep, rows);
+    if (o.out) await saveResults(o, o.out, sweep, rows);
+  } finally {
+    if ('teacher' in source) source.teacher.dispose();
   }
+}
+
+/** The teacher and its task, or the targets, inputs and mask (the pre-period applied) from --data or .npy files. */
+async function readInputs(o: FitCliOptions): Promise<FitSource> {
+  const fromData = Boolean(o.targets || o.data);
+  if (Boolean(o.teacher) === fromData) {
+    throw new InvalidArgumentError('give either --teacher <model.npz> with --task, or --data <file.npz> (or --targets <x.npy> with --inputs <u.npy>)');
+  }
+  if (o.teacher) {
+    if (!o.task) throw new InvalidArgumentError('--teacher needs --task <name> (the trials the teacher is run on)');
+    const task = tasks.byName(o.task, o.preset ? { preset: o.preset } : {});
+    const teacher = await loadModel(o.teacher, { threads: o.threads, device: o.device });
+    if (o.truncation && !(teacher instanceof FullRankRNN)) {
+      teacher.dispose();
+      throw new InvalidArgumentError('--truncation needs a full-rank teacher');
+    }
+    return { teacher, task };
+  }
+  return buildTargets(o, await loadData(o));
 }
 
 /** targets, inputs and mask from one .npz (--data) or from .npy files. */
@@ -107,75 +152,65 @@ async function loadData(o: FitCliOptions): Promise<{ targets: Tensor; inputs: Te
   };
 }
 
-async function runFit(o: FitCliOptions): Promise<void> {
-  const fromData = Boolean(o.targets || o.data);
-  if (Boolean(o.teacher) === fromData) {
-    throw new InvalidArgumentError('give either --teacher <model.npz> with --task, or --data <file.npz> (or --targets <x.npy> with --inputs <u.npy>)');
+async function loadTensor(path: string, name: string): Promise<Tensor> {
+  try {
+    return await loadNpy(path, { dtype: 'float32' });
+  } catch (err) {
+    throw new InvalidArgumentError(`${name} ${path}: ${(err as Error).message}`);
   }
+}
+
+/** With --pre-period P: targets padded with P unfitted steps (lint.recordingTargets), and the mask that says so. */
+function buildTargets(o: FitCliOptions, data: { targets: Tensor; inputs: Tensor; mask?: Tensor }): FitSource {
+  if (o.prePeriod === 0) return data;
+  if (data.mask) throw new InvalidArgumentError('give --mask or --pre-period, not both');
+  const { targets, mask } = recordingTargets(data.targets, o.prePeriod);
+  return { targets, inputs: data.inputs, mask };
+}
+
+/** The rank sweep (lint.teacherRankSweep or lint.rankSweep), with one progress line per rank. */
+async function fitEachRank(o: FitCliOptions, source: FitSource): Promise<RankSweep> {
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
-  const progress = epochPrinter(Boolean(o.json));
-  const common = {
-    on: o.on,
-    epochs: o.epochs,
-    lr: o.lr,
-    clip: o.clip,
-    batchSize: o.batchSize,
-    noise: o.noise,
-    seed: o.seed,
-    threads: o.threads,
-    device: o.device,
-    signal: controller.signal,
-    onProgress: (e: EpochReport) => progress.epoch(e),
+  const progress = new StagePrinter(Boolean(o.json));
+  let current: number | undefined;
+  const onProgress = (e: RankSweepProgress) => {
+    if (e.type !== 'epoch') return;
+    if (e.rank !== current) progress.start(`fitting rank ${(current = e.rank)} (${o.epochs} epochs, on ${o.on})`, o.epochs);
+    progress.epoch(e.epoch);
   };
-  const announce = (rank: number) => progress.start(`fitting rank ${rank} (${o.epochs} epochs, on ${o.on})`, o.epochs);
-  const sweepOpts = {
-    ranks: o.ranks,
-    fraction: o.fraction,
-    keepModels: Boolean(o.out),
-    onRank: (row: { rank: number }) => {
-      const next = o.ranks[o.ranks.indexOf(row.rank) + 1];
-      if (next !== undefined) announce(next);
-    },
-  };
-  let sweep: RankSweep;
-  let truncation: TruncationScore[] | undefined;
-  let teacher: AnyModel | undefined;
-  if (o.teacher) {
-    if (!o.task) throw new InvalidArgumentError('--teacher needs --task <name> (the trials the teacher is run on)');
-    const task = tasks.byName(o.task, o.preset ? { preset: o.preset } : {});
-    teacher = await loadModel(o.teacher, { threads: o.threads, device: o.device });
-    if (o.truncation && !(teacher instanceof FullRankRNN)) throw new InvalidArgumentError('--truncation needs a full-rank teacher');
-    announce(o.ranks[0]);
-    sweep = await teacherRankSweep(teacher, { ...common, ...sweepOpts, task, trials: o.trials });
-    progress.done();
-    if (teacher instanceof FullRankRNN && o.truncation) {
-      truncation = await truncationBaseline(teacher, { task, ranks: o.ranks, trials: o.trials, on: o.on, seed: o.seed });
-    }
-  } else {
-    const data = await loadData(o);
-    const inputs = data.inputs;
-    let { targets, mask } = data;
-    if (o.prePeriod > 0) {
-      if (mask) throw new InvalidArgumentError('give --mask or --pre-period, not both');
-      const prepared = recordingTargets(targets, o.prePeriod);
-      targets = prepared.targets;
-      mask = prepared.mask;
-    }
-    announce(o.ranks[0]);
-    sweep = await rankSweep(targets, inputs, { ...common, ...sweepOpts, mask, heldOut: o.heldOut });
+  const { on, epochs, lr, clip, batchSize, noise, seed, threads, device, ranks, fraction } = o;
+  const options = { on, epochs, lr, clip, batchSize, noise, seed, threads, device, ranks, fraction, keepModels: Boolean(o.out), signal: controller.signal, onProgress };
+  try {
+    if ('teacher' in source) return await teacherRankSweep(source.teacher, { ...options, task: source.task, trials: o.trials, heldOut: o.heldOut });
+    return await rankSweep(source.targets, source.inputs, { ...options, mask: source.mask, heldOut: o.heldOut });
+  } finally {
     progress.done();
   }
+}
 
-  const teacherFit = (r: LintFit | TeacherFit): TeacherFit | undefined => ('fit' in r ? r : undefined);
-  const rows = sweep.rows.map((row, i) => {
+/** SVD truncations of a full-rank teacher at the same ranks, scored as the fits. */
+function truncations(o: FitCliOptions, teacher: FullRankRNN, task: Task): Promise<TruncationScore[]> {
+  return truncationBaseline(teacher, { task, ranks: o.ranks, trials: o.trials, heldOut: o.heldOut, on: o.on, seed: o.seed });
+}
+
+function teacherFit(r: LintFit | TeacherFit): TeacherFit | undefined {
+  return 'fit' in r ? r : undefined;
+}
+
+function lintFit(r: LintFit | TeacherFit): LintFit {
+  return teacherFit(r)?.fit ?? (r as LintFit);
+}
+
+function tableRows(sweep: RankSweep, truncation: TruncationScore[] | undefined): FitRow[] {
+  return sweep.rows.map((row, i) => {
     const t = teacherFit(row.result);
-    const lintFit = t ? t.fit : (row.result as LintFit);
+    const fitted = lintFit(row.result);
     return {
       rank: row.rank,
       r2: row.r2,
-      r2Median: t ? t.r2.perNeuronMedian : (lintFit.heldOut ?? lintFit).r2.perNeuronMedian,
-      fittedR2: lintFit.r2.global,
+      r2Median: t ? t.r2.perNeuronMedian : (fitted.heldOut ?? fitted).r2.perNeuronMedian,
+      fittedR2: fitted.r2.global,
       accuracy: t?.accuracy,
       cc: t?.cc,
       ecc: t?.ecc,
@@ -183,117 +218,51 @@ async function runFit(o: FitCliOptions): Promise<void> {
       truncationAccuracy: truncation?.[i].accuracy,
     };
   });
-  if (o.json) {
-    process.stdout.write(JSON.stringify({ type: 'result', on: o.on, best: sweep.best, minimalRank: sweep.minimalRank, rows }) + '\n');
-  } else {
-    const scored = o.teacher ? 'R2 vs teacher (validation)' : o.heldOut ? 'R2 held out' : 'R2 fitted';
-    process.stdout.write(`${scored}, on ${o.on}; minimal rank reaching ${o.fraction} of the best: ${sweep.minimalRank ?? '-'}\n`);
-    printTable(
-      ['rank', 'R2', 'median R2/neuron', 'fitted R2', 'accuracy', 'CC', 'ECC', 'trunc R2', 'trunc acc'],
-      rows.map((r) => [String(r.rank), r.r2, r.r2Median, r.fittedR2, r.accuracy, r.cc, r.ecc, r.truncationR2, r.truncationAccuracy]),
-    );
-  }
-  if (o.out) {
-    const saved: string[] = [];
-    for (const row of sweep.rows) {
-      const path = perRankPath(o.out, row.rank);
-      await saveFit(path, row.result);
-      saved.push(path);
-      (teacherFit(row.result)?.fit ?? (row.result as LintFit)).model.dispose();
-    }
-    await saveTable(
-      o.out,
-      {
-        rank: rows.map((r) => r.rank),
-        r2: rows.map((r) => r.r2),
-        r2_median: rows.map((r) => r.r2Median),
-        fitted_r2: rows.map((r) => r.fittedR2),
-        accuracy: rows.map((r) => r.accuracy),
-        cc: rows.map((r) => r.cc),
-        ecc: rows.map((r) => r.ecc),
-        truncation_r2: rows.map((r) => r.truncationR2),
-        truncation_accuracy: rows.map((r) => r.truncationAccuracy),
-      },
-      { on: o.on, best: sweep.best, fraction: o.fraction, minimalRank: sweep.minimalRank, teacher: o.teacher, task: o.task, targets: o.targets, fits: saved },
-    );
-    if (!o.json) process.stderr.write(`saved ${o.out} and ${saved.join(', ')}\n`);
-  }
-  teacher?.dispose();
 }
 
-export function registerLintCommands(program: Command): void {
-  program
-    .command('fit')
-    .description('fit low-rank networks to trajectories (LINT): of a teacher model run on a task, or from .npy files')
-    .option('--teacher <model.npz>', 'teacher network (a model file); its trajectories on --task trials are the targets')
-    .option('--task <name>', `task the teacher is run on: ${tasks.names.join(', ')}`)
-    .option('--preset <name>', "task constants: 'lint' or 'populations' (dm, mdm, wm)")
-    .option('--trials <n>', 'trials generated from the task (20 % held out for scoring)', int('--trials', 10), 1000)
-    .option('--data <file.npz>', "arrays 'targets' [trials, steps, neurons], 'inputs' [trials, steps, K] and optionally 'mask'")
-    .option('--targets <x.npy>', 'trajectories [trials, steps, neurons] (rates, or states with --on states)')
-    .option('--inputs <u.npy>', 'inputs [trials, steps, K] (with --pre-period: the pre-period steps included)')
-    .option('--mask <m.npy>', 'mask [trials, steps] or [trials, steps, neurons] (1 = fitted)')
-    .option('--pre-period <P>', 'free pre-period: targets are padded with P unfitted steps at the start', int('--pre-period', 0), 0)
-    .option('--held-out <fraction>', 'fraction of trials (conditions) held out and scored', num('--held-out'))
-    .option('--ranks <list>', 'ranks to fit: 1,2,3 or 1-5', intList('--ranks'), [LINT_DEFAULTS.rank])
-    .option('--rank <R>', 'one rank (same as --ranks R)', (v) => intList('--rank')(v))
-    .option('--fraction <x>', 'minimal rank: the smallest reaching this fraction of the best R2', num('--fraction'), 0.95)
-    .addOption(new Option('--on <what>', 'fit rates phi(x) or states x').choices(['rates', 'states']).default('rates'))
-    .option('--epochs <n>', 'epochs per fit', int('--epochs'), LINT_DEFAULTS.epochs)
-    .option('--lr <x>', 'Adam learning rate', num('--lr'), LINT_DEFAULTS.lr)
-    .option('--clip <x>', 'global gradient-norm clip (0 = off)', num('--clip'), LINT_DEFAULTS.clip)
-    .option('--batch-size <n>', 'trials per minibatch (default min(32, trials))', int('--batch-size'))
-    .option('--noise <sigma>', "student noise while fitting (default: the teacher's, or 0 for data)", num('--noise'))
-    .option('--truncation', "also score SVD truncations of a full-rank teacher's weights at the same ranks")
-    .option('--seed <n>', 'seed of the trials, initial weights and noise', int('--seed', 0), 0)
-    .option('--threads <n>', 'CPU threads (0 = all cores)', int('--threads', 0), 0)
-    .addOption(new Option('--device <d>', 'backend').choices(['auto', 'cpu', 'cuda']).default('auto'))
-    .option('--out <results.npz>', 'write the table here and each fit to <results>-rank<R>.npz (numpy-readable)')
-    .option('--json', 'print JSON lines (epochs, then the result) instead of progress and a table')
-    .action(async (o: FitCliOptions & { rank?: number[] }) => {
-      if (o.rank) o.ranks = o.rank;
-      await runFit(o);
-    });
+function printResult(o: FitCliOptions, sweep: RankSweep, rows: FitRow[]): void {
+  if (o.json) {
+    process.stdout.write(JSON.stringify({ type: 'result', on: o.on, best: sweep.best, minimalRank: sweep.minimalRank, rows }) + '\n');
+    return;
+  }
+  const scored = o.teacher ? 'R2 vs teacher (validation)' : o.heldOut ? 'R2 held out' : 'R2 fitted';
+  process.stdout.write(`${scored}, on ${o.on}; minimal rank reaching ${o.fraction} of the best: ${sweep.minimalRank ?? '-'}\n`);
+  printTable(
+    ['rank', 'R2', 'median R2/neuron', 'fitted R2', 'accuracy', 'CC', 'ECC', 'trunc R2', 'trunc acc'],
+    rows.map((r) => [String(r.rank), r.r2, r.r2Median, r.fittedR2, r.accuracy, r.cc, r.ecc, r.truncationR2, r.truncationAccuracy]),
+  );
+}
 
-  program
-    .command('demo')
-    .description("LINT's main result in a few minutes: fit ranks 1-3 to a full-rank CDM network, against SVD truncation")
-    .option('--size <N>', 'teacher units', int('--size', 8), DEMO_DEFAULTS.size)
-    .option('--teacher-epochs <n>', 'teacher training epochs', int('--teacher-epochs'), DEMO_DEFAULTS.teacherEpochs)
-    .option('--fit-epochs <n>', 'epochs per fit', int('--fit-epochs'), DEMO_DEFAULTS.fitEpochs)
-    .option('--ranks <list>', 'ranks to fit', intList('--ranks'), [...DEMO_DEFAULTS.ranks])
-    .option('--seed <n>', 'seed', int('--seed', 0), DEMO_DEFAULTS.seed)
-    .option('--out-dir <dir>', 'where teacher.npz, fit-rank<R>.npz and results.npz are written', 'lowrank-demo')
-    .option('--json', 'print JSON lines instead of progress and a table')
-    .action(async (o: { size: number; teacherEpochs: number; fitEpochs: number; ranks: number[]; seed: number; outDir: string; json?: boolean }) => {
-      const controller = new AbortController();
-      process.once('SIGINT', () => controller.abort());
-      const progress = epochPrinter(Boolean(o.json));
-      let current = '';
-      const result = await cdmDemo({
-        ...o,
-        signal: controller.signal,
-        onStage: (text) => {
-          current = text;
-        },
-        onEpoch: (stage, e, epochs) => {
-          if (e.epoch === 1) progress.start(current, epochs);
-          progress.epoch(e);
-        },
-      });
-      progress.done();
-      if (o.json) {
-        process.stdout.write(JSON.stringify({ type: 'result', ...result }) + '\n');
-        return;
-      }
-      process.stdout.write(
-        `CDM teacher: full-rank, N = ${o.size}, accuracy ${result.teacherAccuracy.toFixed(3)}. ` +
-          `R2 on rates against the teacher (held-out trials); accuracy with the teacher's readout.\n`,
-      );
-      printTable(
-        ['rank', 'fit R2', 'fit accuracy', 'truncation R2', 'truncation accuracy'],
-        result.rows.map((r) => [String(r.rank), r.fitR2, r.fitAccuracy, r.truncationR2, r.truncationAccuracy]),
-      );
-      process.stdout.write(`${result.seconds.toFixed(0)} s; saved ${result.files.join(', ')}\n`);
-    });
+/** `base.npz` -> `base-rank2.npz` next to it. */
+function perRankPath(out: string, rank: number): string {
+  const ext = extname(out) || '.npz';
+  return join(dirname(out), `${basename(out, extname(out))}-rank${rank}${ext}`);
+}
+
+/** Each fit to <out>-rank<R>.npz (the models are disposed once saved), and the table to <out>. */
+async function saveResults(o: FitCliOptions, out: string, sweep: RankSweep, rows: FitRow[]): Promise<void> {
+  const saved: string[] = [];
+  for (const row of sweep.rows) {
+    const path = perRankPath(out, row.rank);
+    await saveFit(path, row.result);
+    saved.push(path);
+    lintFit(row.result).model.dispose();
+  }
+  const column = <K extends keyof FitRow>(key: K) => rows.map((r) => r[key] as number | undefined);
+  await saveTable(
+    out,
+    {
+      rank: column('rank'),
+      r2: column('r2'),
+      r2_median: column('r2Median'),
+      fitted_r2: column('fittedR2'),
+      accuracy: column('accuracy'),
+      cc: column('cc'),
+      ecc: column('ecc'),
+      truncation_r2: column('truncationR2'),
+      truncation_accuracy: column('truncationAccuracy'),
+    },
+    { on: o.on, best: sweep.best, fraction: o.fraction, minimalRank: sweep.minimalRank, teacher: o.teacher, task: o.task, targets: o.targets, fits: saved },
+  );
+  if (!o.json) process.stderr.write(`saved ${out} and ${saved.join(', ')}\n`);
 }

@@ -1,155 +1,20 @@
-// The `lowrank` command line: parses arguments and calls the domain modules; no semantics live here.
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { FullRankRNN, LowRankRNN, type Activation, type AnyModel } from '../model/models.js';
-import { saveModel } from '../model/files.js';
-import { backendInfo } from '../native/load.js';
-import { tasks } from '../tasks/index.js';
-import { train, type EpochReport, type LrSchedule } from '../training/train.js';
+// The `lowrank` command line: one file per command, each parsing its arguments and calling the domain modules;
+// this file only wires them.
+import { Command } from 'commander';
 import { registerAnalyze } from './analyze.js';
-import { int, num, schedule } from './args.js';
-import { registerLintCommands } from './fit.js';
-import { ProgressLine } from './progress.js';
+import { registerDemo } from './demo.js';
+import { registerFit } from './fit.js';
+import { registerInfo } from './info.js';
+import { registerTrain } from './train.js';
 
 const program = new Command('lowrank')
   .description('Train, fit and analyse low-rank and full-rank recurrent neural networks (native C++/CUDA engine).')
   .showHelpAfterError();
 
-program
-  .command('info')
-  .description('print the package version, the compiled backends and the device in use (JSON)')
-  .action(() => {
-    process.stdout.write(JSON.stringify(backendInfo(), null, 2) + '\n');
-  });
-
-interface TrainCliOptions {
-  task: string;
-  preset?: string;
-  fullRank?: boolean;
-  rank: number;
-  size: number;
-  epochs: number;
-  lr: number;
-  batchSize: number;
-  clip: number;
-  noise: number;
-  alpha: number;
-  activation: Activation;
-  outputActivation?: Activation;
-  formulation: 'current' | 'rate';
-  rho: number;
-  trainWi?: boolean;
-  biases?: boolean;
-  trainWo?: boolean;
-  examples: number;
-  earlyStop?: number;
-  seed: number;
-  threads: number;
-  device: 'auto' | 'cpu' | 'cuda';
-  out?: string;
-  json?: boolean;
-  checkpoint?: string;
-  checkpointEvery: number;
-  resume?: boolean;
-  lrSchedule?: LrSchedule;
-}
-
-program
-  .command('train')
-  .description('train a network on a cognitive task with the reference training loop (Adam, masked MSE, keep-best)')
-  .requiredOption('--task <name>', `task: ${tasks.names.join(', ')}`)
-  .option('--preset <name>', "task constants: 'lint' or 'populations' (dm, mdm, wm)")
-  .option('--full-rank', 'train a full-rank network instead of a low-rank one')
-  .option('--rank <R>', 'rank of the low-rank network', int('--rank'), 1)
-  .option('--size <N>', 'number of units', int('--size'), 512)
-  .option('--epochs <n>', 'training epochs', int('--epochs'), 20)
-  .option('--lr <x>', 'Adam learning rate', num('--lr'), 1e-2)
-  .option('--batch-size <n>', 'trials per minibatch', int('--batch-size'), 32)
-  .option('--clip <x>', 'global gradient-norm clip (0 = off)', num('--clip'), 0.1)
-  .option('--noise <sigma>', 'per-step noise std', num('--noise'), 0.05)
-  .option('--alpha <x>', 'dt / tau', num('--alpha'), 0.2)
-  .addOption(new Option('--activation <f>', 'transfer function').choices(['tanh', 'relu', 'leaky-relu', 'softplus', 'linear']).default('tanh'))
-  .addOption(new Option('--output-activation <f>', 'readout nonlinearity (default: the transfer function; linear for rate)').choices(['tanh', 'relu', 'leaky-relu', 'softplus', 'linear']))
-  .addOption(new Option('--formulation <form>', "'current' (LINT) or 'rate' (seed 001 ReLU networks)").choices(['current', 'rate']).default('current'))
-  .option('--rho <x>', 'full-rank initial connectivity scale', num('--rho'), 1)
-  .option('--train-wi', 'train the input vectors wi (si is then frozen)')
-  .option('--biases', 'add and train the bias b')
-  .option('--train-wo', 'train the readout vectors wo (so is then frozen)')
-  .option('--examples <n>', 'trials generated for training and validation (20 % held out)', int('--examples'), 1000)
-  .option('--early-stop <loss>', 'stop when an epoch loss falls below this value', num('--early-stop'))
-  .option('--seed <n>', 'seed of the weights, the trials and the noise', int('--seed', 0), 0)
-  .option('--threads <n>', 'CPU threads (0 = all cores)', int('--threads', 0), 0)
-  .addOption(new Option('--device <d>', 'backend').choices(['auto', 'cpu', 'cuda']).default('auto'))
-  .option('--lr-schedule <spec>', 'step:EVERY:FACTOR or plateau:PATIENCE:FACTOR (multiply the learning rate)', schedule)
-  .option('--checkpoint <file.npz>', 'write a checkpoint (also a model file) every --checkpoint-every epochs and at the end')
-  .option('--checkpoint-every <n>', 'epochs between checkpoints', int('--checkpoint-every'), 1)
-  .option('--resume', 'continue from --checkpoint when it exists (same options; --epochs is the total)')
-  .option('--out <file.npz>', 'where to save the trained model (numpy-readable .npz)')
-  .option('--json', 'print one JSON line per epoch instead of the progress line')
-  .action(async (o: TrainCliOptions) => {
-    const task = tasks.byName(o.task, o.preset ? { preset: o.preset } : {});
-    const common = {
-      size: o.size,
-      inputs: task.inputSize,
-      outputs: task.outputSize,
-      noise: o.noise,
-      alpha: o.alpha,
-      activation: o.activation,
-      outputActivation: o.outputActivation,
-      formulation: o.formulation,
-      biases: o.biases,
-      seed: o.seed,
-      threads: o.threads,
-      device: o.device,
-      train: { ...(o.trainWi ? { wi: true } : {}), ...(o.trainWo ? { wo: true } : {}) },
-    };
-    const model: AnyModel = o.fullRank ? new FullRankRNN({ ...common, rho: o.rho }) : new LowRankRNN({ ...common, rank: o.rank });
-    if (o.resume && !o.checkpoint) throw new InvalidArgumentError('--resume needs --checkpoint <file.npz>');
-    const controller = new AbortController();
-    process.once('SIGINT', () => controller.abort());
-    const progress = new ProgressLine(o.epochs, Boolean(o.json));
-    const describe = o.fullRank ? `full-rank N=${o.size}` : `rank-${o.rank} N=${o.size}`;
-    progress.note(`training a ${describe} network on ${task.name} (${model.device}, ${task.steps} steps per trial)`);
-    let result;
-    try {
-      result = await train(model, task, {
-        epochs: o.epochs,
-        lr: o.lr,
-        batchSize: o.batchSize,
-        clip: o.clip,
-        examples: o.examples,
-        earlyStop: o.earlyStop,
-        seed: o.seed,
-        lrSchedule: o.lrSchedule,
-        checkpoint: o.checkpoint ? { path: o.checkpoint, every: o.checkpointEvery } : undefined,
-        resume: o.resume ? true : undefined,
-        signal: controller.signal,
-        onProgress: (e: EpochReport) => progress.epoch(e),
-      });
-    } catch (err) {
-      progress.done();
-      if ((err as Error).name !== 'AbortError') throw err;
-      progress.note('interrupted: the model holds its best parameters');
-    }
-    progress.done();
-    if (result) {
-      const last = result.epochs[result.epochs.length - 1];
-      progress.summary({
-        task: task.name,
-        epochs: result.epochs.length,
-        bestLoss: result.bestLoss,
-        validationAccuracy: last?.validationAccuracy,
-        seconds: result.seconds,
-      });
-    }
-    if (o.out) {
-      await saveModel(o.out, model);
-      progress.note(`saved ${o.out}`);
-    }
-    model.dispose();
-    if (!result) process.exitCode = 130;
-  });
-
-registerLintCommands(program);
+registerInfo(program);
+registerTrain(program);
+registerFit(program);
+registerDemo(program);
 registerAnalyze(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {

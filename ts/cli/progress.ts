@@ -71,3 +71,32 @@ export class ProgressLine {
     }
   }
 }
+
+/** Prints rows as an aligned text table, numbers to 3 decimals (stderr is for progress; tables go to stdout). */
+export function printTable(header: string[], rows: (string | number | undefined)[][]): void {
+  const cells = rows.map((r) => r.map((v) => (v === undefined ? '-' : typeof v === 'number' ? v.toFixed(3) : v)));
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => c.padStart(widths[i])).join('  ');
+  process.stdout.write([line(header), ...cells.map(line)].join('\n') + '\n');
+}
+
+/** Progress over several runs (fits, stages): a new progress line, announced by a note, for each. */
+export class StagePrinter {
+  private line?: ProgressLine;
+
+  constructor(private readonly json: boolean) {}
+
+  start(name: string, epochs: number): void {
+    this.line?.done();
+    this.line = new ProgressLine(epochs, this.json);
+    this.line.note(name);
+  }
+
+  epoch(e: EpochReport): void {
+    this.line?.epoch(e);
+  }
+
+  done(): void {
+    this.line?.done();
+  }
+}

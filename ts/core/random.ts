@@ -120,8 +120,10 @@ export const STREAMS = {
   validationNoise: 'validation-noise',
   /** The trials of a LINT fit held out for scoring. */
   heldOutTrials: 'held-out-trials',
-  /** The per-step noise of a fitted student while it is trained. */
+  /** The per-step noise (and the minibatch order) of a fitted student while it is trained. */
   studentTraining: 'student-training',
+  /** The initial weights of a fitted student (m, n, wi, or wrec for an unconstrained student). */
+  studentInitialWeights: 'student-initial-weights',
   /** The teacher's trajectories that a LINT fit is fitted to. */
   teacherTargets: 'teacher-targets',
   /** The teacher's run that fits and truncations are scored against (shared: a fit and its baselines must agree). */

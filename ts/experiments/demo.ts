@@ -5,11 +5,14 @@ import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { saveModel } from '../model/files.js';
 import { FullRankRNN } from '../model/models.js';
+import { checkOptions, is, type Rules } from '../core/validate.js';
 import { tasks } from '../tasks/index.js';
+import type { Task } from '../tasks/types.js';
 import { train, type EpochReport } from '../training/train.js';
 import { saveFit, saveTable } from '../lint/files.js';
 import { fitTeacher } from '../lint/teacher.js';
 import { truncationBaseline } from '../lint/baselines.js';
+import { rule } from '../lint/rules.js';
 
 export interface DemoOptions {
   /** Units of the teacher (default 512). */
@@ -18,19 +21,22 @@ export interface DemoOptions {
   teacherEpochs?: number;
   /** Epochs of each fit at lr 1e-2, clip 1 (default 150; the reference uses 500-1000). */
   fitEpochs?: number;
-  ranks?: number[];
+  ranks?: readonly number[];
   seed?: number;
   /** Folder for teacher.npz, fit-rank<R>.npz and results.npz (created; default: nothing is saved). */
   outDir?: string;
   signal?: AbortSignal;
-  /** One line per stage, e.g. for a CLI. */
-  onStage?: (text: string) => void;
-  onEpoch?: (stage: string, report: EpochReport, epochs: number) => void;
+  onProgress?: (event: DemoProgress) => void;
 }
+
+/** What the demo reports: the start of each stage (one line of text, e.g. for a CLI), then each epoch of it. */
+export type DemoProgress =
+  | { type: 'stage'; stage: string; text: string; epochs: number }
+  | { type: 'epoch'; stage: string; epoch: EpochReport; epochs: number };
 
 export interface DemoRow {
   rank: number;
-  /** R² on rates phi(x) against the teacher, validation trials, each network with its own noise. */
+  /** R² on rates phi(x) against the teacher, held-out trials, each network with its own noise. */
   fitR2: number;
   fitAccuracy: number;
   truncationR2: number;
@@ -44,69 +50,104 @@ export interface DemoResult {
   seconds: number;
 }
 
-export const DEMO_DEFAULTS = { size: 512, teacherEpochs: 30, fitEpochs: 150, ranks: [1, 2, 3], seed: 1 } as const;
+export const DEMO_DEFAULTS = { size: 512, teacherEpochs: 30, fitEpochs: 150, ranks: [1, 2, 3], seed: 1 } as const satisfies DemoOptions;
+
+/** The teacher's recipe (the reference many-fit recipe): noise 0.05, wi and wo trained, Adam at lr 1e-4. */
+export const DEMO_TEACHER = { noise: 0.05, lr: 1e-4 } as const;
+
+function demoRules(size: number): Rules<DemoOptions> {
+  return {
+    size: is.integer(8),
+    teacherEpochs: is.integer(1),
+    fitEpochs: is.integer(1),
+    ranks: rule.ranks(size),
+    seed: is.seed(),
+    outDir: is.string(),
+    signal: is.signal(),
+    onProgress: is.function(),
+  };
+}
+
+type Demo = DemoOptions & typeof DEMO_DEFAULTS;
 
 /** Trains the CDM teacher, fits each rank, scores fits and SVD truncations the same way, and saves everything. */
-export async function cdmDemo(opts: DemoOptions = {}): Promise<DemoResult> {
+export async function cdmDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const started = performance.now();
-  const size = opts.size ?? DEMO_DEFAULTS.size;
-  const teacherEpochs = opts.teacherEpochs ?? DEMO_DEFAULTS.teacherEpochs;
-  const fitEpochs = opts.fitEpochs ?? DEMO_DEFAULTS.fitEpochs;
-  const ranks = opts.ranks ?? [...DEMO_DEFAULTS.ranks];
-  const seed = opts.seed ?? DEMO_DEFAULTS.seed;
+  const size = (options as DemoOptions | undefined)?.size ?? DEMO_DEFAULTS.size;
+  const o = checkOptions('lint.cdmDemo', demoRules(typeof size === 'number' ? size : Infinity), options, DEMO_DEFAULTS) as Demo;
   const files: string[] = [];
-  if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
+  if (o.outDir) mkdirSync(o.outDir, { recursive: true });
   const out = (name: string) => {
-    const path = join(opts.outDir!, name);
+    const path = join(o.outDir!, name);
     files.push(path);
     return path;
   };
-
   const task = tasks.cdm();
-  const teacher = new FullRankRNN({ size, inputs: task.inputSize, outputs: task.outputSize, noise: 0.05, seed, train: { wi: true, wo: true } });
+  const teacher = await trainTeacher(task, o);
   try {
-    opts.onStage?.(`training a full-rank CDM teacher (N = ${size}, ${teacherEpochs} epochs, lr 1e-4)`);
-    await train(teacher, task, {
-      epochs: teacherEpochs,
-      lr: 1e-4,
-      seed,
-      signal: opts.signal,
-      onProgress: (e) => opts.onEpoch?.('teacher', e, teacherEpochs),
-    });
-    if (opts.outDir) await saveModel(out('teacher.npz'), teacher);
+    if (o.outDir) await saveModel(out('teacher.npz'), teacher);
     const rows: DemoRow[] = [];
     let teacherAccuracy = NaN;
-    for (const rank of ranks) {
-      opts.onStage?.(`fitting a rank-${rank} network to the teacher's rates (${fitEpochs} epochs)`);
-      const r = await fitTeacher(teacher, {
-        task,
-        rank,
-        epochs: fitEpochs,
-        seed,
-        signal: opts.signal,
-        onProgress: (e) => opts.onEpoch?.(`rank ${rank}`, e, fitEpochs),
-      });
-      const [cut] = await truncationBaseline(teacher, { task, ranks: [rank], seed });
-      teacherAccuracy = r.teacherAccuracy!;
-      rows.push({ rank, fitR2: r.r2.global, fitAccuracy: r.accuracy!, truncationR2: cut.r2.global, truncationAccuracy: cut.accuracy! });
-      if (opts.outDir) await saveFit(out(`fit-rank${rank}.npz`), r);
-      r.fit.model.dispose();
+    for (const rank of o.ranks) {
+      const row = await fitAndTruncate(teacher, task, rank, o, o.outDir ? out(`fit-rank${rank}.npz`) : undefined);
+      teacherAccuracy = row.teacherAccuracy;
+      rows.push(row.row);
     }
-    if (opts.outDir) {
-      await saveTable(
-        out('results.npz'),
-        {
-          rank: rows.map((r) => r.rank),
-          fit_r2: rows.map((r) => r.fitR2),
-          fit_accuracy: rows.map((r) => r.fitAccuracy),
-          truncation_r2: rows.map((r) => r.truncationR2),
-          truncation_accuracy: rows.map((r) => r.truncationAccuracy),
-        },
-        { task: 'cdm', teacher: { size, epochs: teacherEpochs, accuracy: teacherAccuracy }, fitEpochs, r2On: 'rates', seed },
-      );
-    }
+    if (o.outDir) await saveTable(out('results.npz'), demoColumns(rows), demoMeta(o, teacherAccuracy));
     return { teacherAccuracy, rows, files, seconds: (performance.now() - started) / 1000 };
   } finally {
     teacher.dispose();
   }
+}
+
+/** The full-rank CDM teacher, trained with the reference many-fit recipe. */
+async function trainTeacher(task: Task, o: Demo): Promise<FullRankRNN> {
+  const { size, teacherEpochs: epochs, seed } = o;
+  const teacher = new FullRankRNN({ size, inputs: task.inputSize, outputs: task.outputSize, noise: DEMO_TEACHER.noise, seed, train: { wi: true, wo: true } });
+  const stage = 'teacher';
+  o.onProgress?.({ type: 'stage', stage, text: `training a full-rank CDM teacher (N = ${size}, ${epochs} epochs, lr ${DEMO_TEACHER.lr.toExponential()})`, epochs });
+  try {
+    await train(teacher, task, { epochs, lr: DEMO_TEACHER.lr, seed, signal: o.signal, onProgress: (epoch) => o.onProgress?.({ type: 'epoch', stage, epoch, epochs }) });
+  } catch (err) {
+    teacher.dispose();
+    throw err;
+  }
+  return teacher;
+}
+
+/** One rank: the fit and the truncation, scored on the same held-out trials and the same teacher run (one seed). */
+async function fitAndTruncate(teacher: FullRankRNN, task: Task, rank: number, o: Demo, path: string | undefined) {
+  const stage = `rank ${rank}`;
+  const epochs = o.fitEpochs;
+  o.onProgress?.({ type: 'stage', stage, text: `fitting a rank-${rank} network to the teacher's rates (${epochs} epochs)`, epochs });
+  const r = await fitTeacher(teacher, {
+    task,
+    rank,
+    epochs,
+    seed: o.seed,
+    signal: o.signal,
+    onProgress: (epoch) => o.onProgress?.({ type: 'epoch', stage, epoch, epochs }),
+  });
+  try {
+    const [cut] = await truncationBaseline(teacher, { task, ranks: [rank], seed: o.seed });
+    if (path) await saveFit(path, r);
+    const row: DemoRow = { rank, fitR2: r.r2.global, fitAccuracy: r.accuracy!, truncationR2: cut.r2.global, truncationAccuracy: cut.accuracy! };
+    return { row, teacherAccuracy: r.teacherAccuracy! };
+  } finally {
+    r.fit.model.dispose();
+  }
+}
+
+function demoColumns(rows: DemoRow[]) {
+  return {
+    rank: rows.map((r) => r.rank),
+    fit_r2: rows.map((r) => r.fitR2),
+    fit_accuracy: rows.map((r) => r.fitAccuracy),
+    truncation_r2: rows.map((r) => r.truncationR2),
+    truncation_accuracy: rows.map((r) => r.truncationAccuracy),
+  };
+}
+
+function demoMeta(o: Demo, teacherAccuracy: number) {
+  return { task: 'cdm', teacher: { size: o.size, epochs: o.teacherEpochs, accuracy: teacherAccuracy }, fitEpochs: o.fitEpochs, r2On: 'rates', seed: o.seed };
 }

@@ -3,7 +3,8 @@
 // least-squares coefficients of x on [m | I]) are analysis.projectOnLatent.
 import { lowRankVectors } from '../analysis/latent.js';
 import { thinQr } from '../core/linalg.js';
-import type { LowRankRNN } from '../model/models.js';
+import { LowRankRNN } from '../model/models.js';
+import { checkValue, is } from '../core/validate.js';
 import { checkTensor, formatShape, type Tensor } from '../core/tensor.js';
 
 export interface LatentAxes {
@@ -17,6 +18,7 @@ export interface LatentAxes {
 
 /** The m and input axes of a low-rank net. */
 export function latentAxes(model: LowRankRNN): LatentAxes {
+  checkValue('lint.latentAxes', 'model', model, is.custom('a LowRankRNN', (v) => v instanceof LowRankRNN));
   const { size: N, rank: R, inputs: K, m, inputVectors } = lowRankVectors(model);
   const D = R + K;
   const v = new Float64Array(N * D);

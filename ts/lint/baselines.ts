@@ -2,12 +2,14 @@
 // W itself (the reference fit scripts) or the change Delta W = W - W_init added back to W_init ([P] rdm_fr_fig1).
 // Scored on the same quantity as the fits (the reference scores truncations on x and fits on phi(x); we do not).
 import { FullRankRNN, type AnyModel } from '../model/models.js';
-import { svd } from '../core/linalg.js';
 import { lowRankFromFullRank } from '../model/reparametrize.js';
+import { truncateWeights, truncatedMatrix } from '../model/truncate.js';
 import { checkTensor, type Tensor } from '../core/tensor.js';
+import { checkOptions, checkValue, is, optionError, type Rules } from '../core/validate.js';
 import type { Task } from '../tasks/types.js';
-import { checkActivityKind, type ActivityKind } from './fit.js';
-import { compareNetworks, taskAccuracy, teacherTrials } from './teacher.js';
+import { compareNetworks, taskAccuracy, teacherTrials, TEACHER_TRIALS_DEFAULTS } from './teacher.js';
+import { rule, type ActivityKind } from './rules.js';
+import { STREAMS, streamSeed } from '../core/random.js';
 import type { TrajectoryR2 } from './metrics.js';
 
 export interface TruncationOptions {
@@ -19,49 +21,41 @@ export interface TruncationOptions {
   noise?: number;
 }
 
+export const SVD_TRUNCATION_DEFAULTS = { of: 'weights', noise: 0 } as const satisfies TruncationOptions;
+
+const TRUNCATION_RULES: Rules<TruncationOptions> = {
+  of: is.oneOf(['weights', 'change']),
+  initial: [is.custom('a FullRankRNN', (v) => v instanceof FullRankRNN, (v) => v !== null && typeof v === 'object'), is.tensor()],
+  noise: is.nonNegative(),
+};
+
+/** W_0 of a change truncation: the untrained teacher's wrec, or the matrix given. */
+function initialWeights(initial: TruncationOptions['initial'], N: number): Tensor {
+  if (initial === undefined) {
+    throw optionError('lint.svdTruncation', 'initial', "the untrained teacher or its wrec [N, N] when of is 'change'", initial, TypeError);
+  }
+  if (initial instanceof FullRankRNN) {
+    if (initial.size !== N) throw new RangeError(`lint.svdTruncation: option 'initial' must be a net of size ${N}; got size ${initial.size}`);
+    return initial.param('wrec');
+  }
+  return checkTensor(initial, 'initial', [N, N]);
+}
+
 /**
  * The teacher with its recurrent weights replaced by a rank-R SVD truncation. For of: 'weights' the result is a
- * LowRankRNN (m = U S sqrt(N), n = V sqrt(N), the same dynamics as the truncated full-rank net, at O(N R) per step);
- * for of: 'change' a FullRankRNN with wrec = W_init + [W - W_init]_R. Inputs, readout (si and so included) are the
- * teacher's.
+ * LowRankRNN (`lowRankFromFullRank`: m = U S sqrt(N), n = V sqrt(N), the same dynamics as the truncated full-rank
+ * net, at O(N R) per step); for of: 'change' the teacher itself (`model.with`: train flags, Dale signs and mask kept)
+ * with wrec = W_init + [W - W_init]_R. Inputs, readout (si and so included) are the teacher's.
  */
-export async function svdTruncation(teacher: FullRankRNN, rank: number, opts: TruncationOptions = {}): Promise<AnyModel> {
-  if (!(teacher instanceof FullRankRNN)) throw new TypeError('svdTruncation needs a FullRankRNN teacher');
-  const noise = opts.noise ?? 0;
-  const of = opts.of ?? 'weights';
-  if (of === 'weights') return lowRankFromFullRank(teacher, rank, { noise });
-  if (of !== 'change') throw new TypeError(`of must be 'weights' or 'change'; got ${JSON.stringify(of)}`);
+export async function svdTruncation(teacher: FullRankRNN, rank: number, options: TruncationOptions = {}): Promise<AnyModel> {
+  checkValue('lint.svdTruncation', 'teacher', teacher, is.custom('a FullRankRNN', (v) => v instanceof FullRankRNN));
+  const o = checkOptions('lint.svdTruncation', TRUNCATION_RULES, options, SVD_TRUNCATION_DEFAULTS);
   const N = teacher.size;
-  if (!Number.isInteger(rank) || rank < 1 || rank > N) throw new RangeError(`rank must be an integer in [1, ${N}]; got ${rank}`);
-  if (!opts.initial) throw new TypeError("of: 'change' needs initial: the untrained teacher or its wrec [N, N]");
-  const w0 = opts.initial instanceof FullRankRNN ? opts.initial.param('wrec') : checkTensor(opts.initial, 'initial', [N, N]);
-  if (w0.data.length !== N * N) throw new RangeError(`initial must be a net of size ${N} or a [${N}, ${N}] matrix`);
-  const p = teacher.params();
-  const delta = new Float64Array(N * N);
-  for (let i = 0; i < N * N; i++) delta[i] = p.wrec.data[i] - w0.data[i];
-  const { u, s, v } = await svd(delta, N, N, rank);
-  const wrec = Float64Array.from(w0.data);
-  for (let i = 0; i < N; i++)
-    for (let r = 0; r < rank; r++) {
-      const us = u[i * rank + r] * s[r];
-      for (let j = 0; j < N; j++) wrec[i * N + j] += us * v[j * rank + r];
-    }
-  const c = teacher.config;
-  return new FullRankRNN({
-    size: N,
-    inputs: c.inputs,
-    outputs: c.outputs,
-    formulation: c.formulation,
-    activation: c.activation,
-    slope: c.slope,
-    outputActivation: c.outputActivation,
-    alpha: c.alpha,
-    noise,
-    noAutapse: c.noAutapse,
-    dtype: teacher.dtype,
-    device: teacher.device,
-    init: { wrec, wi: p.wi, si: p.si, wo: p.wo, so: p.so, h0: p.h0, b: p.b },
-  });
+  checkValue('lint.svdTruncation', 'rank', rank, is.integer(1, N));
+  if (o.of === 'weights') return lowRankFromFullRank(teacher, rank, { noise: o.noise });
+  const w0 = initialWeights(o.initial, N);
+  const cut = await truncateWeights(teacher.param('wrec').data, N, rank, { relativeTo: w0.data, where: 'lint.svdTruncation' });
+  return teacher.with({ noise: o.noise, params: { wrec: truncatedMatrix(cut) } });
 }
 
 export interface TruncationScore {
@@ -70,23 +64,62 @@ export interface TruncationScore {
   accuracy?: number;
 }
 
-/** Truncations at each rank, scored against the teacher on the validation trials of `task` (or of `inputs`). */
-export async function truncationBaseline(
-  teacher: FullRankRNN,
-  opts: TruncationOptions & { ranks: number[]; task?: Task; inputs?: Tensor; trials?: number; on?: ActivityKind; seed?: number },
-): Promise<TruncationScore[]> {
-  const source = opts.task ?? opts.inputs;
-  if (!source) throw new TypeError('truncationBaseline needs a task or inputs [B, T, K]');
-  const on = checkActivityKind(opts.on);
-  const seed = opts.seed ?? 0;
-  const { validation } = teacherTrials(source, { trials: opts.trials, seed });
+export interface TruncationBaselineOptions extends TruncationOptions {
+  ranks: number[];
+  /** A task (its trials are generated, seeded, as `fitTeacher` does) or inputs [B, T, K]. */
+  task?: Task;
+  inputs?: Tensor;
+  /** Trials generated from the task (default 1000). */
+  trials?: number;
+  /** The share of trials held out and scored (default 0.2): the same trials as `fitTeacher` with the same options. */
+  heldOut?: number;
+  on?: ActivityKind;
+  seed?: number;
+}
+
+export const TRUNCATION_BASELINE_DEFAULTS = {
+  ...SVD_TRUNCATION_DEFAULTS,
+  trials: TEACHER_TRIALS_DEFAULTS.trials,
+  heldOut: TEACHER_TRIALS_DEFAULTS.heldOut,
+  on: 'rates',
+  seed: 0,
+} as const satisfies Omit<TruncationBaselineOptions, 'ranks'>;
+
+function baselineRules(N: number): Rules<TruncationBaselineOptions> {
+  return {
+    ...TRUNCATION_RULES,
+    ranks: is.arrayOf(is.integer(1, N)),
+    task: rule.task(),
+    inputs: is.tensor(),
+    trials: is.integer(2),
+    heldOut: rule.share(),
+    on: rule.activity(),
+    seed: is.seed(),
+  };
+}
+
+/**
+ * Truncations at each rank, scored against the teacher on the held-out trials of `task` (or of `inputs`), exactly as
+ * `fitTeacher` scores a fit with the same seed: the same trials, the same run of the teacher (stream
+ * teacherComparison) and the same accuracy noise (stream studentAccuracy).
+ */
+export async function truncationBaseline(teacher: FullRankRNN, options: TruncationBaselineOptions): Promise<TruncationScore[]> {
+  checkValue('lint.truncationBaseline', 'teacher', teacher, is.custom('a FullRankRNN', (v) => v instanceof FullRankRNN));
+  const o = checkOptions('lint.truncationBaseline', baselineRules(teacher.size), options, TRUNCATION_BASELINE_DEFAULTS);
+  if (o.ranks === undefined) throw optionError('lint.truncationBaseline', 'ranks', 'a non-empty array of ranks', undefined, TypeError);
+  const source = o.task ?? o.inputs;
+  if (!source) throw new TypeError('lint.truncationBaseline needs a task (option task) or inputs [B, T, K] (option inputs)');
+  const { heldOut } = teacherTrials(source, { trials: o.trials, heldOut: o.heldOut, seed: o.seed });
   const rows: TruncationScore[] = [];
-  for (const rank of opts.ranks) {
-    const cut = await svdTruncation(teacher, rank, opts);
-    const row: TruncationScore = { rank, r2: await compareNetworks(teacher, cut, validation.inputs, { on, seed: seed + 13 }) };
-    if (opts.task) row.accuracy = await taskAccuracy(cut, opts.task, validation.batch!, seed + 17);
-    cut.dispose();
-    rows.push(row);
+  for (const rank of o.ranks) {
+    const cut = await svdTruncation(teacher, rank, { of: o.of, initial: o.initial, noise: o.noise });
+    try {
+      const row: TruncationScore = { rank, r2: await compareNetworks(teacher, cut, heldOut.inputs, { on: o.on, seed: o.seed }) };
+      if (o.task) row.accuracy = await taskAccuracy(cut, o.task, heldOut.batch!, streamSeed(o.seed!, STREAMS.studentAccuracy));
+      rows.push(row);
+    } finally {
+      cut.dispose();
+    }
   }
   return rows;
 }

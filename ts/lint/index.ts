@@ -1,6 +1,16 @@
 // LINT: fit low-rank RNNs to neural trajectories, score the fits, compare with SVD truncations, sweep ranks,
 // subsample neurons, and prepare recorded spikes for fitting. See docs/lint.md.
-export { fit, trajectories, LINT_DEFAULTS, type ActivityKind, type LintFit, type LintFitOptions } from './fit.js';
+export {
+  fit,
+  trajectories,
+  LINT_DEFAULTS,
+  TRAJECTORY_DEFAULTS,
+  type ActivityKind,
+  type LintFit,
+  type LintFitOptions,
+  type StudentTraining,
+  type TrajectoryOptions,
+} from './fit.js';
 export {
   connectivityCorrelation,
   effectiveConnectivity,
@@ -13,6 +23,9 @@ export {
 export {
   compareNetworks,
   fitTeacher,
+  COMPARE_DEFAULTS,
+  FIT_TEACHER_DEFAULTS,
+  TEACHER_TRIALS_DEFAULTS,
   taskAccuracy,
   teacherTrials,
   withTeacherReadout,
@@ -20,21 +33,37 @@ export {
   type FitTeacherOptions,
   type TeacherFit,
   type TeacherTrials,
+  type TeacherTrialsOptions,
 } from './teacher.js';
-export { svdTruncation, truncationBaseline, type TruncationOptions, type TruncationScore } from './baselines.js';
+export {
+  svdTruncation,
+  truncationBaseline,
+  SVD_TRUNCATION_DEFAULTS,
+  TRUNCATION_BASELINE_DEFAULTS,
+  type TruncationBaselineOptions,
+  type TruncationOptions,
+  type TruncationScore,
+} from './baselines.js';
 export {
   minimalRank,
   rankSweep,
-  subsampling,
   teacherRankSweep,
-  SUBSAMPLING_DEFAULTS,
+  RANK_SWEEP_DEFAULTS,
   type RankSweep,
+  type RankSweepFitOptions,
   type RankSweepOptions,
+  type RankSweepProgress,
   type RankSweepRow,
+  type TeacherRankSweepOptions,
+} from '../experiments/rank-sweep.js';
+export {
+  subsampling,
+  SUBSAMPLING_DEFAULTS,
   type SubsamplingOptions,
+  type SubsamplingProgress,
   type SubsamplingRow,
   type SubsamplingScore,
-} from '../experiments/rank-sweep.js';
+} from '../experiments/subsampling.js';
 export { latentAxes, projectTrajectories, type LatentAxes } from './axes.js';
 export {
   averageCounts,

@@ -4,8 +4,8 @@
 // of the states x with a free pre-period.
 import { pca } from '../analysis/measures.js';
 import { matmul, transpose } from '../core/linalg.js';
-import { requireNumber } from '../model/models.js';
 import { checkTensor, formatShape, type Tensor } from '../core/tensor.js';
+import { checkOptions, checkValue, is, optionError, type Rules } from '../core/validate.js';
 
 /** One trial of one neuron: its condition, and either spike times (ms from the alignment event) or binned counts. */
 export interface NeuronTrial {
@@ -24,17 +24,30 @@ export interface BinningOptions {
   smoothMs?: number;
 }
 
-const positive = (value: unknown, name: string) => requireNumber(value, name, (v) => v > 0, 'a positive number');
+/** The defaults of the binning options (no smoothing). */
+export const BINNING_DEFAULTS = { smoothMs: 0 } as const satisfies Partial<BinningOptions>;
+
+const BINNING_RULES: Rules<BinningOptions> = { binMs: is.positive(), start: is.number(), end: is.number(), smoothMs: is.nonNegative() };
+
+/** Checks binning options: the rules, binMs given, and start < end when both are given. */
+function checkBinning<T extends Partial<BinningOptions>>(where: string, rules: Rules<T>, options: unknown, defaults: Partial<T> = {}): T {
+  const o = checkOptions<T>(where, rules, options, defaults);
+  if (o.binMs === undefined) throw optionError(where, 'binMs', 'a finite number > 0 (the bin width in ms)', undefined, TypeError);
+  if (o.start !== undefined && o.end !== undefined && !(o.end > o.start)) throw optionError(where, 'end', `a time after start (${o.start} ms)`, o.end);
+  return o;
+}
 
 /** Spike counts in the bins [start + k binMs, start + (k+1) binMs) of [start, end). */
-export function binSpikes(times: ArrayLike<number>, opts: { binMs: number; start: number; end: number }): Float64Array {
-  const bin = positive(opts.binMs, 'binMs');
-  if (!(Number.isFinite(opts.start) && Number.isFinite(opts.end) && opts.end > opts.start)) {
-    throw new RangeError(`the window needs finite start < end; got start ${opts.start}, end ${opts.end}`);
+export function binSpikes(times: ArrayLike<number>, options: { binMs: number; start: number; end: number }): Float64Array {
+  const { smoothMs: _smoothMs, ...windowRules } = BINNING_RULES;
+  const opts = checkBinning<{ binMs: number; start: number; end: number }>('lint.binSpikes', windowRules, options);
+  for (const name of ['start', 'end'] as const) {
+    if (opts[name] === undefined) throw optionError('lint.binSpikes', name, 'a finite number (ms)', undefined, TypeError);
   }
+  const bin = opts.binMs;
   const bins = Math.round((opts.end - opts.start) / bin);
   if (Math.abs(bins * bin - (opts.end - opts.start)) > 1e-9 * bin) {
-    throw new RangeError(`end - start (${opts.end - opts.start} ms) must be a whole number of bins of ${bin} ms`);
+    throw new RangeError(`lint.binSpikes: end - start (${opts.end - opts.start} ms) must be a whole number of bins of ${bin} ms`);
   }
   const counts = new Float64Array(bins);
   for (let i = 0; i < times.length; i++) {
@@ -69,9 +82,7 @@ function reflect(i: number, n: number): number {
  */
 export function smoothTime(x: Tensor, sigmaBins: number): Tensor<Float64Array> {
   checkTensor(x, 'x');
-  if (typeof sigmaBins !== 'number' || !(sigmaBins >= 0) || !Number.isFinite(sigmaBins)) {
-    throw new RangeError(`sigma must be a number >= 0 (in bins); got ${JSON.stringify(sigmaBins)}`);
-  }
+  checkValue('lint.smoothTime', 'sigmaBins', sigmaBins, is.nonNegative());
   const shape = x.shape.length === 1 ? [1, x.shape[0], 1] : x.shape;
   const N = x.shape.length === 1 ? 1 : shape[shape.length - 1];
   const T = x.shape.length === 1 ? x.shape[0] : shape[shape.length - 2];
@@ -107,10 +118,11 @@ export interface ConditionAverages {
  * Hz, smoothed, then averaged per condition. The condition set is the union over neurons (or `conditions`); a neuron
  * without a trial in one of them is dropped and reported.
  */
-export function conditionAverages(neurons: NeuronTrial[][], opts: BinningOptions & { conditions?: number[] }): ConditionAverages {
-  if (!Array.isArray(neurons) || neurons.length === 0) throw new TypeError('neurons must be a non-empty array (one array of trials per neuron)');
-  const bin = positive(opts.binMs, 'binMs');
-  const sigma = opts.smoothMs === undefined ? 0 : opts.smoothMs / bin;
+export function conditionAverages(neurons: NeuronTrial[][], options: BinningOptions & { conditions?: number[] }): ConditionAverages {
+  checkValue('lint.conditionAverages', 'neurons', neurons, is.arrayOf(is.custom('an array of trials', Array.isArray), 'a non-empty array (one array of trials per neuron)'));
+  const opts = checkBinning<BinningOptions & { conditions?: number[] }>('lint.conditionAverages', { ...BINNING_RULES, conditions: is.arrayOf(is.number()) }, options, BINNING_DEFAULTS);
+  const bin = opts.binMs!;
+  const sigma = opts.smoothMs! / bin;
   const toRates = (trial: NeuronTrial, where: string): Float64Array => {
     let counts: ArrayLike<number>;
     if (trial.spikes !== undefined) {
@@ -166,8 +178,9 @@ export function conditionAverages(neurons: NeuronTrial[][], opts: BinningOptions
  * Condition averages of simultaneously recorded counts [trials, T, N] (binned at `binMs`), with one condition label
  * per trial: the same conversion to Hz, smoothing and averaging as `conditionAverages`.
  */
-export function averageCounts(counts: Tensor, trialConditions: number[], opts: { binMs: number; smoothMs?: number }): ConditionAverages {
+export function averageCounts(counts: Tensor, trialConditions: number[], options: { binMs: number; smoothMs?: number }): ConditionAverages {
   checkTensor(counts, 'counts');
+  const opts = checkBinning<{ binMs: number; smoothMs?: number }>('lint.averageCounts', { binMs: BINNING_RULES.binMs, smoothMs: BINNING_RULES.smoothMs }, options, BINNING_DEFAULTS);
   if (counts.shape.length !== 3) throw new RangeError(`counts must have shape [trials, bins, neurons]; got ${formatShape(counts.shape)}`);
   const [B, T, N] = counts.shape;
   if (!Array.isArray(trialConditions) || trialConditions.length !== B) {
@@ -195,7 +208,7 @@ export async function pcaDenoise(x: Tensor, k: number): Promise<PcaDenoised> {
   checkTensor(x, 'x');
   const N = x.shape[x.shape.length - 1];
   const rows = x.data.length / N;
-  if (!Number.isInteger(k) || k < 1 || k > Math.min(rows, N)) throw new RangeError(`k must be an integer in [1, ${Math.min(rows, N)}]; got ${k}`);
+  checkValue('lint.pcaDenoise', 'k', k, is.integer(1, Math.min(rows, N)));
   const p = await pca(x, { components: k });
   const data = matmul(p.scores.data, transpose(p.components.data, N, k), rows, k, N);
   return { data: { data, shape: [...x.shape] }, mean: p.mean, components: p.components, explained: p.varianceRatio.reduce((a, b) => a + b, 0) };
@@ -266,8 +279,8 @@ function interceptWeights(reg: ArrayLike<number>, C: number, P: number): Float64
 export function recordingTargets(data: Tensor, prePeriod: number, scale = 1): { targets: Tensor<Float32Array>; mask: Tensor<Float32Array> } {
   checkTensor(data, 'data');
   if (data.shape.length !== 3) throw new RangeError(`data must have shape [conditions, steps, neurons]; got ${formatShape(data.shape)}`);
-  if (!Number.isInteger(prePeriod) || prePeriod < 0) throw new RangeError(`prePeriod must be an integer >= 0; got ${prePeriod}`);
-  positive(scale, 'scale');
+  checkValue('lint.recordingTargets', 'prePeriod', prePeriod, is.integer(0));
+  checkValue('lint.recordingTargets', 'scale', scale, is.positive());
   const [C, T, N] = data.shape;
   const steps = prePeriod + T;
   const targets = new Float32Array(C * steps * N);

@@ -1,11 +1,14 @@
 // Teacher-student LINT: trajectories of a known network as targets, a fit to them, and the evaluation of the fit
 // against the teacher (R² on held-out trials with each network drawing its own noise, task accuracy through the
 // teacher's readout, CC and ECC), as in the reference validation notebook (lint_reference.md §5, §8).
-import { FullRankRNN, LowRankRNN, checkSeed, type AnyModel } from '../model/models.js';
+import { LowRankRNN, type AnyModel } from '../model/models.js';
+import { STREAMS, streamSeed } from '../core/random.js';
 import { checkTensor, takeColumns, takeRows, type Tensor } from '../core/tensor.js';
+import { checkOptions, checkValue, is, type Rules } from '../core/validate.js';
 import type { Task, TaskBatch } from '../tasks/types.js';
 import { selectTrials } from '../tasks/batch.js';
-import { checkActivityKind, fit, trajectories, type ActivityKind, type LintFit, type LintFitOptions } from './fit.js';
+import { fit, lintFitRules, trajectories, LINT_DEFAULTS, type LintFit, type LintFitOptions } from './fit.js';
+import { rule, type ActivityKind } from './rules.js';
 import {
   connectivityCorrelation,
   effectiveConnectivityCorrelation,
@@ -16,7 +19,8 @@ import {
 export interface CompareOptions {
   on?: ActivityKind;
   /** Each network draws its own per-step noise (default true, as the reference evaluates). */
-  noise?: boolean;
+  drawNoise?: boolean;
+  /** The user's seed: the reference runs on stream teacherComparison, the other network on comparedNetwork. */
   seed?: number;
   /** Include x_0 (default true, as the reference's R²). */
   includeInitial?: boolean;
@@ -24,14 +28,29 @@ export interface CompareOptions {
   neurons?: number[];
 }
 
-/** R² of `other`'s activity against `reference`'s on the same inputs [B, T, K] (reference first, as sklearn). */
-export async function compareNetworks(reference: AnyModel, other: AnyModel, inputs: Tensor, opts: CompareOptions = {}): Promise<TrajectoryR2> {
-  const on = checkActivityKind(opts.on);
-  const seed = checkSeed(opts.seed);
-  const run = { on, noise: opts.noise ?? true, includeInitial: opts.includeInitial ?? true };
-  let ref = await trajectories(reference, inputs, { ...run, seed });
-  if (opts.neurons) ref = takeColumns(ref, opts.neurons, 'neurons');
-  const got = await trajectories(other, inputs, { ...run, seed: seed + 1 });
+export const COMPARE_DEFAULTS = { on: 'rates', drawNoise: true, seed: 0, includeInitial: true } as const satisfies CompareOptions;
+
+function compareRules(reference: AnyModel): Rules<CompareOptions> {
+  return {
+    on: rule.activity(),
+    drawNoise: is.boolean(),
+    seed: is.seed(),
+    includeInitial: is.boolean(),
+    neurons: rule.indices(reference.size, 'neuron'),
+  };
+}
+
+/**
+ * R² of `other`'s activity against `reference`'s on the same inputs [B, T, K] (reference first, as sklearn). The
+ * reference runs on the seed stream `teacherComparison`, so that every network compared with one reference under
+ * one seed (a fit and its SVD truncations) is scored against the same run of it.
+ */
+export async function compareNetworks(reference: AnyModel, other: AnyModel, inputs: Tensor, options: CompareOptions = {}): Promise<TrajectoryR2> {
+  const o = checkOptions('lint.compareNetworks', compareRules(reference), options, COMPARE_DEFAULTS);
+  const run = { on: o.on, drawNoise: o.drawNoise, includeInitial: o.includeInitial };
+  let ref = await trajectories(reference, inputs, { ...run, seed: streamSeed(o.seed!, STREAMS.teacherComparison) });
+  if (o.neurons) ref = takeColumns(ref, o.neurons, 'neurons');
+  const got = await trajectories(other, inputs, { ...run, seed: streamSeed(o.seed!, STREAMS.comparedNetwork) });
   if (ref.shape[2] !== got.shape[2]) {
     throw new RangeError(`the networks have ${ref.shape[2]} and ${got.shape[2]} units; pass neurons (the reference units the other one models)`);
   }
@@ -41,10 +60,13 @@ export async function compareNetworks(reference: AnyModel, other: AnyModel, inpu
 /**
  * A copy of `student` that reads out with the teacher's readout (lint_reference.md §5): wo = the teacher's wo·diag(so),
  * restricted to `neurons` when the student models a subset, rescaled for the student's 1/N (low-rank students), and
- * the teacher's output nonlinearity. Plug it into a task's accuracy to score the fitted network on the task.
+ * the teacher's output nonlinearity; every other option and parameter is the student's (`model.with`).
+ * Plug it into a task's accuracy to score the fitted network on the task.
  */
 export function withTeacherReadout(student: AnyModel, teacher: AnyModel, neurons?: number[]): AnyModel {
-  const sel = neurons ?? [...Array(teacher.size).keys()];
+  checkValue('lint.withTeacherReadout', 'student', student, rule.model());
+  checkValue('lint.withTeacherReadout', 'teacher', teacher, rule.model());
+  const sel = neurons === undefined ? [...Array(teacher.size).keys()] : checkValue<number[]>('lint.withTeacherReadout', 'neurons', neurons, rule.indices(teacher.size, 'neuron'));
   if (sel.length !== student.size) {
     throw new RangeError(`the student has ${student.size} units but ${sel.length} teacher neurons were given; pass the neurons the student models`);
   }
@@ -53,33 +75,17 @@ export function withTeacherReadout(student: AnyModel, teacher: AnyModel, neurons
   const tw = takeRows(teacher.param('wo'), sel, 'neurons').data;
   const tso = teacher.param('so').data;
   // Output of the teacher: sum_i wo_full_i phi(x_i), divided by N_teacher when it is low-rank.
-  const teacherScale = teacher instanceof LowRankRNN ? 1 / teacher.size : 1;
-  const studentScale = student instanceof LowRankRNN ? student.size : 1;
+  const scale = (teacher instanceof LowRankRNN ? 1 / teacher.size : 1) * (student instanceof LowRankRNN ? student.size : 1);
   const wo = new Float64Array(sel.length * O);
-  for (let i = 0; i < sel.length; i++) for (let o = 0; o < O; o++) wo[i * O + o] = tw[i * O + o] * tso[o] * teacherScale * studentScale;
-  const p = student.params();
-  const c = student.config;
-  const common = {
-    size: student.size,
-    inputs: student.inputSize,
-    outputs: O,
-    formulation: c.formulation,
-    activation: c.activation,
-    slope: c.slope,
-    outputActivation: teacher.config.outputActivation,
-    alpha: c.alpha,
-    noise: c.noise,
-    noAutapse: c.noAutapse,
-    dtype: student.dtype,
-    device: student.device,
-  };
-  const init = { wi: p.wi, si: p.si, h0: p.h0, b: p.b, wo: { data: wo, shape: [sel.length, O] } };
-  if (student instanceof LowRankRNN) return new LowRankRNN({ ...common, rank: student.rank, init: { ...init, m: p.m, n: p.n } });
-  return new FullRankRNN({ ...common, init: { ...init, wrec: p.wrec } });
+  for (let i = 0; i < sel.length; i++) for (let o = 0; o < O; o++) wo[i * O + o] = tw[i * O + o] * tso[o] * scale;
+  const params = { wo: { data: wo, shape: [sel.length, O] }, so: { data: new Float64Array(O).fill(1), shape: [O] } };
+  const changes = { outputs: O, outputActivation: teacher.config.outputActivation, params };
+  return student.with(changes);
 }
 
-/** A task's accuracy of `model` (with outputs) on `batch`, noise on as in the reference `test_<task>`. */
+/** A task's accuracy of `model` (with outputs) on `batch`, its per-step noise drawn with `seed`, as the reference `test_<task>`. */
 export async function taskAccuracy(model: AnyModel, task: Task, batch: TaskBatch, seed = 0): Promise<number> {
+  checkValue('lint.taskAccuracy', 'seed', seed, is.seed());
   const sim = await model.simulate(batch.inputs, { seed, states: false });
   return task.accuracy(sim.outputs!, batch);
 }
@@ -87,43 +93,76 @@ export async function taskAccuracy(model: AnyModel, task: Task, batch: TaskBatch
 export interface TeacherTrials {
   /** Trials the student is fitted on (the first 80 % of `trials` by default, as the reference generators). */
   fit: { inputs: Tensor; batch?: TaskBatch };
-  /** Held-out trials for R² and accuracy. */
-  validation: { inputs: Tensor; batch?: TaskBatch };
+  /** Held-out trials for R² and accuracy (the last `heldOut` share). */
+  heldOut: { inputs: Tensor; batch?: TaskBatch };
 }
 
-/** Splits a task's trials (or given inputs) into fitted and validation trials: the last `validation` fraction. */
-export function teacherTrials(source: Task | Tensor, opts: { trials?: number; validation?: number; seed?: number } = {}): TeacherTrials {
-  const split = opts.validation ?? 0.2;
-  if (!(split > 0 && split < 1)) throw new RangeError(`validation must be a fraction in (0, 1); got ${split}`);
-  const batch = typeof (source as Task).sample === 'function' ? (source as Task).sample(opts.trials ?? 1000, { seed: checkSeed(opts.seed) }) : undefined;
+export interface TeacherTrialsOptions {
+  /** Trials generated from a task (default 1000). */
+  trials?: number;
+  /** The share of trials held out, the last ones (default 0.2). */
+  heldOut?: number;
+  /** The seed of the task's trials. */
+  seed?: number;
+}
+
+export const TEACHER_TRIALS_DEFAULTS = { trials: 1000, heldOut: 0.2, seed: 0 } as const satisfies TeacherTrialsOptions;
+
+const TEACHER_TRIALS_RULES: Rules<TeacherTrialsOptions> = { trials: is.integer(2), heldOut: rule.share(), seed: is.seed() };
+
+/** Splits a task's trials (or given inputs [B, T, K]) into fitted and held-out trials: the last `heldOut` share. */
+export function teacherTrials(source: Task | Tensor, options: TeacherTrialsOptions = {}): TeacherTrials {
+  const o = checkOptions('lint.teacherTrials', TEACHER_TRIALS_RULES, options, TEACHER_TRIALS_DEFAULTS);
+  const batch = typeof (source as Task).sample === 'function' ? (source as Task).sample(o.trials!, { seed: o.seed }) : undefined;
   const inputs = batch ? batch.inputs : checkTensor(source as Tensor, 'inputs');
   const B = inputs.shape[0];
-  const kept = B - Math.max(1, Math.floor(B * split));
+  const kept = B - Math.max(1, Math.floor(B * o.heldOut!));
   if (kept < 1) throw new RangeError(`there are ${B} trials; at least 2 are needed to hold some out`);
   const fitted = [...Array(kept).keys()];
   const held = [...Array(B - kept).keys()].map((i) => i + kept);
-  if (!batch) return { fit: { inputs: takeRows(inputs, fitted) }, validation: { inputs: takeRows(inputs, held) } };
+  if (!batch) return { fit: { inputs: takeRows(inputs, fitted) }, heldOut: { inputs: takeRows(inputs, held) } };
   const fitBatch = selectTrials(batch, fitted);
-  const valBatch = selectTrials(batch, held);
-  return { fit: { inputs: fitBatch.inputs, batch: fitBatch }, validation: { inputs: valBatch.inputs, batch: valBatch } };
+  const heldBatch = selectTrials(batch, held);
+  return { fit: { inputs: fitBatch.inputs, batch: fitBatch }, heldOut: { inputs: heldBatch.inputs, batch: heldBatch } };
 }
 
-export interface FitTeacherOptions extends LintFitOptions {
+export interface FitTeacherOptions extends Omit<LintFitOptions, 'heldOut'> {
   /** A task (its trials are generated, seeded) or inputs [B, T, K]. */
   task?: Task;
   inputs?: Tensor;
-  /** Trials generated from the task (default 1000; 20 % held out). */
+  /** Trials generated from the task (default 1000). */
   trials?: number;
-  validation?: number;
+  /** The share of the trials held out for scoring, the last ones (default 0.2). */
+  heldOut?: number;
   /** Fit only these teacher neurons (the subsampling experiment); default all. */
   neurons?: number[];
 }
 
+/** The defaults of `lint.fitTeacher`: those of `lint.fit` (but the student's noise, which is the teacher's) and of the trials. */
+export const FIT_TEACHER_DEFAULTS = {
+  ...LINT_DEFAULTS,
+  noise: undefined,
+  trials: TEACHER_TRIALS_DEFAULTS.trials,
+  heldOut: TEACHER_TRIALS_DEFAULTS.heldOut,
+} as const satisfies FitTeacherOptions;
+
+function fitTeacherRules(teacher: AnyModel, neurons: unknown): Rules<FitTeacherOptions> {
+  const N = Array.isArray(neurons) ? neurons.length : teacher.size;
+  return {
+    ...lintFitRules(N, Infinity),
+    task: rule.task(),
+    inputs: is.tensor(),
+    trials: TEACHER_TRIALS_RULES.trials,
+    heldOut: rule.share(),
+    neurons: rule.indices(teacher.size, 'neuron'),
+  };
+}
+
 export interface TeacherFit {
   fit: LintFit;
-  /** R² (on `fit.on`) of student against teacher on the validation trials, each with its own noise, x_0 included. */
+  /** R² (on `fit.on`) of student against teacher on the held-out trials, each with its own noise, x_0 included. */
   r2: TrajectoryR2;
-  /** Task accuracy of the student with the teacher's readout, and of the teacher itself, on the validation trials. */
+  /** Task accuracy of the student with the teacher's readout, and of the teacher itself, on the held-out trials. */
   accuracy?: number;
   teacherAccuracy?: number;
   /** Connectivity correlations with the teacher (full networks only; ECC needs a low-rank teacher). */
@@ -136,30 +175,42 @@ export interface TeacherFit {
  * a fit (the student's noise defaults to the teacher's, as in the reference scripts), then R² on held-out trials,
  * task accuracy through the teacher's readout, and CC / ECC when the student models every teacher neuron.
  */
-export async function fitTeacher(teacher: AnyModel, opts: FitTeacherOptions): Promise<TeacherFit> {
-  const source = opts.task ?? opts.inputs;
-  if (!source) throw new TypeError('fitTeacher needs a task (opts.task) or inputs [B, T, K] (opts.inputs)');
-  const on = checkActivityKind(opts.on);
-  const seed = checkSeed(opts.seed);
-  const trials = teacherTrials(source, { trials: opts.trials, validation: opts.validation, seed });
-  let targets = await trajectories(teacher, trials.fit.inputs, { on, seed: seed + 11 });
-  if (opts.neurons) targets = takeColumns(targets, opts.neurons, 'neurons');
-  const { task: _task, inputs: _inputs, trials: _trials, validation: _validation, neurons, ...fitOptions } = opts;
-  const lint = await fit(targets, trials.fit.inputs, { ...fitOptions, noise: opts.noise ?? teacher.config.noise });
+export async function fitTeacher(teacher: AnyModel, options: FitTeacherOptions): Promise<TeacherFit> {
+  checkValue('lint.fitTeacher', 'teacher', teacher, rule.model());
+  const o = checkOptions('lint.fitTeacher', fitTeacherRules(teacher, options?.neurons), options, FIT_TEACHER_DEFAULTS);
+  const source = o.task ?? o.inputs;
+  if (!source) throw new TypeError('lint.fitTeacher needs a task (option task) or inputs [B, T, K] (option inputs)');
+  const trials = teacherTrials(source, { trials: o.trials, heldOut: o.heldOut, seed: o.seed });
+  const lint = await fitToTeacher(teacher, trials.fit.inputs, o);
   const result: TeacherFit = {
     fit: lint,
-    r2: await compareNetworks(teacher, lint.model, trials.validation.inputs, { on, neurons, seed: seed + 13 }),
+    r2: await compareNetworks(teacher, lint.model, trials.heldOut.inputs, { on: o.on, neurons: o.neurons, seed: o.seed }),
   };
-  if (opts.task && teacher.outputSize > 0) {
-    const batch = trials.validation.batch!;
-    const readout = withTeacherReadout(lint.model, teacher, neurons);
-    result.accuracy = await taskAccuracy(readout, opts.task, batch, seed + 17);
-    readout.dispose();
-    result.teacherAccuracy = await taskAccuracy(teacher, opts.task, batch, seed + 19);
-  }
-  if (!neurons) {
+  if (o.task && teacher.outputSize > 0) Object.assign(result, await accuracies(teacher, lint.model, o.task, trials.heldOut.batch!, o));
+  if (!o.neurons) {
     result.cc = connectivityCorrelation(teacher, lint.model);
     if (teacher instanceof LowRankRNN && lint.model instanceof LowRankRNN) result.ecc = effectiveConnectivityCorrelation(teacher, lint.model);
   }
   return result;
+}
+
+/** The fit to one noisy rollout of the teacher (stream teacherTargets) on the fitted trials, on `neurons` if given. */
+async function fitToTeacher(teacher: AnyModel, inputs: Tensor, o: FitTeacherOptions): Promise<LintFit> {
+  let targets = await trajectories(teacher, inputs, { on: o.on, seed: streamSeed(o.seed!, STREAMS.teacherTargets) });
+  if (o.neurons) targets = takeColumns(targets, o.neurons, 'neurons');
+  const { task: _task, inputs: _inputs, trials: _trials, heldOut: _heldOut, neurons: _neurons, ...fitOptions } = o;
+  return fit(targets, inputs, { ...fitOptions, noise: o.noise ?? teacher.config.noise });
+}
+
+/** The student's accuracy with the teacher's readout (stream studentAccuracy) and the teacher's (teacherAccuracy). */
+async function accuracies(teacher: AnyModel, student: AnyModel, task: Task, batch: TaskBatch, o: FitTeacherOptions) {
+  const readout = withTeacherReadout(student, teacher, o.neurons);
+  try {
+    return {
+      accuracy: await taskAccuracy(readout, task, batch, streamSeed(o.seed!, STREAMS.studentAccuracy)),
+      teacherAccuracy: await taskAccuracy(teacher, task, batch, streamSeed(o.seed!, STREAMS.teacherAccuracy)),
+    };
+  } finally {
+    readout.dispose();
+  }
 }

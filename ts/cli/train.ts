@@ -1,0 +1,148 @@
+// `lowrank train`: trains a network on a cognitive task with the reference training loop. Parses arguments and calls
+// ts/model and ts/training.
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { ACTIVATIONS, FullRankRNN, LowRankRNN, type Activation, type AnyModel } from '../model/models.js';
+import { saveModel } from '../model/files.js';
+import type { Device } from '../native/load.js';
+import { tasks } from '../tasks/index.js';
+import type { Task } from '../tasks/types.js';
+import { train, type LrSchedule, type TrainResult } from '../training/train.js';
+import { int, num, schedule } from './args.js';
+import { ProgressLine } from './progress.js';
+
+interface TrainCliOptions {
+  task: string;
+  preset?: string;
+  fullRank?: boolean;
+  rank: number;
+  size: number;
+  epochs: number;
+  lr: number;
+  batchSize: number;
+  clip: number;
+  noise: number;
+  alpha: number;
+  activation: Activation;
+  outputActivation?: Activation;
+  formulation: 'current' | 'rate';
+  rho: number;
+  trainWi?: boolean;
+  biases?: boolean;
+  trainWo?: boolean;
+  trials: number;
+  earlyStop?: number;
+  seed: number;
+  threads: number;
+  device: Device;
+  out?: string;
+  json?: boolean;
+  checkpoint?: string;
+  checkpointEvery: number;
+  resume?: boolean;
+  lrSchedule?: LrSchedule;
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train a network on a cognitive task with the reference training loop (Adam, masked MSE, keep-best)')
+    .requiredOption('--task <name>', `task: ${tasks.names.join(', ')}`)
+    .option('--preset <name>', "task constants: 'lint' or 'populations' (dm, mdm, wm)")
+    .option('--full-rank', 'train a full-rank network instead of a low-rank one')
+    .option('--rank <R>', 'rank of the low-rank network', int('--rank'), 1)
+    .option('--size <N>', 'number of units', int('--size'), 512)
+    .option('--epochs <n>', 'training epochs', int('--epochs'), 20)
+    .option('--lr <x>', 'Adam learning rate', num('--lr'), 1e-2)
+    .option('--batch-size <n>', 'trials per minibatch', int('--batch-size'), 32)
+    .option('--clip <x>', 'global gradient-norm clip (0 = off)', num('--clip'), 0.1)
+    .option('--noise <sigma>', 'per-step noise std', num('--noise'), 0.05)
+    .option('--alpha <x>', 'dt / tau', num('--alpha'), 0.2)
+    .addOption(new Option('--activation <f>', 'transfer function').choices(ACTIVATIONS).default('tanh'))
+    .addOption(new Option('--output-activation <f>', 'readout nonlinearity (default: the transfer function; linear for rate)').choices(ACTIVATIONS))
+    .addOption(new Option('--formulation <form>', "'current' (LINT) or 'rate' (seed 001 ReLU networks)").choices(['current', 'rate']).default('current'))
+    .option('--rho <x>', 'full-rank initial connectivity scale', num('--rho'), 1)
+    .option('--train-wi', 'train the input vectors wi (si is then frozen)')
+    .option('--biases', 'add and train the bias b')
+    .option('--train-wo', 'train the readout vectors wo (so is then frozen)')
+    .option('--trials <n>', 'trials generated for training and validation (20 % held out)', int('--trials'), 1000)
+    .option('--early-stop <loss>', 'stop when an epoch loss falls below this value', num('--early-stop'))
+    .option('--seed <n>', 'seed of the weights, the trials and the noise', int('--seed', 0), 0)
+    .option('--threads <n>', 'CPU threads (0 = all cores)', int('--threads', 0), 0)
+    .addOption(new Option('--device <d>', 'backend').choices(['auto', 'cpu', 'cuda']).default('auto'))
+    .option('--lr-schedule <spec>', 'step:EVERY:FACTOR or plateau:PATIENCE:FACTOR (multiply the learning rate)', schedule)
+    .option('--checkpoint <file.npz>', 'write a checkpoint (also a model file) every --checkpoint-every epochs and at the end')
+    .option('--checkpoint-every <n>', 'epochs between checkpoints', int('--checkpoint-every'), 1)
+    .option('--resume', 'continue from --checkpoint when it exists (same options; --epochs is the total)')
+    .option('--out <file.npz>', 'where to save the trained model (numpy-readable .npz)')
+    .option('--json', 'print one JSON line per epoch instead of the progress line')
+    .action(runTrain);
+}
+
+async function runTrain(o: TrainCliOptions): Promise<void> {
+  if (o.resume && !o.checkpoint) throw new InvalidArgumentError('--resume needs --checkpoint <file.npz>');
+  const task = tasks.byName(o.task, o.preset ? { preset: o.preset } : {});
+  const model = buildModel(o, task);
+  const progress = new ProgressLine(o.epochs, Boolean(o.json));
+  const describe = o.fullRank ? `full-rank N=${o.size}` : `rank-${o.rank} N=${o.size}`;
+  progress.note(`training a ${describe} network on ${task.name} (${model.device}, ${task.steps} steps per trial)`);
+  const result = await trainModel(model, task, o, progress);
+  if (result) {
+    const last = result.epochs[result.epochs.length - 1];
+    progress.summary({ task: task.name, epochs: result.epochs.length, bestLoss: result.bestLoss, validationAccuracy: last?.validationAccuracy, seconds: result.seconds });
+  }
+  if (o.out) {
+    await saveModel(o.out, model);
+    progress.note(`saved ${o.out}`);
+  }
+  model.dispose();
+  if (!result) process.exitCode = 130;
+}
+
+/** The network the options describe, sized for the task. */
+function buildModel(o: TrainCliOptions, task: Task): AnyModel {
+  const common = {
+    size: o.size,
+    inputs: task.inputSize,
+    outputs: task.outputSize,
+    noise: o.noise,
+    alpha: o.alpha,
+    activation: o.activation,
+    outputActivation: o.outputActivation,
+    formulation: o.formulation,
+    biases: o.biases,
+    seed: o.seed,
+    threads: o.threads,
+    device: o.device,
+    train: { ...(o.trainWi ? { wi: true } : {}), ...(o.trainWo ? { wo: true } : {}) },
+  };
+  return o.fullRank ? new FullRankRNN({ ...common, rho: o.rho }) : new LowRankRNN({ ...common, rank: o.rank });
+}
+
+/** Trains until done, or until Ctrl-C (then undefined: the model holds its best parameters). */
+async function trainModel(model: AnyModel, task: Task, o: TrainCliOptions, progress: ProgressLine): Promise<TrainResult | undefined> {
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  try {
+    return await train(model, task, {
+      epochs: o.epochs,
+      lr: o.lr,
+      batchSize: o.batchSize,
+      clip: o.clip,
+      examples: o.trials, // LEAD: trials after merge (train's `examples` -> `trials`)
+      earlyStop: o.earlyStop,
+      seed: o.seed,
+      lrSchedule: o.lrSchedule,
+      checkpoint: o.checkpoint ? { path: o.checkpoint, every: o.checkpointEvery } : undefined,
+      resume: o.resume ? true : undefined,
+      signal: controller.signal,
+      onProgress: (e) => progress.epoch(e),
+    });
+  } catch (err) {
+    progress.done();
+    if ((err as Error).name !== 'AbortError') throw err;
+    progress.note('interrupted: the model holds its best parameters');
+    return undefined;
+  } finally {
+    progress.done();
+  }
+}
