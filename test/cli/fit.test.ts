@@ -15,7 +15,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe.skipIf(!existsSync(cli))('lowrank fit / demo (dist/cli.js)', () => {
   test('fit --teacher --task: a table per rank, the results table and one fit file per rank', async () => {
     const teacher = new LowRankRNN({ size: 48, rank: 1, inputs: 1, outputs: 1, noise: 0.05, seed: 1 });
-    await train(teacher, tasks.dm(), { epochs: 10, lr: 5e-3, seed: 1, examples: 300 }); // LEAD: trials after merge
+    await train(teacher, tasks.dm(), { epochs: 10, lr: 5e-3, seed: 1, trials: 300 });
     await saveModel(join(dir, 'teacher.npz'), teacher);
     const out = join(dir, 'sweep.npz');
     const r = run('fit', '--teacher', join(dir, 'teacher.npz'), '--task', 'dm', '--trials', '100', '--ranks', '1-2', '--epochs', '4', '--out', out);

@@ -73,7 +73,7 @@ describe('teacher-student recovery (the LINT validation, reduced)', () => {
   test('a full-rank CDM teacher: the rank-1 fit is far above the rank-1 SVD truncation, on R² and accuracy', async () => {
     const cdm = tasks.cdm();
     const teacher = new FullRankRNN({ size: 100, inputs: 4, outputs: 1, noise: 0.05, seed: 1, train: { wi: true, wo: true } });
-    await train(teacher, cdm, { epochs: 20, lr: 1e-3, seed: 1, examples: 500 });
+    await train(teacher, cdm, { epochs: 20, lr: 1e-3, seed: 1, trials: 500 });
     const fitted = await lint.fitTeacher(teacher, { task: cdm, trials: 400, rank: 1, epochs: 150, seed: 3 });
     const [cut] = await lint.truncationBaseline(teacher, { task: cdm, trials: 400, ranks: [1], seed: 3 });
     expect(fitted.teacherAccuracy).toBeGreaterThan(0.95);
@@ -135,7 +135,7 @@ describe('lint.fit', () => {
   const { teacher, inputs } = rotatingTeacher(30, 12, 20);
 
   test('targets are the states (or rates) after each input step, as simulate gives them', async () => {
-    const sim = await teacher.simulate(inputs, { noise: false, rates: true });
+    const sim = await teacher.simulate(inputs, { drawNoise: false, rates: true });
     const rates = await lint.trajectories(teacher, inputs, { drawNoise: false });
     const states = await lint.trajectories(teacher, inputs, { drawNoise: false, on: 'states', includeInitial: true });
     expect(states.data).toEqual(sim.states!.data);
@@ -230,8 +230,8 @@ describe('teacher readout and truncations', () => {
     const p = full.params();
     const copy = new FullRankRNN({ size: 24, inputs: 4, outputs: 0, dtype: 'float64', init: { wrec: p.wrec, wi: p.wi } });
     const withReadout = lint.withTeacherReadout(copy, full);
-    const a = await full.simulate(batch.inputs, { noise: false });
-    const b = await withReadout.simulate(batch.inputs, { noise: false });
+    const a = await full.simulate(batch.inputs, { drawNoise: false });
+    const b = await withReadout.simulate(batch.inputs, { drawNoise: false });
     expect(maxAbsDiff(a.outputs!.data, b.outputs!.data)).toBeLessThan(1e-12);
     // a low-rank student of a full-rank teacher with W = m n^T / N
     const low = new LowRankRNN({ size: 24, rank: 2, inputs: 4, outputs: 1, seed: 4, dtype: 'float64' });
@@ -239,8 +239,8 @@ describe('teacher readout and truncations', () => {
     const W = new Float64Array(24 * 24);
     for (let i = 0; i < 24; i++) for (let j = 0; j < 24; j++) W[i * 24 + j] = (q.m.data[i * 2] * q.n.data[j * 2] + q.m.data[i * 2 + 1] * q.n.data[j * 2 + 1]) / 24;
     const teacher = new FullRankRNN({ size: 24, inputs: 4, outputs: 1, seed: 5, dtype: 'float64', init: { wrec: W, wi: q.wi } });
-    const lowOut = await lint.withTeacherReadout(low, teacher).simulate(batch.inputs, { noise: false });
-    const teacherOut = await teacher.simulate(batch.inputs, { noise: false });
+    const lowOut = await lint.withTeacherReadout(low, teacher).simulate(batch.inputs, { drawNoise: false });
+    const teacherOut = await teacher.simulate(batch.inputs, { drawNoise: false });
     expect(maxAbsDiff(lowOut.outputs!.data, teacherOut.outputs!.data)).toBeLessThan(1e-12);
     // a subset: the readout restricted to those neurons
     expect(() => lint.withTeacherReadout(copy, full, [0, 1])).toThrow(/24 units but 2 teacher neurons/);
@@ -252,7 +252,7 @@ describe('teacher readout and truncations', () => {
     const trained = new FullRankRNN({ size: N, inputs: 2, outputs: 1, seed: 7, dtype: 'float64', init: { so: Float64Array.from([2]) } });
     const u: Tensor = { data: new Float64Array(3 * 10 * 2).map((_, i) => Math.sin(i)), shape: [3, 10, 2] };
     const whole = await lint.svdTruncation(trained, N);
-    expect(maxAbsDiff((await whole.simulate(u, { noise: false })).outputs!.data, (await trained.simulate(u, { noise: false })).outputs!.data)).toBeLessThan(1e-10);
+    expect(maxAbsDiff((await whole.simulate(u, { drawNoise: false })).outputs!.data, (await trained.simulate(u, { drawNoise: false })).outputs!.data)).toBeLessThan(1e-10);
     const cut = await lint.svdTruncation(trained, 2, { of: 'change', initial });
     const delta = new Float64Array(N * N);
     const w = cut.param('wrec').data;
@@ -324,7 +324,7 @@ describe('latent variables', () => {
     const alpha = 0.2;
     const model = new LowRankRNN({ size: N, rank: 2, inputs: 2, outputs: 0, seed: 9, dtype: 'float64', init: { si: Float64Array.from([0.5, 2]) } });
     const u: Tensor = { data: new Float64Array(2 * T * 2).map((_, i) => Math.cos(0.7 * i)), shape: [2, T, 2] };
-    const sim = await model.simulate(u, { noise: false, rates: true });
+    const sim = await model.simulate(u, { drawNoise: false, rates: true });
     const { kappa, inputs, residual } = await analysis.projectOnLatent(model, sim.states!);
     const v = inputs!;
     expect(Math.max(...residual!.data)).toBeLessThan(1e-10);

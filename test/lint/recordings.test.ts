@@ -161,7 +161,7 @@ describe('the recording pipeline on Poisson spikes from a known network', () => 
     const batch = task.trials({ coherence: coherences }, { drawNoise: false });
     const C = coherences.length;
     const T = batch.inputs.shape[1];
-    const sim = await teacher.simulate(batch.inputs, { noise: false });
+    const sim = await teacher.simulate(batch.inputs, { drawNoise: false });
     const truth = new Float64Array(C * T * N); // Hz, of states 1..T
     for (let c = 0; c < C; c++)
       for (let t = 0; t < T; t++) for (let i = 0; i < N; i++) truth[(c * T + t) * N + i] = 20 * (1 + Math.tanh(sim.states!.data[(c * (T + 1) + t + 1) * N + i]));

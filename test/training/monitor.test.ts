@@ -37,7 +37,7 @@ describe('monitor', () => {
     const { data, validation } = opposedTrials();
     const model = make();
     const seed = streamSeed(options.seed, STREAMS.validationNoise);
-    const initialValidation = await model.loss(validation, { seed }); // LEAD: drawNoise after merge
+    const initialValidation = await model.loss(validation, { seed });
     const r = await train(model, data, options);
     expect(r.monitor).toBe('validation');
     expect(r.epochs.every((e) => e.monitor === 'validation')).toBe(true);
@@ -49,7 +49,7 @@ describe('monitor', () => {
     expect(trainingLosses.indexOf(Math.min(...trainingLosses)) + 1).not.toBe(r.bestEpoch);
     expect(r.epochs.map((e) => e.best)).toEqual(r.epochs.map((e) => e.validationLoss! < Math.min(...validationLosses.slice(0, e.epoch))));
     // the model holds that epoch's parameters
-    expect(await model.loss(validation, { seed })).toBe(r.bestLoss); // LEAD: drawNoise after merge
+    expect(await model.loss(validation, { seed })).toBe(r.bestLoss);
   });
 
   test("monitor: 'training' keeps the epoch with the lowest training loss instead", async () => {
@@ -65,7 +65,7 @@ describe('monitor', () => {
 
   test('early stopping follows the monitored loss', async () => {
     const { data, training } = opposedTrials();
-    const before = await make().loss(training, { drawNoise: false }); // LEAD: drawNoise after merge
+    const before = await make().loss(training, { drawNoise: false });
     // every epoch's training loss is below the threshold, every held-out loss (target -1.5 for 0.5) above it
     const earlyStop = 3 * before;
     const byValidation = await train(make(), data, { ...options, earlyStop });
@@ -83,7 +83,7 @@ describe('monitor', () => {
     for (let run = 0; run < 2; run++) {
       const r = await train(model, data, { ...options, epochs: 1, keepBest: false, seed: options.seed });
       reports.push(r.epochs[0].validationLoss!);
-      expect(r.epochs[0].validationLoss).toBe(await model.loss(validation, { seed })); // LEAD: drawNoise after merge
+      expect(r.epochs[0].validationLoss).toBe(await model.loss(validation, { seed }));
     }
     expect(reports[0]).not.toBe(reports[1]);
   });

@@ -25,7 +25,7 @@ function perEntry(model: AnyModel, decay: Partial<Record<ParamName, number>>) {
 }
 
 async function flatGradient(model: AnyModel, batch: LossBatch): Promise<Float64Array> {
-  const { grads } = await model.gradients(batch, { drawNoise: false }); // LEAD: drawNoise after merge
+  const { grads } = await model.gradients(batch, { drawNoise: false });
   const g = new Float64Array(model.flatParams().length);
   for (const seg of model.handle.layout()) g.set(grads[seg.name].data, seg.offset);
   return g;

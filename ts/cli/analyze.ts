@@ -88,7 +88,7 @@ async function startingStates(o: FixedPointCliOptions, model: AnyModel): Promise
   if (task.inputSize !== model.inputSize) {
     throw new RangeError(`--task ${o.task} has ${task.inputSize} inputs but the model takes ${model.inputSize}`);
   }
-  const sim = await model.simulate(task.sample(o.trials, { seed: o.seed }).inputs, { noise: false, outputs: false }); // LEAD: drawNoise after merge
+  const sim = await model.simulate(task.sample(o.trials, { seed: o.seed }).inputs, { drawNoise: false, outputs: false });
   return sim.states!;
 }
 

@@ -128,7 +128,7 @@ async function trainModel(model: AnyModel, task: Task, o: TrainCliOptions, progr
       lr: o.lr,
       batchSize: o.batchSize,
       clip: o.clip,
-      examples: o.trials, // LEAD: trials after merge (train's `examples` -> `trials`)
+      trials: o.trials,
       earlyStop: o.earlyStop,
       seed: o.seed,
       lrSchedule: o.lrSchedule,

@@ -2,6 +2,7 @@
 // parameter arrays and `config`, so loadModel reads it back as a model) plus its per-neuron scores and trial indices,
 // with what was fitted and the scores in `meta`; a table is one float64 array per column, its settings in `meta`.
 import type { NpyValue } from '../io/index.js';
+import { modelArrays } from '../model/files.js';
 import { saveResult } from '../results/format.js';
 import type { AnyModel } from '../model/models.js';
 import type { LintFit } from './fit.js';
@@ -52,7 +53,7 @@ export async function saveFit(path: string, result: LintFit | TeacherFit, extra:
   const teacher = isTeacherFit(result) ? result : undefined;
   const lint = teacher ? teacher.fit : (result as LintFit);
   const model: AnyModel = lint.model;
-  const arrays: Record<string, NpyValue> = { ...model.params(), config: JSON.stringify(model.config) };
+  const arrays: Record<string, NpyValue> = modelArrays(model);
   await saveResult(path, 'fit', fitArrays(lint, teacher, extra.neurons), { meta: fitMeta(lint, teacher), arrays });
 }
 

@@ -104,7 +104,7 @@ const TRAJECTORY_RULES: Rules<TrajectoryOptions> = { on: rule.activity(), drawNo
 export async function trajectories(model: AnyModel, inputs: Tensor, options: TrajectoryOptions = {}): Promise<Tensor> {
   const o = checkOptions('lint.trajectories', TRAJECTORY_RULES, options, TRAJECTORY_DEFAULTS);
   const sim = await model.simulate(inputs, {
-    noise: o.drawNoise, // LEAD: drawNoise after merge
+    drawNoise: o.drawNoise,
     seed: o.seed,
     states: o.on === 'states',
     rates: o.on === 'rates',
@@ -195,7 +195,7 @@ async function trainStudent(
       batchSize: o.batchSize ?? Math.min(32, trials),
       earlyStop: o.earlyStop,
       keepBest: o.keepBest,
-      noise: o.noise! > 0, // LEAD: drawNoise after merge
+      drawNoise: o.noise! > 0,
       seed: streamSeed(o.seed!, STREAMS.studentTraining),
       signal: o.signal,
       onProgress: o.onProgress,

@@ -28,11 +28,20 @@ export type LoadModelOptions = Partial<Omit<LowRankOptions & FullRankOptions, 'i
 /** Writes `model` to `path` (atomic). numpy reads it with np.load; the config with json.loads(str(f['config'])). */
 export async function saveModel(path: string, model: AnyModel, opts: { compress?: boolean } = {}): Promise<void> {
   const { compress } = checkOptions<{ compress?: boolean }>('saveModel', { compress: is.boolean() }, opts, { compress: false });
+  await saveResult(path, 'model', {}, { arrays: modelArrays(model), compress });
+}
+
+/**
+ * The arrays that make a file a model file: the parameters by their reference names, `config`, and `mask` for a
+ * masked full-rank net. Every file that carries a model (models, checkpoints, fits) writes these.
+ * @internal
+ */
+export function modelArrays(model: AnyModel): Record<string, NpyValue> {
   const arrays: Record<string, NpyValue> = { ...model.params(), config: JSON.stringify(model.config) };
   if (model instanceof FullRankRNN && model.connectivityMask) {
     arrays.mask = { dtype: 'uint8', data: model.connectivityMask, shape: [model.size, model.size] };
   }
-  await saveResult(path, 'model', {}, { arrays, compress });
+  return arrays;
 }
 
 function readConfig(arrays: Record<string, NpyArray>, path: string): Partial<ModelConfig> | undefined {

@@ -3,8 +3,9 @@
 // resume) and whose arrays are the model's (config and parameters: a checkpoint is also a model file that loadModel
 // reads) plus `bestParams`, `optimizer.m` and `optimizer.v`.
 import type { FloatArray } from '../core/tensor.js';
-import { toFloatTensor, type NpyValue } from '../io/index.js';
-import { FullRankRNN, type AnyModel, type LossOn } from '../model/models.js';
+import { modelArrays } from '../model/files.js';
+import { toFloatTensor } from '../io/index.js';
+import type { AnyModel, LossOn } from '../model/models.js';
 import { loadResult, saveResult } from '../results/index.js';
 import type { Monitor } from './options.js';
 import type { RunState } from './progress.js';
@@ -29,15 +30,6 @@ interface CheckpointMeta extends Omit<RunState, 'bestParams' | 'firstEpoch'> {
   epoch: number;
   optimizerStep: number;
   signature: RunSignature;
-}
-
-/** The model's own arrays, as saveModel writes them. LEAD: one modelArrays(model) in ts/model/files.ts for both. */
-function modelArrays(model: AnyModel): Record<string, NpyValue> {
-  const arrays: Record<string, NpyValue> = { ...model.params(), config: JSON.stringify(model.config) };
-  if (model instanceof FullRankRNN && model.connectivityMask) {
-    arrays.mask = { dtype: 'uint8', data: model.connectivityMask, shape: [model.size, model.size] };
-  }
-  return arrays;
 }
 
 /** Writes the state of a run after `epoch` (atomic). */
