@@ -98,6 +98,6 @@ describe('fixed-point device option', () => {
     const { model, inputs } = nets[0].make();
     await expect(
       analysis.fixedPoints(model, { initialStates: randomTensor([2, model.size], 1), inputs, device: 'tpu' as 'cpu' }),
-    ).rejects.toThrow(/device must be 'auto', 'cpu' or 'cuda'; got "tpu"/);
+    ).rejects.toThrow("fixedPoints: option 'device' must be one of 'auto', 'cpu', 'cuda', 'cuda-emulated'; got 'tpu'");
   });
 });

@@ -139,7 +139,7 @@ describe('mean-field flow', () => {
     const m = model.param('m').data.map((x, i) => x + (i < N ? 0.5 : 0)); // a non-zero mean in the first population
     model.setParams({ b, m });
     const labels = Int32Array.from({ length: N }, (_, i) => (i < 100 ? 0 : 1));
-    const cmp = await compareMeanField(model, { labels, ddof: 0, input: [0.4, -1.1], resolution: 7 });
+    const cmp = await compareMeanField(model, { labels, ddof: 0, inputs: [0.4, -1.1], resolution: 7 });
     expect(cmp.statistics.populations.map((p) => p.fraction)).toEqual([1 / 3, 2 / 3]);
     expect(cmp.statistics.bias).toBe(true);
     expect(Math.max(...Array.from(cmp.finite.speed.data))).toBeGreaterThan(0.5);
@@ -175,7 +175,7 @@ describe('mean-field flow', () => {
   async function errorScaling(stats: ConnectivityStatistics, seed: number, resolution: number, bound: number) {
     const errors: number[] = [];
     for (const N of [2000, 32000]) {
-      const cmp = await compareMeanField(sampleNet(stats, N, seed), { statistics: stats, input: [0.5], resolution });
+      const cmp = await compareMeanField(sampleNet(stats, N, seed), { statistics: stats, inputs: [0.5], resolution });
       expect(cmp.maxError * Math.sqrt(N)).toBeLessThan(bound);
       errors.push(cmp.maxError);
     }

@@ -68,7 +68,7 @@ export function registerAnalyze(program: Command): void {
         from,
         inputs: o.input,
         count: o.count,
-        noise: o.noise,
+        perturbation: o.noise,
         seed: o.seed,
         tolerance: { q: o.tolerance, unique: o.unique },
         adam: { maxIterations: o.maxIterations },
