@@ -94,7 +94,7 @@ for (const { target, skip } of targets) {
 }
 
 describe('fixed-point device option', () => {
-  test('an unknown device is a TypeError', async () => {
+  test('an unknown device is refused, naming the choices', async () => {
     const { model, inputs } = nets[0].make();
     await expect(
       analysis.fixedPoints(model, { initialStates: randomTensor([2, model.size], 1), inputs, device: 'tpu' as 'cpu' }),

@@ -223,7 +223,7 @@ describe('search mechanics', () => {
   const from = trajectories(net.model, net.m, [-2, 2, 0.1, -0.1], 0);
 
   test('same seed, same result, whatever the thread count; float64 first phase gives the same points', async () => {
-    const opts = { count: 50, noise: 0.3, seed: 8 };
+    const opts = { count: 50, perturbation: 0.3, seed: 8 };
     const a = await analysis.fixedPoints(net.model, { from: await from, ...opts, threads: 1 });
     const b = await analysis.fixedPoints(net.model, { from: await from, ...opts, threads: 2 });
     expect(b.points.data).toEqual(a.points.data);

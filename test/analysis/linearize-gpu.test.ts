@@ -257,9 +257,9 @@ for (const { target, skip } of targets) {
   });
 }
 
-test('an unknown device is a TypeError naming the choices', async () => {
+test('an unknown device is a RangeError naming the choices', async () => {
   const model = withCore([0.5], 1, 3);
   const run = analysis.linearize(model, [0, 0, 0], { device: 'gpu' as never });
-  await expect(run).rejects.toThrow(TypeError);
+  await expect(run).rejects.toThrow(RangeError);
   await expect(run).rejects.toThrow("linearize: option 'device' must be one of 'auto', 'cpu', 'cuda', 'cuda-emulated'; got 'gpu'");
 });

@@ -8,7 +8,6 @@ export {
   latentFlowField,
   latentGrid,
   latentVelocity,
-  projectOnLatent,
   type LatentFixedPointOptions,
   type FlowField,
   type GridOptions,
@@ -16,9 +15,9 @@ export {
   type LatentFixedPoints,
   type LatentGrid,
   type LatentOptions,
-  type LatentProjection,
   type LatentVelocity,
 } from './latent.js';
+export { projectOnLatent, type LatentProjection } from './latent-projection.js';
 export {
   ESTIMATE_DEFAULTS,
   MOMENT_DEFAULTS,

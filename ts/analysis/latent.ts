@@ -1,7 +1,7 @@
 // Latent dynamics of low-rank nets (current formulation): the exact finite-N flow kappa' = F(kappa, u) on a grid,
 // fixed points found in kappa space by Newton's method with the R x R Jacobian, and trajectories projected on kappa.
 // Coordinates are described in docs/analysis-latent.md.
-import { crossProduct, svd } from '../core/linalg.js';
+
 import { classify, type PointType } from './linear.js';
 import { LowRankRNN, type AnyModel } from '../model/models.js';
 import type { NativeLatentField } from '../native/binding.js';
@@ -95,7 +95,7 @@ function columnNorms2(m: Float64Array, N: number, R: number): Float64Array {
 }
 
 /** Throws unless the columns of m are orthogonal (relative to their norms), which the overlap coordinates need. */
-function requireOrthogonalColumns(v: LowRankVectors): Float64Array {
+export function requireOrthogonalColumns(v: LowRankVectors): Float64Array {
   const { size: N, rank: R, m } = v;
   const norms2 = columnNorms2(m, N, R);
   for (let r = 0; r < R; r++) {
@@ -441,85 +441,5 @@ export async function latentFixedPoints(model: AnyModel, opts: LatentFixedPointO
     stability: labels.map((l) => l.type),
     starts: { data: starts, shape: [starts.length / R, R] },
     startPoint,
-  };
-}
-
-export interface LatentProjection {
-  /** kappa of every state, shape [..., R]. */
-  kappa: Tensor<Float64Array>;
-  /** 'coefficients' only: the input coordinates v (x = m kappa + sum_k v_k I_k + residual), shape [..., K]. */
-  inputs?: Tensor<Float64Array>;
-  /** 'coefficients' only: |residual| / |x| per state (0 for noise-free trajectories from h0 in span(m, I)), shape [...]. */
-  residual?: Tensor<Float64Array>;
-}
-
-/**
- * Projects states [..., N] (e.g. simulate().states [B, T+1, N]) on the latent coordinates. 'coefficients': least
- * squares on [m | I_1 .. I_K] (exact: a noise-free trajectory from h0 in that span has v = the leaky-filtered input
- * and residual 0). 'overlaps': kappa_r = x . m_r / N (reference plot_trajectories), with orthogonal m.
- */
-export async function projectOnLatent(model: AnyModel, states: Tensor, opts: { coordinates?: LatentCoordinates } = {}): Promise<LatentProjection> {
-  const { coordinates } = checkOptions<{ coordinates?: LatentCoordinates }>('projectOnLatent', { coordinates: LATENT_RULES.coordinates }, opts, LATENT_DEFAULTS);
-  const v = lowRankVectors(model);
-  const { size: N, rank: R, inputs: K } = v;
-  checkTensor(states, 'states');
-  if (states.shape.length < 1 || states.shape[states.shape.length - 1] !== N) {
-    throw new RangeError(`states must have shape [..., ${N}] (the model's size); got ${formatShape(states.shape)}`);
-  }
-  const lead = states.shape.slice(0, -1);
-  const P = states.data.length / N;
-  const x = states.data;
-  if (coordinates === 'overlaps') {
-    requireOrthogonalColumns(v);
-    const kappa = new Float64Array(P * R);
-    for (let p = 0; p < P; p++)
-      for (let i = 0; i < N; i++) {
-        const xi = x[p * N + i];
-        for (let r = 0; r < R; r++) kappa[p * R + r] += (xi * v.m[i * R + r]) / N;
-      }
-    return { kappa: { data: kappa, shape: [...lead, R] } };
-  }
-  // Basis B = [m | I^T] (N x D); coefficients = V S^-1 U^T x from the SVD of B.
-  const D = R + K;
-  const basis = new Float64Array(N * D);
-  for (let i = 0; i < N; i++) {
-    for (let r = 0; r < R; r++) basis[i * D + r] = v.m[i * R + r];
-    for (let k = 0; k < K; k++) basis[i * D + R + k] = v.inputVectors[k * N + i];
-  }
-  if (N < D) throw new RangeError(`projectOnLatent: rank + inputs (${D}) exceeds the size (${N}); use coordinates 'overlaps'`);
-  const { u, s, v: w } = await svd(basis, N, D, D);
-  if (!(s[D - 1] > 1e-10 * s[0])) {
-    throw new RangeError(`projectOnLatent: the columns of m and the input vectors are linearly dependent (singular values ${Array.from(s, (z) => z.toExponential(2)).join(', ')}); use coordinates 'overlaps'`);
-  }
-  const kappa = new Float64Array(P * R);
-  const inputs = new Float64Array(P * K);
-  const residual = new Float64Array(P);
-  const ux = new Float64Array(D);
-  for (let p = 0; p < P; p++) {
-    ux.fill(0);
-    let norm2 = 0;
-    for (let i = 0; i < N; i++) {
-      const xi = x[p * N + i];
-      norm2 += xi * xi;
-      for (let d = 0; d < D; d++) ux[d] += u[i * D + d] * xi;
-    }
-    let rest2 = 0;
-    for (let i = 0; i < N; i++) {
-      let r = x[p * N + i];
-      for (let d = 0; d < D; d++) r -= u[i * D + d] * ux[d];
-      rest2 += r * r;
-    }
-    residual[p] = norm2 > 0 ? Math.sqrt(rest2 / norm2) : 0;
-    for (let j = 0; j < D; j++) {
-      let c = 0;
-      for (let d = 0; d < D; d++) c += (w[j * D + d] * ux[d]) / s[d];
-      if (j < R) kappa[p * R + j] = c;
-      else inputs[p * K + j - R] = c;
-    }
-  }
-  return {
-    kappa: { data: kappa, shape: [...lead, R] },
-    inputs: { data: inputs, shape: [...lead, K] },
-    residual: { data: residual, shape: lead },
   };
 }
