@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { FullRankRNN, LowRankRNN, analysis, saveModel, type AnyModel } from '../../ts/index.js';
 import { makeTempDir } from '../support/io.js';
+import { native } from '../../ts/native/load.js';
 
 const low = new LowRankRNN({ size: 6, rank: 2, inputs: 2, dtype: 'float64', seed: 1 });
 const full = new FullRankRNN({ size: 6, inputs: 2, dtype: 'float64', seed: 1 });
@@ -108,5 +109,23 @@ describe('files', () => {
     const path = join((await dir).dir, 'model.npz');
     await saveModel(path, low);
     await expect(analysis.loadFixedPoints(path)).rejects.toThrow(/not a fixed-point file|expected fixed-points/);
+  });
+});
+
+describe('the native layer has no defaults of its own', () => {
+  test('a missing option or spec field is an error, not a silent default', async () => {
+    const dyn = native().binding.dynamics;
+    const spec = low.nativeSpec;
+    const params = Float64Array.from(low.flatParams());
+    const u = new Float64Array(2);
+    const options = { rows: 1, method: 'auto', right: false, left: false, threads: 0, device: 'cpu' } as const;
+    await expect(dyn.linearize(spec, params, x, u, options)).resolves.toMatchObject({ count: 2 });
+    const { device: _device, ...noDevice } = options;
+    expect(() => dyn.linearize(spec, params, x, u, noDevice as never)).toThrow("option 'device' is required");
+    const { alpha: _alpha, ...noAlpha } = spec;
+    expect(() => dyn.velocity(noAlpha as never, params, x, u, { rows: 1 })).toThrow("option 'alpha' is required");
+    const { slope: _slope, ...noSlope } = spec;
+    expect(() => dyn.velocity(noSlope as never, params, x, u, { rows: 1 })).toThrow("option 'slope' is required");
+    expect(() => dyn.linearize(spec, params, x, u, { ...options, device: 'tpu' as 'cpu' })).toThrow("device must be 'cpu', 'cuda' or 'cuda-emulated'; got 'tpu'");
   });
 });
