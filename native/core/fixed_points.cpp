@@ -261,6 +261,158 @@ void check_rows(const ModelSpec& spec, int rows, const char* what) {
   ensure_allocation_fits(double(rows) * spec.size * sizeof(double) * 8, what);
 }
 
+// ---- the fixed-point search, step by step -----------------------------------------------------------------------
+
+// What the steps of one search share: the field, the candidates' states (X, updated in place), their initial states
+// and drives, their q, and the result being filled in.
+struct Search {
+  const ModelSpec& spec;
+  const double* params;
+  const int* conditions;
+  const FixedPointOptions& o;
+  const std::atomic<bool>* abort;
+  const VectorField<double> field;
+  RowMatrix<double> X, X0, D;
+  ThreadPool pool;
+  Reporter progress;
+  std::vector<double> q;
+  std::vector<int> order;       // candidates by q, lowest first
+  std::vector<int> mergedInto;  // the polished candidate a candidate joined before polishing, or -1
+  FixedPointSearch out;
+
+  Search(const ModelSpec& s, const double* p, const double* initial, const double* inputs, const int* c, int P,
+         const FixedPointOptions& opts, const std::function<void(const SearchProgress&)>& report,
+         const std::atomic<bool>* a)
+      : spec(s), params(p), conditions(c), o(opts), abort(a), field(s, p),
+        X(Eigen::Map<const RowMatrix<double>>(initial, P, s.size)), X0(X), D(field.drive(inputs, P)),
+        pool(std::max(1, opts.threads)), progress(report), mergedInto(P, -1) {
+    out.candidates = P;
+    out.dim = s.size;
+    out.reduced = uses_reduced_problem(s, opts.linearize.method);
+    out.adamIterations.assign(P, 0);
+    out.polishIterations.assign(P, 0);
+    out.assignment.assign(P, kAborted);
+  }
+  int candidates() const { return int(X.rows()); }
+  // Two candidates of one condition whose states are within uniqueTolerance: one point.
+  bool same_point(int a, int b) const {
+    return conditions[a] == conditions[b] && (X.row(a) - X.row(b)).norm() <= o.uniqueTolerance;
+  }
+  bool stopped() { return out.aborted = aborted(abort); }
+};
+
+void check_search(const ModelSpec& spec, int P, const FixedPointOptions& o) {
+  check_rows(spec, P, "initial states");
+  if (o.maxIterations < 0 || o.polishIterations < 0) throw std::range_error("iteration counts must be >= 0");
+  if (!(o.lr > 0.0)) throw std::range_error("the first-phase learning rate must be > 0");
+}
+
+// Step 1: Adam on every candidate (on the device of o.firstPhase, else on the CPU threads in float or double).
+void optimise(Search& s) {
+  const FixedPointOptions& o = s.o;
+  if (o.maxIterations == 0) return;
+  int* iterations = s.out.adamIterations.data();
+  if (o.firstPhase) {
+    o.firstPhase(s.X.data(), s.D.data(), s.candidates(), iterations,
+                 [&](int done, int total) { s.progress(SearchPhase::Adam, done, total); }, s.abort);
+  } else if (o.singlePrecision) {
+    adam_phase(s.pool, VectorField<float>(s.spec, s.params), s.X, s.D, o, iterations, s.progress, s.abort);
+  } else {
+    adam_phase(s.pool, s.field, s.X, s.D, o, iterations, s.progress, s.abort);
+  }
+}
+
+// q at every candidate's state, and the candidates by q (NaN last).
+void rank_by_speed(Search& s) {
+  const int P = s.candidates();
+  RowMatrix<double> F;
+  s.field.velocity(s.X, s.D, F);
+  s.q.resize(P);
+  for (int i = 0; i < P; ++i) s.q[i] = 0.5 * F.row(i).squaredNorm();
+  s.order.resize(P);
+  std::iota(s.order.begin(), s.order.end(), 0);
+  std::stable_sort(s.order.begin(), s.order.end(), [&](int a, int b) {
+    const double qa = std::isnan(s.q[a]) ? std::numeric_limits<double>::infinity() : s.q[a];
+    const double qb = std::isnan(s.q[b]) ? std::numeric_limits<double>::infinity() : s.q[b];
+    return qa < qb;
+  });
+}
+
+// Step 2: Levenberg-Marquardt, lowest q first, in waves of kWave; a candidate already within uniqueTolerance of a
+// polished candidate's state joins it (and shares its fate: a point, or a local minimum of q above acceptQ).
+void polish_candidates(Search& s) {
+  const int P = s.candidates();
+  std::vector<int> anchors;
+  for (int w = 0; w < P && !aborted(s.abort); w += kWave) {
+    std::vector<int> wave;
+    for (int k = w; k < std::min(P, w + kWave); ++k) {
+      const int c = s.order[k];
+      for (int a : anchors)
+        if (s.same_point(c, a)) {
+          s.mergedInto[c] = a;
+          break;
+        }
+      if (s.mergedInto[c] < 0) wave.push_back(c);
+    }
+    parallel_for(s.pool, int(wave.size()), [&](int k) {
+      const int c = wave[k];
+      Eigen::VectorXd x = s.X.row(c).transpose();
+      const Eigen::VectorXd d = s.D.row(c).transpose();
+      s.out.polishIterations[c] = polish(s.field, s.spec.lowRank(), x, d, s.q[c], s.o);
+      s.X.row(c) = x.transpose();
+    });
+    anchors.insert(anchors.end(), wave.begin(), wave.end());
+    s.progress(SearchPhase::Polish, std::min(P, w + kWave), P);
+  }
+}
+
+// Step 3: outliers (far from the initial states), candidates above acceptQ, and duplicates (lowest q first) become
+// the assignment of every candidate; merged candidates take the assignment of the one they joined.
+void select_points(Search& s) {
+  const Eigen::RowVectorXd centroid = s.X0.colwise().mean();
+  const double spread = (s.X0.rowwise() - centroid).rowwise().norm().mean();
+  const double outlierScale = s.o.outlierScale;
+  auto outlier = [&](int c) {
+    return outlierScale > 0.0 && spread > 0.0 && (s.X.row(c) - centroid).norm() > outlierScale * spread;
+  };
+  FixedPointSearch& out = s.out;
+  for (int c : s.order) {
+    if (s.mergedInto[c] >= 0) continue;
+    if (outlier(c)) {
+      out.assignment[c] = kOutlier;
+      continue;
+    }
+    if (!(s.q[c] <= s.o.acceptQ)) {
+      out.assignment[c] = kTooFast;
+      continue;
+    }
+    int point = -1;
+    for (int p = 0; p < int(out.representative.size()) && point < 0; ++p)
+      if (s.same_point(c, out.representative[p])) point = p;
+    if (point < 0) {
+      point = int(out.representative.size());
+      out.representative.push_back(c);
+    }
+    out.assignment[c] = point;
+  }
+  for (int c = 0; c < s.candidates(); ++c)
+    if (s.mergedInto[c] >= 0) out.assignment[c] = out.assignment[s.mergedInto[c]];
+}
+
+// Step 4: the eigenpairs of the Jacobian at each point (on the device of o.linearize.reducedSolver for reduced
+// problems, else on the CPU threads).
+void decompose_points(Search& s) {
+  const int U = int(s.out.representative.size()), N = s.spec.size;
+  if (U == 0) return;
+  RowMatrix<double> states(U, N), drives(U, N);
+  for (int p = 0; p < U; ++p) {
+    states.row(p) = s.X.row(s.out.representative[p]);
+    drives.row(p) = s.D.row(s.out.representative[p]);
+  }
+  s.out.linear = linearize_on(s.pool, s.field, states, drives, s.o.linearize,
+                              [&](int done) { s.progress(SearchPhase::Linearize, done, U); }, s.abort);
+}
+
 }  // namespace
 
 bool uses_reduced_problem(const ModelSpec& spec, EigenMethod method) {
@@ -278,135 +430,102 @@ std::vector<Eigenpairs> linearize(const VectorField<double>& field, const RowMat
   return linearize_on(pool, field, states, drives, opts, nullptr, nullptr);
 }
 
+// The recipe (as FixedPointFinder's find_fixed_points): optimise -> polish -> select (outliers, tolerance, unique)
+// -> Jacobians and their eigenpairs. The candidates arrive tiled over the input conditions (TypeScript side).
 FixedPointSearch find_fixed_points(const ModelSpec& spec, const double* params, const double* initial,
                                    const double* inputs, const int* conditions, int P, const FixedPointOptions& o,
                                    const std::function<void(const SearchProgress&)>& report,
                                    const std::atomic<bool>* abort) {
-  check_rows(spec, P, "initial states");
-  if (o.maxIterations < 0 || o.polishIterations < 0) throw std::range_error("iteration counts must be >= 0");
-  if (!(o.lr > 0.0)) throw std::range_error("the first-phase learning rate must be > 0");
-  const bool reduced = uses_reduced_problem(spec, o.linearize.method);
-  const int N = spec.size;
-  const VectorField<double> field(spec, params);
-  RowMatrix<double> X = Eigen::Map<const RowMatrix<double>>(initial, P, N);
-  const RowMatrix<double> X0 = X;
-  const RowMatrix<double> D = field.drive(inputs, P);
-  ThreadPool pool(std::max(1, o.threads));
-  Reporter progress(report);
-
-  FixedPointSearch out;
-  out.candidates = P;
-  out.dim = N;
-  out.reduced = reduced;
-  out.adamIterations.assign(P, 0);
-  out.polishIterations.assign(P, 0);
-  out.assignment.assign(P, kAborted);
-
-  // first phase
-  if (o.maxIterations > 0 && o.firstPhase) {
-    o.firstPhase(X.data(), D.data(), P, out.adamIterations.data(),
-                 [&](int done, int total) { progress(SearchPhase::Adam, done, total); }, abort);
-  } else if (o.maxIterations > 0) {
-    if (o.singlePrecision) adam_phase(pool, VectorField<float>(spec, params), X, D, o, out.adamIterations.data(), progress, abort);
-    else adam_phase(pool, field, X, D, o, out.adamIterations.data(), progress, abort);
-  }
-  out.aborted = aborted(abort);
-  if (out.aborted) return out;
-
-  std::vector<double> q(P);
-  {
-    RowMatrix<double> F;
-    field.velocity(X, D, F);
-    for (int i = 0; i < P; ++i) q[i] = 0.5 * F.row(i).squaredNorm();
-  }
-
-  // second phase, lowest q first; a candidate already within uniqueTolerance of a polished candidate's state joins it
-  // (and shares its fate: a point, or a local minimum of q above acceptQ)
-  std::vector<int> order(P), anchors, mergedInto(P, -1);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-    const double qa = std::isnan(q[a]) ? std::numeric_limits<double>::infinity() : q[a];
-    const double qb = std::isnan(q[b]) ? std::numeric_limits<double>::infinity() : q[b];
-    return qa < qb;
-  });
-  auto within = [&](int a, int b) {
-    return conditions[a] == conditions[b] && (X.row(a) - X.row(b)).norm() <= o.uniqueTolerance;
-  };
+  check_search(spec, P, o);
+  Search s(spec, params, initial, inputs, conditions, P, o, report, abort);
+  optimise(s);
+  if (s.stopped()) return s.out;
+  rank_by_speed(s);
   if (o.polishIterations > 0) {
-    int polished = 0;
-    for (int w = 0; w < P && !aborted(abort); w += kWave) {
-      std::vector<int> wave;
-      for (int k = w; k < std::min(P, w + kWave); ++k) {
-        const int c = order[k];
-        for (int a : anchors)
-          if (within(c, a)) {
-            mergedInto[c] = a;
-            break;
-          }
-        if (mergedInto[c] < 0) wave.push_back(c);
-      }
-      parallel_for(pool, int(wave.size()), [&](int k) {
-        const int c = wave[k];
-        Eigen::VectorXd x = X.row(c).transpose();
-        const Eigen::VectorXd d = D.row(c).transpose();
-        out.polishIterations[c] = polish(field, spec.lowRank(), x, d, q[c], o);
-        X.row(c) = x.transpose();
-      });
-      anchors.insert(anchors.end(), wave.begin(), wave.end());
-      polished += int(std::min(P, w + kWave) - w);
-      progress(SearchPhase::Polish, polished, P);
-    }
-    out.aborted = aborted(abort);
-    if (out.aborted) return out;
+    polish_candidates(s);
+    if (s.stopped()) return s.out;
   }
-  out.finalStates.assign(X.data(), X.data() + size_t(P) * N);
-  out.finalQ = q;
-
-  // selection: outliers, tolerance, duplicates (lowest q first)
-  const Eigen::RowVectorXd centroid = X0.colwise().mean();
-  const double spread = (X0.rowwise() - centroid).rowwise().norm().mean();
-  auto outlier = [&](int c) {
-    return o.outlierScale > 0.0 && spread > 0.0 && (X.row(c) - centroid).norm() > o.outlierScale * spread;
-  };
-  for (int c : order) {
-    if (mergedInto[c] >= 0) continue;
-    if (outlier(c)) {
-      out.assignment[c] = kOutlier;
-      continue;
-    }
-    if (!(q[c] <= o.acceptQ)) {
-      out.assignment[c] = kTooFast;
-      continue;
-    }
-    int point = -1;
-    for (int p = 0; p < int(out.representative.size()); ++p)
-      if (within(c, out.representative[p])) {
-        point = p;
-        break;
-      }
-    if (point < 0) {
-      point = int(out.representative.size());
-      out.representative.push_back(c);
-    }
-    out.assignment[c] = point;
-  }
-  for (int c = 0; c < P; ++c)
-    if (mergedInto[c] >= 0) out.assignment[c] = out.assignment[mergedInto[c]];
-
-  // linearisation at each point
-  const int U = int(out.representative.size());
-  if (U > 0) {
-    RowMatrix<double> states(U, N), drives(U, N);
-    for (int p = 0; p < U; ++p) {
-      states.row(p) = X.row(out.representative[p]);
-      drives.row(p) = D.row(out.representative[p]);
-    }
-    out.linear = linearize_on(pool, field, states, drives, o.linearize,
-                              [&](int done) { progress(SearchPhase::Linearize, done, U); }, abort);
-  }
-  out.aborted = aborted(abort);
-  return out;
+  s.out.finalStates.assign(s.X.data(), s.X.data() + size_t(P) * spec.size);
+  s.out.finalQ = s.q;
+  select_points(s);
+  decompose_points(s);
+  s.stopped();
+  return s.out;
 }
+
+namespace {
+
+// What the settling runs share: the field, the starts and drives, the points, and the result being filled in.
+struct Settling {
+  const VectorField<double>& field;
+  RowMatrix<double> X, D;
+  Eigen::Map<const RowMatrix<double>> points;
+  const int* startConditions;
+  const int* pointConditions;
+  const unsigned char* stable;
+  const SettleOptions& o;
+  SettleRuns out;
+
+  // The nearest point of the start's condition to x (-1 when there is none) and its distance.
+  int nearest(int start, const Eigen::RowVectorXd& x, double& dist) const {
+    int best = -1;
+    dist = std::numeric_limits<double>::infinity();
+    for (int p = 0; p < int(points.rows()); ++p) {
+      if (pointConditions[p] != startConditions[start]) continue;
+      const double dp = (x - points.row(p)).norm();
+      if (dp < dist) {
+        dist = dp;
+        best = p;
+      }
+    }
+    return best;
+  }
+  // A run has ended at a stable point when it is within radius of it and its q is below settleQ.
+  bool ended(int start, const Eigen::RowVectorXd& x, const Eigen::RowVectorXd& f, int& point) const {
+    double dist;
+    point = nearest(start, x, dist);
+    return point >= 0 && dist <= o.radius && stable[point] && 0.5 * f.squaredNorm() <= o.settleQ;
+  }
+};
+
+// The runs of starts [begin, begin + count), advanced together; every checkEvery steps the ended runs leave.
+void settle_block(Settling& s, int begin, int count, const std::atomic<bool>* abort) {
+  const SettleOptions& o = s.o;
+  std::vector<int> rows(count);
+  std::iota(rows.begin(), rows.end(), begin);
+  RowMatrix<double> x = s.X.middleRows(begin, count), d = s.D.middleRows(begin, count), F;
+  for (int t = 0; t < o.maxSteps && !rows.empty() && !aborted(abort); ++t) {
+    s.field.velocity(x, d, F);
+    if (t % o.checkEvery == 0) {
+      std::vector<int> keep;
+      for (int j = 0; j < int(rows.size()); ++j) {
+        int p;
+        if (!s.ended(rows[j], x.row(j), F.row(j), p)) {
+          keep.push_back(j);
+          continue;
+        }
+        s.out.end[rows[j]] = p;
+        s.out.steps[rows[j]] = t;
+        s.X.row(rows[j]) = x.row(j);
+      }
+      if (keep.size() < rows.size()) {
+        x = select_rows(x, keep);
+        d = select_rows(d, keep);
+        F = select_rows(F, keep);
+        rows = select(rows, keep);
+      }
+    }
+    x += s.field.spec().alpha * F;
+  }
+  for (int j = 0; j < int(rows.size()); ++j) {  // out of steps: the nearest point within radius, if any
+    double dist;
+    const int p = s.nearest(rows[j], x.row(j), dist);
+    s.out.end[rows[j]] = p >= 0 && dist <= o.radius ? p : -1;
+    s.X.row(rows[j]) = x.row(j);
+  }
+}
+
+}  // namespace
 
 SettleRuns settle(const ModelSpec& spec, const double* params, const double* starts, const double* inputs,
                   const int* startConditions, int S, const double* points, const int* pointConditions,
@@ -415,73 +534,29 @@ SettleRuns settle(const ModelSpec& spec, const double* params, const double* sta
   check_rows(spec, S, "starts");
   if (U < 1) throw std::range_error("the topology needs at least one point");
   if (o.maxSteps < 1 || o.checkEvery < 1) throw std::range_error("maxSteps and checkEvery must be >= 1");
-  const int N = spec.size;
   const VectorField<double> field(spec, params);
-  RowMatrix<double> X = Eigen::Map<const RowMatrix<double>>(starts, S, N);
-  const RowMatrix<double> D = field.drive(inputs, S);
-  const Eigen::Map<const RowMatrix<double>> P(points, U, N);
-  const double alpha = spec.alpha;
+  Settling s{field,
+             Eigen::Map<const RowMatrix<double>>(starts, S, spec.size),
+             field.drive(inputs, S),
+             Eigen::Map<const RowMatrix<double>>(points, U, spec.size),
+             startConditions,
+             pointConditions,
+             stable,
+             o,
+             {}};
+  s.out.end.assign(S, -1);
+  s.out.steps.assign(S, o.maxSteps);
   ThreadPool pool(std::max(1, o.threads));
   Reporter progress(report);
-  SettleRuns out;
-  out.end.assign(S, -1);
-  out.steps.assign(S, o.maxSteps);
-
-  auto nearest = [&](int start, const Eigen::RowVectorXd& x, double& dist) {
-    int best = -1;
-    dist = std::numeric_limits<double>::infinity();
-    for (int p = 0; p < U; ++p) {
-      if (pointConditions[p] != startConditions[start]) continue;
-      const double dp = (x - P.row(p)).norm();
-      if (dp < dist) {
-        dist = dp;
-        best = p;
-      }
-    }
-    return best;
-  };
-  const int blocks = (S + kBlock - 1) / kBlock;
   std::atomic<int> finished{0};
-  parallel_for(pool, blocks, [&](int b) {
+  parallel_for(pool, (S + kBlock - 1) / kBlock, [&](int b) {
     const int begin = b * kBlock, count = std::min(kBlock, S - begin);
-    std::vector<int> rows(count);
-    std::iota(rows.begin(), rows.end(), begin);
-    RowMatrix<double> x = X.middleRows(begin, count), d = D.middleRows(begin, count), F;
-    for (int t = 0; t < o.maxSteps && !rows.empty() && !aborted(abort); ++t) {
-      field.velocity(x, d, F);
-      if (t % o.checkEvery == 0) {
-        std::vector<int> keep;
-        for (int j = 0; j < int(rows.size()); ++j) {
-          double dist;
-          const int p = nearest(rows[j], x.row(j), dist);
-          if (p >= 0 && dist <= o.radius && stable[p] && 0.5 * F.row(j).squaredNorm() <= o.settleQ) {
-            out.end[rows[j]] = p;
-            out.steps[rows[j]] = t;
-            X.row(rows[j]) = x.row(j);
-          } else {
-            keep.push_back(j);
-          }
-        }
-        if (keep.size() < rows.size()) {
-          x = select_rows(x, keep);
-          d = select_rows(d, keep);
-          F = select_rows(F, keep);
-          rows = select(rows, keep);
-        }
-      }
-      x += alpha * F;
-    }
-    for (int j = 0; j < int(rows.size()); ++j) {
-      double dist;
-      const int p = nearest(rows[j], x.row(j), dist);
-      out.end[rows[j]] = p >= 0 && dist <= o.radius ? p : -1;
-      X.row(rows[j]) = x.row(j);
-    }
+    settle_block(s, begin, count, abort);
     progress(SearchPhase::Settle, finished.fetch_add(count) + count, S);
   });
-  out.aborted = aborted(abort);
-  out.finalStates.assign(X.data(), X.data() + size_t(S) * N);
-  return out;
+  s.out.aborted = aborted(abort);
+  s.out.finalStates.assign(s.X.data(), s.X.data() + size_t(S) * spec.size);
+  return s.out;
 }
 
 }  // namespace lowrank

@@ -17,8 +17,8 @@
 #include "../core/backend.hpp"
 #include "../core/memory_guard.hpp"
 #include "../cuda/device_info.hpp"
-#include "../cuda/gpu_backend.hpp"
 #include "analysis.hpp"
+#include "backends.hpp"
 #include "glue.hpp"
 #include "latent_binding.hpp"
 #include "linalg_binding.hpp"
@@ -238,9 +238,9 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     guarded(info.Env(), [&] {
       const ModelSpec spec = spec_from(object_arg(info, 0, "spec"));
       const Napi::Object opts = object_arg(info, 1, "options");
-      const std::string dtype = string_field(opts, "dtype", "float32");
-      const std::string device = device_field(opts);
-      int threads = int_field(opts, "threads", 0);
+      const std::string dtype = string_field(opts, "dtype");
+      const Device device = device_field(opts);
+      int threads = int_field(opts, "threads");
       if (threads <= 0) threads = std::max(1u, std::thread::hardware_concurrency());
       if (dtype == "float32") {
         model_ = make_model<float>(spec, device, threads);
@@ -255,11 +255,9 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
 
  private:
   template <class S>
-  static std::shared_ptr<TypedModel<S>> make_model(const ModelSpec& spec, const std::string& device, int threads) {
+  static std::shared_ptr<TypedModel<S>> make_model(const ModelSpec& spec, Device device, int threads) {
     auto m = std::make_shared<TypedModel<S>>();
-    if (device == "cuda") m->backend = make_cuda_backend<S>(spec);
-    else if (device == "cuda-emulated") m->backend = make_emulated_cuda_backend<S>(spec);
-    else m->backend = make_cpu_backend<S>(spec, threads);
+    m->backend = make_backend<S>(spec, device, threads);
     return m;
   }
 
@@ -334,11 +332,13 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     });
   }
 
+  // The noise of one simulation or loss call: { noise (on/off), seed }; such calls draw from stream 0 (the training
+  // steps use the optimizer step count as their stream).
   static NoiseOptions noise_from(const Napi::Object& o) {
     NoiseOptions n;
-    n.enabled = bool_field(o, "noise", true);
+    n.enabled = bool_field(o, "noise");
     n.seed = seed_field(o, "seed");
-    n.stream = static_cast<uint32_t>(int_field(o, "stream", 0));
+    n.stream = 0;
     return n;
   }
 
@@ -349,19 +349,19 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       const Napi::Env env = info.Env();
       const auto opts = object_arg(info, 2, "options");
       const auto& s = m->backend->spec();
-      const int B = int_field(opts, "batch", 0), T = int_field(opts, "steps", 0);
+      const int B = int_field(opts, "batch"), T = int_field(opts, "steps");
       if (B < 1 || T < 1) throw Napi::RangeError::New(env, "batch and steps must be positive integers");
       auto inputs = hold_float_array<S>(env, info[0], "inputs", size_t(checked_product(env, {B, T, s.inputs}, "inputs")));
       auto init = hold_float_array<S>(env, info[1], "initialStates", size_t(checked_product(env, {B, s.size}, "initialStates")), true);
       auto* w = new SimulateWorker<S>(env, m, std::move(inputs), std::move(init), B, T, noise_from(opts),
-                                      bool_field(opts, "states", true), bool_field(opts, "rates", false),
-                                      bool_field(opts, "outputs", true));
+                                      bool_field(opts, "states"), bool_field(opts, "rates"),
+                                      bool_field(opts, "outputs"));
       w->Queue();
       return w->promise();
     });
   }
 
-  static LossOn loss_on_from(const Napi::Object& o) { return parse_loss_on(string_field(o, "lossOn", "outputs")); }
+  static LossOn loss_on_from(const Napi::Object& o) { return parse_loss_on(string_field(o, "lossOn")); }
 
   static int features_for(const ModelSpec& s, LossOn on) {
     if (on == LossOn::Outputs && s.outputs < 1)
@@ -369,7 +369,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     return on == LossOn::Outputs ? s.outputs : s.size;
   }
 
-  // lossAndGradient(inputs, targets, mask, initialStates | null, { batch, steps, lossOn, seed, noise, stream, gradient })
+  // lossAndGradient(inputs, targets, mask, initialStates | null, { batch, steps, lossOn, seed, noise, gradient })
   Napi::Value LossAndGradient(const Napi::CallbackInfo& info) {
     return with_model(info.Env(), [&](auto m) -> Napi::Value {
       using S = typename std::decay_t<decltype(*m)>::Scalar;
@@ -377,14 +377,14 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       const auto opts = object_arg(info, 4, "options");
       const auto& s = m->backend->spec();
       LossBatch<S> lb;
-      lb.batch = int_field(opts, "batch", 0);
-      lb.steps = int_field(opts, "steps", 0);
+      lb.batch = int_field(opts, "batch");
+      lb.steps = int_field(opts, "steps");
       lb.lossOn = loss_on_from(opts);
       lb.features = features_for(s, lb.lossOn);
       if (lb.batch < 1 || lb.steps < 1) throw Napi::RangeError::New(env, "batch and steps must be positive integers");
       auto held = hold_trials<S>(info, lb.batch, lb.steps, s.inputs, lb.features);
       auto init = hold_float_array<S>(env, info[3], "initialStates", size_t(checked_product(env, {lb.batch, s.size}, "initialStates")), true);
-      auto* w = new LossWorker<S>(env, m, std::move(held), std::move(init), lb, noise_from(opts), bool_field(opts, "gradient", true));
+      auto* w = new LossWorker<S>(env, m, std::move(held), std::move(init), lb, noise_from(opts), bool_field(opts, "gradient"));
       w->Queue();
       return w->promise();
     });
@@ -448,7 +448,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       const auto o = object_arg(info, 0, "state");
       const size_t total = size_t(m->backend->layout().total);
       OptimizerState st;
-      st.step = int_field(o, "step", 0);
+      st.step = int_field(o, "step");
       auto mArr = hold_float_array<double>(info.Env(), o.Get("m"), "state.m", total);
       auto vArr = hold_float_array<double>(info.Env(), o.Get("v"), "state.v", total);
       st.m.assign(mArr.data, mArr.data + total);

@@ -8,7 +8,7 @@
 
 #include "../core/fixed_points.hpp"
 #include "../core/memory_guard.hpp"
-#include "../cuda/gpu_fixed_points.hpp"
+#include "backends.hpp"
 #include "glue.hpp"
 
 namespace lowrank {
@@ -35,18 +35,19 @@ HeldArray<double> hold_rows(const Napi::CallbackInfo& info, size_t i, const char
 }
 
 int positive_field(const Napi::Object& o, const char* key) {
-  const int v = int_field(o, key, 0);
+  const int v = int_field(o, key);
   if (v < 1) throw Napi::RangeError::New(o.Env(), std::string(key) + " must be a positive integer");
   return v;
 }
 
+// threads: 0 for every core.
 int threads_field(const Napi::Object& o) {
-  const int t = int_field(o, "threads", 0);
+  const int t = int_field(o, "threads");
   return t > 0 ? t : int(std::max(1u, std::thread::hardware_concurrency()));
 }
 
 EigenMethod method_field(const Napi::Object& o) {
-  const std::string m = string_field(o, "method", "auto");
+  const std::string m = string_field(o, "method");
   if (m == "auto") return EigenMethod::Auto;
   if (m == "dense") return EigenMethod::Dense;
   if (m == "reduced") return EigenMethod::Reduced;
@@ -56,40 +57,10 @@ EigenMethod method_field(const Napi::Object& o) {
 LinearizeOptions linearize_options(const Napi::Object& o) {
   LinearizeOptions l;
   l.method = method_field(o);
-  l.rightVectors = bool_field(o, "right", false);
-  l.leftVectors = bool_field(o, "left", false);
+  l.rightVectors = bool_field(o, "right");
+  l.leftVectors = bool_field(o, "left");
   l.threads = threads_field(o);
   return l;
-}
-
-// The reduced eigenproblems on `device` ('cuda' or 'cuda-emulated'; 'cpu' leaves them on the CPU threads). The
-// model must outlive `lin` (the worker holds both).
-void solve_reduced_on(const std::string& device, const HeldModel& model, LinearizeOptions& lin) {
-  if (device == "cpu") return;
-  const auto solver = device == "cuda" ? &cuda_reduced_eigenpairs : &emulated_reduced_eigenpairs;
-  const LinearizeOptions settings = lin;
-  const ModelSpec spec = model.spec;
-  const double* params = model.params.data;
-  lin.reducedSolver = [solver, settings, spec, params](const double* X, const double* D, int rows,
-                                                      const std::function<void(int)>& done,
-                                                      const std::atomic<bool>* abort) {
-    return solver(spec, params, X, D, rows, settings, done, abort);
-  };
-}
-
-// The fixed-point search's GPU work on `device`: the first phase and the reduced eigenproblems.
-void search_on(const std::string& device, const HeldModel& model, FixedPointOptions& o) {
-  if (device == "cpu") return;
-  solve_reduced_on(device, model, o.linearize);
-  const auto firstPhase = device == "cuda" ? &cuda_fixed_point_adam : &emulated_fixed_point_adam;
-  const FixedPointOptions settings = o;
-  const ModelSpec spec = model.spec;
-  const double* params = model.params.data;
-  o.firstPhase = [firstPhase, settings, spec, params](double* X, const double* D, int P, int* iterations,
-                                                     const std::function<void(int, int)>& progress,
-                                                     const std::atomic<bool>* abort) {
-    firstPhase(spec, params, settings, X, D, P, iterations, progress, abort);
-  };
 }
 
 RowMatrix<double> rows_of(const double* data, int rows, int cols) {
@@ -229,7 +200,7 @@ Napi::Value Jacobian(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     HeldModel model = hold_model(info);
     const auto opts = object_arg(info, 4, "options");
-    const bool structured = bool_field(opts, "structured", false);
+    const bool structured = bool_field(opts, "structured");
     if (structured && !model.spec.lowRank())
       throw Napi::TypeError::New(info.Env(), "a structured Jacobian needs a low-rank net");
     auto state = hold_rows(info, 2, "state", 1, model.spec.size);
@@ -245,10 +216,10 @@ Napi::Value Jacobian(const Napi::CallbackInfo& info) {
 class LinearizeWorker : public PromiseWorker {
  public:
   LinearizeWorker(Napi::Env env, HeldModel model, HeldArray<double> states, HeldArray<double> inputs, int rows,
-                  LinearizeOptions opts, const std::string& device)
+                  LinearizeOptions opts, Device device)
       : PromiseWorker(env), model_(std::move(model)), states_(std::move(states)), inputs_(std::move(inputs)),
         rows_(rows), opts_(opts) {
-    solve_reduced_on(device, model_, opts_);
+    run_reduced_on(device, model_.spec, model_.params.data, opts_);
   }
 
  protected:
@@ -286,7 +257,7 @@ Napi::Value Linearize(const Napi::CallbackInfo& info) {
                            "the eigendecompositions");
     auto states = hold_rows(info, 2, "states", rows, model.spec.size);
     auto inputs = hold_rows(info, 3, "inputs", rows, model.spec.inputs);
-    const std::string device = device_field(opts);  // where the reduced problems are solved
+    const Device device = device_field(opts);  // where the reduced problems are solved
     auto* w = new LinearizeWorker(info.Env(), std::move(model), std::move(states), std::move(inputs), rows, lin, device);
     w->Queue();
     return w->promise();
@@ -316,7 +287,7 @@ Napi::Value Eigendecompose(const Napi::CallbackInfo& info) {
     const int n = positive_field(opts, "n");
     ensure_allocation_fits(double(n) * n * 16.0 * 6.0, "the eigendecomposition");
     auto a = hold_rows(info, 0, "a", n, n);
-    auto* w = new EigenWorker(info.Env(), std::move(a), n, bool_field(opts, "right", false), bool_field(opts, "left", false));
+    auto* w = new EigenWorker(info.Env(), std::move(a), n, bool_field(opts, "right"), bool_field(opts, "left"));
     w->Queue();
     return w->promise();
   });
@@ -328,10 +299,10 @@ class FixedPointWorker : public AbortableWorker<SearchProgress> {
  public:
   FixedPointWorker(Napi::Env env, const Napi::Value& onProgress, HeldModel model, HeldArray<double> initial,
                    HeldArray<double> inputs, HeldArray<int32_t> conditions, int candidates, FixedPointOptions opts,
-                   const std::string& device)
+                   Device device)
       : AbortableWorker<SearchProgress>(env, onProgress), model_(std::move(model)), initial_(std::move(initial)),
         inputs_(std::move(inputs)), conditions_(std::move(conditions)), candidates_(candidates), opts_(opts) {
-    search_on(device, model_, opts_);
+    run_search_on(device, model_.spec, model_.params.data, opts_);
   }
 
  protected:
@@ -372,27 +343,27 @@ Napi::Value FindFixedPoints(const Napi::CallbackInfo& info) {
     const auto o = object_arg(info, 5, "options");
     const int P = positive_field(o, "candidates");
     FixedPointOptions f;
-    f.maxIterations = int_field(o, "maxIterations", f.maxIterations);
-    f.lr = number_field(o, "lr", f.lr);
-    f.beta1 = number_field(o, "beta1", f.beta1);
-    f.beta2 = number_field(o, "beta2", f.beta2);
-    f.eps = number_field(o, "eps", f.eps);
-    f.plateauFactor = number_field(o, "plateauFactor", f.plateauFactor);
-    f.plateauPatience = int_field(o, "plateauPatience", f.plateauPatience);
-    f.minLr = number_field(o, "minLr", f.minLr);
-    f.adamTolQ = number_field(o, "adamTolQ", f.adamTolQ);
-    f.singlePrecision = bool_field(o, "singlePrecision", f.singlePrecision);
-    f.polishIterations = int_field(o, "polishIterations", f.polishIterations);
-    f.polishTolQ = number_field(o, "polishTolQ", f.polishTolQ);
-    f.acceptQ = number_field(o, "acceptQ", f.acceptQ);
-    f.uniqueTolerance = number_field(o, "uniqueTolerance", f.uniqueTolerance);
-    f.outlierScale = number_field(o, "outlierScale", f.outlierScale);
+    f.maxIterations = int_field(o, "maxIterations");
+    f.lr = number_field(o, "lr");
+    f.beta1 = number_field(o, "beta1");
+    f.beta2 = number_field(o, "beta2");
+    f.eps = number_field(o, "eps");
+    f.plateauFactor = number_field(o, "plateauFactor");
+    f.plateauPatience = int_field(o, "plateauPatience");
+    f.minLr = number_field(o, "minLr");
+    f.adamTolQ = number_field(o, "adamTolQ");
+    f.singlePrecision = bool_field(o, "singlePrecision");
+    f.polishIterations = int_field(o, "polishIterations");
+    f.polishTolQ = number_field(o, "polishTolQ");
+    f.acceptQ = number_field(o, "acceptQ");
+    f.uniqueTolerance = number_field(o, "uniqueTolerance");
+    f.outlierScale = number_field(o, "outlierScale");
     f.linearize = linearize_options(o);
     f.threads = f.linearize.threads;
     auto initial = hold_rows(info, 2, "initial", P, model.spec.size);
     auto inputs = hold_rows(info, 3, "inputs", P, model.spec.inputs);
     auto conditions = hold_array<int32_t>(info.Env(), info[4], "conditions", size_t(P));
-    const std::string device = device_field(o);  // where the first phase and the reduced eigenproblems run
+    const Device device = device_field(o);  // where the first phase and the reduced eigenproblems run
     auto* w = new FixedPointWorker(info.Env(), info[6], std::move(model), std::move(initial), std::move(inputs),
                                    std::move(conditions), P, f, device);
     return w->start(info.Env());
@@ -448,10 +419,10 @@ Napi::Value Settle(const Napi::CallbackInfo& info) {
     const auto o = object_arg(info, 8, "options");
     const int S = positive_field(o, "starts"), U = positive_field(o, "points");
     SettleOptions s;
-    s.maxSteps = int_field(o, "maxSteps", s.maxSteps);
-    s.checkEvery = int_field(o, "checkEvery", s.checkEvery);
-    s.radius = number_field(o, "radius", s.radius);
-    s.settleQ = number_field(o, "settleQ", s.settleQ);
+    s.maxSteps = int_field(o, "maxSteps");
+    s.checkEvery = int_field(o, "checkEvery");
+    s.radius = number_field(o, "radius");
+    s.settleQ = number_field(o, "settleQ");
     s.threads = threads_field(o);
     const Napi::Env env = info.Env();
     auto starts = hold_rows(info, 2, "starts", S, model.spec.size);

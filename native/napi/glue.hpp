@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "../core/device.hpp"
 #include "../core/model.hpp"
 
 namespace lowrank {
@@ -71,45 +72,60 @@ inline Napi::Object object_arg(const Napi::CallbackInfo& info, size_t i, const c
   return info[i].As<Napi::Object>();
 }
 
-inline double number_field(const Napi::Object& o, const char* key, double fallback) {
+// Option readers. The options of every call are complete: the TypeScript layer merges the user's options over its
+// defaults tables and passes every field, so a missing field is a bug there and throws; the native layer has no
+// defaults of its own.
+inline Napi::Value required_field(const Napi::Object& o, const char* key) {
   const Napi::Value v = o.Get(key);
-  if (v.IsUndefined() || v.IsNull()) return fallback;
+  if (v.IsUndefined() || v.IsNull()) throw Napi::TypeError::New(o.Env(), std::string("option '") + key + "' is required");
+  return v;
+}
+
+inline double number_field(const Napi::Object& o, const char* key) {
+  const Napi::Value v = required_field(o, key);
   if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string(key) + " must be a number");
   return v.As<Napi::Number>().DoubleValue();
 }
 
-inline int int_field(const Napi::Object& o, const char* key, int fallback) {
-  const double d = number_field(o, key, fallback);
+inline int int_field(const Napi::Object& o, const char* key) {
+  const double d = number_field(o, key);
   if (d != static_cast<double>(static_cast<int>(d)))
     throw Napi::RangeError::New(o.Env(), std::string(key) + " must be an integer; got " + std::to_string(d));
   return static_cast<int>(d);
 }
 
-inline bool bool_field(const Napi::Object& o, const char* key, bool fallback) {
-  const Napi::Value v = o.Get(key);
-  if (v.IsUndefined() || v.IsNull()) return fallback;
+inline bool bool_field(const Napi::Object& o, const char* key) {
+  const Napi::Value v = required_field(o, key);
   if (!v.IsBoolean()) throw Napi::TypeError::New(o.Env(), std::string(key) + " must be a boolean");
   return v.As<Napi::Boolean>().Value();
 }
 
-inline std::string string_field(const Napi::Object& o, const char* key, const std::string& fallback) {
-  const Napi::Value v = o.Get(key);
-  if (v.IsUndefined() || v.IsNull()) return fallback;
+inline std::string string_field(const Napi::Object& o, const char* key) {
+  const Napi::Value v = required_field(o, key);
   if (!v.IsString()) throw Napi::TypeError::New(o.Env(), std::string(key) + " must be a string");
   return v.As<Napi::String>().Utf8Value();
 }
 
-// The `device` option of a model or a search: 'cpu', 'cuda', or 'cuda-emulated' (the CUDA kernels on host threads,
-// for tests on machines without a GPU).
-inline std::string device_field(const Napi::Object& o) {
-  const std::string device = string_field(o, "device", "cpu");
-  if (device != "cpu" && device != "cuda" && device != "cuda-emulated")
-    throw std::invalid_argument("device must be 'cpu', 'cuda' or 'cuda-emulated'; got '" + device + "'");
-  return device;
+// Readers with a fallback, kept only for addon.cc's TrainSteps (owned by the training work, which removes its
+// defaults); LEAD: delete these three once nothing calls them.
+inline double number_field(const Napi::Object& o, const char* key, double fallback) {
+  const Napi::Value v = o.Get(key);
+  return v.IsUndefined() || v.IsNull() ? fallback : number_field(o, key);
+}
+inline int int_field(const Napi::Object& o, const char* key, int fallback) {
+  const Napi::Value v = o.Get(key);
+  return v.IsUndefined() || v.IsNull() ? fallback : int_field(o, key);
+}
+inline bool bool_field(const Napi::Object& o, const char* key, bool fallback) {
+  const Napi::Value v = o.Get(key);
+  return v.IsUndefined() || v.IsNull() ? fallback : bool_field(o, key);
 }
 
+// The `device` option of a model or an analysis ('cpu', 'cuda' or 'cuda-emulated').
+inline Device device_field(const Napi::Object& o) { return parse_device(string_field(o, "device")); }
+
 inline uint64_t seed_field(const Napi::Object& o, const char* key) {
-  const double d = number_field(o, key, 0);
+  const double d = number_field(o, key);
   if (!(d >= 0 && d <= 9007199254740991.0) || d != static_cast<double>(static_cast<uint64_t>(d)))
     throw Napi::RangeError::New(o.Env(), std::string(key) + " must be a non-negative safe integer");
   return static_cast<uint64_t>(d);
@@ -206,27 +222,26 @@ Napi::Value copy_out(Napi::Env env, const std::vector<S>& v) {
 
 // ---- model spec from a JS object --------------------------------------------------------------------------------
 
-inline Transfer transfer_from(const Napi::Object& o, const char* key, const char* slopeKey, const Transfer* fallback) {
+inline Transfer transfer_from(const Napi::Object& o, const char* key, const char* slopeKey) {
   Transfer t;
-  const std::string name = string_field(o, key, fallback ? "" : "tanh");
-  if (name.empty() && fallback) return *fallback;
-  t.kind = parse_activation(name);
-  t.slope = number_field(o, slopeKey, 0.01);
+  t.kind = parse_activation(string_field(o, key));
+  t.slope = number_field(o, slopeKey);
   return t;
 }
 
+// Every field but daleSigns and connectivityMask (full-rank constraints, absent when unused) is required.
 inline ModelSpec spec_from(const Napi::Object& o) {
   ModelSpec s;
-  s.size = int_field(o, "size", 0);
-  s.rank = int_field(o, "rank", 0);
-  s.inputs = int_field(o, "inputs", 0);
-  s.outputs = int_field(o, "outputs", 0);
-  s.formulation = parse_formulation(string_field(o, "formulation", "current"));
-  s.transfer = transfer_from(o, "activation", "slope", nullptr);
-  s.outputTransfer = transfer_from(o, "outputActivation", "outputSlope", &s.transfer);
-  s.alpha = number_field(o, "alpha", 0.2);
-  s.noise = number_field(o, "noise", 0.0);
-  s.noAutapse = bool_field(o, "noAutapse", false);
+  s.size = int_field(o, "size");
+  s.rank = int_field(o, "rank");
+  s.inputs = int_field(o, "inputs");
+  s.outputs = int_field(o, "outputs");
+  s.formulation = parse_formulation(string_field(o, "formulation"));
+  s.transfer = transfer_from(o, "activation", "slope");
+  s.outputTransfer = transfer_from(o, "outputActivation", "outputSlope");
+  s.alpha = number_field(o, "alpha");
+  s.noise = number_field(o, "noise");
+  s.noAutapse = bool_field(o, "noAutapse");
   const Napi::Value dale = o.Get("daleSigns");
   if (dale.IsTypedArray()) {
     auto a = dale.As<Napi::Int8Array>();
@@ -237,10 +252,11 @@ inline ModelSpec spec_from(const Napi::Object& o) {
     auto a = mask.As<Napi::Uint8Array>();
     s.connectivityMask.assign(a.Data(), a.Data() + a.ElementLength());
   }
-  const Napi::Value trainable = o.Get("trainable");
-  if (trainable.IsObject()) {
-    auto t = trainable.As<Napi::Object>();
-    for (int id = 0; id < kParamCount; ++id) s.trainable[id] = bool_field(t, param_name(id), false);
+  const Napi::Value trainable = required_field(o, "trainable");
+  if (!trainable.IsObject()) throw Napi::TypeError::New(o.Env(), "trainable must be an object");
+  for (int id = 0; id < kParamCount; ++id) {
+    const Napi::Value flag = trainable.As<Napi::Object>().Get(param_name(id));
+    s.trainable[id] = flag.IsBoolean() && flag.As<Napi::Boolean>().Value();  // parameters the model lacks are absent
   }
   validate_spec(s);
   return s;

@@ -19,8 +19,8 @@ std::vector<double> copy_array(const Napi::Object& o, const char* key, size_t le
 // { size, rank, m, n, offset, scale, shift, activation, slope }
 LatentField field_from(const Napi::Object& o) {
   LatentField f;
-  f.size = int_field(o, "size", 0);
-  f.rank = int_field(o, "rank", 0);
+  f.size = int_field(o, "size");
+  f.rank = int_field(o, "rank");
   if (f.size < 1 || f.rank < 1) throw Napi::RangeError::New(o.Env(), "field: size and rank must be positive integers");
   const size_t nr = size_t(checked_product(o.Env(), {f.size, f.rank}, "field.m"));
   f.m = copy_array(o, "m", nr);
@@ -28,7 +28,7 @@ LatentField field_from(const Napi::Object& o) {
   f.offset = copy_array(o, "offset", size_t(f.size));
   f.scale = copy_array(o, "scale", size_t(f.rank));
   f.shift = copy_array(o, "shift", size_t(f.rank));
-  f.transfer = transfer_from(o, "activation", "slope", nullptr);
+  f.transfer = transfer_from(o, "activation", "slope");
   validate_latent_field(f);
   return f;
 }
@@ -83,8 +83,8 @@ Napi::Value LatentRoots_(const Napi::CallbackInfo& info) {
     auto starts = hold_float_array<double>(env, info[1], "starts", size_t(count) * f.rank);
     const auto o = object_arg(info, 2, "options");
     NewtonOptions opts;
-    opts.tolerance = number_field(o, "tolerance", opts.tolerance);
-    opts.maxIterations = int_field(o, "maxIterations", opts.maxIterations);
+    opts.tolerance = number_field(o, "tolerance");
+    opts.maxIterations = int_field(o, "maxIterations");
     return queue_work(
         env, [f = std::move(f), starts = std::move(starts), count, opts] { return latent_roots(f, starts.data, count, opts); },
         [](Napi::Env env, const LatentRoots& roots) -> Napi::Value {
@@ -124,8 +124,8 @@ Napi::Value TransferMoments(const Napi::CallbackInfo& info) {
     auto mu = hold_float_array<double>(env, info[0], "mu", size_t(count));
     auto delta = hold_float_array<double>(env, info[1], "delta", size_t(count));
     const auto o = object_arg(info, 2, "options");
-    const Transfer t = transfer_from(o, "activation", "slope", nullptr);
-    const int points = int_field(o, "points", 200);
+    const Transfer t = transfer_from(o, "activation", "slope");
+    const int points = int_field(o, "points");
     struct Out {
       std::vector<double> mean, slope;
     };

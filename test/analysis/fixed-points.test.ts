@@ -3,9 +3,10 @@
 // full-rank net holding the same connectivity.
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { FullRankRNN, LowRankRNN, analysis, type AnyModel, type Tensor } from '../../ts/index.js';
+import { FullRankRNN, analysis, type AnyModel, type Tensor } from '../../ts/index.js';
 import { randomTensor } from '../support/models.js';
 import { makeTempDir, numpy, runPython } from '../support/io.js';
+import { loadResult } from '../../ts/results/format.js';
 import { bistable, maxAbsDiff, offSubspace, overlaps, ring, roots, solve } from '../support/analysis.js';
 
 /** Trajectories [B, T + 1, N] from states m kappa0 + noise, at input u. */
@@ -18,7 +19,7 @@ async function trajectories(model: AnyModel, m: Float64Array, kappas: number[], 
   });
   const K = model.inputSize;
   const inputs = new Float64Array(kappas.length * steps * K).fill(u);
-  const sim = await model.simulate({ data: inputs, shape: [kappas.length, steps, K] }, { initialStates: { data: init, shape: [kappas.length, N] }, noise: false });
+  const sim = await model.simulate({ data: inputs, shape: [kappas.length, steps, K] }, { initialStates: { data: init, shape: [kappas.length, N] }, drawNoise: false });
   return sim.states!;
 }
 
@@ -33,7 +34,7 @@ describe('rank-1 bistable net: the points are the roots of kappa = <n tanh(m kap
   const us = [0, 0.25];
   const search = (async () => {
     const from = await trajectories(net.model, net.m, [-3, -1.5, -0.4, 0.4, 1.5, 3], 0);
-    return analysis.fixedPoints(net.model, { from, inputs: { data: Float64Array.from(us), shape: [2, 1] }, count: 96, noise: 0.4, seed: 3 });
+    return analysis.fixedPoints(net.model, { from, inputs: { data: Float64Array.from(us), shape: [2, 1] }, count: 96, perturbation: 0.4, seed: 3 });
   })();
 
   for (const [c, u] of us.entries()) {
@@ -102,7 +103,7 @@ describe('rank-1 bistable net: the points are the roots of kappa = <n tanh(m kap
   test('the rate formulation has the same kappa roots, at r = tanh(m kappa + I)', async () => {
     const rate = bistable(N, 1, { formulation: 'rate' });
     const from = await trajectories(rate.model, rate.m, [-2, 2, 0.2], 0);
-    const fps = await analysis.fixedPoints(rate.model, { from, inputs: [0.25], count: 64, noise: 0.2, seed: 1 });
+    const fps = await analysis.fixedPoints(rate.model, { from, inputs: [0.25], count: 64, perturbation: 0.2, seed: 1 });
     const kappas = roots(rate.selfConsistency(0.25), -6, 6);
     expect(fps.points.shape[0]).toBe(3);
     for (let p = 0; p < 3; p++) {
@@ -222,7 +223,7 @@ describe('search mechanics', () => {
   const from = trajectories(net.model, net.m, [-2, 2, 0.1, -0.1], 0);
 
   test('same seed, same result, whatever the thread count; float64 first phase gives the same points', async () => {
-    const opts = { count: 50, noise: 0.3, seed: 8 };
+    const opts = { count: 50, perturbation: 0.3, seed: 8 };
     const a = await analysis.fixedPoints(net.model, { from: await from, ...opts, threads: 1 });
     const b = await analysis.fixedPoints(net.model, { from: await from, ...opts, threads: 2 });
     expect(b.points.data).toEqual(a.points.data);
@@ -282,7 +283,7 @@ describe('files', () => {
 
   test('saveFixedPoints / loadFixedPoints round trip; numpy reads the arrays', async () => {
     const from = await trajectories(net.model, net.m, [-2, 2, 0.1], 0);
-    const fps = await analysis.fixedPoints(net.model, { from, count: 40, noise: 0.3, seed: 1 });
+    const fps = await analysis.fixedPoints(net.model, { from, count: 40, perturbation: 0.3, seed: 1 });
     const path = join((await dir).dir, 'fp.npz');
     await analysis.saveFixedPoints(path, fps);
     const back = await analysis.loadFixedPoints(path);
@@ -293,6 +294,11 @@ describe('files', () => {
     expect(back.candidates).toEqual(fps.candidates);
     expect(back.trivialEigenvalue).toEqual(fps.trivialEigenvalue);
     expect(back.tolerances).toEqual(fps.tolerances);
+    expect(back.scales).toEqual(fps.scales);
+    expect(back.method).toBe(fps.method);
+    const file = await loadResult(path, 'fixed-points');
+    expect(file.meta).toMatchObject({ kind: 'fixed-points', method: 'reduced', convention: 'continuous', scales: fps.scales });
+    expect(file.arrays.info).toBeUndefined();
     if (!numpy.available) {
       console.log(`skipping the numpy check: ${numpy.reason}`);
       return;
@@ -300,10 +306,10 @@ describe('files', () => {
     const out = runPython(
       `import json, sys, numpy as np
 f = np.load(sys.argv[1])
-info = json.loads(str(f['info']))
-ev = f['eigenvalues_re'] + 1j * f['eigenvalues_im']
-print(json.dumps({'points': list(f['points'].shape), 'stability': [str(s) for s in f['stability']], 'ev': ev.real.ravel().tolist(),
-  'assignment': f['assignment'].dtype.str, 'method': info['method'], 'right': list(f['right_re'].shape)}))`,
+meta = json.loads(str(f['meta']))
+ev = f['eigenvalues.re'] + 1j * f['eigenvalues.im']
+print(json.dumps({'points': list(f['points'].shape), 'stability': [str(s) for s in f['stability.type']], 'ev': ev.real.ravel().tolist(),
+  'assignment': f['candidates.assignment'].dtype.str, 'method': meta['method'], 'right': list(f['eigenvectors.right.re'].shape)}))`,
       [path],
     );
     const r = JSON.parse(out);

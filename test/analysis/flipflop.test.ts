@@ -9,8 +9,8 @@ describe('3-bit flip-flop', async () => {
   const model = await loadModel(FIXTURE, { dtype: 'float64' });
   const N = model.size;
   const task = tasks.flipflop({ duration: 1000, flipInterval: 200 });
-  const sim = await model.simulate(task.sample(32, { seed: 1 }).inputs, { noise: false });
-  const fps = await analysis.fixedPoints(model, { from: sim.states!, count: 512, noise: 0.3, seed: 2 });
+  const sim = await model.simulate(task.sample(32, { seed: 1 }).inputs, { drawNoise: false });
+  const fps = await analysis.fixedPoints(model, { from: sim.states!, count: 512, perturbation: 0.3, seed: 2 });
   const P = fps.points.shape[0];
   const p = model.params();
   /** The signs of the three outputs read out at a point (full-rank readout: wo^T tanh(x + b), no 1/N). */

@@ -30,7 +30,7 @@ describe('the vector field is the engine step: x_{t+1} = x_t + alpha F(x_t)', ()
       const B = 5;
       const x0 = randomTensor([B, N], 21, 0.8);
       const u = randomTensor([B, 1, 3], 22, 0.7);
-      const sim = await model.simulate(u, { initialStates: x0, noise: false });
+      const sim = await model.simulate(u, { initialStates: x0, drawNoise: false });
       const F = await analysis.velocity(model, x0, { inputs: { data: u.data, shape: [B, 3] } });
       const alpha = model.config.alpha;
       const step = new Float64Array(B * N);
@@ -160,8 +160,8 @@ describe('reduced R x R eigenproblem against the dense N x N one (double)', () =
       perturbAll(model, 4);
       const x = randomTensor([N], 8, 1).data as Float64Array;
       const u = Float64Array.of(0.4, -0.2);
-      const reduced = (await analysis.linearize(model, x, { inputs: u, vectors: 'both' })) as analysis.Eigendecomposition;
-      const dense = (await analysis.linearize(model, x, { inputs: u, method: 'dense', vectors: 'none' })) as analysis.Eigendecomposition;
+      const [reduced] = await analysis.linearize(model, x, { inputs: u, vectors: 'both' });
+      const [dense] = await analysis.linearize(model, x, { inputs: u, method: 'dense', vectors: 'none' });
       expect(reduced.re.length).toBe(R);
       expect(reduced.trivial).toEqual({ value: -1, multiplicity: N - R });
       expect(dense.re.length).toBe(N);
@@ -182,7 +182,7 @@ describe('reduced R x R eigenproblem against the dense N x N one (double)', () =
 
   test('no-autapse nets use the dense problem (their Jacobian is not -I plus rank R)', async () => {
     const model = new LowRankRNN({ size: 20, rank: 2, dtype: 'float64', noAutapse: true, seed: 2 });
-    const e = (await analysis.linearize(model, new Float64Array(20).fill(0.1))) as analysis.Eigendecomposition;
+    const [e] = await analysis.linearize(model, new Float64Array(20).fill(0.1));
     expect(e.re.length).toBe(20);
     expect(e.trivial).toBeUndefined();
     await expect(analysis.linearize(model, new Float64Array(20), { method: 'reduced' })).rejects.toThrow(/no-autapse/);
@@ -196,7 +196,7 @@ describe('linear networks: eigenvalues in closed form', () => {
     const wrec = new Float64Array(N * N);
     for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) wrec[i * N + j] = c[(j - i + N) % N];
     const model = new FullRankRNN({ size: N, inputs: 1, dtype: 'float64', activation: 'linear', init: { wrec } });
-    const e = (await analysis.linearize(model, new Float64Array(N).fill(0.7), { vectors: 'both' })) as analysis.Eigendecomposition;
+    const [e] = await analysis.linearize(model, new Float64Array(N).fill(0.7), { vectors: 'both' });
     const re = new Float64Array(N);
     const im = new Float64Array(N);
     for (let k = 0; k < N; k++) {
@@ -223,12 +223,25 @@ describe('linear networks: eigenvalues in closed form', () => {
     const model = new LowRankRNN({ size: N, rank: 1, dtype: 'float64', activation: 'linear', init: { m, n } });
     const expected = -1 + m.reduce((s, v, i) => s + v * n[i], 0) / N;
     const states: Tensor = randomTensor([3, N], 7);
-    const all = (await analysis.linearize(model, states)) as analysis.Eigendecomposition[];
+    const all = await analysis.linearize(model, states);
     expect(all).toHaveLength(3);
     for (const e of all) {
       expect(e.re[0]).toBeCloseTo(expected, 13);
       expect(e.im[0]).toBe(0);
     }
+  });
+
+  test('linearize returns one decomposition per state, always as an array', async () => {
+    const model = new LowRankRNN({ size: 8, rank: 2, dtype: 'float64', seed: 4 });
+    const x = randomTensor([8], 2).data as Float64Array;
+    const one = await analysis.linearize(model, x);
+    const row = await analysis.linearize(model, { data: x, shape: [1, 8] });
+    expect(Array.isArray(one)).toBe(true);
+    expect(one).toHaveLength(1);
+    expect(one).toEqual(row);
+    const two = await analysis.linearize(model, { data: Float64Array.of(...x, ...x), shape: [2, 8] });
+    expect(two).toHaveLength(2);
+    expect(two[1]).toEqual(one[0]);
   });
 
   test('eigen() of a rotation-scaling matrix: a +- b i', async () => {

@@ -3,7 +3,7 @@
 // decomposition of a trajectory.
 import { describe, expect, test } from 'vitest';
 import { FullRankRNN, LowRankRNN, Random, svdReparametrize, type Tensor } from '../../ts/index.js';
-import { embedLatent, latentFixedPoints, latentFlowField, latentVelocity, projectOnLatent } from '../../ts/analysis/index.js';
+import { STABILITY_LABELS, embedLatent, fixedPoints, latentFixedPoints, latentFlowField, latentVelocity, projectOnLatent, stabilityLabel } from '../../ts/analysis/index.js';
 import { randomTensor } from '../support/models.js';
 
 const alpha = 0.2;
@@ -13,7 +13,7 @@ async function vectorField(model: LowRankRNN | FullRankRNN, x0: Tensor, u: numbe
   const [P, N] = x0.shape;
   const K = u.length;
   const inputs = { data: Float64Array.from({ length: P * K }, (_, i) => u[i % K]), shape: [P, 1, K] };
-  const sim = await model.simulate(inputs, { initialStates: x0, noise: false });
+  const sim = await model.simulate(inputs, { initialStates: x0, drawNoise: false });
   const s = sim.states!.data;
   const out = new Float64Array(P * N);
   for (let p = 0; p < P; p++) for (let i = 0; i < N; i++) out[p * N + i] = (s[(p * 2 + 1) * N + i] - s[p * 2 * N + i]) / alpha;
@@ -39,9 +39,9 @@ describe('latent flow', () => {
     if (coordinates === 'overlaps') await svdReparametrize(model);
     const u = [0.7, -0.4];
     const kappa = randomTensor([12, 2], 4, 1.5);
-    const x0 = embedLatent(model, kappa, { input: u, coordinates });
+    const x0 = embedLatent(model, kappa, { inputs: u, coordinates });
     const F = await vectorField(model, x0, u);
-    const { velocity } = await latentVelocity(model, kappa, { input: u, coordinates });
+    const { velocity } = await latentVelocity(model, kappa, { inputs: u, coordinates });
     const m = model.param('m').data;
     const N = 60;
     const norms2 = [0, 1].map((r) => Array.from({ length: N }, (_, i) => m[i * 2 + r] ** 2).reduce((a, b) => a + b));
@@ -73,7 +73,7 @@ describe('latent flow', () => {
     const model = rank2();
     const u = [0.3, 0.2];
     const kappa = randomTensor([5, 2], 6);
-    const { jacobians } = await latentVelocity(model, kappa, { input: u, jacobians: true });
+    const { jacobians } = await latentVelocity(model, kappa, { inputs: u, jacobians: true });
     const h = 1e-6;
     for (let s = 0; s < 2; s++) {
       const up = Float64Array.from(kappa.data), down = Float64Array.from(kappa.data);
@@ -81,8 +81,8 @@ describe('latent flow', () => {
         up[p * 2 + s] += h;
         down[p * 2 + s] -= h;
       }
-      const vu = (await latentVelocity(model, { data: up, shape: [5, 2] }, { input: u })).velocity.data;
-      const vd = (await latentVelocity(model, { data: down, shape: [5, 2] }, { input: u })).velocity.data;
+      const vu = (await latentVelocity(model, { data: up, shape: [5, 2] }, { inputs: u })).velocity.data;
+      const vd = (await latentVelocity(model, { data: down, shape: [5, 2] }, { inputs: u })).velocity.data;
       for (let p = 0; p < 5; p++) for (let r = 0; r < 2; r++) expect(jacobians!.data[p * 4 + r * 2 + s]).toBeCloseTo((vu[p * 2 + r] - vd[p * 2 + r]) / (2 * h), 7);
     }
   });
@@ -137,7 +137,7 @@ describe('latent fixed points', () => {
     for (let k = -4; k < 4; k += 0.01) if (Math.sign(g(k)) !== Math.sign(g(k + 0.01))) roots.push(bisect(k, k + 0.01));
     expect(roots.length).toBe(3);
 
-    const fps = await latentFixedPoints(model, { input: [u] });
+    const fps = await latentFixedPoints(model, { inputs: [u] });
     const found = Array.from(fps.points.data).sort((a, b) => a - b);
     expect(found.length).toBe(3);
     for (let i = 0; i < 3; i++) expect(Math.abs(found[i] - roots[i])).toBeLessThan(1e-10);
@@ -146,11 +146,13 @@ describe('latent fixed points', () => {
       let slope = 0;
       for (let i = 0; i < N; i++) slope += (n[i] * (1 - Math.tanh(m[i] * k + u * wi[i]) ** 2) * m[i]) / N;
       expect(fps.eigenvalues.re.data[f]).toBeCloseTo(slope - 1, 12);
-      expect(fps.stability[f]).toBe(slope - 1 < 0 ? 'stable' : 'unstable');
+      // the other N - 1 eigenvalues are -1: the unstable point is a saddle of the network, as fixedPoints says
+      expect(fps.stability[f]).toBe(slope - 1 < 0 ? 'stable' : 'saddle');
+      expect(fps.unstableModes[f]).toBe(slope - 1 < 0 ? 0 : 1);
     }
     expect(fps.stability.filter((s) => s === 'stable').length).toBe(2);
     // Embedded, each is a fixed point of the full network.
-    const x = embedLatent(model, fps.points, { input: [u] });
+    const x = embedLatent(model, fps.points, { inputs: [u] });
     expect(maxAbs(await vectorField(model, x, [u]))).toBeLessThan(1e-10);
     // Every start converged and is mapped to one of the points.
     expect(Array.from(fps.startPoint).every((i) => i >= 0 && i < 3)).toBe(true);
@@ -185,7 +187,7 @@ describe('projection on kappa', () => {
     const model = rank2();
     const T = 15;
     const inputs = randomTensor([2, T, 2], 8, 0.8);
-    const sim = await model.simulate(inputs, { noise: false });
+    const sim = await model.simulate(inputs, { drawNoise: false });
     const proj = await projectOnLatent(model, sim.states!);
     expect(proj.kappa.shape).toEqual([2, T + 1, 2]);
     expect(maxAbs(proj.residual!.data)).toBeLessThan(1e-12);
@@ -194,7 +196,7 @@ describe('projection on kappa', () => {
       for (let t = 0; t < T; t++) {
         for (let k = 0; k < 2; k++) expect(proj.inputs!.data[(b * (T + 1) + t) * 2 + k]).toBeCloseTo(v[k], 11);
         const kappa = { data: proj.kappa.data.slice((b * (T + 1) + t) * 2, (b * (T + 1) + t) * 2 + 2), shape: [1, 2] };
-        const { velocity } = await latentVelocity(model, kappa, { input: v });
+        const { velocity } = await latentVelocity(model, kappa, { inputs: v });
         for (let r = 0; r < 2; r++) {
           expect(proj.kappa.data[(b * (T + 1) + t + 1) * 2 + r]).toBeCloseTo(kappa.data[r] + alpha * velocity.data[r], 11);
         }
@@ -224,13 +226,53 @@ describe('bad input', () => {
     await expect(latentVelocity(rate, randomTensor([1, 1], 1))).rejects.toThrow(/'current' formulation/);
     const model = rank2();
     await expect(latentVelocity(model, randomTensor([4, 3], 1))).rejects.toThrow(/kappa must have shape \[\.\.\., 2\]/);
-    await expect(latentVelocity(model, randomTensor([4, 2], 1), { input: [1] })).rejects.toThrow(/input must have one value per input channel \(2\)/);
-    await expect(latentVelocity(model, randomTensor([4, 2], 1), { coordinates: 'polar' as never })).rejects.toThrow(/coordinates must be/);
-    await expect(latentFlowField(model, { resolution: 0 })).rejects.toThrow(/resolution must be/);
-    await expect(latentFlowField(model, { ranges: [[1, 0], [0, 1]] })).rejects.toThrow(/ranges\[0\] must be \[min, max\]/);
-    await expect(latentFixedPoints(model, { tolerance: -1 })).rejects.toThrow(/tolerance must be a positive number/);
+    await expect(latentVelocity(model, randomTensor([4, 2], 1), { inputs: [1] })).rejects.toThrow("latentVelocity: option 'inputs' must be one finite number per input channel (2); got [1]");
+    await expect(latentVelocity(model, randomTensor([4, 2], 1), { coordinates: 'polar' as never })).rejects.toThrow("latentVelocity: option 'coordinates' must be one of 'coefficients', 'overlaps'; got 'polar'");
+    await expect(latentFlowField(model, { resolution: 0 })).rejects.toThrow("latentFlowField: option 'resolution' must be an integer in [1, 4096]; got 0");
+    await expect(latentFlowField(model, { ranges: [[1, 0], [0, 1]] })).rejects.toThrow("latentFlowField: option 'ranges[0]' must be [min, max] with finite min < max; got [1, 0]");
+    await expect(latentFlowField(model, { ranges: [[0, 1]] })).rejects.toThrow("latentFlowField: option 'ranges' must be 2 [min, max] pairs (one per axis); got [[0, 1]]");
+    await expect(latentFixedPoints(model, { tolerance: -1 })).rejects.toThrow("latentFixedPoints: option 'tolerance' must be a finite number > 0; got -1");
     const nan = randomTensor([2, 2], 1);
     nan.data[1] = NaN;
     await expect(latentFixedPoints(model, { starts: nan })).rejects.toThrow(/starts contains NaN/);
+  });
+});
+
+describe('the two fixed-point searches', () => {
+  test('latentFixedPoints and fixedPoints give the same labels to the same points (all R latent directions growing: a saddle)', async () => {
+    // Two latent axes with gains 3 and 2: stable points, saddles with one growing direction, and the origin with two.
+    const N = 200;
+    const rng = new Random(11);
+    const m = Float64Array.from({ length: 2 * N }, () => rng.normal());
+    const n = Float64Array.from(m, (x, j) => (j % 2 === 0 ? 3 : 2) * x);
+    const model = new LowRankRNN({ size: N, rank: 2, dtype: 'float64', init: { m, n } });
+    const latent = await latentFixedPoints(model, { range: [[-4, 4], [-4, 4]], startCount: 400 });
+    const F = latent.points.shape[0];
+    expect(F).toBeGreaterThanOrEqual(3);
+    const origin = Array.from(latent.unstableModes).indexOf(2);
+    expect(origin).toBeGreaterThanOrEqual(0);
+    expect(latent.stability[origin]).toBe('saddle');
+    const x = embedLatent(model, latent.points);
+    const full = await fixedPoints(model, { initialStates: x, adam: { maxIterations: 0 }, tolerance: { qAbsolute: 1e-20 } });
+    expect(full.points.shape[0]).toBe(F);
+    for (let f = 0; f < F; f++) {
+      const row = x.data.subarray(f * N, (f + 1) * N);
+      const p = [...Array(F).keys()].find((q) => maxAbs(full.points.data.subarray(q * N, (q + 1) * N).map((v, i) => v - row[i])) < 1e-8);
+      expect(p).toBeDefined();
+      expect(full.stability.type[p!]).toBe(latent.stability[f]);
+      expect(full.stability.unstable[p!]).toBe(latent.unstableModes[f]);
+    }
+    expect([...new Set(latent.stability)].sort()).toEqual(['saddle', 'stable']);
+  });
+});
+
+describe('stability labels', () => {
+  test('one classifier: stable, marginal, saddle, unstable', () => {
+    expect(STABILITY_LABELS).toEqual(['stable', 'saddle', 'unstable', 'marginal']);
+    expect(stabilityLabel({ unstable: 0, marginal: 0, stable: 3 })).toBe('stable');
+    expect(stabilityLabel({ unstable: 0, marginal: 1, stable: 3 })).toBe('marginal');
+    expect(stabilityLabel({ unstable: 2, marginal: 0, stable: 3 })).toBe('saddle');
+    expect(stabilityLabel({ unstable: 2, marginal: 1, stable: 0 })).toBe('saddle');
+    expect(stabilityLabel({ unstable: 2, marginal: 0, stable: 0 })).toBe('unstable');
   });
 });

@@ -17,7 +17,6 @@ function largest(a: ArrayLike<number>): number {
   return top;
 }
 
-const many = (e: Eigendecomposition | Eigendecomposition[]) => (Array.isArray(e) ? e : [e]);
 
 /** max |a - b| over everything two lists of decompositions hold, relative to the largest |b| of each part. */
 function expectSame(dev: Eigendecomposition[], cpu: Eigendecomposition[], tol: number) {
@@ -102,8 +101,8 @@ for (const { target, skip } of targets) {
         const states = randomTensor([6, N], 40 + c.rank, 1.2);
         for (const vectors of ['none', 'right', 'both'] as const) {
           const opts = { inputs: [0.3], vectors };
-          const cpu = many(await analysis.linearize(model, states, { ...opts, device: 'cpu' }));
-          const dev = many(await analysis.linearize(model, states, { ...opts, device: target }));
+          const cpu = (await analysis.linearize(model, states, { ...opts, device: 'cpu' }));
+          const dev = (await analysis.linearize(model, states, { ...opts, device: target }));
           expectSame(dev, cpu, 1e-9);
           if (vectors === 'both') {
             const state = { data: states.data.slice(0, N), shape: [N] };
@@ -118,8 +117,8 @@ for (const { target, skip } of targets) {
       const core = [0.5, -2, 0.3, 0.1, 2, 0.5, -0.4, 0.2, 0, 0, -0.2, -0.7, 0, 0, 0.7, -0.2];
       const model = withCore(core, 4, 9);
       const state = randomTensor([9], 3, 1);
-      const cpu = many(await analysis.linearize(model, state, { inputs: [0.3], vectors: 'both', device: 'cpu' }));
-      const dev = many(await analysis.linearize(model, state, { inputs: [0.3], vectors: 'both', device: target }));
+      const cpu = (await analysis.linearize(model, state, { inputs: [0.3], vectors: 'both', device: 'cpu' }));
+      const dev = (await analysis.linearize(model, state, { inputs: [0.3], vectors: 'both', device: target }));
       expectSame(dev, cpu, 1e-12);
       const e = dev[0];
       expect(maxAbsDiff(e.re, [-0.5, -0.5, -1.2, -1.2])).toBeLessThan(1e-14);
@@ -145,26 +144,26 @@ for (const { target, skip } of targets) {
       const opts = { inputs: [0.3], vectors: 'both' as const };
       // diag(0.5, 0.5, -0.3): an eigenspace of dimension 2, the unit vectors of the Schur form
       const repeated = withCore([0.5, 0, 0, 0, 0.5, 0, 0, 0, -0.3], 3, 15);
-      const r = many(await analysis.linearize(repeated, state, { ...opts, device: target }))[0];
+      const r = (await analysis.linearize(repeated, state, { ...opts, device: target }))[0];
       expect(maxAbsDiff(r.re, [-0.5, -0.5, -1.3])).toBeLessThan(1e-15);
       expect(r.rcond!).toBeGreaterThan(0.3);  // independent vectors
       expect(await residuals(repeated, state, r)).toBeLessThan(1e-12);
       // a Jordan block: one eigenvector twice, the eigenvector matrix singular
       const jordan = withCore([1, 1, 0, 1], 2, 15);
-      const j = many(await analysis.linearize(jordan, state, { ...opts, device: target }))[0];
+      const j = (await analysis.linearize(jordan, state, { ...opts, device: target }))[0];
       expect(maxAbsDiff(j.re, [0, 0])).toBeLessThan(1e-7);
       expect(j.rcond!).toBeLessThan(1e-7);
-      const cpuJordan = many(await analysis.linearize(jordan, state, { ...opts, device: 'cpu' }))[0];
+      const cpuJordan = (await analysis.linearize(jordan, state, { ...opts, device: 'cpu' }))[0];
       expect(cpuJordan.rcond!).toBeLessThan(1e-7);
       // m = 0: every eigenvalue is -1 and U c = 0
       const zero = withCore([0, 0, 0, 0], 2, 4);
       const zs = randomTensor([4], 6, 1);
-      expectSame(many(await analysis.linearize(zero, zs, { ...opts, device: target })), many(await analysis.linearize(zero, zs, { ...opts, device: 'cpu' })), 1e-12);
+      expectSame((await analysis.linearize(zero, zs, { ...opts, device: target })), (await analysis.linearize(zero, zs, { ...opts, device: 'cpu' })), 1e-12);
       // a larger rank: random nonsymmetric 12 x 12
       const big = withCore(Array.from(randomTensor([144], 8, 1).data), 12, 20);
       const bs = randomTensor([2, 20], 9, 1);
-      const a = many(await analysis.linearize(big, bs, { ...opts, device: target }));
-      expectSame(a, many(await analysis.linearize(big, bs, { ...opts, device: 'cpu' })), 1e-9);
+      const a = (await analysis.linearize(big, bs, { ...opts, device: target }));
+      expectSame(a, (await analysis.linearize(big, bs, { ...opts, device: 'cpu' })), 1e-9);
       expect(await residuals(big, { data: bs.data.slice(0, 20), shape: [20] }, a[0])).toBeLessThan(1e-10);
     });
 
@@ -192,8 +191,8 @@ for (const { target, skip } of targets) {
         const x = new Float64Array(R + 3).fill(0.2);
         const distinct = kind !== 'permutation' && kind !== 'integer';
         const vectors = distinct ? 'right' as const : 'none' as const;
-        const [cpu] = many(await analysis.linearize(model, x, { device: 'cpu', vectors }));
-        const [dev] = many(await analysis.linearize(model, x, { device: target, vectors }));
+        const [cpu] = (await analysis.linearize(model, x, { device: 'cpu', vectors }));
+        const [dev] = (await analysis.linearize(model, x, { device: target, vectors }));
         const scale = Math.max(1, largest(cpu.re), largest(cpu.im));
         for (let k = 0; k < R; k++) worst = Math.max(worst, Math.hypot(dev.re[k] - cpu.re[k], dev.im[k] - cpu.im[k]) / scale);
         if (distinct) expectSame([dev], [cpu], 1e-8);
@@ -207,8 +206,8 @@ for (const { target, skip } of targets) {
       const model = new LowRankRNN({ size: N, rank: 1, inputs: 1, outputs: 1, dtype: 'float64', seed: 2, init: { n: randomTensor([N, 1], 3, 3).data } });
       const states = randomTensor([170, N], 11, 0.5);
       const opts = { inputs: [0.1], vectors: 'right' as const };
-      const cpu = many(await analysis.linearize(model, states, { ...opts, device: 'cpu' }));
-      const dev = many(await analysis.linearize(model, states, { ...opts, device: target }));
+      const cpu = (await analysis.linearize(model, states, { ...opts, device: 'cpu' }));
+      const dev = (await analysis.linearize(model, states, { ...opts, device: target }));
       expectSame(dev, cpu, 1e-9);
     });
 
@@ -233,7 +232,7 @@ for (const { target, skip } of targets) {
       for (const formulation of ['current', 'rate'] as const) {
         const model = new LowRankRNN({ size: 90, rank: 3, inputs: 1, outputs: 1, dtype: 'float64', seed: 7, formulation, init: { n: randomTensor([90, 3], 8, 2.5).data } });
         const states = randomTensor([3, 90], 9, 1);
-        const run = async () => many(await analysis.linearize(model, states, { inputs: [0.2], vectors: 'both', device: target }));
+        const run = async () => (await analysis.linearize(model, states, { inputs: [0.2], vectors: 'both', device: target }));
         const forward = await run();
         const reversed = await reversedThreadOrder(run);
         for (let p = 0; p < forward.length; p++) {
@@ -258,7 +257,9 @@ for (const { target, skip } of targets) {
   });
 }
 
-test('an unknown device is a TypeError naming the choices', async () => {
+test('an unknown device is a RangeError naming the choices', async () => {
   const model = withCore([0.5], 1, 3);
-  await expect(analysis.linearize(model, [0, 0, 0], { device: 'gpu' as never })).rejects.toThrow(/'auto', 'cpu' or 'cuda'/);
+  const run = analysis.linearize(model, [0, 0, 0], { device: 'gpu' as never });
+  await expect(run).rejects.toThrow(RangeError);
+  await expect(run).rejects.toThrow("linearize: option 'device' must be one of 'auto', 'cpu', 'cuda', 'cuda-emulated'; got 'gpu'");
 });

@@ -84,7 +84,7 @@ describe('Gauss-Hermite', () => {
       expect(Math.abs(odd)).toBeLessThan(1e-12);
     }
     for (let i = 1; i < 200; i++) expect(nodes[i]).toBeGreaterThan(nodes[i - 1]);
-    expect(() => gaussHermite(0)).toThrow(/n must be an integer in \[1, 400\]/);
+    expect(() => gaussHermite(0)).toThrow("gaussHermite: option 'n' must be an integer in [1, 400]; got 0");
   });
 
   test('matches numpy.polynomial.hermite.hermgauss', (ctx) => {
@@ -139,7 +139,7 @@ describe('mean-field flow', () => {
     const m = model.param('m').data.map((x, i) => x + (i < N ? 0.5 : 0)); // a non-zero mean in the first population
     model.setParams({ b, m });
     const labels = Int32Array.from({ length: N }, (_, i) => (i < 100 ? 0 : 1));
-    const cmp = await compareMeanField(model, { labels, ddof: 0, input: [0.4, -1.1], resolution: 7 });
+    const cmp = await compareMeanField(model, { labels, ddof: 0, inputs: [0.4, -1.1], resolution: 7 });
     expect(cmp.statistics.populations.map((p) => p.fraction)).toEqual([1 / 3, 2 / 3]);
     expect(cmp.statistics.bias).toBe(true);
     expect(Math.max(...Array.from(cmp.finite.speed.data))).toBeGreaterThan(0.5);
@@ -175,7 +175,7 @@ describe('mean-field flow', () => {
   async function errorScaling(stats: ConnectivityStatistics, seed: number, resolution: number, bound: number) {
     const errors: number[] = [];
     for (const N of [2000, 32000]) {
-      const cmp = await compareMeanField(sampleNet(stats, N, seed), { statistics: stats, input: [0.5], resolution });
+      const cmp = await compareMeanField(sampleNet(stats, N, seed), { statistics: stats, inputs: [0.5], resolution });
       expect(cmp.maxError * Math.sqrt(N)).toBeLessThan(bound);
       errors.push(cmp.maxError);
     }
@@ -227,10 +227,10 @@ describe('mean-field flow', () => {
     const finite = await latentFlowField(model, { resolution: 5 });
     expect(Array.from(finite.axes[0])).toEqual(Array.from(flow.axes[0]));
     const bad = { ...est, populations: [{ ...est.populations[0], fraction: 1.5 }] };
-    await expect(meanFieldVelocity(bad, { data: new Float64Array(1), shape: [1, 1] })).rejects.toThrow(/statistics.populations\[0\].fraction must be in \(0, 1\]/);
+    await expect(meanFieldVelocity(bad, { data: new Float64Array(1), shape: [1, 1] })).rejects.toThrow("statistics.populations[0]: option 'fraction' must be a finite number in (0, 1]; got 1.5");
     const asym = { ...est, populations: [{ ...est.populations[0], covariance: Float64Array.of(1, 0.5, 0, 0.4, 1, 0, 0, 0, 1) }] };
     await expect(meanFieldVelocity(asym, { data: new Float64Array(1), shape: [1, 1] })).rejects.toThrow(/covariance must be symmetric/);
-    expect(() => estimateStatistics(model, { labels: [0, 1] })).toThrow(/labels must have one entry per unit \(50\)/);
+    expect(() => estimateStatistics(model, { labels: [0, 1] })).toThrow("estimateStatistics: option 'labels' must be one entry per unit (50); got [0, 1]");
     expect(() => estimateStatistics(model, { labels: Int32Array.from({ length: 50 }, () => 2) })).toThrow(/population 0 has no units/);
   });
 });

@@ -242,7 +242,7 @@ describe('weight change', () => {
     expect(t.loss[2]).toBeCloseTo(t.lossTrained, 12);
     expect(t.loss[3]).toBeCloseTo(t.lossTrained, 12);
     const rank1 = new FullRankRNN({ size: N, inputs: 2, outputs: 1, dtype: 'float64', init: { ...others, wrec: planted(1) } });
-    expect(t.loss[1]).toBeCloseTo(await rank1.loss(batch, { noise: false }), 12);
+    expect(t.loss[1]).toBeCloseTo(await rank1.loss(batch, { drawNoise: false }), 12);
     expect(t.lossTrained).not.toBeCloseTo(t.lossInitial, 3);
   });
 
@@ -280,6 +280,6 @@ describe('weight change', () => {
     expect(t.loss[4]).toBeCloseTo(t.lossTrained, 12);
     await expect(weightChange(initial, new LowRankRNN({ size: N, rank: 1, dtype: 'float64' }))).rejects.toThrow(/same rank/);
     await expect(weightChange(initial, new FullRankRNN({ size: N, dtype: 'float64' }))).rejects.toThrow(/same kind and size/);
-    await expect(weightChange(initial, trained, { batch, ranks: [5] })).rejects.toThrow(/ranks must be integers in \[0, 4\]/);
+    await expect(weightChange(initial, trained, { batch, ranks: [5] })).rejects.toThrow("weightChange: option 'ranks' must be an array of integers in [0, 4]; got [5]");
   });
 });

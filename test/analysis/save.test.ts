@@ -2,7 +2,8 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { LowRankRNN, loadNpz } from '../../ts/index.js';
-import { analysisArrays, compareMeanField, latentFixedPoints, saveAnalysis } from '../../ts/analysis/index.js';
+import { analysisArrays, compareMeanField, embedLatent, fixedPoints, latentFixedPoints, saveAnalysis, saveTopology, topology } from '../../ts/analysis/index.js';
+import { loadResult } from '../../ts/results/format.js';
 import { makeTempDir, numpy, runPython } from '../support/io.js';
 
 const dir = await makeTempDir();
@@ -42,6 +43,28 @@ describe('saveAnalysis', () => {
     expect(seen.points).toEqual(Array.from({ length: fps.points.shape[0] }, (_, i) => [fps.points.data[i]]));
     expect(seen.stability).toEqual(fps.stability);
     expect(seen.speed).toEqual([5]);
+  });
+
+  test('metadata goes in the one `meta` entry, with the kind', async () => {
+    const path = join(dir.dir, 'with-meta.npz');
+    await saveAnalysis(path, { fixedPoints: await latentFixedPoints(model) }, { meta: { note: 'rank-1 test', seed: 4 } });
+    const file = await loadResult(path, 'analysis');
+    expect(file.meta).toMatchObject({ kind: 'analysis', note: 'rank-1 test', seed: 4 });
+    expect(file.arrays.meta).toBeUndefined();
+  });
+
+  test('saveTopology: arrays by name, settings in meta (no info entry)', async () => {
+    const x = embedLatent(model, (await latentFixedPoints(model)).points);
+    const fps = await fixedPoints(model, { initialStates: x, adam: { maxIterations: 0 }, tolerance: { qAbsolute: 1e-20 } });
+    const t = await topology(model, fps, { restarts: 4, perturbation: 0.01, seed: 2 });
+    const path = join(dir.dir, 'topology.npz');
+    await saveTopology(path, t);
+    const file = await loadResult(path, 'topology');
+    expect(file.meta).toMatchObject({ kind: 'topology', restarts: 4, perturbation: 0.01, radius: t.radius, maxSteps: t.maxSteps });
+    expect(file.arrays.info).toBeUndefined();
+    expect(file.arrays.counts.shape).toEqual([fps.points.shape[0], fps.points.shape[0] + 1]);
+    expect(Array.from(file.arrays.end.data as Int32Array)).toEqual(Array.from(t.end));
+    await expect(loadResult(path, 'fixed-points')).rejects.toThrow(/holds a topology result; expected fixed-points/);
   });
 
   test('values with no .npz form are refused by name', () => {

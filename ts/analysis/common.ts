@@ -1,10 +1,11 @@
 // Shared plumbing of the dynamics analyses: the model as the native layer takes it, state and input arguments,
 // and long native jobs with progress and cancellation.
-import { FullRankRNN, LowRankRNN, requireInt, type AnyModel } from '../model/models.js';
+import { FullRankRNN, LowRankRNN, type AnyModel } from '../model/models.js';
 import type { NativeJob, NativeSearchProgress, NativeSpec } from '../native/binding.js';
 import { abortError } from '../core/errors.js';
 import { native, resolveDevice, type Device } from '../native/load.js';
 import { checkTensor, formatShape, type FloatArray, type Tensor } from '../core/tensor.js';
+import { is, type Rule } from '../core/validate.js';
 
 export type { NativeSearchProgress as AnalysisProgress } from '../native/binding.js';
 
@@ -89,20 +90,30 @@ export function inputsPerRow(inputs: { data: Float64Array; rows: number }, K: nu
   return out;
 }
 
-export function checkThreads(value: unknown): number {
-  return requireInt(value ?? 0, 'threads', 0);
-}
+/** The rules every analysis shares for its common options. */
+export const ANALYSIS_RULE = {
+  /** CPU threads; 0 = every core. */
+  threads: is.integer(0),
+  device: is.oneOf<AnalysisDevice>(['auto', 'cpu', 'cuda', 'cuda-emulated']),
+  /** A vector or a tensor of values (its shape is checked where it is used). */
+  values: is.custom(
+    'a tensor, a Float32Array, a Float64Array or an array of numbers',
+    (v) => Array.isArray(v) || v instanceof Float32Array || v instanceof Float64Array || is.tensor().test(v),
+  ) as Rule,
+  signal: is.signal(),
+  onProgress: is.function(),
+} as const;
 
-
-/** Runs a native job, aborting it when `signal` fires; rejects with an AbortError when it was aborted. */
+/**
+ * Runs a native job, aborting it when `signal` fires; rejects with an AbortError when it was aborted. The caller has
+ * checked `signal` and `onProgress` with its option rules.
+ */
 export async function runJob<T extends { aborted: boolean }>(
   what: string,
   start: (onProgress?: (p: NativeSearchProgress) => void) => NativeJob<T>,
   signal?: AbortSignal,
   onProgress?: (p: NativeSearchProgress) => void,
 ): Promise<T> {
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('signal must be an AbortSignal');
-  if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError('onProgress must be a function');
   if (signal?.aborted) throw abortError(`${what} was aborted`);
   const job = start(onProgress);
   const onAbort = () => job.abort();

@@ -1,11 +1,13 @@
 // Dynamics analysis: latent flows and fixed points of low-rank nets, mean-field theory, and the measures of seed 001.
 export {
+  GRID_DEFAULTS,
+  LATENT_DEFAULTS,
+  LATENT_FIXED_POINT_DEFAULTS,
   embedLatent,
   latentFixedPoints,
   latentFlowField,
   latentGrid,
   latentVelocity,
-  projectOnLatent,
   type LatentFixedPointOptions,
   type FlowField,
   type GridOptions,
@@ -13,10 +15,12 @@ export {
   type LatentFixedPoints,
   type LatentGrid,
   type LatentOptions,
-  type LatentProjection,
   type LatentVelocity,
 } from './latent.js';
+export { projectOnLatent, type LatentProjection } from './latent-projection.js';
 export {
+  ESTIMATE_DEFAULTS,
+  MOMENT_DEFAULTS,
   checkStatistics,
   compareMeanField,
   estimateStatistics,
@@ -25,6 +29,7 @@ export {
   meanFieldVelocity,
   statisticsVariables,
   transferMoments,
+  type CompareOptions,
   type ConnectivityStatistics,
   type EstimateOptions,
   type MeanFieldComparison,
@@ -33,6 +38,7 @@ export {
   type PopulationStatistics,
 } from './meanfield.js';
 export {
+  CENTRALITY_DEFAULTS,
   eigenvectorCentrality,
   nonNormality,
   pca,
@@ -48,6 +54,7 @@ export {
   type WeightChangeOptions,
 } from './measures.js';
 export {
+  MAXIMIZE_DEFAULTS,
   crossCovariances,
   maximizePredictiveInformation,
   predictiveInformation,
@@ -60,11 +67,15 @@ export { resultArrays as analysisArrays, saveAnalysis } from '../results/format.
 // points, stability, the fixed-point topology graph and the line-attractor score. Conventions: docs/analysis.md.
 export type { AnalysisDevice, AnalysisProgress } from './common.js';
 export {
+  CLASSIFY_DEFAULTS,
+  LINEARIZE_DEFAULTS,
+  STABILITY_LABELS,
   classify,
   eigen,
   jacobian,
   lineAttractorScore,
   linearize,
+  stabilityLabel,
   structuredJacobian,
   velocity,
   type ClassifyOptions,
@@ -82,16 +93,17 @@ export {
   type StructuredJacobian,
 } from './linear.js';
 export {
-  FIXED_POINTS_FORMAT_VERSION,
+  FIXED_POINT_DEFAULTS,
   fixedPoints,
   loadFixedPoints,
   pointEigenvalues,
   saveFixedPoints,
   type AdamOptions,
+  type EigenOptions,
   type FixedPointOptions,
   type FixedPoints,
   type FixedPointTolerances,
   type PointStability,
   type PolishOptions,
 } from './fixed-points.js';
-export { saveTopology, topology, type Topology, type TopologyOptions } from './topology.js';
+export { TOPOLOGY_DEFAULTS, saveTopology, topology, type Topology, type TopologyOptions } from './topology.js';

@@ -1,13 +1,14 @@
 // Latent dynamics of low-rank nets (current formulation): the exact finite-N flow kappa' = F(kappa, u) on a grid,
 // fixed points found in kappa space by Newton's method with the R x R Jacobian, and trajectories projected on kappa.
 // Coordinates are described in docs/analysis-latent.md.
-import { svd } from '../core/linalg.js';
+
 import { classify, type PointType } from './linear.js';
 import { LowRankRNN, type AnyModel } from '../model/models.js';
 import type { NativeLatentField } from '../native/binding.js';
 import { native } from '../native/load.js';
 import { Random } from '../core/random.js';
 import { checkTensor, formatShape, type Tensor } from '../core/tensor.js';
+import { checkOptions, checkValue, is, type Rules } from '../core/validate.js';
 
 /**
  * 'coefficients': x = sum_r kappa_r m_r + sum_k u_k I_k (I_k = si_k wi_k, the input vectors); exact for any m.
@@ -18,9 +19,25 @@ export type LatentCoordinates = 'coefficients' | 'overlaps';
 
 export interface LatentOptions {
   /** Constant input u (one value per input channel; default zeros). */
-  input?: ArrayLike<number>;
+  inputs?: ArrayLike<number>;
+  /** 'coefficients' (default) or 'overlaps'. */
   coordinates?: LatentCoordinates;
 }
+
+/** One finite number per entry (the count is checked where the model is known). */
+export const FINITE_VALUES = is.custom(
+  'an array of finite numbers',
+  (v) => v !== null && typeof v === 'object' && typeof (v as ArrayLike<number>).length === 'number' && Array.from(v as ArrayLike<unknown>).every((x) => typeof x === 'number' && Number.isFinite(x)),
+  (v) => v !== null && typeof v === 'object',
+);
+
+export const LATENT_RULES: Rules<LatentOptions> = {
+  inputs: FINITE_VALUES,
+  coordinates: is.oneOf<LatentCoordinates>(['coefficients', 'overlaps']),
+};
+
+/** The defaults of every latent entry (inputs: zeros). */
+export const LATENT_DEFAULTS = Object.freeze({ coordinates: 'coefficients' as LatentCoordinates });
 
 /** A low-rank net's vectors in double precision: m, n [N, R], the input vectors si_k wi_k [K, N] and the bias b. */
 export interface LowRankVectors {
@@ -62,18 +79,12 @@ export function lowRankVectors(model: AnyModel, name = 'model'): LowRankVectors 
   };
 }
 
-/** Checks a constant input (K values) and returns the input current sum_k u_k I_k (N values). */
-export function inputCurrent(v: LowRankVectors, input: ArrayLike<number> | undefined, name = 'input'): Float64Array {
+/** The input current sum_k u_k I_k (N values) of a constant input (K finite values, checked by the caller's rules). */
+export function inputCurrent(v: LowRankVectors, inputs: ArrayLike<number> | undefined, where: string): Float64Array {
   const current = new Float64Array(v.size);
-  if (input === undefined) return current;
-  if (input === null || typeof input !== 'object' || typeof input.length !== 'number' || input.length !== v.inputs) {
-    throw new RangeError(`${name} must have one value per input channel (${v.inputs}); got ${input === null ? 'null' : (input as ArrayLike<number>).length ?? typeof input}`);
-  }
-  for (let k = 0; k < v.inputs; k++) {
-    const u = input[k];
-    if (typeof u !== 'number' || !Number.isFinite(u)) throw new RangeError(`${name}[${k}] must be a finite number; got ${u}`);
-    for (let i = 0; i < v.size; i++) current[i] += u * v.inputVectors[k * v.size + i];
-  }
+  if (inputs === undefined) return current;
+  checkValue(where, 'inputs', inputs, is.custom(`one finite number per input channel (${v.inputs})`, (x) => FINITE_VALUES.test(x) && (x as ArrayLike<number>).length === v.inputs));
+  for (let k = 0; k < v.inputs; k++) for (let i = 0; i < v.size; i++) current[i] += inputs[k] * v.inputVectors[k * v.size + i];
   return current;
 }
 
@@ -83,14 +94,8 @@ function columnNorms2(m: Float64Array, N: number, R: number): Float64Array {
   return out;
 }
 
-function checkCoordinates(value: unknown): LatentCoordinates {
-  const c = value ?? 'coefficients';
-  if (c !== 'coefficients' && c !== 'overlaps') throw new TypeError(`coordinates must be 'coefficients' or 'overlaps'; got ${JSON.stringify(value)}`);
-  return c;
-}
-
 /** Throws unless the columns of m are orthogonal (relative to their norms), which the overlap coordinates need. */
-function requireOrthogonalColumns(v: LowRankVectors): Float64Array {
+export function requireOrthogonalColumns(v: LowRankVectors): Float64Array {
   const { size: N, rank: R, m } = v;
   const norms2 = columnNorms2(m, N, R);
   for (let r = 0; r < R; r++) {
@@ -107,12 +112,15 @@ function requireOrthogonalColumns(v: LowRankVectors): Float64Array {
   return norms2;
 }
 
-/** The native description of the latent field at a constant input (see native/core/latent.hpp). */
-export function latentField(model: AnyModel, opts: LatentOptions = {}): NativeLatentField {
+/**
+ * The native description of the latent field at a constant input (see native/core/latent.hpp). `opts` are checked by
+ * the caller (`where` names it in messages).
+ */
+export function latentField(model: AnyModel, opts: LatentOptions, where = 'latentField'): NativeLatentField {
   const v = lowRankVectors(model);
-  const coordinates = checkCoordinates(opts.coordinates);
+  const coordinates = opts.coordinates ?? LATENT_DEFAULTS.coordinates;
   const { size: N, rank: R } = v;
-  const current = inputCurrent(v, opts.input);
+  const current = inputCurrent(v, opts.inputs, where);
   const scale = new Float64Array(R).fill(1);
   const shift = new Float64Array(R);
   const offset = new Float64Array(N);
@@ -146,7 +154,7 @@ function latentPoints(kappa: Tensor, R: number, name: string): { data: Float64Ar
  * ('coefficients') or x = sum_r (N / |m_r|^2) kappa_r m_r + I_perp ('overlaps').
  */
 export function embedLatent(model: AnyModel, kappa: Tensor, opts: LatentOptions = {}): Tensor<Float64Array> {
-  const f = latentField(model, opts);
+  const f = latentField(model, checkOptions<LatentOptions>('embedLatent', LATENT_RULES, opts, LATENT_DEFAULTS), 'embedLatent');
   const { size: N, rank: R } = f;
   const { data, lead } = latentPoints(kappa, R, 'kappa');
   const P = data.length / R;
@@ -174,10 +182,14 @@ export async function latentVelocity(
   kappa: Tensor,
   opts: LatentOptions & { jacobians?: boolean } = {},
 ): Promise<LatentVelocity> {
-  const field = latentField(model, opts);
+  const o = checkOptions<LatentOptions & { jacobians?: boolean }>('latentVelocity', { ...LATENT_RULES, jacobians: is.boolean() }, opts, { ...LATENT_DEFAULTS, jacobians: false });
+  return fieldVelocity(latentField(model, o, 'latentVelocity'), kappa, o.jacobians!);
+}
+
+async function fieldVelocity(field: NativeLatentField, kappa: Tensor, jacobians: boolean): Promise<LatentVelocity> {
   const R = field.rank;
   const { data, lead } = latentPoints(kappa, R, 'kappa');
-  const r = await native().binding.latentVelocity(field, data, opts.jacobians ?? false);
+  const r = await native().binding.latentVelocity(field, data, jacobians);
   const out: LatentVelocity = { velocity: { data: r.velocity, shape: [...lead, R] } };
   if (r.jacobians) out.jacobians = { data: r.jacobians, shape: [...lead, R, R] };
   return out;
@@ -203,42 +215,50 @@ export interface LatentGrid {
   points: Tensor<Float64Array>;
 }
 
-function checkRange(r: unknown, name: string): [number, number] {
-  if (!Array.isArray(r) || r.length !== 2 || !r.every((x) => typeof x === 'number' && Number.isFinite(x)) || !(r[0] < r[1])) {
-    throw new RangeError(`${name} must be [min, max] with finite min < max; got ${JSON.stringify(r)}`);
-  }
-  return [r[0], r[1]];
+/** The defaults of latentGrid (ranges: [-3, 3] per plotted axis, the reference's; at: zeros). */
+export const GRID_DEFAULTS = Object.freeze({ resolution: 50, axes: [0, 1] as [number, number] });
+const DEFAULT_RANGE: [number, number] = [-3, 3];
+
+const RANGE = is.custom('[min, max] with finite min < max', (r) => Array.isArray(r) && r.length === 2 && r.every((x) => typeof x === 'number' && Number.isFinite(x)) && r[0] < r[1]);
+const RANGES = is.custom('an array of [min, max] pairs', Array.isArray);
+
+export const GRID_RULES: Rules<GridOptions> = {
+  ranges: RANGES,
+  resolution: is.integer(1, 4096),
+  axes: is.custom('two different kappa indices', (a) => Array.isArray(a) && a.length === 2 && a.every(Number.isInteger) && a[0] !== a[1]),
+  at: FINITE_VALUES,
+};
+
+/** One [min, max] per axis (each checked), or the default box. */
+function checkRanges(where: string, name: string, ranges: unknown, count: number): [number, number][] {
+  if (ranges === undefined) return Array.from({ length: count }, () => [...DEFAULT_RANGE] as [number, number]);
+  checkValue(where, name, ranges, is.custom(`${count} [min, max] pair${count > 1 ? 's' : ''} (one per axis)`, (r) => Array.isArray(r) && r.length === count));
+  return (ranges as unknown[]).map((r, i) => checkValue<[number, number]>(where, `${name}[${i}]`, r, RANGE));
+}
+
+/** The plotted kappa axes: [0] for rank 1, [0, 1] for rank 2, `axes` (checked against the rank) otherwise. */
+function plottedAxes(where: string, rank: number, axes: [number, number]): number[] {
+  if (rank <= 2) return rank === 1 ? [0] : [0, 1];
+  checkValue(where, 'axes', axes, is.custom(`two different kappa indices in [0, ${rank - 1}]`, (a) => (a as number[]).every((d) => d >= 0 && d < rank)));
+  return [...axes];
 }
 
 /** The grid of latent points a flow field is evaluated on (reference plot_field: cell centres of a res x res grid). */
 export function latentGrid(rank: number, opts: GridOptions = {}): LatentGrid {
-  const res = opts.resolution ?? 50;
-  if (!Number.isInteger(res) || res < 1 || res > 4096) throw new RangeError(`resolution must be an integer in [1, 4096]; got ${JSON.stringify(opts.resolution)}`);
-  let dims: number[];
-  if (rank === 1) dims = [0];
-  else if (rank === 2) dims = [0, 1];
-  else {
-    const a = opts.axes ?? [0, 1];
-    if (!Array.isArray(a) || a.length !== 2 || !a.every((d) => Number.isInteger(d) && d >= 0 && d < rank) || a[0] === a[1]) {
-      throw new RangeError(`axes must be two different kappa indices in [0, ${rank - 1}]; got ${JSON.stringify(opts.axes)}`);
-    }
-    dims = [...a];
-  }
-  const ranges = opts.ranges ?? dims.map(() => [-3, 3] as [number, number]);
-  if (!Array.isArray(ranges) || ranges.length !== dims.length) {
-    throw new RangeError(`ranges must have one [min, max] per plotted axis (${dims.length}); got ${JSON.stringify(opts.ranges)}`);
-  }
-  const axes = ranges.map((r, i) => {
-    const [lo, hi] = checkRange(r, `ranges[${i}]`);
-    return Float64Array.from({ length: res }, (_, j) => lo + ((j + 0.5) * (hi - lo)) / res);
-  });
+  return gridOf('latentGrid', rank, checkOptions<GridOptions>('latentGrid', GRID_RULES, opts, GRID_DEFAULTS));
+}
+
+/** latentGrid with checked options (`where` names the caller). */
+export function gridOf(where: string, rank: number, o: GridOptions): LatentGrid {
+  const res = o.resolution!;
+  const dims = plottedAxes(where, rank, o.axes!);
+  const axes = checkRanges(where, 'ranges', o.ranges, dims.length).map(([lo, hi]) =>
+    Float64Array.from({ length: res }, (_, j) => lo + ((j + 0.5) * (hi - lo)) / res),
+  );
   const base = new Float64Array(rank);
-  if (opts.at !== undefined) {
-    if (opts.at.length !== rank) throw new RangeError(`at must have one value per kappa coordinate (${rank}); got ${opts.at.length}`);
-    for (let r = 0; r < rank; r++) {
-      if (!Number.isFinite(opts.at[r])) throw new RangeError(`at[${r}] must be finite; got ${opts.at[r]}`);
-      base[r] = opts.at[r];
-    }
+  if (o.at !== undefined) {
+    checkValue(where, 'at', o.at, is.custom(`one value per kappa coordinate (${rank})`, (a) => (a as ArrayLike<number>).length === rank));
+    base.set(Array.from(o.at));
   }
   const count = dims.length === 1 ? res : res * res;
   const points = new Float64Array(count * rank);
@@ -278,9 +298,15 @@ export function speeds(velocity: Tensor<Float64Array>): Tensor<Float64Array> {
  * Multiply `velocity` by N to get the reference plot_field's field (F(x) . m_r) in 'overlaps' coordinates.
  */
 export async function latentFlowField(model: AnyModel, opts: LatentOptions & GridOptions = {}): Promise<FlowField> {
-  const rank = lowRankVectors(model).rank;
-  const grid = latentGrid(rank, opts);
-  const { velocity } = await latentVelocity(model, grid.points, opts);
+  const o = checkOptions<LatentOptions & GridOptions>('latentFlowField', { ...LATENT_RULES, ...GRID_RULES }, opts, { ...LATENT_DEFAULTS, ...GRID_DEFAULTS });
+  return flowFieldOf('latentFlowField', model, o);
+}
+
+/** latentFlowField with checked options (`where` names the caller). */
+export async function flowFieldOf(where: string, model: AnyModel, o: LatentOptions & GridOptions): Promise<FlowField> {
+  const field = latentField(model, o, where);
+  const grid = gridOf(where, field.rank, o);
+  const { velocity } = await fieldVelocity(field, grid.points, false);
   return { ...grid, velocity, speed: speeds(velocity) };
 }
 
@@ -310,7 +336,8 @@ export interface LatentFixedPoints {
   eigenvalues: { re: Tensor<Float64Array>; im: Tensor<Float64Array> };
   /** Number of eigenvalues with a positive real part [F] (the saddle index). */
   unstableModes: Int32Array;
-  /** The type of each point ('stable', 'saddle', 'unstable' or 'marginal'), from `classify` in continuous time. */
+  /** The stability label of each point (STABILITY_LABELS, the same as fixedPoints'), from `classify` in continuous
+   * time with the N - R trivial eigenvalues -1 counted. */
   stability: PointType[];
   /** The start points used [S, R]. */
   starts: Tensor<Float64Array>;
@@ -318,11 +345,31 @@ export interface LatentFixedPoints {
   startPoint: Int32Array;
 }
 
-function defaultStarts(R: number, opts: LatentFixedPointOptions): Float64Array {
-  const ranges = (opts.range ?? Array.from({ length: R }, () => [-3, 3] as [number, number])).map((r, i) => checkRange(r, `range[${i}]`));
-  if (ranges.length !== R) throw new RangeError(`range must have one [min, max] per kappa axis (${R}); got ${ranges.length}`);
-  const target = opts.startCount ?? 200;
-  if (!Number.isInteger(target) || target < 1) throw new RangeError(`startCount must be a positive integer; got ${JSON.stringify(opts.startCount)}`);
+/** The defaults of latentFixedPoints (range: [-3, 3] per kappa axis; starts: a grid over the range). */
+export const LATENT_FIXED_POINT_DEFAULTS = Object.freeze({
+  ...LATENT_DEFAULTS,
+  startCount: 200,
+  seed: 0,
+  tolerance: 1e-10,
+  maxIterations: 100,
+  uniqueTolerance: 1e-6,
+});
+
+const LATENT_FIXED_POINT_RULES: Rules<LatentFixedPointOptions> = {
+  ...LATENT_RULES,
+  starts: is.tensor(),
+  range: RANGES,
+  startCount: is.integer(1),
+  seed: is.seed(),
+  tolerance: is.positive(),
+  maxIterations: is.integer(0),
+  uniqueTolerance: is.positive(),
+};
+
+/** Default starts: a grid over the range with about startCount points, or uniform draws when that grid is too big. */
+function defaultStarts(R: number, o: LatentFixedPointOptions): Float64Array {
+  const ranges = checkRanges('latentFixedPoints', 'range', o.range, R);
+  const target = o.startCount!;
   const perAxis = Math.max(2, Math.round(target ** (1 / R)));
   if (perAxis ** R <= 4 * target) {
     const count = perAxis ** R;
@@ -337,50 +384,45 @@ function defaultStarts(R: number, opts: LatentFixedPointOptions): Float64Array {
     }
     return out;
   }
-  const rng = new Random(opts.seed ?? 0);
+  const rng = new Random(o.seed!);
   const out = new Float64Array(target * R);
   for (let p = 0; p < target; p++) for (let r = 0; r < R; r++) out[p * R + r] = ranges[r][0] + rng.uniform() * (ranges[r][1] - ranges[r][0]);
   return out;
 }
 
-function positive(value: unknown, name: string, fallback: number): number {
-  const v = value ?? fallback;
-  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new RangeError(`${name} must be a positive number; got ${JSON.stringify(value)}`);
-  return v;
+/** The distinct converged roots (first reached first) and, per start, the index of the one it reached (-1: none). */
+function distinctRoots(points: Float64Array, converged: Uint8Array | ArrayLike<number>, R: number, unique: number) {
+  const S = points.length / R;
+  const chosen: number[] = [];
+  const startPoint = new Int32Array(S).fill(-1);
+  for (let s = 0; s < S; s++) {
+    if (!converged[s]) continue;
+    const k = points.subarray(s * R, s * R + R);
+    const scale = Math.max(1, ...Array.from(k, Math.abs));
+    const same = chosen.findIndex((c) => {
+      let d = 0;
+      for (let r = 0; r < R; r++) d = Math.max(d, Math.abs(points[c * R + r] - k[r]));
+      return d <= unique * scale;
+    });
+    startPoint[s] = same >= 0 ? same : chosen.push(s) - 1;
+  }
+  return { chosen, startPoint };
 }
 
 /**
  * Fixed points of the latent flow found directly in kappa space: damped Newton from each start with the analytic
  * R x R Jacobian, duplicates merged, stability from the Jacobian's eigenvalues. The eigenvalues are the non-trivial
- * eigenvalues of the full network's Jacobian at the fixed point (the other N - R are -1).
+ * eigenvalues of the full network's Jacobian at the fixed point; the other N - R are -1 and count in the stability
+ * label, which is therefore the one fixedPoints gives the same point (e.g. 'saddle' for a point whose R latent
+ * directions all grow).
  */
 export async function latentFixedPoints(model: AnyModel, opts: LatentFixedPointOptions = {}): Promise<LatentFixedPoints> {
-  const field = latentField(model, opts);
+  const o = checkOptions<LatentFixedPointOptions>('latentFixedPoints', LATENT_FIXED_POINT_RULES, opts, LATENT_FIXED_POINT_DEFAULTS);
+  const field = latentField(model, o, 'latentFixedPoints');
   const R = field.rank;
-  const starts = opts.starts ? latentPoints(opts.starts, R, 'starts').data : defaultStarts(R, opts);
-  const tolerance = positive(opts.tolerance, 'tolerance', 1e-10);
-  const unique = positive(opts.uniqueTolerance, 'uniqueTolerance', 1e-6);
-  const maxIterations = opts.maxIterations ?? 100;
-  if (!Number.isInteger(maxIterations) || maxIterations < 0) throw new RangeError(`maxIterations must be an integer >= 0; got ${JSON.stringify(opts.maxIterations)}`);
-  const roots = await native().binding.latentRoots(field, starts, { tolerance, maxIterations });
-  const S = starts.length / R;
-  const chosen: number[] = [];
-  const startPoint = new Int32Array(S).fill(-1);
-  for (let s = 0; s < S; s++) {
-    if (!roots.converged[s]) continue;
-    const k = roots.points.subarray(s * R, s * R + R);
-    const scale = Math.max(1, ...Array.from(k, Math.abs));
-    const same = chosen.findIndex((c) => {
-      let d = 0;
-      for (let r = 0; r < R; r++) d = Math.max(d, Math.abs(roots.points[c * R + r] - k[r]));
-      return d <= unique * scale;
-    });
-    if (same >= 0) startPoint[s] = same;
-    else {
-      startPoint[s] = chosen.length;
-      chosen.push(s);
-    }
-  }
+  const starts = o.starts ? latentPoints(o.starts, R, 'starts').data : defaultStarts(R, o);
+  const roots = await native().binding.latentRoots(field, starts, { tolerance: o.tolerance!, maxIterations: o.maxIterations! });
+  const { chosen, startPoint } = distinctRoots(roots.points, roots.converged, R, o.uniqueTolerance!);
   const F = chosen.length;
   const pick = (src: Float64Array, per: number) => {
     const out = new Float64Array(F * per);
@@ -388,101 +430,16 @@ export async function latentFixedPoints(model: AnyModel, opts: LatentFixedPointO
     return out;
   };
   const re = pick(roots.eigenRe, R), im = pick(roots.eigenIm, R);
-  const unstableModes = new Int32Array(F);
-  const stability: PointType[] = [];
-  for (let f = 0; f < F; f++) {
-    const s = classify({ re: re.slice(f * R, f * R + R), im: im.slice(f * R, f * R + R) });
-    unstableModes[f] = s.unstable;
-    stability.push(s.type);
-  }
+  const trivial = { value: -1, multiplicity: field.size - R };
+  const labels = Array.from({ length: F }, (_, f) => classify({ re: re.slice(f * R, f * R + R), im: im.slice(f * R, f * R + R), trivial }));
   return {
     points: { data: pick(roots.points, R), shape: [F, R] },
     speed: Float64Array.from(chosen, (s) => roots.speed[s]),
     jacobians: { data: pick(roots.jacobians, R * R), shape: [F, R, R] },
     eigenvalues: { re: { data: re, shape: [F, R] }, im: { data: im, shape: [F, R] } },
-    unstableModes,
-    stability,
-    starts: { data: starts, shape: [S, R] },
+    unstableModes: Int32Array.from(labels, (l) => l.unstable),
+    stability: labels.map((l) => l.type),
+    starts: { data: starts, shape: [starts.length / R, R] },
     startPoint,
-  };
-}
-
-export interface LatentProjection {
-  /** kappa of every state, shape [..., R]. */
-  kappa: Tensor<Float64Array>;
-  /** 'coefficients' only: the input coordinates v (x = m kappa + sum_k v_k I_k + residual), shape [..., K]. */
-  inputs?: Tensor<Float64Array>;
-  /** 'coefficients' only: |residual| / |x| per state (0 for noise-free trajectories from h0 in span(m, I)), shape [...]. */
-  residual?: Tensor<Float64Array>;
-}
-
-/**
- * Projects states [..., N] (e.g. simulate().states [B, T+1, N]) on the latent coordinates. 'coefficients': least
- * squares on [m | I_1 .. I_K] (exact: a noise-free trajectory from h0 in that span has v = the leaky-filtered input
- * and residual 0). 'overlaps': kappa_r = x . m_r / N (reference plot_trajectories), with orthogonal m.
- */
-export async function projectOnLatent(model: AnyModel, states: Tensor, opts: { coordinates?: LatentCoordinates } = {}): Promise<LatentProjection> {
-  const v = lowRankVectors(model);
-  const coordinates = checkCoordinates(opts.coordinates);
-  const { size: N, rank: R, inputs: K } = v;
-  checkTensor(states, 'states');
-  if (states.shape.length < 1 || states.shape[states.shape.length - 1] !== N) {
-    throw new RangeError(`states must have shape [..., ${N}] (the model's size); got ${formatShape(states.shape)}`);
-  }
-  const lead = states.shape.slice(0, -1);
-  const P = states.data.length / N;
-  const x = states.data;
-  if (coordinates === 'overlaps') {
-    requireOrthogonalColumns(v);
-    const kappa = new Float64Array(P * R);
-    for (let p = 0; p < P; p++)
-      for (let i = 0; i < N; i++) {
-        const xi = x[p * N + i];
-        for (let r = 0; r < R; r++) kappa[p * R + r] += (xi * v.m[i * R + r]) / N;
-      }
-    return { kappa: { data: kappa, shape: [...lead, R] } };
-  }
-  // Basis B = [m | I^T] (N x D); coefficients = V S^-1 U^T x from the SVD of B.
-  const D = R + K;
-  const basis = new Float64Array(N * D);
-  for (let i = 0; i < N; i++) {
-    for (let r = 0; r < R; r++) basis[i * D + r] = v.m[i * R + r];
-    for (let k = 0; k < K; k++) basis[i * D + R + k] = v.inputVectors[k * N + i];
-  }
-  if (N < D) throw new RangeError(`projectOnLatent: rank + inputs (${D}) exceeds the size (${N}); use coordinates 'overlaps'`);
-  const { u, s, v: w } = await svd(basis, N, D, D);
-  if (!(s[D - 1] > 1e-10 * s[0])) {
-    throw new RangeError(`projectOnLatent: the columns of m and the input vectors are linearly dependent (singular values ${Array.from(s, (z) => z.toExponential(2)).join(', ')}); use coordinates 'overlaps'`);
-  }
-  const kappa = new Float64Array(P * R);
-  const inputs = new Float64Array(P * K);
-  const residual = new Float64Array(P);
-  const ux = new Float64Array(D);
-  for (let p = 0; p < P; p++) {
-    ux.fill(0);
-    let norm2 = 0;
-    for (let i = 0; i < N; i++) {
-      const xi = x[p * N + i];
-      norm2 += xi * xi;
-      for (let d = 0; d < D; d++) ux[d] += u[i * D + d] * xi;
-    }
-    let rest2 = 0;
-    for (let i = 0; i < N; i++) {
-      let r = x[p * N + i];
-      for (let d = 0; d < D; d++) r -= u[i * D + d] * ux[d];
-      rest2 += r * r;
-    }
-    residual[p] = norm2 > 0 ? Math.sqrt(rest2 / norm2) : 0;
-    for (let j = 0; j < D; j++) {
-      let c = 0;
-      for (let d = 0; d < D; d++) c += (w[j * D + d] * ux[d]) / s[d];
-      if (j < R) kappa[p * R + j] = c;
-      else inputs[p * K + j - R] = c;
-    }
-  }
-  return {
-    kappa: { data: kappa, shape: [...lead, R] },
-    inputs: { data: inputs, shape: [...lead, K] },
-    residual: { data: residual, shape: lead },
   };
 }

@@ -1,10 +1,11 @@
 // The vector field of a model, its Jacobian, eigendecompositions, the stability of a linearisation and the
 // line-attractor score. Conventions: docs/analysis.md.
 import type { AnyModel } from '../model/models.js';
-import { requireNumber } from '../model/models.js';
 import type { NativeEigenMethod, NativeEigenpairs } from '../native/binding.js';
+import { crossProduct } from '../core/linalg.js';
 import { checkTensor, formatShape, type FloatArray, type Tensor } from '../core/tensor.js';
-import { analysisDevice, checkThreads, dynamics, inputRows, inputsPerRow, modelArgs, stateRows, type AnalysisDevice } from './common.js';
+import { checkOptions, is, optionError, type Rules } from '../core/validate.js';
+import { ANALYSIS_RULE, analysisDevice, dynamics, inputRows, inputsPerRow, modelArgs, stateRows, type AnalysisDevice } from './common.js';
 
 type Vector = Tensor | FloatArray | readonly number[];
 
@@ -40,20 +41,11 @@ export type EigenMethod = NativeEigenMethod;
 /** Which eigenvectors to compute. */
 export type EigenVectors = 'none' | 'right' | 'both';
 
-function vectorFlags(vectors: unknown, name: string): { right: boolean; left: boolean } {
-  const v = vectors ?? 'none';
-  if (v !== 'none' && v !== 'right' && v !== 'both') {
-    throw new TypeError(`${name} must be 'none', 'right' or 'both'; got ${JSON.stringify(vectors)}`);
-  }
-  return { right: v !== 'none', left: v === 'both' };
-}
+export const EIGEN_METHODS: readonly EigenMethod[] = ['auto', 'dense', 'reduced'];
+const EIGEN_VECTORS: readonly EigenVectors[] = ['none', 'right', 'both'];
 
-export function checkMethod(method: unknown, name = 'method'): EigenMethod {
-  const m = method ?? 'auto';
-  if (m !== 'auto' && m !== 'dense' && m !== 'reduced') {
-    throw new TypeError(`${name} must be 'auto', 'dense' or 'reduced'; got ${JSON.stringify(method)}`);
-  }
-  return m;
+function vectorFlags(vectors: EigenVectors): { right: boolean; left: boolean } {
+  return { right: vectors !== 'none', left: vectors === 'both' };
 }
 
 /** Splits native eigenpairs of `n` matrices into one decomposition each. */
@@ -78,6 +70,8 @@ export interface FieldOptions {
   inputs?: Vector;
 }
 
+const FIELD_RULES: Rules<FieldOptions> = { inputs: ANALYSIS_RULE.values };
+
 /**
  * The vector field F at states [N] or [rows, N] (DESIGN.md §2 with the noise off): one noise-free step of the model
  * is x -> x + alpha F(x). Also q = |F|^2 / 2 per state. Double precision.
@@ -87,9 +81,10 @@ export async function velocity(
   states: Vector,
   opts: FieldOptions = {},
 ): Promise<{ velocity: Tensor<Float64Array>; q: Float64Array }> {
+  const o = checkOptions<FieldOptions>('velocity', FIELD_RULES, opts);
   const m = modelArgs(model);
   const x = stateRows(states, m.size, 'states');
-  const u = inputsPerRow(inputRows(opts.inputs, m.inputs, 'inputs', x.rows), m.inputs, x.rows);
+  const u = inputsPerRow(inputRows(o.inputs, m.inputs, 'inputs', x.rows), m.inputs, x.rows);
   const r = await dynamics().velocity(m.spec, m.params, x.data, u, { rows: x.rows });
   return { velocity: { data: r.velocity, shape: x.single ? [m.size] : [x.rows, m.size] }, q: r.q };
 }
@@ -107,8 +102,9 @@ function singleState(model: AnyModel, state: Vector): Float64Array {
 
 /** The dense N x N Jacobian dF/dx at one state (row i = dF_i/dx), in double precision. */
 export async function jacobian(model: AnyModel, state: Vector, opts: FieldOptions = {}): Promise<Tensor<Float64Array>> {
+  const o = checkOptions<FieldOptions>('jacobian', FIELD_RULES, opts);
   const m = modelArgs(model);
-  const r = await dynamics().jacobian(m.spec, m.params, singleState(model, state), singleInput(model, opts.inputs), { structured: false });
+  const r = await dynamics().jacobian(m.spec, m.params, singleState(model, state), singleInput(model, o.inputs), { structured: false });
   return { data: r.jacobian!, shape: [m.size, m.size] };
 }
 
@@ -123,26 +119,22 @@ export interface StructuredJacobian {
 
 /** The Jacobian of a low-rank net as diag(diagonal) + u v^T, in O(N R) (the N x N matrix is not formed). */
 export async function structuredJacobian(model: AnyModel, state: Vector, opts: FieldOptions = {}): Promise<StructuredJacobian> {
+  const o = checkOptions<FieldOptions>('structuredJacobian', FIELD_RULES, opts);
   const m = modelArgs(model);
   if (m.rank === 0) throw new TypeError('structuredJacobian needs a low-rank net; use jacobian for a full-rank net');
-  const r = await dynamics().jacobian(m.spec, m.params, singleState(model, state), singleInput(model, opts.inputs), { structured: true });
+  const r = await dynamics().jacobian(m.spec, m.params, singleState(model, state), singleInput(model, o.inputs), { structured: true });
   const N = m.size;
   const R = m.rank;
   const u = r.u!;
   const v = r.v!;
-  const reduced = new Float64Array(R * R);
-  for (let i = 0; i < R; i++)
-    for (let j = 0; j < R; j++) {
-      let s = 0;
-      for (let k = 0; k < N; k++) s += v[k * R + i] * u[k * R + j];
-      reduced[i * R + j] = s;
-    }
+  const reduced = crossProduct(v, u, N, R, R);
   return { diagonal: r.diagonal!, u: { data: u, shape: [N, R] }, v: { data: v, shape: [N, R] }, reduced: { data: reduced, shape: [R, R] } };
 }
 
 export interface LinearizeOptions extends FieldOptions {
   /** 'auto' (default): the reduced R x R problem for low-rank nets without no-autapse, else dense. */
   method?: EigenMethod;
+  /** 'none' (default), 'right' or 'both'. */
   vectors?: EigenVectors;
   /** CPU threads (0 = all cores). */
   threads?: number;
@@ -153,34 +145,68 @@ export interface LinearizeOptions extends FieldOptions {
   device?: AnalysisDevice;
 }
 
-/** Eigenvalues (and eigenvectors) of the Jacobian at one state [N], or at each of [rows, N] states. */
-export async function linearize(model: AnyModel, states: Vector, opts: LinearizeOptions = {}): Promise<Eigendecomposition | Eigendecomposition[]> {
+/** The defaults of linearize (device: the model's). */
+export const LINEARIZE_DEFAULTS = { method: 'auto', vectors: 'none', threads: 0 } as const satisfies LinearizeOptions;
+
+const LINEARIZE_RULES: Rules<LinearizeOptions> = {
+  ...FIELD_RULES,
+  method: is.oneOf(EIGEN_METHODS),
+  vectors: is.oneOf(EIGEN_VECTORS),
+  threads: ANALYSIS_RULE.threads,
+  device: ANALYSIS_RULE.device,
+};
+
+/**
+ * Eigenvalues (and eigenvectors) of the Jacobian at each state: one decomposition per state, always an array (of
+ * length 1 for a single state [N]; of length rows for states [rows, N]).
+ */
+export async function linearize(model: AnyModel, states: Vector, opts: LinearizeOptions = {}): Promise<Eigendecomposition[]> {
+  const o = checkOptions<LinearizeOptions>('linearize', LINEARIZE_RULES, opts, LINEARIZE_DEFAULTS);
   const m = modelArgs(model);
   const x = stateRows(states, m.size, 'states');
-  const u = inputsPerRow(inputRows(opts.inputs, m.inputs, 'inputs', x.rows), m.inputs, x.rows);
-  const flags = vectorFlags(opts.vectors, 'vectors');
-  const threads = checkThreads(opts.threads);
-  const device = analysisDevice(opts.device, model);
-  const e = await dynamics(device).linearize(m.spec, m.params, x.data, u, { rows: x.rows, method: checkMethod(opts.method), ...flags, threads, device });
+  const u = inputsPerRow(inputRows(o.inputs, m.inputs, 'inputs', x.rows), m.inputs, x.rows);
+  const device = analysisDevice(o.device, model);
+  const e = await dynamics(device).linearize(m.spec, m.params, x.data, u, {
+    rows: x.rows,
+    method: o.method!,
+    ...vectorFlags(o.vectors!),
+    threads: o.threads!,
+    device,
+  });
   const trivial = e.reduced ? { value: -1, multiplicity: m.size - m.rank } : undefined;
-  const all = splitEigenpairs(e, x.rows, trivial);
-  return x.single ? all[0] : all;
+  return splitEigenpairs(e, x.rows, trivial);
 }
+
+const EIGEN_RULES: Rules<{ vectors?: EigenVectors }> = { vectors: is.oneOf(EIGEN_VECTORS) };
 
 /** Eigendecomposition of a real square matrix [n, n] (double precision, Eigen). */
 export async function eigen(matrix: Tensor, opts: { vectors?: EigenVectors } = {}): Promise<Eigendecomposition> {
+  const o = checkOptions<{ vectors?: EigenVectors }>('eigen', EIGEN_RULES, opts, { vectors: 'none' });
   checkTensor(matrix, 'matrix');
   const [n, cols] = matrix.shape;
   if (matrix.shape.length !== 2 || n !== cols || n < 1) {
     throw new RangeError(`matrix must be square [n, n] with n >= 1; got ${formatShape(matrix.shape)}`);
   }
-  const flags = vectorFlags(opts.vectors, 'vectors');
-  const e = await dynamics().eigen(Float64Array.from(matrix.data), { n, ...flags });
+  const e = await dynamics().eigen(Float64Array.from(matrix.data), { n, ...vectorFlags(o.vectors!) });
   return splitEigenpairs(e, 1)[0];
 }
 
 export type Convention = 'continuous' | 'discrete';
-export type PointType = 'stable' | 'saddle' | 'unstable' | 'marginal';
+
+/**
+ * The stability labels of a fixed point, the same for every search (fixedPoints, latentFixedPoints) and read in the
+ * full state space (the trivial eigenvalues of a reduced problem count): 'stable' (every direction decays), 'saddle'
+ * (some but not all directions grow), 'unstable' (every direction grows), and 'marginal' (none grows, some have a
+ * growth rate within the marginal tolerance: line and ring attractors).
+ */
+export const STABILITY_LABELS = ['stable', 'saddle', 'unstable', 'marginal'] as const;
+export type PointType = (typeof STABILITY_LABELS)[number];
+
+/** The one classifier of a point from its counts of unstable, marginal and stable modes. */
+export function stabilityLabel(modes: { unstable: number; marginal: number; stable: number }): PointType {
+  if (modes.unstable === 0) return modes.marginal === 0 ? 'stable' : 'marginal';
+  return modes.stable === 0 && modes.marginal === 0 ? 'unstable' : 'saddle';
+}
 
 export interface ClassifyOptions {
   /**
@@ -195,6 +221,16 @@ export interface ClassifyOptions {
   /** Growth rates with |rate| * tau <= this count as marginal (default 1e-6). */
   marginalTolerance?: number;
 }
+
+/** The defaults of classify (and of fixedPoints' `stability` group); alpha has none ('discrete' needs it). */
+export const CLASSIFY_DEFAULTS = { convention: 'continuous', tau: 1, marginalTolerance: 1e-6 } as const satisfies ClassifyOptions;
+
+export const CLASSIFY_RULES: Rules<ClassifyOptions> = {
+  convention: is.oneOf<Convention>(['continuous', 'discrete']),
+  alpha: is.positive(),
+  tau: is.positive(),
+  marginalTolerance: is.nonNegative(),
+};
 
 export interface Stability {
   type: PointType;
@@ -221,18 +257,13 @@ export interface ResolvedConvention {
   marginalTolerance: number;
 }
 
-export function resolveConvention(opts: ClassifyOptions = {}): ResolvedConvention {
-  const convention = opts.convention ?? 'continuous';
-  if (convention !== 'continuous' && convention !== 'discrete') {
-    throw new TypeError(`convention must be 'continuous' or 'discrete'; got ${JSON.stringify(opts.convention)}`);
+/** Checks classify options (`where` names the caller in messages) and fills in the defaults. */
+export function resolveConvention(opts: ClassifyOptions = {}, where = 'classify'): ResolvedConvention {
+  const o = checkOptions<ClassifyOptions>(where, CLASSIFY_RULES, opts, CLASSIFY_DEFAULTS);
+  if (o.convention === 'discrete' && o.alpha === undefined) {
+    throw optionError(where, 'alpha', "a finite number > 0 with convention 'discrete' (dt / tau of the model's map; it needs alpha)", undefined);
   }
-  if (convention === 'discrete' && opts.alpha === undefined) {
-    throw new RangeError("convention 'discrete' needs alpha (dt / tau of the model's map)");
-  }
-  const alpha = requireNumber(opts.alpha ?? 1, 'alpha', (v) => v > 0, 'a number > 0');
-  const tau = requireNumber(opts.tau ?? 1, 'tau', (v) => v > 0, 'a number > 0');
-  const marginalTolerance = requireNumber(opts.marginalTolerance ?? 1e-6, 'marginalTolerance', (v) => v >= 0, 'a number >= 0');
-  return { convention, alpha, tau, marginalTolerance };
+  return { convention: o.convention!, alpha: o.alpha ?? 1, tau: o.tau!, marginalTolerance: o.marginalTolerance! };
 }
 
 /** Growth rate, angular frequency and the eigenvalue in the chosen convention, for one eigenvalue of dF/dx. */
@@ -246,7 +277,11 @@ function readEigenvalue(re: number, im: number, c: ResolvedConvention) {
 
 /** Stability of a linearisation: type, saddle index, time constants and rotation in the chosen convention. */
 export function classify(eigenvalues: Eigenvalues, opts: ClassifyOptions = {}): Stability {
-  const c = resolveConvention(opts);
+  return classifyResolved(eigenvalues, resolveConvention(opts));
+}
+
+/** classify() with options already resolved. */
+export function classifyResolved(eigenvalues: Eigenvalues, c: ResolvedConvention): Stability {
   if (!(eigenvalues?.re instanceof Float64Array) || !(eigenvalues.im instanceof Float64Array) || eigenvalues.re.length !== eigenvalues.im.length) {
     throw new TypeError('eigenvalues must be { re: Float64Array, im: Float64Array } of equal length');
   }
@@ -282,8 +317,7 @@ export function classify(eigenvalues: Eigenvalues, opts: ClassifyOptions = {}): 
     out.trivial = { growthRate: e.rate, timeConstant: 1 / Math.abs(e.rate), multiplicity: t.multiplicity };
     count(e.rate, t.multiplicity);
   }
-  out.type =
-    out.unstable === 0 ? (out.marginal === 0 ? 'stable' : 'marginal') : out.stable === 0 && out.marginal === 0 ? 'unstable' : 'saddle';
+  out.type = stabilityLabel(out);
   return out;
 }
 
@@ -294,6 +328,12 @@ export interface LineAttractorOptions extends ClassifyOptions {
   dt?: number;
 }
 
+const LINE_ATTRACTOR_RULES: Rules<LineAttractorOptions> = {
+  ...CLASSIFY_RULES,
+  time: is.oneOf<Convention>(['discrete', 'continuous']),
+  dt: is.positive(),
+};
+
 /**
  * Line-attractor score (Nair et al. 2023) log2(tau_1 / tau_2) of the two longest time constants: of a dynamics
  * matrix [D, D] (an LDS A matrix by default), or of a Jacobian's eigenvalues (from linearize or a fixed-point result,
@@ -303,17 +343,15 @@ export async function lineAttractorScore(
   source: Tensor | Eigenvalues,
   opts: LineAttractorOptions = {},
 ): Promise<{ score: number; timeConstants: Float64Array }> {
+  const { time, dt, ...classifyOptions } = checkOptions<LineAttractorOptions>('lineAttractorScore', LINE_ATTRACTOR_RULES, opts, { time: 'discrete', dt: 1 });
   let taus: number[];
   if (source !== null && typeof source === 'object' && 'shape' in source) {
-    const time = opts.time ?? 'discrete';
-    if (time !== 'discrete' && time !== 'continuous') throw new TypeError(`time must be 'discrete' or 'continuous'; got ${JSON.stringify(opts.time)}`);
-    const dt = requireNumber(opts.dt ?? 1, 'dt', (v) => v > 0, 'a number > 0');
     const e = await eigen(source as Tensor);
     taus = Array.from(e.re, (re, i) =>
-      time === 'discrete' ? dt / Math.abs(Math.log(Math.hypot(re, e.im[i]))) : 1 / Math.abs(re),
+      time === 'discrete' ? dt! / Math.abs(Math.log(Math.hypot(re, e.im[i]))) : 1 / Math.abs(re),
     );
   } else {
-    const s = classify(source as Eigenvalues, opts);
+    const s = classifyResolved(source as Eigenvalues, resolveConvention(classifyOptions, 'lineAttractorScore'));
     taus = Array.from(s.timeConstants);
     if (s.trivial) taus.push(...Array(Math.min(s.trivial.multiplicity, 2)).fill(s.trivial.timeConstant));
   }

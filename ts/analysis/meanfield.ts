@@ -4,7 +4,8 @@
 import { ACTIVATIONS, type Activation, type AnyModel } from '../model/models.js';
 import { native } from '../native/load.js';
 import { checkTensor, formatShape, type Tensor } from '../core/tensor.js';
-import { latentFlowField, latentGrid, lowRankVectors, speeds, type FlowField, type GridOptions } from './latent.js';
+import { checkOptions, checkValue, is, type Rules } from '../core/validate.js';
+import { FINITE_VALUES, GRID_DEFAULTS, GRID_RULES, flowFieldOf, gridOf, lowRankVectors, speeds, type FlowField, type GridOptions } from './latent.js';
 
 /**
  * The joint distribution of one population's connectivity variables, in the order of `statisticsVariables`:
@@ -44,35 +45,37 @@ function dimension(s: { rank: number; inputs: number; bias: boolean }): number {
   return 2 * s.rank + s.inputs + (s.bias ? 1 : 0);
 }
 
-/** Validates statistics written by hand or read from a file; errors name the field. */
+/** Validates statistics written by hand or read from a file; errors name the field (`name` and its path). */
 export function checkStatistics(stats: ConnectivityStatistics, name = 'statistics'): ConnectivityStatistics {
   if (stats === null || typeof stats !== 'object') throw new TypeError(`${name} must be an object`);
-  for (const key of ['rank', 'inputs'] as const) {
-    const v = stats[key];
-    if (!Number.isInteger(v) || v < (key === 'rank' ? 1 : 0)) throw new RangeError(`${name}.${key} must be an integer >= ${key === 'rank' ? 1 : 0}; got ${JSON.stringify(v)}`);
-  }
-  if (typeof stats.bias !== 'boolean') throw new TypeError(`${name}.bias must be a boolean; got ${JSON.stringify(stats.bias)}`);
-  if (!ACTIVATIONS.includes(stats.activation)) throw new TypeError(`${name}.activation must be one of ${ACTIVATIONS.join(', ')}; got ${JSON.stringify(stats.activation)}`);
-  if (!Number.isFinite(stats.slope)) throw new RangeError(`${name}.slope must be a finite number; got ${JSON.stringify(stats.slope)}`);
-  if (!Array.isArray(stats.populations) || stats.populations.length === 0) throw new RangeError(`${name}.populations must be a non-empty array`);
+  checkValue(name, 'rank', stats.rank, is.integer(1));
+  checkValue(name, 'inputs', stats.inputs, is.integer(0));
+  checkValue(name, 'bias', stats.bias, is.boolean());
+  checkValue(name, 'activation', stats.activation, is.oneOf(ACTIVATIONS));
+  checkValue(name, 'slope', stats.slope, is.number());
+  checkValue(name, 'populations', stats.populations, is.custom('a non-empty array', (p) => Array.isArray(p) && p.length > 0, Array.isArray));
   const D = dimension(stats);
   let total = 0;
   stats.populations.forEach((p, q) => {
     const at = `${name}.populations[${q}]`;
-    if (!(p.fraction > 0 && p.fraction <= 1)) throw new RangeError(`${at}.fraction must be in (0, 1]; got ${JSON.stringify(p.fraction)}`);
+    checkValue(at, 'fraction', p.fraction, is.number(0, 1, { minOpen: true }));
     total += p.fraction;
     checkTensor({ data: p.mean, shape: [p.mean?.length ?? 0] }, `${at}.mean`, [D]);
     checkTensor({ data: p.covariance, shape: [p.covariance?.length ?? 0] }, `${at}.covariance`, [D * D]);
-    for (let i = 0; i < D; i++) {
-      if (p.covariance[i * D + i] < 0) throw new RangeError(`${at}.covariance has a negative variance at [${i}, ${i}]`);
-      for (let j = 0; j < i; j++) {
-        const a = p.covariance[i * D + j], b = p.covariance[j * D + i];
-        if (Math.abs(a - b) > 1e-12 * Math.max(1, Math.abs(a), Math.abs(b))) throw new RangeError(`${at}.covariance must be symmetric; [${i}, ${j}] = ${a} but [${j}, ${i}] = ${b}`);
-      }
-    }
+    checkCovariance(p.covariance, D, at);
   });
   if (total > 1 + 1e-9) throw new RangeError(`${name}: the population fractions add up to ${total}; they must add up to at most 1`);
   return stats;
+}
+
+function checkCovariance(c: Float64Array, D: number, at: string): void {
+  for (let i = 0; i < D; i++) {
+    if (c[i * D + i] < 0) throw new RangeError(`${at}.covariance has a negative variance at [${i}, ${i}]`);
+    for (let j = 0; j < i; j++) {
+      const a = c[i * D + j], b = c[j * D + i];
+      if (Math.abs(a - b) > 1e-12 * Math.max(1, Math.abs(a), Math.abs(b))) throw new RangeError(`${at}.covariance must be symmetric; [${i}, ${j}] = ${a} but [${j}, ${i}] = ${b}`);
+    }
+  }
 }
 
 export interface EstimateOptions {
@@ -84,26 +87,37 @@ export interface EstimateOptions {
   zeroMeans?: boolean;
 }
 
+/** The defaults of estimateStatistics (labels: one population). */
+export const ESTIMATE_DEFAULTS = Object.freeze({ ddof: 1 as 0 | 1, zeroMeans: false });
+
+const ESTIMATE_RULES: Rules<EstimateOptions> = {
+  labels: is.custom('one non-negative integer per unit', (l) => l !== null && typeof l === 'object' && Array.from(l as ArrayLike<unknown>).every((x) => Number.isInteger(x) && (x as number) >= 0)),
+  ddof: is.oneOf([0, 1]),
+  zeroMeans: is.boolean(),
+};
+
+/** The population of each unit (integers 0..P-1, each used): the labels given, or one population. */
+function populationLabels(labels: ArrayLike<number> | undefined, N: number, where: string): Int32Array {
+  if (labels === undefined) return new Int32Array(N);
+  checkValue(where, 'labels', labels, is.custom(`one entry per unit (${N})`, (l) => (l as ArrayLike<number>).length === N));
+  return Int32Array.from(labels);
+}
+
 /**
  * The connectivity statistics of a low-rank net's vectors, per population: fractions, means and covariances of
  * (m, n, I, b), b included when any b is non-zero.
  */
 export function estimateStatistics(model: AnyModel, opts: EstimateOptions = {}): ConnectivityStatistics {
+  return estimateChecked('estimateStatistics', model, checkOptions('estimateStatistics', ESTIMATE_RULES, opts, ESTIMATE_DEFAULTS));
+}
+
+function estimateChecked(where: string, model: AnyModel, opts: EstimateOptions): ConnectivityStatistics {
   const v = lowRankVectors(model);
   const { size: N, rank: R, inputs: K } = v;
   const bias = v.bias.some((x) => x !== 0);
   const D = 2 * R + K + (bias ? 1 : 0);
-  const ddof = opts.ddof ?? 1;
-  if (ddof !== 0 && ddof !== 1) throw new RangeError(`ddof must be 0 or 1; got ${JSON.stringify(opts.ddof)}`);
-  const labels = new Int32Array(N);
-  if (opts.labels !== undefined) {
-    if (opts.labels === null || opts.labels.length !== N) throw new RangeError(`labels must have one entry per unit (${N}); got ${opts.labels === null ? 'null' : opts.labels.length}`);
-    for (let i = 0; i < N; i++) {
-      const l = opts.labels[i];
-      if (!Number.isInteger(l) || l < 0) throw new RangeError(`labels[${i}] must be a non-negative integer; got ${l}`);
-      labels[i] = l;
-    }
-  }
+  const ddof = opts.ddof!;
+  const labels = populationLabels(opts.labels, N, where);
   const P = Math.max(...labels) + 1;
   const row = (i: number, out: Float64Array) => {
     for (let r = 0; r < R; r++) {
@@ -140,16 +154,26 @@ export function estimateStatistics(model: AnyModel, opts: EstimateOptions = {}):
 
 /** Nodes and weights of the n-point Gauss-Hermite rule for the weight exp(-x^2) (physicists'), 1 <= n <= 400. */
 export function gaussHermite(n: number): { nodes: Float64Array; weights: Float64Array } {
-  if (!Number.isInteger(n) || n < 1 || n > 400) throw new RangeError(`n must be an integer in [1, 400]; got ${JSON.stringify(n)}`);
+  checkValue('gaussHermite', 'n', n, is.integer(1, 400));
   return native().binding.gaussHermite(n);
 }
 
 export interface MomentOptions {
   activation?: Activation;
+  /** Negative slope of leaky-relu. */
   slope?: number;
   /** Gauss-Hermite points (default 200, the reference's). */
   quadraturePoints?: number;
 }
+
+/** The defaults of transferMoments (and the quadrature of every mean-field entry). */
+export const MOMENT_DEFAULTS = Object.freeze({ activation: 'tanh' as Activation, slope: 0.01, quadraturePoints: 200 });
+
+const MOMENT_RULES: Rules<MomentOptions> = {
+  activation: is.oneOf(ACTIVATIONS),
+  slope: is.number(),
+  quadraturePoints: is.integer(1, 400),
+};
 
 /**
  * <phi(mu + sqrt(delta) z)> and <phi'(mu + sqrt(delta) z)> over z ~ N(0, 1) for each (mu_i, delta_i), by
@@ -160,19 +184,20 @@ export async function transferMoments(
   delta: ArrayLike<number>,
   opts: MomentOptions = {},
 ): Promise<{ mean: Float64Array; meanDerivative: Float64Array }> {
+  const o = checkOptions<MomentOptions>('transferMoments', MOMENT_RULES, opts, MOMENT_DEFAULTS);
   if (mu?.length !== delta?.length) throw new RangeError(`mu and delta must have the same length; got ${mu?.length} and ${delta?.length}`);
-  const activation = opts.activation ?? 'tanh';
-  if (!ACTIVATIONS.includes(activation)) throw new TypeError(`activation must be one of ${ACTIVATIONS.join(', ')}; got ${JSON.stringify(activation)}`);
-  const points = opts.quadraturePoints ?? 200;
-  if (!Number.isInteger(points) || points < 1 || points > 400) throw new RangeError(`quadraturePoints must be an integer in [1, 400]; got ${JSON.stringify(opts.quadraturePoints)}`);
-  return native().binding.transferMoments(Float64Array.from(mu), Float64Array.from(delta), { activation, slope: opts.slope ?? 0.01, points });
+  return native().binding.transferMoments(Float64Array.from(mu), Float64Array.from(delta), { activation: o.activation!, slope: o.slope!, points: o.quadraturePoints! });
 }
 
 export interface MeanFieldOptions {
   /** Constant input u (one value per input channel; default zeros). */
-  input?: ArrayLike<number>;
+  inputs?: ArrayLike<number>;
+  /** Gauss-Hermite points (default 200). */
   quadraturePoints?: number;
 }
+
+const MEAN_FIELD_RULES: Rules<MeanFieldOptions> = { inputs: FINITE_VALUES, quadraturePoints: MOMENT_RULES.quadraturePoints };
+const MEAN_FIELD_DEFAULTS = Object.freeze({ quadraturePoints: MOMENT_DEFAULTS.quadraturePoints });
 
 /**
  * The mean-field latent velocity at points kappa [..., R] (coefficient coordinates x = m kappa + sum_k u_k I_k):
@@ -185,13 +210,16 @@ export async function meanFieldVelocity(
   kappa: Tensor,
   opts: MeanFieldOptions = {},
 ): Promise<{ velocity: Tensor<Float64Array> }> {
-  checkStatistics(stats);
+  const o = checkOptions<MeanFieldOptions>('meanFieldVelocity', MEAN_FIELD_RULES, opts, MEAN_FIELD_DEFAULTS);
+  return meanFieldVelocityOf('meanFieldVelocity', checkStatistics(stats), kappa, o);
+}
+
+async function meanFieldVelocityOf(where: string, stats: ConnectivityStatistics, kappa: Tensor, opts: MeanFieldOptions): Promise<{ velocity: Tensor<Float64Array> }> {
   const { rank: R, inputs: K } = stats;
   checkTensor(kappa, 'kappa');
   if (kappa.shape.length < 1 || kappa.shape[kappa.shape.length - 1] !== R) throw new RangeError(`kappa must have shape [..., ${R}] (the rank); got ${formatShape(kappa.shape)}`);
-  const input = opts.input ?? new Float64Array(K);
-  if (input.length !== K) throw new RangeError(`input must have one value per input channel (${K}); got ${input.length}`);
-  for (let k = 0; k < K; k++) if (!Number.isFinite(input[k])) throw new RangeError(`input[${k}] must be a finite number; got ${input[k]}`);
+  const input = opts.inputs ?? new Float64Array(K);
+  checkValue(where, 'inputs', input, is.custom(`one finite number per input channel (${K})`, (x) => (x as ArrayLike<number>).length === K));
   const D = dimension(stats);
   const pops = stats.populations;
   const P = kappa.data.length / R;
@@ -236,11 +264,19 @@ export async function meanFieldVelocity(
 
 /** The mean-field flow on the same grids as latentFlowField (rank 1: a line, rank 2: the plane, rank >= 3: a slice). */
 export async function meanFieldFlowField(stats: ConnectivityStatistics, opts: MeanFieldOptions & GridOptions = {}): Promise<FlowField> {
-  checkStatistics(stats);
-  const grid = latentGrid(stats.rank, opts);
-  const { velocity } = await meanFieldVelocity(stats, grid.points, opts);
+  const o = checkOptions<MeanFieldOptions & GridOptions>('meanFieldFlowField', { ...MEAN_FIELD_RULES, ...GRID_RULES }, opts, { ...MEAN_FIELD_DEFAULTS, ...GRID_DEFAULTS });
+  return meanFieldFlowOf('meanFieldFlowField', checkStatistics(stats), o);
+}
+
+async function meanFieldFlowOf(where: string, stats: ConnectivityStatistics, o: MeanFieldOptions & GridOptions): Promise<FlowField> {
+  const grid = gridOf(where, stats.rank, o);
+  const { velocity } = await meanFieldVelocityOf(where, stats, grid.points, o);
   return { ...grid, velocity, speed: speeds(velocity) };
 }
+
+export type CompareOptions = MeanFieldOptions & GridOptions & EstimateOptions & { statistics?: ConnectivityStatistics };
+
+const COMPARE_RULES: Rules<CompareOptions> = { ...MEAN_FIELD_RULES, ...GRID_RULES, ...ESTIMATE_RULES, statistics: is.object() };
 
 export interface MeanFieldComparison {
   finite: FlowField;
@@ -258,16 +294,15 @@ export interface MeanFieldComparison {
  * The finite-N latent flow of a model (coefficient coordinates) next to the mean-field flow of its statistics
  * (estimated from its vectors unless `statistics` is given), on one grid.
  */
-export async function compareMeanField(
-  model: AnyModel,
-  opts: MeanFieldOptions & GridOptions & EstimateOptions & { statistics?: ConnectivityStatistics } = {},
-): Promise<MeanFieldComparison> {
-  const statistics = opts.statistics ? checkStatistics(opts.statistics) : estimateStatistics(model, opts);
-  const finite = await latentFlowField(model, { ...opts, coordinates: 'coefficients' });
+export async function compareMeanField(model: AnyModel, opts: CompareOptions = {}): Promise<MeanFieldComparison> {
+  const where = 'compareMeanField';
+  const o = checkOptions<CompareOptions>(where, COMPARE_RULES, opts, { ...MEAN_FIELD_DEFAULTS, ...GRID_DEFAULTS, ...ESTIMATE_DEFAULTS });
+  const statistics = o.statistics ? checkStatistics(o.statistics) : estimateChecked(where, model, o);
+  const finite = await flowFieldOf(where, model, { ...o, coordinates: 'coefficients' });
   if (statistics.rank !== finite.points.shape[finite.points.shape.length - 1]) {
     throw new RangeError(`statistics.rank (${statistics.rank}) must equal the model's rank (${finite.points.shape[finite.points.shape.length - 1]})`);
   }
-  const meanField = await meanFieldFlowField(statistics, opts);
+  const meanField = await meanFieldFlowOf(where, statistics, o);
   let max = 0, sum = 0, speed2 = 0;
   const R = statistics.rank;
   const P = finite.velocity.data.length / R;

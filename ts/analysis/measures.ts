@@ -1,9 +1,11 @@
 // The measures of seed 001 (trained against untrained networks): PCA of trajectories, principal angles between
 // subspaces and with the readout, eigenvector centrality, non-normality through the Schur form, and the statistics
 // of the weight change Delta W = W_trained - W_initial with the loss against its truncation rank.
-import { schur, svd } from '../core/linalg.js';
+import { crossProduct, factorInner, schur, svd } from '../core/linalg.js';
 import { FullRankRNN, LowRankRNN, type AnyModel, type LossBatch, type LossOptions } from '../model/models.js';
+import { lowRankFactors, truncatedMatrix, truncateWeights, type Truncation } from '../model/truncate.js';
 import { checkTensor, formatShape, type Tensor } from '../core/tensor.js';
+import { checkOptions, checkValue, is, type Rules } from '../core/validate.js';
 
 /** Yields to the event loop (long loops in this file call it every few million operations). */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -36,14 +38,14 @@ export interface Pca {
 
 /** PCA of samples [..., N] (e.g. simulate().states [B, T+1, N], all trials and steps pooled), through the SVD. */
 export async function pca(data: Tensor, opts: { components?: number } = {}): Promise<Pca> {
+  checkOptions<{ components?: number }>('pca', { components: is.integer(1) }, opts);
   checkTensor(data, 'data');
   if (data.shape.length < 2) throw new RangeError(`data must have shape [..., N] with at least one sample axis; got ${formatShape(data.shape)}`);
   const N = data.shape[data.shape.length - 1];
   const S = data.data.length / N;
   if (S < 2 || N < 1) throw new RangeError(`data needs at least 2 samples of at least 1 feature; got ${formatShape(data.shape)}`);
   const full = Math.min(S, N);
-  const k = opts.components ?? full;
-  if (!Number.isInteger(k) || k < 1 || k > full) throw new RangeError(`components must be an integer in [1, ${full}]; got ${JSON.stringify(opts.components)}`);
+  const k = checkOptions<{ components?: number }>('pca', { components: is.integer(1, full) }, opts, { components: full }).components!;
   const mean = new Float64Array(N);
   for (let s = 0; s < S; s++) for (let i = 0; i < N; i++) mean[i] += data.data[s * N + i] / S;
   const centred = new Float64Array(S * N);
@@ -88,12 +90,6 @@ async function orthonormalBasis(a: { rows: number; cols: number; data: Float64Ar
   return u;
 }
 
-function transposeTimes(a: Float64Array, b: Float64Array, N: number, p: number, q: number): Float64Array {
-  const out = new Float64Array(p * q);
-  for (let i = 0; i < N; i++) for (let r = 0; r < p; r++) for (let c = 0; c < q; c++) out[r * q + c] += a[i * p + r] * b[i * q + c];
-  return out;
-}
-
 /**
  * Principal angles (radians, ascending) between the column spans of a [N, p] and b [N, q]: min(p, q) values. Cosines
  * from the SVD of Qa^T Qb, and for angles below 45 degrees sines from the SVD of the part of one basis outside the
@@ -107,7 +103,7 @@ export async function principalAngles(a: Tensor, b: Tensor): Promise<Float64Arra
   const qBig = await orthonormalBasis(big, big === A ? 'a' : 'b');
   const qSmall = await orthonormalBasis(small, small === A ? 'a' : 'b');
   const p = big.cols, q = small.cols;
-  const cross = transposeTimes(qBig, qSmall, N, p, q); // p x q
+  const cross = crossProduct(qBig, qSmall, N, p, q); // p x q
   const cosines = (await svd(cross, p, q, q)).s; // descending
   const outside = new Float64Array(N * q); // qSmall - qBig cross
   for (let i = 0; i < N; i++)
@@ -173,6 +169,16 @@ export interface CentralityOptions {
   maxIterations?: number;
 }
 
+/** The defaults of eigenvectorCentrality. */
+export const CENTRALITY_DEFAULTS = Object.freeze({ direction: 'in' as const, weights: 'absolute' as const, tolerance: 1e-12, maxIterations: 100000 });
+
+const CENTRALITY_RULES: Rules<CentralityOptions> = {
+  direction: is.oneOf(['in', 'out']),
+  weights: is.oneOf(['absolute', 'as-is']),
+  tolerance: is.positive(),
+  maxIterations: is.integer(1),
+};
+
 export interface Centrality {
   /** The Perron vector: non-negative, unit Euclidean norm (networkx's normalisation) [N]. */
   centrality: Float64Array;
@@ -181,21 +187,8 @@ export interface Centrality {
   iterations: number;
 }
 
-/**
- * Eigenvector centrality of a weighted directed graph with a non-negative adjacency A (N x N): the Perron vector,
- * by power iteration on A + I (networkx's shift, which converges also for periodic graphs).
- */
-export async function eigenvectorCentrality(matrix: Tensor, opts: CentralityOptions = {}): Promise<Centrality> {
-  const { rows: N, data } = matrixArg(matrix, 'matrix', true);
-  const direction = opts.direction ?? 'in';
-  if (direction !== 'in' && direction !== 'out') throw new TypeError(`direction must be 'in' or 'out'; got ${JSON.stringify(opts.direction)}`);
-  const weights = opts.weights ?? 'absolute';
-  if (weights !== 'absolute' && weights !== 'as-is') throw new TypeError(`weights must be 'absolute' or 'as-is'; got ${JSON.stringify(opts.weights)}`);
-  const tolerance = opts.tolerance ?? 1e-12;
-  if (!(tolerance > 0)) throw new RangeError(`tolerance must be positive; got ${JSON.stringify(opts.tolerance)}`);
-  const maxIterations = opts.maxIterations ?? 100000;
-  if (!Number.isInteger(maxIterations) || maxIterations < 1) throw new RangeError(`maxIterations must be a positive integer; got ${JSON.stringify(opts.maxIterations)}`);
-  // a[i * N + j]: the weight c_j contributes to c_i.
+/** a[i * N + j]: the weight c_j contributes to c_i (|W| or W, rows or columns by direction). */
+function adjacency(data: Float64Array, N: number, direction: 'in' | 'out', weights: 'absolute' | 'as-is'): Float64Array {
   const a = new Float64Array(N * N);
   for (let i = 0; i < N; i++)
     for (let j = 0; j < N; j++) {
@@ -203,6 +196,17 @@ export async function eigenvectorCentrality(matrix: Tensor, opts: CentralityOpti
       if (weights === 'as-is' && w < 0) throw new RangeError(`matrix must be non-negative with weights 'as-is'; entry [${direction === 'in' ? i : j}, ${direction === 'in' ? j : i}] is ${w} (use weights 'absolute')`);
       a[i * N + j] = Math.abs(w);
     }
+  return a;
+}
+
+/**
+ * Eigenvector centrality of a weighted directed graph with a non-negative adjacency A (N x N): the Perron vector,
+ * by power iteration on A + I (networkx's shift, which converges also for periodic graphs).
+ */
+export async function eigenvectorCentrality(matrix: Tensor, opts: CentralityOptions = {}): Promise<Centrality> {
+  const { direction, weights, tolerance, maxIterations } = checkOptions<CentralityOptions>('eigenvectorCentrality', CENTRALITY_RULES, opts, CENTRALITY_DEFAULTS) as Required<CentralityOptions>;
+  const { rows: N, data } = matrixArg(matrix, 'matrix', true);
+  const a = adjacency(data, N, direction, weights);
   let c = new Float64Array(N).fill(1 / Math.sqrt(N));
   let next = new Float64Array(N);
   const perYield = Math.max(1, Math.floor(4e6 / (N * N)));
@@ -277,9 +281,8 @@ async function strictUpperSpectralNorm(re: Float64Array, im: Float64Array, n: nu
  * of strictUpperNorm2: 'complex' (default) or 'real' (quasi-triangular, scipy.linalg.schur's default output).
  */
 export async function nonNormality(matrix: Tensor, opts: { form?: 'complex' | 'real' } = {}): Promise<NonNormality> {
+  const { form } = checkOptions<{ form?: 'complex' | 'real' }>('nonNormality', { form: is.oneOf(['complex', 'real']) }, opts, { form: 'complex' as const });
   const { rows: n, data } = matrixArg(matrix, 'matrix', true);
-  const form = opts.form ?? 'complex';
-  if (form !== 'complex' && form !== 'real') throw new TypeError(`form must be 'complex' or 'real'; got ${JSON.stringify(opts.form)}`);
   const complex = await schur(data, n, 'complex');
   let strict2 = 0, frob2 = 0;
   const re = new Float64Array(n), im = new Float64Array(n);
@@ -311,6 +314,12 @@ export interface WeightChangeOptions {
   loss?: LossOptions;
 }
 
+const WEIGHT_CHANGE_RULES: Rules<WeightChangeOptions> = {
+  batch: is.object('a batch { inputs, targets, mask? }'),
+  ranks: is.custom('an array of ranks', Array.isArray),
+  loss: is.object(),
+};
+
 export interface WeightChange {
   /** Singular values of Delta W, descending (N for full-rank nets, 2R for rank-R nets, whose Delta J has rank <= 2R). */
   singularValues: Float64Array;
@@ -327,12 +336,10 @@ export interface WeightChange {
   truncation?: { ranks: Int32Array; loss: Float64Array; lossInitial: number; lossTrained: number };
 }
 
+/** Delta W (or Delta J = (m1 n1^T - m0 n0^T) / N) as its SVD, with the facts about W_initial the measures need. */
 interface RecurrentChange {
-  singular: Float64Array;
-  /** Delta W = left diag(s) right^T with left, right N x k row-major. */
-  left: Float64Array;
-  right: Float64Array;
-  k: number;
+  /** Delta W = U S V^T of rank k (truncatedMatrix adds W_initial back for full-rank nets). */
+  change: Truncation;
   frobInitial: number;
   means: [number, number];
 }
@@ -362,23 +369,30 @@ function meanOfLowRank(m: ArrayLike<number>, n: ArrayLike<number>, N: number, R:
   return s / (N * N * N);
 }
 
-async function recurrentChange(initial: AnyModel, trained: AnyModel): Promise<RecurrentChange> {
+/** The leading k singular triplets of a truncation (its rank-k truncation). */
+function leading(t: Truncation, k: number): Truncation {
+  const { size: N, rank: R } = t;
+  const columns = (a: Float64Array) => Float64Array.from({ length: N * k }, (_, x) => a[Math.floor(x / k) * R + (x % k)]);
+  return { size: N, rank: k, u: columns(t.u), s: t.s.slice(0, k), v: columns(t.v), base: t.base };
+}
+
+async function fullRankChange(initial: FullRankRNN, trained: FullRankRNN): Promise<RecurrentChange> {
   const N = initial.size;
-  if (initial instanceof FullRankRNN) {
-    const w0 = initial.param('wrec').data, w1 = trained.param('wrec').data;
-    const delta = Float64Array.from(w1, (x, i) => x - w0[i]);
-    const { u, s, v } = await svd(delta, N, N, N);
-    let sum0 = 0, sum1 = 0, frob2 = 0;
-    for (let i = 0; i < N * N; i++) {
-      sum0 += w0[i];
-      sum1 += w1[i];
-      frob2 += w0[i] * w0[i];
-    }
-    return { singular: s, left: u, right: v, k: N, frobInitial: Math.sqrt(frob2), means: [sum0 / (N * N), sum1 / (N * N)] };
+  const w0 = initial.param('wrec').data, w1 = trained.param('wrec').data;
+  const change = await truncateWeights(w1, N, N, { relativeTo: w0, where: 'weightChange' });
+  let sum0 = 0, sum1 = 0, frob2 = 0;
+  for (let i = 0; i < N * N; i++) {
+    sum0 += w0[i];
+    sum1 += w1[i];
+    frob2 += w0[i] * w0[i];
   }
-  // Delta J = (m1 n1^T - m0 n0^T) / N = A B^T with A = [m1, -m0] / N and B = [n1, n0] (N x 2R); with A = U S V^T,
-  // Delta J = U (S V^T B^T) and the SVD of the 2R x N core gives the singular triplets in O(N R^2).
-  const R = (initial as LowRankRNN).rank, K = 2 * R;
+  return { change, frobInitial: Math.sqrt(frob2), means: [sum0 / (N * N), sum1 / (N * N)] };
+}
+
+// Delta J = (m1 n1^T - m0 n0^T) / N = A B^T with A = [m1, -m0] / N and B = [n1, n0] (N x 2R); with A = U S V^T,
+// Delta J = U (S V^T B^T) and the SVD of the 2R x N core gives the singular triplets in O(N R^2).
+async function lowRankChange(initial: LowRankRNN, trained: LowRankRNN): Promise<RecurrentChange> {
+  const N = initial.size, R = initial.rank, K = 2 * R;
   const m0 = initial.param('m').data, n0 = initial.param('n').data, m1 = trained.param('m').data, n1 = trained.param('n').data;
   const a = new Float64Array(N * K), b = new Float64Array(N * K);
   for (let i = 0; i < N; i++)
@@ -398,59 +412,34 @@ async function recurrentChange(initial: AnyModel, trained: AnyModel): Promise<Re
       core[p * N + i] = A.s[p] * x;
     }
   const C = await svd(core, k, N, k);
-  const left = new Float64Array(N * k);
-  for (let i = 0; i < N; i++) for (let j = 0; j < k; j++) for (let p = 0; p < k; p++) left[i * k + j] += A.u[i * k + p] * C.u[p * k + j];
-  // |J0|_F^2 = tr((m0^T m0)(n0^T n0)) / N^2
-  let frob2 = 0;
-  for (let r = 0; r < R; r++)
-    for (let s = 0; s < R; s++) {
-      let mm = 0, nn = 0;
-      for (let i = 0; i < N; i++) {
-        mm += m0[i * R + r] * m0[i * R + s];
-        nn += n0[i * R + r] * n0[i * R + s];
-      }
-      frob2 += mm * nn;
-    }
-  return { singular: C.s, left, right: C.v, k, frobInitial: Math.sqrt(frob2) / N, means: [meanOfLowRank(m0, n0, N, R), meanOfLowRank(m1, n1, N, R)] };
+  const u = new Float64Array(N * k);
+  for (let i = 0; i < N; i++) for (let j = 0; j < k; j++) for (let p = 0; p < k; p++) u[i * k + j] += A.u[i * k + p] * C.u[p * k + j];
+  return {
+    change: { size: N, rank: k, u, s: C.s, v: C.v },
+    frobInitial: Math.sqrt(factorInner(m0, n0, m0, n0, N, R, R)) / N, // |m0 n0^T / N|_F
+    means: [meanOfLowRank(m0, n0, N, R), meanOfLowRank(m1, n1, N, R)],
+  };
 }
 
-/** The trained net's parameters with recurrent weights W_initial + Delta W truncated to rank k. */
-function truncatedModel(initial: AnyModel, trained: AnyModel, change: RecurrentChange, k: number): AnyModel {
-  const N = initial.size;
-  const c = trained.config;
-  const params = trained.params();
-  const common = {
-    size: N, inputs: c.inputs, outputs: c.outputs, formulation: c.formulation, activation: c.activation, slope: c.slope,
-    outputActivation: c.outputActivation, alpha: c.alpha, noise: c.noise, dtype: 'float64' as const, device: trained.device,
-  };
-  const shared = { wi: params.wi, si: params.si, wo: params.wo, so: params.so, h0: params.h0, b: params.b };
+/**
+ * The trained net with recurrent weights W_initial + Delta W truncated to rank k (its other parameters and options
+ * kept, in double precision). No Dale signs, mask or autapse removal: the truncated matrix is evaluated as it is.
+ */
+function truncatedModel(initial: AnyModel, trained: AnyModel, c: RecurrentChange, k: number): AnyModel {
   if (initial instanceof FullRankRNN) {
-    const w = Float64Array.from(initial.param('wrec').data);
-    for (let i = 0; i < N; i++)
-      for (let j = 0; j < N; j++) {
-        let x = 0;
-        for (let p = 0; p < k; p++) x += change.left[i * change.k + p] * change.singular[p] * change.right[j * change.k + p];
-        w[i * N + j] += x;
-      }
-    // No Dale signs, mask or autapse removal: the truncated matrix is evaluated exactly as it is.
-    return new FullRankRNN({ ...common, init: { ...shared, wrec: w } });
+    const wrec = k === 0 ? Float64Array.from(initial.param('wrec').data) : truncatedMatrix(leading(c.change, k));
+    return (trained as FullRankRNN).with({ dale: undefined, mask: undefined, noAutapse: false, dtype: 'float64', params: { wrec } });
   }
   // m' n'^T / N = m0 n0^T / N + U_k S_k V_k^T with m' = [m0, U_k S_k sqrt(N)], n' = [n0, V_k sqrt(N)].
-  const R = (initial as LowRankRNN).rank, R2 = R + k;
-  const m0 = initial.param('m').data, n0 = initial.param('n').data;
-  const m = new Float64Array(N * R2), n = new Float64Array(N * R2);
-  const root = Math.sqrt(N);
-  for (let i = 0; i < N; i++) {
-    for (let r = 0; r < R; r++) {
-      m[i * R2 + r] = m0[i * R + r];
-      n[i * R2 + r] = n0[i * R + r];
-    }
-    for (let p = 0; p < k; p++) {
-      m[i * R2 + R + p] = change.left[i * change.k + p] * change.singular[p] * root;
-      n[i * R2 + R + p] = change.right[i * change.k + p] * root;
-    }
-  }
-  return new LowRankRNN({ ...common, rank: R2, init: { ...shared, m, n } });
+  const N = initial.size, R = (initial as LowRankRNN).rank, R2 = R + k;
+  const extra = k > 0 ? lowRankFactors(leading(c.change, k)) : { m: new Float64Array(0), n: new Float64Array(0) };
+  const join = (a: ArrayLike<number>, b: Float64Array) =>
+    Float64Array.from({ length: N * R2 }, (_, x) => {
+      const i = Math.floor(x / R2), r = x % R2;
+      return r < R ? a[i * R + r] : b[i * k + r - R];
+    });
+  const m = join(initial.param('m').data, extra.m), n = join(initial.param('n').data, extra.n);
+  return (trained as LowRankRNN).with({ rank: R2, noAutapse: false, dtype: 'float64', params: { m, n } });
 }
 
 /**
@@ -458,9 +447,10 @@ function truncatedModel(initial: AnyModel, trained: AnyModel, change: RecurrentC
  * with a batch, the loss against the truncation rank of Delta W (the other parameters are the trained net's).
  */
 export async function weightChange(initial: AnyModel, trained: AnyModel, opts: WeightChangeOptions = {}): Promise<WeightChange> {
+  const o = checkOptions<WeightChangeOptions>('weightChange', WEIGHT_CHANGE_RULES, opts);
   checkPair(initial, trained);
-  const change = await recurrentChange(initial, trained);
-  const s = change.singular;
+  const change = initial instanceof FullRankRNN ? await fullRankChange(initial, trained as FullRankRNN) : await lowRankChange(initial as LowRankRNN, trained as LowRankRNN);
+  const s = change.change.s;
   let s2 = 0, s4 = 0;
   for (const x of s) {
     s2 += x * x;
@@ -476,17 +466,16 @@ export async function weightChange(initial: AnyModel, trained: AnyModel, opts: W
     meanTrained: change.means[1],
     meanChange: change.means[1] - change.means[0],
   };
-  if (!opts.batch) return out;
-  const ranks = opts.ranks ?? Array.from({ length: Math.min(10, change.k) + 1 }, (_, i) => i);
-  if (!Array.isArray(ranks) || ranks.some((k) => !Number.isInteger(k) || k < 0 || k > change.k)) {
-    throw new RangeError(`ranks must be integers in [0, ${change.k}]; got ${JSON.stringify(opts.ranks)}`);
-  }
-  const lossOpts: LossOptions = { noise: false, ...opts.loss };
+  if (!o.batch) return out;
+  const K = change.change.rank;
+  const ranks = o.ranks ?? Array.from({ length: Math.min(10, K) + 1 }, (_, i) => i);
+  checkValue('weightChange', 'ranks', ranks, is.arrayOf(is.integer(0, K), `an array of integers in [0, ${K}]`));
+  const lossOpts: LossOptions = { drawNoise: false, ...o.loss };
   const loss = new Float64Array(ranks.length);
   for (let i = 0; i < ranks.length; i++) {
     const model = truncatedModel(initial, trained, change, ranks[i]);
     try {
-      loss[i] = await model.loss(opts.batch, lossOpts);
+      loss[i] = await model.loss(o.batch, lossOpts);
     } finally {
       model.dispose();
     }
@@ -494,8 +483,8 @@ export async function weightChange(initial: AnyModel, trained: AnyModel, opts: W
   out.truncation = {
     ranks: Int32Array.from(ranks),
     loss,
-    lossInitial: await initial.loss(opts.batch, lossOpts),
-    lossTrained: await trained.loss(opts.batch, lossOpts),
+    lossInitial: await initial.loss(o.batch, lossOpts),
+    lossTrained: await trained.loss(o.batch, lossOpts),
   };
   return out;
 }

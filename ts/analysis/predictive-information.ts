@@ -2,9 +2,10 @@
 // PI_T(V^T x) = I(past T samples; next T samples) = log det Sigma_T - 1/2 log det Sigma_2T (nats), where Sigma_k is
 // the block-Toeplitz covariance of k consecutive projected samples, built from the lagged cross-covariances
 // C(dt) = Cov(x_t, x_{t+dt}). The projection V maximising it is found by gradient ascent over orthonormal V.
-import { cholesky, choleskyInverse, thinQr } from '../core/linalg.js';
+import { cholesky, choleskyInverse, crossProduct, thinQr } from '../core/linalg.js';
 import { Random } from '../core/random.js';
 import { checkTensor, formatShape, type Tensor } from '../core/tensor.js';
+import { checkOptions, checkValue, is, type Rules } from '../core/validate.js';
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -16,7 +17,7 @@ export async function crossCovariances(x: Tensor, lags: number): Promise<Tensor<
   checkTensor(x, 'x');
   if (x.shape.length !== 2 && x.shape.length !== 3) throw new RangeError(`x must have shape [T, N] or [B, T, N]; got ${formatShape(x.shape)}`);
   const [B, T, N] = x.shape.length === 2 ? [1, x.shape[0], x.shape[1]] : x.shape;
-  if (!Number.isInteger(lags) || lags < 1 || lags >= T) throw new RangeError(`lags must be an integer in [1, ${T - 1}] (fewer than the steps per trial); got ${JSON.stringify(lags)}`);
+  checkValue('crossCovariances', 'lags', lags, is.integer(1, T - 1));
   const mean = new Float64Array(N);
   for (let s = 0; s < B * T; s++) for (let i = 0; i < N; i++) mean[i] += x.data[s * N + i] / (B * T);
   const c = Float64Array.from(x.data, (v, k) => v - mean[k % N]);
@@ -52,11 +53,11 @@ interface Problem {
   lag: Float64Array[];
 }
 
-function problemOf(covariances: Tensor, window: number): Problem {
+function problemOf(where: string, covariances: Tensor, window: number): Problem {
   checkTensor(covariances, 'covariances');
   const s = covariances.shape;
   if (s.length !== 3 || s[1] !== s[2]) throw new RangeError(`covariances must have shape [lags, N, N]; got ${formatShape(s)}`);
-  if (!Number.isInteger(window) || window < 1) throw new RangeError(`window must be a positive integer; got ${JSON.stringify(window)}`);
+  checkValue(where, 'window', window, is.integer(1));
   if (s[0] < 2 * window) throw new RangeError(`covariances must have at least 2 window = ${2 * window} lags; got ${s[0]}`);
   const N = s[1];
   const lag = Array.from({ length: 2 * window }, (_, d) => Float64Array.from(covariances.data.subarray(d * N * N, (d + 1) * N * N)));
@@ -133,7 +134,7 @@ function checkProjection(projection: Tensor | undefined, N: number): { v: Float6
  * I(x_t; x_{t+1}) for every window: -1/2 log(1 - a^2) for an AR(1) with coefficient a.
  */
 export function predictiveInformation(covariances: Tensor, window: number, projection?: Tensor): number {
-  const p = problemOf(covariances, window);
+  const p = problemOf('predictiveInformation', covariances, window);
   const { v, d } = checkProjection(projection, p.N);
   const { c } = projectLags(p, v, d);
   return logDet(factor(c, window, d), window * d) - 0.5 * logDet(factor(c, 2 * window, d), 2 * window * d);
@@ -172,7 +173,7 @@ function valueAndGradient(p: Problem, v: Float64Array, d: number): { value: numb
 
 /** The gradient of predictiveInformation with respect to the projection [N, d] (for one's own optimiser). */
 export function predictiveInformationGradient(covariances: Tensor, window: number, projection: Tensor): Tensor<Float64Array> {
-  const p = problemOf(covariances, window);
+  const p = problemOf('predictiveInformationGradient', covariances, window);
   const { v, d } = checkProjection(projection, p.N);
   return { data: valueAndGradient(p, v, d).gradient, shape: [p.N, d] };
 }
@@ -190,6 +191,19 @@ export interface MaximizeOptions {
   signal?: AbortSignal;
 }
 
+/** The defaults of maximizePredictiveInformation (dimension and window have none). */
+export const MAXIMIZE_DEFAULTS = Object.freeze({ restarts: 1, seed: 0, maxIterations: 1000, tolerance: 1e-10 });
+
+const MAXIMIZE_RULES: Rules<MaximizeOptions> = {
+  dimension: is.integer(1),
+  window: is.integer(1),
+  restarts: is.integer(1),
+  seed: is.seed(),
+  maxIterations: is.integer(0),
+  tolerance: is.nonNegative(),
+  signal: is.signal(),
+};
+
 export interface MaximizedProjection {
   /** Orthonormal columns [N, d] spanning the most predictive subspace found (PI depends only on the span). */
   projection: Tensor<Float64Array>;
@@ -204,59 +218,67 @@ export interface MaximizedProjection {
  * steps along the gradient with a backtracking (Armijo) line search, re-orthonormalised by QR.
  */
 export async function maximizePredictiveInformation(covariances: Tensor, opts: MaximizeOptions): Promise<MaximizedProjection> {
-  const p = problemOf(covariances, opts?.window);
-  const { N } = p;
-  const d = opts.dimension;
-  if (!Number.isInteger(d) || d < 1 || d > N) throw new RangeError(`dimension must be an integer in [1, ${N}]; got ${JSON.stringify(d)}`);
-  const restarts = opts.restarts ?? 1;
-  if (!Number.isInteger(restarts) || restarts < 1) throw new RangeError(`restarts must be a positive integer; got ${JSON.stringify(opts.restarts)}`);
-  const maxIterations = opts.maxIterations ?? 1000;
-  const tolerance = opts.tolerance ?? 1e-10;
-  const rng = new Random(opts.seed ?? 0);
-  const perRestart = new Float64Array(restarts);
+  const where = 'maximizePredictiveInformation';
+  const o = checkOptions<MaximizeOptions>(where, MAXIMIZE_RULES, opts, MAXIMIZE_DEFAULTS) as Required<MaximizeOptions>;
+  const p = problemOf(where, covariances, checkValue(where, 'window', o.window, is.integer(1)));
+  const d = checkValue<number>(where, 'dimension', o.dimension, is.integer(1, p.N));
+  const rng = new Random(o.seed);
+  const perRestart = new Float64Array(o.restarts);
   let best: { v: Float64Array; value: number } | null = null;
   let iterations = 0;
-  for (let r = 0; r < restarts; r++) {
-    let v = thinQr(Float64Array.from({ length: N * d }, () => rng.normal()), N, d).q;
-    let { value, gradient } = valueAndGradient(p, v, d);
-    let step = 1;
-    for (let it = 0; it < maxIterations; it++, iterations++) {
-      opts.signal?.throwIfAborted();
-      // Riemannian gradient: the part of the gradient orthogonal to span(V).
-      const vtg = new Float64Array(d * d);
-      for (let i = 0; i < N; i++) for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) vtg[a * d + b] += v[i * d + a] * gradient[i * d + b];
-      let g2 = 0;
-      for (let i = 0; i < N; i++)
-        for (let b = 0; b < d; b++) {
-          let x = gradient[i * d + b];
-          for (let a = 0; a < d; a++) x -= v[i * d + a] * vtg[a * d + b];
-          gradient[i * d + b] = x;
-          g2 += x * x;
-        }
-      if (g2 === 0) break;
-      let accepted = false;
-      for (let halving = 0; halving < 60; halving++, step /= 2) {
-        const trial = thinQr(Float64Array.from(v, (x, i) => x + step * gradient[i]), N, d).q;
-        let next: ReturnType<typeof valueAndGradient>;
-        try {
-          next = valueAndGradient(p, trial, d);
-        } catch {
-          continue; // a step into a numerically singular projection: shorten it
-        }
-        if (next.value >= value + 1e-4 * step * g2) {
-          const gain = next.value - value;
-          v = trial;
-          ({ value, gradient } = next);
-          accepted = gain > tolerance;
-          break;
-        }
-      }
-      if (!accepted) break;
-      step *= 2;
-      await yieldToEventLoop();
-    }
-    perRestart[r] = value;
-    if (!best || value > best.value) best = { v, value };
+  for (let r = 0; r < o.restarts; r++) {
+    const run = await ascend(p, thinQr(Float64Array.from({ length: p.N * d }, () => rng.normal()), p.N, d).q, d, o);
+    iterations += run.iterations;
+    perRestart[r] = run.value;
+    if (!best || run.value > best.value) best = run;
   }
-  return { projection: { data: best!.v, shape: [N, d] }, predictiveInformation: best!.value, perRestart, iterations };
+  return { projection: { data: best!.v, shape: [p.N, d] }, predictiveInformation: best!.value, perRestart, iterations };
+}
+
+/** The Riemannian gradient in place (the part orthogonal to span(V)); returns its squared norm. */
+function projectOut(v: Float64Array, gradient: Float64Array, N: number, d: number): number {
+  const vtg = crossProduct(v, gradient, N, d, d);
+  let g2 = 0;
+  for (let i = 0; i < N; i++)
+    for (let b = 0; b < d; b++) {
+      let x = gradient[i * d + b];
+      for (let a = 0; a < d; a++) x -= v[i * d + a] * vtg[a * d + b];
+      gradient[i * d + b] = x;
+      g2 += x * x;
+    }
+  return g2;
+}
+
+/** Gradient ascent from one orthonormal start, with a backtracking (Armijo) line search re-orthonormalised by QR. */
+async function ascend(p: Problem, start: Float64Array, d: number, o: Required<MaximizeOptions>) {
+  let v = start;
+  let { value, gradient } = valueAndGradient(p, v, d);
+  let step = 1;
+  let it = 0;
+  for (; it < o.maxIterations; it++) {
+    o.signal?.throwIfAborted();
+    const g2 = projectOut(v, gradient, p.N, d);
+    if (g2 === 0) break;
+    let accepted = false;
+    for (let halving = 0; halving < 60; halving++, step /= 2) {
+      const trial = thinQr(Float64Array.from(v, (x, i) => x + step * gradient[i]), p.N, d).q;
+      let next: ReturnType<typeof valueAndGradient>;
+      try {
+        next = valueAndGradient(p, trial, d);
+      } catch {
+        continue; // a step into a numerically singular projection: shorten it
+      }
+      if (next.value >= value + 1e-4 * step * g2) {
+        const gain = next.value - value;
+        v = trial;
+        ({ value, gradient } = next);
+        accepted = gain > o.tolerance;
+        break;
+      }
+    }
+    if (!accepted) break;
+    step *= 2;
+    await yieldToEventLoop();
+  }
+  return { v, value, iterations: it };
 }

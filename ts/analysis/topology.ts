@@ -1,20 +1,19 @@
 // The fixed-point topology graph (pyrnn, after Maheswaranathan et al. 2019): noisy restarts from each point, run
 // forward without noise at the point's constant input, and where they end; transition probabilities between points.
-import { saveNpz } from '../io/index.js';
 import type { AnyModel } from '../model/models.js';
-import { checkSeed, requireInt, requireNumber } from '../model/models.js';
 import type { NativeSearchProgress } from '../native/binding.js';
 import { Random } from '../core/random.js';
-import { mergeOptions } from '../tasks/validate.js';
 import type { Tensor } from '../core/tensor.js';
-import { checkThreads, dynamics, modelArgs, runJob } from './common.js';
+import { checkOptions, checkValue, is, type Rules } from '../core/validate.js';
+import { saveResult } from '../results/format.js';
+import { ANALYSIS_RULE, dynamics, modelArgs, runJob } from './common.js';
 import type { FixedPoints } from './fixed-points.js';
 
 export interface TopologyOptions {
   /** Restarts per point (default 64, as pyrnn). */
   restarts?: number;
   /** Std of the Gaussian perturbation of each restart, per coordinate (default 0.1 x the result's coordinate scale). */
-  noise?: number;
+  perturbation?: number;
   /** A run ends at a point within this distance (default: half the smallest distance between two points of one
    * condition, at most 0.1 x the RMS radius of the reference states). */
   radius?: number;
@@ -40,21 +39,27 @@ export interface Topology {
   /** Per run (point-major, restarts per point): the point it ended at (-1: none) and the steps it took. */
   end: Int32Array;
   steps: Int32Array;
-  noise: number;
+  perturbation: number;
   radius: number;
   maxSteps: number;
 }
 
-const DEFAULTS: TopologyOptions = {
-  restarts: 64,
-  noise: undefined,
-  radius: undefined,
-  maxSteps: 2000,
-  checkEvery: 10,
-  seed: undefined,
-  threads: 0,
-  signal: undefined,
-  onProgress: undefined,
+/**
+ * The defaults of topology. Without a default: perturbation (0.1 x the result's coordinate scale) and radius (half the
+ * smallest distance between two points of one condition, at most 0.1 x the RMS radius of the reference states).
+ */
+export const TOPOLOGY_DEFAULTS = Object.freeze({ restarts: 64, maxSteps: 2000, checkEvery: 10, seed: 0, threads: 0 });
+
+const TOPOLOGY_RULES: Rules<TopologyOptions> = {
+  restarts: is.integer(1),
+  perturbation: is.nonNegative(),
+  radius: is.positive(),
+  maxSteps: is.integer(1),
+  checkEvery: is.integer(1),
+  seed: is.seed(),
+  threads: ANALYSIS_RULE.threads,
+  signal: ANALYSIS_RULE.signal,
+  onProgress: ANALYSIS_RULE.onProgress,
 };
 
 function wilson(k: number, n: number, z = 1.959963984540054): [number, number] {
@@ -80,65 +85,39 @@ function defaultRadius(fps: FixedPoints): number {
   return Math.min(closest / 2, 0.1 * fps.scales.radius);
 }
 
-/** Transition probabilities between the points of a fixed-point result (see docs/analysis.md). */
-export async function topology(model: AnyModel, fps: FixedPoints, options: TopologyOptions = {}): Promise<Topology> {
-  const o = mergeOptions('topology', DEFAULTS, options);
-  const m = modelArgs(model);
-  if (!fps?.points?.shape || fps.points.shape[1] !== m.size) {
-    throw new RangeError(`fps must be a fixed-point result of this model (points [P, ${m.size}])`);
+function checkResult(fps: FixedPoints, N: number, K: number): void {
+  if (!fps?.points?.shape || fps.points.shape[1] !== N) {
+    throw new RangeError(`fps must be a fixed-point result of this model (points [P, ${N}])`);
   }
-  const [P, N] = fps.points.shape;
-  if (P < 1) throw new RangeError('fps has no points');
-  const K = m.inputs;
+  if (fps.points.shape[0] < 1) throw new RangeError('fps has no points');
   if (fps.inputs.shape[1] !== K) throw new RangeError(`fps.inputs must have ${K} columns for this model; got ${fps.inputs.shape[1]}`);
-  const restarts = requireInt(o.restarts, 'restarts', 1);
-  const noise = requireNumber(o.noise ?? 0.1 * fps.scales.coordinate, 'noise', (v) => v >= 0, 'a number >= 0');
-  const radius = requireNumber(o.radius ?? defaultRadius(fps), 'radius', (v) => v > 0, 'a number > 0');
-  const maxSteps = requireInt(o.maxSteps, 'maxSteps', 1);
-  const checkEvery = requireInt(o.checkEvery, 'checkEvery', 1);
-  const threads = checkThreads(o.threads);
-  const rng = new Random(checkSeed(o.seed));
+}
 
+/** The runs: `restarts` perturbed copies of each point (point-major), each with its point's input and condition. */
+function restartsFrom(fps: FixedPoints, K: number, restarts: number, perturbation: number, seed: number) {
+  const [P, N] = fps.points.shape;
+  const rng = new Random(seed);
   const S = P * restarts;
   const starts = new Float64Array(S * N);
   const inputs = new Float64Array(S * K);
-  const startConditions = new Int32Array(S);
+  const conditions = new Int32Array(S);
   for (let p = 0; p < P; p++) {
     const c = fps.condition[p];
     for (let r = 0; r < restarts; r++) {
       const s = p * restarts + r;
-      for (let i = 0; i < N; i++) starts[s * N + i] = fps.points.data[p * N + i] + noise * rng.normal();
+      for (let i = 0; i < N; i++) starts[s * N + i] = fps.points.data[p * N + i] + perturbation * rng.normal();
       inputs.set(fps.inputs.data.subarray(c * K, (c + 1) * K), s * K);
-      startConditions[s] = c;
+      conditions[s] = c;
     }
   }
-  const stable = Uint8Array.from(fps.stability.type, (t) => (t === 'stable' ? 1 : 0));
-  const run = await runJob(
-    'the topology runs',
-    (onProgress) =>
-      dynamics().settle(
-        m.spec,
-        m.params,
-        starts,
-        inputs,
-        startConditions,
-        Float64Array.from(fps.points.data),
-        Int32Array.from(fps.condition),
-        stable,
-        { starts: S, points: P, maxSteps, checkEvery, radius, settleQ: fps.tolerances.q, threads },
-        onProgress,
-      ),
-    o.signal,
-    o.onProgress,
-  );
+  return { count: S, starts, inputs, conditions };
+}
 
+/** Counts of where the runs from each point ended, their probabilities and 95 % Wilson intervals. */
+function transitions(end: Int32Array, P: number, restarts: number) {
   const W = P + 1;
   const counts = new Int32Array(P * W);
-  for (let s = 0; s < S; s++) {
-    const from = Math.floor(s / restarts);
-    const to = run.end[s] >= 0 ? run.end[s] : P;
-    counts[from * W + to] += 1;
-  }
+  end.forEach((to, s) => (counts[Math.floor(s / restarts) * W + (to >= 0 ? to : P)] += 1));
   const probabilities = new Float64Array(P * W);
   const lower = new Float64Array(P * W);
   const upper = new Float64Array(P * W);
@@ -147,30 +126,46 @@ export async function topology(model: AnyModel, fps: FixedPoints, options: Topol
     [lower[i], upper[i]] = wilson(k, restarts);
   });
   const shape = [P, W];
-  return {
-    counts,
-    probabilities: { data: probabilities, shape },
-    lower: { data: lower, shape },
-    upper: { data: upper, shape },
-    restarts,
-    end: run.end,
-    steps: run.steps,
-    noise,
-    radius,
-    maxSteps,
-  };
+  return { counts, probabilities: { data: probabilities, shape }, lower: { data: lower, shape }, upper: { data: upper, shape } };
 }
 
-/** Writes a topology as a .npz numpy reads: counts, probabilities, lower, upper, end, steps and a JSON `info`. */
+/** Transition probabilities between the points of a fixed-point result (see docs/analysis.md). */
+export async function topology(model: AnyModel, fps: FixedPoints, options: TopologyOptions = {}): Promise<Topology> {
+  const o = checkOptions<TopologyOptions>('topology', TOPOLOGY_RULES, options, TOPOLOGY_DEFAULTS);
+  const m = modelArgs(model);
+  checkResult(fps, m.size, m.inputs);
+  const P = fps.points.shape[0];
+  const restarts = o.restarts!;
+  const perturbation = checkValue<number>('topology', 'perturbation', o.perturbation ?? 0.1 * fps.scales.coordinate, TOPOLOGY_RULES.perturbation);
+  const radius = checkValue<number>('topology', 'radius', o.radius ?? defaultRadius(fps), TOPOLOGY_RULES.radius);
+  const runs = restartsFrom(fps, m.inputs, restarts, perturbation, o.seed!);
+  const stable = Uint8Array.from(fps.stability.type, (t) => (t === 'stable' ? 1 : 0));
+  const points = Float64Array.from(fps.points.data);
+  const native = { starts: runs.count, points: P, maxSteps: o.maxSteps!, checkEvery: o.checkEvery!, radius, settleQ: fps.tolerances.q, threads: o.threads! };
+  const run = await runJob(
+    'the topology runs',
+    (onProgress) =>
+      dynamics().settle(m.spec, m.params, runs.starts, runs.inputs, runs.conditions, points, Int32Array.from(fps.condition), stable, native, onProgress),
+    o.signal,
+    o.onProgress,
+  );
+  return { ...transitions(run.end, P, restarts), restarts, end: run.end, steps: run.steps, perturbation, radius, maxSteps: o.maxSteps! };
+}
+
+/**
+ * Writes a topology as a .npz numpy reads (kind 'topology'): counts [P, P + 1], probabilities, lower, upper, end and
+ * steps; restarts, perturbation, radius and maxSteps in `meta`.
+ */
 export async function saveTopology(path: string, t: Topology): Promise<void> {
   const P = t.probabilities.shape[0];
-  await saveNpz(path, {
+  const { restarts, perturbation, radius, maxSteps } = t;
+  const arrays = {
     counts: { data: t.counts, shape: [P, P + 1] },
     probabilities: t.probabilities,
     lower: t.lower,
     upper: t.upper,
-    end: { data: t.end, shape: [t.end.length] },
-    steps: { data: t.steps, shape: [t.steps.length] },
-    info: JSON.stringify({ restarts: t.restarts, noise: t.noise, radius: t.radius, maxSteps: t.maxSteps }),
-  });
+    end: t.end,
+    steps: t.steps,
+  };
+  await saveResult(path, 'topology', arrays, { meta: { restarts, perturbation, radius, maxSteps } });
 }

@@ -98,7 +98,7 @@ function findFixedPoints(o: FixedPointCliOptions, model: AnyModel, from: Tensor,
     from,
     inputs: o.input,
     count: o.count,
-    noise: o.perturbation, // LEAD: perturbation after merge (fixedPoints' `noise` -> `perturbation`)
+    perturbation: o.perturbation,
     seed: o.seed,
     tolerance: { q: o.tolerance, unique: o.unique },
     adam: { maxIterations: o.maxIterations },

@@ -153,3 +153,25 @@ export function crossProduct(a: ArrayLike<number>, b: ArrayLike<number>, n: numb
     }
   return out;
 }
+
+// ---- added by the analysis work (issue 21): small numerics the analysis and lint code each had their own copy of --
+
+/** The median of a list of numbers (the mean of the two middle values for an even count; NaN when empty). */
+export function median(values: ArrayLike<number>): number {
+  const sorted = Float64Array.from(values).sort();
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  return n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
+/**
+ * The Frobenius inner product <Ma Na^T, Mb Nb^T> = sum((Ma^T Mb) .* (Na^T Nb)) of two matrices given as factors
+ * (row-major N x ra and N x rb), in O(N ra rb) without forming either N x N matrix.
+ */
+export function factorInner(ma: ArrayLike<number>, na: ArrayLike<number>, mb: ArrayLike<number>, nb: ArrayLike<number>, N: number, ra: number, rb: number): number {
+  const mm = crossProduct(ma, mb, N, ra, rb);
+  const nn = crossProduct(na, nb, N, ra, rb);
+  let s = 0;
+  for (let i = 0; i < mm.length; i++) s += mm[i] * nn[i];
+  return s;
+}
