@@ -174,31 +174,15 @@ class TrainWorker : public AbortableWorker<TrainStepReport> {
   std::vector<double> losses_, gradNorms_;
 };
 
-// trainSteps reads every option as given: the defaults live in one table, TypeScript's TRAIN_DEFAULTS.
-// LEAD: move to glue.hpp if other bindings need required fields.
-Napi::Value required_field(const Napi::Object& o, const char* key, const char* what) {
-  const Napi::Value v = o.Get(key);
-  if (v.IsUndefined() || v.IsNull())
-    throw Napi::TypeError::New(o.Env(), std::string("trainSteps: option '") + key + "' is required (" + what + ")");
-  return v;
-}
-
-double required_number(const Napi::Object& o, const char* key) {
-  const Napi::Value v = required_field(o, key, "a finite number");
-  if (!v.IsNumber() || !std::isfinite(v.As<Napi::Number>().DoubleValue()))
-    throw Napi::TypeError::New(o.Env(), std::string("trainSteps: option '") + key + "' must be a finite number");
-  return v.As<Napi::Number>().DoubleValue();
-}
-
 // Adam's settings, and the decay of every parameter of the layout, from trainSteps' options.
 AdamOptions adam_from(const Napi::Object& opts, const ParamLayout& layout) {
   AdamOptions adam;
-  adam.lr = required_number(opts, "lr");
-  adam.beta1 = required_number(opts, "beta1");
-  adam.beta2 = required_number(opts, "beta2");
-  adam.eps = required_number(opts, "eps");
-  adam.clip = required_number(opts, "clip");
-  const Napi::Value decay = required_field(opts, "weightDecay", "an object with a number for every parameter");
+  adam.lr = finite_field(opts, "lr");
+  adam.beta1 = finite_field(opts, "beta1");
+  adam.beta2 = finite_field(opts, "beta2");
+  adam.eps = finite_field(opts, "eps");
+  adam.clip = finite_field(opts, "clip");
+  const Napi::Value decay = required_field(opts, "weightDecay");
   if (!decay.IsObject()) throw Napi::TypeError::New(opts.Env(), "trainSteps: option 'weightDecay' must be an object");
   for (int id = 0; id < kParamCount; ++id) {
     adam.weightDecay[id] = 0.0;  // a parameter this kind of model lacks
@@ -400,12 +384,12 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       const auto opts = object_arg(info, 4, "options");
       const auto& s = m->backend->spec();
       TrainData<S> d;
-      d.examples = int_field(opts, "examples", 0);
-      d.steps = int_field(opts, "steps", 0);
+      d.examples = int_field(opts, "examples");
+      d.steps = int_field(opts, "steps");
       d.lossOn = loss_on_from(opts);
       d.features = features_for(s, d.lossOn);
-      d.batch = int_field(opts, "batch", 0);
-      d.optimizerSteps = int_field(opts, "optimizerSteps", -1);
+      d.batch = int_field(opts, "batch");
+      d.optimizerSteps = int_field(opts, "optimizerSteps");
       if (d.examples < 1 || d.steps < 1 || d.batch < 1 || d.optimizerSteps < 0)
         throw Napi::RangeError::New(env, "examples, steps and batch must be positive integers, optimizerSteps >= 0");
       auto held = hold_trials<S>(info, d.examples, d.steps, s.inputs, d.features);
@@ -420,13 +404,11 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       indices.data = ia.Data();
       indices.length = ia.ElementLength();
       const AdamOptions adam = adam_from(opts, m->backend->layout());
-      required_field(opts, "seed", "a non-negative safe integer");
       const uint64_t seed = seed_field(opts, "seed");
-      const Napi::Value drawNoise = required_field(opts, "drawNoise", "a boolean");
-      if (!drawNoise.IsBoolean()) throw Napi::TypeError::New(env, "trainSteps: option 'drawNoise' must be a boolean");
+      const bool drawNoise = bool_field(opts, "drawNoise");
       const Napi::Value onStep = info.Length() > 5 ? info[5] : env.Undefined();
       auto* w = new TrainWorker<S>(env, m, std::move(held), std::move(indices), d, adam, seed,
-                                   drawNoise.As<Napi::Boolean>().Value(), onStep);
+                                   drawNoise, onStep);
       return w->start(env);
     });
   }

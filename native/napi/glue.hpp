@@ -9,6 +9,7 @@
 #include <initializer_list>
 #include <memory>
 #include <stdexcept>
+#include <cmath>
 #include <string>
 #include <utility>
 #include <vector>
@@ -106,19 +107,11 @@ inline std::string string_field(const Napi::Object& o, const char* key) {
   return v.As<Napi::String>().Utf8Value();
 }
 
-// Readers with a fallback, kept only for addon.cc's TrainSteps (owned by the training work, which removes its
-// defaults); LEAD: delete these three once nothing calls them.
-inline double number_field(const Napi::Object& o, const char* key, double fallback) {
-  const Napi::Value v = o.Get(key);
-  return v.IsUndefined() || v.IsNull() ? fallback : number_field(o, key);
-}
-inline int int_field(const Napi::Object& o, const char* key, int fallback) {
-  const Napi::Value v = o.Get(key);
-  return v.IsUndefined() || v.IsNull() ? fallback : int_field(o, key);
-}
-inline bool bool_field(const Napi::Object& o, const char* key, bool fallback) {
-  const Napi::Value v = o.Get(key);
-  return v.IsUndefined() || v.IsNull() ? fallback : bool_field(o, key);
+// A number that must be finite (learning rates, Adam's constants, clip norms).
+inline double finite_field(const Napi::Object& o, const char* key) {
+  const double d = number_field(o, key);
+  if (!std::isfinite(d)) throw Napi::RangeError::New(o.Env(), std::string(key) + " must be finite");
+  return d;
 }
 
 // The `device` option of a model or an analysis ('cpu', 'cuda' or 'cuda-emulated').

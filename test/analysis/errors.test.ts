@@ -43,14 +43,14 @@ describe('fixedPoints and topology', () => {
     await expect(analysis.fixedPoints(low, { from: { data: new Float64Array(10), shape: [2, 5] } })).rejects.toThrow(/from must have shape \[B, T, 6\]/);
     await expect(analysis.fixedPoints(low, { initialStates: { data: new Float64Array(10), shape: [2, 5] } })).rejects.toThrow(/initialStates must have shape \[\*, 6\]/);
     await expect(analysis.fixedPoints(low, { from, inputs: [1] })).rejects.toThrow(/inputs must have shape \[2\]/);
-    await expect(analysis.fixedPoints(low, { from, adam: { precision: 'half' as 'float32' } })).rejects.toThrow("fixedPoints.adam: option 'precision' must be one of 'float32', 'float64'; got 'half'");
-    await expect(analysis.fixedPoints(low, { from, adam: { beta1: 1 } })).rejects.toThrow("fixedPoints.adam: option 'beta1' must be a finite number in [0, 1); got 1");
-    await expect(analysis.fixedPoints(low, { from, tolerance: { q: -1 } })).rejects.toThrow("fixedPoints.tolerance: option 'q' must be a finite number >= 0; got -1");
-    await expect(analysis.fixedPoints(low, { from, polish: { tolQ: NaN } })).rejects.toThrow("fixedPoints.polish: option 'tolQ' must be a finite number >= 0; got NaN");
+    await expect(analysis.fixedPoints(low, { from, adam: { precision: 'half' as 'float32' } })).rejects.toThrow("fixedPoints: option 'adam.precision' must be one of 'float32', 'float64'; got 'half'");
+    await expect(analysis.fixedPoints(low, { from, adam: { beta1: 1 } })).rejects.toThrow("fixedPoints: option 'adam.beta1' must be a finite number in [0, 1); got 1");
+    await expect(analysis.fixedPoints(low, { from, tolerance: { q: -1 } })).rejects.toThrow("fixedPoints: option 'tolerance.q' must be a finite number >= 0; got -1");
+    await expect(analysis.fixedPoints(low, { from, polish: { tolQ: NaN } })).rejects.toThrow("fixedPoints: option 'polish.tolQ' must be a finite number >= 0; got NaN");
     await expect(analysis.fixedPoints(low, { from, polish: true as never })).rejects.toThrow("fixedPoints: option 'polish' must be an object or false; got true");
-    await expect(analysis.fixedPoints(low, { from, eigen: { vectors: 'yes' as never } })).rejects.toThrow("fixedPoints.eigen: option 'vectors' must be true or false; got 'yes'");
-    await expect(analysis.fixedPoints(full, { from, eigen: { method: 'reduced' } })).rejects.toThrow(/fixedPoints.eigen: option 'method' must be 'auto' or 'dense' \('reduced' needs a low-rank net without noAutapse\); got 'reduced'/);
-    await expect(analysis.fixedPoints(low, { from, stability: { convention: 'map' as 'discrete' } })).rejects.toThrow("fixedPoints.stability: option 'convention' must be one of 'continuous', 'discrete'; got 'map'");
+    await expect(analysis.fixedPoints(low, { from, eigen: { vectors: 'yes' as never } })).rejects.toThrow("fixedPoints: option 'eigen.vectors' must be true or false; got 'yes'");
+    await expect(analysis.fixedPoints(full, { from, eigen: { method: 'reduced' } })).rejects.toThrow(/fixedPoints: option 'eigen.method' must be 'auto' or 'dense' \('reduced' needs a low-rank net without noAutapse\); got 'reduced'/);
+    await expect(analysis.fixedPoints(low, { from, stability: { convention: 'map' as 'discrete' } })).rejects.toThrow("fixedPoints: option 'stability.convention' must be one of 'continuous', 'discrete'; got 'map'");
     await expect(analysis.fixedPoints(low, { from, signal: {} as AbortSignal })).rejects.toThrow("fixedPoints: option 'signal' must be an AbortSignal; got an object");
     await expect(analysis.fixedPoints(low, { from, onProgress: 1 as never })).rejects.toThrow("fixedPoints: option 'onProgress' must be a function; got 1");
     await expect(analysis.fixedPoints(low, { from, seed: -2 })).rejects.toThrow("fixedPoints: option 'seed' must be a non-negative safe integer; got -2");
@@ -59,11 +59,11 @@ describe('fixedPoints and topology', () => {
   test('fixedPoints: unknown keys, nested groups included, are rejected with the valid names', async () => {
     await expect(analysis.fixedPoints(low, { from, noise: 0.1 } as object)).rejects.toThrow(/fixedPoints: unknown option 'noise'; valid options: inputs, from, initialStates, count, perturbation, /);
     await expect(analysis.fixedPoints(low, { from, cont: 3 } as object)).rejects.toThrow(/fixedPoints: unknown option 'cont'/);
-    await expect(analysis.fixedPoints(low, { from, adam: { rate: 1 } } as object)).rejects.toThrow(/fixedPoints.adam: unknown option 'rate'; valid options: maxIterations, lr, /);
-    await expect(analysis.fixedPoints(low, { from, eigen: { vector: true } } as object)).rejects.toThrow(/fixedPoints.eigen: unknown option 'vector'; valid options: method, vectors/);
-    await expect(analysis.fixedPoints(low, { from, stability: { alpha: 0.1 } } as object)).rejects.toThrow(/fixedPoints.stability: unknown option 'alpha'; valid options: convention, tau, marginalTolerance/);
-    await expect(analysis.fixedPoints(low, { from, tolerance: { uniq: 1 } } as object)).rejects.toThrow(/fixedPoints.tolerance: unknown option 'uniq'/);
-    await expect(analysis.fixedPoints(low, { from, polish: { steps: 1 } } as object)).rejects.toThrow(/fixedPoints.polish: unknown option 'steps'/);
+    await expect(analysis.fixedPoints(low, { from, adam: { rate: 1 } } as object)).rejects.toThrow(/fixedPoints: unknown option 'adam.rate'; valid options in 'adam': maxIterations, lr, /);
+    await expect(analysis.fixedPoints(low, { from, eigen: { vector: true } } as object)).rejects.toThrow(/fixedPoints: unknown option 'eigen.vector'; valid options in 'eigen': method, vectors/);
+    await expect(analysis.fixedPoints(low, { from, stability: { alpha: 0.1 } } as object)).rejects.toThrow(/fixedPoints: unknown option 'stability.alpha'; valid options in 'stability': convention, tau, marginalTolerance/);
+    await expect(analysis.fixedPoints(low, { from, tolerance: { uniq: 1 } } as object)).rejects.toThrow(/fixedPoints: unknown option 'tolerance.uniq'/);
+    await expect(analysis.fixedPoints(low, { from, polish: { steps: 1 } } as object)).rejects.toThrow(/fixedPoints: unknown option 'polish.steps'/);
   });
 
   test('every other analysis entry rejects unknown keys and uses the one message format', async () => {

@@ -9,7 +9,7 @@ for (const [label, lib] of [['esm', esm], ['cjs', cjs]]) {
   const model = new lib.LowRankRNN({ size: 8, rank: 1, inputs: 1, outputs: 1, seed: 3, dtype: 'float64' });
   const p = model.params();
   const u = 0.5;
-  const sim = await model.simulate({ data: new Float64Array([u]), shape: [1, 1, 1] }, { noise: false });
+  const sim = await model.simulate({ data: new Float64Array([u]), shape: [1, 1, 1] }, { drawNoise: false });
   // x_1 = x_0 + alpha (-x_0 + m n^T tanh(x_0) / N + si wi u) with x_0 = 0
   let maxErr = 0;
   for (let i = 0; i < 8; i++) {

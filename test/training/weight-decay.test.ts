@@ -138,7 +138,7 @@ describe('trainSteps takes every Adam option from its caller (no defaults of its
     const args = [Float64Array.from(data.inputs.data), Float64Array.from(data.targets.data), Float64Array.from(data.mask!.data), Int32Array.of(0, 1)] as const;
     for (const key of ['lr', 'beta1', 'beta2', 'eps', 'clip', 'weightDecay', 'seed', 'drawNoise'] as const) {
       const { [key]: _, ...partial } = full;
-      expect(() => model.handle.trainSteps(...args, partial as typeof full), key).toThrow(new RegExp(`trainSteps: option '${key}' is required`));
+      expect(() => model.handle.trainSteps(...args, partial as typeof full), key).toThrow(new RegExp(`option '${key}' is required`));
     }
     const { h0: _h0, ...decays } = full.weightDecay;
     expect(() => model.handle.trainSteps(...args, { ...full, weightDecay: decays })).toThrow(/trainSteps: option 'weightDecay.h0' must be a finite number >= 0/);

@@ -1,6 +1,6 @@
 // Shared plumbing of the dynamics analyses: the model as the native layer takes it, state and input arguments,
 // and long native jobs with progress and cancellation.
-import { FullRankRNN, LowRankRNN, type AnyModel } from '../model/models.js';
+import { FullRankRNN, LowRankRNN, type AnyModel } from '../model/index.js';
 import type { NativeJob, NativeSearchProgress, NativeSpec } from '../native/binding.js';
 import { abortError } from '../core/errors.js';
 import { native, resolveDevice, type Device } from '../native/load.js';

@@ -3,10 +3,10 @@
 // conditions -> optimised (Adam, then Levenberg-Marquardt polishing in double) -> outliers and duplicates removed ->
 // Jacobians and their eigendecomposition -> stability. The steps are in fixed-point-steps.ts, the files in
 // fixed-point-files.ts. Conventions and conversions: docs/analysis.md.
-import type { AnyModel } from '../model/models.js';
+import type { AnyModel } from '../model/index.js';
 import type { NativeSearchProgress } from '../native/binding.js';
 import type { FloatArray, Tensor } from '../core/tensor.js';
-import { checkOptions, is, optionError, type Rules } from '../core/validate.js';
+import { checkOptions, is, optionError, type Rules, checkOptionGroup } from '../core/validate.js';
 import { ANALYSIS_RULE, analysisDevice, inputRows, modelArgs, type AnalysisDevice } from './common.js';
 import { CLASSIFY_DEFAULTS, CLASSIFY_RULES, EIGEN_METHODS, resolveConvention, type ClassifyOptions, type ComplexTensor, type Convention, type EigenMethod, type Eigenvalues, type PointType } from './linear.js';
 import { absoluteTolerances, assemblePoints, initialStates, referenceRows, referenceScales, searchPoints, tileInputs } from './fixed-point-steps.js';
@@ -180,12 +180,12 @@ export function resolveFixedPointOptions(model: AnyModel, options: FixedPointOpt
   const where = 'fixedPoints';
   const o = checkOptions<FixedPointOptions>(where, FIXED_POINT_RULES, options, FIXED_POINT_DEFAULTS as Partial<FixedPointOptions>);
   const group = <T extends object>(name: string, rules: Rules<T>, defaults: Partial<T>) =>
-    checkOptions<T>(`${where}.${name}`, rules, o[name as keyof FixedPointOptions], defaults);
+    checkOptionGroup<T>(where, name, rules, o[name as keyof FixedPointOptions], defaults);
   const eigen = group<EigenOptions>('eigen', EIGEN_RULES, FIXED_POINT_DEFAULTS.eigen);
   const m = modelArgs(model);
   const possible = m.rank > 0 && !m.spec.noAutapse;
   if (eigen.method === 'reduced' && !possible) {
-    throw optionError(`${where}.eigen`, 'method', "'auto' or 'dense' ('reduced' needs a low-rank net without noAutapse)", 'reduced');
+    throw optionError(where, 'eigen.method', "'auto' or 'dense' ('reduced' needs a low-rank net without noAutapse)", 'reduced');
   }
   const reduced = eigen.method === 'reduced' || (eigen.method === 'auto' && possible);
   if (o.from === undefined && o.initialStates === undefined) {
@@ -203,8 +203,8 @@ export function resolveFixedPointOptions(model: AnyModel, options: FixedPointOpt
     eigen: { method: eigen.method!, vectors: eigen.vectors ?? reduced, reduced },
     device: analysisDevice(o.device, model),
     convention: resolveConvention(
-      { ...checkOptions<Omit<ClassifyOptions, 'alpha'>>(`${where}.stability`, STABILITY_RULES, o.stability, FIXED_POINT_DEFAULTS.stability), alpha: model.config.alpha },
-      `${where}.stability`,
+      { ...checkOptionGroup<Omit<ClassifyOptions, 'alpha'>>(where, 'stability', STABILITY_RULES, o.stability, FIXED_POINT_DEFAULTS.stability), alpha: model.config.alpha },
+      where,
     ),
   };
 }

@@ -3,7 +3,7 @@
 import { svd } from '../core/linalg.js';
 import { checkTensor, formatShape, type Tensor } from '../core/tensor.js';
 import { checkOptions } from '../core/validate.js';
-import type { AnyModel } from '../model/models.js';
+import type { AnyModel } from '../model/index.js';
 import { LATENT_DEFAULTS, LATENT_RULES, lowRankVectors, requireOrthogonalColumns, type LatentCoordinates, type LowRankVectors } from './latent.js';
 
 export interface LatentProjection {

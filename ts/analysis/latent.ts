@@ -3,7 +3,7 @@
 // Coordinates are described in docs/analysis-latent.md.
 
 import { classify, type PointType } from './linear.js';
-import { LowRankRNN, type AnyModel } from '../model/models.js';
+import { LowRankRNN, type AnyModel } from '../model/index.js';
 import type { NativeLatentField } from '../native/binding.js';
 import { native } from '../native/load.js';
 import { Random } from '../core/random.js';

@@ -1,6 +1,6 @@
 // The vector field of a model, its Jacobian, eigendecompositions, the stability of a linearisation and the
 // line-attractor score. Conventions: docs/analysis.md.
-import type { AnyModel } from '../model/models.js';
+import type { AnyModel } from '../model/index.js';
 import type { NativeEigenMethod, NativeEigenpairs } from '../native/binding.js';
 import { crossProduct } from '../core/linalg.js';
 import { checkTensor, formatShape, type FloatArray, type Tensor } from '../core/tensor.js';

@@ -1,7 +1,7 @@
 // Mean-field theory of low-rank nets with Gaussian and mixture-of-Gaussians connectivity (lint_reference.md §7):
 // the latent flow from the connectivity statistics alone, statistics estimated from a model's vectors, and the
 // comparison with the finite-N flow.
-import { ACTIVATIONS, type Activation, type AnyModel } from '../model/models.js';
+import { ACTIVATIONS, type Activation, type AnyModel } from '../model/index.js';
 import { native } from '../native/load.js';
 import { checkTensor, formatShape, type Tensor } from '../core/tensor.js';
 import { checkOptions, checkValue, is, type Rules } from '../core/validate.js';

@@ -2,7 +2,7 @@
 // subspaces and with the readout, eigenvector centrality, non-normality through the Schur form, and the statistics
 // of the weight change Delta W = W_trained - W_initial with the loss against its truncation rank.
 import { crossProduct, factorInner, schur, svd } from '../core/linalg.js';
-import { FullRankRNN, LowRankRNN, type AnyModel, type LossBatch, type LossOptions } from '../model/models.js';
+import { FullRankRNN, LowRankRNN, type AnyModel, type LossBatch, type LossOptions } from '../model/index.js';
 import { lowRankFactors, truncatedMatrix, truncateWeights, type Truncation } from '../model/truncate.js';
 import { checkTensor, formatShape, type Tensor } from '../core/tensor.js';
 import { checkOptions, checkValue, is, type Rules } from '../core/validate.js';

@@ -1,6 +1,6 @@
 // The fixed-point topology graph (pyrnn, after Maheswaranathan et al. 2019): noisy restarts from each point, run
 // forward without noise at the point's constant input, and where they end; transition probabilities between points.
-import type { AnyModel } from '../model/models.js';
+import type { AnyModel } from '../model/index.js';
 import type { NativeSearchProgress } from '../native/binding.js';
 import { Random } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';

@@ -3,7 +3,7 @@ import { type Command, Option } from 'commander';
 import * as analysis from '../analysis/index.js';
 import { loadNpy } from '../io/index.js';
 import { loadModel } from '../model/files.js';
-import type { AnyModel } from '../model/models.js';
+import type { AnyModel } from '../model/index.js';
 import { tasks } from '../tasks/index.js';
 import type { Tensor } from '../core/tensor.js';
 import { int, num, numbers } from './args.js';

@@ -5,7 +5,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { loadNpy, loadNpz, toFloatTensor } from '../io/index.js';
 import { loadModel } from '../model/files.js';
-import { FullRankRNN, type AnyModel } from '../model/models.js';
+import { FullRankRNN, type AnyModel } from '../model/index.js';
 import type { Device } from '../native/load.js';
 import { tasks } from '../tasks/index.js';
 import type { Task } from '../tasks/types.js';

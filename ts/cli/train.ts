@@ -1,7 +1,7 @@
 // `lowrank train`: trains a network on a cognitive task with the reference training loop. Parses arguments and calls
 // ts/model and ts/training.
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { ACTIVATIONS, FullRankRNN, LowRankRNN, type Activation, type AnyModel } from '../model/models.js';
+import { ACTIVATIONS, FullRankRNN, LowRankRNN, type Activation, type AnyModel } from '../model/index.js';
 import { saveModel } from '../model/files.js';
 import type { Device } from '../native/load.js';
 import { tasks } from '../tasks/index.js';

@@ -125,7 +125,7 @@ export const is = {
   /** A non-empty array whose every element passes `element`. */
   arrayOf(element: Rule, what?: string): Rule {
     return {
-      expected: what ?? `a non-empty array of ${element.expected.replace(/^an? /, '')}s`,
+      expected: what ?? `a non-empty array whose every element is ${element.expected}`,
       type: Array.isArray,
       test: (v) => Array.isArray(v) && v.length > 0 && v.every((x) => element.test(x)),
     };
@@ -211,4 +211,24 @@ export function checkOptions<T extends object>(
 export function mergeOptions<T extends object>(where: string, defaults: T, user: unknown): T {
   const rules = Object.fromEntries(Object.keys(defaults).map((k) => [k, is.anything()])) as Rules<T>;
   return checkOptions(where, rules, user, defaults);
+}
+
+/**
+ * Checks a group of options nested in an entry's options (e.g. train's `lrSchedule`, fixedPoints' `adam`) like
+ * `checkOptions`, naming its fields by their path: "train: option 'lrSchedule.every' must be ...", "fixedPoints:
+ * unknown option 'adam.rate'; valid options in 'adam': maxIterations, lr, ...".
+ */
+export function checkOptionGroup<T extends object>(where: string, group: string, rules: Rules<T>, user: unknown, defaults: Partial<T> = {}): T {
+  const given = checkObject(where, user, `option '${group}'`);
+  for (const key of Object.keys(given)) {
+    if (!Object.prototype.hasOwnProperty.call(rules, key)) {
+      throw new RangeError(`${where}: unknown option '${group}.${key}'; valid options in '${group}': ${Object.keys(rules).join(', ')}`);
+    }
+  }
+  const merged = { ...defaults } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(given)) if (value !== undefined) merged[key] = value;
+  for (const [key, value] of Object.entries(merged)) {
+    if (value !== undefined) checkValue(where, `${group}.${key}`, value, (rules as Record<string, Rule | readonly Rule[]>)[key]);
+  }
+  return merged as T;
 }

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { saveModel } from '../model/files.js';
-import { FullRankRNN } from '../model/models.js';
+import { FullRankRNN } from '../model/index.js';
 import { checkOptions, is, type Rules } from '../core/validate.js';
 import { tasks } from '../tasks/index.js';
 import type { Task } from '../tasks/types.js';

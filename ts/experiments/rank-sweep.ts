@@ -1,6 +1,6 @@
 // Rank sweeps: the minimal rank that explains the data (lint_reference.md §5, §8). Each rank is fitted to the same
 // trajectories (or the same teacher run) with the same seed, and scored the same way.
-import type { AnyModel } from '../model/models.js';
+import type { AnyModel } from '../model/index.js';
 import type { Tensor } from '../core/tensor.js';
 import { checkOptions, is, type Rules } from '../core/validate.js';
 import type { EpochReport } from '../training/train.js';

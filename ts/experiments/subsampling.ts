@@ -1,6 +1,6 @@
 // The subsampling experiment of LINT (lint_reference.md §5, §8): fits to a random share of a teacher's neurons,
 // rank-R students against unconstrained ones, each scored against the teacher on those neurons.
-import type { AnyModel } from '../model/models.js';
+import type { AnyModel } from '../model/index.js';
 import { Random, STREAMS, streamSeed } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
 import { checkOptions, is, type Rules } from '../core/validate.js';

@@ -3,7 +3,7 @@
 // least-squares coefficients of x on [m | I]) are analysis.projectOnLatent.
 import { lowRankVectors } from '../analysis/latent.js';
 import { thinQr } from '../core/linalg.js';
-import { LowRankRNN } from '../model/models.js';
+import { LowRankRNN } from '../model/index.js';
 import { checkValue, is } from '../core/validate.js';
 import { checkTensor, formatShape, type Tensor } from '../core/tensor.js';
 

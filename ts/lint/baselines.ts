@@ -1,7 +1,7 @@
 // The SVD-truncation baselines of LINT (lint_reference.md §5): the teacher's own connectivity cut to rank R, either
 // W itself (the reference fit scripts) or the change Delta W = W - W_init added back to W_init ([P] rdm_fr_fig1).
 // Scored on the same quantity as the fits (the reference scores truncations on x and fits on phi(x); we do not).
-import { FullRankRNN, type AnyModel } from '../model/models.js';
+import { FullRankRNN, type AnyModel } from '../model/index.js';
 import { lowRankFromFullRank } from '../model/reparametrize.js';
 import { truncateWeights, truncatedMatrix } from '../model/truncate.js';
 import { checkTensor, type Tensor } from '../core/tensor.js';

@@ -4,7 +4,7 @@
 import type { NpyValue } from '../io/index.js';
 import { modelArrays } from '../model/files.js';
 import { saveResult } from '../results/format.js';
-import type { AnyModel } from '../model/models.js';
+import type { AnyModel } from '../model/index.js';
 import type { LintFit } from './fit.js';
 import type { TrajectoryR2 } from './metrics.js';
 import type { TeacherFit } from './teacher.js';

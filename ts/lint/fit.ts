@@ -2,7 +2,7 @@
 // A rank-R student is trained so that its activity, rates phi(x) or states x, reproduces given trajectories under
 // the same inputs: m, n and the input vectors wi are trained (si frozen at 1), h0 is fixed at 0, and the loss is
 // the masked MSE on every neuron and step. The readout plays no part (the student has no outputs).
-import { FullRankRNN, LowRankRNN, type AnyModel } from '../model/models.js';
+import { FullRankRNN, LowRankRNN, type AnyModel } from '../model/index.js';
 import type { Device } from '../native/load.js';
 import { Random, STREAMS, streamSeed } from '../core/random.js';
 import { checkTensor, formatShape, sliceSteps, takeRows, type DType, type Tensor } from '../core/tensor.js';

@@ -2,7 +2,7 @@
 // the connectivity correlations CC and ECC of lint_reference.md §5, computed from the factors in O(N² R) at most
 // (O(N R²) for two low-rank nets): the N x N matrices are never formed for low-rank nets.
 import { crossProduct, matmul, thinQr } from '../core/linalg.js';
-import { FullRankRNN, LowRankRNN, type AnyModel } from '../model/models.js';
+import { FullRankRNN, LowRankRNN, type AnyModel } from '../model/index.js';
 import { checkTensor, formatShape, type Tensor } from '../core/tensor.js';
 
 export interface R2Options {

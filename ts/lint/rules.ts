@@ -1,6 +1,6 @@
 // Option rules shared by the LINT entries and the experiments built on them (ts/core/validate.ts vocabulary):
 // what a fit's training options, a task, a model or an activity kind must be.
-import { ACTIVATIONS, LowRankRNN, FullRankRNN } from '../model/models.js';
+import { ACTIVATIONS, LowRankRNN, FullRankRNN } from '../model/index.js';
 import { is, type Rule, type Rules } from '../core/validate.js';
 
 /** Which activity is fitted and compared: rates phi(x + b) (the LINT default) or states x (recordings). */

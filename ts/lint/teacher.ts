@@ -1,7 +1,7 @@
 // Teacher-student LINT: trajectories of a known network as targets, a fit to them, and the evaluation of the fit
 // against the teacher (R² on held-out trials with each network drawing its own noise, task accuracy through the
 // teacher's readout, CC and ECC), as in the reference validation notebook (lint_reference.md §5, §8).
-import { LowRankRNN, type AnyModel } from '../model/models.js';
+import { LowRankRNN, type AnyModel } from '../model/index.js';
 import { STREAMS, streamSeed } from '../core/random.js';
 import { checkTensor, takeColumns, takeRows, type Tensor } from '../core/tensor.js';
 import { checkOptions, checkValue, is, type Rules } from '../core/validate.js';

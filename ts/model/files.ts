@@ -26,6 +26,9 @@ export const MODEL_FORMAT_VERSION = 1;
 export type LoadModelOptions = Partial<Omit<LowRankOptions & FullRankOptions, 'init' | 'size' | 'rank'>>;
 
 /** Writes `model` to `path` (atomic). numpy reads it with np.load; the config with json.loads(str(f['config'])). */
+/** The kinds of result file that carry a model (its arrays and config), and so load as one. */
+const MODEL_CARRYING_KINDS = ['model', 'checkpoint', 'fit'] as const;
+
 export async function saveModel(path: string, model: AnyModel, opts: { compress?: boolean } = {}): Promise<void> {
   const { compress } = checkOptions<{ compress?: boolean }>('saveModel', { compress: is.boolean() }, opts, { compress: false });
   await saveResult(path, 'model', {}, { arrays: modelArrays(model), compress });
@@ -127,7 +130,7 @@ function checkOverrides(kind: ModelKind, opts: unknown): LoadModelOptions {
  * kept. Missing arrays si, so, h0, b default to ones (si, so) and zeros (h0, b). float32 and float64 arrays both load.
  */
 export async function loadModel(path: string, opts: LoadModelOptions = {}): Promise<AnyModel> {
-  const { arrays } = await loadResult(path, ['model', 'checkpoint']);
+  const { arrays } = await loadResult(path, MODEL_CARRYING_KINDS);
   const config = readConfig(arrays, path);
   const kind = modelKind(config, arrays, path);
   const overrides = checkOverrides(kind, opts);

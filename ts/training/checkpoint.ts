@@ -5,7 +5,7 @@
 import type { FloatArray } from '../core/tensor.js';
 import { modelArrays } from '../model/files.js';
 import { toFloatTensor } from '../io/index.js';
-import type { AnyModel, LossOn } from '../model/models.js';
+import type { AnyModel, LossOn } from '../model/index.js';
 import { loadResult, saveResult } from '../results/index.js';
 import type { Monitor } from './options.js';
 import type { RunState } from './progress.js';

@@ -1,7 +1,7 @@
 // train()'s options: the one defaults table (TRAIN_DEFAULTS) and the rules every option is checked against, as data
 // checked by core/validate.ts (one message format: "train: option 'beta1' must be a finite number in [0, 1); got 1").
-import { checkOptions, checkValue, is, optionError, type NotApplicable, type Rules } from '../core/validate.js';
-import type { LossOn, ParamName } from '../model/models.js';
+import { checkOptions, checkValue, is, optionError, type NotApplicable, type Rules, checkOptionGroup } from '../core/validate.js';
+import type { LossOn, ParamName } from '../model/index.js';
 import type { EpochReport } from './progress.js';
 import type { TrainableTask } from './trials.js';
 
@@ -154,14 +154,9 @@ const SCHEDULE_RULES = {
 
 const CHECKPOINT_RULES: Rules<CheckpointOptions> = { path: is.string(), every: is.integer(1) };
 
-/**
- * Checks a nested option object (lrSchedule, checkpoint, weightDecay) with checkOptions, naming its fields by their
- * path ('lrSchedule.every') in the one message format. LEAD: move to core/validate.ts if other entries nest options.
- */
+/** A nested option object of train() (lrSchedule, checkpoint, weightDecay), its fields named by their path. */
 function checkNested<T extends object>(name: string, rules: Rules<T>, value: object, defaults: Partial<T> = {}): T {
-  const prefixed = (o: object) => Object.fromEntries(Object.entries(o).map(([k, v]) => [`${name}.${k}`, v]));
-  const merged = checkOptions(WHERE, prefixed(rules) as Rules<Record<string, unknown>>, prefixed(value), prefixed(defaults));
-  return Object.fromEntries(Object.entries(merged).map(([k, v]) => [k.slice(name.length + 1), v])) as T;
+  return checkOptionGroup(WHERE, name, rules, value, defaults);
 }
 
 function checkSchedule(schedule: LrSchedule): ResolvedSchedule {

@@ -1,7 +1,7 @@
 // What a run has seen so far: its epoch reports, the best monitored loss and parameters (keep-best), the learning
 // rate and the plateau count; and how one epoch's report updates them.
 import type { FloatArray } from '../core/tensor.js';
-import type { AnyModel } from '../model/models.js';
+import type { AnyModel } from '../model/index.js';
 import type { Monitor, ResolvedSchedule } from './options.js';
 import { nextLearningRate, plateauEpochsAfter } from './schedule.js';
 

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { abortError } from '../core/errors.js';
 import { STREAMS, streamSeed } from '../core/random.js';
-import type { AnyModel } from '../model/models.js';
+import type { AnyModel } from '../model/index.js';
 import { readCheckpoint, writeCheckpoint, type RunSignature } from './checkpoint.js';
 import { checkTrainOptions, resolveMonitor, type Monitor, type ResolvedTrainOptions, type TrainOptions } from './options.js';
 import { monitoredLoss, recordEpoch, type EpochReport, type RunState, type TrainResult } from './progress.js';

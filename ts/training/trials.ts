@@ -3,7 +3,7 @@
 import { optionError } from '../core/validate.js';
 import { Random, STREAMS, streamSeed } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
-import type { AnyModel, LossOn } from '../model/models.js';
+import type { AnyModel, LossOn } from '../model/index.js';
 
 /** Trials to train on: inputs [D, T, K], targets [D, T, F], mask [D, T, F] or [D, T] (default all ones). */
 export interface Dataset {
