@@ -121,10 +121,7 @@ class VelocityWorker : public PromiseWorker {
     for (int i = 0; i < rows_; ++i) q_[i] = 0.5 * F.row(i).squaredNorm();
   }
   Napi::Value Result(Napi::Env env) override {
-    auto r = Napi::Object::New(env);
-    r.Set("velocity", copy_out(env, velocity_));
-    r.Set("q", copy_out(env, q_));
-    return r;
+    return arrays_out(env, named("velocity", velocity_), named("q", q_));
   }
 
  private:

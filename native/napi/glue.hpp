@@ -213,6 +213,23 @@ Napi::Value copy_out(Napi::Env env, const std::vector<S>& v) {
   return arr;
 }
 
+// One named array of a result object: arrays_out(env, named("u", r.u), named("s", r.s)) -> { u, s } (copies).
+template <class S>
+struct Named {
+  const char* name;
+  const std::vector<S>& values;
+};
+template <class S>
+Named<S> named(const char* name, const std::vector<S>& values) {
+  return {name, values};
+}
+template <class... S>
+Napi::Object arrays_out(Napi::Env env, Named<S>... fields) {
+  auto o = Napi::Object::New(env);
+  (o.Set(fields.name, copy_out(env, fields.values)), ...);
+  return o;
+}
+
 // ---- model spec from a JS object --------------------------------------------------------------------------------
 
 inline Transfer transfer_from(const Napi::Object& o, const char* key, const char* slopeKey) {

@@ -88,15 +88,10 @@ Napi::Value LatentRoots_(const Napi::CallbackInfo& info) {
     return queue_work(
         env, [f = std::move(f), starts = std::move(starts), count, opts] { return latent_roots(f, starts.data, count, opts); },
         [](Napi::Env env, const LatentRoots& roots) -> Napi::Value {
-          auto r = Napi::Object::New(env);
-          r.Set("points", copy_out(env, roots.points));
-          r.Set("speed", copy_out(env, roots.speed));
-          r.Set("iterations", copy_out(env, roots.iterations));
-          r.Set("converged", copy_out(env, roots.converged));
-          r.Set("jacobians", copy_out(env, roots.jacobians));
-          r.Set("eigenRe", copy_out(env, roots.eigenRe));
-          r.Set("eigenIm", copy_out(env, roots.eigenIm));
-          return r;
+          return arrays_out(env, named("points", roots.points), named("speed", roots.speed),
+                            named("iterations", roots.iterations), named("converged", roots.converged),
+                            named("jacobians", roots.jacobians), named("eigenRe", roots.eigenRe),
+                            named("eigenIm", roots.eigenIm));
         });
   });
 }
@@ -109,10 +104,7 @@ Napi::Value GaussHermite_(const Napi::CallbackInfo& info) {
     const double n = info[0].As<Napi::Number>().DoubleValue();
     if (n != double(int(n))) throw Napi::RangeError::New(env, "gaussHermite: n must be an integer");
     const GaussHermite rule = gauss_hermite(int(n));
-    auto r = Napi::Object::New(env);
-    r.Set("nodes", copy_out(env, rule.nodes));
-    r.Set("weights", copy_out(env, rule.weights));
-    return r;
+    return arrays_out(env, named("nodes", rule.nodes), named("weights", rule.weights));
   });
 }
 
@@ -139,10 +131,7 @@ Napi::Value TransferMoments(const Napi::CallbackInfo& info) {
           return out;
         },
         [](Napi::Env env, const Out& out) -> Napi::Value {
-          auto r = Napi::Object::New(env);
-          r.Set("mean", copy_out(env, out.mean));
-          r.Set("meanDerivative", copy_out(env, out.slope));
-          return r;
+          return arrays_out(env, named("mean", out.mean), named("meanDerivative", out.slope));
         });
   });
 }

@@ -33,11 +33,7 @@ Napi::Value Svd(const Napi::CallbackInfo& info) {
           return thin_svd(a.data, rows, cols, k);
         },
         [](Napi::Env env, const ThinSvd& r) -> Napi::Value {
-          auto o = Napi::Object::New(env);
-          o.Set("u", copy_out(env, r.u));
-          o.Set("s", copy_out(env, r.s));
-          o.Set("v", copy_out(env, r.v));
-          return o;
+          return arrays_out(env, named("u", r.u), named("s", r.s), named("v", r.v));
         });
   });
 }
@@ -58,12 +54,7 @@ Napi::Value Schur(const Napi::CallbackInfo& info) {
           return schur(a.data, n, real);
         },
         [](Napi::Env env, const SchurForm& r) -> Napi::Value {
-          auto o = Napi::Object::New(env);
-          o.Set("tRe", copy_out(env, r.tRe));
-          o.Set("tIm", copy_out(env, r.tIm));
-          o.Set("uRe", copy_out(env, r.uRe));
-          o.Set("uIm", copy_out(env, r.uIm));
-          return o;
+          return arrays_out(env, named("tRe", r.tRe), named("tIm", r.tIm), named("uRe", r.uRe), named("uIm", r.uIm));
         });
   });
 }

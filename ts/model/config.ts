@@ -65,6 +65,15 @@ export function modelConfig(kind: ModelKind, o: CommonModelOptions & { rank?: nu
   return config;
 }
 
+/** The config fields that set a net's dynamics and sizes, beside its size and connectivity (one list for options
+ * and for the native spec). */
+const DYNAMICS_FIELDS = ['inputs', 'outputs', 'formulation', 'activation', 'slope', 'outputActivation', 'alpha', 'noise', 'noAutapse'] as const;
+
+/** The dynamics fields of a config (see DYNAMICS_FIELDS). */
+export function dynamicsOf<C extends Partial<ModelConfig>>(config: C): Pick<C, (typeof DYNAMICS_FIELDS)[number]> {
+  return Object.fromEntries(DYNAMICS_FIELDS.map((k) => [k, config[k]])) as Pick<C, (typeof DYNAMICS_FIELDS)[number]>;
+}
+
 /**
  * The constructor options a config stands for. Fields a config lacks (a partial config of another tool) stay
  * undefined, so that the defaults apply; a config of an unknown kind is an error.
@@ -73,15 +82,7 @@ export function optionsFromConfig(config: Partial<ModelConfig>, where = 'config'
   const kind = checkKind(config.kind, where);
   const common: CommonModelOptions = {
     size: config.size!,
-    inputs: config.inputs,
-    outputs: config.outputs,
-    formulation: config.formulation,
-    activation: config.activation,
-    slope: config.slope,
-    outputActivation: config.outputActivation,
-    alpha: config.alpha,
-    noise: config.noise,
-    noAutapse: config.noAutapse,
+    ...dynamicsOf(config),
     train: config.train ? { ...config.train } : undefined,
   };
   if (kind === 'lowrank') return { ...common, rank: config.rank } satisfies LowRankOptions;

@@ -4,7 +4,7 @@ import type { LossOn, NativeModelHandle, NativeSpec, ParamName } from '../native
 import { native, resolveDevice, type ResolvedDevice } from '../native/load.js';
 import { checkOptions, is, type NotApplicable, type Rules } from '../core/validate.js';
 import { asDType, shapeSize, type DType, type FloatArray, type Tensor } from '../core/tensor.js';
-import { optionsFromConfig, type ModelConfig } from './config.js';
+import { dynamicsOf, optionsFromConfig, type ModelConfig } from './config.js';
 import { type CommonModelOptions, type ModelChanges } from './options.js';
 import { checkParamNames, checkParamValue } from './params.js';
 import {
@@ -258,16 +258,8 @@ function nativeSpecOf(config: ModelConfig): NativeSpec {
   return {
     size: config.size,
     rank: config.kind === 'lowrank' ? config.rank : 0,
-    inputs: config.inputs,
-    outputs: config.outputs,
-    formulation: config.formulation,
-    activation: config.activation,
-    slope: config.slope,
-    outputActivation: config.outputActivation,
+    ...dynamicsOf(config),
     outputSlope: config.slope,
-    alpha: config.alpha,
-    noise: config.noise,
-    noAutapse: config.noAutapse,
     trainable: config.train,
   };
 }

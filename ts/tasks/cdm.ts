@@ -80,7 +80,9 @@ export interface CdmPsychometric {
   incongruentAccuracy: [number, number];
 }
 
-type CdmEpoch = 'fixation' | 'context' | 'stimulus' | 'delay' | 'decision';
+/** The epochs of a cued decision trial (CDM, MDM). */
+export type CuedDecisionEpoch = 'fixation' | 'context' | 'stimulus' | 'delay' | 'decision';
+type CdmEpoch = CuedDecisionEpoch;
 
 const choiceOf = (coherence: number): number => (coherence > 0 ? 1 : -1);
 
@@ -93,6 +95,17 @@ const CDM_PSYCHOMETRIC_RULES: Rules<CdmPsychometricOptions> = {
   trialsPerCell: is.integer(1),
 };
 
+/** The epochs of a cued decision trial (CDM, MDM): fixation, cue alone, stimulus, delay, decision. */
+export function cuedDecisionTimeline(check: Check, o: CuedDecisionOptions, dt: number) {
+  return timeline<CuedDecisionEpoch>([
+    ['fixation', check.bins('fixation', o.fixation, dt, 0)],
+    ['context', check.bins('contextOnly', o.contextOnly, dt, 0)],
+    ['stimulus', check.bins('stimulus', o.stimulus, dt)],
+    ['delay', check.bins('delay', o.delay, dt, 0)],
+    ['decision', check.bins('decision', o.decision, dt)],
+  ]);
+}
+
 export class CdmTask extends TrialTask<CdmOptions> {
   readonly epochs: Readonly<Record<CdmEpoch, readonly [number, number]>>;
   protected readonly conditionKeys = ['coherenceA', 'coherenceB', 'context', 'choice', 'congruent', 'catch'] as const;
@@ -102,13 +115,7 @@ export class CdmTask extends TrialTask<CdmOptions> {
     const o = mergeOptions('cdm', CDM_DEFAULTS as CdmOptions, options);
     const check = new Check('cdm');
     const dt = check.dt(o.dt);
-    const { epochs, total } = timeline<CdmEpoch>([
-      ['fixation', check.bins('fixation', o.fixation, dt, 0)],
-      ['context', check.bins('contextOnly', o.contextOnly, dt, 0)],
-      ['stimulus', check.bins('stimulus', o.stimulus, dt)],
-      ['delay', check.bins('delay', o.delay, dt, 0)],
-      ['decision', check.bins('decision', o.decision, dt)],
-    ]);
+    const { epochs, total } = cuedDecisionTimeline(check, o, dt);
     const coherences = check.numbers('coherences', o.coherences);
     const selection = check.oneOf('selection', o.selection, ['all', 'congruent', 'incongruent'] as const);
     if (selection === 'incongruent' && !(coherences.some((c) => c > 0) && coherences.some((c) => c <= 0))) {

@@ -13,8 +13,8 @@
 import type { Random } from '../core/random.js';
 import { among, TrialTask, type Condition, type Given, stochasticLayout } from './base.js';
 import type { BatchWriter } from './batch.js';
-import type { CuedDecisionOptions } from './cdm.js';
-import { Check, resolvePreset, timeline } from './validate.js';
+import { cuedDecisionTimeline, type CuedDecisionEpoch, type CuedDecisionOptions } from './cdm.js';
+import { Check, resolvePreset } from './validate.js';
 
 export type MdmPreset = 'lint' | 'populations';
 
@@ -63,7 +63,7 @@ export const MDM_VISUAL = 1;
 export const MDM_AUDITORY = -1;
 export const MDM_BOTH = 0;
 
-type MdmEpoch = 'fixation' | 'context' | 'stimulus' | 'delay' | 'decision';
+type MdmEpoch = CuedDecisionEpoch;
 
 export class MdmTask extends TrialTask<MdmOptions> {
   readonly epochs: Readonly<Record<MdmEpoch, readonly [number, number]>>;
@@ -76,13 +76,7 @@ export class MdmTask extends TrialTask<MdmOptions> {
     const o = resolvePreset('mdm', PRESETS, 'lint', options);
     const check = new Check('mdm');
     const dt = check.dt(o.dt);
-    const { epochs, total } = timeline<MdmEpoch>([
-      ['fixation', check.bins('fixation', o.fixation, dt, 0)],
-      ['context', check.bins('contextOnly', o.contextOnly, dt, 0)],
-      ['stimulus', check.bins('stimulus', o.stimulus, dt)],
-      ['delay', check.bins('delay', o.delay, dt, 0)],
-      ['decision', check.bins('decision', o.decision, dt)],
-    ]);
+    const { epochs, total } = cuedDecisionTimeline(check, o, dt);
     const coherences = check.numbers('coherences', o.coherences);
     const cues = check.boolean('cues', o.cues);
     super(
