@@ -6,6 +6,9 @@
 // step for a full-rank recurrence (block_product.hpp), whose weight gradient is one large product over all steps at
 // the end. Chunk results are added in chunk order, so the same seed gives bit-identical results with any number of
 // threads.
+//
+// Why one file of this size: the forward pass, BPTT and Adam share the chunk layout, the scratch arena and the
+// parameter views above; split across files they would need those internals in a header that nothing else uses.
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>

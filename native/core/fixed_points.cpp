@@ -1,3 +1,10 @@
+// The fixed-point search of fixed_points.hpp (FixedPointFinder's recipe): Adam on q = |F|^2 / 2 from many initial
+// states, Levenberg-Marquardt polishing in double, selection (tolerance, outliers, duplicates), then Jacobians and
+// their eigendecompositions; plus the settling of trajectories used by the topology graph. find_fixed_points reads
+// as named steps (check_search, optimise, rank_by_speed, polish_candidates, select_points, decompose_points).
+//
+// Why one file of this size: the steps share the Search state and the thread-pool helpers at the top; split across
+// files they would need a private header for them and nothing else.
 #include "fixed_points.hpp"
 
 #include <algorithm>

@@ -14,6 +14,10 @@
 // Noise: the same Philox4x32-10 counters and uniforms as the CPU (philox.hpp), turned into normals by Box-Muller with
 // the device's log/sin/cos: the uniforms are bit-identical to the CPU's, the normals agree to rounding (about 1e-7
 // relative in float, 1e-15 in double).
+//
+// Why one file of this size: nvcc compiles each .cu on its own, and the kernels, their launch shapes and the shared
+// device views are used together by forward, backward and Adam; one translation unit keeps them private (anonymous
+// namespace) and lets the emulated build compile the same code once.
 #include "backend.hpp"
 #include "device_info.hpp"
 #include "gpu_backend.hpp"

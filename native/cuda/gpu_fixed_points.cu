@@ -6,6 +6,10 @@
 //  - Full-rank nets: each iteration is W phi for all candidates (a tiled product), the velocity and schedule per
 //    candidate, W^T F (a second product), then the Adam update.
 // Between chunks the host reads which candidates are done (progress) and polls the abort flag.
+//
+// Why one file of this size: the low-rank and full-rank kernels, the per-candidate schedule and the reduced
+// eigenproblem kernel share the device net description and the candidate state; one translation unit keeps them
+// private to this file.
 #include "device_info.hpp"
 #include "fixed_points.hpp"
 #include "gpu_common.cuh"

@@ -2,6 +2,9 @@
 // per-call cancellation) and backendInfo; the other exports come from their own binding files (register_<topic>). Every C++
 // exception becomes a JavaScript error (RangeError for sizes and shapes, TypeError for kinds); the shared helpers
 // are in glue.hpp.
+//
+// Why one file of this size: NativeModel's methods share its private model holder and workers (simulate, loss,
+// training); the analysis, latent and linear-algebra bindings already live in their own files.
 #include <napi.h>
 
 #include <Eigen/Core>
