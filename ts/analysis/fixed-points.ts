@@ -13,6 +13,10 @@ import { absoluteTolerances, assemblePoints, initialStates, referenceRows, refer
 
 export { loadFixedPoints, saveFixedPoints } from './fixed-point-files.js';
 
+/**
+ * Which optimised states count as fixed or slow points and which are the same point, relative to the scales of the
+ * reference states (the `fixedPoints` option `tolerance`).
+ */
 export interface FixedPointTolerances {
   /** Keep points with q <= this times the median q along the reference states (default 1e-4). */
   q?: number;
@@ -26,17 +30,23 @@ export interface FixedPointTolerances {
   outlier?: number;
 }
 
+/** The first phase of the search: Adam on q(x) per candidate, as FixedPointFinder (the `fixedPoints` option `adam`). */
 export interface AdamOptions {
+  /** Adam steps per candidate at most (default 5000). */
   maxIterations?: number;
   /** Learning rate in units of the per-coordinate scale of the reference states (default 0.1). */
   lr?: number;
   /** Learning rate in state units (overrides `lr`). */
   lrAbsolute?: number;
+  /** Adam's first-moment decay (default 0.9). */
   beta1?: number;
+  /** Adam's second-moment decay (default 0.999). */
   beta2?: number;
+  /** Adam's epsilon (default 1e-8). */
   eps?: number;
   /** Per candidate: lr times plateauFactor after more than plateauPatience steps without improvement. */
   plateauFactor?: number;
+  /** Steps without improvement that a candidate's lr tolerates before it is cut (default 2; the factor defaults to 0.95). */
   plateauPatience?: number;
   /** A candidate leaves the phase when its lr falls below minLr times the initial lr (default 1e-3). */
   minLr?: number;
@@ -46,6 +56,7 @@ export interface AdamOptions {
   precision?: 'float32' | 'float64';
 }
 
+/** The second phase of the search: Levenberg-Marquardt in double precision (the `fixedPoints` option `polish`). */
 export interface PolishOptions {
   /** Accepted Levenberg-Marquardt steps per candidate (default 100; 0 = no polishing). */
   maxIterations?: number;
@@ -53,6 +64,7 @@ export interface PolishOptions {
   tolQ?: number;
 }
 
+/** How the Jacobians at the points are decomposed (the `fixedPoints` option `eigen`). */
 export interface EigenOptions {
   /** 'auto' (default): the reduced R x R problem for low-rank nets without no-autapse, else dense. */
   method?: EigenMethod;
@@ -60,6 +72,7 @@ export interface EigenOptions {
   vectors?: boolean;
 }
 
+/** Options of {@link fixedPoints}; defaults in {@link FIXED_POINT_DEFAULTS}. */
 export interface FixedPointOptions {
   /** Constant input(s): [K] or [C, K] (C conditions, each searched from the same initial states); default zeros. */
   inputs?: Tensor | FloatArray | readonly number[];
@@ -71,20 +84,28 @@ export interface FixedPointOptions {
   count?: number;
   /** Std of the Gaussian perturbation added to each sampled state (absolute, per coordinate; default 0). */
   perturbation?: number;
+  /** Seed of the sampling and the perturbation (default 0). */
   seed?: number;
+  /** Which states count as points and which are merged. */
   tolerance?: FixedPointTolerances;
+  /** The first phase (Adam). */
   adam?: AdamOptions;
+  /** The second phase (Levenberg-Marquardt); false skips it. */
   polish?: PolishOptions | false;
+  /** The eigendecomposition of the Jacobian at each point. */
   eigen?: EigenOptions;
   /** How stability is read (default continuous time; alpha is the model's). */
   stability?: Omit<ClassifyOptions, 'alpha'>;
+  /** CPU threads (default 0: all cores). */
   threads?: number;
   /**
    * Where the first phase (Adam) and the reduced R x R eigenproblems of low-rank nets run (AnalysisDevice); default:
    * the model's device. Polishing and dense eigensolves run on the CPU in double precision either way.
    */
   device?: AnalysisDevice;
+  /** Aborts the search; the call then rejects with an error named AbortError. */
   signal?: AbortSignal;
+  /** Called with the phase ('adam', 'polish', 'linearize') and its progress. */
   onProgress?: (p: NativeSearchProgress) => void;
 }
 
@@ -209,15 +230,21 @@ export function resolveFixedPointOptions(model: AnyModel, options: FixedPointOpt
   };
 }
 
+/** The stability of every point of a {@link FixedPoints} result, read in one convention (see {@link classify}). */
 export interface PointStability {
+  /** How the eigenvalues were read. */
   convention: Convention;
+  /** The model's dt / tau. */
   alpha: number;
+  /** The time unit. */
   tau: number;
+  /** Growth rates with |rate| * tau <= this counted as marginal. */
   marginalTolerance: number;
   /** The stability label of each point (STABILITY_LABELS, the same as latentFixedPoints'). */
   type: PointType[];
   /** Saddle index: unstable modes per point. */
   unstable: Int32Array;
+  /** Marginal modes per point. */
   marginal: Int32Array;
   /** [P, E] per listed eigenvalue: 1 / |growth rate| in units of tau. */
   timeConstants: Tensor<Float64Array>;
@@ -225,6 +252,7 @@ export interface PointStability {
   rotation: Tensor<Float64Array>;
 }
 
+/** What {@link fixedPoints} returns: the points, their eigenvalues and stability, and every candidate's fate. */
 export interface FixedPoints {
   /** [P, N] */
   points: Tensor<Float64Array>;
@@ -240,6 +268,7 @@ export interface FixedPoints {
   trivialEigenvalue?: { value: number; multiplicity: number };
   /** [P, E, N] right and left eigenvectors (eigen.vectors; default on for reduced problems). */
   eigenvectors?: { right: ComplexTensor; left: ComplexTensor };
+  /** The stability of each point. */
   stability: PointStability;
   /** Every initial state: where it started and ended, its q, and the point it led to (-1: q above the tolerance,
    * -2: distance outlier). */
@@ -256,7 +285,9 @@ export interface FixedPoints {
   scales: { q: number; radius: number; coordinate: number };
   /** The absolute tolerances used. */
   tolerances: { q: number; unique: number; outlier: number; adamQ: number; polishQ: number; lr: number };
+  /** How the eigenproblems were solved. */
   method: 'reduced' | 'dense';
+  /** Wall-clock time of the search. */
   seconds: number;
 }
 

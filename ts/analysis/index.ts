@@ -1,4 +1,10 @@
-// Dynamics analysis: latent flows and fixed points of low-rank nets, mean-field theory, and the measures of seed 001.
+/**
+ * Dynamics analysis: the vector field, Jacobians and eigendecompositions (native, double precision), fixed and slow
+ * points, stability, the fixed-point topology graph and the line-attractor score; latent flows and fixed points of
+ * low-rank nets, mean-field theory, and the measures of seed 001 (PCA, principal angles, centrality, non-normality,
+ * weight change, predictive information). Conventions: docs/analysis.md and docs/analysis-latent.md.
+ * @module
+ */
 export {
   GRID_DEFAULTS,
   LATENT_DEFAULTS,

@@ -6,6 +6,7 @@ import { checkOptions } from '../core/validate.js';
 import type { AnyModel } from '../model/index.js';
 import { LATENT_DEFAULTS, LATENT_RULES, lowRankVectors, requireOrthogonalColumns, type LatentCoordinates, type LowRankVectors } from './latent.js';
 
+/** What {@link projectOnLatent} returns: the latent coordinates of states [..., N], with the leading axes kept. */
 export interface LatentProjection {
   /** kappa of every state, shape [..., R]. */
   kappa: Tensor<Float64Array>;

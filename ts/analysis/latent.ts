@@ -17,6 +17,10 @@ import { checkOptions, checkValue, is, type Rules } from '../core/validate.js';
  */
 export type LatentCoordinates = 'coefficients' | 'overlaps';
 
+/**
+ * Options of every latent-space entry (embedLatent, latentVelocity, latentFlowField, latentFixedPoints): the constant
+ * input and the coordinates kappa are read in; defaults in {@link LATENT_DEFAULTS}.
+ */
 export interface LatentOptions {
   /** Constant input u (one value per input channel; default zeros). */
   inputs?: ArrayLike<number>;
@@ -169,6 +173,7 @@ export function embedLatent(model: AnyModel, kappa: Tensor, opts: LatentOptions 
   return { data: out, shape: [...lead, N] };
 }
 
+/** What {@link latentVelocity} returns. */
 export interface LatentVelocity {
   /** kappa' (units of 1 / tau; one Euler step of the net moves kappa by alpha kappa'), shape [..., R]. */
   velocity: Tensor<Float64Array>;
@@ -195,6 +200,7 @@ async function fieldVelocity(field: NativeLatentField, kappa: Tensor, jacobians:
   return out;
 }
 
+/** Options of {@link latentGrid} and the grid of {@link latentFlowField}; defaults in {@link GRID_DEFAULTS}. */
 export interface GridOptions {
   /** Value range of each plotted axis (default [-3, 3], the reference's). */
   ranges?: [number, number][];
@@ -206,6 +212,7 @@ export interface GridOptions {
   at?: ArrayLike<number>;
 }
 
+/** A grid of latent points kappa, as {@link latentGrid} returns it. */
 export interface LatentGrid {
   /** The kappa axes plotted: [0] for rank 1, [0, 1] for rank 2, `axes` for rank >= 3. */
   dims: number[];
@@ -273,6 +280,7 @@ export function gridOf(where: string, rank: number, o: GridOptions): LatentGrid 
   return { dims, axes, points: { data: points, shape: dims.length === 1 ? [res, rank] : [res, res, rank] } };
 }
 
+/** What {@link latentFlowField} returns: the grid and the latent velocity at each of its points. */
 export interface FlowField extends LatentGrid {
   /** kappa' at every grid point, same shape as `points`. */
   velocity: Tensor<Float64Array>;
@@ -310,6 +318,7 @@ export async function flowFieldOf(where: string, model: AnyModel, o: LatentOptio
   return { ...grid, velocity, speed: speeds(velocity) };
 }
 
+/** Options of {@link latentFixedPoints}; defaults in {@link LATENT_FIXED_POINT_DEFAULTS}. */
 export interface LatentFixedPointOptions extends LatentOptions {
   /** Start points [S, R] (e.g. projected trajectory states), or omit for a grid over `range`. */
   starts?: Tensor;
@@ -317,14 +326,17 @@ export interface LatentFixedPointOptions extends LatentOptions {
   range?: [number, number][];
   /** Default starts: about this many (a grid with the same count per axis, or uniform draws when that grid is too big). */
   startCount?: number;
+  /** Seed of the uniform draws of the default starts (default 0). */
   seed?: number;
   /** Convergence: max_r |kappa'_r| <= tolerance (default 1e-10). */
   tolerance?: number;
+  /** Newton steps per start at most (default 100). */
   maxIterations?: number;
   /** Two converged points closer than this (max-norm, relative to max(1, |kappa|)) are one point (default 1e-6). */
   uniqueTolerance?: number;
 }
 
+/** What {@link latentFixedPoints} returns: the distinct fixed points of the latent flow, F of them, with their stability. */
 export interface LatentFixedPoints {
   /** The distinct fixed points [F, R], in the order first reached. */
   points: Tensor<Float64Array>;

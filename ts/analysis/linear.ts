@@ -7,6 +7,7 @@ import { checkTensor, formatShape, type FloatArray, type Tensor } from '../core/
 import { checkOptions, is, optionError, type Rules } from '../core/validate.js';
 import { ANALYSIS_RULE, analysisDevice, dynamics, inputRows, inputsPerRow, modelArgs, stateRows, type AnalysisDevice } from './common.js';
 
+/** A state or an input: a tensor, a flat float array or a plain array of numbers. */
 type Vector = Tensor | FloatArray | readonly number[];
 
 /** Complex values as real and imaginary parts. */
@@ -27,15 +28,20 @@ export interface Eigenvalues {
   trivial?: { value: number; multiplicity: number };
 }
 
+/** Eigenvalues with, on request, right and left eigenvectors. */
 export interface Eigendecomposition extends Eigenvalues {
-  /** [count, dim]: row i is the right eigenvector v_i (A v_i = lambda_i v_i), unit 2-norm. */
+  /** Shape [count, dim]: row i is the right eigenvector v_i (A v_i = lambda_i v_i), unit 2-norm. */
   right?: ComplexTensor;
-  /** [count, dim]: row i is the left eigenvector w_i (w_i^T A = lambda_i w_i^T), scaled so that w_i^T v_i = 1. */
+  /** Shape [count, dim]: row i is the left eigenvector w_i (w_i^T A = lambda_i w_i^T), scaled so that w_i^T v_i = 1. */
   left?: ComplexTensor;
   /** Reciprocal condition number of the eigenvector matrix (with left vectors): near 0, the matrix is defective. */
   rcond?: number;
 }
 
+/**
+ * How eigenvalues of a Jacobian are computed: 'dense' (the N x N problem), 'reduced' (the R x R problem of a low-rank
+ * net without no-autapse, O(N R^2)) or 'auto' (reduced where it applies, else dense).
+ */
 export type EigenMethod = NativeEigenMethod;
 
 /** Which eigenvectors to compute. */
@@ -65,6 +71,7 @@ export function splitEigenpairs(e: NativeEigenpairs, n: number, trivial?: Eigenv
   });
 }
 
+/** Options of the vector field and its Jacobians (velocity, jacobian, structuredJacobian). */
 export interface FieldOptions {
   /** The constant input u: [K] for every state, or [rows, K] one per state; default zeros. */
   inputs?: Vector;
@@ -108,10 +115,16 @@ export async function jacobian(model: AnyModel, state: Vector, opts: FieldOption
   return { data: r.jacobian!, shape: [m.size, m.size] };
 }
 
+/**
+ * The Jacobian dF/dx of a low-rank net as diag(diagonal) + u v^T: u = m, v = diag(phi') n / N (current formulation) or
+ * u = diag(f') m, v = n / N (rate formulation).
+ */
 export interface StructuredJacobian {
-  /** J = diag(diagonal) + u v^T */
+  /** Shape [N]: J = diag(diagonal) + u v^T; -1, or -1 - phi'_i m_i·n_i / N under no-autapse. */
   diagonal: Float64Array;
+  /** Shape [N, R]. */
   u: Tensor<Float64Array>;
+  /** Shape [N, R]. */
   v: Tensor<Float64Array>;
   /** v^T u = (1/N) n^T diag(phi') m: with diagonal -1, the nontrivial eigenvalues of J are -1 + eig(reduced). */
   reduced: Tensor<Float64Array>;
@@ -131,6 +144,7 @@ export async function structuredJacobian(model: AnyModel, state: Vector, opts: F
   return { diagonal: r.diagonal!, u: { data: u, shape: [N, R] }, v: { data: v, shape: [N, R] }, reduced: { data: reduced, shape: [R, R] } };
 }
 
+/** Options of {@link linearize}; defaults in {@link LINEARIZE_DEFAULTS}. */
 export interface LinearizeOptions extends FieldOptions {
   /** 'auto' (default): the reduced R x R problem for low-rank nets without no-autapse, else dense. */
   method?: EigenMethod;
@@ -191,6 +205,9 @@ export async function eigen(matrix: Tensor, opts: { vectors?: EigenVectors } = {
   return splitEigenpairs(e, 1)[0];
 }
 
+/**
+ * How eigenvalues are read: 'continuous' (dx/dt = F(x) / tau) or 'discrete' (the model's map x -> x + alpha F(x)).
+ */
 export type Convention = 'continuous' | 'discrete';
 
 /**
@@ -200,6 +217,7 @@ export type Convention = 'continuous' | 'discrete';
  * growth rate within the marginal tolerance: line and ring attractors).
  */
 export const STABILITY_LABELS = ['stable', 'saddle', 'unstable', 'marginal'] as const;
+/** The stability label of a fixed point, one of {@link STABILITY_LABELS}. */
 export type PointType = (typeof STABILITY_LABELS)[number];
 
 /** The one classifier of a point from its counts of unstable, marginal and stable modes. */
@@ -208,6 +226,7 @@ export function stabilityLabel(modes: { unstable: number; marginal: number; stab
   return modes.stable === 0 && modes.marginal === 0 ? 'unstable' : 'saddle';
 }
 
+/** Options of {@link classify}: the convention and units of the eigenvalues; defaults in {@link CLASSIFY_DEFAULTS}. */
 export interface ClassifyOptions {
   /**
    * 'continuous' (default): dx/dt = F(x) / tau, eigenvalues lambda / tau, unstable when Re lambda > 0.
@@ -232,11 +251,15 @@ export const CLASSIFY_RULES: Rules<ClassifyOptions> = {
   marginalTolerance: is.nonNegative(),
 };
 
+/** The stability of a linearisation, as {@link classify} reads it in the chosen convention. */
 export interface Stability {
+  /** The label that the mode counts give (see {@link STABILITY_LABELS}). */
   type: PointType;
   /** Unstable modes (the saddle index), counting the multiplicity of the trivial eigenvalue. */
   unstable: number;
+  /** Marginal modes (growth rate within the marginal tolerance), with the trivial multiplicity. */
   marginal: number;
+  /** Stable modes, with the trivial multiplicity. */
   stable: number;
   /** Per listed eigenvalue: growth rate g (1 / time), continuous Re lambda / tau, discrete ln|mu| / (alpha tau). */
   growthRates: Float64Array;
@@ -321,6 +344,7 @@ export function classifyResolved(eigenvalues: Eigenvalues, c: ResolvedConvention
   return out;
 }
 
+/** Options of {@link lineAttractorScore}: how a matrix's eigenvalues or a Jacobian's are read as time constants. */
 export interface LineAttractorOptions extends ClassifyOptions {
   /** For a matrix A: 'discrete' (default; x_{t+1} = A x_t, tau_i = dt / |ln|lambda_i||) or 'continuous' (dx/dt = A x, tau_i = 1 / |Re lambda_i|). */
   time?: Convention;

@@ -20,14 +20,22 @@ export interface PopulationStatistics {
   covariance: Float64Array;
 }
 
+/**
+ * The connectivity statistics of a low-rank net, per population, that the mean-field theory of low-rank networks
+ * (Mastrogiuseppe & Ostojic 2018; Beiran et al. 2021) takes in place of the vectors themselves.
+ */
 export interface ConnectivityStatistics {
+  /** Rank R. */
   rank: number;
+  /** Input channels K. */
   inputs: number;
   /** Whether the last variable is the bias b (added to the pre-activation). */
   bias: boolean;
+  /** Transfer function phi of the units. */
   activation: Activation;
   /** Negative slope of leaky-relu. */
   slope: number;
+  /** One entry per population; the fractions sum to 1. */
   populations: PopulationStatistics[];
 }
 
@@ -78,6 +86,7 @@ function checkCovariance(c: Float64Array, D: number, at: string): void {
   }
 }
 
+/** Options of {@link estimateStatistics}; defaults in {@link ESTIMATE_DEFAULTS}. */
 export interface EstimateOptions {
   /** Population of each unit (integers 0..P-1); default one population. */
   labels?: ArrayLike<number>;
@@ -158,7 +167,9 @@ export function gaussHermite(n: number): { nodes: Float64Array; weights: Float64
   return native().binding.gaussHermite(n);
 }
 
+/** Options of {@link transferMoments}; defaults in {@link MOMENT_DEFAULTS}. */
 export interface MomentOptions {
+  /** Transfer function phi (default 'tanh'). */
   activation?: Activation;
   /** Negative slope of leaky-relu. */
   slope?: number;
@@ -189,6 +200,7 @@ export async function transferMoments(
   return native().binding.transferMoments(Float64Array.from(mu), Float64Array.from(delta), { activation: o.activation!, slope: o.slope!, points: o.quadraturePoints! });
 }
 
+/** Options of {@link meanFieldVelocity} and {@link meanFieldFlowField}. */
 export interface MeanFieldOptions {
   /** Constant input u (one value per input channel; default zeros). */
   inputs?: ArrayLike<number>;
@@ -274,13 +286,21 @@ async function meanFieldFlowOf(where: string, stats: ConnectivityStatistics, o: 
   return { ...grid, velocity, speed: speeds(velocity) };
 }
 
+/**
+ * Options of {@link compareMeanField}: the input and quadrature, the grid, how statistics are estimated, or the
+ * statistics themselves.
+ */
 export type CompareOptions = MeanFieldOptions & GridOptions & EstimateOptions & { statistics?: ConnectivityStatistics };
 
 const COMPARE_RULES: Rules<CompareOptions> = { ...MEAN_FIELD_RULES, ...GRID_RULES, ...ESTIMATE_RULES, statistics: is.object() };
 
+/** What {@link compareMeanField} returns: both flows on one grid, the statistics used, and how far apart the flows are. */
 export interface MeanFieldComparison {
+  /** The model's own latent flow (finite N). */
   finite: FlowField;
+  /** The mean-field flow of `statistics`. */
   meanField: FlowField;
+  /** The statistics the mean-field flow used. */
   statistics: ConnectivityStatistics;
   /** max over grid points of |kappa'_finite - kappa'_meanfield| (Euclidean). */
   maxError: number;

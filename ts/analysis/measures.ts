@@ -21,6 +21,7 @@ function matrixArg(value: Tensor, name: string, square = false): { rows: number;
 
 // ---- PCA ----------------------------------------------------------------------------------------------------------
 
+/** What {@link pca} returns: the mean, k principal axes with their variances, and the samples' scores. */
 export interface Pca {
   /** The mean state [N]. */
   mean: Float64Array;
@@ -118,6 +119,7 @@ export async function principalAngles(a: Tensor, b: Tensor): Promise<Float64Arra
   );
 }
 
+/** What {@link readoutAngles} returns, in radians. */
 export interface ReadoutAngles {
   /** The angle between each readout vector (a column of wo diag(so)) and the subspace [O]. */
   perOutput: Float64Array;
@@ -154,6 +156,7 @@ export async function readoutAngles(model: AnyModel, subspace: Tensor): Promise<
 
 // ---- eigenvector centrality -----------------------------------------------------------------------------------------
 
+/** Options of {@link eigenvectorCentrality}; defaults in {@link CENTRALITY_DEFAULTS}. */
 export interface CentralityOptions {
   /**
    * 'in' (default): c_i proportional to sum_j A_ij c_j, with A_ij the weight from unit j to unit i (this package's
@@ -166,6 +169,7 @@ export interface CentralityOptions {
   weights?: 'absolute' | 'as-is';
   /** Stop when max_i |c_new - c| < tolerance (default 1e-12). */
   tolerance?: number;
+  /** Power iterations at most (default 100000). */
   maxIterations?: number;
 }
 
@@ -179,11 +183,13 @@ const CENTRALITY_RULES: Rules<CentralityOptions> = {
   maxIterations: is.integer(1),
 };
 
+/** What {@link eigenvectorCentrality} returns. */
 export interface Centrality {
   /** The Perron vector: non-negative, unit Euclidean norm (networkx's normalisation) [N]. */
   centrality: Float64Array;
   /** Its eigenvalue (the spectral radius of A). */
   eigenvalue: number;
+  /** Power iterations taken. */
   iterations: number;
 }
 
@@ -241,6 +247,7 @@ export async function eigenvectorCentrality(matrix: Tensor, opts: CentralityOpti
 
 // ---- non-normality ------------------------------------------------------------------------------------------------
 
+/** What {@link nonNormality} returns: measures of how far a square matrix A is from normal. */
 export interface NonNormality {
   /** Henrici's departure from normality: |N|_F for A = U (D + N) U^H, the complex Schur form (= sqrt(|A|_F^2 - sum |lambda|^2)). */
   henrici: number;
@@ -305,6 +312,7 @@ export async function nonNormality(matrix: Tensor, opts: { form?: 'complex' | 'r
 
 // ---- weight change ------------------------------------------------------------------------------------------------
 
+/** Options of {@link weightChange}. */
 export interface WeightChangeOptions {
   /** Evaluates the loss with the recurrent weights W_initial + (Delta W truncated to each rank). */
   batch?: LossBatch;
@@ -320,17 +328,24 @@ const WEIGHT_CHANGE_RULES: Rules<WeightChangeOptions> = {
   loss: is.object(),
 };
 
+/**
+ * What {@link weightChange} returns: the learning-induced change Delta W = W_trained - W_initial of the recurrent
+ * weights (Delta J for low-rank nets), its spectrum and size, and with a batch the loss against its truncation rank.
+ */
 export interface WeightChange {
   /** Singular values of Delta W, descending (N for full-rank nets, 2R for rank-R nets, whose Delta J has rank <= 2R). */
   singularValues: Float64Array;
   /** |Delta W|_F and |Delta W|_F / |W_initial|_F. */
   frobenius: number;
+  /** See `frobenius`. */
   relative: number;
   /** (sum s^2)^2 / sum s^4: the effective number of dimensions of Delta W. */
   participationRatio: number;
   /** Means of the entries of W_initial, W_trained and Delta W (seed 001, Fig. 4). */
   meanInitial: number;
+  /** See `meanInitial`. */
   meanTrained: number;
+  /** See `meanInitial`. */
   meanChange: number;
   /** With a batch: the loss of the trained net with W_initial + Delta W_k for each rank k, and of both nets. */
   truncation?: { ranks: Int32Array; loss: Float64Array; lossInitial: number; lossTrained: number };

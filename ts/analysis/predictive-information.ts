@@ -178,16 +178,21 @@ export function predictiveInformationGradient(covariances: Tensor, window: numbe
   return { data: valueAndGradient(p, v, d).gradient, shape: [p.N, d] };
 }
 
+/** Options of {@link maximizePredictiveInformation}; defaults in {@link MAXIMIZE_DEFAULTS}. */
 export interface MaximizeOptions {
   /** d, the dimension of the projection. */
   dimension: number;
+  /** T, the window of the predictive information PI_T (in samples). */
   window: number;
   /** Random orthonormal starts (default 1, DCA's n_init); the best result is kept. */
   restarts?: number;
+  /** Seed of the random starts (default 0). */
   seed?: number;
+  /** Ascent iterations per start at most (default 1000). */
   maxIterations?: number;
   /** Stop when an iteration raises PI by less than tolerance (default 1e-10 nats). */
   tolerance?: number;
+  /** Aborts the ascent between iterations; the call then rejects with the signal's reason. */
   signal?: AbortSignal;
 }
 
@@ -204,12 +209,18 @@ const MAXIMIZE_RULES: Rules<MaximizeOptions> = {
   signal: is.signal(),
 };
 
+/**
+ * What {@link maximizePredictiveInformation} returns: the most predictive projection found, as Dynamical Components
+ * Analysis (Clark et al. 2019) defines it.
+ */
 export interface MaximizedProjection {
   /** Orthonormal columns [N, d] spanning the most predictive subspace found (PI depends only on the span). */
   projection: Tensor<Float64Array>;
+  /** PI_T of `projection`, in nats. */
   predictiveInformation: number;
   /** PI reached from each start. */
   perRestart: Float64Array;
+  /** Iterations over all starts. */
   iterations: number;
 }
 

@@ -9,6 +9,7 @@ import { saveResult } from '../results/format.js';
 import { ANALYSIS_RULE, dynamics, modelArgs, runJob } from './common.js';
 import type { FixedPoints } from './fixed-points.js';
 
+/** Options of {@link topology}; defaults in {@link TOPOLOGY_DEFAULTS}. */
 export interface TopologyOptions {
   /** Restarts per point (default 64, as pyrnn). */
   restarts?: number;
@@ -21,26 +22,40 @@ export interface TopologyOptions {
   maxSteps?: number;
   /** How often a run looks for a stable point it has reached (default every 10 steps). */
   checkEvery?: number;
+  /** Seed of the perturbations (default 0). */
   seed?: number;
+  /** CPU threads (default 0: all cores). */
   threads?: number;
+  /** Aborts the runs; the call then rejects with an error named AbortError. */
   signal?: AbortSignal;
+  /** Called with the phase ('settle') and how many runs are done. */
   onProgress?: (p: NativeSearchProgress) => void;
 }
 
+/**
+ * The fixed-point topology graph: where noisy restarts from each point of a {@link FixedPoints} result ended, as counts
+ * and transition probabilities between its P points.
+ */
 export interface Topology {
-  /** [P, P + 1]: restarts from point i that ended at point j; the last column counts runs that ended at none. */
+  /** Shape [P, P + 1], row-major: restarts from point i that ended at point j; the last column counts runs that ended at none. */
   counts: Int32Array;
   /** counts / restarts, [P, P + 1] */
   probabilities: Tensor<Float64Array>;
   /** 95 % Wilson score intervals of the probabilities, [P, P + 1] each. */
   lower: Tensor<Float64Array>;
+  /** See `lower`. */
   upper: Tensor<Float64Array>;
+  /** Restarts per point. */
   restarts: number;
   /** Per run (point-major, restarts per point): the point it ended at (-1: none) and the steps it took. */
   end: Int32Array;
+  /** See `end`. */
   steps: Int32Array;
+  /** The perturbation std used. */
   perturbation: number;
+  /** The end radius used. */
   radius: number;
+  /** The step limit used. */
   maxSteps: number;
 }
 

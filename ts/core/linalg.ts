@@ -2,6 +2,7 @@
 // worker thread) and the few small kernels the analysis and re-parametrisation code needs.
 import { native } from '../native/load.js';
 
+/** A truncated singular value decomposition A ≈ U diag(s) Vᵀ of a rows x cols matrix, keeping k triplets. */
 export interface Svd {
   /** rows x k, row-major */
   u: Float64Array;
@@ -22,11 +23,13 @@ export async function svd(a: Float64Array, rows: number, cols: number, k = Math.
   return native().binding.svd(a, rows, cols, k);
 }
 
+/** A complex n x n matrix as two row-major Float64Arrays of n * n values: real and imaginary parts. */
 export interface ComplexMatrix {
   re: Float64Array;
   im: Float64Array;
 }
 
+/** A Schur decomposition A = U T U^H of an n x n matrix, as returned by {@link schur}. */
 export interface SchurDecomposition {
   n: number;
   form: 'complex' | 'real';

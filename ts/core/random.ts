@@ -10,6 +10,10 @@ function splitmix32(state: { s: number }): number {
   return (z ^ (z >>> 16)) >>> 0;
 }
 
+/**
+ * A seeded pseudo-random generator for task trials, initial weights and minibatch order: xoshiro128** seeded through
+ * splitmix32, normal variates by Box-Muller. Equal seeds give equal streams on every platform.
+ */
 export class Random {
   private a: number;
   private b: number;

@@ -1,30 +1,41 @@
 // The package's tensor: a typed array in row-major (numpy C) order plus its shape, batch-major [B, T, features].
 
+/** The float storage of a tensor: single or double precision. */
 export type FloatArray = Float32Array | Float64Array;
 
+/**
+ * A dense float tensor: `data` holds the values in row-major (numpy C) order and `shape` their sizes, outermost first;
+ * `data.length` equals the product of `shape`. Batches of trials are batch-major, e.g. inputs [B, T, K].
+ */
 export interface Tensor<A extends FloatArray = FloatArray> {
   data: A;
   shape: number[];
 }
 
+/** The name of a float type, as numpy spells it. */
 export type DType = 'float32' | 'float64';
 
+/** The dtype of a float array: 'float64' for a Float64Array, else 'float32'. */
 export function dtypeOf(data: FloatArray): DType {
   return data instanceof Float64Array ? 'float64' : 'float32';
 }
 
+/** The number of values in a tensor of this shape (the product of its sizes; 1 for []). */
 export function shapeSize(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/** A shape as text for messages, e.g. `[2, 68, 512]`. */
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
 
+/** Wraps `data` with `shape` (no copy) after checking that the sizes agree and every value is finite. */
 export function tensor<A extends FloatArray>(data: A, shape: number[]): Tensor<A> {
   return checkTensor({ data, shape }, 'tensor');
 }
 
+/** A new tensor of zeros with this shape, float32 unless `dtype` says float64. */
 export function zeros(shape: number[], dtype: DType = 'float32'): Tensor {
   const n = shapeSize(shape);
   return { data: dtype === 'float64' ? new Float64Array(n) : new Float32Array(n), shape: [...shape] };

@@ -14,6 +14,7 @@ import { fitTeacher } from '../lint/teacher.js';
 import { truncationBaseline } from '../lint/baselines.js';
 import { rule } from '../lint/rules.js';
 
+/** Options of {@link cdmDemo}; defaults in {@link DEMO_DEFAULTS}. */
 export interface DemoOptions {
   /** Units of the teacher (default 512). */
   size?: number;
@@ -21,11 +22,15 @@ export interface DemoOptions {
   teacherEpochs?: number;
   /** Epochs of each fit at lr 1e-2, clip 1 (default 150; the reference uses 500-1000). */
   fitEpochs?: number;
+  /** Ranks of the fits and truncations (default 1, 2, 3). */
   ranks?: readonly number[];
+  /** Seed of the teacher, its training, the trials and the fits (default 1). */
   seed?: number;
   /** Folder for teacher.npz, fit-rank<R>.npz and results.npz (created; default: nothing is saved). */
   outDir?: string;
+  /** Aborts the current training or fit; the call then rejects with an error named AbortError. */
   signal?: AbortSignal;
+  /** Called at the start of each stage (the teacher, then each rank) and after each of its epochs. */
   onProgress?: (event: DemoProgress) => void;
 }
 
@@ -34,22 +39,36 @@ export type DemoProgress =
   | { type: 'stage'; stage: string; text: string; epochs: number }
   | { type: 'epoch'; stage: string; epoch: EpochReport; epochs: number };
 
+/** One rank of the demo: the fit and the SVD truncation of the teacher, scored the same way. */
 export interface DemoRow {
+  /** The rank of the fit and of the truncation. */
   rank: number;
   /** R² on rates phi(x) against the teacher, held-out trials, each network with its own noise. */
   fitR2: number;
+  /** CDM accuracy of the fit with the teacher's readout, on the held-out trials. */
   fitAccuracy: number;
+  /** R² of the rank-R truncation, scored as `fitR2`. */
   truncationR2: number;
+  /** CDM accuracy of the truncation, on the held-out trials. */
   truncationAccuracy: number;
 }
 
+/** What {@link cdmDemo} returns: the table of the demo and the files written. */
 export interface DemoResult {
+  /** CDM accuracy of the trained teacher on the held-out trials. */
   teacherAccuracy: number;
+  /** One row per rank. */
   rows: DemoRow[];
+  /** The paths written under `outDir` (none without it). */
   files: string[];
+  /** Wall-clock time of the demo. */
   seconds: number;
 }
 
+/**
+ * The defaults of `lint.cdmDemo`: a teacher of 512 units trained for 30 epochs, fits of rank 1, 2 and 3 of 150
+ * epochs each, seed 1.
+ */
 export const DEMO_DEFAULTS = { size: 512, teacherEpochs: 30, fitEpochs: 150, ranks: [1, 2, 3], seed: 1 } as const satisfies DemoOptions;
 
 /** The teacher's recipe (the reference many-fit recipe): noise 0.05, wi and wo trained, Adam at lr 1e-4. */

@@ -8,16 +8,23 @@ import { rule } from '../lint/rules.js';
 import { fit, type LintFit, type LintFitOptions } from '../lint/fit.js';
 import { fitTeacher, type FitTeacherOptions, type TeacherFit } from '../lint/teacher.js';
 
+/** One rank of a sweep: its score and the fit it came from. */
 export interface RankSweepRow {
+  /** The student's rank. */
   rank: number;
   /** The score the sweep compares: held-out R² when trials are held out (or a teacher is given), else fitted R². */
   r2: number;
+  /** The fit (`lint.fit`'s or `lint.fitTeacher`'s); its model is disposed unless `keepModels`. */
   result: LintFit | TeacherFit;
 }
 
+/** What {@link rankSweep} and {@link teacherRankSweep} return: a row per rank and the minimal rank. */
 export interface RankSweep {
+  /** One row per rank, in the order of `ranks`. */
   rows: RankSweepRow[];
+  /** The best global R² of the rows. */
   best: number;
+  /** The fraction of `best` the minimal rank had to reach. */
   fraction: number;
   /** The smallest rank whose R² reaches fraction x best (undefined when the best R² is not positive). */
   minimalRank?: number;
@@ -28,6 +35,7 @@ export type RankSweepProgress =
   | { type: 'epoch'; rank: number; epoch: EpochReport }
   | { type: 'rank'; row: RankSweepRow; done: number; total: number };
 
+/** The sweep's own options, beside those of each fit; defaults in {@link RANK_SWEEP_DEFAULTS}. */
 export interface RankSweepOptions {
   /** Ranks to fit (default 1..5). */
   ranks?: readonly number[];
@@ -35,9 +43,11 @@ export interface RankSweepOptions {
   fraction?: number;
   /** Keep every fitted model (default false: they are disposed, only their scores kept). */
   keepModels?: boolean;
+  /** Called after each epoch of each fit and after each rank. */
   onProgress?: (event: RankSweepProgress) => void;
 }
 
+/** The defaults of `lint.rankSweep` and `lint.teacherRankSweep`: ranks 1..5, minimal rank at 95 % of the best R². */
 export const RANK_SWEEP_DEFAULTS = { ranks: [1, 2, 3, 4, 5], fraction: 0.95, keepModels: false } as const satisfies RankSweepOptions;
 
 const SWEEP_RULES: Rules<RankSweepOptions> = {
@@ -78,6 +88,7 @@ async function sweep(
   return { rows, best, fraction: opts.fraction, minimalRank: rank };
 }
 
+/** Options of {@link rankSweep}: those of `lint.fit` for every rank (but `rank` and `onProgress`) and the sweep's. */
 export type RankSweepFitOptions = Omit<LintFitOptions, 'rank' | 'onProgress'> & RankSweepOptions;
 
 /** Fits each rank to trajectories; the score is the held-out R² when `heldOut` is set, else the fitted R². */
@@ -89,6 +100,7 @@ export async function rankSweep(targets: Tensor, inputs: Tensor, options: RankSw
   });
 }
 
+/** Options of {@link teacherRankSweep}: those of `lint.fitTeacher` (but `rank` and `onProgress`) and the sweep's. */
 export type TeacherRankSweepOptions = Omit<FitTeacherOptions, 'rank' | 'onProgress'> & RankSweepOptions;
 
 /** Fits each rank to a teacher's trajectories; the score is the R² against the teacher on the held-out trials. */

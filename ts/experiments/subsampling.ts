@@ -8,15 +8,22 @@ import type { Task } from '../tasks/types.js';
 import { fitTeacher } from '../lint/teacher.js';
 import { RUN_RULES, rule, type StudentTraining } from '../lint/rules.js';
 
+/**
+ * Options of {@link subsampling}; defaults in {@link SUBSAMPLING_DEFAULTS}. The trials are those of `lint.fitTeacher`:
+ * one of `task` and `inputs` is required.
+ */
 export interface SubsamplingOptions {
+  /** A task whose trials are generated (seeded); accuracy is scored with its readout. */
   task?: Task;
+  /** Inputs [B, T, K], when there is no task. */
   inputs?: Tensor;
+  /** Trials generated from the task (default 1000, `fitTeacher`'s). */
   trials?: number;
   /** Fractions p of the teacher's neurons (default 1, 0.2, 0.05, 0.01). */
   fractions?: readonly number[];
-  /** Random neuron subsets per fraction (default 10). */
+  /** Random neuron subsets per fraction (default 10; one for a fraction that keeps every neuron). */
   draws?: number;
-  /** Rank of the constrained student (default 1). */
+  /** Rank of the constrained student (default 1; at most the number of neurons drawn). */
   rank?: number;
   /** Also fit an unconstrained (full-rank) student to each subset (default true). */
   unconstrained?: boolean;
@@ -24,31 +31,50 @@ export interface SubsamplingOptions {
   lowRankFit?: StudentTraining;
   /** Training options of the full-rank students (reference: lr 1e-4, 200 epochs). */
   fullRankFit?: StudentTraining;
+  /** Seed of the neuron draws, the trials and the fits (default 0). */
   seed?: number;
+  /** Aborts the current fit; the call then rejects with an error named AbortError. */
   signal?: AbortSignal;
   /** Called with each row once its students are fitted and scored. */
   onProgress?: (event: SubsamplingProgress) => void;
 }
 
+/** How well one student reproduces the teacher on its subset of neurons (held-out trials). */
 export interface SubsamplingScore {
+  /** Global R² against the teacher. */
   r2: number;
+  /** Median per-neuron R². */
   r2Median: number;
+  /** Task accuracy with the teacher's readout restricted to the subset (with a task). */
   accuracy?: number;
 }
 
+/** One draw of one fraction: the neurons drawn and the scores of the students fitted to them. */
 export interface SubsamplingRow {
+  /** The fraction p of the teacher's neurons. */
   fraction: number;
+  /** The draw, from 0. */
   draw: number;
+  /** The teacher neurons drawn, round(p N) of them (at least 1), sorted. */
   neurons: number[];
+  /** The rank-R student's score. */
   lowRank: SubsamplingScore;
+  /** The unconstrained student's score (with `unconstrained`). */
   fullRank?: SubsamplingScore;
 }
 
+/** What {@link subsampling} reports: each row once its students are fitted and scored. */
 export interface SubsamplingProgress {
+  /** Always 'row'. */
   type: 'row';
+  /** The row just finished. */
   row: SubsamplingRow;
 }
 
+/**
+ * The defaults of `lint.subsampling` (the reference experiment's): fractions 1, 0.2, 0.05 and 0.01, 10 draws each,
+ * rank-1 students (lr 1e-2) against full-rank ones (lr 1e-4), 200 epochs each, seed 0.
+ */
 export const SUBSAMPLING_DEFAULTS = {
   fractions: [1, 0.2, 0.05, 0.01],
   draws: 10,

@@ -19,6 +19,7 @@ export interface ZipEntry {
   data: Uint8Array;
 }
 
+/** How a zip (a .npz) is written. */
 export interface ZipWriteOptions {
   /** Deflate the entries (like numpy.savez_compressed) instead of storing them (like numpy.savez). Default false. */
   compress?: boolean;

@@ -7,12 +7,15 @@ import { LowRankRNN } from '../model/index.js';
 import { checkValue, is } from '../core/validate.js';
 import { checkTensor, formatShape, type Tensor } from '../core/tensor.js';
 
+/** What {@link latentAxes} returns: the axes of a low-rank net, raw and orthonormalised. */
 export interface LatentAxes {
-  /** [N, R + K]: columns m_1..m_R, then I_1..I_K. */
+  /** Shape [N, R + K]: columns m_1..m_R, then I_1..I_K. */
   vectors: Tensor<Float64Array>;
-  /** [N, R + K]: an orthonormal basis of the same span, by Gram-Schmidt in that order. */
+  /** Shape [N, R + K]: an orthonormal basis of the same span, by Gram-Schmidt in that order. */
   orthonormal: Tensor<Float64Array>;
+  /** Rank R: the first R columns are the m axes. */
   rank: number;
+  /** Input channels K: the last K columns are the input axes. */
   inputs: number;
 }
 
@@ -29,7 +32,7 @@ export function latentAxes(model: LowRankRNN): LatentAxes {
   return { vectors: { data: v, shape: [N, D] }, orthonormal: { data: thinQr(v, N, D).q, shape: [N, D] }, rank: R, inputs: K };
 }
 
-/** Coordinates of trajectories [B, T, N] on the columns of `basis` [N, D]: x · basis_d, shape [B, T, D]. */
+/** Coordinates x · basis_d of trajectories [B, T, N] on the columns of `basis` [N, D], as a tensor [B, T, D]. */
 export function projectTrajectories(trajectories: Tensor, basis: Tensor): Tensor<Float64Array> {
   checkTensor(trajectories, 'trajectories');
   checkTensor(basis, 'basis');

@@ -12,6 +12,7 @@ import { rule, type ActivityKind } from './rules.js';
 import { STREAMS, streamSeed } from '../core/random.js';
 import type { TrajectoryR2 } from './metrics.js';
 
+/** Options of {@link svdTruncation}; defaults in {@link SVD_TRUNCATION_DEFAULTS}. */
 export interface TruncationOptions {
   /** 'weights' truncates W (default); 'change' truncates W - initial and adds initial back. */
   of?: 'weights' | 'change';
@@ -21,6 +22,7 @@ export interface TruncationOptions {
   noise?: number;
 }
 
+/** The defaults of `lint.svdTruncation` (the reference fit scripts'): W itself truncated, no noise. */
 export const SVD_TRUNCATION_DEFAULTS = { of: 'weights', noise: 0 } as const satisfies TruncationOptions;
 
 const TRUNCATION_RULES: Rules<TruncationOptions> = {
@@ -58,25 +60,38 @@ export async function svdTruncation(teacher: FullRankRNN, rank: number, options:
   return teacher.with({ noise: o.noise, params: { wrec: truncatedMatrix(cut) } });
 }
 
+/** One rank of {@link truncationBaseline}: how well the truncated teacher reproduces the teacher. */
 export interface TruncationScore {
+  /** The truncation rank. */
   rank: number;
+  /** R² of the truncation against the teacher on the held-out trials, as `fitTeacher` scores a fit. */
   r2: TrajectoryR2;
+  /** The truncation's task accuracy on the held-out trials (with a task). */
   accuracy?: number;
 }
 
+/**
+ * Options of {@link truncationBaseline}: the truncation, the ranks, and the trials (as `fitTeacher` takes them);
+ * defaults in {@link TRUNCATION_BASELINE_DEFAULTS}. One of `task` and `inputs` is required.
+ */
 export interface TruncationBaselineOptions extends TruncationOptions {
+  /** The truncation ranks, each in [1, N]. */
   ranks: number[];
   /** A task (its trials are generated, seeded, as `fitTeacher` does) or inputs [B, T, K]. */
   task?: Task;
+  /** Inputs [B, T, K], when there is no task (no accuracy is then scored). */
   inputs?: Tensor;
   /** Trials generated from the task (default 1000). */
   trials?: number;
   /** The share of trials held out and scored (default 0.2): the same trials as `fitTeacher` with the same options. */
   heldOut?: number;
+  /** Score rates (default) or states. */
   on?: ActivityKind;
+  /** The seed, as `fitTeacher`'s (default 0): the same seed gives the same trials and teacher run. */
   seed?: number;
 }
 
+/** The defaults of `lint.truncationBaseline`: those of `svdTruncation` and of the teacher's trials, rates, seed 0. */
 export const TRUNCATION_BASELINE_DEFAULTS = {
   ...SVD_TRUNCATION_DEFAULTS,
   trials: TEACHER_TRIALS_DEFAULTS.trials,

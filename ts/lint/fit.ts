@@ -13,6 +13,7 @@ import { RUN_RULES, STUDENT_TRAINING_RULES, rule, type ActivityKind, type Studen
 
 export type { ActivityKind, StudentTraining } from './rules.js';
 
+/** Options of {@link fit}: the student, what it is fitted on, and its training; defaults in {@link LINT_DEFAULTS}. */
 export interface LintFitOptions extends StudentTraining {
   /** Rank R of the student (default 1), or 'full' for an unconstrained (full-rank) student. */
   rank?: number | 'full';
@@ -36,10 +37,15 @@ export interface LintFitOptions extends StudentTraining {
   onProgress?: (report: EpochReport) => void;
 }
 
+/** What {@link fit} returns: the fitted student, its training, and its R² on the fitted and held-out trials. */
 export interface LintFit {
+  /** The student with its best parameters (a LowRankRNN, or a FullRankRNN for rank 'full'). */
   model: AnyModel;
+  /** The student's training run. */
   training: TrainResult;
+  /** Whether rates or states were fitted. */
   on: ActivityKind;
+  /** The student's rank. */
   rank: number | 'full';
   /** Trials the student was fitted on. */
   fitted: number[];
@@ -83,23 +89,26 @@ export function lintFitRules(N: number, B: number): Rules<LintFitOptions> {
   };
 }
 
+/** Options of {@link trajectories}; defaults in {@link TRAJECTORY_DEFAULTS}. */
 export interface TrajectoryOptions {
   /** Rates phi(x + b) (default) or states x. */
   on?: ActivityKind;
   /** Draw the model's per-step noise (default true: one noisy rollout, as the reference). */
   drawNoise?: boolean;
+  /** Seed of the noise (default 0). */
   seed?: number;
   /** Include x_0: [B, T+1, N] (default false: steps 1..T, aligned with the inputs). */
   includeInitial?: boolean;
 }
 
+/** The defaults of `lint.trajectories`: rates, one noisy rollout, steps 1..T (x_0 left out). */
 export const TRAJECTORY_DEFAULTS = { on: 'rates', drawNoise: true, includeInitial: false } as const satisfies TrajectoryOptions;
 
 const TRAJECTORY_RULES: Rules<TrajectoryOptions> = { on: rule.activity(), drawNoise: is.boolean(), seed: is.seed(), includeInitial: is.boolean() };
 
 /**
- * The activity of `model` on `inputs` [B, T, K]: rates or states [B, T, N] for steps 1..T (aligned with the inputs,
- * as fit targets are), or [B, T+1, N] including x_0 with `includeInitial`.
+ * The activity of `model` on `inputs` of shape [B, T, K]: rates or states of shape [B, T, N] for steps 1..T (aligned
+ * with the inputs, as fit targets are), or [B, T+1, N] including x_0 with `includeInitial`.
  */
 export async function trajectories(model: AnyModel, inputs: Tensor, options: TrajectoryOptions = {}): Promise<Tensor> {
   const o = checkOptions('lint.trajectories', TRAJECTORY_RULES, options, TRAJECTORY_DEFAULTS);

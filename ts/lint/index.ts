@@ -1,5 +1,9 @@
-// LINT: fit low-rank RNNs to neural trajectories, score the fits, compare with SVD truncations, sweep ranks,
-// subsample neurons, and prepare recorded spikes for fitting. See docs/lint.md.
+/**
+ * LINT, Low-rank Inference from Neural Trajectories (Valente, Pillow & Ostojic 2022): fit low-rank RNNs to neural
+ * trajectories, score the fits, compare them with SVD truncations, sweep ranks, subsample neurons, and prepare
+ * recorded spikes for fitting. See docs/lint.md.
+ * @module
+ */
 export {
   fit,
   trajectories,

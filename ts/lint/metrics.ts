@@ -5,17 +5,21 @@ import { crossProduct, matmul, thinQr } from '../core/linalg.js';
 import { FullRankRNN, LowRankRNN, type AnyModel } from '../model/index.js';
 import { checkTensor, formatShape, type Tensor } from '../core/tensor.js';
 
+/** Options of {@link trajectoryR2}. */
 export interface R2Options {
   /** [B, T] (or [B, T, N]): only entries where the mask is non-zero count (e.g. to skip a free pre-period). */
   mask?: Tensor;
 }
 
+/** What {@link trajectoryR2} returns: R² over everything and per neuron. */
 export interface TrajectoryR2 {
   /** 1 - SS_res / SS_tot over every trial, step and neuron (sklearn r2_score of the raveled arrays). */
   global: number;
   /** R² of each neuron over trials and steps (sklearn r2_score per column), length N. */
   perNeuron: Float64Array;
+  /** The mean of `perNeuron`. */
   perNeuronMean: number;
+  /** The median of `perNeuron`. */
   perNeuronMedian: number;
 }
 
@@ -92,6 +96,7 @@ export function trajectoryR2(reference: Tensor, predicted: Tensor, opts: R2Optio
   };
 }
 
+/** The median of some numbers (the mean of the middle two for an even count; NaN for none). */
 export function median(values: ArrayLike<number>): number {
   const sorted = Float64Array.from(values).sort();
   const n = sorted.length;

@@ -14,11 +14,13 @@ export interface NeuronTrial {
   counts?: ArrayLike<number>;
 }
 
+/** How recorded trials are binned and smoothed (`lint.conditionAverages`); defaults in `BINNING_DEFAULTS`. */
 export interface BinningOptions {
   /** Bin width in ms. */
   binMs: number;
   /** Window [start, end) in ms, for spike times (counts are taken as they are). */
   start?: number;
+  /** See `start`. */
   end?: number;
   /** Gaussian smoothing sigma in ms (default 0: none); scipy.ndimage.gaussian_filter1d semantics. */
   smoothMs?: number;
@@ -101,6 +103,7 @@ export function smoothTime(x: Tensor, sigmaBins: number): Tensor<Float64Array> {
   return { data: out, shape: [...x.shape] };
 }
 
+/** What {@link conditionAverages} and {@link averageCounts} return: C conditions, T bins, the N neurons kept. */
 export interface ConditionAverages {
   /** [C, T, N] firing rates in Hz (counts per bin / bin width), smoothed, averaged over each condition's trials. */
   rates: Tensor<Float64Array>;
@@ -192,12 +195,13 @@ export function averageCounts(counts: Tensor, trialConditions: number[], options
   return conditionAverages(neurons, { binMs: opts.binMs, smoothMs: opts.smoothMs });
 }
 
+/** What {@link pcaDenoise} returns. */
 export interface PcaDenoised {
-  /** [C, T, N]: the data with each neuron's mean removed, projected on the top k principal components. */
+  /** Shape [C, T, N]: the data with each neuron's mean removed, projected on the top k principal components. */
   data: Tensor<Float64Array>;
-  /** [N]: the means removed. */
+  /** Shape [N]: the means removed. */
   mean: Float64Array;
-  /** [N, k]: the principal axes (unit columns). */
+  /** Shape [N, k]: the principal axes (unit columns). */
   components: Tensor<Float64Array>;
   /** Fraction of the (mean-removed) variance the k components keep. */
   explained: number;

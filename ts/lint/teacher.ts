@@ -16,7 +16,9 @@ import {
   type TrajectoryR2,
 } from './metrics.js';
 
+/** Options of {@link compareNetworks}; defaults in {@link COMPARE_DEFAULTS}. */
 export interface CompareOptions {
+  /** Compare rates (default) or states. */
   on?: ActivityKind;
   /** Each network draws its own per-step noise (default true, as the reference evaluates). */
   drawNoise?: boolean;
@@ -28,6 +30,7 @@ export interface CompareOptions {
   neurons?: number[];
 }
 
+/** The defaults of `lint.compareNetworks` (the reference's evaluation): rates, each network's own noise, x_0 included. */
 export const COMPARE_DEFAULTS = { on: 'rates', drawNoise: true, seed: 0, includeInitial: true } as const satisfies CompareOptions;
 
 function compareRules(reference: AnyModel): Rules<CompareOptions> {
@@ -90,6 +93,7 @@ export async function taskAccuracy(model: AnyModel, task: Task, batch: TaskBatch
   return task.accuracy(sim.outputs!, batch);
 }
 
+/** What {@link teacherTrials} returns: the fitted and held-out trials, with the task's batch when there is a task. */
 export interface TeacherTrials {
   /** Trials the student is fitted on (the first 80 % of `trials` by default, as the reference generators). */
   fit: { inputs: Tensor; batch?: TaskBatch };
@@ -97,15 +101,17 @@ export interface TeacherTrials {
   heldOut: { inputs: Tensor; batch?: TaskBatch };
 }
 
+/** Options of {@link teacherTrials}; defaults in {@link TEACHER_TRIALS_DEFAULTS}. */
 export interface TeacherTrialsOptions {
   /** Trials generated from a task (default 1000). */
   trials?: number;
   /** The share of trials held out, the last ones (default 0.2). */
   heldOut?: number;
-  /** The seed of the task's trials. */
+  /** The seed of the task's trials (default 0). */
   seed?: number;
 }
 
+/** The defaults of `lint.teacherTrials` (the reference generators'): 1000 trials, the last 20 % held out, seed 0. */
 export const TEACHER_TRIALS_DEFAULTS = { trials: 1000, heldOut: 0.2, seed: 0 } as const satisfies TeacherTrialsOptions;
 
 const TEACHER_TRIALS_RULES: Rules<TeacherTrialsOptions> = { trials: is.integer(2), heldOut: rule.share(), seed: is.seed() };
@@ -126,9 +132,14 @@ export function teacherTrials(source: Task | Tensor, options: TeacherTrialsOptio
   return { fit: { inputs: fitBatch.inputs, batch: fitBatch }, heldOut: { inputs: heldBatch.inputs, batch: heldBatch } };
 }
 
+/**
+ * Options of {@link fitTeacher}: those of `lint.fit` (but `heldOut`, here a share of the trials) and where the trials
+ * come from; defaults in {@link FIT_TEACHER_DEFAULTS}. One of `task` and `inputs` is required.
+ */
 export interface FitTeacherOptions extends Omit<LintFitOptions, 'heldOut'> {
   /** A task (its trials are generated, seeded) or inputs [B, T, K]. */
   task?: Task;
+  /** Inputs [B, T, K] to drive the teacher with, when there is no task (no accuracy is then scored). */
   inputs?: Tensor;
   /** Trials generated from the task (default 1000). */
   trials?: number;
@@ -158,15 +169,19 @@ function fitTeacherRules(teacher: AnyModel, neurons: unknown): Rules<FitTeacherO
   };
 }
 
+/** What {@link fitTeacher} returns: the fit and how well the student reproduces the teacher. */
 export interface TeacherFit {
+  /** The fit of the student to the teacher's trajectories on the fitted trials. */
   fit: LintFit;
   /** R² (on `fit.on`) of student against teacher on the held-out trials, each with its own noise, x_0 included. */
   r2: TrajectoryR2;
   /** Task accuracy of the student with the teacher's readout, and of the teacher itself, on the held-out trials. */
   accuracy?: number;
+  /** See `accuracy`. */
   teacherAccuracy?: number;
   /** Connectivity correlations with the teacher (full networks only; ECC needs a low-rank teacher). */
   cc?: number;
+  /** Effective connectivity correlation (low-rank teacher and student). */
   ecc?: number;
 }
 

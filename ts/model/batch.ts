@@ -5,6 +5,7 @@ import { is, type NotApplicable, type Rules } from '../core/validate.js';
 import { asDType, checkTensor, formatShape, type DType, type FloatArray, type Tensor } from '../core/tensor.js';
 import { LOSS_TARGETS } from './options.js';
 
+/** Options of `model.simulate`; defaults in {@link SIMULATE_DEFAULTS}. */
 export interface SimulateOptions {
   /** Draw per-step noise of the model's sigma (default true; a model without noise draws none either way). */
   drawNoise?: boolean;
@@ -20,6 +21,7 @@ export interface SimulateOptions {
   outputs?: boolean;
 }
 
+/** What `model.simulate` returns: the arrays that were asked for, row-major and batch-major. */
 export interface Simulation {
   /** [B, T+1, N], x_0 = h0 included. */
   states?: Tensor;
@@ -29,15 +31,19 @@ export interface Simulation {
   outputs?: Tensor;
 }
 
+/** A batch for `model.loss` and `model.gradients`: inputs, targets and an optional mask and initial states. */
 export interface LossBatch {
+  /** Shape [B, T, K]. */
   inputs: Tensor;
   /** [B, T, F] with F = O for outputs and N for rates or states. */
   targets: Tensor;
   /** [B, T, F] or [B, T] (broadcast over features); default all ones. */
   mask?: Tensor;
+  /** Shape [B, N]: initial states instead of h0. */
   initialStates?: Tensor;
 }
 
+/** Options of `model.loss` and `model.gradients`; defaults in {@link LOSS_DEFAULTS}. */
 export interface LossOptions {
   /** What the loss compares with the targets (default 'outputs'). */
   lossOn?: LossOn;
@@ -47,7 +53,9 @@ export interface LossOptions {
   seed?: number;
 }
 
+/** The defaults of `model.simulate`: noise drawn with seed 0, states and outputs returned, rates not. */
 export const SIMULATE_DEFAULTS = { drawNoise: true, seed: 0, states: true, rates: false, outputs: true } as const satisfies SimulateOptions;
+/** The defaults of `model.loss` and `model.gradients`: the loss on the outputs, noise drawn with seed 0. */
 export const LOSS_DEFAULTS = { lossOn: 'outputs', drawNoise: true, seed: 0 } as const satisfies LossOptions;
 
 export const SIMULATE_RULES: Rules<SimulateOptions> = {

@@ -11,24 +11,42 @@ import {
   type ParamName,
 } from './options.js';
 
+/** The kind of a net: 'lowrank' (LowRankRNN) or 'fullrank' (FullRankRNN). */
 export type ModelKind = 'lowrank' | 'fullrank';
 export const MODEL_KINDS: readonly ModelKind[] = ['lowrank', 'fullrank'];
 
+/**
+ * What a model keeps of its options (`model.config`), and what a model file stores as its `config` entry (JSON). The
+ * fields mean what the options of the same name mean (see {@link CommonModelOptions}), with the defaults filled in.
+ */
 export interface ModelConfig {
+  /** The kind of net. */
   kind: ModelKind;
+  /** The version of this layout (see {@link MODEL_FORMAT_VERSION}). */
   formatVersion: 1;
+  /** Number of units N. */
   size: number;
   /** 0 for full-rank nets. */
   rank: number;
+  /** Input channels K. */
   inputs: number;
+  /** Output channels O. */
   outputs: number;
+  /** See {@link Formulation}. */
   formulation: Formulation;
+  /** Transfer function of the units. */
   activation: Activation;
+  /** Negative slope of leaky-relu. */
   slope: number;
+  /** Readout nonlinearity, resolved (no longer left to the default). */
   outputActivation: Activation;
+  /** dt / tau. */
   alpha: number;
+  /** Per-step noise std sigma. */
   noise: number;
+  /** Whether self-connections are kept at zero. */
   noAutapse: boolean;
+  /** The resolved train flag of every parameter (see {@link defaultTrainFlags}). */
   train: Record<ParamName, boolean>;
   /** Full-rank nets: the scale of the random wrec. */
   rho?: number;

@@ -20,15 +20,19 @@ import {
   type ParamName,
 } from './options.js';
 
+/** The version of the model config this package writes (`config.formatVersion`); newer files are refused. */
 export const MODEL_FORMAT_VERSION = 1;
 
 /** Options that override what a file says (or supply what a reference file without config lacks). */
 export type LoadModelOptions = Partial<Omit<LowRankOptions & FullRankOptions, 'init' | 'size' | 'rank'>>;
 
-/** Writes `model` to `path` (atomic). numpy reads it with np.load; the config with json.loads(str(f['config'])). */
 /** The kinds of result file that carry a model (its arrays and config), and so load as one. */
 const MODEL_CARRYING_KINDS = ['model', 'checkpoint', 'fit'] as const;
 
+/**
+ * Writes `model` to `path` as a .npz (atomic; `compress` deflates it). numpy reads it with np.load; the config with
+ * json.loads(str(f['config'])).
+ */
 export async function saveModel(path: string, model: AnyModel, opts: { compress?: boolean } = {}): Promise<void> {
   const { compress } = checkOptions<{ compress?: boolean }>('saveModel', { compress: is.boolean() }, opts, { compress: false });
   await saveResult(path, 'model', {}, { arrays: modelArrays(model), compress });

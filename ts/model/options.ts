@@ -7,14 +7,28 @@ import type { DType, FloatArray, Tensor } from '../core/tensor.js';
 
 export type { LossOn, ParamName } from '../native/binding.js';
 
+/** The transfer functions a model can use, for the units (`activation`) and the readout (`outputActivation`). */
 export const ACTIVATIONS = ['tanh', 'relu', 'leaky-relu', 'softplus', 'linear'] as const;
+/** A transfer function: tanh, relu, leaky-relu (negative slope `slope`), softplus or linear. */
 export type Activation = (typeof ACTIVATIONS)[number];
+/** The two formulations of the dynamics, see {@link Formulation}. */
 export const FORMULATIONS = ['current', 'rate'] as const;
+/**
+ * How a model's state evolves, with x_{t+1} = x_t + alpha F(x_t): 'current' (LINT and the low-rank populations code),
+ * F(x) = -x + J phi(x + b) + W_in^T u, the states being currents; 'rate' (the ReLU networks of seed 001),
+ * F(r) = -r + f(W r + W_in^T u + b), the states being rates.
+ */
 export type Formulation = (typeof FORMULATIONS)[number];
+/**
+ * Every parameter name, in the order of a model's flat parameter vector: m, n [N, R] (low-rank connectivity), wrec
+ * [N, N] (full-rank connectivity), wi [K, N] and si [K] (input vectors and scales), wo [N, O] and so [O] (readout
+ * vectors and scales), h0 [N] (initial state), b [N] (bias). A model holds only those of its kind.
+ */
 export const PARAM_NAMES: readonly ParamName[] = ['m', 'n', 'wrec', 'wi', 'si', 'wo', 'so', 'h0', 'b'];
 /** What a loss compares with its targets. */
 export const LOSS_TARGETS: readonly LossOn[] = ['outputs', 'rates', 'states'];
 
+/** The options that low-rank and full-rank nets share; defaults in {@link MODEL_DEFAULTS}. */
 export interface CommonModelOptions {
   /** Number of units N. */
   size: number;
@@ -24,6 +38,7 @@ export interface CommonModelOptions {
   outputs?: number;
   /** 'current' (LINT / populations code, default) or 'rate' (the ReLU networks of seed 001). */
   formulation?: Formulation;
+  /** Transfer function of the units (default 'tanh'). */
   activation?: Activation;
   /** Negative slope of leaky-relu (default 0.01). */
   slope?: number;
@@ -51,11 +66,13 @@ export interface CommonModelOptions {
   init?: Partial<Record<ParamName, FloatArray | Tensor>>;
 }
 
+/** The options of {@link LowRankRNN}: the common ones and the rank. */
 export interface LowRankOptions extends CommonModelOptions {
   /** Rank R in [1, size] (default 1). */
   rank?: number;
 }
 
+/** The options of {@link FullRankRNN}: the common ones, the scale of the random weights, Dale's law and a mask. */
 export interface FullRankOptions extends CommonModelOptions {
   /** wrec ~ N(0, rho^2 / N) (default 1). */
   rho?: number;

@@ -124,6 +124,7 @@ export abstract class RNNModel {
     return this.unflatten(this.handle.getParams());
   }
 
+  /** A copy of one parameter, with its shape (e.g. m [N, R], wi [K, N]). */
   param(name: ParamName): Tensor {
     const seg = this.#segment(name);
     const flat = this.handle.getParams();
@@ -153,6 +154,10 @@ export abstract class RNNModel {
     return this.handle.getParams();
   }
 
+  /**
+   * Replaces every parameter from one flat vector in layout order, as {@link flatParams} returns it; the structural
+   * constraints are applied as in {@link setParams}.
+   */
   setFlatParams(flat: FloatArray): void {
     this.handle.setParams(flat);
   }
@@ -248,6 +253,7 @@ export abstract class RNNModel {
     this.#handle.dispose();
   }
 
+  /** Frees native memory as {@link dispose} does, for `using` declarations. */
   [Symbol.dispose](): void {
     this.dispose();
   }

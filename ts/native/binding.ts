@@ -1,7 +1,9 @@
 // Mirrors the C++ exports of native/napi/*.cc exactly. Private to the package: the domain classes wrap it.
 import type { FloatArray } from '../core/tensor.js';
 
+/** The name of a model parameter; see PARAM_NAMES for their shapes and meaning. */
 export type ParamName = 'm' | 'n' | 'wrec' | 'wi' | 'si' | 'wo' | 'so' | 'h0' | 'b';
+/** What a loss compares with its targets: the readout outputs [B, T, O], the rates or the states [B, T, N]. */
 export type LossOn = 'outputs' | 'rates' | 'states';
 
 export interface NativeSpec {
@@ -154,8 +156,13 @@ export interface NativeEigenpairs {
   rcond?: Float64Array;
 }
 
+/**
+ * How eigenvalues of a Jacobian are computed: 'dense' (the N x N problem), 'reduced' (the R x R problem of a low-rank
+ * net without no-autapse) or 'auto' (reduced where it applies, else dense).
+ */
 export type NativeEigenMethod = 'auto' | 'dense' | 'reduced';
 
+/** Progress of a long analysis: its phase and how many of `total` units of work are `done`. */
 export interface NativeSearchProgress {
   phase: 'adam' | 'polish' | 'linearize' | 'settle';
   done: number;

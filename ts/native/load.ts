@@ -28,6 +28,10 @@ export const BINARY_CANDIDATES = [
   'build/Release/lowrank.node', // node-gyp fallback (CPU only)
 ];
 
+/**
+ * Thrown when no native addon can be loaded; the message lists every binary tried and the build command, and
+ * `attempts` holds one line per binary.
+ */
 export class NativeLoadError extends Error {
   constructor(
     message: string,
@@ -38,6 +42,7 @@ export class NativeLoadError extends Error {
   }
 }
 
+/** Thrown when device 'cuda' is asked for but no CUDA device can be used. */
 export class BackendUnavailableError extends Error {
   constructor(message: string) {
     super(message);
@@ -45,9 +50,13 @@ export class BackendUnavailableError extends Error {
   }
 }
 
+/** A loaded native addon: its bindings, the path of its binary and what it was built with. */
 export interface LoadedNative {
+  /** The addon's exports (private to the package). */
   binding: NativeBinding;
+  /** The binary loaded. */
   path: string;
+  /** What the binary was built with and the CUDA devices it sees. */
   info: NativeBackendInfo;
 }
 
@@ -159,21 +168,33 @@ export function resolveDevice(device?: Device, where = 'resolveDevice'): Resolve
   return cudaUsable(info) ? 'cuda' : 'cpu';
 }
 
+/** What {@link backendInfo} returns. */
 export interface BackendInfo {
+  /** The package version. */
   version: string;
   /** Backends compiled into the loaded binary. */
   compiled: string[];
   /** The backend new models use with the device asked for (default: LOWRANK_DEVICE, else 'auto'). */
   backend: ResolvedDevice;
+  /** The path of the loaded addon. */
   binary: string;
+  /** Hardware threads, the CPU threads a call with `threads: 0` uses. */
   threads: number;
+  /** The SIMD instruction sets the binary was compiled for. */
   simd: string;
+  /** The Eigen version compiled in. */
   eigen: string;
+  /** The CUDA backend: whether it was compiled and can be used, and the devices it sees. */
   cuda: {
+    /** Whether the binary has the CUDA backend. */
     compiled: boolean;
+    /** Whether it was compiled and a device is present. */
     available: boolean;
+    /** Each device: name, compute capability, memory in bytes, multiprocessors. */
     devices: { name: string; computeCapability: string; totalMemory: number; multiprocessors: number }[];
+    /** The CUDA driver version, as cudaDriverGetVersion reports it. */
     driverVersion: number;
+    /** The CUDA runtime version, as cudaRuntimeGetVersion reports it. */
     runtimeVersion: number;
     /** Why CUDA cannot be used, when it cannot. */
     reason?: string;

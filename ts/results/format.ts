@@ -11,6 +11,7 @@ import { loadNpz, saveNpz, toStringScalar, type NpyArray, type NpyValue, type Np
 
 /** The name of the metadata entry of every result file. */
 export const META_KEY = 'meta';
+/** The version of the results format this package writes, stored in `meta.formatVersion`; newer files are refused. */
 export const RESULT_FORMAT_VERSION = 1;
 
 /** What a result file holds. */
@@ -64,6 +65,7 @@ export function resultMeta(kind: ResultKind, facts: object = {}): ResultMeta {
   return { kind, formatVersion: RESULT_FORMAT_VERSION, package: 'lowrank-rnn', version: packageVersion(), ...facts };
 }
 
+/** Options of {@link saveResult}: the .npz writer's, plus the `meta` facts and extra arrays. */
 export interface SaveResultOptions extends NpzWriteOptions {
   /** Entry-specific facts stored in `meta` (scores, settings, training summaries). */
   meta?: object;
@@ -79,6 +81,7 @@ export async function saveResult(path: string, kind: ResultKind, result: object,
   await saveNpz(path, out, npz);
 }
 
+/** What {@link loadResult} returns: the arrays of a result file and its metadata. */
 export interface LoadedResult {
   /** The `meta` entry, or undefined for a file written by another tool (or by a version before the format). */
   meta?: ResultMeta;

@@ -1,4 +1,9 @@
-// The one results format of the package (see format.ts): flattened arrays plus one `meta` entry.
+/**
+ * The one results format of the package, for every file it writes (models, checkpoints, fits, tables, fixed points,
+ * topologies, analyses): a .npz that numpy reads, with every array of the nested result stored under its dotted path
+ * (np.load(f)['eigenvalues.re']) and one `meta` entry, a JSON string that says what the file holds.
+ * @module
+ */
 export {
   META_KEY,
   RESULT_FORMAT_VERSION,

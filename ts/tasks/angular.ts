@@ -19,6 +19,7 @@ import type { BatchWriter } from './batch.js';
 import type { TaskBatch } from './types.js';
 import { Check, mergeOptions } from './validate.js';
 
+/** Options of the angular-velocity integrator; defaults in `ANGULAR_DEFAULTS`. */
 export interface AngularOptions {
   channels: number;
   dt: number;
@@ -55,6 +56,10 @@ export function headingDistance(a: number, b: number): number {
   return Math.min(d, 2 - d);
 }
 
+/**
+ * The angular-velocity integrator (pyrnn's integrator example): piecewise-constant angular speeds in, the wrapped
+ * heading divided by pi out, mask on everywhere.
+ */
 export class AngularTask extends TrialTask<AngularOptions> {
   protected readonly conditionKeys = ['speed', 'switches'] as const;
   protected readonly specKeys = ['speed'] as const;

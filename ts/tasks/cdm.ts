@@ -37,6 +37,7 @@ export interface CuedDecisionOptions {
   seed: number;
 }
 
+/** Options of context-dependent decision making; defaults in `CDM_DEFAULTS`. */
 export interface CdmOptions extends CuedDecisionOptions {
   /**
    * Which random trials `sample` draws: all, or only congruent / incongruent ones (the two stimuli ask for the same /
@@ -106,6 +107,10 @@ export function cuedDecisionTimeline(check: Check, o: CuedDecisionOptions, dt: n
   ]);
 }
 
+/**
+ * Context-dependent decision making (Mante et al. 2013): two noisy stimuli and two context cues in, the sign of the
+ * cued stimulus's coherence out during the decision epoch.
+ */
 export class CdmTask extends TrialTask<CdmOptions> {
   readonly epochs: Readonly<Record<CdmEpoch, readonly [number, number]>>;
   protected readonly conditionKeys = ['coherenceA', 'coherenceB', 'context', 'choice', 'congruent', 'catch'] as const;

@@ -13,6 +13,7 @@ import { Check, resolvePreset, timeline } from './validate.js';
 
 export type DmPreset = 'lint' | 'populations';
 
+/** Options of perceptual decision making; `preset` picks the constants of the LINT or the populations code. */
 export interface DmOptions {
   preset: DmPreset;
   /** ms per bin */
@@ -61,6 +62,7 @@ const PRESETS: Record<DmPreset, Omit<DmOptions, 'preset'>> = {
 
 type DmEpoch = 'fixation' | 'stimulus' | 'delay' | 'decision';
 
+/** Perceptual decision making (random dots): one noisy stimulus in, the sign of its coherence out after a delay. */
 export class DmTask extends TrialTask<DmOptions> {
   /** [start, end) bins of each epoch. */
   readonly epochs: Readonly<Record<DmEpoch, readonly [number, number]>>;

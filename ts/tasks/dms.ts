@@ -14,6 +14,7 @@ import { among, TrialTask, type Condition, type Given, stochasticLayout } from '
 import type { BatchWriter } from './batch.js';
 import { Check, delayedPairBins, mergeOptions, msToBins, type DelayedPairBins, type DelayedPairDurations } from './validate.js';
 
+/** Options of delayed match-to-sample; defaults in `DMS_DEFAULTS`. */
 export interface DmsOptions extends DelayedPairDurations {
   dt: number;
   noiseStd: number;
@@ -38,6 +39,7 @@ export const DMS_DEFAULTS: Readonly<DmsOptions> = Object.freeze({
 export const DMS_A = 0;
 export const DMS_B = 1;
 
+/** Delayed match-to-sample: two stimuli (A or B) across a random delay, +1 for a match and -1 for a non-match. */
 export class DmsTask extends TrialTask<DmsOptions> {
   readonly bins: DelayedPairBins;
   protected readonly conditionKeys = ['stimulus1', 'stimulus2', 'match', 'delay', 'decisionStart', 'catch'] as const;

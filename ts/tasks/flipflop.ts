@@ -19,6 +19,7 @@ import type { BatchWriter } from './batch.js';
 import type { TaskBatch } from './types.js';
 import { Check, mergeOptions } from './validate.js';
 
+/** Options of the flip-flop task; defaults in `FLIPFLOP_DEFAULTS`. */
 export interface FlipflopOptions {
   channels: number;
   dt: number;
@@ -41,6 +42,7 @@ export const FLIPFLOP_DEFAULTS: Readonly<FlipflopOptions> = Object.freeze({
   seed: 0,
 });
 
+/** The 3-bit flip-flop (Sussillo & Barak 2013): each output holds the sign of the last pulse on its input. */
 export class FlipflopTask extends TrialTask<FlipflopOptions & { pulseDuration: number }> {
   /** Pulses of each sign per channel and trial, and the pulse width in bins. */
   readonly pulsesPerSign: number;

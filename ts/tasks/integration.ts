@@ -19,6 +19,7 @@ import type { BatchWriter } from './batch.js';
 import type { TaskBatch } from './types.js';
 import { Check, mergeOptions } from './validate.js';
 
+/** Options of the integration task; defaults in `INTEGRATION_DEFAULTS`. */
 export interface IntegrationOptions {
   dt: number;
   duration: number;
@@ -42,6 +43,7 @@ export const INTEGRATION_DEFAULTS: Readonly<IntegrationOptions> = Object.freeze(
   seed: 0,
 });
 
+/** 1-D integration: a noisy input with a per-trial drift in, its running integral (dt / tau) sum u_s out. */
 export class IntegrationTask extends TrialTask<IntegrationOptions> {
   protected readonly conditionKeys = ['drift', 'final'] as const;
   protected readonly specKeys = ['drift'] as const;

@@ -16,6 +16,7 @@ import { among, TrialTask, type Condition, type Given, stochasticLayout } from '
 import type { BatchWriter } from './batch.js';
 import { Check, mergeOptions } from './validate.js';
 
+/** Options of the K-back task; defaults in `KBACK_DEFAULTS`. */
 export interface KbackOptions {
   /** Which stimulation to report, counting back from the last (1 = the last). */
   k: number;
@@ -48,6 +49,7 @@ export const KBACK_DEFAULTS: Readonly<KbackOptions> = Object.freeze({
   seed: 0,
 });
 
+/** K-back working memory: a random number of ±1 stimulations in, the K-th last one out after a go cue. */
 export class KbackTask extends TrialTask<KbackOptions & { minStimuli: number; maxStimuli: number }> {
   readonly bins: Readonly<{ fixation: number; stimulus: number; interval: number; decision: number }>;
   protected readonly conditionKeys: readonly string[];

@@ -65,6 +65,10 @@ export const MDM_BOTH = 0;
 
 type MdmEpoch = CuedDecisionEpoch;
 
+/**
+ * Multisensory decision making (Raposo et al. 2012): visual and auditory stimuli, one or both active, in; the
+ * common choice out during the decision epoch.
+ */
 export class MdmTask extends TrialTask<MdmOptions> {
   readonly epochs: Readonly<Record<MdmEpoch, readonly [number, number]>>;
   protected readonly conditionKeys = ['modality', 'choice', 'coherenceVisual', 'coherenceAuditory', 'catch'] as const;

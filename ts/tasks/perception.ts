@@ -30,12 +30,14 @@ interface TimingOptions {
   seed: number;
 }
 
+/** Options of the perception task of seed 001; defaults in `PERCEPTION_DEFAULTS`. */
 export interface PerceptionOptions extends TimingOptions {
   /** Input levels; levels[i] must give output targets[i]. */
   levels: readonly number[];
   targets: readonly number[];
 }
 
+/** Options of the decision task of seed 001; defaults in `DECISION_DEFAULTS`. */
 export interface DecisionOptions extends TimingOptions {
   /** Values each of the two inputs is drawn from. */
   levels: readonly number[];
@@ -63,6 +65,7 @@ function layout(check: Check, o: TimingOptions) {
   return { dt, epochs, total, noiseStd: check.nonNegative('noiseStd', o.noiseStd), seed: check.seed(o.seed) };
 }
 
+/** The perception task of seed 001: a noisy input level in, the output level paired with it out. */
 export class PerceptionTask extends TrialTask<PerceptionOptions> {
   readonly epochs: Readonly<Record<'settle' | 'response', readonly [number, number]>>;
   protected readonly conditionKeys = ['level', 'target'] as const;
@@ -109,6 +112,7 @@ export class PerceptionTask extends TrialTask<PerceptionOptions> {
   }
 }
 
+/** The decision task of seed 001: two noisy input levels in, +1 when the first is larger, -1 when the second is. */
 export class DecisionTask extends TrialTask<DecisionOptions> {
   readonly epochs: Readonly<Record<'settle' | 'response', readonly [number, number]>>;
   protected readonly conditionKeys = ['input1', 'input2', 'choice'] as const;

@@ -30,7 +30,9 @@ export async function runDecisions(
   return { batch, decisions: decisions(outputs, batch, 0, where) };
 }
 
+/** What `psychometricCurve` returns: per value of the condition, the decisions of the network. */
 export interface PsychometricCurve {
+  /** The values of the condition, in the order given. */
   values: number[];
   /** Fraction of trials with a positive decision ("choices to right" in the reference). */
   fractionPositive: number[];
@@ -38,6 +40,7 @@ export interface PsychometricCurve {
   meanDecision: number[];
 }
 
+/** Options of `psychometricCurve`: trials per value (default 50), seed, input noise, and `fixed` other conditions. */
 export type PsychometricCurveOptions = RunTrialsOptions & { fixed?: TrialSpec };
 const CURVE_RULES: Rules<PsychometricCurveOptions> = { repeats: is.integer(1), seed: is.seed(), drawNoise: is.boolean(), fixed: is.object() };
 

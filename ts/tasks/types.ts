@@ -14,11 +14,13 @@ export interface TaskBatch {
   conditions: Record<string, number[]>;
 }
 
+/** Options of `task.sample`. */
 export interface SampleOptions {
   /** Non-negative safe integer. The same seed gives the same batch; without one, the task's own stream advances. */
   seed?: number;
 }
 
+/** Options of `task.trials`. */
 export interface TrialsOptions extends SampleOptions {
   /** Draws the input noise (default true). */
   drawNoise?: boolean;

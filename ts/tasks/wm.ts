@@ -14,6 +14,7 @@ import { Check, delayedPairBins, msToBins, resolvePreset, show, type DelayedPair
 
 export type WmPreset = 'lint' | 'populations';
 
+/** Options of parametric working memory; `preset` picks the constants of the LINT or the populations code. */
 export interface WmOptions extends DelayedPairDurations {
   preset: WmPreset;
   dt: number;
@@ -58,6 +59,10 @@ const PRESETS: Record<WmPreset, Omit<WmOptions, 'preset'>> = {
   populations: { ...COMMON, maxDelay: 1000 },
 };
 
+/**
+ * Parametric working memory (Romo et al. 1999): two vibration frequencies across a delay in, the graded difference
+ * (f1 - f2) / fspan out.
+ */
 export class WmTask extends TrialTask<WmOptions> {
   /** Bins of the fixed epochs and the delay range. */
   readonly bins: DelayedPairBins;

@@ -16,23 +16,32 @@ export type LrSchedule =
   | { kind: 'step'; every: number; factor: number }
   | { kind: 'plateau'; patience: number; factor: number; threshold?: number; minLr?: number };
 
+/** Periodic checkpoints of a run (the train option `checkpoint`), from which `resume` continues it. */
 export interface CheckpointOptions {
   /** The .npz written (atomically) every `every` epochs and after the last epoch; it is also a model file. */
   path: string;
+  /** Epochs between checkpoints (default 1). */
   every?: number;
 }
 
 /** L2 weight decay: one coefficient for every trained parameter, or one per parameter (others 0). */
 export type WeightDecay = number | Partial<Record<ParamName, number>>;
 
+/** Options of {@link train}; defaults in {@link TRAIN_DEFAULTS}. */
 export interface TrainOptions {
+  /** Epochs in all (default 1); an epoch is one pass of minibatches over the training trials. */
   epochs?: number;
+  /** Adam's learning rate (default 1e-3). */
   lr?: number;
+  /** Trials per minibatch (default 32). */
   batchSize?: number;
   /** Global gradient-norm clip; 0 = off. */
   clip?: number;
+  /** Adam's first-moment decay (default 0.9). */
   beta1?: number;
+  /** Adam's second-moment decay (default 0.999). */
   beta2?: number;
+  /** Adam's epsilon (default 1e-8). */
   eps?: number;
   /**
    * L2 weight decay as in PyTorch's `Adam(weight_decay=...)`: Adam is given g + weightDecay * p, with g the gradient
@@ -49,6 +58,7 @@ export interface TrainOptions {
    * default when trials are held out) or 'training' (the mean of the epoch's minibatch losses, as the reference).
    */
   monitor?: Monitor;
+  /** What the loss compares with the targets (default 'outputs'). */
   lossOn?: LossOn;
   /** Trials generated from a task. */
   trials?: number;
@@ -56,8 +66,11 @@ export interface TrainOptions {
   heldOut?: number;
   /** Per-step noise during training. */
   drawNoise?: boolean;
+  /** Seed of the generated trials, the minibatch order and the noise (default 0). */
   seed?: number;
+  /** A step or plateau schedule of the learning rate (default none: constant). */
   lrSchedule?: LrSchedule;
+  /** Writes checkpoints during the run. */
   checkpoint?: CheckpointOptions;
   /**
    * Curriculum hook, for tasks: called at the start of every epoch; a task different from the current one replaces it
@@ -69,7 +82,12 @@ export interface TrainOptions {
    * moments, best parameters, the learning rate and the epoch reports are restored, and the run reaches the same
    * result as one never interrupted. `epochs` is the total, not the number still to run. */
   resume?: string | boolean;
+  /**
+   * Stops the run within one minibatch; the model keeps its best parameters and the call rejects with an error named
+   * AbortError whose `result` is the run so far.
+   */
   signal?: AbortSignal;
+  /** Called after every epoch with its report. */
   onProgress?: (report: EpochReport) => void;
 }
 

@@ -5,7 +5,9 @@ import type { AnyModel } from '../model/index.js';
 import type { Monitor, ResolvedSchedule } from './options.js';
 import { nextLearningRate, plateauEpochsAfter } from './schedule.js';
 
+/** What one epoch of {@link train} did: its losses, accuracy and learning rate (passed to `onProgress`). */
 export interface EpochReport {
+  /** The epoch, from 1. */
   epoch: number;
   /** Learning rate used in this epoch. */
   lr: number;
@@ -13,15 +15,19 @@ export interface EpochReport {
   loss: number;
   /** Loss of the held-out trials, with one fixed noise draw (the same every epoch). */
   validationLoss?: number;
+  /** The task's accuracy on the held-out trials (a task with an accuracy, trials held out, loss on the outputs). */
   validationAccuracy?: number;
   /** Which loss keep-best, early stopping and the plateau schedule followed: `validationLoss` or `loss`. */
   monitor: Monitor;
+  /** Wall-clock time of the epoch. */
   seconds: number;
   /** Whether this epoch's monitored loss is the best so far (its parameters are the ones kept). */
   best: boolean;
 }
 
+/** What {@link train} resolves with: every epoch's report and which epoch's parameters the model holds. */
 export interface TrainResult {
+  /** One report per epoch run (a resumed run's include those before the checkpoint). */
   epochs: EpochReport[];
   /** The loss `bestLoss` is. */
   monitor: Monitor;
@@ -29,7 +35,9 @@ export interface TrainResult {
   bestLoss: number;
   /** 0 = the initial parameters were never beaten. */
   bestEpoch: number;
+  /** True only in the result an aborted run's AbortError carries as `error.result`. */
   aborted: boolean;
+  /** Wall-clock time of the run. */
   seconds: number;
 }
 

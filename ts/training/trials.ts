@@ -16,8 +16,11 @@ export interface Dataset {
 
 /** What train() needs from a task: trials for a seed, and optionally the task's accuracy. */
 export interface TrainableTask {
+  /** The task's name, for messages. */
   readonly name: string;
+  /** `batch` random trials, the same for the same seed. */
   sample(batch: number, opts?: { seed?: number }): Dataset;
+  /** The fraction of trials of `batch` that outputs [B, T, O] solve, in [0, 1]; train() reports it on held-out trials. */
   accuracy?(outputs: Tensor, batch: Dataset): number;
 }
 
