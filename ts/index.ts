@@ -2,6 +2,7 @@ export * from './core/tensor.js';
 export { Random } from './core/random.js';
 export {
   ACTIVATIONS,
+  FORMULATIONS,
   LOSS_DEFAULTS,
   MODEL_DEFAULTS,
   PARAM_NAMES,
@@ -50,11 +51,57 @@ export {
   type WeightDecay,
 } from './training/index.js';
 export { loadModel, saveModel, MODEL_FORMAT_VERSION, type LoadModelOptions } from './model/index.js';
-export { tasks, type Task, type TaskBatch } from './tasks/index.js';
+export {
+  tasks,
+  AngularTask,
+  CdmTask,
+  DecisionTask,
+  DmTask,
+  DmsTask,
+  FlipflopTask,
+  IntegrationTask,
+  KbackTask,
+  MdmTask,
+  PerceptionTask,
+  WmTask,
+  type AngularOptions,
+  type CdmOptions,
+  type DecisionOptions,
+  type DmOptions,
+  type DmsOptions,
+  type FlipflopOptions,
+  type IntegrationOptions,
+  type KbackOptions,
+  type MdmOptions,
+  type PerceptionOptions,
+  type WmOptions,
+  type CdmEpoch,
+  type CuedDecisionEpoch,
+  type CuedDecisionOptions,
+  type DelayedPairDurations,
+  type CdmPsychometric,
+  type CdmPsychometricOptions,
+  type CdmSelection,
+  type DelayedPairBins,
+  type DmEpoch,
+  type DmPreset,
+  type MdmEpoch,
+  type MdmPreset,
+  type WmPreset,
+  type PsychometricCurve,
+  type PsychometricCurveOptions,
+  type RunTrialsOptions,
+  type RunNetwork,
+  type SampleOptions,
+  type Task,
+  type TaskBatch,
+  type TrialSpec,
+  type TrialsOptions,
+} from './tasks/index.js';
 export * as analysis from './analysis/index.js';
 export * as io from './io/index.js';
 export { loadNpy, loadNpz, readNpy, saveNpy, saveNpz, FileFormatError } from './io/index.js';
-export { lowRankFromFullRank, svdReparametrize } from './model/index.js';
+export { lowRankFromFullRank, svdReparametrize, type LowRankFromFullRankOptions } from './model/index.js';
 export { schur, svd, type ComplexMatrix, type SchurDecomposition, type Svd } from './core/linalg.js';
 export * as lint from './lint/index.js';
 export * as results from './results/index.js';

@@ -83,4 +83,4 @@ export {
   type PcaDenoised,
 } from './recordings.js';
 export { saveFit, saveTable } from './files.js';
-export { cdmDemo, DEMO_DEFAULTS, type DemoOptions, type DemoResult, type DemoRow } from '../experiments/demo.js';
+export { cdmDemo, DEMO_DEFAULTS, type DemoOptions, type DemoProgress, type DemoResult, type DemoRow } from '../experiments/demo.js';

@@ -34,6 +34,6 @@ export { RNNModel } from './rnn.js';
 export { LowRankRNN } from './lowrank.js';
 export { FullRankRNN } from './fullrank.js';
 export { lowRankFactors, truncateWeights, truncatedMatrix, type Truncation } from './truncate.js';
-export { lowRankFromFullRank, svdReparametrize } from './reparametrize.js';
+export { lowRankFromFullRank, svdReparametrize, type LowRankFromFullRankOptions } from './reparametrize.js';
 export { MODEL_FORMAT_VERSION, loadModel, saveModel, type LoadModelOptions } from './files.js';
 export type { AnyModel } from './any.js';

@@ -16,6 +16,7 @@ import { runDecisions, type RunTrialsOptions } from './psychometric.js';
 import type { RunNetwork } from './types.js';
 import { Check, mergeOptions, timeline } from './validate.js';
 
+/** Which random trials CDM's `sample` draws: all, or only congruent or incongruent ones. */
 export type CdmSelection = 'all' | 'congruent' | 'incongruent';
 
 /** The options shared by the cued two-stimulus decision tasks (CDM and MDM). */
@@ -65,6 +66,7 @@ export const CDM_DEFAULTS: Readonly<CdmOptions> = Object.freeze({
 /** Coherences of the reference psychometric matrices: −5…5 in steps of 2. */
 export const CDM_PSYCHOMETRIC_COHERENCES: readonly number[] = Object.freeze([-5, -3, -1, 1, 3, 5]);
 
+/** CDM's psychometric matrices per context (choice and accuracy per coherence cell) and incongruent-trial accuracy. */
 export interface CdmPsychometric {
   coherences: number[];
   /**
@@ -83,7 +85,8 @@ export interface CdmPsychometric {
 
 /** The epochs of a cued decision trial (CDM, MDM). */
 export type CuedDecisionEpoch = 'fixation' | 'context' | 'stimulus' | 'delay' | 'decision';
-type CdmEpoch = CuedDecisionEpoch;
+/** The epochs of a CDM trial. */
+export type CdmEpoch = CuedDecisionEpoch;
 
 const choiceOf = (coherence: number): number => (coherence > 0 ? 1 : -1);
 

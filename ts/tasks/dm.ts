@@ -11,6 +11,7 @@ import { TrialTask, type Condition, type Given, stochasticLayout } from './base.
 import type { BatchWriter } from './batch.js';
 import { Check, resolvePreset, timeline } from './validate.js';
 
+/** DM's constants: the LINT code's ('lint') or the populations code's ('populations'). */
 export type DmPreset = 'lint' | 'populations';
 
 /** Options of perceptual decision making; `preset` picks the constants of the LINT or the populations code. */
@@ -60,7 +61,8 @@ const PRESETS: Record<DmPreset, Omit<DmOptions, 'preset'>> = {
   },
 };
 
-type DmEpoch = 'fixation' | 'stimulus' | 'delay' | 'decision';
+/** The epochs of a DM trial. */
+export type DmEpoch = 'fixation' | 'stimulus' | 'delay' | 'decision';
 
 /** Perceptual decision making (random dots): one noisy stimulus in, the sign of its coherence out after a delay. */
 export class DmTask extends TrialTask<DmOptions> {

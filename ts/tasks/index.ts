@@ -18,7 +18,7 @@ import { show } from './validate.js';
 import { WmTask, type WmOptions } from './wm.js';
 
 export type { RunNetwork, SampleOptions, Task, TaskBatch, TrialSpec, TrialsOptions } from './types.js';
-export type { PsychometricCurve, RunTrialsOptions } from './psychometric.js';
+export type { PsychometricCurve, PsychometricCurveOptions, RunTrialsOptions } from './psychometric.js';
 export { AngularTask, type AngularOptions, ANGULAR_DEFAULTS, headingDistance, wrapHeading } from './angular.js';
 export {
   CdmTask,
@@ -27,15 +27,17 @@ export {
   type CdmPsychometricOptions,
   type CdmPsychometric,
   type CdmSelection,
+  type CdmEpoch,
+  type CuedDecisionEpoch,
   CDM_DEFAULTS,
   CDM_PSYCHOMETRIC_COHERENCES,
 } from './cdm.js';
-export { DmTask, type DmOptions, type DmPreset } from './dm.js';
+export { DmTask, type DmEpoch, type DmOptions, type DmPreset } from './dm.js';
 export { DmsTask, type DmsOptions, DMS_A, DMS_B, DMS_DEFAULTS } from './dms.js';
 export { FlipflopTask, type FlipflopOptions, FLIPFLOP_DEFAULTS } from './flipflop.js';
 export { IntegrationTask, type IntegrationOptions, INTEGRATION_DEFAULTS } from './integration.js';
 export { KbackTask, type KbackOptions, KBACK_DEFAULTS } from './kback.js';
-export { MdmTask, type MdmOptions, type MdmPreset, MDM_AUDITORY, MDM_BOTH, MDM_VISUAL } from './mdm.js';
+export { MdmTask, type MdmEpoch, type MdmOptions, type MdmPreset, MDM_AUDITORY, MDM_BOTH, MDM_VISUAL } from './mdm.js';
 export {
   DecisionTask,
   PerceptionTask,
@@ -48,7 +50,7 @@ export { WmTask, type WmOptions, type WmPreset, ROMO_PAIRS } from './wm.js';
 export { decisions, signAccuracy, pointwiseAccuracy, nearestLevelAccuracy } from './accuracy.js';
 export { selectTrials } from './batch.js';
 export { psychometricCurve } from './psychometric.js';
-export { msToBins } from './validate.js';
+export { msToBins, type DelayedPairBins, type DelayedPairDurations } from './validate.js';
 
 const factories = {
   /** Perceptual decision making (random dots), presets 'lint' and 'populations'. */

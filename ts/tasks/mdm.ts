@@ -16,6 +16,7 @@ import type { BatchWriter } from './batch.js';
 import { cuedDecisionTimeline, type CuedDecisionEpoch, type CuedDecisionOptions } from './cdm.js';
 import { Check, resolvePreset } from './validate.js';
 
+/** MDM's constants: the LINT code's ('lint') or the populations code's ('populations'). */
 export type MdmPreset = 'lint' | 'populations';
 
 /** MDM's options; `contextOnly` is the modality cue alone before the stimulus (0 in [L], 350 ms in [P]). */
@@ -63,7 +64,8 @@ export const MDM_VISUAL = 1;
 export const MDM_AUDITORY = -1;
 export const MDM_BOTH = 0;
 
-type MdmEpoch = CuedDecisionEpoch;
+/** The epochs of an MDM trial. */
+export type MdmEpoch = CuedDecisionEpoch;
 
 /**
  * Multisensory decision making (Raposo et al. 2012): visual and auditory stimuli, one or both active, in; the

@@ -6,6 +6,7 @@ import type { RunNetwork, Task, TaskBatch, TrialSpec } from './types.js';
 import { checkOptions, is, type Rules } from '../core/validate.js';
 import { Check } from './validate.js';
 
+/** How the psychometric helpers build their trials: repeats per condition, seed, input noise. */
 export interface RunTrialsOptions {
   /** Trials per condition. */
   repeats?: number;

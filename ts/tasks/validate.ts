@@ -44,7 +44,6 @@ export function timeline<N extends string>(
   return { epochs: Object.freeze(epochs), total: t };
 }
 
-/** Validators bound to one task name (and optionally a method, e.g. "dm.sample"). */
 /** The epochs of the delayed-comparison tasks (WM, DMS), in ms. */
 export interface DelayedPairDurations {
   fixation: number;
@@ -55,6 +54,7 @@ export interface DelayedPairDurations {
   decision: number;
 }
 
+/** The epochs of a delayed-comparison trial (WM, DMS) in bins. */
 export type DelayedPairBins = Readonly<DelayedPairDurations>;
 
 /**

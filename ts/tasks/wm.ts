@@ -12,6 +12,7 @@ import { TrialTask, type Condition, type Given, stochasticLayout } from './base.
 import type { BatchWriter } from './batch.js';
 import { Check, delayedPairBins, msToBins, resolvePreset, show, type DelayedPairBins, type DelayedPairDurations } from './validate.js';
 
+/** WM's constants: the LINT code's ('lint') or the populations code's ('populations'). */
 export type WmPreset = 'lint' | 'populations';
 
 /** Options of parametric working memory; `preset` picks the constants of the LINT or the populations code. */
