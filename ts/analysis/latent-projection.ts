@@ -4,7 +4,7 @@ import { svd } from '../core/linalg.js';
 import { checkTensor, formatShape, type Tensor } from '../core/tensor.js';
 import { checkOptions } from '../core/validate.js';
 import type { AnyModel } from '../model/index.js';
-import { LATENT_DEFAULTS, LATENT_RULES, lowRankVectors, requireOrthogonalColumns, type LatentCoordinates, type LowRankVectors } from './latent.js';
+import { LATENT_DEFAULTS, LATENT_RULES, latentBasis, lowRankVectors, requireOrthogonalColumns, type LatentCoordinates, type LowRankVectors } from './latent.js';
 
 /** What {@link projectOnLatent} returns: the latent coordinates of states [..., N], with the leading axes kept. */
 export interface LatentProjection {
@@ -58,11 +58,7 @@ async function coefficientCoordinates(v: LowRankVectors, x: ArrayLike<number>) {
   const P = x.length / N;
   // Basis B = [m | I^T] (N x D); coefficients = V S^-1 U^T x from the SVD of B.
   const D = R + K;
-  const basis = new Float64Array(N * D);
-  for (let i = 0; i < N; i++) {
-    for (let r = 0; r < R; r++) basis[i * D + r] = v.m[i * R + r];
-    for (let k = 0; k < K; k++) basis[i * D + R + k] = v.inputVectors[k * N + i];
-  }
+  const basis = latentBasis(v);
   if (N < D) throw new RangeError(`projectOnLatent: rank + inputs (${D}) exceeds the size (${N}); use coordinates 'overlaps'`);
   const { u, s, v: w } = await svd(basis, N, D, D);
   if (!(s[D - 1] > 1e-10 * s[0])) {

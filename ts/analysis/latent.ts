@@ -56,6 +56,19 @@ export interface LowRankVectors {
   slope: number;
 }
 
+/** The basis [m | I^T] of a low-rank net's latent space, N x (R + K) row-major: the columns of m, then each input
+ * vector si_k wi_k. */
+export function latentBasis(v: LowRankVectors): Float64Array {
+  const { size: N, rank: R, inputs: K } = v;
+  const D = R + K;
+  const basis = new Float64Array(N * D);
+  for (let i = 0; i < N; i++) {
+    for (let r = 0; r < R; r++) basis[i * D + r] = v.m[i * R + r];
+    for (let k = 0; k < K; k++) basis[i * D + R + k] = v.inputVectors[k * N + i];
+  }
+  return basis;
+}
+
 /** The vectors of a low-rank net in the current formulation, the only kind whose latent reduction is exact. */
 export function lowRankVectors(model: AnyModel, name = 'model'): LowRankVectors {
   if (!(model instanceof LowRankRNN)) throw new TypeError(`${name} must be a LowRankRNN; got ${model?.constructor?.name ?? typeof model}`);

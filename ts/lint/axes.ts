@@ -1,7 +1,7 @@
 // The axes a LINT fit gives for dimensionality reduction: the connectivity vectors m_r and the input vectors
 // I_k = si_k wi_k, and the coordinates of trajectories on them. The latent variables kappa(t) themselves (the
 // least-squares coefficients of x on [m | I]) are analysis.projectOnLatent.
-import { lowRankVectors } from '../analysis/latent.js';
+import { latentBasis, lowRankVectors } from '../analysis/latent.js';
 import { thinQr } from '../core/linalg.js';
 import { LowRankRNN } from '../model/index.js';
 import { checkValue, is } from '../core/validate.js';
@@ -22,13 +22,10 @@ export interface LatentAxes {
 /** The m and input axes of a low-rank net. */
 export function latentAxes(model: LowRankRNN): LatentAxes {
   checkValue('lint.latentAxes', 'model', model, is.custom('a LowRankRNN', (v) => v instanceof LowRankRNN));
-  const { size: N, rank: R, inputs: K, m, inputVectors } = lowRankVectors(model);
+  const vectors = lowRankVectors(model);
+  const { size: N, rank: R, inputs: K } = vectors;
   const D = R + K;
-  const v = new Float64Array(N * D);
-  for (let i = 0; i < N; i++) {
-    for (let r = 0; r < R; r++) v[i * D + r] = m[i * R + r];
-    for (let k = 0; k < K; k++) v[i * D + R + k] = inputVectors[k * N + i];
-  }
+  const v = latentBasis(vectors);
   return { vectors: { data: v, shape: [N, D] }, orthonormal: { data: thinQr(v, N, D).q, shape: [N, D] }, rank: R, inputs: K };
 }
 

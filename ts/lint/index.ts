@@ -19,7 +19,6 @@ export {
   connectivityCorrelation,
   effectiveConnectivity,
   effectiveConnectivityCorrelation,
-  median,
   trajectoryR2,
   type R2Options,
   type TrajectoryR2,
@@ -84,3 +83,5 @@ export {
 } from './recordings.js';
 export { saveFit, saveTable } from './files.js';
 export { cdmDemo, DEMO_DEFAULTS, type DemoOptions, type DemoProgress, type DemoResult, type DemoRow } from '../experiments/demo.js';
+/** The median of some numbers (the mean of the middle two for an even count; NaN for none). */
+export { median } from '../core/linalg.js';

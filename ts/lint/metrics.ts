@@ -1,7 +1,7 @@
 // LINT metrics: R² between trajectories (global, as sklearn's r2_score on the raveled arrays, and per neuron) and
 // the connectivity correlations CC and ECC of lint_reference.md §5, computed from the factors in O(N² R) at most
 // (O(N R²) for two low-rank nets): the N x N matrices are never formed for low-rank nets.
-import { crossProduct, matmul, thinQr } from '../core/linalg.js';
+import { crossProduct, factorInner, matmul, median, thinQr } from '../core/linalg.js';
 import { FullRankRNN, LowRankRNN, type AnyModel } from '../model/index.js';
 import { checkTensor, formatShape, type Tensor } from '../core/tensor.js';
 
@@ -96,13 +96,6 @@ export function trajectoryR2(reference: Tensor, predicted: Tensor, opts: R2Optio
   };
 }
 
-/** The median of some numbers (the mean of the middle two for an even count; NaN for none). */
-export function median(values: ArrayLike<number>): number {
-  const sorted = Float64Array.from(values).sort();
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  return n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-}
 
 /** A connectivity J as factors (J = m n^T, up to a positive scale) or as the dense N x N matrix. */
 interface Factors {
@@ -148,12 +141,7 @@ function frobenius(a: Connectivity, b: Connectivity): number {
   }
   if ('dense' in a) return denseWithFactors(a.dense, b as Factors);
   if ('dense' in b) return denseWithFactors(b.dense, a);
-  // <Ma Na^T, Mb Nb^T> = sum((Ma^T Mb) .* (Na^T Nb))
-  const mm = crossProduct(a.m, b.m, a.size, a.rank, b.rank);
-  const nn = crossProduct(a.n, b.n, a.size, a.rank, b.rank);
-  let s = 0;
-  for (let i = 0; i < mm.length; i++) s += mm[i] * nn[i];
-  return s;
+  return factorInner(a.m, a.n, b.m, b.n, a.size, a.rank, b.rank);
 }
 
 function cosine(a: Connectivity, b: Connectivity): number {

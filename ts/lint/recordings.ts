@@ -3,7 +3,7 @@
 // a condition are dropped) -> PCA denoising -> removal of the condition-independent component -> targets for a fit
 // of the states x with a free pre-period.
 import { pca } from '../analysis/measures.js';
-import { matmul, transpose } from '../core/linalg.js';
+import { cholesky, choleskyInverse, matmul, transpose } from '../core/linalg.js';
 import { checkTensor, formatShape, type Tensor } from '../core/tensor.js';
 import { checkOptions, checkValue, is, optionError, type Rules } from '../core/validate.js';
 
@@ -252,27 +252,17 @@ function interceptWeights(reg: ArrayLike<number>, C: number, P: number): Float64
   const D = P + 1;
   if (C < D) throw new RangeError(`the regression needs at least ${D} conditions for ${P} regressors and an intercept; got ${C}`);
   const X = (c: number, d: number) => (d === 0 ? 1 : reg[c * P + d - 1]);
-  // Gauss-Jordan on [X^T X | X^T]
-  const width = D + C;
-  const a = new Float64Array(D * width);
-  for (let i = 0; i < D; i++) {
-    for (let j = 0; j < D; j++) for (let c = 0; c < C; c++) a[i * width + j] += X(c, i) * X(c, j);
-    for (let c = 0; c < C; c++) a[i * width + D + c] = X(c, i);
+  const xtx = new Float64Array(D * D);
+  for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) for (let c = 0; c < C; c++) xtx[i * D + j] += X(c, i) * X(c, j);
+  // X^T X is positive definite unless the regressors are collinear: a pivot that falls to rounding level says so.
+  const l = cholesky(xtx, D);
+  if (!l || l.some((v, k) => k % (D + 1) === 0 && !(v * v > 1e-12 * xtx[k]))) {
+    throw new RangeError('the regressors are collinear (with each other or with the intercept)');
   }
-  for (let col = 0; col < D; col++) {
-    let pivot = col;
-    for (let r = col + 1; r < D; r++) if (Math.abs(a[r * width + col]) > Math.abs(a[pivot * width + col])) pivot = r;
-    if (!(Math.abs(a[pivot * width + col]) > 1e-12)) throw new RangeError('the regressors are collinear (with each other or with the intercept)');
-    if (pivot !== col) for (let j = 0; j < width; j++) [a[col * width + j], a[pivot * width + j]] = [a[pivot * width + j], a[col * width + j]];
-    const p = a[col * width + col];
-    for (let j = 0; j < width; j++) a[col * width + j] /= p;
-    for (let r = 0; r < D; r++) {
-      if (r === col) continue;
-      const f = a[r * width + col];
-      if (f !== 0) for (let j = 0; j < width; j++) a[r * width + j] -= f * a[col * width + j];
-    }
-  }
-  return a.slice(D, D + C);
+  const inverse = choleskyInverse(l, D);
+  const weights = new Float64Array(C);
+  for (let c = 0; c < C; c++) for (let d = 0; d < D; d++) weights[c] += inverse[d] * X(c, d);
+  return weights;
 }
 
 /**
