@@ -37,6 +37,7 @@ export {
   type Device,
   type ResolvedDevice,
 } from './native/load.js';
+export type { BinaryOrigin, MachineFacts } from './native/binaries.js';
 export {
   TRAIN_DEFAULTS,
   train,

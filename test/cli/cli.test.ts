@@ -41,16 +41,28 @@ describe.skipIf(!existsSync(cli))('lowrank CLI (dist/cli.js)', () => {
   });
 
   test('each command has its help (one file per command, wired by main.ts)', () => {
-    for (const command of ['info', 'train', 'fit', 'demo', 'analyze']) {
+    for (const command of ['info', 'train', 'fit', 'demo', 'analyze', 'build']) {
       const r = run(command, '--help');
       expect(r.status, command).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`Usage: lowrank ${command}`));
     }
   });
 
-  test('info prints the backend as JSON', () => {
+  test('info prints the backend as JSON, with the binary loaded and why', () => {
     const r = run('info');
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout).compiled).toContain('cpu');
+    const info = JSON.parse(r.stdout);
+    expect(info.compiled).toContain('cpu');
+    expect(info.loader.origin).toMatch(/^(override|local-build|development-build|source-build|prebuilt)$/);
+    expect(info.loader.reason.length).toBeGreaterThan(10);
+    expect(Array.isArray(info.loader.attempts)).toBe(true);
+  });
+
+  test('build checks its options before building anything', () => {
+    const help = run('build', '--help');
+    for (const option of ['--cuda', '--native-arch', '--cuda-architectures <list>', '--out <dir>']) expect(help.stdout).toContain(option);
+    const bad = run('build', '--cuda-architectures', 'sm_90');
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--cuda-architectures.*CMake CUDA architecture list/);
   });
 });

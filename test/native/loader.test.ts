@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { BackendUnavailableError, NativeLoadError, backendInfo, loadNative, resolveDevice } from '../../ts/index.js';
-import { BINARY_CANDIDATES, packageRoot } from '../../ts/native/load.js';
+import { packageRoot } from '../../ts/native/load.js';
+import { BUILD_FOLDERS } from '../../ts/native/binaries.js';
 
 const root = packageRoot();
 
@@ -24,9 +25,11 @@ describe('loadNative', () => {
     }
     expect(error).toBeInstanceOf(NativeLoadError);
     const message = (error as Error).message;
-    for (const candidate of BINARY_CANDIDATES) expect(message).toContain(join(empty, candidate) + ': not built');
-    expect(message).toContain('npm run build:native');
-    expect((error as NativeLoadError).attempts).toHaveLength(BINARY_CANDIDATES.length);
+    for (const build of BUILD_FOLDERS) expect(message).toContain(`${join(empty, build.path)} (${build.description}): not built`);
+    expect(message).toContain(`skipped: none shipped for this platform`);
+    // An installed package (no ts/ folder): the fix is a source build, with what it needs.
+    expect(message).toMatch(/Fix: npm rebuild lowrank-rnn .*apt-get install -y g\+\+ make python3 pkg-config libeigen3-dev/);
+    expect((error as NativeLoadError).attempts).toHaveLength(BUILD_FOLDERS.length + 1);
   });
 
   test('a broken binary named by LOWRANK_NATIVE_PATH is reported with its load error', () => {
@@ -44,7 +47,7 @@ describe('loadNative', () => {
   });
 
   test('the first built binary is taken for cpu; cuda needs a usable device', () => {
-    const first = BINARY_CANDIDATES.map((c) => join(root, c)).find((p) => existsSync(p));
+    const first = BUILD_FOLDERS.map((b) => join(root, b.path)).find((p) => existsSync(p));
     const cpu = loadNative({ root, device: 'cpu' });
     expect(cpu.path).toBe(process.env.LOWRANK_NATIVE_PATH ?? first);
     if (cpu.info.cuda.devices.length === 0) {
@@ -107,7 +110,7 @@ describe('backendInfo', () => {
     }
   });
 
-  test.skipIf(spawnSync('nvcc', ['--version']).status !== 0 || !existsSync(join(root, BINARY_CANDIDATES[0])))(
+  test.skipIf(spawnSync('nvcc', ['--version']).status !== 0 || !existsSync(join(root, 'build-cmake/Release/lowrank.node')))(
     'the cmake-js build compiled CUDA here (nvcc exists) and, with no GPU, says so',
     () => {
       const info = loadNative({ root, device: 'cpu' }).info;

@@ -2,6 +2,7 @@
 // this file only wires them.
 import { Command } from 'commander';
 import { registerAnalyze } from './analyze.js';
+import { registerBuild } from './build.js';
 import { registerDemo } from './demo.js';
 import { registerFit } from './fit.js';
 import { registerInfo } from './info.js';
@@ -16,6 +17,7 @@ registerTrain(program);
 registerFit(program);
 registerDemo(program);
 registerAnalyze(program);
+registerBuild(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`lowrank: ${err.message}\n`);

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NativeBackendInfo, NativeBinding } from './binding.js';
+import { binaryCandidates, fixCommand, type BinaryCandidate, type BinaryOrigin, type MachineFacts } from './binaries.js';
 import { checkValue, is } from '../core/validate.js';
 
 /**
@@ -18,15 +19,6 @@ export const DEVICES: readonly Device[] = ['auto', 'cpu', 'cuda', 'cuda-emulated
 
 /** A device once chosen: what a model runs on ('auto' resolved). */
 export type ResolvedDevice = Exclude<Device, 'auto'>;
-
-export const BUILD_COMMAND = 'npm run build:native   (or, CPU only: npm run build:native:cpu / npm run build:native:gyp)';
-
-/** Where the build scripts put the addon, relative to the package root, in order of preference. */
-export const BINARY_CANDIDATES = [
-  'build-cmake/Release/lowrank.node', // cmake-js, CUDA when nvcc was found
-  'build-cmake-cpu/Release/lowrank.node', // cmake-js with LOWRANK_CUDA=OFF
-  'build/Release/lowrank.node', // node-gyp fallback (CPU only)
-];
 
 /**
  * Thrown when no native addon can be loaded; the message lists every binary tried and the build command, and
@@ -58,6 +50,12 @@ export interface LoadedNative {
   path: string;
   /** What the binary was built with and the CUDA devices it sees. */
   info: NativeBackendInfo;
+  /** How the binary came to be (your own build, a development or source build, a prebuilt one, the override). */
+  origin: BinaryOrigin;
+  /** Why this binary was taken. */
+  reason: string;
+  /** Every binary considered before it, each with what happened ("not built", "skipped: ...", a load error). */
+  attempts: string[];
 }
 
 const nodeRequire = createRequire(import.meta.url);
@@ -84,57 +82,62 @@ export function packageVersion(root = packageRoot()): string {
   return JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version as string;
 }
 
-function candidatePaths(root: string): string[] {
-  const override = process.env.LOWRANK_NATIVE_PATH;
-  if (override) return [resolve(override)];
-  return BINARY_CANDIDATES.map((p) => join(root, p));
-}
-
 function cudaUsable(info: NativeBackendInfo): boolean {
   return info.cuda.compiled && info.cuda.devices.length > 0;
 }
 
+/** The path and what it is, for attempt lines. */
+const label = (c: BinaryCandidate) => `${c.path} (${c.description})`;
+
 /**
- * Loads the first addon that works for `device`. 'cpu' and 'cuda-emulated' take the first binary that loads; 'auto' prefers a binary with CUDA compiled and a device present,
- * and otherwise takes the first binary that loads. When none loads, throws one NativeLoadError listing every attempt
- * and the build command.
+ * Loads the first addon that works for `device`, trying the binaries of `binaryCandidates` in order (binaries.ts says
+ * which and why). 'cpu' and 'cuda-emulated' take the first binary that loads; 'auto' prefers one with CUDA compiled
+ * and a device present, else takes the first that loads; 'cuda' needs a usable device. When none loads, throws one
+ * NativeLoadError listing every binary considered and the one command that fixes it.
  */
-export function loadNative(opts: { device?: Device; root?: string } = {}): LoadedNative {
+export function loadNative(opts: { device?: Device; root?: string; machine?: MachineFacts } = {}): LoadedNative {
   const device = opts.device ?? 'auto';
   const root = opts.root ?? packageRoot();
   const attempts: string[] = [];
   const loaded: LoadedNative[] = [];
-  for (const path of candidatePaths(root)) {
-    if (!existsSync(path)) {
-      attempts.push(`${path}: not built`);
+  for (const candidate of binaryCandidates(root, opts.machine)) {
+    if (candidate.skip) {
+      attempts.push(`${label(candidate)}: ${candidate.skip === 'not built' ? 'not built' : `skipped: ${candidate.skip}`}`);
       continue;
     }
-    try {
-      const binding = nodeRequire(path) as NativeBinding;
-      const info = binding.backendInfo();
-      const entry = { binding, path, info };
-      if (device !== 'auto' && device !== 'cuda') return entry;
-      if (cudaUsable(info)) return entry;
-      attempts.push(`${path}: loaded; ${info.cuda.compiled ? (info.cuda.reason ?? 'CUDA compiled, no device found') : 'CUDA not compiled'}`);
-      loaded.push(entry);
-    } catch (err) {
-      attempts.push(`${path}: ${(err as Error).message.split('\n')[0]}`);
-    }
+    const entry = tryLoad(candidate, attempts);
+    if (!entry) continue;
+    if (device !== 'auto' && device !== 'cuda') return { ...entry, reason: `the first binary that loads (${candidate.description})` };
+    if (cudaUsable(entry.info)) return { ...entry, reason: `the first binary with a usable CUDA device (${candidate.description})` };
+    attempts.push(`${label(candidate)}: loaded; ${entry.info.cuda.compiled ? (entry.info.cuda.reason ?? 'CUDA compiled, no device found') : 'CUDA not compiled'}`);
+    loaded.push(entry);
   }
   if (loaded.length > 0) {
     if (device === 'cuda') {
       throw new BackendUnavailableError(
         `device 'cuda' was requested but no CUDA device can be used:\n  ${attempts.join('\n  ')}\n` +
-          `Use device 'auto' or 'cpu', or build with CUDA where nvcc exists: npm run build:native`,
+          `Use device 'auto' or 'cpu'; for the GPU, install the NVIDIA driver (nvidia-smi must work) and, where no ` +
+          `binary with CUDA fits, build one: npx lowrank build --cuda`,
       );
     }
-    return loaded[0];
+    return { ...loaded[0], reason: `the first binary that loads; none has a usable CUDA device (${loaded[0].reason})` };
   }
   throw new NativeLoadError(
-    `lowrank-rnn: no native addon could be loaded. Tried:\n  ${attempts.join('\n  ')}\n` +
-      `Build it from the package folder with: ${BUILD_COMMAND}`,
+    `lowrank-rnn: no native addon could be loaded. Tried:\n  ${attempts.join('\n  ')}\nFix: ${fixCommand(root)}`,
     attempts,
   );
+}
+
+/** Loads one binary; a failure is recorded in `attempts` (with its first line) and gives undefined. */
+function tryLoad(candidate: BinaryCandidate, attempts: string[]): LoadedNative | undefined {
+  try {
+    const binding = nodeRequire(candidate.path) as NativeBinding;
+    const info = binding.backendInfo();
+    return { binding, path: candidate.path, info, origin: candidate.origin, reason: candidate.description, attempts: [...attempts] };
+  } catch (err) {
+    attempts.push(`${label(candidate)}: ${(err as Error).message.split('\n')[0]}`);
+    return undefined;
+  }
 }
 
 function deviceFromEnv(): Device | undefined {
@@ -178,6 +181,8 @@ export interface BackendInfo {
   backend: ResolvedDevice;
   /** The path of the loaded addon. */
   binary: string;
+  /** How that binary came to be, why it was taken, and every binary considered before it. */
+  loader: { origin: BinaryOrigin; reason: string; attempts: string[] };
   /** Hardware threads, the CPU threads a call with `threads: 0` uses. */
   threads: number;
   /** The SIMD instruction sets the binary was compiled for. */
@@ -203,13 +208,14 @@ export interface BackendInfo {
 
 /** What was built, which backend is used and, for CUDA, the device or the reason none is usable. */
 export function backendInfo(opts: { device?: Device } = {}): BackendInfo {
-  const { info, path } = native(opts.device);
+  const { info, path, origin, reason, attempts } = native(opts.device);
   const available = cudaUsable(info);
   return {
     version: packageVersion(),
     compiled: info.compiled,
     backend: resolveDevice(opts.device, 'backendInfo'),
     binary: path,
+    loader: { origin, reason, attempts },
     threads: info.threads,
     simd: info.simd,
     eigen: info.eigen,
