@@ -116,7 +116,7 @@ export class Hdf5File {
       kind: 'dataset',
       shape: metadata.shape ?? [],
       dtype: describeType(metadata),
-      filters: dataset.filters.map((f) => f.name || `filter ${f.id}`),
+      filters: this.guard(abs, () => dataset.filters).map((f) => f.name || `filter ${f.id}`),
       attributes: this.attributes(abs),
     };
   }
@@ -151,7 +151,10 @@ export class Hdf5File {
     return this.attributes(path)[name];
   }
 
-  /** Reads a numeric dataset (integers, floats, enums such as h5py's bool) as doubles with its shape. */
+  /**
+   * Reads a numeric dataset (integers, floats, enums such as h5py's bool) as doubles with its shape; 64-bit
+   * integers beyond 2^53 lose their lowest bits, as in any conversion to double.
+   */
   readNumbers(path: string): Hdf5Numbers {
     const abs = absolute(path);
     const dataset = this.dataset(abs);
@@ -184,7 +187,7 @@ export class Hdf5File {
   }
 
   private readValue(path: string, dataset: H5.Dataset): H5.OutputData | null {
-    const missing = dataset.filters.filter((f) => !BUILTIN_FILTERS.has(f.id));
+    const missing = this.guard(path, () => dataset.filters).filter((f) => !BUILTIN_FILTERS.has(f.id));
     if (missing.length > 0) {
       const names = missing.map((f) => `'${f.name || 'unnamed'}' (filter id ${f.id})`).join(', ');
       throw new FileFormatError(
