@@ -18,8 +18,10 @@ import { truncationBaseline, type TruncationScore } from '../lint/baselines.js';
 import { TEACHER_TRIALS_DEFAULTS, type TeacherFit } from '../lint/teacher.js';
 import { int, intList, num } from './args.js';
 import { StagePrinter, printTable } from './progress.js';
+import { addRecordingOptions, fromRecording, recordingSource, type RecordingCliOptions } from './recording-source.js';
+import { FIT_DATA_DEFAULTS } from '../recordings/fit-data.js';
 
-interface FitCliOptions {
+interface FitCliOptions extends RecordingCliOptions {
   teacher?: string;
   task?: string;
   preset?: string;
@@ -28,7 +30,7 @@ interface FitCliOptions {
   targets?: string;
   inputs?: string;
   mask?: string;
-  prePeriod: number;
+  prePeriod?: number;
   heldOut?: number;
   ranks: number[];
   rank?: number[];
@@ -44,7 +46,6 @@ interface FitCliOptions {
   threads: number;
   device: Device;
   out?: string;
-  json?: boolean;
 }
 
 /** What is fitted: a teacher run on a task's trials, or trajectories read from files. */
@@ -64,9 +65,9 @@ interface FitRow {
 }
 
 export function registerFit(program: Command): void {
-  program
+  const command = program
     .command('fit')
-    .description('fit low-rank networks to trajectories (LINT): of a teacher model run on a task, or from .npy files')
+    .description('fit low-rank networks to trajectories (LINT): of a teacher model run on a task, from .npy files, or of a recording (NWB, MATLAB)')
     .option('--teacher <model.npz>', 'teacher network (a model file); its trajectories on --task trials are the targets')
     .option('--task <name>', `task the teacher is run on: ${tasks.names.join(', ')}`)
     .option('--preset <name>', "task constants: 'lint' or 'populations' (dm, mdm, wm)")
@@ -75,12 +76,12 @@ export function registerFit(program: Command): void {
     .option('--targets <x.npy>', 'trajectories [trials, steps, neurons] (rates, or states with --on states)')
     .option('--inputs <u.npy>', 'inputs [trials, steps, K] (with --pre-period: the pre-period steps included)')
     .option('--mask <m.npy>', 'mask [trials, steps] or [trials, steps, neurons] (1 = fitted)')
-    .option('--pre-period <P>', 'free pre-period: targets are padded with P unfitted steps at the start', int('--pre-period', 0), 0)
+    .option('--pre-period <P>', `free pre-period: targets are padded with P unfitted steps at the start (default 0; ${FIT_DATA_DEFAULTS.prePeriod} for a recording)`, int('--pre-period', 0))
     .option('--held-out <fraction>', 'fraction of trials (conditions) held out and scored (with --teacher: default 0.2)', num('--held-out'))
     .option('--ranks <list>', 'ranks to fit: 1,2,3 or 1-5', intList('--ranks'), [LINT_DEFAULTS.rank])
     .option('--rank <R>', 'one rank (same as --ranks R)', (v) => intList('--rank')(v))
     .option('--fraction <x>', 'minimal rank: the smallest reaching this fraction of the best R2', num('--fraction'), RANK_SWEEP_DEFAULTS.fraction)
-    .addOption(new Option('--on <what>', 'fit rates phi(x) or states x').choices(['rates', 'states']).default(LINT_DEFAULTS.on))
+    .addOption(new Option('--on <what>', 'fit rates phi(x) or states x (a recording: always states)').choices(['rates', 'states']).default(LINT_DEFAULTS.on))
     .option('--epochs <n>', 'epochs per fit', int('--epochs'), LINT_DEFAULTS.epochs)
     .option('--lr <x>', 'Adam learning rate', num('--lr'), LINT_DEFAULTS.lr)
     .option('--clip <x>', 'global gradient-norm clip (0 = off)', num('--clip'), LINT_DEFAULTS.clip)
@@ -91,8 +92,8 @@ export function registerFit(program: Command): void {
     .option('--threads <n>', 'CPU threads (0 = all cores)', int('--threads', 0), 0)
     .addOption(new Option('--device <d>', 'backend').choices(['auto', 'cpu', 'cuda']).default('auto'))
     .option('--out <results.npz>', 'write the table here and each fit to <results>-rank<R>.npz (numpy-readable)')
-    .option('--json', 'print JSON lines (epochs, then the result) instead of progress and a table')
-    .action(runFit);
+    .option('--json', 'print JSON lines (epochs, then the result) instead of progress and a table');
+  addRecordingOptions(command).action(runFit);
 }
 
 async function runFit(o: FitCliOptions): Promise<void> {
@@ -112,8 +113,12 @@ async function runFit(o: FitCliOptions): Promise<void> {
 /** The teacher and its task, or the targets, inputs and mask (the pre-period applied) from --data or .npy files. */
 async function readInputs(o: FitCliOptions): Promise<FitSource> {
   const fromData = Boolean(o.targets || o.data);
-  if (Boolean(o.teacher) === fromData) {
-    throw new InvalidArgumentError('give either --teacher <model.npz> with --task, or --data <file.npz> (or --targets <x.npy> with --inputs <u.npy>)');
+  if ([Boolean(o.teacher), fromData, fromRecording(o)].filter(Boolean).length !== 1) {
+    throw new InvalidArgumentError('give one of --teacher <model.npz> with --task, --data <file.npz> (or --targets <x.npy> with --inputs <u.npy>), or --nwb / --mat <recording>');
+  }
+  if (fromRecording(o)) {
+    o.on = 'states'; // processed rates are fitted as states x, not as phi(x)
+    return recordingSource(o);
   }
   if (o.teacher) {
     if (!o.task) throw new InvalidArgumentError('--teacher needs --task <name> (the trials the teacher is run on)');
@@ -162,7 +167,7 @@ async function loadTensor(path: string, name: string): Promise<Tensor> {
 
 /** With --pre-period P: targets padded with P unfitted steps (lint.recordingTargets), and the mask that says so. */
 function buildTargets(o: FitCliOptions, data: { targets: Tensor; inputs: Tensor; mask?: Tensor }): FitSource {
-  if (o.prePeriod === 0) return data;
+  if (!o.prePeriod) return data;
   if (data.mask) throw new InvalidArgumentError('give --mask or --pre-period, not both');
   const { targets, mask } = recordingTargets(data.targets, o.prePeriod);
   return { targets, inputs: data.inputs, mask };
