@@ -173,6 +173,17 @@ describe.skipIf(!scipy.available)(`files scipy.io.savemat writes (${scipy.reason
     expect(d2).toEqual({ data: Float64Array.from({ length: 12 }, (_, i) => i / 8 - 0.5), shape: [3, 4] });
     expect(matToJs(files.plain.variables.mask)).toEqual({ data: new Uint8Array([1, 0, 1, 0, 0, 1]), shape: [2, 3] });
     expect(matToJs(files.plain.variables.scalar)).toBe(3.25);
+    // numpy's arange(24).reshape(2, 3, 4) * 1.5 in C order is the row-major order of the same shape
+    expect(matToJs(files.plain.variables.d3)).toEqual({
+      data: Float64Array.from({ length: 24 }, (_, i) => i * 1.5),
+      shape: [2, 3, 4],
+    });
+    expect(matToJs(files.plain.variables.z)).toEqual({
+      real: new Float64Array([1, -0, 0, 4]),
+      imag: new Float64Array([2, -3.5, 0, 0]),
+      shape: [2, 2],
+    });
+    expect(matToJs(files.plain.variables.rows)).toEqual(['ab', 'cd', 'ef']);
   });
 
   it('refuses sparse arrays and objects, naming the variable', async () => {
