@@ -1,12 +1,33 @@
 // End to end: Poisson spikes from a known rank-1 network, written as an NWB file, read back, aligned and averaged per
 // condition, turned into fit data with inputs from the condition column, and recovered by a rank-1 LINT fit that
 // explains held-out conditions; the same spikes as a MATLAB file give the same condition averages.
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { LowRankRNN, Random, lint, tasks, train } from '../../ts/index.js';
 import { conditionInputs, prepareRecording, readRecording, recordingFitData, type PreparedRecording } from '../../ts/recordings/index.js';
 import { makeTempDir } from '../support/io.js';
 import { writeNwb, type NwbContent } from '../support/nwb.js';
+import { pythonWith, runPython } from '../support/python.js';
+
+const scipy = pythonWith(['scipy', 'numpy']);
+
+/** Writes the recording as a MATLAB v5 file with scipy.io.savemat, in the layout of docs/recordings.md. */
+const PY_SAVEMAT = `
+import json, sys
+import numpy as np, scipy.io
+c = json.load(open(sys.argv[1]))
+spikes = np.empty((len(c['units']['spikeTimes']), 1), dtype=object)
+for i, s in enumerate(c['units']['spikeTimes']):
+    spikes[i, 0] = np.array(s, dtype=float).reshape(-1, 1)
+location = np.empty((len(c['units']['ids']), 1), dtype=object)
+for i, s in enumerate(c['units']['columns']['location']):
+    location[i, 0] = s
+units = {'spike_times': spikes, 'id': np.array(c['units']['ids'], dtype=float).reshape(-1, 1), 'location': location}
+trials = {'start_time': np.array(c['trials']['start'], dtype=float), 'stop_time': np.array(c['trials']['stop'], dtype=float),
+          'coherence': np.array(c['trials']['columns']['coherence'], dtype=float)}
+scipy.io.savemat(sys.argv[2], {'units': units, 'trials': trials}, do_compression=True)
+`;
 
 const N = 60;
 const REPS = 30;
@@ -60,19 +81,21 @@ async function recordingOfTeacher() {
 describe('a recording through preprocessing to a LINT fit', () => {
   let data: Awaited<ReturnType<typeof recordingOfTeacher>>;
   let prepared: PreparedRecording;
+  let dir: string;
+  const options = () => ({
+    conditions: ['coherence'],
+    align: 'start_time',
+    window: [0, data.T * BIN] as [number, number],
+    binMs: BIN,
+    smoothMs: 40,
+    units: { column: 'location', values: ['PFC'] },
+  });
   beforeAll(async () => {
     data = await recordingOfTeacher();
-    const path = join((await makeTempDir()).dir, 'teacher.nwb');
+    dir = (await makeTempDir()).dir;
+    const path = join(dir, 'teacher.nwb');
     await writeNwb(path, data.content);
-    const recording = await readRecording(path, 'nwb');
-    prepared = prepareRecording(recording, {
-      conditions: ['coherence'],
-      align: 'start_time',
-      window: [0, data.T * BIN],
-      binMs: BIN,
-      smoothMs: 40,
-      units: { column: 'location', values: ['PFC'] },
-    });
+    prepared = prepareRecording(await readRecording(path, 'nwb'), options());
   }, 300_000);
 
   test('the condition averages of the NWB file match the teacher rates', () => {
@@ -94,4 +117,16 @@ describe('a recording through preprocessing to a LINT fit', () => {
     expect(fit.heldOut!.r2.global).toBeGreaterThan(0.9);
     fit.model.dispose();
   }, 300_000);
+
+  test.skipIf(!scipy.available)(`the same spikes in a MATLAB v5 file (scipy.io.savemat) give the same condition averages (${scipy.reason})`, async () => {
+    const json = join(dir, 'content.json');
+    writeFileSync(json, JSON.stringify(data.content));
+    const mat = join(dir, 'teacher.mat');
+    runPython(PY_SAVEMAT, [json, mat]);
+    const fromMat = prepareRecording(await readRecording(mat, 'mat'), options());
+    expect(fromMat.conditions).toEqual(prepared.conditions);
+    expect(fromMat.units).toEqual(prepared.units);
+    expect(fromMat.trialsPerCondition).toEqual(prepared.trialsPerCondition);
+    expect(Array.from(fromMat.rates.data)).toEqual(Array.from(prepared.rates.data));
+  });
 });
