@@ -106,3 +106,4 @@ export { lowRankFromFullRank, svdReparametrize, type LowRankFromFullRankOptions 
 export { schur, svd, type ComplexMatrix, type SchurDecomposition, type Svd } from './core/linalg.js';
 export * as lint from './lint/index.js';
 export * as results from './results/index.js';
+export * as recordings from './recordings/index.js';

@@ -6,6 +6,7 @@ import { registerBuild } from './build.js';
 import { registerDemo } from './demo.js';
 import { registerFit } from './fit.js';
 import { registerInfo } from './info.js';
+import { registerRecordings } from './recordings.js';
 import { registerTrain } from './train.js';
 
 const program = new Command('lowrank')
@@ -18,6 +19,7 @@ registerFit(program);
 registerDemo(program);
 registerAnalyze(program);
 registerBuild(program);
+registerRecordings(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`lowrank: ${err.message}\n`);

@@ -4,8 +4,11 @@
  * averages around a trial event, inputs from condition columns, and fit data. See docs/recordings.md.
  * @module
  */
-import { readMatRecording } from './mat-recording.js';
-import { readNwb } from './nwb.js';
+import { open } from 'node:fs/promises';
+import { FileFormatError } from '../io/errors.js';
+import { describeMat, readMatRecording } from './mat-recording.js';
+import { matVersion, readMat } from './mat.js';
+import { formatRecordingSummary, inspectRecording, readNwb } from './nwb.js';
 import type { Recording } from './recording.js';
 
 export { readNwb, inspectRecording, formatRecordingSummary, type NwbReadOptions, type RecordingSummary } from './nwb.js';
@@ -14,7 +17,7 @@ export { prepareRecording, conditionInputs, PREPARE_DEFAULTS, type PrepareOption
 export { recordingFitData, FIT_DATA_DEFAULTS, type FitData, type FitDataOptions } from './fit-data.js';
 export type { Recording, Units, Trials, TimeSeries, Column } from './recording.js';
 export { readMat, decodeMat, matVersion, matToJs, type MatFile, type MatValue, type MatJs } from './mat.js';
-export { readMatRecording } from './mat-recording.js';
+export { readMatRecording, describeMat } from './mat-recording.js';
 
 /** The format of a recording file, from its first bytes. */
 export type RecordingFormat = 'nwb' | 'mat';
@@ -26,4 +29,32 @@ export type RecordingFormat = 'nwb' | 'mat';
 export async function readRecording(path: string, format: RecordingFormat): Promise<Recording> {
   if (format === 'nwb') return readNwb(path);
   return readMatRecording(path);
+}
+
+/**
+ * What a recording file holds, as text: the tables, their sizes and columns and the series of an NWB file, the
+ * datasets of another HDF5 file, or the variables of a MATLAB file (for `lowrank recordings inspect FILE`).
+ */
+export async function inspectFile(path: string): Promise<string> {
+  const head = await firstBytes(path, 1024);
+  const version = matVersion(head);
+  if (version === 5 || version === 7.3) return describeMat(path, await readMat(path));
+  return formatRecordingSummary(await inspectRecording(path));
+}
+
+/** The first `count` bytes of a file (fewer for a shorter file), without reading the rest. */
+async function firstBytes(path: string, count: number): Promise<Uint8Array> {
+  let file;
+  try {
+    file = await open(path, 'r');
+  } catch (err) {
+    throw new FileFormatError(`cannot read "${path}": ${(err as Error).message}`);
+  }
+  try {
+    const bytes = new Uint8Array(count);
+    const { bytesRead } = await file.read(bytes, 0, count, 0);
+    return bytes.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
 }

@@ -5,7 +5,7 @@
 //   trials  a struct whose fields hold one entry per trial: start_time and stop_time (s) and the condition and event
 //           columns (numeric vectors, s for event times, or cell arrays of strings); or a struct array, one per trial.
 import { FileFormatError } from '../io/errors.js';
-import { matToJs, readMat, type MatJs } from './mat.js';
+import { matToJs, readMat, type MatFile, type MatJs, type MatValue } from './mat.js';
 import type { Column, Recording, Trials, Units } from './recording.js';
 
 type Table = Record<string, MatJs[]>;
@@ -100,4 +100,24 @@ export async function readMatRecording(path: string): Promise<Recording> {
     trials: mat.variables.trials ? trials(matToJs(mat.variables.trials), path) : undefined,
     timeSeries: [],
   };
+}
+
+/** One line per variable of a MATLAB file (its kind, class and size; a struct's fields), for `lowrank recordings inspect`. */
+export function describeMat(path: string, mat: MatFile): string {
+  const size = (shape: readonly number[]) => shape.join('x');
+  const describe = (v: MatValue): string => {
+    switch (v.kind) {
+      case 'numeric':
+        return `${v.class} ${size(v.shape)}`;
+      case 'struct':
+        return `struct ${size(v.shape)} with fields ${v.fields.join(', ') || 'none'}`;
+      default:
+        return `${v.kind} ${size(v.shape)}`;
+    }
+  };
+  const lines = [`${path}: MATLAB file (${mat.header.split(',')[0]})`];
+  for (const [name, value] of Object.entries(mat.variables)) lines.push(`  ${name}: ${describe(value)}`);
+  const layout = mat.variables.units ? "units found (read with --mat)" : "no 'units' variable: not in the layout of docs/recordings.md";
+  lines.push(`  ${layout}`);
+  return lines.join('\n');
 }
