@@ -59,6 +59,19 @@ describe('prepareRecording', () => {
     );
     expect(() => prepareRecording(recording(), { conditions: ['coherence'], align: 'go', window: [0, 40], binMs: 10, units: { column: 'area', values: ['PFC'] } })).toThrow(/no unit column 'area'; its unit columns: location, quality/);
     expect(() => prepareRecording({ ...recording(), units: undefined }, { conditions: ['coherence'], align: 'go', window: [0, 40], binMs: 10 })).toThrow(/synthetic\.nwb has no units table/);
+    const silent = recording();
+    (silent.units!.spikeTimes as Float64Array[])[0] = Float64Array.from([1.005, 1.015, 1.025, 21.035]); // nothing in trial 1
+    expect(prepareRecording(silent, { conditions: ['coherence'], align: 'go', window: [0, 40], binMs: 10, units: { column: 'location', values: ['PFC'] } }).dropped.trials).toEqual([
+      { id: 1, why: 'no spike of any kept unit in the window' },
+    ]);
+    const emptyCondition = recording();
+    (emptyCondition.units!.spikeTimes as Float64Array[])[0] = Float64Array.from([1.005, 11.005]); // the -1 trial is silent
+    expect(() => prepareRecording(emptyCondition, { conditions: ['coherence'], align: 'go', window: [0, 40], binMs: 10, units: { column: 'location', values: ['PFC'] } })).toThrow(
+      /condition coherence = -1 has no trial left \(trial 2: no spike of any kept unit in the window\)/,
+    );
+    expect(() => prepareRecording(recording(), { conditions: ['coherence'], align: 'go', window: [5000, 6000], binMs: 10 })).toThrow(
+      /no trial of synthetic\.nwb has a spike in the window \[5000, 6000\] ms around 'go' \(times in the file are in seconds, the window in ms\)/,
+    );
     expect(() => prepareRecording(recording(), { conditions: ['coherence'], align: 'go', window: [40, 0], binMs: 10 })).toThrow(/option 'window' must be \[start, end\] in ms with start < end; got \[40, 0\]/);
     expect(() => prepareRecording(recording(), { conditions: ['coherence'], align: 'go', binMs: 10 } as never)).toThrow(/option 'window' must be/);
     expect(() => prepareRecording(recording(), { conditions: ['coherence'], align: 'go', window: [0, 40], binMs: 10, bin: 3 } as never)).toThrow(/unknown option 'bin'/);

@@ -105,6 +105,12 @@ function compareValues(a: (string | number)[], b: (string | number)[]): number {
   return 0;
 }
 
+/** The condition key of trial `t` (the values of its condition columns), whether or not the trial was kept. */
+function trialConditionKey(rec: Recording, o: PrepareOptions, t: number): string | undefined {
+  const values = o.conditions.map((c) => trialColumn(rec, c, 'prepareRecording')[t]);
+  return JSON.stringify(values);
+}
+
 /** The units kept by the column filter; the others, with why. */
 function selectUnits(rec: Recording, o: PrepareOptions, where: string): { kept: number[]; dropped: Dropped[] } {
   const units = rec.units!;
@@ -122,6 +128,26 @@ function selectUnits(rec: Recording, o: PrepareOptions, where: string): { kept: 
 function observed(rec: Recording, u: number, from: number, to: number): boolean {
   const intervals = rec.units!.observationIntervals?.[u];
   return !intervals || intervals.length === 0 || intervals.some(([a, b]) => a <= from && to <= b);
+}
+
+/**
+ * Marks the trials in which no kept unit spikes in the window as dropped (a sign of a wrong alignment or of missing
+ * data), and fails when that leaves no trial: the times of the file are in seconds, the window in ms.
+ */
+function dropSilentTrials(rec: Recording, o: PrepareOptions, perTrial: ({ key: string; event: number } | { why: string })[], kept: number[]): void {
+  perTrial.forEach((t, i) => {
+    if ('why' in t) return;
+    const from = t.event + o.window[0] / 1000;
+    const to = t.event + o.window[1] / 1000;
+    if (kept.some((u) => rec.units!.spikeTimes[u].some((s) => s >= from && s < to))) return;
+    perTrial[i] = { why: 'no spike of any kept unit in the window' };
+  });
+  if (perTrial.every((t) => 'why' in t)) {
+    throw new RangeError(
+      `prepareRecording: no trial of ${rec.source} has a spike in the window [${o.window.join(', ')}] ms around '${o.align}' ` +
+        '(times in the file are in seconds, the window in ms): check align and window',
+    );
+  }
 }
 
 /** A unit's spike times in the window around `event` (s), in ms relative to the event. */
@@ -147,9 +173,10 @@ export function prepareRecording(rec: Recording, options: PrepareOptions): Prepa
   if (!rec.units || rec.units.ids.length === 0) throw new RangeError(`${where}: ${rec.source} has no units table (spike times of sorted units)`);
   if (!rec.trials || rec.trials.start.length === 0) throw new RangeError(`${where}: ${rec.source} has no trials table`);
   const { perTrial, sorted, keys } = trialConditions(rec, o, where);
+  const selection = selectUnits(rec, o, where);
+  dropSilentTrials(rec, o, perTrial, selection.kept);
   const conditionIndex = new Map(sorted.map((k, i) => [k, i]));
   const droppedTrials = perTrial.flatMap((t, i) => ('why' in t ? [{ id: i, why: t.why }] : []));
-  const selection = selectUnits(rec, o, where);
   const neurons: NeuronTrial[][] = selection.kept.map((u) =>
     perTrial.flatMap((t) => {
       if ('why' in t || !observed(rec, u, t.event + o.window[0] / 1000, t.event + o.window[1] / 1000)) return [];
@@ -157,6 +184,12 @@ export function prepareRecording(rec: Recording, options: PrepareOptions): Prepa
     }),
   );
   const trialKeys = perTrial.flatMap((t) => ('key' in t ? [t.key] : []));
+  const empty = sorted.find((k) => !trialKeys.includes(k));
+  if (empty !== undefined) {
+    const named = o.conditions.map((c, j) => `${c} = ${keys.get(empty)![j]}`).join(', ');
+    const why = droppedTrials.filter((d) => (trialConditionKey(rec, o, d.id) ?? '') === empty).map((d) => `trial ${d.id}: ${d.why}`);
+    throw new RangeError(`prepareRecording: in ${rec.source}, condition ${named} has no trial left (${why.join('; ') || 'every trial was dropped'})`);
+  }
   return finish(rec, o, { neurons, selection, sorted, keys, droppedTrials, trialKeys });
 }
 
