@@ -33,6 +33,16 @@ describe.skipIf(!existsSync(cli))('lowrank recordings inspect / fit --nwb (dist/
     await writeNwb(nwb, {
       units: { ids: [1, 2, 3, 4, 5, 6], spikeTimes, columns: { location: ['PFC', 'PFC', 'PFC', 'PFC', 'PFC', 'V1'] } },
       trials: { start, stop: start.map((s) => s + 1), columns: { coherence, go: start.map((s) => s + 0.1) } },
+      // 3 channels at 100 Hz over the session: channel k follows coherence * (k + 1) after the go cue, plus a ramp
+      dff: (() => {
+        const timestamps = Array.from({ length: 2400 }, (_, i) => i / 100);
+        const data = timestamps.flatMap((t) => {
+          const k = Math.floor(t / 2);
+          const on = t - (start[k] + 0.1) >= 0 && t - start[k] < 1 ? coherence[k] : 0;
+          return [0, 1, 2].map((c) => on * (c + 1) + 0.01 * (t % 2));
+        });
+        return { data, channels: 3, timestamps };
+      })(),
     });
   });
 
@@ -73,5 +83,17 @@ describe.skipIf(!existsSync(cli))('lowrank recordings inspect / fit --nwb (dist/
     const both = run('fit', '--nwb', nwb, '--teacher', 'x.npz');
     expect(both.status).not.toBe(0);
     expect(both.stderr).toMatch(/give one of --teacher/);
+  });
+
+  test('fit --nwb --series fits the condition averages of a sampled signal', () => {
+    const r = run('fit', '--nwb', nwb, '--series', 'RoiResponseSeries', '--conditions', 'coherence', '--align', 'go', '--window', '-100,800', '--bin', '50',
+      '--input-window', '0,400', '--ranks', '1', '--epochs', '20', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout.trim().split('\n')[0]);
+    expect(summary.kept).toEqual({ units: 3, conditions: 2, bins: 18, trials: 12 });
+    const inspect = run('recordings', 'inspect', nwb);
+    expect(inspect.stdout).toMatch(/RoiResponseSeries \(RoiResponseSeries\): \[2400, 3\]/);
+    const bad = run('fit', '--nwb', nwb, '--series', 'RoiResponseSeries', '--units', 'location=PFC', '--conditions', 'coherence', '--align', 'go', '--window', '0,800', '--bin', '50');
+    expect(bad.stderr).toMatch(/--units and --min-rate select units; they do not apply with --series/);
   });
 });

@@ -2,6 +2,7 @@
 // column and by rate, observation intervals, and what was dropped and why; inputs from the condition columns.
 import { describe, expect, test } from 'vitest';
 import { conditionInputs, prepareRecording } from '../../ts/recordings/prepare.js';
+import { prepareSeries } from '../../ts/recordings/prepare-series.js';
 import type { Recording } from '../../ts/recordings/recording.js';
 
 /** Three trials (two of coherence 1, one of -1), three units; unit 12 is not observed in trial 2. */
@@ -85,5 +86,29 @@ describe('prepareRecording', () => {
     const both = prepareRecording(recording(), { conditions: ['coherence', 'context'], align: 'go', window: [0, 40], binMs: 10 });
     expect(() => conditionInputs(both, { columns: ['context'] })).toThrow(/condition column 'context' is not numeric/);
     expect(() => conditionInputs(both, { columns: ['go'] })).toThrow(/'go' is not a condition column; they are coherence, context/);
+  });
+
+  test('prepareSeries: a sampled signal (e.g. dF/F) binned around the event and averaged per condition', () => {
+    const rec = recording();
+    // 2 channels sampled at 200 Hz from 0 to 30 s: channel 0 = trial's coherence after the go cue, channel 1 = time
+    const times = Float64Array.from({ length: 6000 }, (_, i) => i / 200);
+    const trialOf = (t: number) => Math.floor(t / 10);
+    const data = new Float64Array(6000 * 2);
+    times.forEach((t, i) => {
+      const k = trialOf(t);
+      data[i * 2] = t >= k * 10 + 1 ? [1, 1, -1][k] : 0;
+      data[i * 2 + 1] = t;
+    });
+    rec.timeSeries = [{ name: 'processing/ophys/DfOverF/RoiResponseSeries', data: { data, shape: [6000, 2] }, timestamps: times }];
+    const p = prepareSeries(rec, { series: 'RoiResponseSeries', conditions: ['coherence'], align: 'go', window: [-20, 20], binMs: 10 });
+    expect(p.rates.shape).toEqual([2, 4, 2]);
+    expect(p.trialsPerCondition).toEqual([1, 2]);
+    const channel = (c: number, k: number) => Array.from({ length: 4 }, (_, t) => p.rates.data[(c * 4 + t) * 2 + k]);
+    expect(channel(0, 0)).toEqual([0, 0, -1, -1]);
+    expect(channel(1, 0)).toEqual([0, 0, 1, 1]);
+    // the time channel: mean of the two samples of each bin, averaged over trials at go = 1 s and 11 s
+    expect(channel(1, 1).map((v) => +v.toFixed(6))).toEqual([5.9825, 5.9925, 6.0025, 6.0125]);
+    expect(() => prepareSeries(rec, { series: 'nope', conditions: ['coherence'], align: 'go', window: [0, 20], binMs: 10 })).toThrow(/has no time series 'nope'; its series: processing\/ophys/);
+    expect(() => prepareSeries(rec, { series: 'RoiResponseSeries', conditions: ['coherence'], align: 'go', window: [0, 20000], binMs: 10 })).toThrow(/condition coherence = -1 has no trial left/);
   });
 });

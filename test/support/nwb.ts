@@ -6,6 +6,8 @@ import * as h5wasm from 'h5wasm/node';
 export interface NwbContent {
   units: { ids: number[]; spikeTimes: number[][]; columns?: Record<string, number[] | string[]> };
   trials: { start: number[]; stop: number[]; columns?: Record<string, number[] | string[]> };
+  /** A RoiResponseSeries in /processing/ophys/DfOverF: data [T, C] row-major and its timestamps (s). */
+  dff?: { data: number[]; channels: number; timestamps: number[] };
 }
 
 function typed(obj: h5wasm.Group | h5wasm.Dataset, type: string, namespace = 'core'): void {
@@ -41,5 +43,16 @@ export async function writeNwb(path: string, content: NwbContent): Promise<void>
   column(trials, 'start_time', content.trials.start);
   column(trials, 'stop_time', content.trials.stop);
   for (const name of trialColumns) column(trials, name, content.trials.columns![name]);
+  if (content.dff) {
+    const ophys = f.create_group('processing').create_group('ophys');
+    typed(ophys, 'ProcessingModule');
+    const dff = ophys.create_group('DfOverF');
+    typed(dff, 'DfOverF');
+    const roi = dff.create_group('RoiResponseSeries');
+    typed(roi, 'RoiResponseSeries');
+    const T = content.dff.timestamps.length;
+    roi.create_dataset({ name: 'data', data: new Float64Array(content.dff.data), shape: [T, content.dff.channels] }).create_attribute('unit', 'n.a.');
+    roi.create_dataset({ name: 'timestamps', data: new Float64Array(content.dff.timestamps) }).create_attribute('unit', 'seconds');
+  }
   f.close();
 }

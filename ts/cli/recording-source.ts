@@ -4,6 +4,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Tensor } from '../core/tensor.js';
 import { conditionInputs, prepareRecording, type PreparedRecording } from '../recordings/prepare.js';
+import { prepareSeries } from '../recordings/prepare-series.js';
 import { FIT_DATA_DEFAULTS, recordingFitData } from '../recordings/fit-data.js';
 import { readRecording } from '../recordings/index.js';
 import { int, num } from './args.js';
@@ -19,6 +20,7 @@ export interface RecordingCliOptions {
   smooth?: number;
   pca?: number;
   units?: string;
+  series?: string;
   minRate?: number;
   inputColumns?: string[];
   inputWindow?: [number, number];
@@ -49,6 +51,7 @@ export function addRecordingOptions(command: Command): Command {
     .option('--bin <ms>', 'bin width in ms', num('--bin'))
     .option('--smooth <ms>', 'Gaussian smoothing sigma in ms (default 0)', num('--smooth'))
     .option('--pca <k>', 'keep the top k principal components of the condition averages', int('--pca'))
+    .option('--series <name>', 'fit a sampled signal (e.g. a dF/F series of a processing module) instead of the spikes of the units')
     .option('--units <column=v1,v2>', 'keep the units whose column has one of these values, e.g. location=PFC')
     .option('--min-rate <hz>', 'keep the units firing at least this often in the window (Hz)', num('--min-rate'))
     .option('--input-columns <cols>', 'numeric condition columns fed as inputs (default: every numeric condition column)', list)
@@ -69,7 +72,9 @@ export async function recordingSource(o: RecordingCliOptions): Promise<{ targets
   const path = (o.nwb ?? o.mat)!;
   const recording = await readRecording(path, o.nwb ? 'nwb' : 'mat');
   const units = o.units ? parseUnits(o.units) : undefined;
-  const prepared = prepareRecording(recording, { conditions: o.conditions!, align: o.align!, window: o.window!, binMs: o.bin!, smoothMs: o.smooth, units, minRate: o.minRate });
+  if (o.series && (units || o.minRate !== undefined)) throw new InvalidArgumentError('--units and --min-rate select units; they do not apply with --series');
+  const common = { conditions: o.conditions!, align: o.align!, window: o.window!, binMs: o.bin!, smoothMs: o.smooth };
+  const prepared = o.series ? prepareSeries(recording, { ...common, series: o.series }) : prepareRecording(recording, { ...common, units, minRate: o.minRate });
   report(o, path, prepared);
   const numeric = o.conditions!.filter((c) => prepared.conditions[c].every((v) => typeof v === 'number'));
   const columns = o.inputColumns ?? numeric;
@@ -101,7 +106,7 @@ function report(o: RecordingCliOptions, path: string, p: PreparedRecording): voi
     return;
   }
   const write = (line: string) => process.stderr.write(line + '\n');
-  write(`${path}: kept ${N} units, ${summary.kept.trials} trials in ${C} conditions, ${T} bins of ${p.binMs} ms`);
+  write(`${path}: kept ${N} ${o.series ? `channels of ${o.series}` : 'units'}, ${summary.kept.trials} trials in ${C} conditions, ${T} bins of ${p.binMs} ms`);
   const reasons = (items: { why: string }[]) => [...new Set(items.map((d) => d.why.replace(/[\d.]+ Hz </, '… Hz <')))].join('; ');
   if (p.dropped.units.length > 0) write(`  dropped ${p.dropped.units.length} units (${reasons(p.dropped.units)})`);
   if (p.dropped.trials.length > 0) write(`  dropped ${p.dropped.trials.length} trials (${reasons(p.dropped.trials)})`);

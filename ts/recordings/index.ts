@@ -14,6 +14,7 @@ import type { Recording } from './recording.js';
 export { readNwb, inspectRecording, formatRecordingSummary, type NwbReadOptions, type RecordingSummary } from './nwb.js';
 export { readHdf5Arrays } from './hdf5.js';
 export { prepareRecording, conditionInputs, PREPARE_DEFAULTS, type PrepareOptions, type PreparedRecording, type Dropped, type ConditionInputOptions } from './prepare.js';
+export { prepareSeries, PREPARE_SERIES_DEFAULTS, type PrepareSeriesOptions } from './prepare-series.js';
 export { recordingFitData, FIT_DATA_DEFAULTS, type FitData, type FitDataOptions } from './fit-data.js';
 export type { Recording, Units, Trials, TimeSeries, Column } from './recording.js';
 export { readMat, decodeMat, matVersion, matToJs, type MatFile, type MatValue, type MatJs } from './mat.js';

@@ -65,7 +65,7 @@ export interface PreparedRecording {
 }
 
 /** The column `name` of the trials table (start_time and stop_time included), or an error naming the columns. */
-function trialColumn(rec: Recording, name: string, where: string): Column {
+export function trialColumn(rec: Recording, name: string, where: string): Column {
   const trials = rec.trials!;
   if (name === 'start_time') return Array.from(trials.start);
   if (name === 'stop_time') return Array.from(trials.stop);
@@ -77,7 +77,7 @@ function trialColumn(rec: Recording, name: string, where: string): Column {
 }
 
 /** Each trial's condition key (the values of the condition columns), or a reason to drop it. */
-function trialConditions(rec: Recording, o: PrepareOptions, where: string) {
+export function trialConditions(rec: Recording, o: Pick<PrepareOptions, "conditions" | "align">, where: string) {
   const columns = o.conditions.map((c) => trialColumn(rec, c, where));
   const align = trialColumn(rec, o.align, where);
   const keys = new Map<string, (string | number)[]>();
