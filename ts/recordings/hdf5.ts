@@ -186,6 +186,41 @@ export class Hdf5File {
     return entry.dtype === 'string' ? this.readStrings(path) : this.readNumbers(path);
   }
 
+  /**
+   * Reads a dataset as h5wasm gives it, with its shape and type: typed arrays (BigInt64Array / BigUint64Array for
+   * 64-bit integers, exact), nested arrays for compounds, Reference objects for references. Row-major.
+   */
+  readRaw(path: string): { value: H5.OutputData | null; shape: number[]; dtype: string } {
+    const abs = absolute(path);
+    const dataset = this.dataset(abs);
+    const metadata = this.guard(abs, () => dataset.metadata);
+    return { value: this.readValue(abs, dataset), shape: metadata.shape ?? [], dtype: describeType(metadata) };
+  }
+
+  /** The absolute paths of the objects a dataset of object references points at, row-major. */
+  dereference(path: string): string[] {
+    const abs = absolute(path);
+    const dataset = this.dataset(abs);
+    const { value, dtype } = this.readRaw(abs);
+    if (dtype !== 'reference') throw new FileFormatError(`${this.source}: dataset ${abs} holds ${dtype} values; expected object references`);
+    const refs = (Array.isArray(value) ? value : [value]) as H5.Reference[];
+    return refs.map((ref, i) => {
+      const target: unknown = this.guard(`${abs} reference ${i}`, () => dataset.dereference(ref));
+      const kind = typeOf(target as H5.Entity | null);
+      if (kind !== 'Group' && kind !== 'Dataset') {
+        throw new FileFormatError(`${this.source}: dataset ${abs}: reference ${i} points at no group or dataset`);
+      }
+      return (target as H5.Group | H5.Dataset).path;
+    });
+  }
+
+  /** One attribute as h5wasm reads it, also of types `attributes` leaves out (vlen, compound); undefined if absent. */
+  rawAttribute(path: string, name: string): H5.OutputData | null | undefined {
+    const abs = absolute(path);
+    const attribute = this.guard(abs, () => this.object(abs).attrs)[name];
+    return attribute === undefined ? undefined : this.guard(`${abs} attribute ${name}`, () => attribute.value);
+  }
+
   private readValue(path: string, dataset: H5.Dataset): H5.OutputData | null {
     const missing = this.guard(path, () => dataset.filters).filter((f) => !BUILTIN_FILTERS.has(f.id));
     if (missing.length > 0) {

@@ -18,13 +18,14 @@ export { prepareSeries, PREPARE_SERIES_DEFAULTS, type PrepareSeriesOptions } fro
 export { recordingFitData, FIT_DATA_DEFAULTS, type FitData, type FitDataOptions } from './fit-data.js';
 export type { Recording, Units, Trials, TimeSeries, Column } from './recording.js';
 export { readMat, decodeMat, matVersion, matToJs, type MatFile, type MatValue, type MatJs } from './mat.js';
+export { readMat73 } from './mat73.js';
 export { readMatRecording, describeMat } from './mat-recording.js';
 
 /** The format of a recording file, from its first bytes. */
 export type RecordingFormat = 'nwb' | 'mat';
 
 /**
- * Reads a recording: an NWB 2.x file, or a MATLAB v5 file with the layout of docs/recordings.md (each reader checks
+ * Reads a recording: an NWB 2.x file, or a MATLAB v5 or 7.3 file with the layout of docs/recordings.md (each reader checks
  * the file's content and says what it is when it is not what `format` says).
  */
 export async function readRecording(path: string, format: RecordingFormat): Promise<Recording> {

@@ -151,12 +151,20 @@ function readCharArray(c: Cursor, shape: number[], n: number): string | string[]
     const problem = `char data holds ${chars.length} characters; dimensions [${shape.join(', ')}] need ${n}`;
     throw matError(c.src, c.pos, c.variable, problem);
   }
+  return charRows(Array.from(chars), shape);
+}
+
+/**
+ * A char array's text from its characters in column-major order: a string for one row (or none), else one string
+ * per row (MATLAB's first dimension).
+ */
+export function charRows(chars: readonly string[], shape: readonly number[]): string | string[] {
   const rows = shape[0];
-  if (rows <= 1) return n === 0 ? '' : Array.from(chars).join('');
+  if (rows <= 1) return chars.join('');
   const out: string[] = [];
   for (let r = 0; r < rows; r++) {
     let row = '';
-    for (let i = r; i < n; i += rows) row += chars[i];
+    for (let i = r; i < chars.length; i += rows) row += chars[i];
     out.push(row);
   }
   return out;

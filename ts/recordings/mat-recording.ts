@@ -86,7 +86,7 @@ function trials(v: MatJs, path: string): Trials {
   return { start, stop: Float64Array.from(numbers(t.stop_time, 'trials.stop_time', path)), columns };
 }
 
-/** Reads a MATLAB v5 file laid out as above into a Recording. */
+/** Reads a MATLAB file (version 5, or 7.3 through readMat) laid out as above into a Recording. */
 export async function readMatRecording(path: string): Promise<Recording> {
   const mat = await readMat(path);
   const names = Object.keys(mat.variables);

@@ -1,14 +1,16 @@
 // A reader for MATLAB .mat files of version 5 (the Level 5 MAT-file format that MATLAB writes with `save -v6` and
 // `save -v7`, and scipy.io.savemat): numeric, logical and char arrays, structs and cell arrays, compressed or not,
-// in either byte order. Version 7.3 files are HDF5 files and are read by the HDF5 reader; matVersion tells them
-// apart. Written from the format's public description.
+// in either byte order. Version 7.3 files are HDF5 files, read by mat73.ts into the same values; readMat tells them
+// apart (matVersion). Written from the format's public description.
 
+import { open } from 'node:fs/promises';
 import { Unzlib, unzlibSync } from 'fflate';
 import { concatBytes } from '../io/bytes.js';
 import { FileFormatError } from '../io/errors.js';
 import { readFileBytes } from '../io/files.js';
 import { readArrayHeader, readMatrix } from './mat-arrays.js';
 import { type Element, matError, MI, readElement, type Source } from './mat-elements.js';
+import { readMat73 } from './mat73.js';
 
 export { matToJs, type MatJs, rowMajor } from './mat-js.js';
 
@@ -82,10 +84,13 @@ export interface MatCell {
 /** One value of a MAT-file, tagged by `kind`. */
 export type MatValue = MatNumeric | MatComplex | MatLogical | MatChar | MatStruct | MatCell;
 
-/** A decoded version-5 MAT-file: its header text and its variables by name, in file order. */
+/** A decoded MAT-file (version 5, or 7.3 through readMat): its header text and its variables by name, in file order. */
 export interface MatFile {
-  version: 5;
-  /** The descriptive text of the 116-byte header, trailing spaces removed (e.g. 'MATLAB 5.0 MAT-file, ...'). */
+  version: 5 | 7.3;
+  /**
+   * The descriptive text of the 116-byte header, trailing spaces removed (e.g. 'MATLAB 5.0 MAT-file, ...'; for 7.3
+   * the text in the HDF5 user block, 'MATLAB 7.3 MAT-file, ... HDF5 schema 1.00 .').
+   */
   header: string;
   variables: Record<string, MatValue>;
 }
@@ -124,21 +129,38 @@ export function matVersion(bytes: Uint8Array): 4 | 5 | 7.3 | 'unknown' {
   return looksLikeV4(bytes) ? 4 : 'unknown';
 }
 
-/** Reads a MAT-file from disk; see decodeMat for what it returns and throws. */
+/**
+ * Reads a MAT-file from disk: a version 7.3 file (HDF5) through readMat73, any other through decodeMat; see them for
+ * what it returns and throws.
+ */
 export async function readMat(path: string): Promise<MatFile> {
+  if ((await headVersion(path)) === 7.3) return readMat73(path);
   return decodeMat(await readFileBytes(path), path);
+}
+
+/** matVersion of the first 520 bytes of a file (enough to see a 7.3 file), or undefined when it cannot be read. */
+async function headVersion(path: string): Promise<ReturnType<typeof matVersion> | undefined> {
+  const handle = await open(path, 'r').catch(() => undefined);
+  if (handle === undefined) return undefined; // readFileBytes reports why
+  try {
+    const head = new Uint8Array(520);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return matVersion(head.subarray(0, bytesRead));
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
  * Decodes the bytes of a version-5 MAT-file; `name` (the file's name) starts every error message. Throws a
- * FileFormatError for a version 7.3 file (read it with the HDF5 reader), a version 4 or unknown file, a truncated
- * or corrupt file (naming the variable and the byte offset), and for variables this reader does not decode: sparse
- * arrays, objects, function handles.
+ * FileFormatError for a version 7.3 file (HDF5: read it from its path with readMat), a version 4 or unknown file, a
+ * truncated or corrupt file (naming the variable and the byte offset), and for variables this reader does not
+ * decode: sparse arrays, objects, function handles.
  */
 export function decodeMat(bytes: Uint8Array, name: string): MatFile {
   const version = matVersion(bytes);
   if (version === 7.3) {
-    throw new FileFormatError(`${name} is a MATLAB 7.3 file (HDF5); read it with readRecording / the HDF5 reader`);
+    throw new FileFormatError(`${name} is a MATLAB 7.3 file (HDF5), which decodeMat does not decode from bytes; read it from its path with readMat`);
   }
   if (version === 4) {
     throw new FileFormatError(`${name} is a MATLAB version 4 file, which is not supported; save it with -v7 or -v7.3`);
