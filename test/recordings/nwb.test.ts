@@ -11,6 +11,7 @@ import { readHdf5Arrays } from '../../ts/recordings/hdf5.js';
 import { formatRecordingSummary, inspectRecording, readNwb } from '../../ts/recordings/nwb.js';
 import type { Recording } from '../../ts/recordings/recording.js';
 import { makeTempDir } from '../support/io.js';
+import { writeDfOverF } from '../support/nwb.js';
 import { pythonWith, runPython } from '../support/python.js';
 
 /** What both writers put in the file, and what must come back. */
@@ -79,16 +80,7 @@ function writeNwbWithH5wasm(path: string, withUnits = true): void {
   column(trials, 'stop_time', new Float64Array(SPEC.stop));
   column(trials, 'condition', SPEC.condition);
   column(trials, 'coherence', new Float64Array(SPEC.coherence));
-  const ophys = f.create_group('processing').create_group('ophys');
-  typed(ophys, 'ProcessingModule');
-  const dff = ophys.create_group('DfOverF');
-  typed(dff, 'DfOverF');
-  const roi = dff.create_group('RoiResponseSeries');
-  typed(roi, 'RoiResponseSeries');
-  const data = roi.create_dataset({ name: 'data', data: new Float64Array(SPEC.dff.flat()), shape: [5, 3] });
-  data.create_attribute('unit', 'n.a.');
-  data.create_attribute('conversion', 1.0);
-  roi.create_dataset({ name: 'timestamps', data: new Float64Array(SPEC.dffTimes) }).create_attribute('unit', 'seconds');
+  writeDfOverF(f, SPEC.dff.flat(), [5, 3], SPEC.dffTimes).create_attribute('conversion', 1.0);
   const lfp = f.create_group('acquisition').create_group('lfp');
   typed(lfp, 'ElectricalSeries');
   lfp.create_dataset({ name: 'data', data: new Float64Array(SPEC.lfp) }).create_attribute('unit', 'volts');

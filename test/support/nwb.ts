@@ -43,16 +43,20 @@ export async function writeNwb(path: string, content: NwbContent): Promise<void>
   column(trials, 'start_time', content.trials.start);
   column(trials, 'stop_time', content.trials.stop);
   for (const name of trialColumns) column(trials, name, content.trials.columns![name]);
-  if (content.dff) {
-    const ophys = f.create_group('processing').create_group('ophys');
-    typed(ophys, 'ProcessingModule');
-    const dff = ophys.create_group('DfOverF');
-    typed(dff, 'DfOverF');
-    const roi = dff.create_group('RoiResponseSeries');
-    typed(roi, 'RoiResponseSeries');
-    const T = content.dff.timestamps.length;
-    roi.create_dataset({ name: 'data', data: new Float64Array(content.dff.data), shape: [T, content.dff.channels] }).create_attribute('unit', 'n.a.');
-    roi.create_dataset({ name: 'timestamps', data: new Float64Array(content.dff.timestamps) }).create_attribute('unit', 'seconds');
-  }
+  if (content.dff) writeDfOverF(f, content.dff.data, [content.dff.timestamps.length, content.dff.channels], content.dff.timestamps);
   f.close();
+}
+
+/** Writes /processing/ophys/DfOverF/RoiResponseSeries (data [T, C] row-major, timestamps in s); returns its data. */
+export function writeDfOverF(f: h5wasm.File, data: number[], shape: [number, number], timestamps: number[]): h5wasm.Dataset {
+  const ophys = f.create_group('processing').create_group('ophys');
+  typed(ophys, 'ProcessingModule');
+  const dff = ophys.create_group('DfOverF');
+  typed(dff, 'DfOverF');
+  const roi = dff.create_group('RoiResponseSeries');
+  typed(roi, 'RoiResponseSeries');
+  const dataset = roi.create_dataset({ name: 'data', data: new Float64Array(data), shape });
+  dataset.create_attribute('unit', 'n.a.');
+  roi.create_dataset({ name: 'timestamps', data: new Float64Array(timestamps) }).create_attribute('unit', 'seconds');
+  return dataset;
 }

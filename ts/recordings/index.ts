@@ -17,7 +17,7 @@ export { prepareRecording, conditionInputs, PREPARE_DEFAULTS, type PrepareOption
 export { prepareSeries, PREPARE_SERIES_DEFAULTS, type PrepareSeriesOptions } from './prepare-series.js';
 export { recordingFitData, FIT_DATA_DEFAULTS, type FitData, type FitDataOptions } from './fit-data.js';
 export type { Recording, Units, Trials, TimeSeries, Column } from './recording.js';
-export { readMat, decodeMat, matVersion, matToJs, type MatFile, type MatValue, type MatJs } from './mat.js';
+export { readMat, decodeMat, matVersion, matToJs, type MatFile, type MatValue, type MatJs, type MatNumeric, type MatNumericClass, type MatComplex, type MatLogical, type MatChar, type MatStruct, type MatCell } from './mat.js';
 export { readMat73 } from './mat73.js';
 export { readMatRecording, describeMat } from './mat-recording.js';
 
