@@ -60,7 +60,7 @@ describe.skipIf(!existsSync(cli))('lowrank fit / demo (dist/cli.js)', () => {
   test('fit errors name the fix', () => {
     const none = run('fit');
     expect(none.status).not.toBe(0);
-    expect(none.stderr).toMatch(/either --teacher <model.npz> with --task, or --data <file.npz>/);
+    expect(none.stderr).toMatch(/give one of --teacher <model.npz> with --task, --data <file.npz> .*, or --nwb \/ --mat <recording>/);
     const noTask = run('fit', '--teacher', join(dir, 'teacher.npz'));
     expect(noTask.stderr).toMatch(/--teacher needs --task/);
     const badRanks = run('fit', '--targets', 'x.npy', '--ranks', 'a');
