@@ -65,6 +65,9 @@ describe('prepareRecording', () => {
     expect(prepareRecording(silent, { conditions: ['coherence'], align: 'go', window: [0, 40], binMs: 10, units: { column: 'location', values: ['PFC'] } }).dropped.trials).toEqual([
       { id: 1, why: 'no spike of any kept unit in the window' },
     ]);
+    const unsorted = recording();
+    (unsorted.units!.spikeTimes as Float64Array[])[1] = Float64Array.from([11.5, 1.5]);
+    expect(() => prepareRecording(unsorted, { conditions: ['coherence'], align: 'go', window: [0, 40], binMs: 10 })).toThrow(/the spike times of unit 11 in synthetic\.nwb are not in ascending order/);
     const emptyCondition = recording();
     (emptyCondition.units!.spikeTimes as Float64Array[])[0] = Float64Array.from([1.005, 11.005]); // the -1 trial is silent
     expect(() => prepareRecording(emptyCondition, { conditions: ['coherence'], align: 'go', window: [0, 40], binMs: 10, units: { column: 'location', values: ['PFC'] } })).toThrow(

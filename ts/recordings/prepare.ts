@@ -76,23 +76,23 @@ export function trialColumn(rec: Recording, name: string, where: string): Column
   return column;
 }
 
+/** A trial with its condition key and event time, or dropped with the reason (and its key, when it has one). */
+export type TrialEntry = { key: string; event: number } | { key?: string; why: string };
+
 /** Each trial's condition key (the values of the condition columns), or a reason to drop it. */
-export function trialConditions(rec: Recording, o: Pick<PrepareOptions, "conditions" | "align">, where: string) {
+export function trialConditions(rec: Recording, o: Pick<PrepareOptions, 'conditions' | 'align'>, where: string) {
   const columns = o.conditions.map((c) => trialColumn(rec, c, where));
   const align = trialColumn(rec, o.align, where);
   const keys = new Map<string, (string | number)[]>();
-  const perTrial = rec.trials!.start.map((_, t) => t).reduce<({ key: string; event: number } | { why: string })[]>((out, t) => {
+  const perTrial = Array.from(rec.trials!.start, (_, t): TrialEntry => {
     const event = Number(align[t]);
     const values = columns.map((c) => c[t]);
-    if (!Number.isFinite(event)) out.push({ why: `no ${o.align} time` });
-    else if (values.some((v) => v === undefined || (typeof v === 'number' && !Number.isFinite(v)))) out.push({ why: 'a condition value is missing' });
-    else {
-      const key = JSON.stringify(values);
-      keys.set(key, values);
-      out.push({ key, event });
-    }
-    return out;
-  }, []);
+    if (values.some((v) => v === undefined || (typeof v === 'number' && !Number.isFinite(v)))) return { why: 'a condition value is missing' };
+    const key = JSON.stringify(values);
+    if (!Number.isFinite(event)) return { key, why: `no ${o.align} time` };
+    keys.set(key, values);
+    return { key, event };
+  });
   const sorted = [...keys.keys()].sort((a, b) => compareValues(keys.get(a)!, keys.get(b)!));
   return { perTrial, sorted, keys };
 }
@@ -103,12 +103,6 @@ function compareValues(a: (string | number)[], b: (string | number)[]): number {
     return typeof a[i] === 'number' && typeof b[i] === 'number' ? (a[i] as number) - (b[i] as number) : String(a[i]).localeCompare(String(b[i]));
   }
   return 0;
-}
-
-/** The condition key of trial `t` (the values of its condition columns), whether or not the trial was kept. */
-function trialConditionKey(rec: Recording, o: PrepareOptions, t: number): string | undefined {
-  const values = o.conditions.map((c) => trialColumn(rec, c, 'prepareRecording')[t]);
-  return JSON.stringify(values);
 }
 
 /** The units kept by the column filter; the others, with why. */
@@ -134,13 +128,14 @@ function observed(rec: Recording, u: number, from: number, to: number): boolean 
  * Marks the trials in which no kept unit spikes in the window as dropped (a sign of a wrong alignment or of missing
  * data), and fails when that leaves no trial: the times of the file are in seconds, the window in ms.
  */
-function dropSilentTrials(rec: Recording, o: PrepareOptions, perTrial: ({ key: string; event: number } | { why: string })[], kept: number[]): void {
+function dropSilentTrials(rec: Recording, o: PrepareOptions, perTrial: TrialEntry[], kept: number[]): void {
   perTrial.forEach((t, i) => {
     if ('why' in t) return;
-    const from = t.event + o.window[0] / 1000;
-    const to = t.event + o.window[1] / 1000;
-    if (kept.some((u) => rec.units!.spikeTimes[u].some((s) => s >= from && s < to))) return;
-    perTrial[i] = { why: 'no spike of any kept unit in the window' };
+    const spiking = kept.some((u) => {
+      const [lo, hi] = windowRange(rec.units!.spikeTimes[u], t.event, o.window);
+      return hi > lo;
+    });
+    if (!spiking) perTrial[i] = { key: t.key, why: 'no spike of any kept unit in the window' };
   });
   if (perTrial.every((t) => 'why' in t)) {
     throw new RangeError(
@@ -150,13 +145,27 @@ function dropSilentTrials(rec: Recording, o: PrepareOptions, perTrial: ({ key: s
   }
 }
 
+/** The first index of ascending `times` whose value is >= `t` (binary search). */
+function lowerBound(times: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (times[mid] < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The index range [lo, hi) of a unit's (ascending) spike times within the window around `event` (s). */
+function windowRange(times: Float64Array, event: number, window: [number, number]): [number, number] {
+  return [lowerBound(times, event + window[0] / 1000), lowerBound(times, event + window[1] / 1000)];
+}
+
 /** A unit's spike times in the window around `event` (s), in ms relative to the event. */
 function windowSpikes(times: Float64Array, event: number, window: [number, number]): number[] {
-  const from = event + window[0] / 1000;
-  const to = event + window[1] / 1000;
-  const out: number[] = [];
-  for (const t of times) if (t >= from && t < to) out.push((t - event) * 1000);
-  return out;
+  const [lo, hi] = windowRange(times, event, window);
+  return Array.from(times.subarray(lo, hi), (t) => (t - event) * 1000);
 }
 
 /**
@@ -174,6 +183,12 @@ export function prepareRecording(rec: Recording, options: PrepareOptions): Prepa
   if (!rec.trials || rec.trials.start.length === 0) throw new RangeError(`${where}: ${rec.source} has no trials table`);
   const { perTrial, sorted, keys } = trialConditions(rec, o, where);
   const selection = selectUnits(rec, o, where);
+  for (const u of selection.kept) {
+    const times = rec.units.spikeTimes[u];
+    if (times.some((t, i) => i > 0 && t < times[i - 1])) {
+      throw new RangeError(`${where}: the spike times of unit ${rec.units.ids[u]} in ${rec.source} are not in ascending order (Units.spikeTimes must be sorted)`);
+    }
+  }
   dropSilentTrials(rec, o, perTrial, selection.kept);
   const conditionIndex = new Map(sorted.map((k, i) => [k, i]));
   const droppedTrials = perTrial.flatMap((t, i) => ('why' in t ? [{ id: i, why: t.why }] : []));
@@ -183,11 +198,11 @@ export function prepareRecording(rec: Recording, options: PrepareOptions): Prepa
       return [{ condition: conditionIndex.get(t.key)!, spikes: windowSpikes(rec.units!.spikeTimes[u], t.event, o.window) }];
     }),
   );
-  const trialKeys = perTrial.flatMap((t) => ('key' in t ? [t.key] : []));
+  const trialKeys = perTrial.flatMap((t) => ('event' in t ? [t.key] : []));
   const empty = sorted.find((k) => !trialKeys.includes(k));
   if (empty !== undefined) {
     const named = o.conditions.map((c, j) => `${c} = ${keys.get(empty)![j]}`).join(', ');
-    const why = droppedTrials.filter((d) => (trialConditionKey(rec, o, d.id) ?? '') === empty).map((d) => `trial ${d.id}: ${d.why}`);
+    const why = perTrial.flatMap((t, i) => ('why' in t && t.key === empty ? [`trial ${i}: ${t.why}`] : []));
     throw new RangeError(`prepareRecording: in ${rec.source}, condition ${named} has no trial left (${why.join('; ') || 'every trial was dropped'})`);
   }
   return finish(rec, o, { neurons, selection, sorted, keys, droppedTrials, trialKeys });
@@ -207,7 +222,8 @@ function finish(
     if (rate < o.minRate!) droppedUnits.push({ id: ids[u], why: `mean rate ${rate.toFixed(2)} Hz < minRate ${o.minRate} Hz` });
     return rate >= o.minRate!;
   });
-  const neurons = s.selection.kept.map((u, i) => (candidates.includes(u) ? s.neurons[i] : null)).filter((n): n is NeuronTrial[] => n !== null);
+  const isCandidate = new Set(candidates);
+  const neurons = s.selection.kept.flatMap((u, i) => (isCandidate.has(u) ? [s.neurons[i]] : []));
   if (neurons.length === 0) throw new RangeError(`prepareRecording: no unit of ${rec.source} is left (dropped: ${droppedUnits.length})`);
   const averages = conditionAverages(neurons, { binMs: o.binMs, start: o.window[0], end: o.window[1], smoothMs: o.smoothMs, conditions: s.sorted.map((_, i) => i) });
   const keptSet = new Set(averages.kept);
