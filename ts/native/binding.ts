@@ -267,6 +267,61 @@ export interface NativeDynamics {
   ): NativeJob<NativeSettleRuns>;
 }
 
+/** A fitted mixture as native/napi/mixture.cc returns it (row-major arrays; components after dropping empty ones). */
+export interface NativeMixtureFit {
+  aborted: boolean;
+  components: number;
+  weights: Float64Array;
+  means: Float64Array;
+  covariances: Float64Array;
+  logWeights: Float64Array;
+  meanPrecision?: Float64Array;
+  degreesOfFreedom?: Float64Array;
+  labels: Int32Array;
+  logLikelihood: number;
+  plugInLogLikelihood: number;
+  bic: number;
+  aic: number;
+  lowerBound: number;
+  converged: boolean;
+  iterations: number;
+  bestRestart: number;
+}
+
+/** The options of fitMixture: all required (the TypeScript layer fills the defaults). */
+export interface NativeMixtureOptions {
+  rows: number;
+  cols: number;
+  components: number;
+  method: 'em' | 'variational';
+  covariance: 'full' | 'diag' | 'tied' | 'spherical';
+  restarts: number;
+  init: 'kmeans++' | 'kmeans' | 'random';
+  maxIterations: number;
+  tolerance: number;
+  regCovar: number;
+  seed: number;
+  threads: number;
+  dirichletProcess: boolean;
+  weightConcentrationPrior: number;
+  meanPrecisionPrior: number;
+  degreesOfFreedomPrior: number;
+  meanPrior: Float64Array | null;
+  covariancePrior: Float64Array | null;
+}
+
+/** A mixture for mixtureScore: logWeights are log(weights) for EM, E[log pi] for a variational mixture. */
+export interface NativeMixtureModel {
+  components: number;
+  dims: number;
+  variational: boolean;
+  means: Float64Array;
+  covariances: Float64Array;
+  logWeights: Float64Array;
+  meanPrecision?: Float64Array;
+  degreesOfFreedom?: Float64Array;
+}
+
 export interface NativeBinding {
   NativeModel: new (
     spec: NativeSpec,
@@ -284,4 +339,10 @@ export interface NativeBinding {
     options: { activation: string; slope: number; points: number },
   ): Promise<{ mean: Float64Array; meanDerivative: Float64Array }>;
   dynamics: NativeDynamics;
+  fitMixture(
+    x: Float64Array,
+    options: NativeMixtureOptions,
+    onProgress?: (p: { restartsDone: number; restarts: number }) => void,
+  ): NativeJob<NativeMixtureFit>;
+  mixtureScore(model: NativeMixtureModel, x: Float64Array, rows: number): Promise<{ logResp: Float64Array; logProbNorm: Float64Array }>;
 }
