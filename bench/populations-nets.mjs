@@ -52,7 +52,8 @@ const builders = {
     const teacher = await cached('cdmTeacher');
     const r = await lint.fitTeacher(teacher, { task: taskOf.cdmTeacher(), rank: 1, epochs: fitEpochs, seed: 1 });
     console.error(`cdmFit: R² ${r.r2.global.toFixed(3)}, accuracy ${r.accuracy}`);
-    return r.fit.model;
+    // the student fits rates; it reads out through the teacher's readout (as LINT scores it)
+    return lint.withTeacherReadout(r.fit.model, teacher);
   },
 };
 
