@@ -96,6 +96,15 @@ if (wanted('inactivation')) {
   console.log('|---|---|---|');
   r.groups.forEach((g, i) => console.log(`| ${g} | ${f3(r.accuracy.data[2 * i])} / ${f3(r.accuracy.data[2 * i + 1])} | ${f3(r.congruent.data[2 * i])} / ${f3(r.congruent.data[2 * i + 1])} |`));
   console.log('\npublished (2-population net): random 1.00 / 1.00, context-A selective 0.999 / 0.692, context-B selective 0.439 / 0.998');
+  // the same on a net drawn from the 2-population mixture (the populations paper's fig. 6 nets are mixture nets)
+  const drawn = await populations.resample(model, labels, { seed: 1 });
+  const rd = await populations.inactivationAccuracy(drawn.model, task, populations.populationGroups(drawn.labels, { names }), { fraction: 0.25, draws: 10, mode: 'zero', seed: 1 });
+  results.inactivationResampled = { accuracy: Array.from(rd.accuracy.data), congruent: Array.from(rd.congruent.data), baseline: Array.from(rd.baseline) };
+  console.log(`\nthe same on a net resampled from the 2 populations (N = ${drawn.model.size}, draw seed 1); intact: incongruent ${f3(rd.baseline[0])} / ${f3(rd.baseline[1])}\n`);
+  console.log('| inactivated | incongruent accuracy, context A / B | congruent A / B |');
+  console.log('|---|---|---|');
+  rd.groups.forEach((g, i) => console.log(`| ${g} | ${f3(rd.accuracy.data[2 * i])} / ${f3(rd.accuracy.data[2 * i + 1])} | ${f3(rd.congruent.data[2 * i])} / ${f3(rd.congruent.data[2 * i + 1])} |`));
+  drawn.model.dispose();
   model.dispose();
 }
 

@@ -6,8 +6,8 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { LowRankRNN, saveModel } from '../../ts/index.js';
-import { adjustedRandIndex, connectivitySpace, fitMixture, resample, type MixtureParameters } from '../../ts/populations/index.js';
+import { LowRankRNN, Random, saveModel } from '../../ts/index.js';
+import { adjustedRandIndex, connectivitySpace, fitMixture, resample, stability, type MixtureParameters } from '../../ts/populations/index.js';
 import { pythonWith, runPython } from '../support/python.js';
 
 const sklearn = pythonWith(['numpy', 'sklearn']);
@@ -55,6 +55,26 @@ print(adjusted_rand_score(d['truth'], g.predict(x)))`;
     const theirs = Number(runPython(py, [JSON.stringify({ x: Array.from(space.data), truth: Array.from(labels) })]));
     expect(theirs).toBeGreaterThan(0.8); // the mixture is recoverable at all
     expect(ours).toBeGreaterThanOrEqual(theirs - 0.02);
+    model.dispose();
+  });
+});
+
+describe('bootstrap stability', () => {
+  test('two populations are stable (ARI above 0.8), above their Gaussian null and far above an isotropic Gaussian; K = 1 is trivially stable', async () => {
+    const { model } = await twoPopulationNet(400);
+    const { space } = await connectivitySpace(model);
+    const s = await stability(space, { components: 2, bootstraps: 4, seed: 1, mixture: { restarts: 2, threads: 1 } });
+    expect(s.ari).toHaveLength(6); // 4 choose 2 pairs
+    expect(s.meanAri).toBeGreaterThan(0.8);
+    // the null has the space's covariance: a strongly anisotropic Gaussian also splits stably along its longest axis
+    expect(s.nullMeanAri!).toBeLessThan(s.meanAri);
+    // an isotropic Gaussian has no preferred split: the fits disagree
+    const iso = new Random(9).fillNormal(new Float64Array(400 * 5));
+    const i = await stability({ data: iso, shape: [400, 5] }, { components: 2, bootstraps: 4, seed: 1, null: 'none', mixture: { restarts: 2, threads: 1 } });
+    expect(i.meanAri).toBeLessThan(s.meanAri - 0.3);
+    const one = await stability(space, { components: 1, bootstraps: 3, null: 'none', mixture: { threads: 1 } });
+    expect(Array.from(one.ari)).toEqual([1, 1, 1]);
+    await expect(stability(space, { components: 401 })).rejects.toThrow(/components' must be an integer in \[1, 400\]; got 401/);
     model.dispose();
   });
 });
