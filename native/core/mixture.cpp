@@ -266,7 +266,10 @@ void gaussian_statistics(const Fitter& f, const MatrixXd& R, VectorXd& nk, Matri
     }
   }
   if (kind == CovarianceKind::Tied) sk[0] /= nk.sum();
-  for (auto& m : sk) m.diagonal().array() += f.s.regCovar;
+  for (auto& m : sk) {
+    m = 0.5 * (m + m.transpose()).eval();  // exactly symmetric (the product is only up to rounding)
+    m.diagonal().array() += f.s.regCovar;
+  }
 }
 
 void em_m_step(const Fitter& f, const MatrixXd& R, State& st) {
@@ -333,7 +336,7 @@ void variational_m_step(const Fitter& f, const MatrixXd& R, State& st) {
       const VectorXd diff = xk.col(k) - f.priorMean;
       c += (p.meanPrecision / K) * (nk[k] / st.meanPrecision[k]) * diff * diff.transpose();
     }
-    st.cov.assign(1, c / dof);
+    st.cov.assign(1, (0.5 / dof) * (c + c.transpose()));
   } else {
     st.dof = nk.array() + p.degreesOfFreedom;
     st.cov.assign(size_t(K), MatrixXd::Zero(D, D));
@@ -348,7 +351,7 @@ void variational_m_step(const Fitter& f, const MatrixXd& R, State& st) {
       } else {
         c.diagonal().setConstant(f.priorCov(0, 0) + nk[k] * sk[size_t(k)](0, 0) + shrink * diff.squaredNorm() / D);
       }
-      c /= st.dof[k];
+      c = (0.5 / st.dof[k]) * (c + c.transpose()).eval();
     }
   }
   factorise(st, f.s.regCovar);

