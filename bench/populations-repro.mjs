@@ -2,7 +2,7 @@
 // bench/populations-nets.mjs (trained on first use), and prints the tables.
 //
 //   node bench/populations-repro.mjs                 every section
-//   node bench/populations-repro.mjs resample single inactivation lint gains
+//   node bench/populations-repro.mjs resample single inactivation lint gains epairs
 //   options: --draws 10 --trials 400 --size 4096 --sklearn (cluster with sklearn instead of populations.fitMixture)
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -148,6 +148,22 @@ if (wanted('single')) {
     const r = await populations.resampleAccuracy(model, new Int32Array(model.size), taskOf[name](), { draws, trials, seed: 1 });
     results[`single-${name}`] = Array.from(r.accuracy);
     console.log(`| ${name} | rank ${model.rank}, N = ${model.size} | ${f3(r.mean)} | ${f3(r.min)}-${f3(r.max)} | ${published[name]} | ${seconds(t0)} s |`);
+    model.dispose();
+  }
+}
+
+if (wanted('epairs')) {
+  console.log('\n### ePAIRS and kurtosis of the connectivity space (3 neighbours, 100 Gaussian null sets)\n');
+  console.log('| net | effect size | p | kurtosis per column | published: nets of 100 with p < 0.0005 |');
+  console.log('|---|---|---|---|---|');
+  const published = { dm: '5', cdm4096: '100', dms: '100' };
+  for (const name of ['dm', 'cdm4096', 'dms']) {
+    const model = await cached(name);
+    const { space, columns } = await populations.connectivitySpace(model);
+    const e = await populations.epairs(space, { seed: 1 });
+    const k = populations.columnKurtosis(space);
+    results[`epairs-${name}`] = { effectSize: e.effectSize, pvalue: e.pvalue };
+    console.log(`| ${name} | ${e.effectSize.toFixed(2)} | ${e.pvalue.toExponential(1)} | ${Array.from(k, (v, i) => `${columns[i]} ${v.toFixed(2)}`).join(', ')} | ${published[name]} |`);
     model.dispose();
   }
 }

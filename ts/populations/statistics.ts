@@ -259,7 +259,7 @@ async function bootstrapAris(x: Tensor, N: number, D: number, o: StabilityOption
 }
 
 /**
- * Bootstrap stability of a K-component mixture on `space` [N, D]: fits on `bootstraps` subsamples of `fraction` N
+ * Bootstrap stability of a K-component mixture on `space` ([N, D]): it fits `bootstraps` subsamples of `fraction` N
  * neurons, the adjusted Rand index of every pair on the neurons they share, against the same on structureless
  * Gaussian data with the space's covariance (a stable clustering scores well above its null).
  */
