@@ -49,7 +49,7 @@ export function checkLabels(labels: ArrayLike<number>, N: number, name = 'labels
  * The empirical mixture of labelled populations: weight = count / N, the mean and the covariance (np.cov, ddof 1) of
  * each population's rows of `space` [N, D]. `zeroMeans` sets the means to 0 (the reference's default).
  */
-export function populationStatistics(space: Tensor, labels: ArrayLike<number>, opts: { zeroMeans?: boolean } = {}): MixtureParameters {
+export function populationStatistics(space: Tensor, labels: ArrayLike<number>, opts: { zeroMeans?: boolean } = {}): MixtureParameters & { means: Tensor<Float64Array>; covariances: Tensor<Float64Array> } {
   const [N, D] = space.shape;
   const K = checkLabels(labels, N);
   const counts = new Float64Array(K);

@@ -6,7 +6,7 @@ import { Random, STREAMS, streamSeed } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
 import { checkOptions, checkValue, is, type Rules } from '../core/validate.js';
 import { fitMixture, type MixtureOptions } from './mixture.js';
-import { covarianceFactor } from './resample.js';
+import { covarianceFactor, populationStatistics } from './resample.js';
 
 function checkSpace(space: Tensor, where: string, minRows = 2): [number, number] {
   const ok = space !== null && typeof space === 'object' && Array.isArray(space.shape) && space.shape.length === 2 && space.shape[0] >= minRows && space.shape[1] >= 1 && space.data?.length === space.shape[0] * space.shape[1];
@@ -60,11 +60,7 @@ export function columnKurtosis(space: Tensor): Float64Array {
 
 /** Centred, rotated to the covariance eigenbasis, each axis scaled to unit variance, each row normalised to length 1. */
 async function whitenedDirections(x: Float64Array, N: number, D: number): Promise<Float64Array> {
-  const mean = new Float64Array(D);
-  for (let i = 0; i < N; i++) for (let d = 0; d < D; d++) mean[d] += x[i * D + d] / N;
-  const cov = new Float64Array(D * D);
-  for (let i = 0; i < N; i++)
-    for (let a = 0; a < D; a++) for (let b = 0; b < D; b++) cov[a * D + b] += ((x[i * D + a] - mean[a]) * (x[i * D + b] - mean[b])) / (N - 1);
+  const { means: { data: mean }, covariances: { data: cov } } = populationStatistics({ data: x, shape: [N, D] }, new Int32Array(N));
   const { u, s } = await svd(cov, D, D, D);
   if (s[D - 1] <= 1e-12 * s[0]) throw new RangeError(`epairs: the columns of the space are linearly dependent (covariance eigenvalue ${s[D - 1]}); drop a constant or duplicated column`);
   const out = new Float64Array(N * D);
@@ -271,11 +267,7 @@ export async function stability(space: Tensor, opts: StabilityOptions): Promise<
   const mean = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / a.length;
   const result: StabilityResult = { ari, meanAri: mean(ari) };
   if (o.null === 'gaussian') {
-    const x = Float64Array.from(space.data);
-    const mu = new Float64Array(D);
-    for (let i = 0; i < N; i++) for (let d = 0; d < D; d++) mu[d] += x[i * D + d] / N;
-    const cov = new Float64Array(D * D);
-    for (let i = 0; i < N; i++) for (let a = 0; a < D; a++) for (let b = 0; b < D; b++) cov[a * D + b] += ((x[i * D + a] - mu[a]) * (x[i * D + b] - mu[b])) / (N - 1);
+    const { means: { data: mu }, covariances: { data: cov } } = populationStatistics(space, new Int32Array(N));
     const L = await covarianceFactor(cov, D);
     const rng = new Random(streamSeed(o.seed, STREAMS.populationNull));
     const z = new Float64Array(D), nul = new Float64Array(N * D);
