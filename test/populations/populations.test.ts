@@ -135,6 +135,29 @@ describe('resampling', () => {
     net.dispose();
   });
 
+  test('from a mixture with fitted means: the sample means match (5 standard errors); a mixture of the wrong width is an error', async () => {
+    const net = smallNet(6, 20);
+    const D = 7;
+    const means = Float64Array.from({ length: 2 * D }, (_, i) => (i < D ? 1 : -2) * ((i % D) - 3) * 0.5);
+    const covariances = new Float64Array(2 * D * D);
+    for (let k = 0; k < 2; k++) for (let d = 0; d < D; d++) covariances[(k * D + d) * D + d] = 0.5 + d * 0.1;
+    const mix = { weights: Float64Array.of(0.25, 0.75), means: { data: means, shape: [2, D] }, covariances: { data: covariances, shape: [2, D, D] } };
+    const { model, labels } = await resample(net, mix, { size: 8000, means: 'fitted', seed: 2 });
+    const { space } = await connectivitySpace(model);
+    for (let k = 0; k < 2; k++) {
+      const rows = Array.from(labels, (l, i) => (l === k ? i : -1)).filter((i) => i >= 0);
+      expect(rows.length).toBe(k === 0 ? 2000 : 6000);
+      for (let d = 0; d < D; d++) {
+        const mean = rows.reduce((a, i) => a + space.data[i * D + d], 0) / rows.length;
+        expect(Math.abs(mean - means[k * D + d])).toBeLessThan(5 * Math.sqrt(covariances[(k * D + d) * D + d] / rows.length));
+      }
+    }
+    const narrow = { ...mix, means: { data: new Float64Array(12), shape: [2, 6] } };
+    await expect(resample(net, narrow)).rejects.toThrow(/mixture of K components over the 7 columns/);
+    model.dispose();
+    net.dispose();
+  });
+
   test('the empirical mixture feeds the mean-field analysis as estimateStatistics does', async () => {
     const net = smallNet(4, 50);
     const labels = Int32Array.from({ length: 50 }, (_, i) => i % 2);
