@@ -2,6 +2,7 @@
 //   cdm4096  CDM, rank 1, N = 4096, wi trained, context cue 0.5 (populations paper, fig. 4-6 settings)
 //   dm       DM (populations constants), rank 1, N = 512
 //   dms      DMS, rank 2, N = 512 (bench/recipes.mjs: full-rank priming, SVD init, delay shaping)
+//   wm, mdm  WM (LINT constants, rank 2) and MDM (populations constants, rank 1), N = 512 (bench/recipes.mjs)
 //   cdmTeacher / cdmFit  the full-rank CDM teacher (N = 1024) and its rank-1 LINT fit (LINT CDM inactivations)
 //
 //   node bench/populations-nets.mjs [names...] [--threads 1] [--size 4096] [--fit-epochs 200]
@@ -25,6 +26,8 @@ export const taskOf = {
   cdm4096: () => tasks.cdm({ scaleCtx: 0.5 }),
   dm: () => tasks.dm({ preset: 'populations' }),
   dms: () => tasks.dms(),
+  wm: () => tasks.wm(),
+  mdm: () => tasks.mdm({ preset: 'populations' }),
   cdmTeacher: () => tasks.cdm(),
   cdmFit: () => tasks.cdm(),
 };
@@ -44,6 +47,12 @@ const builders = {
   },
   async dms() {
     return (await recipes.dms.run()).model;
+  },
+  async wm() {
+    return (await recipes.wm.run()).model;
+  },
+  async mdm() {
+    return (await recipes.mdmPopulations.run()).model;
   },
   async cdmTeacher() {
     return (await recipes.cdmTeacher.run()).model;
