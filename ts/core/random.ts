@@ -140,6 +140,16 @@ export const STREAMS = {
   teacherAccuracy: 'teacher-accuracy',
   /** The neurons drawn in the subsampling experiment (indexed by the draw and the count). */
   subsampledNeurons: 'subsampled-neurons',
+  /** The neurons of a resampled network (populations; indexed by the draw). */
+  resampledConnectivity: 'resampled-connectivity',
+  /** The task trials that populations analyses score networks on (one draw shared by every network compared). */
+  populationTrials: 'population-trials',
+  /** The neurons inactivated in a draw (indexed by the group and the draw). */
+  inactivatedNeurons: 'inactivated-neurons',
+  /** The subsamples of a bootstrap stability analysis (indexed by the bootstrap). */
+  bootstrapSubsample: 'bootstrap-subsample',
+  /** The null data of ePAIRS and of the stability analysis (indexed by the draw). */
+  populationNull: 'population-null',
 } as const;
 
 export type StreamName = (typeof STREAMS)[keyof typeof STREAMS];

@@ -1,0 +1,272 @@
+// `lowrank populations cluster | resample | inactivate | gains | stability`: populations of a saved low-rank net
+// (docs/populations.md). Parses arguments and calls ts/populations.
+import { type Command, Option } from 'commander';
+import { loadModel, saveModel } from '../model/files.js';
+import type { AnyModel } from '../model/index.js';
+import * as populations from '../populations/index.js';
+import { loadResult, saveResult } from '../results/format.js';
+import { tasks } from '../tasks/index.js';
+import type { Task } from '../tasks/index.js';
+import { int, intList, num } from './args.js';
+
+interface Common {
+  model: string;
+  seed: number;
+  threads: number;
+  out: string;
+  json?: boolean;
+}
+
+function emit(o: { json?: boolean }, type: string, summary: Record<string, unknown>, line: string): void {
+  if (o.json) process.stdout.write(JSON.stringify({ type, ...summary }) + '\n');
+  else process.stderr.write(line + '\n');
+}
+
+async function withModel<T>(path: string, threads: number, job: (m: AnyModel) => Promise<T>): Promise<T> {
+  const model = await loadModel(path, { dtype: 'float64', threads });
+  try {
+    return await job(model);
+  } finally {
+    model.dispose();
+  }
+}
+
+function taskOf(name: string, options: string | undefined, model: AnyModel): Task {
+  let extra: Record<string, unknown> = {};
+  if (options) {
+    try {
+      extra = JSON.parse(options);
+    } catch (err) {
+      throw new RangeError(`--task-options must be a JSON object, e.g. '{"scaleCtx":0.5}'; got ${options} (${(err as Error).message})`);
+    }
+  }
+  const task = tasks.byName(name, extra);
+  if (task.inputSize !== model.inputSize) throw new RangeError(`--task ${name} has ${task.inputSize} inputs but the model takes ${model.inputSize}`);
+  return task;
+}
+
+/** The labels of a `populations cluster` result (or any .npz with an int `labels` array). */
+async function labelsFrom(path: string, N: number): Promise<Int32Array> {
+  const { arrays } = await loadResult(path);
+  const labels = arrays.labels;
+  if (!labels || labels.dtype === 'unicode') throw new RangeError(`--labels ${path} has no numeric 'labels' array; write one with 'lowrank populations cluster'`);
+  const out = Int32Array.from(labels.data as ArrayLike<number>);
+  populations.checkLabels(out, N, `labels of ${path}`);
+  return out;
+}
+
+interface ClusterOptions extends Common {
+  components: number[];
+  method: 'em' | 'variational';
+  covariance: 'full' | 'diag' | 'tied' | 'spherical';
+  restarts: number;
+  svd?: boolean;
+  raw?: boolean;
+}
+
+async function runCluster(o: ClusterOptions): Promise<void> {
+  await withModel(o.model, o.threads, async (model) => {
+    const space = await populations.connectivitySpace(model, { svd: !!o.svd, scaled: !o.raw });
+    const N = space.space.shape[0];
+    const lo = Math.min(...o.components), hi = Math.max(...o.components);
+    if (hi > N) throw new RangeError(`--components must be at most the ${N} neurons; got ${hi}`);
+    const options = { method: o.method, covariance: o.covariance, restarts: o.restarts, seed: o.seed, threads: o.threads };
+    let fit: populations.GaussianMixture;
+    let candidates: { components: number; bic: number; aic: number; logLikelihood: number }[] | undefined;
+    if (lo === hi) fit = await populations.fitMixture(space.space, { ...options, components: lo });
+    else ({ best: fit, candidates } = await populations.selectComponents(space.space, { ...options, components: [lo, hi] }));
+    const result = {
+      labels: fit.labels,
+      weights: fit.weights,
+      means: fit.means,
+      covariances: fit.covariances,
+      log_likelihood: fit.logLikelihood,
+      bic: fit.bic,
+      aic: fit.aic,
+      columns: JSON.stringify(space.columns),
+      space: space.space,
+      ...(candidates ? { candidates: { components: candidates.map((c) => c.components), bic: candidates.map((c) => c.bic), aic: candidates.map((c) => c.aic) } } : {}),
+    };
+    await saveResult(o.out, 'populations', result, { meta: { analysis: 'cluster', model: o.model, method: o.method, covariance: o.covariance, scaled: space.scaled, svd: space.svd, seed: o.seed } });
+    const sizes = Array.from({ length: fit.components }, (_, k) => fit.labels.filter((l) => l === k).length);
+    emit(o, 'populations-cluster', { components: fit.components, sizes, logLikelihood: fit.logLikelihood, bic: fit.bic, out: o.out }, `${fit.components} populations (sizes ${sizes.join(', ')}), log-likelihood ${fit.logLikelihood.toFixed(4)} per neuron, BIC ${fit.bic.toFixed(1)}; saved ${o.out}`);
+  });
+}
+
+interface ResampleCliOptions extends Common {
+  labels?: string;
+  fitted?: boolean;
+  size?: number;
+  means: 'zero' | 'fitted';
+  task?: string;
+  taskOptions?: string;
+  draws: number;
+  trials: number;
+  saveModel?: string;
+}
+
+async function runResample(o: ResampleCliOptions): Promise<void> {
+  await withModel(o.model, o.threads, async (model) => {
+    let pops: ArrayLike<number> | populations.MixtureParameters = new Int32Array(model.size);
+    if (o.labels) {
+      pops = await labelsFrom(o.labels, model.size);
+      if (o.fitted) {
+        const { arrays } = await loadResult(o.labels, 'populations');
+        pops = { weights: arrays.weights.data as Float64Array, means: arrays.means as { data: Float64Array; shape: number[] }, covariances: arrays.covariances as { data: Float64Array; shape: number[] } };
+      }
+    } else if (o.fitted) throw new RangeError('--fitted needs --labels <cluster.npz> (the fitted mixture)');
+    const opts = { size: o.size, means: o.means };
+    if (o.saveModel) {
+      const r = await populations.resample(model, pops, { ...opts, seed: o.seed });
+      await saveModel(o.saveModel, r.model);
+      r.model.dispose();
+    }
+    if (!o.task) {
+      if (!o.saveModel) throw new RangeError('give --task <name> (the accuracy over --draws resampled nets) or --save-model <file.npz> (one resampled net)');
+      emit(o, 'populations-resample', { model: o.saveModel }, `saved a resampled net to ${o.saveModel}`);
+      return;
+    }
+    const task = taskOf(o.task, o.taskOptions, model);
+    const r = await populations.resampleAccuracy(model, pops, task, { ...opts, draws: o.draws, trials: o.trials, seed: o.seed, onProgress: (p) => !o.json && process.stderr.write(`draw ${p.draw}/${p.draws}: accuracy ${p.accuracy.toFixed(3)}\n`) });
+    await saveResult(o.out, 'populations', { accuracy: r.accuracy, mean: r.mean, min: r.min, max: r.max }, { meta: { analysis: 'resample', model: o.model, labels: o.labels, fitted: !!o.fitted, size: o.size ?? model.size, means: o.means, task: o.task, seed: o.seed } });
+    emit(o, 'populations-resample', { mean: r.mean, min: r.min, max: r.max, out: o.out }, `accuracy over ${o.draws} resampled nets: mean ${r.mean.toFixed(3)}, range ${r.min.toFixed(3)}-${r.max.toFixed(3)}; saved ${o.out}`);
+  });
+}
+
+interface InactivateCliOptions extends Common {
+  labels?: string;
+  top?: number;
+  inputs: number[];
+  task: string;
+  taskOptions?: string;
+  mode: populations.InactivationMode;
+  rescale?: boolean;
+  fraction: number;
+  draws?: number;
+  trialsPerCell: number;
+  trials: number;
+  random: boolean;
+}
+
+async function runInactivate(o: InactivateCliOptions): Promise<void> {
+  await withModel(o.model, o.threads, async (model) => {
+    const task = taskOf(o.task, o.taskOptions, model);
+    let groups: populations.NeuronGroup[];
+    if (o.labels) groups = populations.populationGroups(await labelsFrom(o.labels, model.size), { random: o.random });
+    else if (o.top) {
+      const labels = populations.selectivityPopulations(model, o.inputs.map((k) => k - 1), o.top);
+      groups = populations.populationGroups(labels, { random: o.random, names: ['rest', ...o.inputs.map((k) => `top ${o.top} |wi${k}|`)] }).slice(1);
+    } else throw new RangeError('give --labels <cluster.npz> (populations) or --top <k> (the k neurons of largest |si wi| for each of --inputs)');
+    const r = await populations.inactivationAccuracy(model, task, groups, { mode: o.mode, rescale: o.rescale, fraction: o.fraction, draws: o.draws, seed: o.seed, trialsPerCell: o.trialsPerCell, trials: o.trials });
+    await saveResult(o.out, 'populations', { ...r, groups: JSON.stringify(r.groups), contexts: JSON.stringify(r.contexts) }, { meta: { analysis: 'inactivate', model: o.model, task: o.task, mode: o.mode, fraction: o.fraction, seed: o.seed } });
+    const rows = r.groups.map((g, i) => `${g}: ${r.contexts.map((c, j) => `${c} ${r.accuracy.data[i * r.contexts.length + j].toFixed(3)}`).join(', ')}`);
+    emit(o, 'populations-inactivate', { groups: r.groups, contexts: r.contexts, accuracy: Array.from(r.accuracy.data), baseline: Array.from(r.baseline), out: o.out }, [...rows, `saved ${o.out}`].join('\n'));
+  });
+}
+
+interface GainsCliOptions extends Common {
+  task: string;
+  taskOptions?: string;
+  labels?: string;
+  window?: number[];
+  trials: number;
+}
+
+async function runGains(o: GainsCliOptions): Promise<void> {
+  await withModel(o.model, o.threads, async (model) => {
+    const task = taskOf(o.task, o.taskOptions, model);
+    if (o.window && o.window.length !== 2) throw new RangeError(`--window must be START-END in steps, e.g. 23-63; got ${o.window.join(',')}`);
+    const g = await populations.gains(model, task, { trials: o.trials, seed: o.seed, window: o.window ? [o.window[0], o.window[o.window.length - 1] + 1] : undefined });
+    const labels = o.labels ? await labelsFrom(o.labels, model.size) : new Int32Array(model.size);
+    const result = { gains: g.gains, mean_gains: g.meanGains, labels, contexts: JSON.stringify(g.contexts), window: Float64Array.from(g.window), population_gains: populations.populationMeans(g.gains, labels), population_mean_gains: populations.populationMeans(g.meanGains, labels) };
+    await saveResult(o.out, 'populations', result, { meta: { analysis: 'gains', model: o.model, task: o.task, seed: o.seed } });
+    const C = g.contexts.length;
+    const rows = Array.from({ length: result.population_gains.shape[0] }, (_, k) => `population ${k}: ${g.contexts.map((c, j) => `${c} ${result.population_gains.data[k * C + j].toFixed(3)}`).join(', ')}`);
+    emit(o, 'populations-gains', { contexts: g.contexts, window: g.window, populationGains: Array.from(result.population_gains.data), out: o.out }, [...rows, `saved ${o.out}`].join('\n'));
+  });
+}
+
+interface StabilityCliOptions extends Common {
+  components: number;
+  method: 'em' | 'variational';
+  restarts: number;
+  bootstraps: number;
+  fraction: number;
+  nullDraws: number;
+}
+
+async function runStability(o: StabilityCliOptions): Promise<void> {
+  await withModel(o.model, o.threads, async (model) => {
+    const { space, columns } = await populations.connectivitySpace(model);
+    const s = await populations.stability(space, { components: o.components, bootstraps: o.bootstraps, fraction: o.fraction, seed: o.seed, mixture: { method: o.method, restarts: o.restarts, threads: o.threads } });
+    const e = await populations.epairs(space, { nullDraws: o.nullDraws, seed: o.seed });
+    const kurtosis = populations.columnKurtosis(space);
+    const result = { ari: s.ari, mean_ari: s.meanAri, null_ari: s.nullAri, null_mean_ari: s.nullMeanAri, z_score: s.zScore, epairs: { angles: e.angles, effect_size: e.effectSize, pvalue: e.pvalue, median: e.median, null_median: e.nullMedian }, kurtosis, columns: JSON.stringify(columns) };
+    await saveResult(o.out, 'populations', result, { meta: { analysis: 'stability', model: o.model, components: o.components, seed: o.seed } });
+    emit(o, 'populations-stability', { meanAri: s.meanAri, nullMeanAri: s.nullMeanAri, zScore: s.zScore, epairsEffect: e.effectSize, epairsP: e.pvalue, kurtosis: Array.from(kurtosis), out: o.out },
+      `bootstrap ARI ${s.meanAri.toFixed(3)} (null ${s.nullMeanAri?.toFixed(3)}, z ${s.zScore?.toFixed(1)}); ePAIRS effect ${e.effectSize.toFixed(2)}, p ${e.pvalue.toExponential(2)}; kurtosis ${Array.from(kurtosis, (k, i) => `${columns[i]} ${k.toFixed(2)}`).join(', ')}; saved ${o.out}`);
+  });
+}
+
+/** Adds the `populations` command group to the program. */
+export function registerPopulations(program: Command): void {
+  const group = program.command('populations').description('populations of a low-rank net: mixtures over its connectivity space, resampled nets, inactivations, gains (docs/populations.md)');
+  const common = (c: Command, out = true) => {
+    c.requiredOption('--model <file.npz>', 'the low-rank model')
+      .option('--seed <n>', 'seed', int('--seed', 0), 0)
+      .option('--threads <n>', 'CPU threads (0 = all cores)', int('--threads', 0), 0)
+      .option('--json', 'print the summary as one JSON line');
+    if (out) c.requiredOption('--out <file.npz>', 'where to save the result (numpy-readable .npz)');
+    return c;
+  };
+  const methodOption = () => new Option('--method <m>', 'em (GaussianMixture) or variational (BayesianGaussianMixture, the reference)').choices(['em', 'variational']).default('em');
+  common(group.command('cluster').description('fit a Gaussian mixture to the connectivity space; --components A-B picks K by BIC'))
+    .requiredOption('--components <k>', 'K, or a range A-B', intList('--components'))
+    .addOption(methodOption())
+    .addOption(new Option('--covariance <c>', 'covariance type').choices(['full', 'diag', 'tied', 'spherical']).default('full'))
+    .option('--restarts <n>', 'initialisations (n_init)', int('--restarts'), 10)
+    .option('--svd', 'SVD re-parametrise m and n first')
+    .option('--raw', 'cluster the raw wi, wo (the reference) instead of si wi, so wo')
+    .action(runCluster);
+  common(group.command('resample').description('nets resampled from the populations (or one Gaussian): accuracy over draws, or one net'), false)
+    .option('--labels <cluster.npz>', 'populations from `populations cluster` (default: one population)')
+    .option('--fitted', 'draw from the fitted mixture of --labels instead of the empirical covariances of its populations')
+    .option('--size <n>', "N' (default the model's)", int('--size'))
+    .addOption(new Option('--means <m>', 'zero (the reference) or the fitted means').choices(['zero', 'fitted']).default('zero'))
+    .option('--task <name>', `score on this task: ${tasks.names.join(', ')}`)
+    .option('--task-options <json>', 'task options as JSON, e.g. \'{"scaleCtx":0.5}\'')
+    .option('--draws <n>', 'resampled nets', int('--draws'), 10)
+    .option('--trials <n>', 'trials per net', int('--trials'), 400)
+    .option('--save-model <file.npz>', 'also save the net of --seed')
+    .option('--out <file.npz>', 'where to save the accuracies', 'resample.npz')
+    .action(runResample);
+  common(group.command('inactivate').description('task accuracy per context with each population (or a fraction of it) inactivated'))
+    .requiredOption('--task <name>', `the task: ${tasks.names.join(', ')}`)
+    .option('--task-options <json>', 'task options as JSON')
+    .option('--labels <cluster.npz>', 'populations from `populations cluster`')
+    .option('--top <k>', 'instead of --labels: the k neurons of largest |si wi| per input of --inputs', int('--top'))
+    .option('--inputs <list>', 'inputs (1-based) for --top', intList('--inputs'), [3, 4])
+    .addOption(new Option('--mode <m>', 'delete, zero (m, n, wo rows) or silence (wi, m, n)').choices(['delete', 'zero', 'silence']).default('zero'))
+    .option('--rescale', "delete: keep the effective weights (m, wo times N'/N)")
+    .option('--fraction <p>', 'fraction of each population', num('--fraction'), 1)
+    .option('--draws <n>', 'random draws of the fraction (default 10 when < 1)', int('--draws'))
+    .option('--trials-per-cell <n>', 'CDM: trials per cell of the coherence grid', int('--trials-per-cell'), 10)
+    .option('--trials <n>', 'other tasks: trials', int('--trials'), 400)
+    .option('--no-random', 'leave out the random-neurons control')
+    .action(runInactivate);
+  common(group.command('gains').description("per neuron and context phi'(mean x) and mean phi'(x), per population"))
+    .requiredOption('--task <name>', `the task: ${tasks.names.join(', ')}`)
+    .option('--task-options <json>', 'task options as JSON')
+    .option('--labels <cluster.npz>', 'populations from `populations cluster`')
+    .option('--window <a-b>', 'steps A..B of the trajectory (default the stimulus epoch)', intList('--window', 0))
+    .option('--trials <n>', 'trials per context', int('--trials'), 50)
+    .action(runGains);
+  common(group.command('stability').description('bootstrap stability of a K-population mixture, ePAIRS and kurtosis of the connectivity space'))
+    .requiredOption('--components <k>', 'K', int('--components'))
+    .addOption(methodOption())
+    .option('--restarts <n>', 'initialisations per fit', int('--restarts'), 5)
+    .option('--bootstraps <n>', 'subsamples', int('--bootstraps', 2), 20)
+    .option('--fraction <p>', 'share of neurons per subsample', num('--fraction'), 0.8)
+    .option('--null-draws <n>', 'ePAIRS null data sets', int('--null-draws'), 100)
+    .action(runStability);
+}
