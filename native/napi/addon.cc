@@ -25,6 +25,7 @@
 #include "glue.hpp"
 #include "latent_binding.hpp"
 #include "linalg_binding.hpp"
+#include "partial_observation_binding.hpp"
 
 namespace lowrank {
 namespace {
@@ -519,6 +520,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_linalg(env, exports);
   register_latent(env, exports);
   register_analysis(env, exports);
+  register_partial_observation(env, exports);
   return exports;
 }
 

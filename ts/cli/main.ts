@@ -6,6 +6,7 @@ import { registerBuild } from './build.js';
 import { registerDemo } from './demo.js';
 import { registerFit } from './fit.js';
 import { registerInfo } from './info.js';
+import { registerPartialObservation } from './partial-observation.js';
 import { registerRecordings } from './recordings.js';
 import { registerTrain } from './train.js';
 
@@ -20,6 +21,7 @@ registerDemo(program);
 registerAnalyze(program);
 registerBuild(program);
 registerRecordings(program);
+registerPartialObservation(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`lowrank: ${err.message}\n`);

@@ -140,6 +140,16 @@ export const STREAMS = {
   teacherAccuracy: 'teacher-accuracy',
   /** The neurons drawn in the subsampling experiment (indexed by the draw and the count). */
   subsampledNeurons: 'subsampled-neurons',
+  /** The connectivity of a partial-observation teacher (its random rotation, vectors and spectrum draws). */
+  partialTeacher: 'partial-teacher',
+  /** The initial state of a partial-observation teacher's trials. */
+  partialInitialState: 'partial-initial-state',
+  /** The process noise of a partial-observation teacher's simulation. */
+  partialProcessNoise: 'partial-process-noise',
+  /** The measurement noise added to the observed units. */
+  partialMeasurementNoise: 'partial-measurement-noise',
+  /** The observed units when they are a random subset. */
+  partialObservedUnits: 'partial-observed-units',
 } as const;
 
 export type StreamName = (typeof STREAMS)[keyof typeof STREAMS];

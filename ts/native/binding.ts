@@ -284,4 +284,10 @@ export interface NativeBinding {
     options: { activation: string; slope: number; points: number },
   ): Promise<{ mean: Float64Array; meanDerivative: Float64Array }>;
   dynamics: NativeDynamics;
+  /** Closed-form ridge estimate of a dynamics matrix from trajectories x [trials, steps, units] (partial observation). */
+  ridgeDynamics(x: Float64Array, options: { trials: number; steps: number; units: number; alpha: number; ridge: number; tanh: boolean }): Promise<Float64Array>;
+  /** S with S = F S F^T + Q (n x n, row-major). */
+  discreteLyapunov(f: Float64Array, q: Float64Array, n: number): Promise<Float64Array>;
+  /** The stationary covariance of a linear teacher and the long-time limit of the estimate from the observed units. */
+  stationaryLimit(b: Float64Array, observed: Int32Array, options: { n: number; alpha: number; noise: number }): Promise<{ covariance: Float64Array; limit: Float64Array }>;
 }
