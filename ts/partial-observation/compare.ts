@@ -113,11 +113,12 @@ function project(x: ArrayLike<number>, rows: number, n: number, C: Float64Array,
 
 /** Options of {@link limitCycle}; defaults in {@link LIMIT_CYCLE_DEFAULTS}. */
 export interface LimitCycleOptions {
-  /** Noise-free runs from random initial states (default 8). */
+  /** Noise-free runs from random initial states (default 4). */
   runs?: number;
   /** Steps dropped before the oscillation is measured (default 20000). */
   transient?: number;
-  /** Steps measured, in two halves whose amplitudes are compared (default 10000). */
+  /** Steps measured, in two halves whose amplitudes are compared (default 40000: several periods of the slow
+   * oscillations a small alpha gives). */
   window?: number;
   /** Std of the Gaussian initial states (default 1). */
   initialScale?: number;
@@ -125,12 +126,12 @@ export interface LimitCycleOptions {
 }
 
 /** The defaults of {@link limitCycle}. */
-export const LIMIT_CYCLE_DEFAULTS = { runs: 8, transient: 20000, window: 10000, initialScale: 1, seed: 0 } as const satisfies LimitCycleOptions;
+export const LIMIT_CYCLE_DEFAULTS = { runs: 4, transient: 20000, window: 40000, initialScale: 1, seed: 0 } as const satisfies LimitCycleOptions;
 
 /**
  * The verdict on a noise-free network's long-time behaviour. A limit cycle is reported when, after the transient,
  * the runs stay bounded, keep an amplitude (RMS distance from their time average, largest run) above 1e-3 of their
- * scale, that amplitude does not decay between the two halves of the window (ratio >= 0.9), and the top-PC
+ * scale, that amplitude does not decay between the two halves of the window (ratio >= 0.97), and the top-PC
  * projection keeps crossing its mean (at least 4 crossings): a sustained bounded oscillation. The linearisation at
  * the origin is reported beside it: an unstable complex pair there (|1 - a + a lambda| > 1, Im lambda != 0) with a
  * bounded orbit is the mechanism of seed 003 fig. 3.
@@ -196,6 +197,6 @@ export async function limitCycle(net: Network, options: LimitCycleOptions = {}):
     for (let t = 1; t < sc.length; t++) if (Math.sign(sc[t]) !== Math.sign(sc[t - 1]) && sc[t] !== 0) crossings++;
     best = { amplitude: second.amplitude, persistence: first.amplitude > 0 ? second.amplitude / first.amplitude : 0, period: crossings > 0 ? (2 * sc.length) / crossings : NaN, crossings, scale: Math.max(second.scale, 1) };
   }
-  const cycle = best.amplitude > 1e-3 * best.scale && best.persistence >= 0.9 && best.crossings >= 4;
+  const cycle = best.amplitude > 1e-3 * best.scale && best.persistence >= 0.97 && best.crossings >= 4;
   return { cycle, diverged: false, amplitude: best.amplitude, persistence: best.persistence, period: best.period, ...base };
 }

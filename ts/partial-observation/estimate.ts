@@ -28,10 +28,15 @@ export interface Spectrum {
   lineAttractorScore: number;
 }
 
-/** The eigenvalues, time constants and line-attractor score of a square matrix (see {@link Spectrum}). */
-export async function spectrum(matrix: Tensor): Promise<Spectrum> {
+/**
+ * The eigenvalues, time constants and line-attractor score of a square matrix (see {@link Spectrum}), or of given
+ * eigenvalues [n, 2] (`known`, e.g. a generated teacher's exact ones).
+ */
+export async function spectrum(matrix: Tensor, known?: Tensor): Promise<Spectrum> {
   const n = matrix.shape[0];
-  const e = await eigen(matrix);
+  const e = known
+    ? { re: Float64Array.from({ length: n }, (_, i) => known.data[2 * i]), im: Float64Array.from({ length: n }, (_, i) => known.data[2 * i + 1]) }
+    : await eigen(matrix);
   const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => e.re[j] - e.re[i] || e.im[j] - e.im[i]);
   const eigenvalues = new Float64Array(2 * n);
   order.forEach((k, i) => {

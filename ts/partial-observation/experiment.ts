@@ -95,7 +95,7 @@ export async function runExperiment(config: ExperimentConfig, onProgress?: (stag
   const c = checkOptions(where, EXPERIMENT_RULES, config, { ridge: ESTIMATE_DEFAULTS.ridge });
   if (c.teacher === undefined) throw optionError(where, 'teacher', 'given', undefined, TypeError);
   const t = await resolveTeacher(c.teacher, where);
-  const teacherSpectrum = await spectrum(t.weights);
+  const teacherSpectrum = await spectrum(t.weights, t.eigenvalues);
   onProgress?.('simulate');
   const run = await simulateTeacher(t, { ...checkObject(where, c.simulation, "option 'simulation'"), keepStates: c.portraits !== undefined && c.portraits !== false });
   const s = run.options;
@@ -227,7 +227,7 @@ export async function sweep(config: SweepConfig, onProgress?: (row: SweepRow, do
   for (const spec of c.teachers) {
     const t = await resolveTeacher(spec, where);
     const D = t.weights.shape[0];
-    const ts = await spectrum(t.weights);
+    const ts = await spectrum(t.weights, t.eigenvalues);
     const tre = reParts(ts);
     for (const u of c.units ?? c.fractions!) {
       const d = c.units ? u : Math.max(1, Math.round(u * D));

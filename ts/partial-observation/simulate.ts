@@ -98,13 +98,14 @@ export function teacherMatrix(source: Teacher | Tensor | AnyModel, where: string
 export async function simulateTeacher(source: Teacher | Tensor | AnyModel, options: SimulateTeacherOptions = {}): Promise<ObservedRun> {
   const where = 'partialObservation.simulateTeacher';
   const b = teacherMatrix(source, where);
+  const known = source !== null && typeof source === 'object' && 'eigenvalues' in source ? (source as Teacher).eigenvalues : undefined;
   const D = b.shape[0];
   const units = options?.units;
   if (typeof units === 'number' && Number.isInteger(units) && (units < 1 || units > D)) {
     throw optionError(where, 'units', `an integer in [1, ${D}] (the observed units d cannot exceed the teacher's D = ${D})`, units);
   }
   const o = checkOptions(where, simulateRules(D), options, { ...SIMULATE_TEACHER_DEFAULTS, units: D });
-  if (o.activation === 'linear') await requireStable(b, o.alpha!, where);
+  if (o.activation === 'linear') await requireStable(b, known, o.alpha!, where);
   const d = o.units!;
   const observedUnits = o.select === 'random'
     ? new Random(streamSeed(o.seed!, STREAMS.partialObservedUnits)).sampleIndices(D, d).sort((x, y) => x - y)
@@ -143,8 +144,8 @@ export async function simulateTeacher(source: Teacher | Tensor | AnyModel, optio
 }
 
 /** Rejects a linear teacher whose one-step map (1 - a) I + a B has spectral radius >= 1. */
-async function requireStable(b: Tensor<Float64Array>, alpha: number, where: string): Promise<void> {
-  const e = (await spectrum(b)).eigenvalues.data;
+async function requireStable(b: Tensor<Float64Array>, known: Tensor | undefined, alpha: number, where: string): Promise<void> {
+  const e = (await spectrum(b, known)).eigenvalues.data;
   let radius = 0;
   for (let i = 0; i < e.length; i += 2) radius = Math.max(radius, Math.hypot(1 - alpha + alpha * e[i], alpha * e[i + 1]));
   if (radius >= 1) {

@@ -26,9 +26,9 @@ export interface StudentOptions {
   horizon?: number;
   /** Training epochs (default 300). */
   epochs?: number;
-  /** Adam's learning rate (default 1e-2). */
+  /** Adam's learning rate (default 3e-2). */
   lr?: number;
-  /** Windows per minibatch (default 256). */
+  /** Windows per minibatch (default all: full-batch Adam, so that keep-best compares the full loss). */
   batchSize?: number;
   /** Global-norm gradient clip (default 1). */
   clip?: number;
@@ -40,7 +40,7 @@ export interface StudentOptions {
 }
 
 /** The defaults of {@link fitStudent}. */
-export const STUDENT_DEFAULTS = { activation: 'linear', rank: 'full', horizon: 1, epochs: 300, lr: 1e-2, batchSize: 256, clip: 1, seed: 0 } as const satisfies StudentOptions;
+export const STUDENT_DEFAULTS = { activation: 'linear', rank: 'full', horizon: 1, epochs: 300, lr: 3e-2, clip: 1, seed: 0 } as const satisfies StudentOptions;
 
 /** A BPTT student: the network, its effective dynamics matrix and spectrum, and its training. */
 export interface Student extends Spectrum {
@@ -101,7 +101,7 @@ export async function fitStudent(states: Tensor, options: StudentOptions): Promi
   let training: TrainResult;
   try {
     training = await train(model, data, {
-      lossOn: 'states', epochs: o.epochs, lr: o.lr, clip: o.clip, batchSize: Math.min(o.batchSize!, data.inputs.shape[0]),
+      lossOn: 'states', epochs: o.epochs, lr: o.lr, clip: o.clip, batchSize: Math.min(o.batchSize ?? Infinity, data.inputs.shape[0]),
       keepBest: true, drawNoise: false, seed: streamSeed(o.seed!, STREAMS.studentTraining), signal: o.signal, onProgress: o.onProgress,
     });
   } catch (err) {

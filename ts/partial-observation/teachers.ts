@@ -50,6 +50,12 @@ export interface Teacher {
   weights: Tensor<Float64Array>;
   /** The options it was built with (every default filled in). */
   options: Record<string, unknown>;
+  /**
+   * The exact eigenvalues [D, 2] (real, imaginary) of a generated teacher, known by construction. A numerical
+   * eigensolver cannot give them for the non-normal teachers: the eigenvalues of a nilpotent D x D chain move by
+   * about (machine epsilon)^(1/D) under rounding, e.g. to a ring of radius 0.8 for D = 200.
+   */
+  eigenvalues?: Tensor<Float64Array>;
 }
 
 /** The defaults of {@link teacher} (gamma2 depends on D and r: D / sqrt(r)). */
@@ -92,7 +98,10 @@ export async function teacher(kind: TeacherKind, options: TeacherOptions): Promi
     oscillator: ['shift'],
   };
   const kept = Object.fromEntries(['size', 'seed', ...used[kind]].map((k) => [k, o[k as keyof TeacherOptions]]));
-  return { kind, weights: { data: b, shape: [D, D] }, options: kept };
+  const exact = new Float64Array(2 * D);
+  if (kind === 'line-attractor') lineSpectrum(D, o.eps!, o.others!).forEach((v, i) => (exact[2 * i] = v));
+  if (kind === 'oscillator') exact.set([0.5, 0.5, 0.5, -0.5]);
+  return { kind, weights: { data: b, shape: [D, D] }, options: kept, eigenvalues: { data: exact, shape: [D, 2] } };
 }
 
 /** A user's dynamics matrix [D, D] as a teacher. */
@@ -116,11 +125,16 @@ function rotate(q: Float64Array, spectrum: ArrayLike<number>, D: number): Float6
   return matmul(qs, qt, D, D, D);
 }
 
-async function lineAttractor(rng: Random, D: number, eps: number, [low, high]: [number, number]): Promise<Float64Array> {
+/** 1 - eps, then D - 1 values spaced evenly from high down to low. */
+function lineSpectrum(D: number, eps: number, [low, high]: [number, number]): Float64Array {
   const spectrum = new Float64Array(D);
   spectrum[0] = 1 - eps;
   for (let k = 1; k < D; k++) spectrum[k] = D > 2 ? high - ((high - low) * (k - 1)) / (D - 2) : high;
-  return rotate(await randomOrthogonal(rng, D), spectrum, D);
+  return spectrum;
+}
+
+async function lineAttractor(rng: Random, D: number, eps: number, others: [number, number]): Promise<Float64Array> {
+  return rotate(await randomOrthogonal(rng, D), lineSpectrum(D, eps, others), D);
 }
 
 async function feedforward(rng: Random, D: number, beta: number): Promise<Float64Array> {
