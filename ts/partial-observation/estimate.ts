@@ -72,7 +72,7 @@ export interface Estimate extends Spectrum {
 /** Trials, steps and units of observed activity [T, d] or [B, T, d], checked (finite, enough steps). */
 export function observedShape(states: Tensor, where: string, name = 'states'): { B: number; T: number; d: number } {
   checkValue(where, name, states, is.tensor(), 'argument');
-  checkTensor(states, name);
+  checkTensor(states, name, undefined, { finite: false });
   const s = states.shape;
   if (s.length !== 2 && s.length !== 3) throw optionError(where, name, 'observed activity of shape [T, d] or [B, T, d]', formatShape(s), RangeError, 'argument');
   const [B, T, d] = s.length === 2 ? [1, s[0], s[1]] : s;
