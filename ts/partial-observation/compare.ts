@@ -132,7 +132,8 @@ export const LIMIT_CYCLE_DEFAULTS = { runs: 4, transient: 20000, window: 40000, 
  * The verdict on a noise-free network's long-time behaviour. A limit cycle is reported when, after the transient,
  * the runs stay bounded, keep an amplitude (RMS distance from their time average, largest run) above 1e-3 of their
  * scale, that amplitude does not decay between the two halves of the window (ratio >= 0.97), and the top-PC
- * projection keeps crossing its mean (at least 4 crossings): a sustained bounded oscillation. The linearisation at
+ * projection keeps crossing its mean over the window (at least 3 crossings, 1.5 periods): a sustained bounded
+ * oscillation. The linearisation at
  * the origin is reported beside it: an unstable complex pair there (|1 - a + a lambda| > 1, Im lambda != 0) with a
  * bounded orbit is the mechanism of seed 003 fig. 3.
  */
@@ -144,7 +145,7 @@ export interface LimitCycle {
   amplitude: number;
   /** Amplitude of the second half over the first (1: sustained; < 1: decaying). */
   persistence: number;
-  /** Period in steps from the mean-crossings of the top-PC projection (NaN without crossings). */
+  /** Period in steps from the mean-crossings of the top-PC projection over the window (NaN without crossings). */
   period: number;
   /** Largest |1 - a + a lambda| over the eigenvalues of A (the one-step map linearised at 0). */
   originRadius: number;
@@ -191,12 +192,12 @@ export async function limitCycle(net: Network, options: LimitCycleOptions = {}):
     };
     const first = rms(0, half), second = rms(half, W);
     if (second.amplitude <= best.amplitude) continue;
-    const p = await pca({ data: Float64Array.from(late.subarray(half * n)), shape: [W - half, n] }, { components: 1 });
+    const p = await pca({ data: Float64Array.from(late), shape: [W, n] }, { components: 1 });
     let crossings = 0;
     const sc = p.scores.data;
     for (let t = 1; t < sc.length; t++) if (Math.sign(sc[t]) !== Math.sign(sc[t - 1]) && sc[t] !== 0) crossings++;
     best = { amplitude: second.amplitude, persistence: first.amplitude > 0 ? second.amplitude / first.amplitude : 0, period: crossings > 0 ? (2 * sc.length) / crossings : NaN, crossings, scale: Math.max(second.scale, 1) };
   }
-  const cycle = best.amplitude > 1e-3 * best.scale && best.persistence >= 0.97 && best.crossings >= 4;
+  const cycle = best.amplitude > 1e-3 * best.scale && best.persistence >= 0.97 && best.crossings >= 3;
   return { cycle, diverged: false, amplitude: best.amplitude, persistence: best.persistence, period: best.period, ...base };
 }

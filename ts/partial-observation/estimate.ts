@@ -20,7 +20,7 @@ export type PartialActivation = (typeof PARTIAL_ACTIVATIONS)[number];
  * a different convention for a different use.)
  */
 export interface Spectrum {
-  /** [n, 2]: real and imaginary parts, sorted by decreasing real part (then decreasing imaginary part). */
+  /** Shape [n, 2], real and imaginary parts, sorted by decreasing real part (then decreasing imaginary part). */
   eigenvalues: Tensor<Float64Array>;
   /** |1 / (1 - Re lambda_i)|, sorted decreasing [n]. */
   timeConstants: Float64Array;
