@@ -44,6 +44,13 @@ describe('experiments', () => {
     expect(arrays['portraits.student.flow'].shape).toEqual([25, 2]);
   });
 
+  test('an aborted experiment or sweep rejects with the signal\'s reason', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('stopped by the user'));
+    await expect(po.runExperiment({ teacher: { kind: 'feedforward', size: 10 } }, undefined, controller.signal)).rejects.toThrow(/stopped by the user/);
+    await expect(po.sweep({ teachers: [{ kind: 'feedforward', size: 10 }], units: [2] }, undefined, controller.signal)).rejects.toThrow(/stopped by the user/);
+  });
+
   test('a sweep: rows, table file and Markdown', async () => {
     const rows = await po.sweep({
       teachers: [{ kind: 'feedforward', size: 40 }, { kind: 'low-rank', size: 40, rank: 1 }],

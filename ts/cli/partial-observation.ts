@@ -76,10 +76,12 @@ async function runConfig(path: string, o: RunCliOptions): Promise<void> {
   }
   if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new TypeError(`${path}: the config must be a JSON object`);
   const progress = (text: string) => (o.json ? undefined : process.stderr.write(`${text}\n`));
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
   if ('sweep' in config) {
     const rows = await po.sweep(config.sweep as po.SweepConfig, (row, done, total) =>
       progress(`${done}/${total}: ${row.teacher} D=${row.D} d=${row.d} noise=${row.noise} seed=${row.seed}: student score ${row.studentScore.toFixed(3)}`),
-    );
+    controller.signal);
     await po.saveSweep(o.out, rows, config.sweep as object);
     if (o.table) await writeFile(o.table, po.sweepMarkdown(rows) + '\n');
     if (o.json) process.stdout.write(JSON.stringify({ type: 'partial-observation-sweep', rows, out: o.out }) + '\n');
@@ -87,7 +89,7 @@ async function runConfig(path: string, o: RunCliOptions): Promise<void> {
     return;
   }
   const teacher = await teacherFromFiles((config.teacher ?? {}) as Record<string, unknown>, dirname(path));
-  const r = await po.runExperiment({ ...(config as unknown as po.ExperimentConfig), teacher }, (stage) => progress(stage));
+  const r = await po.runExperiment({ ...(config as unknown as po.ExperimentConfig), teacher }, (stage) => progress(stage), controller.signal);
   await po.saveExperiment(o.out, r);
   const summary = {
     teacher: r.teacher.kind,

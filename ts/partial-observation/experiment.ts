@@ -88,12 +88,13 @@ export function relativeDistance(x: ArrayLike<number>, y: ArrayLike<number>): nu
 /**
  * Runs one experiment: builds (or takes) the teacher, simulates and observes it, fits the closed-form student (and
  * the BPTT students asked for), and compares: spectra, the linear long-time limit, the limit-cycle check and, on
- * request, portraits on the top PCs.
+ * request, portraits on the top PCs. `signal` stops it between stages (and inside BPTT training).
  */
-export async function runExperiment(config: ExperimentConfig, onProgress?: (stage: string) => void): Promise<ExperimentResult> {
+export async function runExperiment(config: ExperimentConfig, onProgress?: (stage: string) => void, signal?: AbortSignal): Promise<ExperimentResult> {
   const where = 'partialObservation.runExperiment';
   const c = checkOptions(where, EXPERIMENT_RULES, config, { ridge: ESTIMATE_DEFAULTS.ridge });
   if (c.teacher === undefined) throw optionError(where, 'teacher', 'given', undefined, TypeError);
+  signal?.throwIfAborted();
   const t = await resolveTeacher(c.teacher, where);
   const teacherSpectrum = await spectrum(t.weights, t.eigenvalues);
   onProgress?.('simulate');
@@ -113,18 +114,21 @@ export async function runExperiment(config: ExperimentConfig, onProgress?: (stag
     result.limit = { A: lim.A, eigenvalues: lim.eigenvalues, timeConstants: lim.timeConstants, lineAttractorScore: lim.lineAttractorScore, distance: relativeDistance(student.A.data, lim.A.data) };
   }
   for (const [i, options] of (c.students ?? []).entries()) {
+    signal?.throwIfAborted();
     onProgress?.(`student ${i + 1}`);
-    const fit = await fitStudent(run.observed, { ...options, alpha: s.alpha, activation: s.activation });
+    const fit = await fitStudent(run.observed, { ...options, alpha: s.alpha, activation: s.activation, signal });
     const { model, training, ...rest } = fit;
     result.students.push({ ...rest, rank: options.rank ?? 'full', finalLoss: training.bestLoss });
     model.dispose();
   }
   const studentNet = { weights: student.A, activation: s.activation, alpha: s.alpha };
+  signal?.throwIfAborted();
   if (c.limitCycle ?? s.activation === 'tanh') {
     onProgress?.('limit cycle');
     result.limitCycle = await limitCycle(studentNet, typeof c.limitCycle === 'object' ? c.limitCycle : {});
   }
   if (c.portraits) {
+    signal?.throwIfAborted();
     onProgress?.('portraits');
     const po = typeof c.portraits === 'object' ? c.portraits : {};
     result.portraits = {
@@ -214,8 +218,9 @@ const SWEEP_RULES: Rules<SweepConfig> = {
   ridge: is.nonNegative(),
 };
 
-/** Runs the closed-form experiment over every setting of `config` and returns one row each. */
-export async function sweep(config: SweepConfig, onProgress?: (row: SweepRow, done: number, total: number) => void): Promise<SweepRow[]> {
+/** Runs the closed-form experiment over every setting of `config` and returns one row each; `signal` stops it
+ * between settings (the promise rejects with the signal's reason). */
+export async function sweep(config: SweepConfig, onProgress?: (row: SweepRow, done: number, total: number) => void, signal?: AbortSignal): Promise<SweepRow[]> {
   const where = 'partialObservation.sweep';
   const c = checkOptions(where, SWEEP_RULES, config, { seeds: [0], ridge: ESTIMATE_DEFAULTS.ridge });
   if (!c.units === !c.fractions) throw optionError(where, 'units', 'given, or fractions given instead (exactly one of the two)', c.units);
@@ -234,6 +239,7 @@ export async function sweep(config: SweepConfig, onProgress?: (row: SweepRow, do
       for (const noise of noises)
         for (const measurementNoise of mnoises)
           for (const seed of c.seeds!) {
+            signal?.throwIfAborted();
             const run = await simulateTeacher(t, { ...base, units: d, noise, measurementNoise, seed });
             const s = run.options;
             const est = await estimate(run.observed, { alpha: s.alpha, ridge: c.ridge, activation: s.activation });
