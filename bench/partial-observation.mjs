@@ -111,7 +111,7 @@ if (wanted('bptt')) {
   }
   save('bptt', rows);
   log('\n### BPTT students of the feed-forward chain (D = 500, d = 25, T = 5000, seed 0; 3000 full-batch Adam epochs)\n');
-  log('| student | score | Re λ̂1 | |A - A_closed| / |A_closed| |');
+  log('| student | score | Re λ̂1 | distance to the closed form |');
   log('|---|---|---|---|');
   for (const r of rows) log(`| ${r.student} | ${f(r.score, 2)} | ${f(r.lead, 4)} | ${f(r.distance)} |`);
 }

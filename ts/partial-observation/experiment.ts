@@ -273,10 +273,11 @@ export async function saveSweep(path: string, rows: SweepRow[], settings: object
   await saveResult(path, 'partial-observation', { table }, { meta: { experiment: 'sweep', settings } });
 }
 
-/** The sweep's rows as a Markdown table (the one in docs/partial-observation.md). */
+/** The sweep's rows as a Markdown table (the one in docs/partial-observation.md); the last column is
+ * |A_hat - limit| / |limit| (Frobenius). */
 export function sweepMarkdown(rows: SweepRow[]): string {
   const f = (x: number) => (Number.isNaN(x) ? '-' : Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(3));
-  const head = '| teacher | D | d | noise | meas. noise | seed | teacher score | student score | limit score | teacher Re range | student Re range | student Re λ2 | |Â - limit| / |limit| |';
+  const head = '| teacher | D | d | noise | meas. noise | seed | teacher score | student score | limit score | teacher Re range | student Re range | student Re λ2 | distance to limit |';
   const lines = rows.map((r) => `| ${r.teacher} | ${r.D} | ${r.d} | ${r.noise} | ${r.measurementNoise} | ${r.seed} | ${f(r.teacherScore)} | ${f(r.studentScore)} | ${f(r.limitScore)} | [${f(r.teacherMinRe)}, ${f(r.teacherMaxRe)}] | [${f(r.studentMinRe)}, ${f(r.studentMaxRe)}] | ${f(r.studentSecondRe)} | ${f(r.limitDistance)} |`);
   return [head, `|${'---|'.repeat(13)}`, ...lines].join('\n');
 }
