@@ -111,4 +111,12 @@ StationaryLimit stationary_limit(const double* b, int n, double alpha, double no
   return out;
 }
 
+std::vector<double> rotate_canonical(const double* u, const double* t, int n) {
+  if (n < 1) throw std::range_error("rotate: n must be positive");
+  const Eigen::Map<const RowMat> U(u, n, n), T(t, n, n);
+  std::vector<double> out(size_t(n) * n);
+  Eigen::Map<RowMat>(out.data(), n, n).noalias() = U * T * U.transpose();
+  return out;
+}
+
 }  // namespace lowrank

@@ -25,4 +25,7 @@ struct StationaryLimit {
 // stationary covariance, and the long-time limit of the ridge-free estimate from the units `observed` (d indices).
 StationaryLimit stationary_limit(const double* b, int n, double alpha, double noise, const int* observed, int d);
 
+// U T U^T for row-major n x n U and T (a teacher's rotation of its canonical form).
+std::vector<double> rotate_canonical(const double* u, const double* t, int n);
+
 }  // namespace lowrank

@@ -74,12 +74,33 @@ Napi::Value StationaryLimitCall(const Napi::CallbackInfo& info) {
   });
 }
 
+// rotateCanonical(u: Float64Array, t: Float64Array, n) -> Promise<Float64Array> (U T U^T [n, n])
+Napi::Value RotateCanonical(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    if (info.Length() < 3 || !info[2].IsNumber()) throw Napi::TypeError::New(env, "rotateCanonical: n must be a number");
+    const int n = info[2].As<Napi::Number>().Int32Value();
+    if (n < 1) throw Napi::RangeError::New(env, "rotateCanonical: n must be positive");
+    const size_t len = size_t(checked_product(env, {n, n}, "u"));
+    auto u = hold_array<double>(env, info[0], "u", len);
+    auto t = hold_array<double>(env, info[1], "t", len);
+    return queue_work(
+        env,
+        [u = std::move(u), t = std::move(t), n] {
+          ensure_allocation_fits(double(n) * n * 4 * 8, "rotateCanonical");
+          return rotate_canonical(u.data, t.data, n);
+        },
+        [](Napi::Env env, const std::vector<double>& b) -> Napi::Value { return copy_out(env, b); });
+  });
+}
+
 }  // namespace
 
 void register_partial_observation(Napi::Env env, Napi::Object exports) {
   exports.Set("ridgeDynamics", Napi::Function::New(env, RidgeDynamics));
   exports.Set("discreteLyapunov", Napi::Function::New(env, DiscreteLyapunov));
   exports.Set("stationaryLimit", Napi::Function::New(env, StationaryLimitCall));
+  exports.Set("rotateCanonical", Napi::Function::New(env, RotateCanonical));
 }
 
 }  // namespace lowrank

@@ -1,4 +1,4 @@
-// Registers ridgeDynamics, discreteLyapunov and stationaryLimit (native/napi/partial_observation.cc).
+// Registers ridgeDynamics, discreteLyapunov, stationaryLimit and rotateCanonical (native/napi/partial_observation.cc).
 #pragma once
 #include <napi.h>
 

@@ -86,7 +86,7 @@ describe('non-normal teachers', () => {
 });
 
 describe('BPTT students', () => {
-  test('the linear full-rank student fitted by BPTT agrees with the closed form (ridge 0); a rank-2 student has rank 2', async () => {
+  test('the full-rank student fitted by BPTT agrees with the closed form (ridge 0), linear and tanh; a rank-2 student has rank 2', async () => {
     const t = await po.teacher('line-attractor', { size: 30, eps: 0.05, others: [-0.5, 0.5], seed: 3 });
     const run = await po.simulateTeacher(t, { steps: 3000, alpha: 0.2, noise: 0.5, units: 5, seed: 2 });
     const closed = await po.estimate(run.observed, { alpha: 0.2, ridge: 0 });
@@ -94,6 +94,12 @@ describe('BPTT students', () => {
     expect(po.relativeDistance(fit.A.data, closed.A.data)).toBeLessThan(1e-3);
     expect(Math.abs(fit.eigenvalues.data[0] - closed.eigenvalues.data[0])).toBeLessThan(1e-3);
     fit.model.dispose();
+    // tanh: x_2 = (1 - a) x_s + a W tanh(x_s) is linear in W, so the tanh student meets the tanh closed form too.
+    const tanhRun = await po.simulateTeacher(t, { steps: 3000, alpha: 0.2, noise: 0.5, units: 5, activation: 'tanh', seed: 2 });
+    const tanhClosed = await po.estimate(tanhRun.observed, { alpha: 0.2, ridge: 0, activation: 'tanh' });
+    const tanhFit = await po.fitStudent(tanhRun.observed, { alpha: 0.2, activation: 'tanh' });
+    expect(po.relativeDistance(tanhFit.A.data, tanhClosed.A.data)).toBeLessThan(1e-3);
+    tanhFit.model.dispose();
     const low = await po.fitStudent(run.observed, { alpha: 0.2, rank: 2, epochs: 60 });
     const nonzero = re(low).filter((x, i) => Math.hypot(x, low.eigenvalues.data[2 * i + 1]) > 1e-8).length;
     expect(nonzero).toBeLessThanOrEqual(2);

@@ -290,4 +290,6 @@ export interface NativeBinding {
   discreteLyapunov(f: Float64Array, q: Float64Array, n: number): Promise<Float64Array>;
   /** The stationary covariance of a linear teacher and the long-time limit of the estimate from the observed units. */
   stationaryLimit(b: Float64Array, observed: Int32Array, options: { n: number; alpha: number; noise: number }): Promise<{ covariance: Float64Array; limit: Float64Array }>;
+  /** U T U^T of two n x n row-major matrices (a partial-observation teacher from its canonical form). */
+  rotateCanonical(u: Float64Array, t: Float64Array, n: number): Promise<Float64Array>;
 }

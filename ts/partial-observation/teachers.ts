@@ -3,6 +3,7 @@
 // matrix B for the network z_t = (1 - a) z_{t-1} + a B phi(z_{t-1}) + a xi_t.
 import { Random, STREAMS, streamSeed } from '../core/random.js';
 import { matmul, svd } from '../core/linalg.js';
+import { native } from '../native/load.js';
 import { checkOptions, checkValue, is, type Rules } from '../core/validate.js';
 import type { Tensor } from '../core/tensor.js';
 
@@ -116,13 +117,9 @@ export function userTeacher(weights: Tensor): Teacher {
   return { kind: 'user', weights: { data, shape: [D, D] }, options: { size: D } };
 }
 
-/** Q diag(spectrum) Q^T for Q [D, D] row-major with orthonormal columns. */
-function rotate(q: Float64Array, spectrum: ArrayLike<number>, D: number): Float64Array {
-  const qs = new Float64Array(D * D);
-  for (let i = 0; i < D; i++) for (let k = 0; k < D; k++) qs[i * D + k] = q[i * D + k] * spectrum[k];
-  const qt = new Float64Array(D * D);
-  for (let i = 0; i < D; i++) for (let k = 0; k < D; k++) qt[k * D + i] = q[i * D + k];
-  return matmul(qs, qt, D, D, D);
+/** Q T Q^T (native): the teacher with canonical form T [D, D] in the orthonormal basis Q [D, D]. */
+function rotate(q: Float64Array, t: Float64Array, D: number): Promise<Float64Array> {
+  return native().binding.rotateCanonical(q, t, D);
 }
 
 /** 1 - eps, then D - 1 values spaced evenly from high down to low. */
@@ -134,17 +131,17 @@ function lineSpectrum(D: number, eps: number, [low, high]: [number, number]): Fl
 }
 
 async function lineAttractor(rng: Random, D: number, eps: number, others: [number, number]): Promise<Float64Array> {
-  return rotate(await randomOrthogonal(rng, D), lineSpectrum(D, eps, others), D);
+  const spectrum = lineSpectrum(D, eps, others);
+  const t = new Float64Array(D * D);
+  for (let k = 0; k < D; k++) t[k * D + k] = spectrum[k];
+  return rotate(await randomOrthogonal(rng, D), t, D);
 }
 
 async function feedforward(rng: Random, D: number, beta: number): Promise<Float64Array> {
   const t = new Float64Array(D * D);
   for (let i = 0; i + 1 < D; i++) t[i * D + i + 1] = 1;
   for (let j = 1; j < D; j++) t[j] += beta;
-  const u = await randomOrthogonal(rng, D);
-  const ut = new Float64Array(D * D);
-  for (let i = 0; i < D; i++) for (let k = 0; k < D; k++) ut[k * D + i] = u[i * D + k];
-  return matmul(matmul(u, t, D, D, D), ut, D, D, D);
+  return rotate(await randomOrthogonal(rng, D), t, D);
 }
 
 async function lowRank(rng: Random, D: number, r: number, gamma2: number): Promise<Float64Array> {
