@@ -30,24 +30,36 @@ Napi::Value RidgeDynamics(const Napi::CallbackInfo& info) {
   });
 }
 
-// discreteLyapunov(f: Float64Array, q: Float64Array, n) -> Promise<Float64Array> (S [n, n] with S = F S F^T + Q)
-Napi::Value DiscreteLyapunov(const Napi::CallbackInfo& info) {
+// Two n x n matrices (arguments 0 and 1, named `first`, `second`) and n (argument 2) -> a promise of the n x n
+// matrix `op` computes on a worker thread (`memory`: doubles per n^2 it may allocate).
+template <class Op>
+Napi::Value square_pair_call(const Napi::CallbackInfo& info, const char* fn, const char* first, const char* second, double memory, Op op) {
   const Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
-    if (info.Length() < 3 || !info[2].IsNumber()) throw Napi::TypeError::New(env, "discreteLyapunov: n must be a number");
+    if (info.Length() < 3 || !info[2].IsNumber()) throw Napi::TypeError::New(env, std::string(fn) + ": n must be a number");
     const int n = info[2].As<Napi::Number>().Int32Value();
-    if (n < 1) throw Napi::RangeError::New(env, "discreteLyapunov: n must be positive");
-    const size_t len = size_t(checked_product(env, {n, n}, "f"));
-    auto f = hold_array<double>(env, info[0], "f", len);
-    auto q = hold_array<double>(env, info[1], "q", len);
+    if (n < 1) throw Napi::RangeError::New(env, std::string(fn) + ": n must be positive");
+    const size_t len = size_t(checked_product(env, {n, n}, first));
+    auto a = hold_array<double>(env, info[0], first, len);
+    auto b = hold_array<double>(env, info[1], second, len);
     return queue_work(
         env,
-        [f = std::move(f), q = std::move(q), n] {
-          ensure_allocation_fits(double(n) * n * 16 * 8, "discreteLyapunov");
-          return discrete_lyapunov(f.data, q.data, n);
+        [a = std::move(a), b = std::move(b), n, fn, memory, op] {
+          ensure_allocation_fits(double(n) * n * memory * sizeof(double), fn);
+          return op(a.data, b.data, n);
         },
-        [](Napi::Env env, const std::vector<double>& s) -> Napi::Value { return copy_out(env, s); });
+        [](Napi::Env env, const std::vector<double>& out) -> Napi::Value { return copy_out(env, out); });
   });
+}
+
+// discreteLyapunov(f: Float64Array, q: Float64Array, n) -> Promise<Float64Array> (S [n, n] with S = F S F^T + Q)
+Napi::Value DiscreteLyapunov(const Napi::CallbackInfo& info) {
+  return square_pair_call(info, "discreteLyapunov", "f", "q", 16, discrete_lyapunov);
+}
+
+// rotateCanonical(u: Float64Array, t: Float64Array, n) -> Promise<Float64Array> (U T U^T [n, n])
+Napi::Value RotateCanonical(const Napi::CallbackInfo& info) {
+  return square_pair_call(info, "rotateCanonical", "u", "t", 4, rotate_canonical);
 }
 
 // stationaryLimit(b: Float64Array, observed: Int32Array, { n, alpha, noise }) -> Promise<{ covariance, limit }>
@@ -71,26 +83,6 @@ Napi::Value StationaryLimitCall(const Napi::CallbackInfo& info) {
         [](Napi::Env env, const StationaryLimit& r) -> Napi::Value {
           return arrays_out(env, named("covariance", r.covariance), named("limit", r.limit));
         });
-  });
-}
-
-// rotateCanonical(u: Float64Array, t: Float64Array, n) -> Promise<Float64Array> (U T U^T [n, n])
-Napi::Value RotateCanonical(const Napi::CallbackInfo& info) {
-  const Napi::Env env = info.Env();
-  return guarded(env, [&]() -> Napi::Value {
-    if (info.Length() < 3 || !info[2].IsNumber()) throw Napi::TypeError::New(env, "rotateCanonical: n must be a number");
-    const int n = info[2].As<Napi::Number>().Int32Value();
-    if (n < 1) throw Napi::RangeError::New(env, "rotateCanonical: n must be positive");
-    const size_t len = size_t(checked_product(env, {n, n}, "u"));
-    auto u = hold_array<double>(env, info[0], "u", len);
-    auto t = hold_array<double>(env, info[1], "t", len);
-    return queue_work(
-        env,
-        [u = std::move(u), t = std::move(t), n] {
-          ensure_allocation_fits(double(n) * n * 4 * 8, "rotateCanonical");
-          return rotate_canonical(u.data, t.data, n);
-        },
-        [](Napi::Env env, const std::vector<double>& b) -> Napi::Value { return copy_out(env, b); });
   });
 }
 
