@@ -48,9 +48,14 @@ describe('non-normal teachers', () => {
     const lim = await po.stationaryLimit(t.weights, { alpha: 0.01, noise: 0.2, units: 10 });
     expect(lim.lineAttractorScore).toBeGreaterThan(4);
     expect(re(lim)[0]).toBeGreaterThan(0.99);
-    const run = await po.simulateTeacher(t, { steps: 5000, alpha: 0.01, noise: 0.2, units: 25, seed: 1 });
-    const e = await po.estimate(run.observed, { alpha: 0.01, ridge: 1e-3 });
-    expect(e.lineAttractorScore).toBeGreaterThan(2);
+    // Finite data (T = 5000, a = 0.01): the score itself is noisy (docs: 1.4 +- 1.9 over seeds at D = 500), but
+    // every student has the spurious slow mode, tau_1 = 1 / (1 - Re lambda_hat_1) > 20 against the teacher's 1.
+    for (const seed of [0, 1, 2]) {
+      const run = await po.simulateTeacher(t, { steps: 5000, alpha: 0.01, noise: 0.2, units: 25, seed });
+      const e = await po.estimate(run.observed, { alpha: 0.01, ridge: 1e-3 });
+      expect(e.timeConstants[0]).toBeGreaterThan(20);
+      if (seed === 1) expect(e.lineAttractorScore).toBeGreaterThan(2);
+    }
   });
 
   test('low-rank M N^T (N^T M = 0): the r = 2 leading student eigenvalues approach 1 as d / D falls', async () => {
