@@ -82,7 +82,7 @@ std::vector<double> discrete_lyapunov(const double* f, const double* q, int n) {
   return out;
 }
 
-StationaryLimit stationary_limit(const double* b, int n, double alpha, double noise, const int* observed, int d) {
+StationaryLimit stationary_limit(const double* b, int n, double alpha, double noise, double measurement, const int* observed, int d) {
   if (n < 1 || d < 1 || d > n) throw std::range_error("stationary limit: need 1 <= observed units <= n");
   const Eigen::Map<const RowMat> B(b, n, n);
   Eigen::MatrixXd F = alpha * Eigen::MatrixXd(B);
@@ -98,6 +98,10 @@ StationaryLimit stationary_limit(const double* b, int n, double alpha, double no
       soo(i, j) = S(observed[i], observed[j]);
     }
   }
+  // Measurement noise m_t: E[x x^T] gains m^2 I, and E[Delta_t x_{t-1}^T] loses (1 - alpha) m^2 I.
+  const double m2 = measurement * measurement;
+  soo.diagonal().array() += m2;
+  bsoo.diagonal().array() -= (1 - alpha) / alpha * m2;
   Eigen::LDLT<Eigen::MatrixXd> ldlt(soo);
   if (ldlt.info() != Eigen::Success || !(ldlt.rcond() > 1e-13))
     throw std::range_error("stationary limit: the observed covariance is singular (is the noise 0?)");

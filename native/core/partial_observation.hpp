@@ -22,8 +22,10 @@ struct StationaryLimit {
 };
 
 // The linear teacher z_t = (1 - alpha) z_{t-1} + alpha B z_{t-1} + alpha xi_t, xi ~ N(0, noise^2 I): its
-// stationary covariance, and the long-time limit of the ridge-free estimate from the units `observed` (d indices).
-StationaryLimit stationary_limit(const double* b, int n, double alpha, double noise, const int* observed, int d);
+// stationary covariance, and the long-time limit of the ridge-free estimate from the units `observed` (d indices)
+// observed with white measurement noise of std `measurement`:
+// [(B S)_oo - (1 - alpha) / alpha m^2 I] (S_oo + m^2 I)^-1 (m = 0: (B S)_oo (S_oo)^-1).
+StationaryLimit stationary_limit(const double* b, int n, double alpha, double noise, double measurement, const int* observed, int d);
 
 // U T U^T for row-major n x n U and T (a teacher's rotation of its canonical form).
 std::vector<double> rotate_canonical(const double* u, const double* t, int n);

@@ -62,13 +62,13 @@ Napi::Value RotateCanonical(const Napi::CallbackInfo& info) {
   return square_pair_call(info, "rotateCanonical", "u", "t", 4, rotate_canonical);
 }
 
-// stationaryLimit(b: Float64Array, observed: Int32Array, { n, alpha, noise }) -> Promise<{ covariance, limit }>
+// stationaryLimit(b: Float64Array, observed: Int32Array, { n, alpha, noise, measurement }) -> Promise<{ covariance, limit }>
 Napi::Value StationaryLimitCall(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
     const Napi::Object o = object_arg(info, 2, "stationaryLimit: options");
     const int n = int_field(o, "n");
-    const double alpha = finite_field(o, "alpha"), noise = finite_field(o, "noise");
+    const double alpha = finite_field(o, "alpha"), noise = finite_field(o, "noise"), measurement = finite_field(o, "measurement");
     if (n < 1) throw Napi::RangeError::New(env, "stationaryLimit: n must be positive");
     if (info.Length() < 2 || !info[1].IsTypedArray()) throw Napi::TypeError::New(env, "stationaryLimit: observed must be an Int32Array");
     const int d = int(info[1].As<Napi::TypedArray>().ElementLength());
@@ -76,9 +76,9 @@ Napi::Value StationaryLimitCall(const Napi::CallbackInfo& info) {
     auto observed = hold_array<int32_t>(env, info[1], "observed", size_t(d));
     return queue_work(
         env,
-        [b = std::move(b), observed = std::move(observed), n, d, alpha, noise] {
+        [b = std::move(b), observed = std::move(observed), n, d, alpha, noise, measurement] {
           ensure_allocation_fits(double(n) * n * 20 * 8, "stationaryLimit");
-          return stationary_limit(b.data, n, alpha, noise, observed.data, d);
+          return stationary_limit(b.data, n, alpha, noise, measurement, observed.data, d);
         },
         [](Napi::Env env, const StationaryLimit& r) -> Napi::Value {
           return arrays_out(env, named("covariance", r.covariance), named("limit", r.limit));

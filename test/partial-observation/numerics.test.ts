@@ -126,4 +126,15 @@ describe('the simulation', () => {
     const e = await po.estimate(run.observed, { alpha: a, ridge: 0 });
     expect(po.relativeDistance(e.A.data, lim.A.data)).toBeLessThan(0.1);
   });
+
+  test('measurement noise: the estimate follows the errors-in-variables limit [(B S)_oo - (1 - a) / a m^2 I] (S_oo + m^2 I)^-1', async () => {
+    const D = 16, d = 6, a = 0.3, s = 0.5, m = 0.2;
+    const t = await po.teacher('line-attractor', { size: D, eps: 0.2, others: [-0.4, 0.4], seed: 7 });
+    const run = await po.simulateTeacher(t, { steps: 40000, trials: 2, alpha: a, noise: s, units: d, burnIn: 200, measurementNoise: m, seed: 3 });
+    const e = await po.estimate(run.observed, { alpha: a, ridge: 0 });
+    const noisy = await po.stationaryLimit(t.weights, { alpha: a, noise: s, units: d, measurementNoise: m });
+    const clean = await po.stationaryLimit(t.weights, { alpha: a, noise: s, units: d });
+    expect(po.relativeDistance(e.A.data, noisy.A.data)).toBeLessThan(0.1);
+    expect(po.relativeDistance(e.A.data, clean.A.data)).toBeGreaterThan(0.3);
+  });
 });

@@ -130,6 +130,8 @@ export interface LimitOptions {
   observed?: number[];
   /** The number of observed units d when `observed` is not given. */
   units?: number;
+  /** Std of white measurement noise on the observed units (default 0). */
+  measurementNoise?: number;
 }
 
 /** What {@link stationaryLimit} returns: the stationary covariance and the long-time limit of the estimate. */
@@ -142,7 +144,9 @@ export interface StationaryLimit extends Estimate {
 
 /**
  * The linear long-time limit of the ridge-free estimate from d observed units of the linear teacher B [D, D]:
- * A_hat -> (B S)_oo (S_oo)^-1 as T -> infinity, S the stationary covariance of z_t = F z_{t-1} + a xi_t.
+ * A_hat -> (B S)_oo (S_oo)^-1 as T -> infinity, S the stationary covariance of z_t = F z_{t-1} + a xi_t. With white
+ * measurement noise of std m on the observed units, A_hat -> [(B S)_oo - (1 - a) / a m^2 I] (S_oo + m^2 I)^-1 (the
+ * errors-in-variables bias of the regression).
  */
 export async function stationaryLimit(b: Tensor, options: LimitOptions): Promise<StationaryLimit> {
   const where = 'partialObservation.stationaryLimit';
@@ -152,12 +156,13 @@ export async function stationaryLimit(b: Tensor, options: LimitOptions): Promise
     noise: is.positive(),
     observed: is.arrayOf(is.integer(0, D - 1), `a non-empty list of distinct unit indices in [0, ${D - 1}]`),
     units: is.integer(1, D),
+    measurementNoise: is.nonNegative(),
   };
   const o = checkOptions(where, rules, options);
   for (const key of ['alpha', 'noise'] as const) if (o[key] === undefined) throw optionError(where, key, 'given', undefined, TypeError);
   const observed = o.observed ?? Array.from({ length: o.units ?? D }, (_, i) => i);
   if (new Set(observed).size !== observed.length) throw optionError(where, 'observed', 'distinct unit indices', observed);
-  const r = await native().binding.stationaryLimit(Float64Array.from(b.data), Int32Array.from(observed), { n: D, alpha: o.alpha!, noise: o.noise! });
+  const r = await native().binding.stationaryLimit(Float64Array.from(b.data), Int32Array.from(observed), { n: D, alpha: o.alpha!, noise: o.noise!, measurement: o.measurementNoise ?? 0 });
   const A = { data: r.limit, shape: [observed.length, observed.length] };
   return { A, ...(await spectrum(A)), covariance: { data: r.covariance, shape: [D, D] }, observed };
 }

@@ -110,7 +110,7 @@ export async function runExperiment(config: ExperimentConfig, onProgress?: (stag
     settings: { ...s, ridge: c.ridge },
   };
   if (s.activation === 'linear' && c.limit !== false && s.noise > 0) {
-    const lim = await stationaryLimit(t.weights, { alpha: s.alpha, noise: s.noise, observed: run.units });
+    const lim = await stationaryLimit(t.weights, { alpha: s.alpha, noise: s.noise, measurementNoise: s.measurementNoise, observed: run.units });
     result.limit = { A: lim.A, eigenvalues: lim.eigenvalues, timeConstants: lim.timeConstants, lineAttractorScore: lim.lineAttractorScore, distance: relativeDistance(student.A.data, lim.A.data) };
   }
   for (const [i, options] of (c.students ?? []).entries()) {
@@ -243,7 +243,7 @@ export async function sweep(config: SweepConfig, onProgress?: (row: SweepRow, do
             const run = await simulateTeacher(t, { ...base, units: d, noise, measurementNoise, seed });
             const s = run.options;
             const est = await estimate(run.observed, { alpha: s.alpha, ridge: c.ridge, activation: s.activation });
-            const lim = s.activation === 'linear' ? await stationaryLimit(t.weights, { alpha: s.alpha, noise, observed: run.units }) : undefined;
+            const lim = s.activation === 'linear' ? await stationaryLimit(t.weights, { alpha: s.alpha, noise, measurementNoise, observed: run.units }) : undefined;
             const sre = reParts(est);
             const row: SweepRow = {
               teacher: t.kind, D, d, fraction: d / D, noise, measurementNoise, seed,
