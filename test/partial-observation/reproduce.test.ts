@@ -1,6 +1,8 @@
 // Seed 003's claims, reproduced (docs/partial-observation.md gives the numbers and the commands of the larger runs).
 import { describe, expect, test } from 'vitest';
 import { partialObservation as po } from '../../ts/index.js';
+import { Random } from '../../ts/core/random.js';
+import { matmul, svd, transpose } from '../../ts/core/linalg.js';
 
 const re = (s: po.Spectrum) => Array.from({ length: s.eigenvalues.shape[0] }, (_, i) => s.eigenvalues.data[2 * i]);
 
@@ -23,6 +25,32 @@ describe('normal teacher', () => {
       const r = re(await po.estimate(run.observed, { alpha: 0.2, ridge: 1e-3 }));
       expect(Math.max(...r)).toBeLessThan(0.95 + 0.03);
       expect(Math.min(...r)).toBeGreaterThan(-0.6 - 0.03);
+    }
+  });
+
+  test('a normal teacher with complex eigenvalues (rotation blocks in a random orthonormal basis): Re lambda_hat in range', async () => {
+    const D = 30;
+    for (let seed = 0; seed < 8; seed++) {
+      const rng = new Random(seed);
+      const q = (await svd(rng.fillNormal(new Float64Array(D * D)), D, D)).u;
+      // K: 2 x 2 blocks [[r, -w], [w, r]] with r in [-0.5, 0.9], w in [0, 0.6]: eigenvalues r +- i w, normal.
+      const k = new Float64Array(D * D);
+      const re: number[] = [];
+      for (let b = 0; b < D / 2; b++) {
+        const r = -0.5 + 1.4 * rng.uniform(), w = 0.6 * rng.uniform();
+        re.push(r);
+        k[2 * b * D + 2 * b] = r;
+        k[(2 * b + 1) * D + 2 * b + 1] = r;
+        k[2 * b * D + 2 * b + 1] = -w;
+        k[(2 * b + 1) * D + 2 * b] = w;
+      }
+      const b = matmul(matmul(q, k, D, D, D), transpose(q, D, D), D, D, D);
+      for (const d of [3, 8, 15]) {
+        const lim = await po.stationaryLimit({ data: b, shape: [D, D] }, { alpha: 0.1, noise: 0.3, units: d });
+        const r = Array.from({ length: d }, (_, i) => lim.eigenvalues.data[2 * i]);
+        expect(Math.max(...r)).toBeLessThanOrEqual(Math.max(...re) + 1e-9);
+        expect(Math.min(...r)).toBeGreaterThanOrEqual(Math.min(...re) - 1e-9);
+      }
     }
   });
 
