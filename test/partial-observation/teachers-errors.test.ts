@@ -74,6 +74,23 @@ describe('teachers', () => {
   });
 });
 
+describe('student windows', () => {
+  test('horizon h: non-overlapping windows per trial, the start injected as x_s / a, targets x_s..x_{s+h}, mask [0, 1, ..., 1]', () => {
+    const [B, T, d, a, h] = [2, 8, 2, 0.5, 3];
+    const x = Float64Array.from({ length: B * T * d }, (_, i) => i);
+    const w = po.studentWindows({ data: x, shape: [B, T, d] }, a, h);
+    // Starts 0 and 3 in each trial (3 + 3 <= 7; 6 + 3 > 7).
+    expect(w.inputs.shape).toEqual([4, 4, 2]);
+    expect(Array.from(w.mask.data.slice(0, 4))).toEqual([0, 1, 1, 1]);
+    const second = 3 * d; // trial 0, start 3
+    expect(w.inputs.data[1 * 4 * d]).toBe(x[second] / a);
+    expect(w.inputs.data[1 * 4 * d + d]).toBe(0);
+    expect(Array.from(w.targets.data.slice(1 * 4 * d, 2 * 4 * d))).toEqual(Array.from(x.slice(second, second + 4 * d)));
+    const third = (T + 0) * d; // trial 1, start 0
+    expect(w.targets.data[2 * 4 * d]).toBe(x[third]);
+  });
+});
+
 describe('bad input names the argument', () => {
   test('d > D, d < 1', async () => {
     const t = await po.teacher('feedforward', { size: 10 });
