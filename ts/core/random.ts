@@ -142,7 +142,7 @@ export const STREAMS = {
   subsampledNeurons: 'subsampled-neurons',
   /** The connectivity of a partial-observation teacher (its random rotation, vectors and spectrum draws). */
   partialTeacher: 'partial-teacher',
-  /** The initial state of a partial-observation teacher's trials. */
+  /** The initial states of a partial-observation teacher's trials (and of a limit-cycle check's noise-free runs). */
   partialInitialState: 'partial-initial-state',
   /** The process noise of a partial-observation teacher's simulation. */
   partialProcessNoise: 'partial-process-noise',

@@ -5,7 +5,7 @@ import { FullRankRNN } from '../model/fullrank.js';
 import { pca } from '../analysis/measures.js';
 import { velocity } from '../analysis/linear.js';
 import { fixedPoints } from '../analysis/fixed-points.js';
-import { Random } from '../core/random.js';
+import { Random, STREAMS, streamSeed } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
 import { checkOptions, is, type Rules } from '../core/validate.js';
 import { spectrum, type PartialActivation } from './estimate.js';
@@ -170,7 +170,7 @@ export async function limitCycle(net: Network, options: LimitCycleOptions = {}):
   const model = networkModel(net);
   let sim;
   try {
-    const x0 = new Random(o.seed!).fillNormal(new Float64Array(R * n), o.initialScale);
+    const x0 = new Random(streamSeed(o.seed!, STREAMS.partialInitialState)).fillNormal(new Float64Array(R * n), o.initialScale);
     sim = await model.simulate({ data: new Float64Array(0), shape: [R, steps, 0] }, { drawNoise: false, initialStates: { data: x0, shape: [R, n] }, outputs: false });
   } finally {
     model.dispose();
