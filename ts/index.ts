@@ -108,3 +108,4 @@ export * as lint from './lint/index.js';
 export * as results from './results/index.js';
 export * as recordings from './recordings/index.js';
 export * as populations from './populations/index.js';
+export * as partialObservation from './partial-observation/index.js';

@@ -7,6 +7,7 @@ import { registerDemo } from './demo.js';
 import { registerFit } from './fit.js';
 import { registerInfo } from './info.js';
 import { registerPopulations } from './populations.js';
+import { registerPartialObservation } from './partial-observation.js';
 import { registerRecordings } from './recordings.js';
 import { registerTrain } from './train.js';
 
@@ -22,6 +23,7 @@ registerAnalyze(program);
 registerBuild(program);
 registerRecordings(program);
 registerPopulations(program);
+registerPartialObservation(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`lowrank: ${err.message}\n`);

@@ -150,6 +150,16 @@ export const STREAMS = {
   bootstrapSubsample: 'bootstrap-subsample',
   /** The null data of ePAIRS and of the stability analysis (indexed by the draw). */
   populationNull: 'population-null',
+  /** The connectivity of a partial-observation teacher (its random rotation, vectors and spectrum draws). */
+  partialTeacher: 'partial-teacher',
+  /** The initial states of a partial-observation teacher's trials (and of a limit-cycle check's noise-free runs). */
+  partialInitialState: 'partial-initial-state',
+  /** The process noise of a partial-observation teacher's simulation. */
+  partialProcessNoise: 'partial-process-noise',
+  /** The measurement noise added to the observed units. */
+  partialMeasurementNoise: 'partial-measurement-noise',
+  /** The observed units when they are a random subset. */
+  partialObservedUnits: 'partial-observed-units',
 } as const;
 
 export type StreamName = (typeof STREAMS)[keyof typeof STREAMS];

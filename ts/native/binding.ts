@@ -345,4 +345,12 @@ export interface NativeBinding {
     onProgress?: (p: { restartsDone: number; restarts: number }) => void,
   ): NativeJob<NativeMixtureFit>;
   mixtureScore(model: NativeMixtureModel, x: Float64Array, rows: number): Promise<{ logResp: Float64Array; logProbNorm: Float64Array }>;
+  /** Closed-form ridge estimate of a dynamics matrix from trajectories x [trials, steps, units] (partial observation). */
+  ridgeDynamics(x: Float64Array, options: { trials: number; steps: number; units: number; alpha: number; ridge: number; tanh: boolean }): Promise<Float64Array>;
+  /** S with S = F S F^T + Q (n x n, row-major). */
+  discreteLyapunov(f: Float64Array, q: Float64Array, n: number): Promise<Float64Array>;
+  /** The stationary covariance of a linear teacher and the long-time limit of the estimate from the observed units. */
+  stationaryLimit(b: Float64Array, observed: Int32Array, options: { n: number; alpha: number; noise: number; measurement: number }): Promise<{ covariance: Float64Array; limit: Float64Array }>;
+  /** U T U^T of two n x n row-major matrices (a partial-observation teacher from its canonical form). */
+  rotateCanonical(u: Float64Array, t: Float64Array, n: number): Promise<Float64Array>;
 }
