@@ -107,3 +107,4 @@ export { schur, svd, type ComplexMatrix, type SchurDecomposition, type Svd } fro
 export * as lint from './lint/index.js';
 export * as results from './results/index.js';
 export * as recordings from './recordings/index.js';
+export * as plot from './plot/index.js';

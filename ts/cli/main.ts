@@ -8,9 +8,14 @@ import { registerFit } from './fit.js';
 import { registerInfo } from './info.js';
 import { registerRecordings } from './recordings.js';
 import { registerTrain } from './train.js';
+import { registerPlot } from './plot.js';
+import { registerReport } from './report.js';
+import { packageVersion } from '../native/load.js';
+import { recordCommandLine } from '../results/format.js';
 
 const program = new Command('lowrank')
   .description('Train, fit and analyse low-rank and full-rank recurrent neural networks (native C++/CUDA engine).')
+  .version(packageVersion(), '-V, --version', 'print the version')
   .showHelpAfterError();
 
 registerInfo(program);
@@ -20,6 +25,9 @@ registerDemo(program);
 registerAnalyze(program);
 registerBuild(program);
 registerRecordings(program);
+registerPlot(program);
+registerReport(program);
+recordCommandLine(['lowrank', ...process.argv.slice(2)]);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`lowrank: ${err.message}\n`);
