@@ -1,6 +1,7 @@
 // The report page: one HTML file with its styles, the figure font (base64), the figures (inline SVG) and, when it has
 // 3-D views, three.js inlined; nothing is fetched.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { FONT_FAMILY, fontPath } from '../plot/render.js';
 import { packageVersion } from '../native/load.js';
@@ -16,12 +17,20 @@ export function escapeHtml(text: string): string {
 
 /** The versions the page was made with: the package, Node, and the figure libraries. */
 function versions(): [string, string][] {
+  // the nearest package.json above the package's entry point (some packages do not export their package.json)
   const of = (name: string) => {
     try {
-      return (require(`${name}/package.json`) as { version: string }).version;
+      for (let dir = dirname(require.resolve(name)); dir !== dirname(dir); dir = dirname(dir)) {
+        const file = join(dir, 'package.json');
+        if (existsSync(file)) {
+          const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version: string };
+          if (pkg.name === name) return pkg.version;
+        }
+      }
     } catch {
-      return 'unknown';
+      // not installed
     }
+    return 'unknown';
   };
   return [
     ['lowrank-rnn', packageVersion()],
