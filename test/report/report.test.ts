@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The HTML report: built from a model alone (which runs the default analyses), from a folder of results, and opened
 // in headless Chromium (Debian's chromium through playwright-core; skipped with a message where it is missing).
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -85,8 +86,8 @@ describe.skipIf(!haveChromium)('report in headless Chromium', () => {
     for (const [w, h] of boxes) expect(w * h).toBeGreaterThan(0);
 
     const state = await page.evaluate(() => {
-      const views = (window as unknown as { lowrankViews: { gl: WebGLRenderingContext; camera: { position: { toArray(): number[] } } }[] }).lowrankViews;
-      return views.map((v) => ({ webgl: v.gl instanceof WebGLRenderingContext || v.gl instanceof WebGL2RenderingContext, lost: v.gl.isContextLost(), camera: v.camera.position.toArray() }));
+      const views = (window as unknown as { lowrankViews: { gl: object; camera: { position: { toArray(): number[] } } }[] }).lowrankViews;
+      return views.map((v) => ({ webgl: v.gl instanceof WebGLRenderingContext || v.gl instanceof WebGL2RenderingContext, lost: (v.gl as WebGLRenderingContext).isContextLost(), camera: v.camera.position.toArray() }));
     });
     expect(state.length).toBe(alone.views);
     expect(state[0]).toMatchObject({ webgl: true, lost: false });

@@ -50,6 +50,7 @@ td:first-child { text-align: left; }
 pre, code { font-family: monospace; font-size: 0.85em; } pre { background: #f7f7f7; padding: 0.6em; overflow-x: auto; }
 .figure { margin: 1em 0; overflow-x: auto; } .figure svg { max-width: 100%; height: auto; }
 .figure-error, .note { color: #8a4b00; background: #fff6e5; padding: 0.4em 0.6em; }
+.swatch { display: inline-block; width: 0.9em; height: 0.9em; margin: 0 0.3em 0 0.8em; vertical-align: middle; }
 .view3d canvas { border: 1px solid #ccc; width: 720px; height: 480px; } .hint { color: #666; font-size: 0.85em; }
 `;
 

@@ -196,7 +196,7 @@ async function modelSections(file: string, task: string, section: Section, ctx: 
   try {
     const { batch, states } = await taskStates(model, task, ctx.trials, ctx.seed, ctx.preset);
     const project = await projector(states);
-    const [B, T, N] = states.shape;
+    const [, T, N] = states.shape;
     const labels = conditionLabels(batch);
     const groups = new Map<string, number[]>();
     labels.forEach((l, b) => groups.set(l, [...(groups.get(l) ?? []), b]));

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { STABILITY_COLOURS } from '../plot/spec.js';
 
 /** One line of the 3-D view: a condition-averaged trajectory. */
 export interface ViewLine {
@@ -57,11 +58,22 @@ export function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c');
 }
 
-/** The canvas element of the view with index `i` and its data. */
+/** The colours of the lines of a view, in order (one per condition). */
+const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+
+const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** The canvas element of the view with index `i`, its legend and its data. */
 export function viewElement(view: View3d, i: number): string {
-  return `<div class="view3d"><canvas id="view3d-${i}" width="720" height="480" aria-label="${view.title}"></canvas>` +
+  const swatch = (colour: string, label: string) => `<span class="swatch" style="background:${colour}"></span>${escape(label)}`;
+  const legend = [
+    ...view.lines.map((l, k) => swatch(PALETTE[k % PALETTE.length], l.label)),
+    ...[...new Set(view.points.map((p) => p.stability))].map((s) => swatch(STABILITY_COLOURS[s as keyof typeof STABILITY_COLOURS] ?? '#555', `fixed point: ${s}`)),
+  ];
+  return `<div class="view3d"><canvas id="view3d-${i}" width="720" height="480" aria-label="${escape(view.title)}"></canvas>` +
     `<script type="application/json" class="view3d-data" data-canvas="view3d-${i}">${scriptJson(view)}</script>` +
-    `<p class="hint">Drag to rotate, scroll to zoom, right-drag to pan.</p></div>`;
+    `<p class="legend">${legend.join(' ')}</p>` +
+    `<p class="hint">Axes: ${escape(view.axes[0])} (red), ${escape(view.axes[1])} (green), ${escape(view.axes[2])} (blue). Drag to rotate, scroll to zoom, right-drag to pan.</p></div>`;
 }
 
 /** The inlined three.js sources and the script that draws every view of the page (once per page). */
@@ -74,8 +86,8 @@ export function viewerScripts(): string {
 }
 
 const VIEWER = `
-const colours = { stable: 0x1b7837, saddle: 0xe08214, unstable: 0xb2182b, marginal: 0x6a51a3 };
-const palette = [0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd, 0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22, 0x17becf];
+const colours = ${JSON.stringify(STABILITY_COLOURS)};
+const palette = ${JSON.stringify(PALETTE)};
 const text = (id) => document.getElementById(id).textContent;
 const blob = (source) => URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
 const core = blob(text('three-core'));
@@ -99,11 +111,11 @@ for (const element of document.querySelectorAll('script.view3d-data')) {
   const radius = box.isEmpty() ? 1 : Math.max(box.getSize(new THREE.Vector3()).length() / 2, 1e-6);
   view.lines.forEach((line, i) => {
     const geometry = new THREE.BufferGeometry().setFromPoints(line.points.map((p) => new THREE.Vector3(...p)));
-    scene.add(new THREE.Line(geometry, new THREE.LineBasicMaterial({ color: palette[i % palette.length] })));
+    scene.add(new THREE.Line(geometry, new THREE.LineBasicMaterial({ color: new THREE.Color(palette[i % palette.length]) })));
   });
   const sphere = new THREE.SphereGeometry(radius * 0.03, 16, 12);
   for (const p of view.points) {
-    const mesh = new THREE.Mesh(sphere, new THREE.MeshBasicMaterial({ color: colours[p.stability] ?? 0x555555 }));
+    const mesh = new THREE.Mesh(sphere, new THREE.MeshBasicMaterial({ color: new THREE.Color(colours[p.stability] ?? '#555555') }));
     mesh.position.set(...p.at);
     scene.add(mesh);
   }
