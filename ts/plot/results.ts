@@ -347,7 +347,10 @@ async function modelFigure(kind: FigureKind, a: Arrays, o: FigureOptions): Promi
   const model = await loadModel(a.path, { dtype: 'float64' });
   try {
     if (task.inputSize !== model.inputSize) throw new RangeError(`${a.path}: task ${task.name} has ${task.inputSize} inputs but the model takes ${model.inputSize}`);
-    if (kind === 'psychometric') return await psychometric(model, task, o);
+    if (kind === 'psychometric') {
+      if (model.outputSize === 0) throw new RangeError(`${a.path}: the 'psychometric' figure needs a model with a readout; this one has no outputs (a LINT fit to rates)`);
+      return await psychometric(model, task, o);
+    }
     const batch = task.sample(o.trials!, { seed: o.seed });
     const sim = await model.simulate(batch.inputs, { seed: o.seed, outputs: true, states: kind !== 'trials' });
     if (kind === 'trials') return fig.trialsFigure({ inputs: batch.inputs, outputs: sim.outputs!, targets: batch.targets, mask: batch.mask, dt: task.dt }, `Trials of ${task.name}`);

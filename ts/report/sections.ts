@@ -89,7 +89,9 @@ function figureKinds(r: LoadedResult, task: string | undefined): FigureKind[] {
     const training = r.meta?.training as { epochs?: unknown[] } | undefined;
     if ((training?.epochs?.length ?? 0) > 0 || (Array.isArray(r.meta?.reports) && (r.meta!.reports as unknown[]).length > 0)) out.push('training');
     if (task) {
-      out.push('trials', 'psychometric', 'trajectories');
+      out.push('trials');
+      if (readoutCount(r) !== 0) out.push('psychometric');
+      out.push('trajectories');
       if (has(r, 'm', 'n')) out.push('latent-trajectories');
     }
   }
@@ -105,6 +107,16 @@ function figureKinds(r: LoadedResult, task: string | undefined): FigureKind[] {
   if (has(r, 'accuracy', 'groups', 'contexts')) out.push('inactivation');
   if (has(r, 'gains', 'labels', 'contexts')) out.push('gains');
   return out;
+}
+
+/** The number of outputs a model file's config records (undefined when it does not say). */
+function readoutCount(r: LoadedResult): number | undefined {
+  try {
+    const outputs = (JSON.parse(toStringScalar(r.arrays.config, 'config')) as { outputs?: unknown }).outputs;
+    return typeof outputs === 'number' ? outputs : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A table result's columns and rows. */
