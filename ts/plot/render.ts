@@ -4,12 +4,14 @@
 // also works from the CommonJS build (all three are ESM-only or native).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TopLevelSpec } from 'vega-lite';
 import { checkOptions, is, type Rules } from '../core/validate.js';
 import { packageRoot } from '../native/load.js';
 
-/** A Vega-Lite specification (vega-lite 6), as every figure function returns it. */
-export type Spec = TopLevelSpec;
+/**
+ * A Vega-Lite specification (vega-lite 6, top level), as every figure function returns it: a plain JSON object, typed
+ * loosely so that the package's public types do not depend on vega-lite's.
+ */
+export type Spec = { [key: string]: unknown };
 
 /** The font every figure is drawn with (the file ships in the package: assets/fonts/DejaVuSans.ttf). */
 export const FONT_FAMILY = 'DejaVu Sans';
@@ -29,7 +31,7 @@ async function view(spec: Spec) {
   const [vl, vega] = await Promise.all([import('vega-lite'), import('vega')]);
   let compiled;
   try {
-    compiled = vl.compile(spec).spec;
+    compiled = vl.compile(spec as unknown as Parameters<typeof vl.compile>[0]).spec;
   } catch (err) {
     throw new RangeError(`spec is not a valid Vega-Lite specification: ${(err as Error).message}`);
   }

@@ -40,7 +40,7 @@ export function stabilityColour(): Record<string, unknown> {
 /** Figures side by side under one title (their own schema, background and config dropped). */
 export function combine(title: string, specs: Spec[]): Spec {
   const parts = specs.map((s) => {
-    const { $schema: _s, background: _b, config: _c, ...rest } = s as unknown as Record<string, unknown>;
+    const { $schema: _s, background: _b, config: _c, ...rest } = s;
     return rest;
   });
   return figure(title, { hconcat: parts });
