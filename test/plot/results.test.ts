@@ -59,6 +59,34 @@ describe('analyses as result files', () => {
     expect(markGroups(svg, 'symbol')[0]).toHaveLength(arrays['eigenvalues.re'].data.length);
   });
 
+  test('latent-flow of a rank-3 net: a slice on two kappa axes at given values of the third, named in the title', async () => {
+    const N3 = 120;
+    const m3 = Float64Array.from({ length: N3 * 3 }, (_, j) => Math.sin(0.61 * j + 0.2));
+    const n3 = Float64Array.from({ length: N3 * 3 }, (_, j) => 1.5 * Math.cos(0.43 * j));
+    const r3 = new LowRankRNN({ size: N3, rank: 3, dtype: 'float64', init: { m: m3, n: n3 } });
+    try {
+      const path = join(dir, 'flow3.npz');
+      await plot.saveAnalysisResult(path, await plot.latentFlowAnalysis(r3, { resolution: 9, axes: [0, 2], at: [0, 0.5, 0] }));
+      const { arrays } = await loadResult(path);
+      const [xs, ys] = [arrays['axes.0'].data as Float64Array, arrays['axes.1'].data as Float64Array];
+      const v = arrays.velocity.data as Float64Array;
+      // kappa' = -kappa + n^T tanh(m kappa) / N at the grid point (x, 0.5, y), row-major [res_y, res_x, 3]
+      for (const [i, j] of [[0, 0], [4, 7], [8, 3]]) {
+        const k = [xs[i], 0.5, ys[j]];
+        for (let r = 0; r < 3; r++) {
+          let sum = 0;
+          for (let u = 0; u < N3; u++) sum += n3[u * 3 + r] * Math.tanh(m3[u * 3] * k[0] + m3[u * 3 + 1] * k[1] + m3[u * 3 + 2] * k[2]);
+          expect(v[(j * 9 + i) * 3 + r]).toBeCloseTo(-k[r] + sum / N3, 10);
+        }
+      }
+      const spec = await plot.figureFromFile('flow', path);
+      expect(JSON.stringify(spec.title)).toContain('slice: κ2 = 0.5');
+      expect(axisTitles(await plot.svg(spec))).toEqual(expect.arrayContaining(['κ1', 'κ3']));
+    } finally {
+      r3.dispose();
+    }
+  });
+
   test('meanfield and measures write files that their figures read', async () => {
     const mf = join(dir, 'meanfield.npz');
     await plot.saveAnalysisResult(mf, await plot.meanFieldAnalysis(model, { resolution: 21 }));

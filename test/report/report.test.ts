@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LowRankRNN } from '../../ts/model/index.js';
 import { modelArrays } from '../../ts/model/files.js';
 import { recordCommandLine, saveResult } from '../../ts/results/format.js';
+import { saveNpz } from '../../ts/io/index.js';
 import { buildReport, writeReport, type Report } from '../../ts/report/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lowrank-report-test-'));
@@ -38,11 +39,22 @@ describe('report', () => {
     expect(alone.html).not.toMatch(/@import/);
   });
 
-  test('a folder: a rank-sweep table and its figure; a file the report cannot read is named', async () => {
+  test('a folder: a rank-sweep table, population results; a file the report cannot read is named', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'lowrank-report-folder-'));
     await saveResult(join(folder, 'results.npz'), 'table', { rank: Float64Array.of(1, 2), fit_r2: Float64Array.of(0.8, 0.9), truncation_r2: Float64Array.of(0.1, NaN) }, { meta: { task: 'dm' } });
+    await saveNpz(join(folder, 'clusters.npz'), {
+      space: { data: Float64Array.from({ length: 20 }, (_, i) => Math.sin(i)), shape: [10, 2] },
+      labels: { data: Int32Array.from({ length: 10 }, (_, i) => i % 2), shape: [10] },
+      weights: { data: Float64Array.of(0.5, 0.5), shape: [2] },
+      means: { data: Float64Array.of(0.1, 0, -0.1, 0), shape: [2, 2] },
+      covariances: { data: Float64Array.of(0.2, 0, 0, 0.2, 0.3, 0.1, 0.1, 0.3), shape: [2, 2, 2] },
+      columns: JSON.stringify(['m1', 'n1']),
+    });
+    await saveNpz(join(folder, 'inactivation.npz'), { accuracy: { data: Float64Array.of(0.9, 0.6, 0.8, 0.5), shape: [2, 2] }, groups: JSON.stringify(['none', 'population 1']), contexts: JSON.stringify(['A', 'B']) });
     const r = await buildReport(folder, {});
     expect(r.errors).toEqual([]);
+    expect(r.html).toContain('data-kind="connectivity"');
+    expect(r.html).toContain('data-kind="inactivation"');
     expect(r.html).toContain('data-kind="rank-sweep"');
     expect(r.html).toMatch(/<th>truncation_r2<\/th>/);
     expect(r.html).toContain('<td>NaN</td>');

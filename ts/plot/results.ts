@@ -129,6 +129,12 @@ class Arrays {
   }
 }
 
+function checkKind(kind: unknown): asserts kind is FigureKind {
+  if (!(FIGURE_KINDS as readonly string[]).includes(kind as string)) {
+    throw new RangeError(`figure must be one of ${FIGURE_KINDS.join(', ')}; got ${JSON.stringify(kind)}`);
+  }
+}
+
 /** Loads a result file for a figure (any kind: each figure checks what it reads). */
 async function loadForFigure(path: string): Promise<LoadedResult> {
   return loadResult(path);
@@ -136,17 +142,13 @@ async function loadForFigure(path: string): Promise<LoadedResult> {
 
 /** The Vega-Lite spec of figure `kind` drawn from the result (or model) file at `path`. */
 export async function figureFromFile(kind: FigureKind, path: string, options: FigureOptions = {}): Promise<Spec> {
-  if (!(FIGURE_KINDS as readonly string[]).includes(kind)) {
-    throw new RangeError(`figure must be one of ${FIGURE_KINDS.join(', ')}; got ${JSON.stringify(kind)}`);
-  }
+  checkKind(kind);
   return figureFromResult(kind, path, await loadForFigure(path), options);
 }
 
 /** The spec of figure `kind` drawn from a result already read from `path` (figures of a model read the model again). */
 export async function figureFromResult(kind: FigureKind, path: string, result: LoadedResult, options: FigureOptions = {}): Promise<Spec> {
-  if (!(FIGURE_KINDS as readonly string[]).includes(kind)) {
-    throw new RangeError(`figure must be one of ${FIGURE_KINDS.join(', ')}; got ${JSON.stringify(kind)}`);
-  }
+  checkKind(kind);
   const o = checkOptions<FigureOptions>('plot.figureFromFile', FIGURE_RULES, options, FIGURE_DEFAULTS);
   const a = new Arrays(path, kind, result);
   if (MODEL_FIGURES.has(kind)) return modelFigure(kind, a, o);
