@@ -60,6 +60,26 @@ describe.skipIf(!existsSync(cli))('lowrank plot, report and analyze (dist/cli.js
     expect(summary.figures).toBeGreaterThanOrEqual(8);
   });
 
+  test('linearize at the fixed points of a fixed-point file; the topology graph placed by its points', async () => {
+    const fps = join(dir, 'fixed-points.npz');
+    const topology = join(dir, 'topology.npz');
+    const f = run('analyze', 'fixed-points', '--model', model, '--task', 'dm', '--trials', '8', '--count', '32', '--max-iterations', '1500', '--topology', topology, '--out', fps, '--json');
+    expect(f.status, f.stderr).toBe(0);
+    const points = (await loadResult(fps, 'fixed-points')).arrays.points.shape[0];
+    const out = join(dir, 'at-fixed-points.npz');
+    const l = run('analyze', 'linearize', '--model', model, '--fixed-points', fps, '--out', out);
+    expect(l.status, l.stderr).toBe(0);
+    const { arrays } = await loadResult(out, 'analysis');
+    expect(arrays.states.shape).toEqual([points, 48]);
+    // the same Jacobians as the fixed-point search's own linearization
+    const own = (await loadResult(fps)).arrays['eigenvalues.re'].data as Float64Array;
+    const again = arrays['eigenvalues.re'].data as Float64Array;
+    expect(again.length).toBe(own.length);
+    again.forEach((x, i) => expect(x).toBeCloseTo(own[i], 8));
+    const t = run('plot', 'topology', '--from', topology, '--points', fps, '--out', join(dir, 'topology.svg'));
+    expect(t.status, t.stderr).toBe(0);
+  });
+
   test('bad input: the wrong file for a figure, an unknown figure, an unwritable output', () => {
     const wrong = run('plot', 'flow', '--from', model, '--out', join(dir, 'x.svg'));
     expect(wrong.status).toBe(1);
