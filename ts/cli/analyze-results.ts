@@ -125,7 +125,7 @@ async function linearizeCli(model: AnyModel, o: StatesCli & { fixedPoints?: stri
     if (fps.points.shape[0] === 0) throw new RangeError(`${o.fixedPoints} holds no fixed point to linearize at`);
     return linearizeAnalysis(model, fps.points, { inputs: fps.inputs });
   }
-  const states = await statesOf(model, o);
+  const states = await statesOf(model, o, ', or --fixed-points <file.npz>');
   const N = model.size;
   const rows: Tensor = { data: states.data, shape: [states.data.length / N, N] };
   return linearizeAnalysis(model, rows, { inputs: o.input });
@@ -141,12 +141,12 @@ async function measuresCli(model: AnyModel, o: StatesCli): Promise<AnalysisResul
   }
 }
 
-async function statesOf(model: AnyModel, o: StatesCli): Promise<Tensor> {
+async function statesOf(model: AnyModel, o: StatesCli, alternatives = ''): Promise<Tensor> {
   if (o.from) {
     const x = await loadNpy(o.from, { dtype: 'float64' });
     if (x.shape[x.shape.length - 1] !== model.size) throw new RangeError(`--from ${o.from} must hold states [..., ${model.size}] (the model's size); got [${x.shape.join(', ')}]`);
     return x;
   }
-  if (!o.task) throw new RangeError('give --from <file.npy> (states) or --task <name> to simulate them' + (o.initial === undefined ? ' (or --fixed-points for linearize)' : ''));
+  if (!o.task) throw new RangeError(`give --from <file.npy> (states) or --task <name> to simulate them${alternatives}`);
   return (await taskStates(model, o.task, o.trials, o.seed)).states;
 }
