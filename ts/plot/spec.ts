@@ -22,7 +22,7 @@ export function figure(title: string, body: Record<string, unknown>): Spec {
     $schema: SCHEMA,
     title: { text: title, anchor: 'start' },
     background: 'white',
-    config: { font: FONT_FAMILY, axis: { labelFont: FONT_FAMILY, titleFont: FONT_FAMILY }, legend: { labelFont: FONT_FAMILY, titleFont: FONT_FAMILY } },
+    config: { font: FONT_FAMILY, axis: { labelFont: FONT_FAMILY, titleFont: FONT_FAMILY }, legend: { labelFont: FONT_FAMILY, titleFont: FONT_FAMILY, labelLimit: 320 } },
     ...body,
   } as Spec;
 }
