@@ -113,6 +113,13 @@ describe('SVG marks', () => {
     expect(markGroups(gains, 'symbol').slice(0, 2).map((g) => g.length)).toEqual([20, 20]);
   });
 
+  test('connectivity: at most maxPoints neurons per panel, every k-th, said in the title', async () => {
+    const spec = plot.connectivityFigure({ space: t(noise(50 * 2), [50, 2]), labels: Array(50).fill(0), weights: [1], means: t([0, 0], [1, 2]), covariances: t([1, 0, 0, 1], [1, 2, 2]), columns: ['a', 'b'], maxPoints: 20 });
+    const svg = await plot.svg(spec);
+    expect(markGroups(svg, 'symbol').filter((g) => g.length === 17)).toHaveLength(2);
+    expect(JSON.stringify(spec.title)).toContain('one neuron in 3 of 50');
+  });
+
   test('topology: a node per point and an edge per transition between two points', async () => {
     const svg = await plot.svg(specs.topology);
     expect(markGroups(svg, 'symbol')[0]).toHaveLength(3);

@@ -330,6 +330,8 @@ export interface ConnectivityData {
   columns: readonly string[];
   /** Columns drawn at most (default 6, the first ones). */
   maxColumns?: number;
+  /** Neurons drawn at most (default 2000: every k-th neuron beyond that; the ellipses use the full fit). */
+  maxPoints?: number;
 }
 
 /** The 2-sigma ellipse of a 2 x 2 covariance around a mean, as 61 points. */
@@ -353,17 +355,19 @@ export function connectivityFigure(d: ConnectivityData, title = 'Connectivity sp
   const population = (k: number) => `population ${k + 1}`;
   const colour = { field: 'population', type: 'nominal', title: 'population', scale: { domain: Array.from({ length: K }, (_, k) => population(k)) } };
   const size = shown > 3 ? 130 : 180;
+  const stride = Math.ceil(N / (d.maxPoints ?? 2000));
+  const drawn = Array.from({ length: Math.ceil(N / stride) }, (_, j) => j * stride);
   const rows: Spec[] = [];
   for (let r = 0; r < shown; r++) {
     const cells: Record<string, unknown>[] = [];
     for (let c = 0; c < shown; c++) {
       const x = { field: 'x', type: 'quantitative', title: d.columns[c] };
       if (r === c) {
-        const values = Array.from({ length: N }, (_, i) => ({ x: value(d.space.data[i * D + c]), population: population(d.labels[i]) }));
+        const values = drawn.map((i) => ({ x: value(d.space.data[i * D + c]), population: population(d.labels[i]) }));
         cells.push({ width: size, height: size, data: { values }, mark: { type: 'bar', opacity: 0.6 }, encoding: { x: { ...x, bin: { maxbins: 30 } }, y: { aggregate: 'count', type: 'quantitative', title: 'neurons', stack: null }, color: colour } });
         continue;
       }
-      const points = Array.from({ length: N }, (_, i) => ({ x: value(d.space.data[i * D + c]), y: value(d.space.data[i * D + r]), population: population(d.labels[i]) }));
+      const points = drawn.map((i) => ({ x: value(d.space.data[i * D + c]), y: value(d.space.data[i * D + r]), population: population(d.labels[i]) }));
       const ellipses: Row[] = [];
       for (let k = 0; k < K; k++) {
         const cov = (i: number, j: number) => d.covariances.data[(k * D + i) * D + j];
@@ -382,7 +386,8 @@ export function connectivityFigure(d: ConnectivityData, title = 'Connectivity sp
     rows.push({ hconcat: cells } as unknown as Spec);
   }
   const weights = Array.from(d.weights, (w) => Number(w).toFixed(2)).join(', ');
-  return figure(`${title} (weights ${weights}${shown < D ? `; first ${shown} of ${D} columns` : ''})`, { vconcat: rows });
+  const subset = [shown < D ? `first ${shown} of ${D} columns` : '', stride > 1 ? `one neuron in ${stride} of ${N}` : ''].filter(Boolean).join('; ');
+  return figure(`${title} (weights ${weights}${subset ? `; ${subset}` : ''})`, { vconcat: rows });
 }
 
 /** The R² of fits and of truncations, per rank. */
