@@ -120,6 +120,15 @@ describe('SVG marks', () => {
     expect(JSON.stringify(spec.title)).toContain('one neuron in 3 of 50');
   });
 
+  test('trials: inputs and outputs against targets per trial; a network without readout shows its inputs only', async () => {
+    const svg = await plot.svg(specs.trials);
+    expect(axisTitles(svg).filter((a) => a === 'output (a.u.)')).toHaveLength(2);
+    const inputsOnly = plot.trialsFigure({ inputs: t(noise(20), [1, 20, 1]), outputs: t([], [1, 20, 0]), targets: t([], [1, 20, 0]) });
+    expect(schemaErrors(inputsOnly)).toBe('');
+    const titles = axisTitles(await plot.svg(inputsOnly));
+    expect(titles).toEqual(['time (steps)', 'input (a.u.)']);
+  });
+
   test('topology: a node per point and an edge per transition between two points', async () => {
     const svg = await plot.svg(specs.topology);
     expect(markGroups(svg, 'symbol')[0]).toHaveLength(3);

@@ -83,26 +83,27 @@ export function trialsFigure(d: TrialsData, title = 'Trials'): Spec {
       }
     }
     const x = { field: 'time', type: 'quantitative', title: timeTitle };
-    rows.push({
-      hconcat: [
-        { title: `trial ${b + 1}: inputs`, width: 260, height: 120, data: { values: inputs }, mark: 'line', encoding: { x, y: { field: 'value', type: 'quantitative', title: 'input (a.u.)' }, color: { field: 'channel', type: 'nominal', title: 'input' } } },
-        {
-          title: `trial ${b + 1}: output and target`,
-          width: 260,
-          height: 120,
-          data: { values: outputs },
-          mark: 'line',
-          encoding: {
-            x,
-            y: { field: 'value', type: 'quantitative', title: 'output (a.u.)' },
-            color: { field: 'channel', type: 'nominal', title: 'output' },
-            strokeDash: { field: 'series', type: 'nominal', title: null, scale: { domain: ['network', 'target'], range: [[1, 0], [4, 3]] } },
-            detail: { field: 'series', type: 'nominal' },
-          },
+    const panels: Record<string, unknown>[] = [
+      { title: `trial ${b + 1}: inputs`, width: 260, height: 120, data: { values: inputs }, mark: 'line', encoding: { x, y: { field: 'value', type: 'quantitative', title: 'input (a.u.)' }, color: { field: 'channel', type: 'nominal', title: 'input' } } },
+    ];
+    // a network without readout (a LINT fit to rates) has only its inputs to show
+    if (O > 0) {
+      panels.push({
+        title: `trial ${b + 1}: output and target`,
+        width: 260,
+        height: 120,
+        data: { values: outputs },
+        mark: 'line',
+        encoding: {
+          x,
+          y: { field: 'value', type: 'quantitative', title: 'output (a.u.)' },
+          color: { field: 'channel', type: 'nominal', title: 'output' },
+          strokeDash: { field: 'series', type: 'nominal', title: null, scale: { domain: ['network', 'target'], range: [[1, 0], [4, 3]] } },
+          detail: { field: 'series', type: 'nominal' },
         },
-      ],
-      resolve: { scale: { color: 'independent' } },
-    } as unknown as Spec);
+      });
+    }
+    rows.push({ hconcat: panels, resolve: { scale: { color: 'independent' } } } as unknown as Spec);
   }
   return figure(title, { vconcat: rows });
 }

@@ -354,7 +354,8 @@ async function modelFigure(kind: FigureKind, a: Arrays, o: FigureOptions): Promi
       return await psychometric(model, task, o);
     }
     const batch = task.sample(o.trials!, { seed: o.seed });
-    const sim = await model.simulate(batch.inputs, { seed: o.seed, outputs: true, states: kind !== 'trials' });
+    // trials show the network as it runs (its noise drawn); trajectories are drawn noise-free, as condition averages
+    const sim = await model.simulate(batch.inputs, { seed: o.seed, drawNoise: kind === 'trials', outputs: kind === 'trials', states: kind !== 'trials' });
     if (kind === 'trials') return fig.trialsFigure({ inputs: batch.inputs, outputs: sim.outputs!, targets: batch.targets, mask: batch.mask, dt: task.dt }, `Trials of ${task.name}`);
     const conditions = conditionLabels(batch);
     if (kind === 'trajectories') {
