@@ -3,7 +3,7 @@
 // asked for, and the geometry (ellipses, unstable directions) is checked against closed forms.
 import { describe, expect, test } from 'vitest';
 import * as plot from '../../ts/plot/index.js';
-import { axisTitles, markGroups, pngSize, schemaErrors } from './support.js';
+import { axisTitles, decodePng, markGroups, pngSize, schemaErrors } from './support.js';
 
 const t = (data: number[], shape: number[]) => ({ data: Float64Array.from(data), shape });
 
@@ -171,7 +171,17 @@ describe('geometry against closed forms', () => {
 describe('PNG', () => {
   test('decodes to the requested size; with one side given the other follows the aspect ratio', async () => {
     const bytes = await plot.png(specs.flow2, { width: 640, height: 480 });
-    expect(pngSize(bytes)).toEqual({ width: 640, height: 480 });
+    const image = decodePng(bytes);
+    expect([image.width, image.height, image.pixels.length]).toEqual([640, 480, 640 * 480 * image.channels]);
+    // white background, and a figure drawn on it: dark text and axes, coloured arrows
+    let white = 0, dark = 0;
+    for (let p = 0; p < image.pixels.length; p += image.channels) {
+      const [r, g, b] = image.pixels.subarray(p, p + 3);
+      if (r > 250 && g > 250 && b > 250) white++;
+      if (r < 80 && g < 80 && b < 80) dark++;
+    }
+    expect(white / (640 * 480)).toBeGreaterThan(0.5);
+    expect(dark).toBeGreaterThan(500);
     const svg = await plot.svg(specs.flow2);
     const [w, h] = [/width="(\d+)"/, /height="(\d+)"/].map((re) => Number(re.exec(svg)![1]));
     expect(pngSize(await plot.png(specs.flow2, { width: 300 }))).toEqual({ width: 300, height: Math.round((300 * h) / w) });
