@@ -18,7 +18,9 @@ const epochs = [1, 2, 3].map((epoch) => ({ epoch, loss: 1 / epoch, validationLos
 let alone: Report;
 
 beforeAll(async () => {
-  const model = new LowRankRNN({ size: 64, rank: 2, inputs: 1, outputs: 1, seed: 5, dtype: 'float64' });
+  // bistable (n = 2 m): two stable points and a saddle, so the report has a topology graph to draw
+  const m = Float64Array.from({ length: 64 }, (_, i) => 1.3 * Math.sin(1.7 * i + 0.3));
+  const model = new LowRankRNN({ size: 64, rank: 1, inputs: 1, outputs: 1, seed: 5, dtype: 'float64', init: { m, n: m.map((x) => 2 * x) } });
   recordCommandLine(['lowrank', 'train', '--task', 'dm', '--out', 'dm.npz']);
   await saveResult(modelPath, 'model', {}, { arrays: modelArrays(model), meta: { task: 'dm', training: { epochs } } });
   model.dispose();
@@ -29,7 +31,7 @@ describe('report', () => {
   test('a model alone: its figures, the default analyses, a 3-D view, the command and versions, no external reference', () => {
     expect(alone.errors).toEqual([]);
     const kinds = [...alone.html.matchAll(/<div class="figure" data-kind="([^"]+)"/g)].map((m) => m[1]);
-    expect(kinds).toEqual(expect.arrayContaining(['training', 'trials', 'psychometric', 'trajectories', 'latent-trajectories', 'spectrum', 'flow', 'pca']));
+    expect(kinds).toEqual(expect.arrayContaining(['training', 'trials', 'psychometric', 'trajectories', 'latent-trajectories', 'spectrum', 'topology', 'flow', 'pca']));
     expect(alone.views).toBeGreaterThanOrEqual(1);
     expect(alone.html).toContain('<code class="command">lowrank train --task dm --out dm.npz</code>');
     expect(alone.html).toMatch(/<td>vega-lite<\/td><td>6\.4\.\d+<\/td>/);

@@ -7,7 +7,7 @@ import type { Tensor } from '../core/tensor.js';
 import { loadResult, type LoadedResult } from '../results/format.js';
 import { loadModel } from '../model/files.js';
 import { LowRankRNN, type AnyModel } from '../model/index.js';
-import { fixedPoints, saveFixedPoints } from '../analysis/index.js';
+import { fixedPoints, saveFixedPoints, saveTopology, topology } from '../analysis/index.js';
 import { pca } from '../analysis/measures.js';
 import { conditionLabels } from '../plot/results.js';
 import type { FigureKind } from '../plot/results.js';
@@ -235,7 +235,13 @@ async function modelSections(file: string, task: string, section: Section, ctx: 
   return extra;
 }
 
-/** The analyses `lowrank report MODEL.npz` runs: fixed points, the latent flow (low-rank, rank <= 3), measures. */
+/** Nets up to this size also get the topology graph in a report of the model alone (noisy restarts cost N^2 per step). */
+const TOPOLOGY_MAX_SIZE = 256;
+
+/**
+ * The analyses `lowrank report MODEL.npz` runs: fixed points, their topology graph (nets of at most 256 units), the
+ * latent flow (low-rank, rank <= 3), measures.
+ */
 async function defaultAnalyses(file: string, model: AnyModel, states: Tensor, ctx: SectionContext) {
   const sections: Section[] = [];
   const base = basename(file, '.npz');
@@ -250,6 +256,13 @@ async function defaultAnalyses(file: string, model: AnyModel, states: Tensor, ct
   const fpPath = join(ctx.scratch, `${base}-fixed-points.npz`);
   await saveFixedPoints(fpPath, fps);
   await analysisSection('Fixed points', fpPath);
+  if (fps.points.shape[0] >= 2 && model.size <= TOPOLOGY_MAX_SIZE) {
+    ctx.onProgress?.(`topology graph of ${file}`);
+    const path = join(ctx.scratch, `${base}-topology.npz`);
+    await saveTopology(path, await topology(model, fps, { restarts: 32, seed: ctx.seed }));
+    ctx.siblings.set(fpPath, await loadResult(fpPath));
+    await analysisSection('Topology graph', path);
+  }
   if (model instanceof LowRankRNN && model.rank <= 3) {
     ctx.onProgress?.(`latent flow of ${file}`);
     const path = join(ctx.scratch, `${base}-latent-flow.npz`);
