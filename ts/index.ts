@@ -109,3 +109,4 @@ export * as results from './results/index.js';
 export * as recordings from './recordings/index.js';
 export * as populations from './populations/index.js';
 export * as partialObservation from './partial-observation/index.js';
+export * as plot from './plot/index.js';

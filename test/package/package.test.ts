@@ -17,8 +17,8 @@ const npm = (args: string[], cwd: string) => {
   return r.stdout;
 };
 
-/** What a user needs: the build, the prebuilt binaries, the sources of the fallback build, docs and the licence. */
-const ALLOWED = [/^dist\//, /^prebuilds\/[a-z0-9]+-[a-z0-9]+\/(manifest\.json|lowrank-[\w.-]+\.node)$/, /^native\/(core|cuda|napi)\//, /^docs\/[\w-]+\.md$/,
+/** What a user needs: the build, the prebuilt binaries, the sources of the fallback build, docs, the licence and the figure font. */
+const ALLOWED = [/^assets\/fonts\/(DejaVuSans\.ttf|DejaVu-LICENSE\.txt)$/, /^dist\//, /^prebuilds\/[a-z0-9]+-[a-z0-9]+\/(manifest\.json|lowrank-[\w.-]+\.node)$/, /^native\/(core|cuda|napi)\//, /^docs\/[\w-]+\.md$/,
   /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|CMakeLists\.txt|binding\.gyp|scripts\/install\.mjs)$/];
 
 describe('npm pack', () => {
@@ -26,7 +26,7 @@ describe('npm pack', () => {
     const [pack] = JSON.parse(npm(['pack', '--dry-run', '--json', '--ignore-scripts'], root)) as { files: { path: string }[]; size: number; unpackedSize: number }[];
     const files = pack.files.map((f) => f.path);
     expect(files.filter((f) => !ALLOWED.some((re) => re.test(f)))).toEqual([]);
-    for (const needed of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/cli.js', 'scripts/install.mjs', 'binding.gyp', 'CMakeLists.txt', 'LICENSE', 'native/napi/addon.cc', 'native/core/model.hpp']) {
+    for (const needed of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/cli.js', 'scripts/install.mjs', 'binding.gyp', 'CMakeLists.txt', 'LICENSE', 'native/napi/addon.cc', 'native/core/model.hpp', 'assets/fonts/DejaVuSans.ttf']) {
       expect(files).toContain(needed);
     }
     expect(files.some((f) => f.startsWith('native/tests/'))).toBe(false);

@@ -7,6 +7,7 @@ import type { AnyModel } from '../model/index.js';
 import { tasks } from '../tasks/index.js';
 import type { Tensor } from '../core/tensor.js';
 import { int, num, numbers } from './args.js';
+import { registerResultAnalyses } from './analyze-results.js';
 
 interface FixedPointCliOptions {
   model: string;
@@ -52,6 +53,7 @@ export function registerAnalyze(program: Command): void {
     .requiredOption('--out <file.npz>', 'where to save the fixed points (numpy-readable .npz)')
     .option('--json', 'print the summary as one JSON line')
     .action(runFixedPoints);
+  registerResultAnalyses(analyze);
 }
 
 async function runFixedPoints(o: FixedPointCliOptions): Promise<void> {

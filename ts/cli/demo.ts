@@ -1,8 +1,10 @@
 // `lowrank demo`: LINT's main result in a few minutes (ts/experiments/demo.ts), printed as a table.
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { cdmDemo, DEMO_DEFAULTS, type DemoResult } from '../experiments/demo.js';
 import { int, intList } from './args.js';
 import { StagePrinter, printTable } from './progress.js';
+import { writeReport } from '../report/index.js';
 
 interface DemoCliOptions {
   size: number;
@@ -39,8 +41,13 @@ async function runDemo(o: DemoCliOptions): Promise<void> {
     onProgress: (e) => (e.type === 'stage' ? progress.start(e.text, e.epochs) : progress.epoch(e.epoch)),
   });
   progress.done();
-  if (json) process.stdout.write(JSON.stringify({ type: 'result', ...result }) + '\n');
-  else printDemo(result, o.size);
+  const report = join(o.outDir, 'report.html');
+  await writeReport(o.outDir, report, { task: 'cdm', analyses: false });
+  if (json) process.stdout.write(JSON.stringify({ type: 'result', ...result, report }) + '\n');
+  else {
+    printDemo(result, o.size);
+    process.stdout.write(`report: ${report}\n`);
+  }
 }
 
 function printDemo(result: DemoResult, size: number): void {

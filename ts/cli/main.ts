@@ -10,9 +10,14 @@ import { registerPopulations } from './populations.js';
 import { registerPartialObservation } from './partial-observation.js';
 import { registerRecordings } from './recordings.js';
 import { registerTrain } from './train.js';
+import { registerPlot } from './plot.js';
+import { registerReport } from './report.js';
+import { packageVersion } from '../native/load.js';
+import { recordCommandLine } from '../results/format.js';
 
 const program = new Command('lowrank')
   .description('Train, fit and analyse low-rank and full-rank recurrent neural networks (native C++/CUDA engine).')
+  .version(packageVersion(), '-V, --version', 'print the version')
   .showHelpAfterError();
 
 registerInfo(program);
@@ -24,6 +29,9 @@ registerBuild(program);
 registerRecordings(program);
 registerPopulations(program);
 registerPartialObservation(program);
+registerPlot(program);
+registerReport(program);
+recordCommandLine(['lowrank', ...process.argv.slice(2)]);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`lowrank: ${err.message}\n`);

@@ -2,7 +2,8 @@
 // ts/model and ts/training.
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { ACTIVATIONS, FullRankRNN, LowRankRNN, type Activation, type AnyModel } from '../model/index.js';
-import { saveModel } from '../model/files.js';
+import { modelArrays } from '../model/files.js';
+import { saveResult } from '../results/format.js';
 import type { Device } from '../native/load.js';
 import { tasks } from '../tasks/index.js';
 import type { Task } from '../tasks/types.js';
@@ -91,7 +92,9 @@ async function runTrain(o: TrainCliOptions): Promise<void> {
     progress.summary({ task: task.name, epochs: result.epochs.length, bestLoss: result.bestLoss, validationAccuracy: last?.validationAccuracy, seconds: result.seconds });
   }
   if (o.out) {
-    await saveModel(o.out, model);
+    // a model file whose meta keeps the task and the epochs, for `lowrank plot training|trials` and `lowrank report`
+    const training = result ? { epochs: result.epochs, bestLoss: result.bestLoss, bestEpoch: result.bestEpoch, seconds: result.seconds } : undefined;
+    await saveResult(o.out, 'model', {}, { arrays: modelArrays(model), meta: { task: task.name, preset: o.preset, training } });
     progress.note(`saved ${o.out}`);
   }
   model.dispose();

@@ -3,12 +3,13 @@
 // performance from rank 1, while truncating its own connectivity to the same rank does neither.
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { saveModel } from '../model/files.js';
+import { modelArrays } from '../model/files.js';
+import { saveResult } from '../results/format.js';
 import { FullRankRNN } from '../model/index.js';
 import { checkOptions, is, type Rules } from '../core/validate.js';
 import { tasks } from '../tasks/index.js';
 import type { Task } from '../tasks/types.js';
-import { train, type EpochReport } from '../training/train.js';
+import { train, type EpochReport, type TrainResult } from '../training/train.js';
 import { saveFit, saveTable } from '../lint/files.js';
 import { fitTeacher } from '../lint/teacher.js';
 import { truncationBaseline } from '../lint/baselines.js';
@@ -102,9 +103,10 @@ export async function cdmDemo(options: DemoOptions = {}): Promise<DemoResult> {
     return path;
   };
   const task = tasks.cdm();
-  const teacher = await trainTeacher(task, o);
+  const { teacher, training } = await trainTeacher(task, o);
   try {
-    if (o.outDir) await saveModel(out('teacher.npz'), teacher);
+    // the teacher's file keeps its task and training epochs, for the report's training curves and trials
+    if (o.outDir) await saveResult(out('teacher.npz'), 'model', {}, { arrays: modelArrays(teacher), meta: { task: 'cdm', training: { epochs: training.epochs, bestLoss: training.bestLoss, bestEpoch: training.bestEpoch } } });
     const rows: DemoRow[] = [];
     let teacherAccuracy = NaN;
     for (const rank of o.ranks) {
@@ -120,18 +122,18 @@ export async function cdmDemo(options: DemoOptions = {}): Promise<DemoResult> {
 }
 
 /** The full-rank CDM teacher, trained with the reference many-fit recipe. */
-async function trainTeacher(task: Task, o: Demo): Promise<FullRankRNN> {
+async function trainTeacher(task: Task, o: Demo): Promise<{ teacher: FullRankRNN; training: TrainResult }> {
   const { size, teacherEpochs: epochs, seed } = o;
   const teacher = new FullRankRNN({ size, inputs: task.inputSize, outputs: task.outputSize, noise: DEMO_TEACHER.noise, seed, train: { wi: true, wo: true } });
   const stage = 'teacher';
   o.onProgress?.({ type: 'stage', stage, text: `training a full-rank CDM teacher (N = ${size}, ${epochs} epochs, lr ${DEMO_TEACHER.lr.toExponential()})`, epochs });
   try {
-    await train(teacher, task, { epochs, lr: DEMO_TEACHER.lr, seed, signal: o.signal, onProgress: (epoch) => o.onProgress?.({ type: 'epoch', stage, epoch, epochs }) });
+    const training = await train(teacher, task, { epochs, lr: DEMO_TEACHER.lr, seed, signal: o.signal, onProgress: (epoch) => o.onProgress?.({ type: 'epoch', stage, epoch, epochs }) });
+    return { teacher, training };
   } catch (err) {
     teacher.dispose();
     throw err;
   }
-  return teacher;
 }
 
 /** One rank: the fit and the truncation, scored on the same held-out trials and the same teacher run (one seed). */

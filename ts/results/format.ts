@@ -60,9 +60,19 @@ export function resultArrays(result: object): Record<string, NpyValue> {
   return out;
 }
 
+let commandLine: string | undefined;
+
+/**
+ * Records the command line that every result file written from now on was produced by (stored as `meta.command`);
+ * the `lowrank` CLI calls it once with its arguments.
+ */
+export function recordCommandLine(argv: readonly string[]): void {
+  commandLine = argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
 /** The metadata entry for a result of `kind` with entry-specific `facts`. */
 export function resultMeta(kind: ResultKind, facts: object = {}): ResultMeta {
-  return { kind, formatVersion: RESULT_FORMAT_VERSION, package: 'lowrank-rnn', version: packageVersion(), ...facts };
+  return { kind, formatVersion: RESULT_FORMAT_VERSION, package: 'lowrank-rnn', version: packageVersion(), ...(commandLine ? { command: commandLine } : {}), ...facts };
 }
 
 /** Options of {@link saveResult}: the .npz writer's, plus the `meta` facts and extra arrays. */

@@ -8,6 +8,7 @@ export {
   META_KEY,
   RESULT_FORMAT_VERSION,
   loadResult,
+  recordCommandLine,
   resultArrays,
   resultGroup,
   resultMeta,
