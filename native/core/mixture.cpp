@@ -109,55 +109,46 @@ MatrixXd kmeans_plus_plus(const Samples& S, int K, Stream& rng) {
 std::vector<int> lloyd(const Samples& S, MatrixXd centers) {
   const int N = S.N, K = int(centers.cols()), D = S.D;
   const double tol = 1e-4 * (S.X.colwise() - S.X.rowwise().mean()).squaredNorm() / N / D;
-  std::vector<int> labels(static_cast<size_t>(N), -1);
-  VectorXd dist(N), d(N), member(N);
+  Eigen::ArrayXi labels = Eigen::ArrayXi::Constant(N, -1), next(N);
+  Eigen::ArrayXd dist(N), d(N), member(N);
+  // Nearest centre of every sample (vectorised over samples); returns whether any label changed.
   auto assign = [&]() {
-    bool changed = false;
     dist.setConstant(std::numeric_limits<double>::infinity());
-    std::vector<int> next(static_cast<size_t>(N), 0);
+    next.setZero();
     for (int k = 0; k < K; ++k) {
-      d.noalias() = S.Xt * centers.col(k);
-      d = (centers.col(k).squaredNorm() - 2 * d.array()).matrix();
-      for (int n = 0; n < N; ++n) {  // branch-free: the comparisons are unpredictable
-        const bool closer = d[n] < dist[n];
-        dist[n] = closer ? d[n] : dist[n];
-        next[size_t(n)] = closer ? k : next[size_t(n)];
-      }
+      d = centers.col(k).squaredNorm() - 2 * (S.Xt * centers.col(k)).array();
+      next = (d < dist).select(k, next);  // labels first: the comparison is evaluated lazily
+      dist = dist.min(d);
     }
-    dist += S.norms;
-    for (int n = 0; n < N; ++n)
-      if (labels[size_t(n)] != next[size_t(n)]) changed = true;
+    dist += S.norms.array();
+    const bool changed = (next != labels).any();
     labels.swap(next);
     return changed;
   };
   for (int iter = 0; iter < 300; ++iter) {
     if (!assign()) break;
-    MatrixXd sums(D, K);
-    std::vector<int> counts(static_cast<size_t>(K), 0);
+    MatrixXd updated(D, K);
     for (int k = 0; k < K; ++k) {
-      for (int n = 0; n < N; ++n) member[n] = labels[size_t(n)] == k ? 1.0 : 0.0;
-      sums.col(k).noalias() = S.Xt.transpose() * member;
-      counts[size_t(k)] = int(member.sum());
-    }
-    MatrixXd next(D, K);
-    for (int k = 0; k < K; ++k) {
-      if (counts[size_t(k)] > 0) {
-        next.col(k) = sums.col(k) / counts[size_t(k)];
+      member = (labels == k).cast<double>();
+      const double count = member.sum();
+      if (count > 0) {
+        updated.col(k).noalias() = S.Xt.transpose() * member.matrix();
+        updated.col(k) /= count;
       } else {
         Eigen::Index far;
         dist.maxCoeff(&far);
-        next.col(k) = S.X.col(far);
+        updated.col(k) = S.X.col(far);
         dist[far] = -1;
       }
     }
-    const double shift = (next - centers).squaredNorm();
-    centers = next;
+    const double shift = (updated - centers).squaredNorm();
+    centers = updated;
     if (shift <= tol) {
       assign();
       break;
     }
   }
-  return labels;
+  return std::vector<int>(labels.data(), labels.data() + N);
 }
 
 // Initial responsibilities [N, K].
