@@ -59,18 +59,28 @@ struct Stream {
 
 // ---- k-means initialisation -----------------------------------------------------------------------------------
 
-// Squared distances of every sample to one point.
-VectorXd squared_distances(const MatrixXd& X, const VectorXd& c) { return (X.colwise() - c).colwise().squaredNorm().transpose(); }
+// The samples twice: one per column of X [D, N] and one feature per column of Xt [N, D] (so that products over all
+// samples are matrix-vector products along contiguous memory), and their squared norms.
+struct Samples {
+  MatrixXd X, Xt;
+  VectorXd norms;
+  int N = 0, D = 0;
+};
+
+// Squared distances of every sample to the point c (clamped at 0 against rounding).
+VectorXd squared_distances(const Samples& S, const VectorXd& c) {
+  return ((S.norms - 2 * (S.Xt * c)).array() + c.squaredNorm()).cwiseMax(0.0).matrix();
+}
 
 // Greedy k-means++ seeding (Arthur & Vassilvitskii 2007 with 2 + log K candidates per centre, as scikit-learn).
-MatrixXd kmeans_plus_plus(const MatrixXd& X, int K, Stream& rng) {
-  const int N = int(X.cols());
-  MatrixXd centers(X.rows(), K);
-  centers.col(0) = X.col(rng.below(N));
-  VectorXd closest = squared_distances(X, centers.col(0));
+MatrixXd kmeans_plus_plus(const Samples& S, int K, Stream& rng) {
+  const int N = S.N;
+  MatrixXd centers(S.D, K);
+  centers.col(0) = S.X.col(rng.below(N));
+  VectorXd closest = squared_distances(S, centers.col(0));
   const int trials = 2 + int(std::log(double(K)));
+  std::vector<double> cumulative(static_cast<size_t>(N));
   for (int c = 1; c < K; ++c) {
-    std::vector<double> cumulative(N);
     std::partial_sum(closest.data(), closest.data() + N, cumulative.begin());
     const double total = cumulative.back();
     double bestPotential = std::numeric_limits<double>::infinity();
@@ -80,7 +90,7 @@ MatrixXd kmeans_plus_plus(const MatrixXd& X, int K, Stream& rng) {
       int idx = total > 0 ? int(std::upper_bound(cumulative.begin(), cumulative.end(), rng.uniform() * total) - cumulative.begin())
                           : rng.below(N);
       idx = std::min(idx, N - 1);
-      VectorXd d = squared_distances(X, X.col(idx)).cwiseMin(closest);
+      VectorXd d = squared_distances(S, S.X.col(idx)).cwiseMin(closest);
       const double potential = d.sum();
       if (potential < bestPotential) {
         bestPotential = potential;
@@ -88,7 +98,7 @@ MatrixXd kmeans_plus_plus(const MatrixXd& X, int K, Stream& rng) {
         bestClosest = std::move(d);
       }
     }
-    centers.col(c) = X.col(best);
+    centers.col(c) = S.X.col(best);
     closest = std::move(bestClosest);
   }
   return centers;
@@ -96,90 +106,76 @@ MatrixXd kmeans_plus_plus(const MatrixXd& X, int K, Stream& rng) {
 
 // Lloyd's iterations from `centers`; returns the label of each sample. An empty cluster takes the sample farthest
 // from its centre. Stops when no label changes, the centres move less than 1e-4 of the mean variance, or after 300.
-std::vector<int> lloyd(const MatrixXd& X, MatrixXd centers) {
-  const int N = int(X.cols()), K = int(centers.cols()), D = int(X.rows());
-  const double tol = 1e-4 * ((X.colwise() - X.rowwise().mean()).rowwise().squaredNorm().sum() / N / D);
-  const VectorXd xnorm = X.colwise().squaredNorm().transpose();
-  std::vector<int> labels(N, -1);
-  VectorXd dist(N);
+std::vector<int> lloyd(const Samples& S, MatrixXd centers) {
+  const int N = S.N, K = int(centers.cols()), D = S.D;
+  const double tol = 1e-4 * (S.X.colwise() - S.X.rowwise().mean()).squaredNorm() / N / D;
+  Eigen::ArrayXi labels = Eigen::ArrayXi::Constant(N, -1), next(N);
+  Eigen::ArrayXd dist(N), d(N), member(N);
+  // Nearest centre of every sample (vectorised over samples); returns whether any label changed.
   auto assign = [&]() {
-    const VectorXd cnorm = centers.colwise().squaredNorm().transpose();
-    bool changed = false;
-    for (int n = 0; n < N; ++n) {
-      const double* xn = X.data() + size_t(n) * D;
-      int best = 0;
-      double bestD = std::numeric_limits<double>::infinity();
-      for (int k = 0; k < K; ++k) {
-        const double* ck = centers.data() + size_t(k) * D;
-        double dot = 0;
-        for (int e = 0; e < D; ++e) dot += ck[e] * xn[e];
-        const double d = cnorm[k] - 2 * dot;
-        if (d < bestD) {
-          bestD = d;
-          best = k;
-        }
-      }
-      dist[n] = bestD + xnorm[n];
-      if (labels[n] != best) changed = true;
-      labels[n] = best;
+    dist.setConstant(std::numeric_limits<double>::infinity());
+    next.setZero();
+    for (int k = 0; k < K; ++k) {
+      d = centers.col(k).squaredNorm() - 2 * (S.Xt * centers.col(k)).array();
+      next = (d < dist).select(k, next);  // labels first: the comparison is evaluated lazily
+      dist = dist.min(d);
     }
+    dist += S.norms.array();
+    const bool changed = (next != labels).any();
+    labels.swap(next);
     return changed;
   };
   for (int iter = 0; iter < 300; ++iter) {
     if (!assign()) break;
-    MatrixXd sums = MatrixXd::Zero(D, K);
-    std::vector<int> counts(K, 0);
-    for (int n = 0; n < N; ++n) {
-      double* sum = sums.data() + size_t(labels[n]) * D;
-      const double* xn = X.data() + size_t(n) * D;
-      for (int d = 0; d < D; ++d) sum[d] += xn[d];
-      ++counts[labels[n]];
-    }
-    MatrixXd next(D, K);
+    MatrixXd updated(D, K);
     for (int k = 0; k < K; ++k) {
-      if (counts[k] > 0) {
-        next.col(k) = sums.col(k) / counts[k];
+      member = (labels == k).cast<double>();
+      const double count = member.sum();
+      if (count > 0) {
+        updated.col(k).noalias() = S.Xt.transpose() * member.matrix();
+        updated.col(k) /= count;
       } else {
         Eigen::Index far;
         dist.maxCoeff(&far);
-        next.col(k) = X.col(far);
+        updated.col(k) = S.X.col(far);
         dist[far] = -1;
       }
     }
-    const double shift = (next - centers).squaredNorm();
-    centers = next;
+    const double shift = (updated - centers).squaredNorm();
+    centers = updated;
     if (shift <= tol) {
       assign();
       break;
     }
   }
-  return labels;
+  return std::vector<int>(labels.data(), labels.data() + N);
 }
 
-// Initial responsibilities [K, N].
-MatrixXd initial_responsibilities(const MatrixXd& X, int K, MixtureInit init, Stream& rng) {
-  const int N = int(X.cols());
-  MatrixXd R = MatrixXd::Zero(K, N);
+// Initial responsibilities [N, K].
+MatrixXd initial_responsibilities(const Samples& S, int K, MixtureInit init, Stream& rng) {
+  const int N = S.N;
+  MatrixXd R = MatrixXd::Zero(N, K);
   if (init == MixtureInit::Random) {
     for (int n = 0; n < N; ++n) {
-      for (int k = 0; k < K; ++k) R(k, n) = rng.uniform();
-      R.col(n) /= R.col(n).sum();
+      double sum = 0;
+      for (int k = 0; k < K; ++k) sum += R(n, k) = rng.uniform();
+      R.row(n) /= sum;
     }
     return R;
   }
-  MatrixXd centers(X.rows(), K);
+  MatrixXd centers(S.D, K);
   if (init == MixtureInit::KMeansPlusPlus) {
-    centers = kmeans_plus_plus(X, K, rng);
+    centers = kmeans_plus_plus(S, K, rng);
   } else {  // K distinct random rows (partial Fisher-Yates)
-    std::vector<int> idx(N);
+    std::vector<int> idx(static_cast<size_t>(N));
     std::iota(idx.begin(), idx.end(), 0);
     for (int k = 0; k < K; ++k) {
-      std::swap(idx[k], idx[k + rng.below(N - k)]);
-      centers.col(k) = X.col(idx[k]);
+      std::swap(idx[size_t(k)], idx[size_t(k + rng.below(N - k))]);
+      centers.col(k) = S.X.col(idx[size_t(k)]);
     }
   }
-  const std::vector<int> labels = lloyd(X, centers);
-  for (int n = 0; n < N; ++n) R(labels[n], n) = 1;
+  const std::vector<int> labels = lloyd(S, centers);
+  for (int n = 0; n < N; ++n) R(n, labels[size_t(n)]) = 1;
   return R;
 }
 
@@ -189,7 +185,7 @@ MatrixXd initial_responsibilities(const MatrixXd& X, int K, MixtureInit init, St
 // per-sample products whose responsibility-weighted sums give the M-step's statistics in one product:
 // A = [x; x_i x_j for i <= j] (full, tied) or [x; x_i^2] (diag, spherical).
 struct Fitter {
-  MatrixXd X;  // D x N, shifted
+  Samples S;  // shifted
   VectorXd shift;
   MatrixXd A;
   const MixtureSettings& s;
@@ -232,57 +228,48 @@ void factorise(State& st, double reg) {
 // Weighted log probabilities [K, N]: log N(x | mu_k, Sigma_k) + logWeights_k (and the variational corrections). With
 // P_k = L_k^{-1} (Sigma_k = L_k L_k^T) stacked into one [K D, D] matrix, every component's whitened residual comes
 // from one product P X, minus P_k mu_k.
-void weighted_log_prob(const MatrixXd& X, const State& st, bool variational, MatrixXd& W) {
-  const int K = int(st.means.cols()), D = int(X.rows()), N = int(X.cols());
-  thread_local MatrixXd P, Y;
-  thread_local VectorXd b, offset;
-  P.resize(K * D, D);
-  b.resize(K * D);
-  offset.resize(K);
+void weighted_log_prob(const MatrixXd& Xt, const State& st, bool variational, MatrixXd& W) {
+  const int K = int(st.means.cols()), N = int(Xt.rows()), D = int(Xt.cols());
+  W.resize(N, K);
+  thread_local VectorXd q, y;
   for (int k = 0; k < K; ++k) {
     const size_t c = st.cov.size() == 1 ? 0 : size_t(k);
     MatrixXd Pk = MatrixXd::Identity(D, D);
     st.chol[c].triangularView<Eigen::Lower>().solveInPlace(Pk);
-    P.middleRows(k * D, D) = Pk;
-    b.segment(k * D, D) = Pk * st.means.col(k);
+    const VectorXd b = Pk.triangularView<Eigen::Lower>() * st.means.col(k);
     double off = -0.5 * D * kLog2Pi - st.logDet[Eigen::Index(c)] + st.logWeights[k];
     if (variational) {
       double logLambda = D * std::log(2.0);
       for (int i = 0; i < D; ++i) logLambda += digamma(0.5 * (st.dof[k] - i));
       off += -0.5 * D * std::log(st.dof[k]) + 0.5 * (logLambda - D / st.meanPrecision[k]);
     }
-    offset[k] = off;
-  }
-  W.resize(K, N);
-  constexpr int kChunk = 256;  // samples per product: the residuals stay in cache
-  for (int n0 = 0; n0 < N; n0 += kChunk) {
-    const int len = std::min(kChunk, N - n0);
-    Y.noalias() = P * X.middleCols(n0, len);
-    for (int j = 0; j < len; ++j) {
-      const double* y = Y.col(j).data();
-      for (int k = 0; k < K; ++k) {
-        double q = 0;
-        for (int d = 0; d < D; ++d) {
-          const double t = y[k * D + d] - b[k * D + d];
-          q += t * t;
-        }
-        W(k, n0 + j) = offset[k] - 0.5 * q;
-      }
+    // whitened residual, one coordinate at a time over all samples: y_i = sum_{j <= i} P_ij x_j - b_i
+    q.setZero(N);
+    for (int i = 0; i < D; ++i) {
+      y.noalias() = Xt.leftCols(i + 1) * Pk.row(i).head(i + 1).transpose();
+      q.array() += (y.array() - b[i]).square();
     }
+    W.col(k) = (off - 0.5 * q.array()).matrix();
   }
 }
 
-// From weighted log probabilities W [K, N]: responsibilities R, the per-sample log normalisers, and (when `logResp`)
-// W turned into log responsibilities in place.
+// From weighted log probabilities W [N, K]: responsibilities R [N, K], the per-sample log normalisers, and (when
+// `logResp`) W turned into log responsibilities in place.
 void responsibilities_of(MatrixXd& W, MatrixXd& R, VectorXd& lpn, bool logResp) {
-  const Eigen::RowVectorXd mx = W.colwise().maxCoeff();
-  R = W;
-  R.rowwise() -= mx;
-  R.array() = R.array().exp();
-  const Eigen::RowVectorXd sum = R.colwise().sum();
-  lpn = (mx.array() + sum.array().log()).transpose();
-  R.array().rowwise() /= sum.array();
-  if (logResp) W.rowwise() -= lpn.transpose();
+  const Eigen::Index K = W.cols();
+  thread_local VectorXd mx, sum;
+  mx = W.col(0);
+  for (Eigen::Index k = 1; k < K; ++k) mx = mx.cwiseMax(W.col(k));
+  R.resize(W.rows(), K);
+  sum.setZero(W.rows());
+  for (Eigen::Index k = 0; k < K; ++k) {
+    R.col(k) = (W.col(k) - mx).array().exp().matrix();
+    sum += R.col(k);
+  }
+  lpn = (mx.array() + sum.array().log()).matrix();
+  for (Eigen::Index k = 0; k < K; ++k) R.col(k).array() /= sum.array();
+  if (logResp)
+    for (Eigen::Index k = 0; k < K; ++k) W.col(k) -= lpn;
 }
 
 // nk, xk and sk from responsibilities R [K, N] (scikit-learn's _estimate_gaussian_parameters), from the
@@ -290,8 +277,9 @@ void responsibilities_of(MatrixXd& W, MatrixXd& R, VectorXd& lpn, bool logResp) 
 void gaussian_statistics(const Fitter& f, const MatrixXd& R, VectorXd& nk, MatrixXd& xk, std::vector<MatrixXd>& sk) {
   const int K = f.K, D = f.D;
   thread_local MatrixXd T;
-  T.noalias() = f.A * R.transpose();
-  nk = R.rowwise().sum().array() + kEps10;
+  T.resize(f.A.rows(), K);
+  for (int k = 0; k < K; ++k) T.col(k).noalias() = f.A * R.col(k);
+  nk = R.colwise().sum().transpose().array() + kEps10;
   xk = T.topRows(D).array().rowwise() / nk.transpose().array();
   const CovarianceKind kind = f.s.covariance;
   if (kind == CovarianceKind::Full || kind == CovarianceKind::Tied) {
@@ -448,7 +436,13 @@ RestartResult run_restart(const Fitter& f, int restart, const std::atomic<bool>*
   State& st = out.state;
   const bool vb = f.s.variational;
   {
-    const MatrixXd R = initial_responsibilities(f.X, f.K, f.s.init, rng);
+    MatrixXd R;
+    if (f.s.initialLabels.empty()) {
+      R = initial_responsibilities(f.S, f.K, f.s.init, rng);
+    } else {
+      R = MatrixXd::Zero(f.N, f.K);
+      for (int n = 0; n < f.N; ++n) R(n, f.s.initialLabels[size_t(n)]) = 1;
+    }
     if (vb) variational_m_step(f, R, st);
     else em_m_step(f, R, st);
   }
@@ -461,7 +455,7 @@ RestartResult run_restart(const Fitter& f, int restart, const std::atomic<bool>*
       return out;
     }
     const double prev = lb;
-    weighted_log_prob(f.X, st, vb, W);
+    weighted_log_prob(f.S.Xt, st, vb, W);
     responsibilities_of(W, R, lpn, vb);
     const double meanNorm = lpn.mean();
     if (vb) {
@@ -556,12 +550,12 @@ void mixture_score(const MixtureModel& m, const double* x, int N, double* logRes
     if (llt.info() != Eigen::Success) throw std::range_error("mixture: a covariance of the model is not positive definite");
   }
   factorise(st, 0);
-  const MatrixXd X = ConstData(x, m.D, N);
+  const MatrixXd Xt = ConstData(x, m.D, N).transpose();
   MatrixXd W, R;
   VectorXd lpn;
-  weighted_log_prob(X, st, m.variational, W);
+  weighted_log_prob(Xt, st, m.variational, W);
   responsibilities_of(W, R, lpn, true);
-  if (logResp) std::copy(W.data(), W.data() + W.size(), logResp);  // K x N column-major = [N, K] row-major
+  if (logResp) Eigen::Map<MatrixXd>(logResp, m.K, N) = W.transpose();  // [N, K] row-major
   if (logProbNorm) std::copy(lpn.data(), lpn.data() + N, logProbNorm);
 }
 
@@ -576,14 +570,27 @@ MixtureFit fit_mixture(const double* x, int N, int D, const MixtureSettings& s, 
   for (size_t i = 0; i < size_t(N) * D; ++i)
     if (!std::isfinite(x[i])) throw std::range_error("fitMixture: argument 'x' must be finite; got a NaN or infinite value at row " +
                                                      std::to_string(i / D) + ", column " + std::to_string(i % D));
+  if (!s.initialLabels.empty()) {
+    if (s.initialLabels.size() != size_t(N))
+      throw std::range_error("fitMixture: option 'initialLabels' must have one label per row (" + std::to_string(N) + "); got " +
+                             std::to_string(s.initialLabels.size()));
+    for (int32_t l : s.initialLabels)
+      if (l < 0 || l >= K)
+        throw std::range_error("fitMixture: option 'initialLabels' must hold labels in [0, " + std::to_string(K - 1) + "]; got " +
+                               std::to_string(l));
+  }
   const int distinct = distinct_rows(x, N, D);
   if (distinct < K)
     throw std::range_error("fitMixture: argument 'x' has only " + std::to_string(distinct) +
                            " distinct rows, fewer than option 'components' (" + std::to_string(K) + ")");
-  Fitter f{MatrixXd(), VectorXd(), MatrixXd(), s, N, D, K, VectorXd(), MatrixXd()};
+  Fitter f{Samples(), VectorXd(), MatrixXd(), s, N, D, K, VectorXd(), MatrixXd()};
   f.shift = ConstData(x, D, N).rowwise().mean();
-  f.X = ConstData(x, D, N).colwise() - f.shift;
-  const MatrixXd& X = f.X;
+  f.S.X = ConstData(x, D, N).colwise() - f.shift;
+  f.S.Xt = f.S.X.transpose();
+  f.S.norms = f.S.X.colwise().squaredNorm().transpose();
+  f.S.N = N;
+  f.S.D = D;
+  const MatrixXd& X = f.S.X;
   const bool products = s.covariance == CovarianceKind::Full || s.covariance == CovarianceKind::Tied;
   f.A.resize(D + (products ? D * (D + 1) / 2 : D), N);
   f.A.topRows(D) = X;
@@ -647,11 +654,11 @@ MixtureFit fit_mixture(const double* x, int N, int D, const MixtureSettings& s, 
 
   // Final E-step (as scikit-learn's fit_predict), then drop the components no sample belongs to.
   MatrixXd W;
-  weighted_log_prob(X, b.state, s.variational, W);
+  weighted_log_prob(f.S.Xt, b.state, s.variational, W);
   std::vector<int> raw(static_cast<size_t>(N)), counts(static_cast<size_t>(K), 0);
   for (int n = 0; n < N; ++n) {
     Eigen::Index k;
-    W.col(n).maxCoeff(&k);
+    W.row(n).maxCoeff(&k);
     raw[size_t(n)] = int(k);
     ++counts[size_t(k)];
   }

@@ -33,6 +33,7 @@ struct MixtureSettings {
   double regCovar = 1e-6;
   uint64_t seed = 0;
   int threads = 1;
+  std::vector<int32_t> initialLabels;  // [N] in 0..K-1: every restart starts from these hard labels instead of `init`
   MixturePrior prior;
 };
 

@@ -87,7 +87,7 @@ class FitWorker : public AbortableWorker<int> {
 
 // fitMixture(x: Float64Array [rows x cols], { rows, cols, components, method, covariance, restarts, init,
 //            maxIterations, tolerance, regCovar, seed, threads, dirichletProcess, weightConcentrationPrior,
-//            meanPrecisionPrior, degreesOfFreedomPrior, meanPrior?, covariancePrior? }, onProgress?) -> { promise, abort }
+//            meanPrecisionPrior, degreesOfFreedomPrior, meanPrior?, covariancePrior?, initialLabels? }, onProgress?) -> { promise, abort }
 Napi::Value FitMixture(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
@@ -112,6 +112,11 @@ Napi::Value FitMixture(const Napi::CallbackInfo& info) {
     if (s.threads <= 0) s.threads = int(std::max(1u, std::thread::hardware_concurrency()));
     if (s.restarts < 1 || s.maxIterations < 1 || !(s.tolerance >= 0) || !(s.regCovar >= 0))
       throw Napi::RangeError::New(env, "fitMixture: restarts and maxIterations must be >= 1, tolerance and regCovar >= 0");
+    const Napi::Value labels = o.Get("initialLabels");
+    if (!labels.IsUndefined() && !labels.IsNull()) {
+      auto h = hold_array<int32_t>(env, labels, "initialLabels", size_t(rows));
+      s.initialLabels.assign(h.data, h.data + h.length);
+    }
     s.prior.dirichletProcess = bool_field(o, "dirichletProcess");
     s.prior.weightConcentration = finite_field(o, "weightConcentrationPrior");
     s.prior.meanPrecision = finite_field(o, "meanPrecisionPrior");

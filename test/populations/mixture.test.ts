@@ -85,6 +85,19 @@ for t in ['full', 'diag', 'tied', 'spherical']:
                           ari_sklearn=adjusted_rand_score(q['labels'], b.predict(x)),
                           score_samples=v.score_samples(x2).tolist(), proba=v.predict_proba(x2).ravel().tolist(),
                           predict=v.predict(x2).tolist())
+# step by step from the same partition (row n starts in component n % 3), exactly 25 iterations (tol = 0)
+start = np.zeros((len(x), 3)); start[np.arange(len(x)), np.arange(len(x)) % 3] = 1
+class G(GaussianMixture):
+    def _initialize_parameters(self, X, random_state, xp=None):
+        self._initialize(X, start.copy())
+class V(BayesianGaussianMixture):
+    def _initialize_parameters(self, X, random_state, xp=None):
+        self._initialize(X, start.copy())
+for t in ['full', 'diag', 'tied', 'spherical']:
+    for name, cls in [('em', G), ('vb', V)]:
+        m = cls(n_components=3, covariance_type=t, max_iter=25, tol=0).fit(x)
+        out['step_%s_%s' % (name, t)] = dict(lower_bound=float(np.ravel(m.lower_bound_)[0]), weights=m.weights_.tolist(),
+                                             means=m.means_.ravel().tolist(), n_iter=int(m.n_iter_))
 print(json.dumps(out))
 `;
 
@@ -120,6 +133,7 @@ describe.skipIf(!sk.available)(`Gaussian mixtures against scikit-learn (${sk.rea
   const { x: x2 } = clusters(90, 4);
   const em: Record<string, GaussianMixture> = {};
   const vb: Record<string, GaussianMixture> = {};
+  const step: Record<string, GaussianMixture> = {};
   let ref: Record<string, Record<string, number & number[]>> = {};
   let dir = '';
 
@@ -127,6 +141,10 @@ describe.skipIf(!sk.available)(`Gaussian mixtures against scikit-learn (${sk.rea
     for (const t of TYPES) {
       em[t] = await fitMixture(x, { components: 3, covariance: t, restarts: 3, seed: 1 });
       vb[t] = await fitMixture(x, { components: 5, method: 'variational', covariance: t, restarts: 10, seed: 1, maxIterations: 500 });
+      const initialLabels = Int32Array.from({ length: x.shape[0] }, (_, n) => n % 3);
+      for (const method of ['em', 'variational'] as const) {
+        step[`${method === 'em' ? 'em' : 'vb'}_${t}`] = await fitMixture(x, { components: 3, method, covariance: t, initialLabels, maxIterations: 25, tolerance: 0 });
+      }
     }
     dir = mkdtempSync(join(tmpdir(), 'mixture-'));
     writeFileSync(join(dir, 'x.bin'), Buffer.from((x.data as Float64Array).buffer));
@@ -171,6 +189,20 @@ describe.skipIf(!sk.available)(`Gaussian mixtures against scikit-learn (${sk.rea
       expect(Array.from(await predict(vb[t], x2))).toEqual(r.predict);
     });
   }
+
+  it('from the same partition, 25 iterations of EM and of the variational mixture equal sklearn\'s step by step (lower bound, weights, means within 1e-9)', () => {
+    for (const t of TYPES) {
+      for (const method of ['em', 'vb']) {
+        const ours = step[`${method}_${t}`];
+        const r = ref[`step_${method}_${t}`] as unknown as { lower_bound: number; weights: number[]; means: number[]; n_iter: number };
+        expect(ours.iterations).toBe(25);
+        expect(r.n_iter).toBe(25);
+        expect(Math.abs(ours.lowerBound - r.lower_bound)).toBeLessThan(1e-9 * Math.max(1, Math.abs(r.lower_bound)));
+        expect(maxAbsDiff(ours.weights, r.weights)).toBeLessThan(1e-9);
+        expect(maxAbsDiff(ours.means.data, r.means)).toBeLessThan(1e-9);
+      }
+    }
+  });
 
   it('well-separated data: labelings agree with sklearn and with the truth (ARI >= 0.99)', () => {
     for (const t of TYPES) {
@@ -270,6 +302,9 @@ describe('Gaussian mixtures: bad input', () => {
     ['a prior with method em', () => fitMixture(x, { components: 2, meanPrecisionPrior: 2 }), /option 'meanPrecisionPrior' does not apply here/],
     ['degrees of freedom <= D - 1', () => fitMixture(x, { components: 2, method: 'variational', degreesOfFreedomPrior: 1 }), /option 'degreesOfFreedomPrior' must be a finite number > 2/],
     ['mean prior of the wrong length', () => fitMixture(x, { components: 2, method: 'variational', meanPrior: Float64Array.of(1, 2) }), /option 'meanPrior'/],
+    ['initial labels with restarts', () => fitMixture(x, { components: 2, restarts: 2, initialLabels: new Int32Array(30) }), /option 'restarts' must be 1 with 'initialLabels'/],
+    ['initial labels out of range', () => fitMixture(x, { components: 2, initialLabels: new Int32Array(30).fill(2) }), /option 'initialLabels' must hold labels in \[0, 1\]; got 2 at row 0/],
+    ['initial labels of the wrong length', () => fitMixture(x, { components: 2, initialLabels: new Int32Array(29) }), /option 'initialLabels' must be an Int32Array of 30 labels/],
     ['selectComponents range', () => selectComponents(x, { components: [3, 2] }), /option 'components' must be \[lo, hi\]/],
     ['predict with the wrong number of columns', async () => predict(await fitMixture(x, { components: 2 }), { data: new Float64Array(4), shape: [2, 2] }), /must have shape \[\*, 3\]; got \[2, 2\]/],
     ['predict with a broken model', () => predict({ components: 2, dims: 3 } as never, x), /argument 'm' must be a GaussianMixture/],

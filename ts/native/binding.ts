@@ -308,6 +308,7 @@ export interface NativeMixtureOptions {
   degreesOfFreedomPrior: number;
   meanPrior: Float64Array | null;
   covariancePrior: Float64Array | null;
+  initialLabels?: Int32Array;
 }
 
 /** A mixture for mixtureScore: logWeights are log(weights) for EM, E[log pi] for a variational mixture. */

@@ -49,6 +49,9 @@ export interface MixtureOptions {
   /** 'variational' only: the covariance prior ([D, D] row-major for 'full' and 'tied', [D] for 'diag', a number
    * for 'spherical'), default the covariance of the data (its diagonal, or its mean variance). */
   covariancePrior?: Float64Array | number;
+  /** Start from these hard labels [N] (0..K-1) instead of `init`: one fit from a given partition (then `restarts`
+   * must be 1), e.g. to continue from another clustering or to compare with another implementation step by step. */
+  initialLabels?: Int32Array;
   /** Threads for the restarts (0 or undefined: all cores); the result does not depend on it. */
   threads?: number;
   /** Stops the fit at the next iteration check; the promise rejects with an AbortError. */
@@ -143,8 +146,8 @@ function finiteArray(length: number, what: string): Rule {
   );
 }
 
-type Resolved = Required<Omit<MixtureOptions, 'signal' | 'onProgress' | 'meanPrior' | 'covariancePrior'>> &
-  Pick<MixtureOptions, 'signal' | 'onProgress' | 'meanPrior' | 'covariancePrior'>;
+type Optional = 'signal' | 'onProgress' | 'meanPrior' | 'covariancePrior' | 'initialLabels';
+type Resolved = Required<Omit<MixtureOptions, Optional>> & Pick<MixtureOptions, Optional>;
 
 function mixtureRules(rows: number, cols: number, covariance: CovarianceType): Rules<MixtureOptions> {
   const covLength = covariance === 'full' || covariance === 'tied' ? cols * cols : cols;
@@ -168,6 +171,11 @@ function mixtureRules(rows: number, cols: number, covariance: CovarianceType): R
         ? is.positive()
         : finiteArray(covLength, covariance === 'diag' ? 'the prior variances [D]' : 'the prior covariance [D, D] row-major'),
     threads: is.integer(0, 4096),
+    initialLabels: is.custom(
+      `an Int32Array of ${rows} labels`,
+      (v) => v instanceof Int32Array && v.length === rows,
+      (v) => v instanceof Int32Array,
+    ),
     signal: is.signal(),
     onProgress: is.function(),
   };
@@ -207,6 +215,13 @@ function resolveOptions(where: string, rows: number, cols: number, user: unknown
     },
     notApplicable,
   );
+  if (o.initialLabels !== undefined) {
+    if (o.restarts !== 1) throw new RangeError(`${where}: option 'restarts' must be 1 with 'initialLabels' (every restart would start from them); got ${show(o.restarts)}`);
+    const bad = o.initialLabels.findIndex((l) => l < 0 || l >= o.components);
+    if (bad >= 0) {
+      throw new RangeError(`${where}: option 'initialLabels' must hold labels in [0, ${o.components - 1}]; got ${o.initialLabels[bad]} at row ${bad}`);
+    }
+  }
   return o as Resolved;
 }
 
@@ -279,6 +294,7 @@ export async function fitMixture(x: Tensor, options: MixtureOptions): Promise<Ga
       degreesOfFreedomPrior: o.degreesOfFreedomPrior ?? cols,
       meanPrior: toArray(o.meanPrior as Float64Array | number[] | undefined),
       covariancePrior: toArray(o.covariancePrior as Float64Array | number[] | number | undefined),
+      ...(o.initialLabels ? { initialLabels: o.initialLabels } : {}),
     },
     o.onProgress,
   );
