@@ -26,6 +26,7 @@
 #include "latent_binding.hpp"
 #include "linalg_binding.hpp"
 #include "mixture_binding.hpp"
+#include "neighbours_binding.hpp"
 
 namespace lowrank {
 namespace {
@@ -521,6 +522,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_latent(env, exports);
   register_analysis(env, exports);
   register_mixture(env, exports);
+  register_neighbours(env, exports);
   return exports;
 }
 
