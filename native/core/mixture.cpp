@@ -60,10 +60,10 @@ struct Stream {
 // ---- k-means initialisation -----------------------------------------------------------------------------------
 
 // Squared distances of every sample to one point.
-VectorXd squared_distances(const ConstData& X, const VectorXd& c) { return (X.colwise() - c).colwise().squaredNorm().transpose(); }
+VectorXd squared_distances(const MatrixXd& X, const VectorXd& c) { return (X.colwise() - c).colwise().squaredNorm().transpose(); }
 
 // Greedy k-means++ seeding (Arthur & Vassilvitskii 2007 with 2 + log K candidates per centre, as scikit-learn).
-MatrixXd kmeans_plus_plus(const ConstData& X, int K, Stream& rng) {
+MatrixXd kmeans_plus_plus(const MatrixXd& X, int K, Stream& rng) {
   const int N = int(X.cols());
   MatrixXd centers(X.rows(), K);
   centers.col(0) = X.col(rng.below(N));
@@ -96,22 +96,32 @@ MatrixXd kmeans_plus_plus(const ConstData& X, int K, Stream& rng) {
 
 // Lloyd's iterations from `centers`; returns the label of each sample. An empty cluster takes the sample farthest
 // from its centre. Stops when no label changes, the centres move less than 1e-4 of the mean variance, or after 300.
-std::vector<int> lloyd(const ConstData& X, MatrixXd centers) {
+std::vector<int> lloyd(const MatrixXd& X, MatrixXd centers) {
   const int N = int(X.cols()), K = int(centers.cols()), D = int(X.rows());
   const double tol = 1e-4 * ((X.colwise() - X.rowwise().mean()).rowwise().squaredNorm().sum() / N / D);
   const VectorXd xnorm = X.colwise().squaredNorm().transpose();
   std::vector<int> labels(N, -1);
   VectorXd dist(N);
-  MatrixXd cross(K, N);
   auto assign = [&]() {
-    cross.noalias() = centers.transpose() * X;
     const VectorXd cnorm = centers.colwise().squaredNorm().transpose();
     bool changed = false;
     for (int n = 0; n < N; ++n) {
-      Eigen::Index k;
-      dist[n] = (cnorm - 2 * cross.col(n)).minCoeff(&k) + xnorm[n];
-      if (labels[n] != int(k)) changed = true;
-      labels[n] = int(k);
+      const double* xn = X.data() + size_t(n) * D;
+      int best = 0;
+      double bestD = std::numeric_limits<double>::infinity();
+      for (int k = 0; k < K; ++k) {
+        const double* ck = centers.data() + size_t(k) * D;
+        double dot = 0;
+        for (int e = 0; e < D; ++e) dot += ck[e] * xn[e];
+        const double d = cnorm[k] - 2 * dot;
+        if (d < bestD) {
+          bestD = d;
+          best = k;
+        }
+      }
+      dist[n] = bestD + xnorm[n];
+      if (labels[n] != best) changed = true;
+      labels[n] = best;
     }
     return changed;
   };
@@ -120,7 +130,9 @@ std::vector<int> lloyd(const ConstData& X, MatrixXd centers) {
     MatrixXd sums = MatrixXd::Zero(D, K);
     std::vector<int> counts(K, 0);
     for (int n = 0; n < N; ++n) {
-      sums.col(labels[n]) += X.col(n);
+      double* sum = sums.data() + size_t(labels[n]) * D;
+      const double* xn = X.data() + size_t(n) * D;
+      for (int d = 0; d < D; ++d) sum[d] += xn[d];
       ++counts[labels[n]];
     }
     MatrixXd next(D, K);
@@ -145,7 +157,7 @@ std::vector<int> lloyd(const ConstData& X, MatrixXd centers) {
 }
 
 // Initial responsibilities [K, N].
-MatrixXd initial_responsibilities(const ConstData& X, int K, MixtureInit init, Stream& rng) {
+MatrixXd initial_responsibilities(const MatrixXd& X, int K, MixtureInit init, Stream& rng) {
   const int N = int(X.cols());
   MatrixXd R = MatrixXd::Zero(K, N);
   if (init == MixtureInit::Random) {
@@ -173,12 +185,17 @@ MatrixXd initial_responsibilities(const ConstData& X, int K, MixtureInit init, S
 
 // ---- the fitted state of one restart ----------------------------------------------------------------------------
 
+// The data of a fit, shifted by its mean (the fit is shift-invariant; the means are shifted back on output), and the
+// per-sample products whose responsibility-weighted sums give the M-step's statistics in one product:
+// A = [x; x_i x_j for i <= j] (full, tied) or [x; x_i^2] (diag, spherical).
 struct Fitter {
-  const ConstData& X;
+  MatrixXd X;  // D x N, shifted
+  VectorXd shift;
+  MatrixXd A;
   const MixtureSettings& s;
   int N, D, K;
-  VectorXd priorMean;
-  MatrixXd priorCov;  // full/tied: D x D; diag: D x 1; spherical: 1 x 1
+  VectorXd priorMean;  // shifted
+  MatrixXd priorCov;   // full/tied: D x D; diag: D x 1; spherical: 1 x 1
 };
 
 struct State {
@@ -212,64 +229,97 @@ void factorise(State& st, double reg) {
   }
 }
 
-// Weighted log probabilities [K, N]: log N(x | mu_k, Sigma_k) + logWeights_k (and the variational corrections).
-void weighted_log_prob(const ConstData& X, const State& st, bool variational, MatrixXd& W) {
+// Weighted log probabilities [K, N]: log N(x | mu_k, Sigma_k) + logWeights_k (and the variational corrections). With
+// P_k = L_k^{-1} (Sigma_k = L_k L_k^T) stacked into one [K D, D] matrix, every component's whitened residual comes
+// from one product P X, minus P_k mu_k.
+void weighted_log_prob(const MatrixXd& X, const State& st, bool variational, MatrixXd& W) {
   const int K = int(st.means.cols()), D = int(X.rows()), N = int(X.cols());
-  W.resize(K, N);
-  thread_local MatrixXd Y;
+  thread_local MatrixXd P, Y;
+  thread_local VectorXd b, offset;
+  P.resize(K * D, D);
+  b.resize(K * D);
+  offset.resize(K);
   for (int k = 0; k < K; ++k) {
     const size_t c = st.cov.size() == 1 ? 0 : size_t(k);
-    Y = X.colwise() - st.means.col(k);
-    st.chol[c].triangularView<Eigen::Lower>().solveInPlace(Y);
-    double offset = -0.5 * D * kLog2Pi - st.logDet[Eigen::Index(c)] + st.logWeights[k];
+    MatrixXd Pk = MatrixXd::Identity(D, D);
+    st.chol[c].triangularView<Eigen::Lower>().solveInPlace(Pk);
+    P.middleRows(k * D, D) = Pk;
+    b.segment(k * D, D) = Pk * st.means.col(k);
+    double off = -0.5 * D * kLog2Pi - st.logDet[Eigen::Index(c)] + st.logWeights[k];
     if (variational) {
       double logLambda = D * std::log(2.0);
       for (int i = 0; i < D; ++i) logLambda += digamma(0.5 * (st.dof[k] - i));
-      offset += -0.5 * D * std::log(st.dof[k]) + 0.5 * (logLambda - D / st.meanPrecision[k]);
+      off += -0.5 * D * std::log(st.dof[k]) + 0.5 * (logLambda - D / st.meanPrecision[k]);
     }
-    W.row(k) = (-0.5 * Y.colwise().squaredNorm()).array() + offset;
+    offset[k] = off;
+  }
+  W.resize(K, N);
+  constexpr int kChunk = 256;  // samples per product: the residuals stay in cache
+  for (int n0 = 0; n0 < N; n0 += kChunk) {
+    const int len = std::min(kChunk, N - n0);
+    Y.noalias() = P * X.middleCols(n0, len);
+    for (int j = 0; j < len; ++j) {
+      const double* y = Y.col(j).data();
+      for (int k = 0; k < K; ++k) {
+        double q = 0;
+        for (int d = 0; d < D; ++d) {
+          const double t = y[k * D + d] - b[k * D + d];
+          q += t * t;
+        }
+        W(k, n0 + j) = offset[k] - 0.5 * q;
+      }
+    }
   }
 }
 
-// Turns W [K, N] into log responsibilities in place; returns the per-sample log normalisers.
-VectorXd normalise_log(MatrixXd& W) {
-  const int N = int(W.cols());
-  VectorXd lpn(N);
-  for (int n = 0; n < N; ++n) {
-    const double mx = W.col(n).maxCoeff();
-    const double l = std::isfinite(mx) ? mx + std::log((W.col(n).array() - mx).exp().sum()) : mx;
-    lpn[n] = l;
-    W.col(n).array() -= l;
-  }
-  return lpn;
+// From weighted log probabilities W [K, N]: responsibilities R, the per-sample log normalisers, and (when `logResp`)
+// W turned into log responsibilities in place.
+void responsibilities_of(MatrixXd& W, MatrixXd& R, VectorXd& lpn, bool logResp) {
+  const Eigen::RowVectorXd mx = W.colwise().maxCoeff();
+  R = W;
+  R.rowwise() -= mx;
+  R.array() = R.array().exp();
+  const Eigen::RowVectorXd sum = R.colwise().sum();
+  lpn = (mx.array() + sum.array().log()).transpose();
+  R.array().rowwise() /= sum.array();
+  if (logResp) W.rowwise() -= lpn.transpose();
 }
 
-// nk, xk and sk from responsibilities R [K, N] (scikit-learn's _estimate_gaussian_parameters, in centred form).
+// nk, xk and sk from responsibilities R [K, N] (scikit-learn's _estimate_gaussian_parameters), from the
+// responsibility-weighted sums of x and of its products: T = A R^T.
 void gaussian_statistics(const Fitter& f, const MatrixXd& R, VectorXd& nk, MatrixXd& xk, std::vector<MatrixXd>& sk) {
   const int K = f.K, D = f.D;
+  thread_local MatrixXd T;
+  T.noalias() = f.A * R.transpose();
   nk = R.rowwise().sum().array() + kEps10;
-  xk = (f.X * R.transpose()).array().rowwise() / nk.transpose().array();
+  xk = T.topRows(D).array().rowwise() / nk.transpose().array();
   const CovarianceKind kind = f.s.covariance;
-  sk.assign(kind == CovarianceKind::Tied ? 1 : size_t(K), MatrixXd::Zero(D, D));
-  for (int k = 0; k < K; ++k) {
-    thread_local MatrixXd Dc, Dw;
-    Dc = f.X.colwise() - xk.col(k);
-    Dw = Dc.array().rowwise() * R.row(k).array();
-    if (kind == CovarianceKind::Full) {
-      sk[size_t(k)].noalias() = Dw * Dc.transpose() / nk[k];
-    } else if (kind == CovarianceKind::Tied) {
-      sk[0].noalias() += Dw * Dc.transpose();
-    } else {
-      const VectorXd var = (Dw.array() * Dc.array()).rowwise().sum() / nk[k];
+  if (kind == CovarianceKind::Full || kind == CovarianceKind::Tied) {
+    const bool tied = kind == CovarianceKind::Tied;
+    sk.assign(tied ? 1 : size_t(K), MatrixXd::Zero(D, D));
+    const VectorXd Tsum = T.rowwise().sum();
+    for (int k = 0; k < (tied ? 1 : K); ++k) {
+      MatrixXd& S = sk[size_t(k)];
+      int row = D;
+      for (int i = 0; i < D; ++i)
+        for (int j = i; j < D; ++j, ++row) S(i, j) = S(j, i) = tied ? Tsum[row] : T(row, k) / nk[k];
+      if (tied) {
+        for (int c = 0; c < K; ++c) S.noalias() -= nk[c] * xk.col(c) * xk.col(c).transpose();
+        S /= nk.sum();
+      } else {
+        S.noalias() -= xk.col(k) * xk.col(k).transpose();
+      }
+      S = 0.5 * (S + S.transpose()).eval();  // exactly symmetric
+    }
+  } else {
+    sk.assign(size_t(K), MatrixXd::Zero(D, D));
+    for (int k = 0; k < K; ++k) {
+      const VectorXd var = T.middleRows(D, D).col(k) / nk[k] - xk.col(k).cwiseAbs2();
       if (kind == CovarianceKind::Diag) sk[size_t(k)].diagonal() = var;
       else sk[size_t(k)].diagonal().setConstant(var.mean());
     }
   }
-  if (kind == CovarianceKind::Tied) sk[0] /= nk.sum();
-  for (auto& m : sk) {
-    m = 0.5 * (m + m.transpose()).eval();  // exactly symmetric (the product is only up to rounding)
-    m.diagonal().array() += f.s.regCovar;
-  }
+  for (auto& m : sk) m.diagonal().array() += f.s.regCovar;
 }
 
 void em_m_step(const Fitter& f, const MatrixXd& R, State& st) {
@@ -358,7 +408,7 @@ void variational_m_step(const Fitter& f, const MatrixXd& R, State& st) {
 }
 
 // scikit-learn's BayesianGaussianMixture._compute_lower_bound (a total over samples, not a mean).
-double variational_lower_bound(const Fitter& f, const MatrixXd& logResp, const State& st) {
+double variational_lower_bound(const Fitter& f, const MatrixXd& R, const MatrixXd& logResp, const State& st) {
   const int K = f.K, D = f.D;
   auto logWishart = [&](double dof, double logDet) {
     const double ldpc = -logDet - 0.5 * D * std::log(dof);
@@ -379,11 +429,9 @@ double variational_lower_bound(const Fitter& f, const MatrixXd& logResp, const S
     for (int k = 0; k < K; ++k) normWeight -= std::lgamma(st.a[k]);
   }
   double entropy = 0;
-  const double* lr = logResp.data();
-  for (Eigen::Index i = 0; i < logResp.size(); ++i) {
-    const double r = std::exp(lr[i]);
-    if (r > 0) entropy -= r * lr[i];
-  }
+  const double *lr = logResp.data(), *r = R.data();
+  for (Eigen::Index i = 0; i < logResp.size(); ++i)
+    if (r[i] > 0) entropy -= r[i] * lr[i];
   return entropy - wishart - normWeight - 0.5 * D * st.meanPrecision.array().log().sum();
 }
 
@@ -406,6 +454,7 @@ RestartResult run_restart(const Fitter& f, int restart, const std::atomic<bool>*
   }
   double lb = -std::numeric_limits<double>::infinity();
   MatrixXd W, R;
+  VectorXd lpn;
   for (int it = 1; it <= f.s.maxIterations; ++it) {
     if (abort && abort->load()) {
       out.aborted = true;
@@ -413,11 +462,11 @@ RestartResult run_restart(const Fitter& f, int restart, const std::atomic<bool>*
     }
     const double prev = lb;
     weighted_log_prob(f.X, st, vb, W);
-    const double meanNorm = normalise_log(W).mean();
-    R = W.array().exp();
+    responsibilities_of(W, R, lpn, vb);
+    const double meanNorm = lpn.mean();
     if (vb) {
       variational_m_step(f, R, st);
-      lb = variational_lower_bound(f, W, st);
+      lb = variational_lower_bound(f, R, W, st);
     } else {
       em_m_step(f, R, st);
       lb = meanNorm;
@@ -445,7 +494,8 @@ int distinct_rows(const double* x, int N, int D) {
   return distinct;
 }
 
-MixtureModel model_from(const State& st, bool variational, int D, const std::vector<int>& keep) {
+MixtureModel model_from(const State& st, bool variational, const VectorXd& shift, const std::vector<int>& keep) {
+  const int D = int(shift.size());
   MixtureModel m;
   m.K = int(keep.size());
   m.D = D;
@@ -454,7 +504,7 @@ MixtureModel model_from(const State& st, bool variational, int D, const std::vec
   for (int k : keep) total += st.weights[k];
   for (int k : keep) {
     m.weights.push_back(st.weights[k] / total);
-    for (int d = 0; d < D; ++d) m.means.push_back(st.means(d, k));
+    for (int d = 0; d < D; ++d) m.means.push_back(st.means(d, k) + shift[d]);
     const MatrixXd& c = st.cov[st.cov.size() == 1 ? 0 : size_t(k)];
     for (int i = 0; i < D; ++i)
       for (int j = 0; j < D; ++j) m.covariances.push_back(c(i, j));
@@ -506,10 +556,11 @@ void mixture_score(const MixtureModel& m, const double* x, int N, double* logRes
     if (llt.info() != Eigen::Success) throw std::range_error("mixture: a covariance of the model is not positive definite");
   }
   factorise(st, 0);
-  const ConstData X(x, m.D, N);
-  MatrixXd W;
+  const MatrixXd X = ConstData(x, m.D, N);
+  MatrixXd W, R;
+  VectorXd lpn;
   weighted_log_prob(X, st, m.variational, W);
-  const VectorXd lpn = normalise_log(W);
+  responsibilities_of(W, R, lpn, true);
   if (logResp) std::copy(W.data(), W.data() + W.size(), logResp);  // K x N column-major = [N, K] row-major
   if (logProbNorm) std::copy(lpn.data(), lpn.data() + N, logProbNorm);
 }
@@ -529,13 +580,24 @@ MixtureFit fit_mixture(const double* x, int N, int D, const MixtureSettings& s, 
   if (distinct < K)
     throw std::range_error("fitMixture: argument 'x' has only " + std::to_string(distinct) +
                            " distinct rows, fewer than option 'components' (" + std::to_string(K) + ")");
-  const ConstData X(x, D, N);
-  Fitter f{X, s, N, D, K, VectorXd(), MatrixXd()};
+  Fitter f{MatrixXd(), VectorXd(), MatrixXd(), s, N, D, K, VectorXd(), MatrixXd()};
+  f.shift = ConstData(x, D, N).rowwise().mean();
+  f.X = ConstData(x, D, N).colwise() - f.shift;
+  const MatrixXd& X = f.X;
+  const bool products = s.covariance == CovarianceKind::Full || s.covariance == CovarianceKind::Tied;
+  f.A.resize(D + (products ? D * (D + 1) / 2 : D), N);
+  f.A.topRows(D) = X;
+  if (products) {
+    int row = D;
+    for (int i = 0; i < D; ++i)
+      for (int j = i; j < D; ++j, ++row) f.A.row(row) = X.row(i).cwiseProduct(X.row(j));
+  } else {
+    f.A.bottomRows(D) = X.cwiseAbs2();
+  }
   if (s.variational) {
-    f.priorMean = s.prior.mean.empty() ? VectorXd(X.rowwise().mean()) : VectorXd(Eigen::Map<const VectorXd>(s.prior.mean.data(), D));
+    f.priorMean = s.prior.mean.empty() ? VectorXd::Zero(D) : VectorXd(Eigen::Map<const VectorXd>(s.prior.mean.data(), D) - f.shift);
     if (s.prior.covariance.empty()) {
-      const MatrixXd Xc = X.colwise() - X.rowwise().mean();
-      const MatrixXd cov = Xc * Xc.transpose() / (N - 1);
+      const MatrixXd cov = X * X.transpose() / (N - 1);
       if (s.covariance == CovarianceKind::Full || s.covariance == CovarianceKind::Tied) f.priorCov = cov;
       else if (s.covariance == CovarianceKind::Diag) f.priorCov = cov.diagonal();
       else f.priorCov = MatrixXd::Constant(1, 1, cov.diagonal().mean());
@@ -586,7 +648,6 @@ MixtureFit fit_mixture(const double* x, int N, int D, const MixtureSettings& s, 
   // Final E-step (as scikit-learn's fit_predict), then drop the components no sample belongs to.
   MatrixXd W;
   weighted_log_prob(X, b.state, s.variational, W);
-  normalise_log(W);
   std::vector<int> raw(static_cast<size_t>(N)), counts(static_cast<size_t>(K), 0);
   for (int n = 0; n < N; ++n) {
     Eigen::Index k;
@@ -600,7 +661,7 @@ MixtureFit fit_mixture(const double* x, int N, int D, const MixtureSettings& s, 
       relabel[size_t(k)] = int(keep.size());
       keep.push_back(k);
     }
-  out.model = model_from(b.state, s.variational, D, keep);
+  out.model = model_from(b.state, s.variational, f.shift, keep);
   out.labels.resize(size_t(N));
   for (int n = 0; n < N; ++n) out.labels[size_t(n)] = relabel[size_t(raw[size_t(n)])];
 
