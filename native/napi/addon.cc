@@ -27,6 +27,7 @@
 #include "linalg_binding.hpp"
 #include "mixture_binding.hpp"
 #include "partial_observation_binding.hpp"
+#include "neighbours_binding.hpp"
 
 namespace lowrank {
 namespace {
@@ -523,6 +524,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_analysis(env, exports);
   register_mixture(env, exports);
   register_partial_observation(env, exports);
+  register_neighbours(env, exports);
   return exports;
 }
 

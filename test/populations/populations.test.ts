@@ -325,6 +325,9 @@ print(json.dumps({'ari': adjusted_rand_score(d['a'], d['b']), 'kurt': stats.kurt
     const gauss = rng.fillNormal(new Float64Array(N * D));
     const g = await epairs({ data: gauss, shape: [N, D] }, { nullDraws: 20, seed: 1 });
     expect(g.pvalue).toBeGreaterThan(0.001);
+    const oneThread = await epairs({ data: gauss, shape: [N, D] }, { nullDraws: 20, seed: 1, threads: 1 });
+    expect(Array.from(oneThread.angles)).toEqual(Array.from(g.angles));
+    expect(oneThread.pvalue).toBe(g.pvalue);
     const dirs = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [-1, 0, 0], [0, -1, 0], [0, 0, -1]];
     const clustered = Float64Array.from({ length: N * D }, (_, k) => dirs[Math.floor(k / D) % 6][k % D] * (1 + rng.uniform()) + 0.05 * rng.normal());
     const c = await epairs({ data: clustered, shape: [N, D] }, { nullDraws: 20, seed: 1 });

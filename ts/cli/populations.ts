@@ -199,7 +199,7 @@ async function runStability(o: StabilityCliOptions): Promise<void> {
   await withModel(o.model, o.threads, async (model) => {
     const { space, columns } = await populations.connectivitySpace(model);
     const s = await populations.stability(space, { components: o.components, bootstraps: o.bootstraps, fraction: o.fraction, seed: o.seed, mixture: { method: o.method, restarts: o.restarts, threads: o.threads } });
-    const e = await populations.epairs(space, { nullDraws: o.nullDraws, seed: o.seed });
+    const e = await populations.epairs(space, { nullDraws: o.nullDraws, seed: o.seed, threads: o.threads });
     const kurtosis = populations.columnKurtosis(space);
     const result = { ari: s.ari, mean_ari: s.meanAri, null_ari: s.nullAri, null_mean_ari: s.nullMeanAri, z_score: s.zScore, epairs: { angles: e.angles, effect_size: e.effectSize, pvalue: e.pvalue, median: e.median, null_median: e.nullMedian }, kurtosis, columns: JSON.stringify(columns) };
     await saveResult(o.out, 'populations', result, { meta: { analysis: 'stability', model: o.model, components: o.components, seed: o.seed } });

@@ -330,6 +330,8 @@ export interface NativeBinding {
   ) => NativeModelHandle;
   backendInfo(): NativeBackendInfo;
   svd(a: Float64Array, rows: number, cols: number, k: number): Promise<{ u: Float64Array; s: Float64Array; v: Float64Array }>;
+  /** For each unit-norm row of x [n, d], the mean of its k largest cosine similarities to the other rows. */
+  meanTopCosines(x: Float64Array, n: number, d: number, k: number, threads: number): Promise<{ values: Float64Array }>;
   schur(a: Float64Array, n: number, real: boolean): Promise<{ tRe: Float64Array; tIm: Float64Array; uRe: Float64Array; uIm: Float64Array }>;
   latentVelocity(field: NativeLatentField, kappa: Float64Array, jacobians: boolean): Promise<{ velocity: Float64Array; jacobians?: Float64Array }>;
   latentRoots(field: NativeLatentField, starts: Float64Array, options: { tolerance: number; maxIterations: number }): Promise<NativeLatentRoots>;
