@@ -30,6 +30,8 @@ export interface ReportOptions {
   seed?: number;
   /** Run the default analyses (latent flow, fixed points, measures) when the path is a model file alone (default true). */
   analyses?: boolean;
+  /** Connectivity and gains figures: neurons drawn at most, every k-th (default 1000, said in the title; 0 = all). */
+  maxPoints?: number;
   /** The page title (default: the path). */
   title?: string;
   /** Called with a line of text as each file is read and each analysis runs. */
@@ -37,7 +39,7 @@ export interface ReportOptions {
 }
 
 /** The defaults of buildReport. */
-export const REPORT_DEFAULTS = Object.freeze({ trials: 32, seed: 0, analyses: true });
+export const REPORT_DEFAULTS = Object.freeze({ trials: 32, seed: 0, analyses: true, maxPoints: 1000 });
 
 const REPORT_RULES: Rules<ReportOptions> = {
   task: is.string(),
@@ -45,6 +47,7 @@ const REPORT_RULES: Rules<ReportOptions> = {
   trials: is.integer(1, 10000),
   seed: is.seed(),
   analyses: is.boolean(),
+  maxPoints: is.integer(0),
   title: is.string(),
   onProgress: is.function(),
 };
@@ -110,7 +113,7 @@ async function drawFigures(section: Section, errors: string[], o: ReportOptions 
     if (f.svg || !f.kind) continue;
     try {
       o.onProgress?.(`drawing ${f.kind} of ${f.file}`);
-      const spec = await figureFromResult(f.kind as FigureKind, f.file, f.result!, { task: f.task, preset: o.preset, trials: o.trials, seed: o.seed, points: f.points });
+      const spec = await figureFromResult(f.kind as FigureKind, f.file, f.result!, { task: f.task, preset: o.preset, trials: o.trials, seed: o.seed, points: f.points, maxPoints: o.maxPoints });
       f.svg = await svg(spec);
       f.spec = spec;
     } catch (err) {
