@@ -11,6 +11,7 @@ import { modelArrays } from '../../ts/model/files.js';
 import { recordCommandLine, saveResult } from '../../ts/results/format.js';
 import { saveNpz } from '../../ts/io/index.js';
 import { buildReport, writeReport, type Report } from '../../ts/report/index.js';
+import { pngSize } from '../plot/support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lowrank-report-test-'));
 const modelPath = join(dir, 'dm.npz');
@@ -88,10 +89,18 @@ describe('report', () => {
     expect(small.errors).toEqual([]);
     expect(small.html).toContain('Connectivity space (weights 0.50, 0.50; one neuron in 3 of 3000)');
     expect(small.html).toContain('Gains per population (one neuron in 3 of 3000)');
-    const all = await buildReport(folder, { maxPoints: 0 });
+    const all = await buildReport(folder, { maxPoints: 0, svgLimit: 1e9 });
     expect(all.html).not.toContain('one neuron in');
-    // the points dominate the page: a third of them make it well under half as large
-    expect(small.html.length).toBeLessThan(0.5 * all.html.length);
+    // the points dominate the figures: a third of them make them well under half as large
+    const figures = (html: string) => html.length - html.indexOf('<div class="figure"');
+    expect(figures(small.html)).toBeLessThan(0.5 * figures(all.html));
+    // a figure whose SVG passes svgLimit is an image (a PNG that decodes), its title kept as the alt text
+    const images = await buildReport(folder, { svgLimit: 200_000 });
+    const img = /<div class="figure" data-kind="connectivity"><img alt="([^"]+)" src="data:image\/png;base64,([^"]+)">/.exec(images.html);
+    expect(img?.[1]).toBe('Connectivity space (weights 0.50, 0.50; one neuron in 3 of 3000)');
+    expect(pngSize(Buffer.from(img![2], 'base64')).width).toBeGreaterThan(100);
+    expect(images.figures).toBe(small.figures);
+    expect(small.html).toMatch(/<div class="figure" data-kind="connectivity"><svg/);
   });
 });
 

@@ -390,7 +390,7 @@ export function connectivityFigure(d: ConnectivityData, title = 'Connectivity sp
         width: size,
         height: size,
         layer: [
-          { data: { values: points }, mark: { type: 'circle', size: 10, opacity: 0.5 }, encoding: { x, y, color: colour } },
+          { data: { values: points }, mark: { type: 'circle', size: 10, opacity: 0.5, aria: false }, encoding: { x, y, color: colour } },
           { data: { values: ellipses }, mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' }, order: { field: 'i', type: 'quantitative' }, detail: { field: 'population', type: 'nominal' }, color: colour } },
         ],
       });
@@ -534,7 +534,7 @@ export function gainsFigure(d: GainsData, title = 'Gains per population'): Spec 
     }
     layers.push({
       data: { values: neurons },
-      mark: { type: 'circle', size: 14, opacity: 0.6 },
+      mark: { type: 'circle', size: 14, opacity: 0.6, aria: false },
       encoding: { x, xOffset: { field: 'jitter', type: 'quantitative', scale: { domain: [0, 1] } }, y: { field: 'gain', type: 'quantitative', title: 'gain (φ\u2032 slope)' }, color: { field: 'population', type: 'nominal', title: 'population' } },
     });
     return { title: d.contexts[c], width: 60 * (d.populationGains?.shape[0] ?? 3) + 60, height: PANEL.height, layer: layers };
