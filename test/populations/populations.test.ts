@@ -1,5 +1,12 @@
 // Populations: connectivity space, resampling, inactivation, gains and cluster statistics, each against an
 // independent computation (closed forms, hand-computed weights, numpy / scipy / sklearn run side by side).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { modelArrays } from '../../ts/model/files.js';
+import { loadResult, saveResult } from '../../ts/results/format.js';
+import { saveNpz } from '../../ts/io/index.js';
 import { describe, expect, test } from 'vitest';
 import { FullRankRNN, LowRankRNN, Random, tasks } from '../../ts/index.js';
 import { STREAMS, streamSeed } from '../../ts/core/random.js';
@@ -375,5 +382,32 @@ describe('the task a command scores on', () => {
   test('one population name everywhere: 0-based, as the labels number them', () => {
     expect(populationGroups(Int32Array.of(0, 1, 1, 0)).map((g) => g.name)).toEqual([populationName(0), populationName(1), 'random']);
     expect(populationName(0)).toBe('population 0');
+  });
+});
+
+const cli = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
+describe.skipIf(!existsSync(cli))('populations command line (dist/cli.js): the recorded task options and the intact-accuracy warning', () => {
+  test('inactivate and gains score on the recorded task options, warn on stderr and in --json when the intact net fails', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lowrank-populations-cli-'));
+    const net = new LowRankRNN({ size: 16, rank: 1, inputs: 4, outputs: 1, seed: 3, dtype: 'float64' });
+    await saveResult(join(dir, 'm.npz'), 'model', {}, { arrays: modelArrays(net), meta: { task: 'cdm', taskOptions: { scaleCtx: 0.5 } } });
+    net.dispose();
+    await saveNpz(join(dir, 'p.npz'), { labels: { data: Int32Array.from({ length: 16 }, (_, i) => i % 2), shape: [16] } });
+    const env = { ...process.env };
+    const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'populations', ...args, '--model', join(dir, 'm.npz'), '--labels', join(dir, 'p.npz'), '--json'], { encoding: 'utf8', env });
+    const r = run('inactivate', '--trials-per-cell', '1', '--no-random', '--out', join(dir, 'i.npz'));
+    expect(r.status, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    // an untrained net does not solve CDM: the warning names the recorded options and --task-options
+    expect(summary.baseline.some((a: number) => a < 0.9)).toBe(true);
+    expect(summary.warnings).toHaveLength(1);
+    expect(summary.warnings[0]).toContain('task cdm with task options {"scaleCtx":0.5} (model file)');
+    expect(r.stderr).toContain(`warning: ${summary.warnings[0]}`);
+    expect(summary.groups).toEqual(['population 0', 'population 1']);
+    expect((await loadResult(join(dir, 'i.npz'))).meta).toMatchObject({ task: 'cdm', taskOptions: { scaleCtx: 0.5 } });
+    const g = run('gains', '--task-options', '{"scaleCtx":1}', '--trials', '2', '--out', join(dir, 'g.npz'));
+    expect(g.status, g.stderr).toBe(0);
+    expect(JSON.parse(g.stdout).warnings[0]).toContain('task options {"scaleCtx":1} (model file and given)');
+    expect((await loadResult(join(dir, 'g.npz'))).meta).toMatchObject({ task: 'cdm', taskOptions: { scaleCtx: 1 } });
   });
 });
