@@ -4,8 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { modelArrays } from '../../ts/model/files.js';
-import { loadResult, saveResult } from '../../ts/results/format.js';
+import { saveModel } from '../../ts/model/files.js';
+import { loadResult } from '../../ts/results/format.js';
 import { saveNpz } from '../../ts/io/index.js';
 import { describe, expect, test } from 'vitest';
 import { FullRankRNN, LowRankRNN, Random, tasks } from '../../ts/index.js';
@@ -390,7 +390,7 @@ describe.skipIf(!existsSync(cli))('populations command line (dist/cli.js): the r
   test('inactivate and gains score on the recorded task options, warn on stderr and in --json when the intact net fails', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lowrank-populations-cli-'));
     const net = new LowRankRNN({ size: 16, rank: 1, inputs: 4, outputs: 1, seed: 3, dtype: 'float64' });
-    await saveResult(join(dir, 'm.npz'), 'model', {}, { arrays: modelArrays(net), meta: { task: 'cdm', taskOptions: { scaleCtx: 0.5 } } });
+    await saveModel(join(dir, 'm.npz'), net, { meta: { task: 'cdm', taskOptions: { scaleCtx: 0.5 } } });
     net.dispose();
     await saveNpz(join(dir, 'p.npz'), { labels: { data: Int32Array.from({ length: 16 }, (_, i) => i % 2), shape: [16] } });
     const env = { ...process.env };
