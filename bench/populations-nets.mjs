@@ -21,16 +21,19 @@ const fitEpochs = value('--fit-epochs', 200);
 export const netDir = join(import.meta.dirname, 'out', 'populations');
 mkdirSync(netDir, { recursive: true });
 
-/** The task each cached net was trained on. */
-export const taskOf = {
-  cdm4096: () => tasks.cdm({ scaleCtx: 0.5 }),
-  dm: () => tasks.dm({ preset: 'populations' }),
-  dms: () => tasks.dms(),
-  wm: () => tasks.wm(),
-  mdm: () => tasks.mdm({ preset: 'populations' }),
-  cdmTeacher: () => tasks.cdm(),
-  cdmFit: () => tasks.cdm(),
+/** The task (name and options) each cached net was trained on; its file records them (meta.task, meta.taskOptions). */
+const trainedOn = {
+  cdm4096: ['cdm', { scaleCtx: 0.5 }],
+  dm: ['dm', { preset: 'populations' }],
+  dms: ['dms', {}],
+  wm: ['wm', {}],
+  mdm: ['mdm', { preset: 'populations' }],
+  cdmTeacher: ['cdm', {}],
+  cdmFit: ['cdm', {}],
 };
+
+/** The task each cached net was trained on. */
+export const taskOf = Object.fromEntries(Object.entries(trainedOn).map(([net, [name, options]]) => [net, () => tasks.byName(name, options)]));
 
 const builders = {
   async cdm4096() {
@@ -75,7 +78,7 @@ export async function cached(name) {
   const task = taskOf[name]();
   const sim = await model.simulate(task.sample(400, { seed: 99 }).inputs, { states: false, outputs: true });
   const acc = task.accuracy(sim.outputs, task.sample(400, { seed: 99 }));
-  await saveModel(path, model);
+  await saveModel(path, model, { meta: { task: trainedOn[name][0], taskOptions: trainedOn[name][1] } });
   console.error(`trained ${name} in ${((performance.now() - t0) / 1000).toFixed(0)} s, accuracy ${acc.toFixed(3)}`);
   return model;
 }

@@ -47,7 +47,8 @@ const specs: Record<string, plot.Spec> = {
   }),
   rankSweep: plot.rankSweepFigure({ rank: [1, 2, 3], fit: [0.5, 0.96, 0.99], truncation: [0.1, NaN, 0.4], minimalRank: 2 }),
   subsampling: plot.subsamplingFigure({ fraction: [1, 0.2, 0.2, 0.05, 0.05], lowRank: [0.9, 0.8, 0.7, 0.5, NaN], fullRank: [0.95, 0.6, 0.5, 0.1, 0.2] }),
-  inactivation: plot.inactivationFigure({ accuracy: t([0.9, 0.8, 0.5, NaN, 0.7, 0.6], [3, 2]), groups: ['none', 'population 1', 'population 2'], contexts: ['A', 'B'] }),
+  inactivation: plot.inactivationFigure({ accuracy: t([0.9, 0.8, 0.5, NaN, 0.7, 0.6], [3, 2]), groups: ['population 0', 'population 1', 'random'], contexts: ['A', 'B'] }),
+  inactivationIntact: plot.inactivationFigure({ accuracy: t([0.9, 0.8, 0.5, NaN], [2, 2]), groups: ['population 0', 'population 1'], contexts: ['A', 'B'], baseline: [0.97, 0.95] }),
   gains: plot.gainsFigure({ gains: t(noise(20 * 2), [20, 2]), labels: Array.from({ length: 20 }, (_, i) => i % 2), contexts: ['A', 'B'], populationGains: t([0.1, 0.2, -0.1, 0.3], [2, 2]) }),
   topology: plot.topologyFigure({ probabilities: t([0.9, 0.1, 0, 0, 0.3, 0.7, 0, 0, 0, 0, 1, 0], [3, 4]), stability: ['stable', 'saddle', 'stable'] }),
 };
@@ -113,6 +114,36 @@ describe('SVG marks', () => {
     expect(markGroups(gains, 'symbol').slice(0, 2).map((g) => g.length)).toEqual([20, 20]);
   });
 
+  test("inactivation: the intact network's accuracy per context comes first, as the group 'intact'", async () => {
+    const svg = await plot.svg(specs.inactivationIntact);
+    expect(markGroups(svg, 'rect')[0]).toHaveLength(2 + 3); // intact A, B; population 0 A, B; population 1 A (B is NaN)
+    const labels = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+    expect(labels.indexOf('intact')).toBeGreaterThanOrEqual(0);
+    expect(labels.indexOf('intact')).toBeLessThan(labels.indexOf('population 0'));
+    const rows = (specs.inactivationIntact as unknown as { data: { values: { group: string; context: string; accuracy: number }[] } }).data.values;
+    expect(rows.slice(0, 2).map((r) => ({ group: r.group, context: r.context, accuracy: r.accuracy }))).toEqual([{ group: 'intact', context: 'A', accuracy: 0.97 }, { group: 'intact', context: 'B', accuracy: 0.95 }]);
+  });
+
+  test('populations are named as the labels number them (population 0 for label 0) in every figure', () => {
+    const colour = (specs.connectivity as unknown as { vconcat: { hconcat: { layer?: { encoding: { color: { scale: { domain: string[] } } } }[] }[] }[] }).vconcat[1].hconcat[0].layer![0].encoding.color.scale.domain;
+    expect(colour).toEqual([plot.populationName(0), plot.populationName(1)]);
+    const points = (specs.connectivity as unknown as { vconcat: { hconcat: { layer?: { data: { values: { population: string }[] } }[] }[] }[] }).vconcat[1].hconcat[0].layer![0].data.values;
+    expect(points[0].population).toBe('population 0'); // neuron 0 has label 0
+    const panel = (specs.gains as unknown as { hconcat: { layer: { data: { values: { population: string }[] } }[] }[] }).hconcat[0];
+    expect(panel.layer[0].data.values.map((v) => v.population)).toEqual(['population 0', 'population 1']);
+    expect(panel.layer[1].data.values[1].population).toBe('population 1'); // neuron 1 has label 1
+  });
+
+  test('gains: at most maxPoints neurons per panel, every k-th, said in the title; the bars keep every neuron', async () => {
+    const spec = plot.gainsFigure({ gains: t(noise(50 * 2), [50, 2]), labels: Array.from({ length: 50 }, (_, i) => i % 2), contexts: ['A', 'B'], populationGains: t([0.1, 0.2, -0.1, 0.3], [2, 2]), maxPoints: 20 });
+    const svg = await plot.svg(spec);
+    expect(markGroups(svg, 'symbol').slice(0, 2).map((g) => g.length)).toEqual([17, 17]);
+    expect(JSON.stringify(spec.title)).toContain('one neuron in 3 of 50');
+    expect(plot.neuronSubset(4096, 1000)).toMatchObject({ note: 'one neuron in 5 of 4096' });
+    expect(plot.neuronSubset(4096, 1000).neurons).toHaveLength(820);
+    expect(plot.neuronSubset(10, 0)).toEqual({ neurons: Array.from({ length: 10 }, (_, i) => i), note: '' });
+  });
+
   test('connectivity: at most maxPoints neurons per panel, every k-th, said in the title', async () => {
     const spec = plot.connectivityFigure({ space: t(noise(50 * 2), [50, 2]), labels: Array(50).fill(0), weights: [1], means: t([0, 0], [1, 2]), covariances: t([1, 0, 0, 1], [1, 2, 2]), columns: ['a', 'b'], maxPoints: 20 });
     const svg = await plot.svg(spec);
@@ -139,8 +170,8 @@ describe('SVG marks', () => {
 describe('geometry against closed forms', () => {
   test("the connectivity ellipses are the Gaussians' 2-sigma contours: (p - mu)^T S^-1 (p - mu) = 4", () => {
     const cells = (specs.connectivity as unknown as { vconcat: { hconcat: { layer?: { data: { values: { x: number; y: number; population: string }[] } }[] }[] }[] }).vconcat;
-    const ellipse = cells[1].hconcat[0].layer![1].data.values.filter((p) => p.population === 'population 1');
-    // panel (row 1, column 0): x = m1, y = n1; population 1: mean (0.1, 0), covariance [[0.3, 0.1], [0.1, 0.2]]
+    const ellipse = cells[1].hconcat[0].layer![1].data.values.filter((p) => p.population === 'population 0');
+    // panel (row 1, column 0): x = m1, y = n1; population 0: mean (0.1, 0), covariance [[0.3, 0.1], [0.1, 0.2]]
     const [a, b, c] = [0.3, 0.1, 0.2];
     const det = a * c - b * b;
     for (const p of ellipse) {

@@ -123,8 +123,14 @@ describe('population results (files built to the populations contract)', () => {
     expect(axisTitles(svg)).toEqual(expect.arrayContaining(['m1', 'n1']));
 
     const inactivation = join(dir, 'inactivation.npz');
-    await saveNpz(inactivation, { accuracy: { data: Float64Array.of(0.95, 0.9, 0.5, NaN, 0.9, 0.55), shape: [3, 2] }, groups: JSON.stringify(['none', 'population 1', 'population 2']), contexts: JSON.stringify(['A', 'B']) });
+    await saveNpz(inactivation, { accuracy: { data: Float64Array.of(0.95, 0.9, 0.5, NaN, 0.9, 0.55), shape: [3, 2] }, groups: JSON.stringify(['population 0', 'population 1', 'random']), contexts: JSON.stringify(['A', 'B']) });
     expect(markGroups(await plot.svg(await plot.figureFromFile('inactivation', inactivation)), 'rect')[0]).toHaveLength(5);
+    // the result's baseline [C] (the intact net) is drawn first
+    const intact = join(dir, 'inactivation-intact.npz');
+    await saveNpz(intact, { accuracy: { data: Float64Array.of(0.95, 0.9, 0.5, NaN, 0.9, 0.55), shape: [3, 2] }, baseline: { data: Float64Array.of(0.99, 0.98), shape: [2] }, groups: JSON.stringify(['population 0', 'population 1', 'random']), contexts: JSON.stringify(['A', 'B']) });
+    const withBaseline = await plot.svg(await plot.figureFromFile('inactivation', intact));
+    expect(markGroups(withBaseline, 'rect')[0]).toHaveLength(7);
+    expect(withBaseline).toContain('>intact<');
 
     const gains = join(dir, 'gains.npz');
     await saveNpz(gains, {

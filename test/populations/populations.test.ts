@@ -1,11 +1,21 @@
 // Populations: connectivity space, resampling, inactivation, gains and cluster statistics, each against an
 // independent computation (closed forms, hand-computed weights, numpy / scipy / sklearn run side by side).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { saveModel } from '../../ts/model/files.js';
+import { loadResult } from '../../ts/results/format.js';
+import { saveNpz } from '../../ts/io/index.js';
 import { describe, expect, test } from 'vitest';
 import { FullRankRNN, LowRankRNN, Random, tasks } from '../../ts/index.js';
 import { STREAMS, streamSeed } from '../../ts/core/random.js';
 import { estimateStatistics } from '../../ts/analysis/index.js';
 import {
   adjustedRandIndex,
+  chooseTask,
+  intactAccuracyWarning,
+  populationName,
   columnKurtosis,
   connectivitySpace,
   covarianceFactor,
@@ -336,5 +346,68 @@ print(json.dumps({'ari': adjusted_rand_score(d['a'], d['b']), 'kurt': stats.kurt
     await expect(epairs({ data: new Float64Array(6).fill(1), shape: [2, 3] })).rejects.toThrow(/N >= 3/);
     const constant = Float64Array.from({ length: N * D }, (_, k) => (k % D === 2 ? 5 : rng.normal()));
     await expect(epairs({ data: constant, shape: [N, D] }, { nullDraws: 1 })).rejects.toThrow(/linearly dependent/);
+  });
+});
+
+describe('the task a command scores on', () => {
+  const canonical = (n: string) => tasks.byName(n).name;
+  test('the options recorded in the model file apply to the same task; given options override them key by key', () => {
+    const meta = { kind: 'model', task: 'cdm', taskOptions: { scaleCtx: 0.5, dt: 20 } };
+    expect(chooseTask(meta, undefined, undefined, canonical)).toEqual({ name: 'cdm', options: { scaleCtx: 0.5, dt: 20 }, source: 'model file' });
+    expect(chooseTask(meta, 'cdm', { scaleCtx: 1 }, canonical)).toEqual({ name: 'cdm', options: { scaleCtx: 1, dt: 20 }, source: 'model file and given' });
+    // what \`lowrank train --out\` records: the task and its preset
+    expect(chooseTask({ task: 'dm', preset: 'populations' }, 'dm', undefined, canonical).options).toEqual({ preset: 'populations' });
+    // another task than the recorded one: the recorded options are not its own
+    expect(chooseTask(meta, 'dm', undefined, canonical)).toEqual({ name: 'dm', options: {}, source: 'defaults' });
+    expect(chooseTask({ kind: 'model' }, 'cdm', { scaleCtx: 0.5 }, canonical).source).toBe('given');
+    expect(() => chooseTask({ kind: 'model' }, undefined, undefined, canonical)).toThrow(/--task: .*records none/);
+    // the task built from the recorded options is the trained one (the context cue scaled by 0.5)
+    const built = tasks.byName('cdm', chooseTask(meta, 'cdm', undefined, canonical).options);
+    const plain = tasks.byName('cdm');
+    const cue = (t: typeof plain) => Math.max(...t.sample(4, { seed: 1 }).inputs.data.filter((_, i) => i % 4 >= 2).map(Math.abs));
+    expect(cue(built)).toBeCloseTo(0.5, 12);
+    expect(cue(plain)).not.toBeCloseTo(0.5, 2);
+  });
+
+  test('a warning names the accuracies, the task options and --task-options when a context is below 0.9', () => {
+    const choice = { name: 'cdm', options: {}, source: 'defaults' };
+    expect(intactAccuracyWarning([0.95, 0.91], ['A', 'B'], choice)).toBeUndefined();
+    const w = intactAccuracyWarning([0.48, 0.63], ['A', 'B'], choice)!;
+    expect(w).toContain('A 0.480, B 0.630');
+    expect(w).toContain('task cdm with task options {} (defaults)');
+    expect(w).toContain('--task-options');
+    expect(intactAccuracyWarning([0.95, NaN], ['A', 'B'], choice)).toContain('B NaN');
+  });
+
+  test('one population name everywhere: 0-based, as the labels number them', () => {
+    expect(populationGroups(Int32Array.of(0, 1, 1, 0)).map((g) => g.name)).toEqual([populationName(0), populationName(1), 'random']);
+    expect(populationName(0)).toBe('population 0');
+  });
+});
+
+const cli = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
+describe.skipIf(!existsSync(cli))('populations command line (dist/cli.js): the recorded task options and the intact-accuracy warning', () => {
+  test('inactivate and gains score on the recorded task options, warn on stderr and in --json when the intact net fails', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lowrank-populations-cli-'));
+    const net = new LowRankRNN({ size: 16, rank: 1, inputs: 4, outputs: 1, seed: 3, dtype: 'float64' });
+    await saveModel(join(dir, 'm.npz'), net, { meta: { task: 'cdm', taskOptions: { scaleCtx: 0.5 } } });
+    net.dispose();
+    await saveNpz(join(dir, 'p.npz'), { labels: { data: Int32Array.from({ length: 16 }, (_, i) => i % 2), shape: [16] } });
+    const env = { ...process.env };
+    const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'populations', ...args, '--model', join(dir, 'm.npz'), '--labels', join(dir, 'p.npz'), '--json'], { encoding: 'utf8', env });
+    const r = run('inactivate', '--trials-per-cell', '1', '--no-random', '--out', join(dir, 'i.npz'));
+    expect(r.status, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    // an untrained net does not solve CDM: the warning names the recorded options and --task-options
+    expect(summary.baseline.some((a: number) => a < 0.9)).toBe(true);
+    expect(summary.warnings).toHaveLength(1);
+    expect(summary.warnings[0]).toContain('task cdm with task options {"scaleCtx":0.5} (model file)');
+    expect(r.stderr).toContain(`warning: ${summary.warnings[0]}`);
+    expect(summary.groups).toEqual(['population 0', 'population 1']);
+    expect((await loadResult(join(dir, 'i.npz'))).meta).toMatchObject({ task: 'cdm', taskOptions: { scaleCtx: 0.5 } });
+    const g = run('gains', '--task-options', '{"scaleCtx":1}', '--trials', '2', '--out', join(dir, 'g.npz'));
+    expect(g.status, g.stderr).toBe(0);
+    expect(JSON.parse(g.stdout).warnings[0]).toContain('task options {"scaleCtx":1} (model file and given)');
+    expect((await loadResult(join(dir, 'g.npz'))).meta).toMatchObject({ task: 'cdm', taskOptions: { scaleCtx: 1 } });
   });
 });

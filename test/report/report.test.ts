@@ -11,6 +11,7 @@ import { modelArrays } from '../../ts/model/files.js';
 import { recordCommandLine, saveResult } from '../../ts/results/format.js';
 import { saveNpz } from '../../ts/io/index.js';
 import { buildReport, writeReport, type Report } from '../../ts/report/index.js';
+import { pngSize } from '../plot/support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lowrank-report-test-'));
 const modelPath = join(dir, 'dm.npz');
@@ -52,7 +53,7 @@ describe('report', () => {
       covariances: { data: Float64Array.of(0.2, 0, 0, 0.2, 0.3, 0.1, 0.1, 0.3), shape: [2, 2, 2] },
       columns: JSON.stringify(['m1', 'n1']),
     });
-    await saveNpz(join(folder, 'inactivation.npz'), { accuracy: { data: Float64Array.of(0.9, 0.6, 0.8, 0.5), shape: [2, 2] }, groups: JSON.stringify(['none', 'population 1']), contexts: JSON.stringify(['A', 'B']) });
+    await saveNpz(join(folder, 'inactivation.npz'), { accuracy: { data: Float64Array.of(0.9, 0.6, 0.8, 0.5), shape: [2, 2] }, baseline: { data: Float64Array.of(0.97, 0.96), shape: [2] }, groups: JSON.stringify(['population 0', 'population 1']), contexts: JSON.stringify(['A', 'B']) });
     const r = await buildReport(folder, {});
     expect(r.errors).toEqual([]);
     expect(r.html).toContain('data-kind="connectivity"');
@@ -60,11 +61,46 @@ describe('report', () => {
     expect(r.html).toContain('data-kind="rank-sweep"');
     expect(r.html).toMatch(/<th>truncation_r2<\/th>/);
     expect(r.html).toContain('<td>NaN</td>');
+    expect(r.html).toContain('>intact<'); // the inactivation's baseline, drawn first
     await expect(buildReport(join(dir, 'none'))).rejects.toThrow(/cannot read .*none/);
     const empty = mkdtempSync(join(tmpdir(), 'lowrank-report-empty-'));
     await expect(buildReport(empty)).rejects.toThrow(/holds no \.npz result file/);
     await expect(writeReport(modelPath, join(dir, 'no-such-folder', 'r.html'), { analyses: false })).rejects.toThrow(/no-such-folder/);
     await expect(writeReport(modelPath, join(dir, 'r.txt'))).rejects.toThrow(/ending in \.html/);
+  });
+
+  test('per-neuron figures of a large net draw every k-th neuron (at most maxPoints, default 1000), said in the title', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'lowrank-report-large-'));
+    const N = 3000;
+    await saveNpz(join(folder, 'clusters.npz'), {
+      space: { data: Float64Array.from({ length: N * 2 }, (_, i) => Math.sin(i)), shape: [N, 2] },
+      labels: { data: Int32Array.from({ length: N }, (_, i) => i % 2), shape: [N] },
+      weights: { data: Float64Array.of(0.5, 0.5), shape: [2] },
+      means: { data: Float64Array.of(0.1, 0, -0.1, 0), shape: [2, 2] },
+      covariances: { data: Float64Array.of(0.2, 0, 0, 0.2, 0.3, 0.1, 0.1, 0.3), shape: [2, 2, 2] },
+      columns: JSON.stringify(['m1', 'n1']),
+    });
+    await saveNpz(join(folder, 'gains.npz'), {
+      gains: { data: Float64Array.from({ length: N * 2 }, (_, i) => Math.cos(i)), shape: [N, 2] },
+      labels: { data: Int32Array.from({ length: N }, (_, i) => i % 2), shape: [N] },
+      contexts: JSON.stringify(['A', 'B']),
+    });
+    const small = await buildReport(folder, {});
+    expect(small.errors).toEqual([]);
+    expect(small.html).toContain('Connectivity space (weights 0.50, 0.50; one neuron in 3 of 3000)');
+    expect(small.html).toContain('Gains per population (one neuron in 3 of 3000)');
+    const all = await buildReport(folder, { maxPoints: 0, svgLimit: 1e9 });
+    expect(all.html).not.toContain('one neuron in');
+    // the points dominate the figures: a third of them make them well under half as large
+    const figures = (html: string) => html.length - html.indexOf('<div class="figure"');
+    expect(figures(small.html)).toBeLessThan(0.5 * figures(all.html));
+    // a figure whose SVG passes svgLimit is an image (a PNG that decodes), its title kept as the alt text
+    const images = await buildReport(folder, { svgLimit: 200_000 });
+    const img = /<div class="figure" data-kind="connectivity"><img alt="([^"]+)" src="data:image\/png;base64,([^"]+)">/.exec(images.html);
+    expect(img?.[1]).toBe('Connectivity space (weights 0.50, 0.50; one neuron in 3 of 3000)');
+    expect(pngSize(Buffer.from(img![2], 'base64')).width).toBeGreaterThan(100);
+    expect(images.figures).toBe(small.figures);
+    expect(small.html).toMatch(/<div class="figure" data-kind="connectivity"><svg/);
   });
 });
 

@@ -15,6 +15,7 @@ interface PlotCliOptions {
   seed: number;
   condition?: string;
   points?: string;
+  maxPoints: number;
 }
 
 /** Adds the `plot` command to the program. */
@@ -32,12 +33,13 @@ export function registerPlot(program: Command): void {
     .option('--trials <n>', 'figures of a model: trials simulated', int('--trials'), FIGURE_DEFAULTS.trials)
     .option('--seed <n>', 'figures of a model: seed of the trials and the noise', int('--seed', 0), FIGURE_DEFAULTS.seed)
     .option('--condition <key>', 'psychometric: the condition on the x axis (default: a coherence)')
+    .option('--max-points <n>', 'connectivity, gains: neurons drawn at most, every k-th (0 = all)', int('--max-points', 0), FIGURE_DEFAULTS.maxPoints)
     .addOption(new Option('--points <file.npz>', 'topology: the fixed-point file the graph was computed from (places the nodes)'))
     .action(runPlot);
 }
 
 async function runPlot(kind: FigureKind, o: PlotCliOptions): Promise<void> {
-  const spec = await figureFromFile(kind, o.from, { task: o.task, preset: o.preset, trials: o.trials, seed: o.seed, condition: o.condition, points: o.points });
+  const spec = await figureFromFile(kind, o.from, { task: o.task, preset: o.preset, trials: o.trials, seed: o.seed, condition: o.condition, points: o.points, maxPoints: o.maxPoints });
   await saveFigure(o.out, spec, { width: o.width, height: o.height });
   process.stderr.write(`${kind}: saved ${o.out}\n`);
 }

@@ -31,18 +31,30 @@ async function withModel<T>(path: string, threads: number, job: (m: AnyModel) =>
   }
 }
 
-function taskOf(name: string, options: string | undefined, model: AnyModel): Task {
-  let extra: Record<string, unknown> = {};
+/** The task a command scores on: --task (default: the model file's), the recorded task options, --task-options over them. */
+async function taskOf(path: string, name: string | undefined, options: string | undefined, model: AnyModel): Promise<{ task: Task; choice: populations.TaskChoice }> {
+  let given: Record<string, unknown> | undefined;
   if (options) {
     try {
-      extra = JSON.parse(options);
+      given = JSON.parse(options);
     } catch (err) {
       throw new RangeError(`--task-options must be a JSON object, e.g. '{"scaleCtx":0.5}'; got ${options} (${(err as Error).message})`);
     }
+    if (given === null || typeof given !== 'object' || Array.isArray(given)) throw new RangeError(`--task-options must be a JSON object, e.g. '{"scaleCtx":0.5}'; got ${options}`);
   }
-  const task = tasks.byName(name, extra);
-  if (task.inputSize !== model.inputSize) throw new RangeError(`--task ${name} has ${task.inputSize} inputs but the model takes ${model.inputSize}`);
-  return task;
+  const { meta } = await loadResult(path);
+  const choice = populations.chooseTask(meta as Record<string, unknown> | undefined, name, given, (n) => tasks.byName(n).name);
+  const task = tasks.byName(choice.name, choice.options);
+  if (task.inputSize !== model.inputSize) throw new RangeError(`--task ${choice.name} has ${task.inputSize} inputs but the model takes ${model.inputSize}`);
+  return { task, choice };
+}
+
+/** Warns on stderr when the intact net scores below the floor; returns the warnings for --json. */
+function checkIntact(accuracy: ArrayLike<number>, contexts: readonly string[], choice: populations.TaskChoice): string[] {
+  const warning = populations.intactAccuracyWarning(accuracy, contexts, choice);
+  if (!warning) return [];
+  process.stderr.write(`warning: ${warning}\n`);
+  return [warning];
 }
 
 /** The labels of a `populations cluster` result (or any .npz with an int `labels` array). */
@@ -126,10 +138,12 @@ async function runResample(o: ResampleCliOptions): Promise<void> {
       emit(o, 'populations-resample', { model: o.saveModel }, `saved a resampled net to ${o.saveModel}`);
       return;
     }
-    const task = taskOf(o.task, o.taskOptions, model);
+    const { task, choice } = await taskOf(o.model, o.task, o.taskOptions, model);
+    const intact = await populations.taskAccuracy(model, task, o.trials, o.seed);
+    const warnings = checkIntact([intact], ['all'], choice);
     const r = await populations.resampleAccuracy(model, pops, task, { ...opts, draws: o.draws, trials: o.trials, seed: o.seed, onProgress: (p) => !o.json && process.stderr.write(`draw ${p.draw}/${p.draws}: accuracy ${p.accuracy.toFixed(3)}\n`) });
-    await saveResult(o.out, 'populations', { accuracy: r.accuracy, mean: r.mean, min: r.min, max: r.max }, { meta: { analysis: 'resample', model: o.model, labels: o.labels, fitted: !!o.fitted, size: o.size ?? model.size, means: o.means, task: o.task, seed: o.seed } });
-    emit(o, 'populations-resample', { mean: r.mean, min: r.min, max: r.max, out: o.out }, `accuracy over ${o.draws} resampled nets: mean ${r.mean.toFixed(3)}, range ${r.min.toFixed(3)}-${r.max.toFixed(3)}; saved ${o.out}`);
+    await saveResult(o.out, 'populations', { accuracy: r.accuracy, mean: r.mean, min: r.min, max: r.max, baseline: Float64Array.of(intact) }, { meta: { analysis: 'resample', model: o.model, labels: o.labels, fitted: !!o.fitted, size: o.size ?? model.size, means: o.means, task: choice.name, taskOptions: choice.options, seed: o.seed } });
+    emit(o, 'populations-resample', { mean: r.mean, min: r.min, max: r.max, baseline: intact, warnings, out: o.out }, `intact net ${intact.toFixed(3)}; accuracy over ${o.draws} resampled nets: mean ${r.mean.toFixed(3)}, range ${r.min.toFixed(3)}-${r.max.toFixed(3)}; saved ${o.out}`);
   });
 }
 
@@ -137,7 +151,7 @@ interface InactivateCliOptions extends Common {
   labels?: string;
   top?: number;
   inputs: number[];
-  task: string;
+  task?: string;
   taskOptions?: string;
   mode: populations.InactivationMode;
   rescale?: boolean;
@@ -150,7 +164,7 @@ interface InactivateCliOptions extends Common {
 
 async function runInactivate(o: InactivateCliOptions): Promise<void> {
   await withModel(o.model, o.threads, async (model) => {
-    const task = taskOf(o.task, o.taskOptions, model);
+    const { task, choice } = await taskOf(o.model, o.task, o.taskOptions, model);
     let groups: populations.NeuronGroup[];
     if (o.labels) groups = populations.populationGroups(await labelsFrom(o.labels, model.size), { random: o.random });
     else if (o.top) {
@@ -158,14 +172,15 @@ async function runInactivate(o: InactivateCliOptions): Promise<void> {
       groups = populations.populationGroups(labels, { random: o.random, names: ['rest', ...o.inputs.map((k) => `top ${o.top} |wi${k}|`)] }).slice(1);
     } else throw new RangeError('give --labels <cluster.npz> (populations) or --top <k> (the k neurons of largest |si wi| for each of --inputs)');
     const r = await populations.inactivationAccuracy(model, task, groups, { mode: o.mode, rescale: o.rescale, fraction: o.fraction, draws: o.draws, seed: o.seed, trialsPerCell: o.trialsPerCell, trials: o.trials });
-    await saveResult(o.out, 'populations', { ...r, groups: JSON.stringify(r.groups), contexts: JSON.stringify(r.contexts) }, { meta: { analysis: 'inactivate', model: o.model, task: o.task, mode: o.mode, fraction: o.fraction, seed: o.seed } });
+    await saveResult(o.out, 'populations', { ...r, groups: JSON.stringify(r.groups), contexts: JSON.stringify(r.contexts) }, { meta: { analysis: 'inactivate', model: o.model, task: choice.name, taskOptions: choice.options, mode: o.mode, fraction: o.fraction, seed: o.seed } });
+    const warnings = checkIntact(r.baseline, r.contexts, choice);
     const rows = r.groups.map((g, i) => `${g}: ${r.contexts.map((c, j) => `${c} ${r.accuracy.data[i * r.contexts.length + j].toFixed(3)}`).join(', ')}`);
-    emit(o, 'populations-inactivate', { groups: r.groups, contexts: r.contexts, accuracy: Array.from(r.accuracy.data), baseline: Array.from(r.baseline), out: o.out }, [...rows, `saved ${o.out}`].join('\n'));
+    emit(o, 'populations-inactivate', { groups: r.groups, contexts: r.contexts, accuracy: Array.from(r.accuracy.data), baseline: Array.from(r.baseline), warnings, out: o.out }, [`intact: ${r.contexts.map((c, j) => `${c} ${r.baseline[j].toFixed(3)}`).join(', ')}`, ...rows, `saved ${o.out}`].join('\n'));
   });
 }
 
 interface GainsCliOptions extends Common {
-  task: string;
+  task?: string;
   taskOptions?: string;
   labels?: string;
   window?: number[];
@@ -174,15 +189,17 @@ interface GainsCliOptions extends Common {
 
 async function runGains(o: GainsCliOptions): Promise<void> {
   await withModel(o.model, o.threads, async (model) => {
-    const task = taskOf(o.task, o.taskOptions, model);
+    const { task, choice } = await taskOf(o.model, o.task, o.taskOptions, model);
+    const intact = await populations.taskAccuracy(model, task, o.trials * 4, o.seed);
+    const warnings = checkIntact([intact], ['all'], choice);
     if (o.window && o.window.length !== 2) throw new RangeError(`--window must be START-END in steps, e.g. 23-63; got ${o.window.join(',')}`);
     const g = await populations.gains(model, task, { trials: o.trials, seed: o.seed, window: o.window ? [o.window[0], o.window[o.window.length - 1] + 1] : undefined });
     const labels = o.labels ? await labelsFrom(o.labels, model.size) : new Int32Array(model.size);
     const result = { gains: g.gains, mean_gains: g.meanGains, labels, contexts: JSON.stringify(g.contexts), window: Float64Array.from(g.window), population_gains: populations.populationMeans(g.gains, labels), population_mean_gains: populations.populationMeans(g.meanGains, labels) };
-    await saveResult(o.out, 'populations', result, { meta: { analysis: 'gains', model: o.model, task: o.task, seed: o.seed } });
+    await saveResult(o.out, 'populations', result, { meta: { analysis: 'gains', model: o.model, task: choice.name, taskOptions: choice.options, accuracy: intact, seed: o.seed } });
     const C = g.contexts.length;
-    const rows = Array.from({ length: result.population_gains.shape[0] }, (_, k) => `population ${k}: ${g.contexts.map((c, j) => `${c} ${result.population_gains.data[k * C + j].toFixed(3)}`).join(', ')}`);
-    emit(o, 'populations-gains', { contexts: g.contexts, window: g.window, populationGains: Array.from(result.population_gains.data), out: o.out }, [...rows, `saved ${o.out}`].join('\n'));
+    const rows = Array.from({ length: result.population_gains.shape[0] }, (_, k) => `${populations.populationName(k)}: ${g.contexts.map((c, j) => `${c} ${result.population_gains.data[k * C + j].toFixed(3)}`).join(', ')}`);
+    emit(o, 'populations-gains', { contexts: g.contexts, window: g.window, populationGains: Array.from(result.population_gains.data), accuracy: intact, warnings, out: o.out }, [...rows, `saved ${o.out}`].join('\n'));
   });
 }
 
@@ -234,15 +251,15 @@ export function registerPopulations(program: Command): void {
     .option('--size <n>', "N' (default the model's)", int('--size'))
     .addOption(new Option('--means <m>', 'zero (the reference) or the fitted means').choices(['zero', 'fitted']).default('zero'))
     .option('--task <name>', `score on this task: ${tasks.names.join(', ')}`)
-    .option('--task-options <json>', 'task options as JSON, e.g. \'{"scaleCtx":0.5}\'')
+    .option('--task-options <json>', 'task options as JSON, over those the model file records, e.g. \'{"scaleCtx":0.5}\'')
     .option('--draws <n>', 'resampled nets', int('--draws'), 10)
     .option('--trials <n>', 'trials per net', int('--trials'), 400)
     .option('--save-model <file.npz>', 'also save the net of --seed')
     .option('--out <file.npz>', 'where to save the accuracies', 'resample.npz')
     .action(runResample);
   common(group.command('inactivate').description('task accuracy per context with each population (or a fraction of it) inactivated'))
-    .requiredOption('--task <name>', `the task: ${tasks.names.join(', ')}`)
-    .option('--task-options <json>', 'task options as JSON')
+    .option('--task <name>', `the task (default: the one the model file records): ${tasks.names.join(', ')}`)
+    .option('--task-options <json>', 'task options as JSON, over those the model file records, e.g. \'{"scaleCtx":0.5}\'')
     .option('--labels <cluster.npz>', 'populations from `populations cluster`')
     .option('--top <k>', 'instead of --labels: the k neurons of largest |si wi| per input of --inputs', int('--top'))
     .option('--inputs <list>', 'inputs (1-based) for --top', intList('--inputs'), [3, 4])
@@ -255,8 +272,8 @@ export function registerPopulations(program: Command): void {
     .option('--no-random', 'leave out the random-neurons control')
     .action(runInactivate);
   common(group.command('gains').description("per neuron and context phi'(mean x) and mean phi'(x), per population"))
-    .requiredOption('--task <name>', `the task: ${tasks.names.join(', ')}`)
-    .option('--task-options <json>', 'task options as JSON')
+    .option('--task <name>', `the task (default: the one the model file records): ${tasks.names.join(', ')}`)
+    .option('--task-options <json>', 'task options as JSON, over those the model file records, e.g. \'{"scaleCtx":0.5}\'')
     .option('--labels <cluster.npz>', 'populations from `populations cluster`')
     .option('--window <a-b>', 'steps A..B of the trajectory (default the stimulus epoch)', intList('--window', 0))
     .option('--trials <n>', 'trials per context', int('--trials'), 50)

@@ -1,6 +1,6 @@
 // `lowrank report PATH --out report.html`: the self-contained HTML report of a result file, a model, or a folder.
 import type { Command } from 'commander';
-import { writeReport } from '../report/index.js';
+import { REPORT_DEFAULTS, writeReport } from '../report/index.js';
 import { tasks } from '../tasks/index.js';
 import { int } from './args.js';
 
@@ -11,6 +11,7 @@ interface ReportCliOptions {
   trials: number;
   seed: number;
   analyses: boolean;
+  maxPoints: number;
   title?: string;
   json?: boolean;
 }
@@ -27,6 +28,7 @@ export function registerReport(program: Command): void {
     .option('--trials <n>', 'trials simulated per model', int('--trials'), 32)
     .option('--seed <n>', 'seed of the trials', int('--seed', 0), 0)
     .option('--no-analyses', 'for a model alone: do not run the default analyses (fixed points, latent flow, measures)')
+    .option('--max-points <n>', 'connectivity, gains figures: neurons drawn at most, every k-th (0 = all)', int('--max-points', 0), REPORT_DEFAULTS.maxPoints)
     .option('--title <text>', 'the page title')
     .option('--json', 'print the summary as one JSON line')
     .action(runReport);
@@ -39,6 +41,7 @@ async function runReport(path: string, o: ReportCliOptions): Promise<void> {
     trials: o.trials,
     seed: o.seed,
     analyses: o.analyses,
+    maxPoints: o.maxPoints,
     title: o.title,
     onProgress: o.json ? undefined : (text) => process.stderr.write(`${text}\n`),
   });

@@ -31,11 +31,12 @@ const MODEL_CARRYING_KINDS = ['model', 'checkpoint', 'fit'] as const;
 
 /**
  * Writes `model` to `path` as a .npz (atomic; `compress` deflates it). numpy reads it with np.load; the config with
- * json.loads(str(f['config'])).
+ * json.loads(str(f['config'])). `meta` adds entries to the file's meta, e.g. the task it was trained on
+ * (`{ task: 'cdm', taskOptions: { scaleCtx: 0.5 } }`, which the populations commands and the report read).
  */
-export async function saveModel(path: string, model: AnyModel, opts: { compress?: boolean } = {}): Promise<void> {
-  const { compress } = checkOptions<{ compress?: boolean }>('saveModel', { compress: is.boolean() }, opts, { compress: false });
-  await saveResult(path, 'model', {}, { arrays: modelArrays(model), compress });
+export async function saveModel(path: string, model: AnyModel, opts: { compress?: boolean; meta?: Record<string, unknown> } = {}): Promise<void> {
+  const { compress, meta } = checkOptions<{ compress?: boolean; meta?: Record<string, unknown> }>('saveModel', { compress: is.boolean(), meta: is.object('meta entries') }, opts, { compress: false });
+  await saveResult(path, 'model', {}, { arrays: modelArrays(model), compress, meta });
 }
 
 /**

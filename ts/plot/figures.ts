@@ -3,6 +3,7 @@
 import type { Tensor } from '../core/tensor.js';
 import type { Spec } from './render.js';
 import { PANEL, figure, stabilityColour, value } from './spec.js';
+import { populationName } from '../populations/names.js';
 
 type Row = Record<string, number | string | null>;
 
@@ -331,8 +332,19 @@ export interface ConnectivityData {
   columns: readonly string[];
   /** Columns drawn at most (default 6, the first ones). */
   maxColumns?: number;
-  /** Neurons drawn at most (default 2000: every k-th neuron beyond that; the ellipses use the full fit). */
+  /** Neurons drawn at most (default 2000; see {@link neuronSubset}; the ellipses use the full fit). 0 draws all. */
   maxPoints?: number;
+}
+
+/**
+ * The neurons a per-neuron figure draws when it may draw at most `maxPoints` of N (0 or undefined limit: all):
+ * every k-th neuron, k = ceil(N / maxPoints), from neuron 0. Deterministic (the same file always draws the same
+ * figure) and proportional to each population's size whatever the order of the neurons (a resampled net stores its
+ * populations as contiguous blocks). `note` says it for the title: "one neuron in k of N", or '' when all are drawn.
+ */
+export function neuronSubset(N: number, maxPoints: number | undefined): { neurons: number[]; note: string } {
+  const stride = maxPoints && maxPoints > 0 ? Math.max(1, Math.ceil(N / maxPoints)) : 1;
+  return { neurons: Array.from({ length: Math.ceil(N / stride) }, (_, j) => j * stride), note: stride > 1 ? `one neuron in ${stride} of ${N}` : '' };
 }
 
 /** The 2-sigma ellipse of a 2 x 2 covariance around a mean, as 61 points. */
@@ -353,11 +365,10 @@ export function connectivityFigure(d: ConnectivityData, title = 'Connectivity sp
   const [N, D] = d.space.shape;
   const K = d.means.shape[0];
   const shown = Math.min(D, d.maxColumns ?? 6);
-  const population = (k: number) => `population ${k + 1}`;
+  const population = populationName;
   const colour = { field: 'population', type: 'nominal', title: 'population', scale: { domain: Array.from({ length: K }, (_, k) => population(k)) } };
   const size = shown > 3 ? 130 : 180;
-  const stride = Math.ceil(N / (d.maxPoints ?? 2000));
-  const drawn = Array.from({ length: Math.ceil(N / stride) }, (_, j) => j * stride);
+  const { neurons: drawn, note } = neuronSubset(N, d.maxPoints ?? 2000);
   const rows: Spec[] = [];
   for (let r = 0; r < shown; r++) {
     const cells: Record<string, unknown>[] = [];
@@ -379,7 +390,7 @@ export function connectivityFigure(d: ConnectivityData, title = 'Connectivity sp
         width: size,
         height: size,
         layer: [
-          { data: { values: points }, mark: { type: 'circle', size: 10, opacity: 0.5 }, encoding: { x, y, color: colour } },
+          { data: { values: points }, mark: { type: 'circle', size: 10, opacity: 0.5, aria: false }, encoding: { x, y, color: colour } },
           { data: { values: ellipses }, mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' }, order: { field: 'i', type: 'quantitative' }, detail: { field: 'population', type: 'nominal' }, color: colour } },
         ],
       });
@@ -387,7 +398,7 @@ export function connectivityFigure(d: ConnectivityData, title = 'Connectivity sp
     rows.push({ hconcat: cells } as unknown as Spec);
   }
   const weights = Array.from(d.weights, (w) => Number(w).toFixed(2)).join(', ');
-  const subset = [shown < D ? `first ${shown} of ${D} columns` : '', stride > 1 ? `one neuron in ${stride} of ${N}` : ''].filter(Boolean).join('; ');
+  const subset = [shown < D ? `first ${shown} of ${D} columns` : '', note].filter(Boolean).join('; ');
   return figure(`${title} (weights ${weights}${subset ? `; ${subset}` : ''})`, { vconcat: rows });
 }
 
@@ -463,17 +474,21 @@ export function subsamplingFigure(d: SubsamplingData, title = 'Subsampling'): Sp
 export interface InactivationData {
   /** Accuracy [G, C]. */
   accuracy: Tensor;
-  /** Names of the G groups inactivated (e.g. none, population 1, ...). */
+  /** Names of the G groups inactivated (e.g. population 0, population 1, random). */
   groups: readonly string[];
   /** Names of the C contexts. */
   contexts: readonly string[];
+  /** The intact network's accuracy per context [C], drawn first as the group 'intact' (optional). */
+  baseline?: ArrayLike<number>;
 }
 
-/** Inactivation bars: accuracy per inactivated group, one bar per context. */
+/** Inactivation bars: accuracy per inactivated group, one bar per context; the intact network's accuracy first. */
 export function inactivationFigure(d: InactivationData, title = 'Inactivation'): Spec {
-  const [G, C] = d.accuracy.shape;
+  const [, C] = d.accuracy.shape;
+  const G = d.accuracy.shape[0] + (d.baseline ? 1 : 0);
   const rows: Row[] = [];
-  for (let g = 0; g < G; g++) for (let c = 0; c < C; c++) rows.push({ group: d.groups[g], context: d.contexts[c], accuracy: value(d.accuracy.data[g * C + c]) });
+  if (d.baseline) for (let c = 0; c < C; c++) rows.push({ group: 'intact', context: d.contexts[c], accuracy: value(d.baseline[c]) });
+  for (let g = 0; g < d.accuracy.shape[0]; g++) for (let c = 0; c < C; c++) rows.push({ group: d.groups[g], context: d.contexts[c], accuracy: value(d.accuracy.data[g * C + c]) });
   return figure(title, {
     width: Math.max(PANEL.width, 40 * G * Math.max(1, C / 2)),
     height: PANEL.height,
@@ -496,17 +511,20 @@ export interface GainsData {
   labels: ArrayLike<number>;
   /** Names of the C contexts. */
   contexts: readonly string[];
-  /** Mean gain of each population per context [K, C] (drawn as a tick). */
+  /** Mean gain of each population per context [K, C] (drawn as a bar). */
   populationGains?: Tensor;
+  /** Neurons drawn at most (default 2000; see {@link neuronSubset}; the bars use every neuron). 0 draws all. */
+  maxPoints?: number;
 }
 
 /** Gains per population: one panel per context, a dot per neuron and a bar for each population's gain. */
 export function gainsFigure(d: GainsData, title = 'Gains per population'): Spec {
   const [N, C] = d.gains.shape;
-  const population = (k: number) => `population ${k + 1}`;
+  const population = populationName;
+  const { neurons: drawn, note } = neuronSubset(N, d.maxPoints ?? 2000);
   const panels = Array.from({ length: C }, (_, c) => {
     // a fixed jitter (golden-ratio sequence), so that the same result always draws the same figure
-    const neurons = Array.from({ length: N }, (_, i) => ({ population: population(d.labels[i]), gain: value(d.gains.data[i * C + c]), jitter: (i * 0.6180339887) % 1 }));
+    const neurons = drawn.map((i) => ({ population: population(d.labels[i]), gain: value(d.gains.data[i * C + c]), jitter: (i * 0.6180339887) % 1 }));
     const layers: Record<string, unknown>[] = [];
     const x = { field: 'population', type: 'nominal', title: null, sort: 'ascending', axis: { labelAngle: 0 } };
     if (d.populationGains) {
@@ -516,12 +534,12 @@ export function gainsFigure(d: GainsData, title = 'Gains per population'): Spec 
     }
     layers.push({
       data: { values: neurons },
-      mark: { type: 'circle', size: 14, opacity: 0.6 },
+      mark: { type: 'circle', size: 14, opacity: 0.6, aria: false },
       encoding: { x, xOffset: { field: 'jitter', type: 'quantitative', scale: { domain: [0, 1] } }, y: { field: 'gain', type: 'quantitative', title: 'gain (φ\u2032 slope)' }, color: { field: 'population', type: 'nominal', title: 'population' } },
     });
     return { title: d.contexts[c], width: 60 * (d.populationGains?.shape[0] ?? 3) + 60, height: PANEL.height, layer: layers };
   });
-  return figure(title, { hconcat: panels, resolve: { scale: { y: 'shared' } } });
+  return figure(note ? `${title} (${note})` : title, { hconcat: panels, resolve: { scale: { y: 'shared' } } });
 }
 
 /** A fixed-point topology graph: transition probabilities between points, and where the points lie. */

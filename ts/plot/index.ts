@@ -15,6 +15,7 @@ export {
   flowFigure,
   gainsFigure,
   inactivationFigure,
+  neuronSubset,
   pcaFigure,
   psychometricFigure,
   rankSweepFigure,
@@ -38,6 +39,7 @@ export {
   type TrajectoryData,
   type TrialsData,
 } from './figures.js';
+export { populationName } from '../populations/names.js';
 export { FIGURE_DEFAULTS, FIGURE_KINDS, figureFromFile, figureFromResult, unstableDirection, type FigureKind, type FigureOptions } from './results.js';
 
 /** Writes a figure to `path`: SVG for a .svg path, PNG (with `size`) for a .png path (atomic). */

@@ -52,10 +52,12 @@ export interface FigureOptions {
   condition?: string;
   /** A fixed-point file whose points place the nodes of a topology graph (default: a circle). */
   points?: string;
+  /** Connectivity and gains: neurons drawn at most, every k-th ({@link neuronSubset}; default 2000, 0 = all). */
+  maxPoints?: number;
 }
 
 /** The defaults of figureFromFile. */
-export const FIGURE_DEFAULTS = Object.freeze({ trials: 64, seed: 0 });
+export const FIGURE_DEFAULTS = Object.freeze({ trials: 64, seed: 0, maxPoints: 2000 });
 
 const FIGURE_RULES: Rules<FigureOptions> = {
   task: is.string(),
@@ -64,6 +66,7 @@ const FIGURE_RULES: Rules<FigureOptions> = {
   seed: is.seed(),
   condition: is.string(),
   points: is.string(),
+  maxPoints: is.integer(0),
 };
 
 /** What each figure reads, for error messages: the result and the command that writes it. */
@@ -80,7 +83,7 @@ const SOURCES: Record<FigureKind, string> = {
   connectivity: 'a populations cluster result (arrays space, labels, weights, means, covariances, columns)',
   'rank-sweep': "a rank-sweep table ('lowrank fit --ranks ... --out', 'lowrank demo' results.npz)",
   subsampling: 'a subsampling table (columns fraction and r2, optionally full_r2)',
-  inactivation: 'an inactivation result (arrays accuracy [G, C], groups, contexts)',
+  inactivation: 'an inactivation result (arrays accuracy [G, C], groups, contexts, optionally baseline [C])',
   gains: 'a gains result (arrays gains [N, C], labels [N], contexts, optionally population_gains [K, C])',
   topology: "a topology graph ('lowrank analyze fixed-points --topology')",
 };
@@ -164,8 +167,9 @@ const DRAW: Record<Exclude<FigureKind, ModelFigure>, (a: Arrays, o: FigureOption
   meanfield: (a) => combine('Latent flow: finite N against mean field', [fig.flowFigure(flowData(a, 'finite.'), 'finite N'), fig.flowFigure(flowData(a, 'meanField.'), 'mean field')]),
   spectrum: spectrum,
   pca: (a) => fig.pcaFigure(a.float('pca.varianceRatio', 1).data),
-  connectivity: (a) =>
+  connectivity: (a, o) =>
     fig.connectivityFigure({
+      maxPoints: o.maxPoints,
       space: a.float('space', 2),
       labels: a.float('labels', 1).data,
       weights: a.float('weights', 1).data,
@@ -175,9 +179,9 @@ const DRAW: Record<Exclude<FigureKind, ModelFigure>, (a: Arrays, o: FigureOption
     }),
   'rank-sweep': rankSweep,
   subsampling: (a) => fig.subsamplingFigure({ fraction: a.float('fraction', 1).data, lowRank: a.float('r2', 1).data, fullRank: a.has('full_r2') ? a.float('full_r2', 1).data : undefined, rank: Number(a.meta('rank') ?? 1) }),
-  inactivation: (a) => fig.inactivationFigure({ accuracy: a.float('accuracy', 2), groups: a.names('groups'), contexts: a.names('contexts') }),
-  gains: (a) =>
-    fig.gainsFigure({ gains: a.float('gains', 2), labels: a.float('labels', 1).data, contexts: a.names('contexts'), populationGains: a.has('population_gains') ? a.float('population_gains', 2) : undefined }),
+  inactivation: (a) => fig.inactivationFigure({ accuracy: a.float('accuracy', 2), groups: a.names('groups'), contexts: a.names('contexts'), baseline: a.has('baseline') ? a.float('baseline', 1).data : undefined }),
+  gains: (a, o) =>
+    fig.gainsFigure({ maxPoints: o.maxPoints, gains: a.float('gains', 2), labels: a.float('labels', 1).data, contexts: a.names('contexts'), populationGains: a.has('population_gains') ? a.float('population_gains', 2) : undefined }),
   topology: topologyFigure,
 };
 

@@ -14,6 +14,7 @@ import { FullRankRNN, LowRankRNN, type AnyModel } from '../model/index.js';
 import { CdmTask } from '../tasks/cdm.js';
 import type { Task } from '../tasks/index.js';
 import { taskAccuracy, checkLabels } from './resample.js';
+import { populationName } from './names.js';
 
 /** How neurons are inactivated (see the module notes): delete them, zero m, n and readout rows, or silence them. */
 export type InactivationMode = 'delete' | 'zero' | 'silence';
@@ -127,7 +128,7 @@ export interface NeuronGroup {
  */
 export function populationGroups(labels: ArrayLike<number>, opts: { random?: boolean; names?: string[] } = {}): NeuronGroup[] {
   const K = checkLabels(labels, labels.length);
-  const groups: NeuronGroup[] = Array.from({ length: K }, (_, k) => ({ name: opts.names?.[k] ?? `population ${k}`, neurons: [] as number[] }));
+  const groups: NeuronGroup[] = Array.from({ length: K }, (_, k) => ({ name: opts.names?.[k] ?? populationName(k), neurons: [] as number[] }));
   for (let i = 0; i < labels.length; i++) groups[labels[i]].neurons.push(i);
   if (opts.random ?? true) groups.push({ name: 'random', neurons: Array.from({ length: labels.length }, (_, i) => i) });
   return groups;

@@ -11,3 +11,5 @@ export * from './inactivate.js';
 export * from './gains.js';
 export * from './statistics.js';
 export * from './meanfield.js';
+export * from './names.js';
+export * from './task-options.js';

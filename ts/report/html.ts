@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
-import { FONT_FAMILY, fontPath } from '../plot/render.js';
+import { FONT_FAMILY, fontPath, type Spec } from '../plot/render.js';
 import { packageVersion } from '../native/load.js';
 import type { Section } from './sections.js';
 import { viewElement, viewerScripts } from './viewer.js';
@@ -48,7 +48,7 @@ table { border-collapse: collapse; margin: 0.5em 0; font-size: 0.9em; }
 td, th { border: 1px solid #ddd; padding: 0.2em 0.6em; text-align: right; } th { background: #f4f4f4; }
 td:first-child { text-align: left; }
 pre, code { font-family: monospace; font-size: 0.85em; } pre { background: #f7f7f7; padding: 0.6em; overflow-x: auto; }
-.figure { margin: 1em 0; overflow-x: auto; } .figure svg { max-width: 100%; height: auto; }
+.figure { margin: 1em 0; overflow-x: auto; } .figure svg, .figure img { max-width: 100%; height: auto; }
 .figure-error, .note { color: #8a4b00; background: #fff6e5; padding: 0.4em 0.6em; }
 .swatch { display: inline-block; width: 0.9em; height: 0.9em; margin: 0 0.3em 0 0.8em; vertical-align: middle; }
 .view3d canvas { border: 1px solid #ccc; width: 720px; height: 480px; } .hint { color: #666; font-size: 0.85em; }
@@ -64,7 +64,8 @@ function section(s: Section, index: number, views: { next: number }): string {
   parts.push(`<p>Command: ${s.command ? `<code class="command">${escapeHtml(s.command)}</code>` : 'not recorded (the file was not written by the lowrank command line)'}</p>`);
   for (const note of s.notes) parts.push(`<p class="note">${escapeHtml(note)}</p>`);
   for (const f of s.figures) {
-    if (f.svg) parts.push(`<div class="figure" data-kind="${escapeHtml(f.kind ?? '')}">${f.svg.replace(/^<\?xml[^>]*>/, '')}</div>`);
+    if (f.png) parts.push(`<div class="figure" data-kind="${escapeHtml(f.kind ?? '')}"><img alt="${escapeHtml(figureTitle(f.spec))}" src="data:image/png;base64,${f.png}"></div>`);
+    else if (f.svg) parts.push(`<div class="figure" data-kind="${escapeHtml(f.kind ?? '')}">${f.svg.replace(/^<\?xml[^>]*>/, '')}</div>`);
     else if (f.error) parts.push(`<p class="figure-error">Could not draw the ${escapeHtml(f.kind ?? '')} figure: ${escapeHtml(f.error)}</p>`);
   }
   for (const v of s.views) parts.push(`<h3>${escapeHtml(v.title)}</h3>${viewElement(v, views.next++)}`);
@@ -97,4 +98,12 @@ ${body}
 ${views.next > 0 ? viewerScripts() : ''}
 </body></html>
 `;
+}
+
+/** A spec's title as text (the alt text of a figure shown as an image). */
+function figureTitle(spec: Spec | undefined): string {
+  const title = (spec as { title?: unknown } | undefined)?.title;
+  if (typeof title === 'string') return title;
+  if (title && typeof title === 'object' && 'text' in title) return String((title as { text: unknown }).text);
+  return 'figure';
 }

@@ -11,7 +11,7 @@ import { checkOptions, is, type Rules } from '../core/validate.js';
 import { writeFileAtomic } from '../io/index.js';
 import { loadResult, type LoadedResult } from '../results/format.js';
 import { figureFromResult, type FigureKind } from '../plot/results.js';
-import { svg } from '../plot/render.js';
+import { png, svg } from '../plot/render.js';
 import { collectSection, type Section } from './sections.js';
 import { renderPage } from './html.js';
 
@@ -30,6 +30,10 @@ export interface ReportOptions {
   seed?: number;
   /** Run the default analyses (latent flow, fixed points, measures) when the path is a model file alone (default true). */
   analyses?: boolean;
+  /** Connectivity and gains figures: neurons drawn at most, every k-th (default 1000, said in the title; 0 = all). */
+  maxPoints?: number;
+  /** Figures whose SVG is longer than this many characters are shown as PNG images (default 1000000). */
+  svgLimit?: number;
   /** The page title (default: the path). */
   title?: string;
   /** Called with a line of text as each file is read and each analysis runs. */
@@ -37,7 +41,7 @@ export interface ReportOptions {
 }
 
 /** The defaults of buildReport. */
-export const REPORT_DEFAULTS = Object.freeze({ trials: 32, seed: 0, analyses: true });
+export const REPORT_DEFAULTS = Object.freeze({ trials: 32, seed: 0, analyses: true, maxPoints: 1000, svgLimit: 1_000_000 });
 
 const REPORT_RULES: Rules<ReportOptions> = {
   task: is.string(),
@@ -45,6 +49,8 @@ const REPORT_RULES: Rules<ReportOptions> = {
   trials: is.integer(1, 10000),
   seed: is.seed(),
   analyses: is.boolean(),
+  maxPoints: is.integer(0),
+  svgLimit: is.integer(0),
   title: is.string(),
   onProgress: is.function(),
 };
@@ -110,8 +116,10 @@ async function drawFigures(section: Section, errors: string[], o: ReportOptions 
     if (f.svg || !f.kind) continue;
     try {
       o.onProgress?.(`drawing ${f.kind} of ${f.file}`);
-      const spec = await figureFromResult(f.kind as FigureKind, f.file, f.result!, { task: f.task, preset: o.preset, trials: o.trials, seed: o.seed, points: f.points });
+      const spec = await figureFromResult(f.kind as FigureKind, f.file, f.result!, { task: f.task, preset: o.preset, trials: o.trials, seed: o.seed, points: f.points, maxPoints: o.maxPoints });
       f.svg = await svg(spec);
+      // a figure of thousands of marks (a scatter matrix) is shown as an image: its SVG would dominate the page
+      if (f.svg.length > o.svgLimit) f.png = Buffer.from(await png(spec, { scale: 1.5 })).toString('base64');
       f.spec = spec;
     } catch (err) {
       f.error = (err as Error).message;

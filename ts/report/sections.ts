@@ -23,6 +23,8 @@ export interface FigureSlot {
   task?: string;
   points?: string;
   svg?: string;
+  /** The figure as a base64 PNG, shown instead of the SVG when the SVG is larger than the report's limit. */
+  png?: string;
   spec?: Spec;
   error?: string;
 }
