@@ -3,7 +3,7 @@
 // in headless Chromium (Debian's chromium through playwright-core; skipped with a message where it is missing).
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LowRankRNN } from '../../ts/model/index.js';
@@ -62,6 +62,8 @@ describe('report', () => {
     expect(r.html).toMatch(/<th>truncation_r2<\/th>/);
     expect(r.html).toContain('<td>NaN</td>');
     expect(r.html).toContain('>intact<'); // the inactivation's baseline, drawn first
+    expect(r.files.map((f) => basename(f))).toEqual(['results.npz', 'clusters.npz', 'inactivation.npz']); // the summary table first
+    expect(r.html).toMatch(/<text[^>]*>minimal rank 2<\/text>/); // the minimal rank is labelled on the figure
     await expect(buildReport(join(dir, 'none'))).rejects.toThrow(/cannot read .*none/);
     const empty = mkdtempSync(join(tmpdir(), 'lowrank-report-empty-'));
     await expect(buildReport(empty)).rejects.toThrow(/holds no \.npz result file/);

@@ -433,7 +433,9 @@ export function rankSweepFigure(d: RankSweepData, title = 'R² against rank'): S
     },
   ];
   if (d.minimalRank !== undefined) {
-    layers.push({ data: { values: [{ rank: d.minimalRank, label: `minimal rank ${d.minimalRank}` }] }, mark: { type: 'rule', strokeDash: [4, 3], color: '#444' }, encoding: { x: { field: 'rank', type: 'quantitative' }, tooltip: { field: 'label' } } });
+    const marker = { values: [{ rank: d.minimalRank, label: `minimal rank ${d.minimalRank}` }] };
+    layers.push({ data: marker, mark: { type: 'rule', strokeDash: [4, 3], color: '#444' }, encoding: { x: { field: 'rank', type: 'quantitative' }, tooltip: { field: 'label' } } });
+    layers.push({ data: marker, mark: { type: 'text', align: 'left', baseline: 'top', dx: 4, y: 4, color: '#444' }, encoding: { x: { field: 'rank', type: 'quantitative' }, text: { field: 'label' } } });
   }
   return figure(title, { width: PANEL.width, height: PANEL.height, layer: layers });
 }

@@ -83,6 +83,15 @@ async function reportFiles(path: string): Promise<{ files: string[]; folder: boo
   return { files, folder: true };
 }
 
+/** The order of a folder's sections: summaries (tables, population and partial-observation results) before the
+ * models and analyses they came from, and the per-fit details last; files of one kind by name. */
+const SECTION_ORDER = ['table', 'populations', 'partial-observation', 'model', 'analysis', 'fixed-points', 'topology', 'fit', 'checkpoint'];
+
+function kindOrder(result: LoadedResult): number {
+  const i = SECTION_ORDER.indexOf(String(result.meta?.kind));
+  return i < 0 ? SECTION_ORDER.length : i;
+}
+
 /** Builds the report of a result file, a model file, or a folder of them (e.g. lowrank-demo/). */
 export async function buildReport(path: string, options: ReportOptions = {}): Promise<Report> {
   const o = checkOptions<ReportOptions>('report', REPORT_RULES, options, REPORT_DEFAULTS) as ReportOptions & typeof REPORT_DEFAULTS;
@@ -93,6 +102,7 @@ export async function buildReport(path: string, options: ReportOptions = {}): Pr
     o.onProgress?.(`reading ${file}`);
     loaded.set(file, await loadResult(file));
   }
+  if (folder) files.sort((a, b) => kindOrder(loaded.get(a)!) - kindOrder(loaded.get(b)!) || a.localeCompare(b));
   const task = o.task ?? [...loaded.values()].map((r) => r.meta?.task).find((t): t is string => typeof t === 'string');
   const scratch = await mkdtemp(join(tmpdir(), 'lowrank-report-'));
   try {
