@@ -2,7 +2,7 @@
 // (one job: what each array task runs), `sweep status`, `sweep collect` and `sweep cancel`. Parses arguments and
 // calls ts/sweeps.
 import { type Command, Option } from 'commander';
-import { int } from './args.js';
+import { int, num } from './args.js';
 import {
   cancelSlurm,
   collectTable,
@@ -22,6 +22,7 @@ import { writeTable } from '../sweeps/collect.js';
 interface SweepCliOptions {
   backend: 'local' | 'slurm';
   wait?: boolean;
+  poll: number;
   dryRun?: boolean;
   json?: boolean;
 }
@@ -33,6 +34,7 @@ export function registerSweep(program: Command): void {
     .argument('<plan>', 'the plan file (see docs/sweeps.md)')
     .addOption(new Option('--backend <b>', 'where jobs run').choices(['local', 'slurm']).default('local'))
     .option('--wait', 'slurm: wait until the array has finished (Ctrl-C then cancels it)')
+    .option('--poll <seconds>', 'slurm --wait: seconds between squeue polls', num('--poll'), 2)
     .option('--dry-run', 'check the plan and list the jobs that would run, run nothing')
     .option('--json', 'print one JSON line per finished job instead of progress')
     .action(runSweep);
@@ -47,7 +49,7 @@ export function registerSweep(program: Command): void {
     .description("the state of every job of a plan: ok, failed (with its message), pending or running on SLURM, missing")
     .argument('<plan>', 'the plan file')
     .option('--json', 'print one JSON line per job')
-    .action(showStatus);
+    .action((plan: string, _o: unknown, cmd: Command) => showStatus(plan, cmd.optsWithGlobals<{ json?: boolean }>()));
   sweep
     .command('collect')
     .description('collect the jobs of a plan into one table (one row per job)')
@@ -105,7 +107,7 @@ async function runSweep(plan: string, o: SweepCliOptions): Promise<void> {
       const array = submitSlurm(loaded, todo, process.argv[1]);
       process.stderr.write(`sweep: submitted array ${array.jobId} (${array.indices.length} tasks)\n`);
       if (!o.wait) return;
-      await waitSlurm(loaded, { signal });
+      await waitSlurm(loaded, { signal, poll: o.poll });
     }
   } finally {
     release();
