@@ -158,6 +158,30 @@ describe.skipIf(!existsSync(cli))('lowrank sweep, local backend (dist/cli.js)', 
     });
   });
 
+  test('Ctrl-C (SIGINT) cancels the running workers: no record for them, they run again next time', async () => {
+    const plan = writePlan(dir, 'interrupt', { ...TRAIN, workers: 1 });
+    const sweep = spawn(process.execPath, [cli, 'sweep', plan], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    sweep.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    while (!spawnSync('pgrep', ['-P', String(sweep.pid)], { encoding: 'utf8' }).stdout.trim()) await new Promise((r) => setTimeout(r, 20));
+    sweep.kill('SIGINT');
+    expect(await new Promise((done) => sweep.on('close', done))).toBe(1);
+    expect(stderr).toMatch(/cancelling/);
+    const left = existsSync(join(dir, 'interrupt.sweep', 'jobs')) ? Object.values(records(join(dir, 'interrupt.sweep'))) : [];
+    expect(left.every((x) => x.status === 'ok')).toBe(true);
+    expect(left.length).toBeLessThan(4);
+    expect(run(['sweep', plan]).stderr).toMatch(new RegExp(`${4 - left.length} to run on local[\\s\\S]*sweep: 4 ok`));
+  });
+
+  test("a 'populations cluster' grid: one mixture per job, as many components as its grid point", () => {
+    const plan = writePlan(dir, 'pop', { kind: 'populations cluster', options: { model: 'teacher.npz', restarts: 2 }, grid: { components: [1, 2] } });
+    const r = run(['sweep', plan]);
+    expect(r.status, r.stderr).toBe(0);
+    const rec = Object.values(records(join(dir, 'pop.sweep'))).sort((a, b) => a.index - b.index);
+    expect(rec.map((x) => (x.result!.sizes as number[]).length)).toEqual([1, 2]);
+    expect(rec.map((x) => (x.result!.sizes as number[]).reduce((a, b) => a + b))).toEqual([24, 24]);
+  });
+
   test('a sweep killed as a whole leaves the unfinished jobs missing; the rerun runs only those', async () => {
     const plan = writePlan(dir, 'killall', { ...TRAIN, workers: 1 });
     const sweep = spawn(process.execPath, [cli, 'sweep', plan], { stdio: ['ignore', 'ignore', 'ignore'] });

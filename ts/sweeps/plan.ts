@@ -13,14 +13,31 @@ import { registerPartialObservation } from '../cli/partial-observation.js';
 import { registerPopulations } from '../cli/populations.js';
 import { registerTrain } from '../cli/train.js';
 
-/** The job kinds a plan may declare: each is the `lowrank` command of that name, run once per job. */
-export const JOB_KINDS = ['train', 'fit', 'populations', 'partial-observation'] as const;
+/** The job kinds a plan may declare: each is the `lowrank` command (and subcommand) of that name, run once per job. */
+export const JOB_KINDS = [
+  'train',
+  'fit',
+  'populations cluster',
+  'populations resample',
+  'populations inactivate',
+  'populations gains',
+  'populations stability',
+  'partial-observation estimate',
+] as const;
 
 /** One job kind (see {@link JOB_KINDS}). */
 export type JobKind = (typeof JOB_KINDS)[number];
 
-/** Options a plan may not set per job: the sweep sets them itself. */
+/** Options a plan may not set per job: the sweep sets them itself (--threads where the command takes it). */
 const RESERVED = ['out', 'json', 'threads'];
+
+let threaded: Set<string> | undefined;
+
+/** Whether a job kind's command takes --threads. */
+export function takesThreads(kind: JobKind): boolean {
+  kindOptions(kind);
+  return threaded!.has(kind);
+}
 
 /** Resources of each SLURM array task (passed to `sbatch`). */
 export interface SlurmResources {
@@ -116,8 +133,12 @@ export function kindOptions(kind: JobKind): Map<string, Option> {
     for (const register of [registerTrain, registerFit, registerPopulations, registerPartialObservation]) register(program);
     commands = new Map(program.commands.map((c) => [c.name(), c]));
   }
-  const command = commands.get(kind);
-  if (!command) throw new RangeError(`sweep plan: option 'kind' must be one of ${JOB_KINDS.join(', ')}; got ${show(kind)}`);
+  const [name, sub] = kind.split(' ');
+  const parent = commands.get(name);
+  const command = sub ? parent?.commands.find((c) => c.name() === sub) : parent;
+  if (!command || !JOB_KINDS.includes(kind)) throw new RangeError(`sweep plan: option 'kind' must be one of ${JOB_KINDS.join(', ')}; got ${show(kind)}`);
+  threaded ??= new Set();
+  if (command.options.some((o) => o.long === '--threads')) threaded.add(kind);
   return new Map(command.options.filter((o) => o.long && !RESERVED.includes(o.attributeName())).map((o) => [o.attributeName(), o]));
 }
 
@@ -152,7 +173,7 @@ export function flagText(value: unknown): string | undefined {
 /** The stable id of a job: its kind and a hash of its options (keys sorted). */
 export function jobId(kind: JobKind, options: Record<string, unknown>): string {
   const canonical = JSON.stringify(Object.keys(options).sort().map((k) => [k, options[k]]));
-  return `${kind}-${createHash('sha256').update(`${kind}\n${canonical}`).digest('hex').slice(0, 10)}`;
+  return `${kind.replace(' ', '-')}-${createHash('sha256').update(`${kind}\n${canonical}`).digest('hex').slice(0, 10)}`;
 }
 
 /**
@@ -236,7 +257,7 @@ export function loadPlan(path: string): LoadedPlan {
 /** The command-line arguments of one job (without --out, --json and --threads). */
 export function jobArguments(kind: JobKind, options: Record<string, unknown>): string[] {
   const known = kindOptions(kind);
-  const args: string[] = [kind];
+  const args: string[] = kind.split(' ');
   for (const [key, value] of Object.entries(options)) {
     const option = known.get(key)!;
     if (option.isBoolean()) {

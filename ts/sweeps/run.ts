@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { jobArguments, type LoadedPlan, type SweepJob } from './plan.js';
+import { jobArguments, takesThreads, type LoadedPlan, type SweepJob } from './plan.js';
 import { commitJob, readRecord, type JobRecord, type JobState } from './results.js';
 import { slurmStates } from './slurm.js';
 
@@ -32,7 +32,8 @@ export async function runJob(loaded: LoadedPlan, job: SweepJob, options: RunJobO
   const scratch = join(loaded.out, 'scratch', `${job.id}.${process.pid}`);
   rmSync(scratch, { recursive: true, force: true });
   mkdirSync(scratch, { recursive: true });
-  const args = [cliScript(options.cli), ...jobArguments(loaded.plan.kind, job.options), '--threads', String(loaded.plan.threads), '--json', '--out', join(scratch, 'result.npz')];
+  const threads = takesThreads(loaded.plan.kind) ? ['--threads', String(loaded.plan.threads)] : [];
+  const args = [cliScript(options.cli), ...jobArguments(loaded.plan.kind, job.options), ...threads, '--json', '--out', join(scratch, 'result.npz')];
   const started = performance.now();
   const { code, signal, stdout, stderr } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((done, fail) => {
     const child = spawn(process.execPath, args, { cwd: loaded.dir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -64,25 +65,31 @@ export async function runJob(loaded: LoadedPlan, job: SweepJob, options: RunJobO
   else {
     const lines = stderr.trim().split('\n').filter((l) => l.trim() && !l.includes('\r'));
     const why = signal ? `killed by ${signal}` : code === 0 ? 'the command printed no result line' : `exit code ${code}`;
-    record = { ...base, status: 'failed', message: `${lines.at(-1)?.replace(/^lowrank: /, '') ?? ''}${lines.length ? ` (${why})` : why}` };
+    const error = [...lines].reverse().find((l) => l.startsWith('lowrank: ')) ?? lines.at(-1);
+    record = { ...base, status: 'failed', message: error ? `${error.replace(/^lowrank: /, '')} (${why})` : why };
   }
   commitJob(loaded, job, scratch, record);
   return record;
 }
 
+/** The command's result: its last JSON line of type 'result', else its last JSON object line (a summary). */
 function resultLine(stdout: string): Record<string, unknown> | undefined {
+  let last: Record<string, unknown> | undefined;
   for (const line of stdout.trim().split('\n').reverse()) {
     try {
       const parsed = JSON.parse(line) as Record<string, unknown>;
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) continue;
+      if (typeof parsed.out === 'string') delete parsed.out; // the scratch path; the files are listed in the record
       if (parsed.type === 'result') {
         delete parsed.type;
         return parsed;
       }
+      last ??= parsed;
     } catch {
       // not a JSON line
     }
   }
-  return undefined;
+  return last;
 }
 
 /** Progress of a sweep on the local backend: after each job. */

@@ -40,7 +40,7 @@ function run(command: string, args: string[]): string {
 /** The `#SBATCH` lines of the plan's resources. */
 export function sbatchLines(loaded: LoadedPlan): string[] {
   const s = loaded.plan.slurm;
-  const lines = [`--job-name=lowrank-${loaded.plan.kind}`, `--cpus-per-task=${s.cpus ?? loaded.plan.threads}`, `--output=${join(slurmDir(loaded), '%A_%a.log')}`];
+  const lines = [`--job-name=lowrank-${loaded.plan.kind.replace(' ', '-')}`, `--cpus-per-task=${s.cpus ?? loaded.plan.threads}`, `--output=${join(slurmDir(loaded), '%A_%a.log')}`];
   if (s.partition) lines.push(`--partition=${s.partition}`);
   if (s.time) lines.push(`--time=${s.time}`);
   if (s.mem) lines.push(`--mem=${s.mem}`);
