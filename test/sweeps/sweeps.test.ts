@@ -69,7 +69,7 @@ describe('sweep plans are checked before anything runs', () => {
   });
 });
 
-describe.skipIf(!existsSync(cli))('lowrank sweep, local backend (dist/cli.js)', () => {
+describe.skipIf(!existsSync(cli))('lowrank sweep, local backend (dist/cli.js)', { timeout: 30_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'lowrank-sweep-'));
   beforeAll(() => {
     const r = run(['train', '--task', 'dm', '--size', '24', '--epochs', '2', '--trials', '40', '--seed', '3', '--threads', '1', '--out', join(dir, 'teacher.npz')]);
