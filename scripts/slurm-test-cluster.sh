@@ -1,6 +1,6 @@
 #!/bin/bash
 # A one-node SLURM cluster on 127.0.0.1 for the sweep tests (Debian's slurm-wlm and munge; no accounting database,
-# no cgroups). Everything lives in DIR: the munge key and socket, slurm.conf, state, spool and logs.
+# no cgroups; as root or as any user). Everything lives in DIR: the munge key and socket, slurm.conf, state, spool and logs.
 #   scripts/slurm-test-cluster.sh start DIR   start munged, slurmctld and slurmd; wait until the node is idle;
 #                                             print SLURM_CONF=DIR/slurm.conf (export it for sbatch/squeue)
 #   scripts/slurm-test-cluster.sh stop DIR    stop the three daemons (by their pid files) and remove nothing else
@@ -47,7 +47,7 @@ AuthType=auth/munge
 AuthInfo=socket=$dir/munge/munge.socket
 CredType=cred/munge
 SlurmUser=$user
-SlurmdUser=root
+SlurmdUser=$user
 StateSaveLocation=$dir/state
 SlurmdSpoolDir=$dir/spool
 SlurmctldPidFile=$dir/slurmctld.pid
