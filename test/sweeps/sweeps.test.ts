@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadNpz } from '../../ts/io/index.js';
-import { checkPlan, jobId } from '../../ts/sweeps/index.js';
+import { checkPlan, jobId, sbatchLines } from '../../ts/sweeps/index.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const cli = join(root, 'dist', 'cli.js');
@@ -66,6 +66,22 @@ describe('sweep plans are checked before anything runs', () => {
     expect(() => checkPlan({ ...base, grid: { truncation: ['yes'] } })).toThrow(/grid: option 'truncation' must be .*; got 'yes'/);
     expect(() => checkPlan({ ...base, grid: { seed: [1, 1] } })).toThrow(/repeated values \(2 jobs but 1 distinct\)/);
     expect(() => checkPlan({ ...base, slurm: { gpu: 1 } })).toThrow(/sweep plan: slurm: unknown option 'gpu'/);
+  });
+});
+
+describe('the sbatch lines of a plan', () => {
+  test('resources become --partition, --time, --mem, --cpus-per-task, --gres and extra arguments', () => {
+    const loaded = checkPlan({ ...TRAIN, threads: 2, slurm: { partition: 'gpu', time: '01:00:00', mem: '4G', gpus: 1, extra: ['--account=lab'] } }, '/lab/plans/p.json');
+    expect(sbatchLines(loaded)).toEqual([
+      '--job-name=lowrank-train',
+      '--cpus-per-task=2',
+      '--output=/lab/plans/p.sweep/slurm/%A_%a.log',
+      '--partition=gpu',
+      '--time=01:00:00',
+      '--mem=4G',
+      '--gres=gpu:1',
+      '--account=lab',
+    ]);
   });
 });
 
@@ -242,4 +258,26 @@ describe.skipIf(!existsSync(cli) || !haveSlurm)('lowrank sweep, slurm backend on
     expect(arrays.map((a: { indices: number[] }) => a.indices)).toEqual([[0, 1, 2, 3], [3]]);
     expect(wait.stderr).toMatch(/sweep: 4 ok/);
   }, 60_000);
+
+  test('Ctrl-C while waiting cancels the array (scancel): nothing is left queued and the jobs are missing', async () => {
+    const plan = writePlan(dir, 'sigint', { ...TRAIN, options: { ...TRAIN.options, epochs: 50, trials: 400 }, slurm: { maxRunning: 1 } });
+    const sweep = spawn(process.execPath, [cli, 'sweep', plan, '--backend', 'slurm', '--wait', '--poll', '0.3'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    sweep.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    while (!/submitted array/.test(stderr)) await new Promise((r) => setTimeout(r, 50));
+    sweep.kill('SIGINT');
+    expect(await new Promise((done) => sweep.on('close', done))).toBe(1);
+    expect(stderr).toMatch(/cancelled; /);
+    const arrays = JSON.parse(readFileSync(join(dir, 'sigint.sweep', 'slurm', 'arrays.json'), 'utf8'));
+    let queued = '';
+    for (let i = 0; i < 50; i++) {
+      queued = execFileSync('squeue', ['-h', '-r', '-j', arrays[0].jobId], { env: { ...process.env, ...env }, encoding: 'utf8' }).trim();
+      if (!queued) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(queued).toBe('');
+    const states = run(['sweep', 'status', plan, '--json'], env).stdout.trim().split('\n').map((l) => JSON.parse(l).state);
+    expect(states.filter((x) => x === 'missing').length).toBeGreaterThan(0);
+    expect(states.every((x) => x === 'missing' || x === 'ok')).toBe(true);
+  }, 30_000);
 });
