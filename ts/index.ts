@@ -110,3 +110,4 @@ export * as recordings from './recordings/index.js';
 export * as populations from './populations/index.js';
 export * as partialObservation from './partial-observation/index.js';
 export * as plot from './plot/index.js';
+export * as sweeps from './sweeps/index.js';

@@ -12,6 +12,7 @@ import { registerRecordings } from './recordings.js';
 import { registerTrain } from './train.js';
 import { registerPlot } from './plot.js';
 import { registerReport } from './report.js';
+import { registerSweep } from './sweep.js';
 import { packageVersion } from '../native/load.js';
 import { recordCommandLine } from '../results/format.js';
 
@@ -31,6 +32,7 @@ registerPopulations(program);
 registerPartialObservation(program);
 registerPlot(program);
 registerReport(program);
+registerSweep(program);
 recordCommandLine(['lowrank', ...process.argv.slice(2)]);
 
 program.parseAsync(process.argv).catch((err: Error) => {

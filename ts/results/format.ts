@@ -15,7 +15,7 @@ export const META_KEY = 'meta';
 export const RESULT_FORMAT_VERSION = 1;
 
 /** What a result file holds. */
-export type ResultKind = 'model' | 'checkpoint' | 'fit' | 'table' | 'fixed-points' | 'topology' | 'analysis' | 'populations' | 'partial-observation';
+export type ResultKind = 'model' | 'checkpoint' | 'fit' | 'table' | 'fixed-points' | 'topology' | 'analysis' | 'populations' | 'partial-observation' | 'sweep';
 
 /** The metadata of a result file: its kind and format version, the package that wrote it, and entry-specific facts. */
 export interface ResultMeta {
