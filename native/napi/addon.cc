@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cmath>
 #include <memory>
+#include <future>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -23,6 +24,7 @@
 #include "analysis.hpp"
 #include "backends.hpp"
 #include "glue.hpp"
+#include "initial_values.hpp"
 #include "latent_binding.hpp"
 #include "linalg_binding.hpp"
 #include "mixture_binding.hpp"
@@ -40,6 +42,15 @@ class ModelBase {
  public:
   virtual ~ModelBase() = default;
   std::mutex mu;  // serialises calls on one model
+  // Set while the initial parameters are being drawn on a worker thread (see InitialValuesWorker); every call waits
+  // for it, and a failed draw makes every call throw its error.
+  std::shared_future<void> initialised;
+
+  // The model's lock, taken once its initial parameters are in place.
+  std::unique_lock<std::mutex> lock() {
+    if (initialised.valid()) initialised.get();
+    return std::unique_lock<std::mutex>(mu);
+  }
 };
 
 template <class S>
@@ -47,6 +58,44 @@ struct TypedModel : ModelBase {
   using Scalar = S;
   std::unique_ptr<Backend<S>> backend;
 };
+
+// Draws a model's initial parameters on a libuv worker thread (a full-rank net of N = 2000 draws 4 million normal
+// variates: about 100 ms that the JavaScript thread does not wait for). It is queued when the model is made, before
+// any call on the model can be, so the calls that wait for it never hold the pool threads it needs.
+template <class S>
+class InitialValuesWorker : public Napi::AsyncWorker {
+ public:
+  InitialValuesWorker(Napi::Env env, std::shared_ptr<TypedModel<S>> model, InitialValues<S> initial)
+      : Napi::AsyncWorker(env), model_(std::move(model)), initial_(std::move(initial)) {
+    model_->initialised = done_.get_future().share();
+  }
+
+  static void set(const std::shared_ptr<TypedModel<S>>& m, InitialValues<S>& initial) {
+    draw_initial_values(m->backend->spec(), m->backend->layout(), initial.plan, initial.params.get());
+    std::lock_guard<std::mutex> guard(m->mu);
+    m->backend->setParams(initial.params.get());
+  }
+
+ protected:
+  void Execute() override {
+    try {
+      set(model_, initial_);
+      done_.set_value();
+    } catch (...) {
+      done_.set_exception(std::current_exception());
+    }
+    initial_.params.reset();
+  }
+  void OnOK() override {}
+
+ private:
+  std::shared_ptr<TypedModel<S>> model_;
+  InitialValues<S> initial_;
+  std::promise<void> done_;
+};
+
+// Below this many variates the draw is made at once (a thread hand-off would cost more than it saves).
+constexpr int64_t kDrawsOnWorker = int64_t(1) << 16;
 
 
 template <class S>
@@ -60,7 +109,7 @@ class SimulateWorker : public PromiseWorker {
 
  protected:
   void Run() override {
-    std::lock_guard<std::mutex> lock(model_->mu);
+    auto lock = model_->lock();
     const auto& s = model_->backend->spec();
     const size_t stateLen = size_t(batch_) * (steps_ + 1) * s.size;
     ensure_allocation_fits(double(stateLen) * sizeof(S) * (int(wantStates_) + int(wantRates_)), "simulation results");
@@ -75,9 +124,9 @@ class SimulateWorker : public PromiseWorker {
   }
   Napi::Value Result(Napi::Env env) override {
     auto r = Napi::Object::New(env);
-    if (wantStates_) r.Set("states", copy_out(env, states_));
-    if (wantRates_) r.Set("rates", copy_out(env, rates_));
-    if (wantOutputs_) r.Set("outputs", copy_out(env, outputs_));
+    if (wantStates_) r.Set("states", move_out(env, std::move(states_)));
+    if (wantRates_) r.Set("rates", move_out(env, std::move(rates_)));
+    if (wantOutputs_) r.Set("outputs", move_out(env, std::move(outputs_)));
     return r;
   }
 
@@ -100,7 +149,7 @@ class LossWorker : public PromiseWorker {
 
  protected:
   void Run() override {
-    std::lock_guard<std::mutex> lock(model_->mu);
+    auto lock = model_->lock();
     batch_.inputs = trials_.inputs.data;
     batch_.targets = trials_.targets.data;
     batch_.mask = trials_.mask.data;
@@ -111,7 +160,7 @@ class LossWorker : public PromiseWorker {
   Napi::Value Result(Napi::Env env) override {
     auto r = Napi::Object::New(env);
     r.Set("loss", loss_);
-    if (wantGrad_) r.Set("grad", copy_out(env, grad_));
+    if (wantGrad_) r.Set("grad", move_out(env, std::move(grad_)));
     return r;
   }
 
@@ -138,7 +187,7 @@ class TrainWorker : public AbortableWorker<TrainStepReport> {
 
  protected:
   void Run(const std::function<void(const TrainStepReport&)>& report, const std::atomic<bool>& abort) override {
-    std::lock_guard<std::mutex> lock(model_->mu);
+    auto lock = model_->lock();
     data_.inputs = trials_.inputs.data;
     data_.targets = trials_.targets.data;
     data_.mask = trials_.mask.data;
@@ -163,8 +212,8 @@ class TrainWorker : public AbortableWorker<TrainStepReport> {
     auto r = Napi::Object::New(env);
     r.Set("steps", completed_);
     r.Set("aborted", completed_ < data_.optimizerSteps);
-    r.Set("losses", copy_out(env, losses_));
-    r.Set("gradNorms", copy_out(env, gradNorms_));
+    r.Set("losses", move_out(env, std::move(losses_)));
+    r.Set("gradNorms", move_out(env, std::move(gradNorms_)));
     return r;
   }
 
@@ -222,8 +271,9 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
                         InstanceAccessor("deviceMemory", &NativeModel::DeviceMemory, nullptr)});
   }
 
-  // new NativeModel(spec, { dtype: 'float32' | 'float64', device: 'cpu' | 'cuda' | 'cuda-emulated', threads })
-  // 'cuda-emulated' runs the CUDA backend's kernels on host threads: for tests on machines without a GPU.
+  // new NativeModel(spec, { dtype: 'float32' | 'float64', device: 'cpu' | 'cuda' | 'cuda-emulated', threads }, initial?)
+  // 'cuda-emulated' runs the CUDA backend's kernels on host threads: for tests on machines without a GPU. `initial`
+  // (initial_values.hpp) sets the parameters; without it they start at zero.
   explicit NativeModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeModel>(info) {
     guarded(info.Env(), [&] {
       const ModelSpec spec = spec_from(object_arg(info, 0, "spec"));
@@ -232,10 +282,11 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       const Device device = device_field(opts);
       int threads = int_field(opts, "threads");
       if (threads <= 0) threads = std::max(1u, std::thread::hardware_concurrency());
+      const Napi::Value initial = info.Length() > 2 ? info[2] : info.Env().Undefined();
       if (dtype == "float32") {
-        model_ = make_model<float>(spec, device, threads);
+        model_ = make_model<float>(info.Env(), spec, device, threads, initial);
       } else if (dtype == "float64") {
-        model_ = make_model<double>(spec, device, threads);
+        model_ = make_model<double>(info.Env(), spec, device, threads, initial);
       } else {
         throw std::invalid_argument("dtype must be 'float32' or 'float64'; got '" + dtype + "'");
       }
@@ -245,9 +296,18 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
 
  private:
   template <class S>
-  static std::shared_ptr<TypedModel<S>> make_model(const ModelSpec& spec, Device device, int threads) {
+  static std::shared_ptr<TypedModel<S>> make_model(Napi::Env env, const ModelSpec& spec, Device device, int threads,
+                                                   const Napi::Value& initial) {
     auto m = std::make_shared<TypedModel<S>>();
     m->backend = make_backend<S>(spec, device, threads);
+    if (initial.IsUndefined()) return m;
+    if (!initial.IsObject()) throw Napi::TypeError::New(env, "initial must be an object");
+    auto values = initial_values_from<S>(initial.As<Napi::Object>(), m->backend->layout());
+    if (initial_draw_count(m->backend->layout(), values.plan) < kDrawsOnWorker) {
+      InitialValuesWorker<S>::set(m, values);
+    } else {
+      (new InitialValuesWorker<S>(env, m, std::move(values)))->Queue();
+    }
     return m;
   }
 
@@ -278,7 +338,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
 
   Napi::Value DeviceMemory(const Napi::CallbackInfo& info) {
     return with_model(info.Env(), [&](auto m) -> Napi::Value {
-      std::lock_guard<std::mutex> lock(m->mu);
+      auto lock = m->lock();
       return Napi::Number::New(info.Env(), double(m->backend->deviceMemoryBytes()));
     });
   }
@@ -305,10 +365,10 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   Napi::Value GetParams(const Napi::CallbackInfo& info) {
     return with_model(info.Env(), [&](auto m) -> Napi::Value {
       using S = typename std::decay_t<decltype(*m)>::Scalar;
-      std::lock_guard<std::mutex> lock(m->mu);
+      auto lock = m->lock();
       std::vector<S> p(m->backend->layout().total);
       m->backend->getParams(p.data());
-      return copy_out(info.Env(), p);
+      return move_out(info.Env(), std::move(p));
     });
   }
 
@@ -316,7 +376,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     return with_model(info.Env(), [&](auto m) -> Napi::Value {
       using S = typename std::decay_t<decltype(*m)>::Scalar;
       auto h = hold_float_array<S>(info.Env(), info[0], "params", size_t(m->backend->layout().total));
-      std::lock_guard<std::mutex> lock(m->mu);
+      auto lock = m->lock();
       m->backend->setParams(h.data);
       return info.Env().Undefined();
     });
@@ -421,12 +481,12 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
 
   Napi::Value GetOptimizerState(const Napi::CallbackInfo& info) {
     return with_model(info.Env(), [&](auto m) -> Napi::Value {
-      std::lock_guard<std::mutex> lock(m->mu);
-      const OptimizerState st = m->backend->optimizerState();
+      auto lock = m->lock();
+      OptimizerState st = m->backend->optimizerState();
       auto o = Napi::Object::New(info.Env());
       o.Set("step", double(st.step));
-      o.Set("m", copy_out(info.Env(), st.m));
-      o.Set("v", copy_out(info.Env(), st.v));
+      o.Set("m", move_out(info.Env(), std::move(st.m)));
+      o.Set("v", move_out(info.Env(), std::move(st.v)));
       return o;
     });
   }
@@ -441,7 +501,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       auto vArr = hold_float_array<double>(info.Env(), o.Get("v"), "state.v", total);
       st.m.assign(mArr.data, mArr.data + total);
       st.v.assign(vArr.data, vArr.data + total);
-      std::lock_guard<std::mutex> lock(m->mu);
+      auto lock = m->lock();
       m->backend->setOptimizerState(st);
       return info.Env().Undefined();
     });

@@ -213,6 +213,23 @@ Napi::Value copy_out(Napi::Env env, const std::vector<S>& v) {
   return arr;
 }
 
+// Hands `values` to JavaScript without copying them: the typed array's memory is the vector's own, freed when the
+// array is collected, so a large result costs the main thread nothing. Where the runtime refuses external buffers
+// (some embedders do), it is copied.
+template <class S>
+Napi::Value move_out(Napi::Env env, std::vector<S>&& values) {
+  if (values.empty()) return Napi::TypedArrayOf<S>::New(env, 0);
+  auto* held = new std::vector<S>(std::move(values));
+  napi_value buffer;
+  const auto release = [](napi_env, void*, void* hint) { delete static_cast<std::vector<S>*>(hint); };
+  if (napi_create_external_arraybuffer(env, held->data(), held->size() * sizeof(S), release, held, &buffer) != napi_ok) {
+    Napi::Value copy = copy_out(env, *held);
+    delete held;
+    return copy;
+  }
+  return Napi::TypedArrayOf<S>::New(env, held->size(), Napi::ArrayBuffer(env, buffer), 0);
+}
+
 // One named array of a result object: arrays_out(env, named("u", r.u), named("s", r.s)) -> { u, s } (copies).
 template <class S>
 struct Named {

@@ -87,7 +87,8 @@ function readParams(kind: ModelKind, config: Partial<ModelConfig> | undefined, a
   const required: ParamName[] = kind === 'fullrank' ? ['wrec', 'wi', 'wo'] : ['m', 'n', 'wi', 'wo'];
   const missing = required.filter((k) => !arrays[k]);
   if (missing.length > 0) throw new Error(`${path}: a ${kind} model needs arrays ${missing.map((k) => `'${k}'`).join(', ')}, which are missing`);
-  const get = (name: string) => (arrays[name] ? toFloatTensor(arrays[name], `${path}: array '${name}'`, 'float64') : undefined);
+  // float32 and float64 arrays are handed over as stored (the native model converts them to its dtype).
+  const get = (name: string) => (arrays[name] ? toFloatTensor(arrays[name], `${path}: array '${name}'`) : undefined);
   const init: Partial<Record<ParamName, Tensor>> = {};
   const names: ParamName[] = [...(kind === 'lowrank' ? (['m', 'n'] as const) : (['wrec'] as const)), 'wi', 'si', 'wo', 'so', 'h0', 'b'];
   for (const name of names) {

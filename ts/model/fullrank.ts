@@ -3,7 +3,7 @@ import { checkOptions } from '../core/validate.js';
 import { checkTensor } from '../core/tensor.js';
 import { modelConfig } from './config.js';
 import { FULLRANK_NOT_APPLICABLE, fullRankRules, kindDefaults, type FullRankOptions, type ModelChanges } from './options.js';
-import { checkModelFits, initialValues, normal, ones, type Draw } from './params.js';
+import { checkModelFits, initialValues, normal, ones } from './params.js';
 import { RNNModel } from './rnn.js';
 
 /**
@@ -27,7 +27,7 @@ export class FullRankRNN extends RNNModel {
     const initial = initialValues(
       'FullRankRNN',
       { wrec: [N, N], wi: [K, N], si: [K], wo: [N, O], so: [O], h0: [N], b: [N] },
-      { wrec: randomWrec(N, o.rho!, daleSigns), wi: normal(), si: ones, wo: normal(1 / N), so: ones },
+      { wrec: { kind: daleSigns ? 'dale-normal' : 'normal', std: o.rho! / Math.sqrt(N) }, wi: normal(), si: ones, wo: normal(1 / N), so: ones },
       o.seed,
       o.init,
     );
@@ -52,23 +52,6 @@ function daleSignsOf(dale: FullRankOptions['dale'], N: number): Int8Array | unde
   if (dale instanceof Int8Array || Array.isArray(dale)) return Int8Array.from(dale);
   const nE = Math.round(dale.excitatory * N);
   return Int8Array.from({ length: N }, (_, i) => (i < nE ? 1 : -1));
-}
-
-/** wrec ~ N(0, rho^2 / N); with Dale signs, |w_ij| signed by unit j, inhibitory columns scaled by nE / nI. */
-function randomWrec(N: number, rho: number, signs: Int8Array | undefined): Draw {
-  return (rng, w) => {
-    rng.fillNormal(w, rho / Math.sqrt(N));
-    if (!signs) return;
-    const nE = signs.filter((s) => s > 0).length;
-    const nI = N - nE;
-    const inhibitoryScale = nI > 0 && nE > 0 ? nE / nI : 1;
-    for (let i = 0; i < N; i++) {
-      for (let j = 0; j < N; j++) {
-        const a = Math.abs(w[i * N + j]);
-        w[i * N + j] = signs[j] > 0 ? a : -a * inhibitoryScale;
-      }
-    }
-  };
 }
 
 /** A checked `mask` option (sized by its rule) as 0/1 bytes. */

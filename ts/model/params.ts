@@ -1,20 +1,20 @@
 // Parameter values: the reference initialisation replaced by given values, the check of a given value against a
 // parameter's shape, and the memory check made before a model is allocated.
 import { totalmem } from 'node:os';
-import type { ParamName } from '../native/binding.js';
-import { Random } from '../core/random.js';
+import type { NativeInitialDraw, NativeInitialValues, ParamName } from '../native/binding.js';
 import { checkOptions, type Rules } from '../core/validate.js';
 import { checkTensor, formatShape, shapeSize, type FloatArray, type Tensor } from '../core/tensor.js';
 import { paramValueRule } from './options.js';
 
-/** How a parameter's initial values are drawn (in place); a parameter without one starts at zero. */
-export type Draw = (rng: Random, out: Float64Array) => void;
+/**
+ * How a parameter's initial values are drawn. The native core draws them (off the JavaScript thread when they are
+ * many) with the generator of ts/core/random.ts; a parameter without a draw starts at zero.
+ */
+export type Draw = NativeInitialDraw;
 
-export const ones: Draw = (_, out) => out.fill(1);
-export const normal =
-  (std = 1): Draw =>
-  (rng, out) =>
-    rng.fillNormal(out, std);
+export const ones: Draw = { kind: 'ones', std: 0 };
+const zeros: Draw = { kind: 'zeros', std: 0 };
+export const normal = (std = 1): Draw => ({ kind: 'normal', std });
 
 /** Checks a given parameter value (a tensor, or a flat typed array) against the parameter's shape. */
 export function checkParamValue(value: Tensor | FloatArray, name: string, shape: readonly number[]): FloatArray {
@@ -40,27 +40,24 @@ export function checkParamNames(where: string, names: readonly string[], values:
 
 let modelSeedCounter = 1;
 
-/** Initial values: the reference draws from `seed` (a new seed per model by default), replaced by `init` where given. */
+/**
+ * The initial values as the native model takes them: the reference draws from `seed` (a new seed per model by
+ * default), replaced by `init` where given (checked here; the native model copies them at once).
+ */
 export function initialValues(
   where: string,
   shapes: Record<string, number[]>,
   draws: Partial<Record<ParamName, Draw>>,
   seed: number | undefined,
   init: Partial<Record<ParamName, FloatArray | Tensor>> = {},
-): Map<ParamName, FloatArray> {
+): NativeInitialValues {
   const given = checkParamNames(`${where}.init`, Object.keys(shapes), init);
-  const rng = new Random(seed ?? modelSeedCounter++);
-  const out = new Map<ParamName, FloatArray>();
+  const out: NativeInitialValues = { seed: seed ?? modelSeedCounter++, draws: {}, given: {} };
   for (const [key, shape] of Object.entries(shapes)) {
     const name = key as ParamName;
     const value = given[name];
-    if (value !== undefined) {
-      out.set(name, checkParamValue(value, `init.${name}`, shape));
-      continue;
-    }
-    const values = new Float64Array(shapeSize(shape));
-    draws[name]?.(rng, values);
-    out.set(name, values);
+    if (value !== undefined) out.given[name] = checkParamValue(value, `init.${name}`, shape);
+    else out.draws[name] = draws[name] ?? zeros;
   }
   return out;
 }

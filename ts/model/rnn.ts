@@ -1,6 +1,6 @@
 // What low-rank and full-rank nets share (DESIGN.md §2): the native model, parameters, simulation, loss and
 // gradients, and derivation (options() and the arguments of with()).
-import type { LossOn, NativeModelHandle, NativeSpec, ParamName } from '../native/binding.js';
+import type { LossOn, NativeInitialValues, NativeModelHandle, NativeSpec, ParamName } from '../native/binding.js';
 import { native, resolveDevice, type ResolvedDevice } from '../native/load.js';
 import { checkOptions, is, type NotApplicable, type Rules } from '../core/validate.js';
 import { asDType, shapeSize, type DType, type FloatArray, type Tensor } from '../core/tensor.js';
@@ -43,22 +43,20 @@ export abstract class RNNModel {
   #disposed = false;
   #queue: Promise<unknown> = Promise.resolve();
 
-  /** `opts`: checked options (with their defaults); `extra`: the kind's own native spec fields. */
-  protected constructor(config: ModelConfig, opts: CommonModelOptions, extra: Partial<NativeSpec>, initial: Map<ParamName, FloatArray>) {
+  /**
+   * `opts`: checked options (with their defaults); `extra`: the kind's own native spec fields; `initial`: the given
+   * values and the draws of the others. The native model copies the given values at once and makes large draws on a
+   * worker thread, which every later call on the model waits for (so construction never blocks the event loop).
+   */
+  protected constructor(config: ModelConfig, opts: CommonModelOptions, extra: Partial<NativeSpec>, initial: NativeInitialValues) {
     this.config = config;
     this.dtype = opts.dtype!;
     this.#threads = opts.threads!;
     this.device = resolveDevice(opts.device);
     this.#spec = { ...nativeSpecOf(config), ...extra };
     const { binding } = native(this.device);
-    this.#handle = new binding.NativeModel(this.#spec, { dtype: this.dtype, device: this.device, threads: this.#threads });
+    this.#handle = new binding.NativeModel(this.#spec, { dtype: this.dtype, device: this.device, threads: this.#threads }, initial);
     this.#shapes = new Map(this.#handle.layout().map((s) => [s.name, { offset: s.offset, shape: s.shape }]));
-    const flat = this.#handle.getParams();
-    for (const [name, values] of initial) {
-      const seg = this.#shapes.get(name);
-      if (seg) flat.set(values, seg.offset);
-    }
-    this.#handle.setParams(flat);
   }
 
   get size(): number {
@@ -162,12 +160,13 @@ export abstract class RNNModel {
     this.handle.setParams(flat);
   }
 
-  /** Splits a flat vector in layout order (parameters or gradients) into named tensors.
+  /** Splits a fresh flat vector in layout order (parameters or gradients, as the engine returns them) into named
+   * tensors that are views of it (no copy).
    * @internal */
   unflatten(flat: FloatArray): Record<ParamName, Tensor> {
     const out = {} as Record<ParamName, Tensor>;
     for (const [name, seg] of this.#shapes) {
-      out[name] = { data: flat.slice(seg.offset, seg.offset + shapeSize(seg.shape)), shape: [...seg.shape] };
+      out[name] = { data: flat.subarray(seg.offset, seg.offset + shapeSize(seg.shape)), shape: [...seg.shape] };
     }
     return out;
   }

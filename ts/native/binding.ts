@@ -49,6 +49,21 @@ export interface NativeOptimizerState {
   v: Float64Array;
 }
 
+/** How one parameter starts when it is not given: zeros, ones, N(0, std^2), or (full-rank wrec with Dale signs)
+ * |N(0, std^2)| signed by presynaptic unit, inhibitory columns scaled by nE / nI. */
+export interface NativeInitialDraw {
+  kind: 'zeros' | 'ones' | 'normal' | 'dale-normal';
+  std: number;
+}
+
+/** The initial parameters of a new native model: given values (copied at once) and the seeded draws of the others
+ * (xoshiro128** and Box-Muller, as ts/core/random.ts, in layout order; made on a worker thread when they are many). */
+export interface NativeInitialValues {
+  seed: number;
+  draws: Partial<Record<ParamName, NativeInitialDraw>>;
+  given: Partial<Record<ParamName, FloatArray>>;
+}
+
 export interface NativeModelHandle {
   readonly dtype: 'float32' | 'float64';
   readonly backend: string;
@@ -327,6 +342,7 @@ export interface NativeBinding {
   NativeModel: new (
     spec: NativeSpec,
     options: { dtype: 'float32' | 'float64'; device: 'cpu' | 'cuda' | 'cuda-emulated'; threads: number },
+    initial?: NativeInitialValues,
   ) => NativeModelHandle;
   backendInfo(): NativeBackendInfo;
   svd(a: Float64Array, rows: number, cols: number, k: number): Promise<{ u: Float64Array; s: Float64Array; v: Float64Array }>;
