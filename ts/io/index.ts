@@ -7,7 +7,7 @@
 import type { DType, Tensor } from '../core/tensor.js';
 import { readFileBytes, writeFileAtomic } from './files.js';
 import { decodeNpy, type NpyArray, npyChunks, type NpyValue, toFloatTensor } from './npy.js';
-import { decodeNpz, npzChunks, type NpzWriteOptions } from './npz.js';
+import { decodeNpzAsync, npzChunksAsync, type NpzWriteOptions } from './npz.js';
 
 export { FileFormatError } from './errors.js';
 export { MAX_FILE_BYTES, readFileBytes, writeFileAtomic } from './files.js';
@@ -22,7 +22,7 @@ export {
   toNpyArray,
   toStringScalar,
 } from './npy.js';
-export { decodeNpz, encodeNpz, type NpzWriteOptions } from './npz.js';
+export { decodeNpz, decodeNpzAsync, encodeNpz, type NpzWriteOptions } from './npz.js';
 
 /** Reads a .npy file as it is stored: any supported dtype, including strings (see NpyArray). */
 export async function readNpy(path: string): Promise<NpyArray> {
@@ -45,20 +45,25 @@ export async function saveNpy(path: string, value: NpyValue): Promise<void> {
   await writeFileAtomic(path, npyChunks(value, 'value'));
 }
 
-/** Reads every array of a .npz file (numpy.savez or savez_compressed), keyed by name. */
+/**
+ * Reads every array of a .npz file (numpy.savez or savez_compressed), keyed by name. The file is read, checksummed
+ * and inflated on the libuv thread pool (see decodeNpzAsync): a large file does not block the event loop.
+ */
 export async function loadNpz(path: string): Promise<Record<string, NpyArray>> {
-  return decodeNpz(await readFileBytes(path), path);
+  return decodeNpzAsync(await readFileBytes(path), path);
 }
 
 /**
  * Writes named arrays to `path` as a .npz that numpy.load reads; a string value becomes a 0-d unicode array, so
  * `json.loads(str(np.load(path)['config']))` reads back a JSON config saved as `config: JSON.stringify(cfg)`.
- * Stored uncompressed unless `options.compress`. Every value is checked before anything is written.
+ * Stored uncompressed unless `options.compress`. Every value is checked before anything is written. Large arrays are
+ * deflated and checksummed on the libuv thread pool and written as they are (no copy): saving does not block the
+ * event loop.
  */
 export async function saveNpz(
   path: string,
   arrays: Record<string, NpyValue>,
   options: NpzWriteOptions = {},
 ): Promise<void> {
-  await writeFileAtomic(path, npzChunks(arrays, options));
+  await writeFileAtomic(path, await npzChunksAsync(arrays, options));
 }

@@ -1,10 +1,12 @@
 // A minimal zip container, enough for .npz files: stored and deflated entries, zip64 on read and write, CRC checked
-// on read. fflate does the (de)compression; the container is parsed here because fflate's unzip neither checks
-// CRCs (a corrupt stored entry would load as garbage) nor names the entry that failed, and its zip never writes
-// zip64. Not supported: encryption, multi-disk archives, compression methods other than stored and deflate.
+// on read. Node's zlib does the (de)compression and the CRC-32s. Each codec has a synchronous form (encodeNpz,
+// decodeNpz) and an asynchronous one (saveNpz, loadNpz), which hands every entry of POOL_BYTES or more to zlib
+// streams, so that deflating, inflating and checksumming run on the libuv thread pool and never block the event loop;
+// both write the same bytes. Not supported: encryption, multi-disk archives, compression methods other than stored
+// and deflate.
 
-import { crc32 } from 'node:zlib';
-import { Deflate, inflateSync } from 'fflate';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { crc32, createGunzip, createGzip, deflateRawSync, inflateRawSync, type Gunzip, type Gzip } from 'node:zlib';
 import { concatBytes, dataView, decodeLatin1 } from './bytes.js';
 import { FileFormatError } from './errors.js';
 
@@ -63,12 +65,26 @@ type WrittenEntry = EntryRecord<Uint8Array>;
 
 /** The archive holding `entries`, as chunks to write in order (stored data chunks are not copied). */
 export function zipChunks(entries: readonly ZipInput[], options: ZipWriteOptions = {}): Uint8Array[] {
+  return archiveChunks(entries, entries.map((entry) => entryBody(entry.chunks, options.compress === true)), options);
+}
+
+/**
+ * The archive holding `entries`, as zipChunks writes it, with every large entry deflated (when `compress`) and
+ * checksummed on the libuv thread pool: the event loop only runs between zlib's steps.
+ */
+export async function zipChunksAsync(entries: readonly ZipInput[], options: ZipWriteOptions = {}): Promise<Uint8Array[]> {
+  const bodies: EntryBody[] = [];
+  for (const entry of entries) bodies.push(await entryBodyAsync(entry.chunks, options.compress === true));
+  return archiveChunks(entries, bodies, options);
+}
+
+function archiveChunks(entries: readonly ZipInput[], bodies: readonly EntryBody[], options: ZipWriteOptions): Uint8Array[] {
   const force = options.forceZip64 === true;
   const out: Uint8Array[] = [];
   const written: WrittenEntry[] = [];
   let offset = 0;
-  for (const entry of entries) {
-    const body = entryBody(entry.chunks, options.compress === true);
+  entries.forEach((entry, i) => {
+    const body = bodies[i];
     const name = new TextEncoder().encode(entry.name);
     if (name.length > U16_MAX) {
       throw new RangeError(`a zip entry name is ${name.length} bytes long; the limit is ${U16_MAX}`);
@@ -80,29 +96,97 @@ export function zipChunks(entries: readonly ZipInput[], options: ZipWriteOptions
     out.push(header, ...body.chunks);
     offset += header.length + body.compressedSize;
     written.push(record);
-  }
+  });
   const central = written.map((entry) => centralHeader(entry, force));
   const centralSize = central.reduce((n, c) => n + c.length, 0);
   out.push(...central, ...endRecords(written.length, offset, centralSize, force));
   return out;
 }
 
-function entryBody(chunks: readonly Uint8Array[], compress: boolean) {
+/** An entry's data as written: stored or deflated, with the CRC-32 and size of the uncompressed bytes. */
+interface EntryBody {
+  method: number;
+  chunks: readonly Uint8Array[];
+  crc: number;
+  size: number;
+  compressedSize: number;
+}
+
+/** Entries of at least this many bytes go to zlib on the thread pool; smaller ones are done at once. */
+const POOL_BYTES = 1 << 20;
+/** zlib's level for deflated entries (numpy's savez_compressed uses zipfile's default, zlib's 6). */
+const DEFLATE_LEVEL = 6;
+/** The fixed header zlib writes in front of a gzip member (no name, no extra field) and its 8-byte trailer. */
+const GZIP_HEADER = Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3);
+const GZIP_TRAILER_SIZE = 8;
+/** Output buffer of the zlib streams that checksum or deflate (inflation gets one buffer of the entry's size). */
+const STREAM_CHUNK = 4 << 20;
+
+function byteCount(chunks: readonly Uint8Array[]): number {
+  return chunks.reduce((n, c) => n + c.length, 0);
+}
+
+function entryBody(chunks: readonly Uint8Array[], compress: boolean): EntryBody {
   let crc = 0;
-  let size = 0;
   for (const chunk of chunks) {
     // Skipping empty chunks is not only faster: Node 20's crc32 returns 0 for a view of an empty ArrayBuffer.
     if (chunk.length > 0) crc = crc32(chunk, crc);
-    size += chunk.length;
   }
-  const stored = { method: METHOD.stored, chunks, crc, size, compressedSize: size };
-  if (!compress) return stored;
-  const deflated: Uint8Array[] = [];
-  const deflate = new Deflate({ level: 6 }, (chunk) => deflated.push(chunk));
-  chunks.forEach((chunk, i) => deflate.push(chunk, i === chunks.length - 1));
-  if (chunks.length === 0) deflate.push(new Uint8Array(0), true);
-  const compressedSize = deflated.reduce((n, c) => n + c.length, 0);
-  return { ...stored, method: METHOD.deflate, chunks: deflated, compressedSize };
+  const size = byteCount(chunks);
+  if (!compress) return { method: METHOD.stored, chunks, crc, size, compressedSize: size };
+  const deflated = deflateRawSync(concatBytes(chunks), { level: DEFLATE_LEVEL });
+  return { method: METHOD.deflate, chunks: [deflated], crc, size, compressedSize: deflated.length };
+}
+
+/**
+ * entryBody on the thread pool for large entries: zlib's gzip stream computes the CRC-32 (its trailer) and, at level
+ * 6, the deflate data (the member between its header and trailer, the same bytes deflateRawSync writes); at level 0
+ * only the CRC is kept.
+ */
+async function entryBodyAsync(chunks: readonly Uint8Array[], compress: boolean): Promise<EntryBody> {
+  const size = byteCount(chunks);
+  if (size < POOL_BYTES) return entryBody(chunks, compress);
+  const gzip = createGzip({ level: compress ? DEFLATE_LEVEL : 0, chunkSize: STREAM_CHUNK });
+  const output = await runZlib(gzip, chunks, compress);
+  const total = byteCount(output);
+  const trailer = dataView(concatBytes(sliceChunks(output, total - GZIP_TRAILER_SIZE, total)));
+  const crc = trailer.getUint32(0, true);
+  if (!compress) return { method: METHOD.stored, chunks, crc, size, compressedSize: size };
+  const deflated = sliceChunks(output, GZIP_HEADER.length, total - GZIP_TRAILER_SIZE);
+  return { method: METHOD.deflate, chunks: deflated, crc, size, compressedSize: byteCount(deflated) };
+}
+
+/**
+ * Feeds `input` to a zlib stream (its work runs on the thread pool) and gathers what it writes: every chunk when
+ * `keepAll`, else only enough trailing chunks to hold the gzip trailer.
+ */
+function runZlib(stream: Gzip | Gunzip, input: readonly Uint8Array[], keepAll: boolean): Promise<Uint8Array[]> {
+  return new Promise((resolve, reject) => {
+    const output: Uint8Array[] = [];
+    let kept = 0;
+    stream.on('data', (chunk: Buffer) => {
+      output.push(chunk);
+      kept += chunk.length;
+      while (!keepAll && output.length > 1 && kept - output[0].length >= GZIP_TRAILER_SIZE) kept -= output.shift()!.length;
+    });
+    stream.on('error', reject);
+    stream.on('end', () => resolve(output));
+    for (const chunk of input) if (chunk.length > 0) stream.write(chunk);
+    stream.end();
+  });
+}
+
+/** Views of the bytes [start, end) of the concatenation of `chunks` (no copy). */
+function sliceChunks(chunks: readonly Uint8Array[], start: number, end: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let pos = 0;
+  for (const chunk of chunks) {
+    const from = Math.max(start - pos, 0);
+    const to = Math.min(end - pos, chunk.length);
+    if (from < to) out.push(chunk.subarray(from, to));
+    pos += chunk.length;
+  }
+  return out;
 }
 
 function localHeader(entry: WrittenEntry, force: boolean): Uint8Array {
@@ -216,16 +300,31 @@ type CentralEntry = EntryRecord<string>;
  * Throws a FileFormatError naming `source` (and the entry) for corrupt, truncated or unsupported archives.
  */
 export function unzip(bytes: Uint8Array, source: string): ZipEntry[] {
+  return directoryOf(bytes, source).map(({ where, entry }) => ({ name: entry.name, data: extractEntry(where, entry) }));
+}
+
+/**
+ * unzip with every large entry checked (and inflated) on the libuv thread pool. Stored entries are views of `bytes`
+ * except where their data is not 8-byte aligned in it (numpy's own archives): those are copied, in slices between
+ * which the event loop runs, so that their arrays load without a further copy.
+ */
+export async function unzipAsync(bytes: Uint8Array, source: string): Promise<ZipEntry[]> {
+  const out: ZipEntry[] = [];
+  for (const { where, entry } of directoryOf(bytes, source)) out.push({ name: entry.name, data: await extractEntryAsync(where, entry) });
+  return out;
+}
+
+function directoryOf(bytes: Uint8Array, source: string): { where: ByteReader; entry: CentralEntry }[] {
   const reader = new ByteReader(bytes, source);
   const directory = readEndRecords(reader);
-  const entries: CentralEntry[] = [];
+  const entries: { where: ByteReader; entry: CentralEntry }[] = [];
   let pos = directory.offset;
   for (let i = 0; i < directory.count; i++) {
     const { entry, next } = readCentralEntry(reader, pos);
-    entries.push(entry);
+    entries.push({ where: new ByteReader(bytes, `${source}, entry '${entry.name}'`), entry });
     pos = next;
   }
-  return entries.map((entry) => ({ name: entry.name, data: extractEntry(reader, entry) }));
+  return entries;
 }
 
 function readEndRecords(r: ByteReader): { count: number; offset: number } {
@@ -284,28 +383,83 @@ function readZip64Fields(extra: ByteReader, values: number[]): number[] {
   return extra.fail('sizes are marked zip64 but the zip64 extra field is missing');
 }
 
-function extractEntry(r: ByteReader, entry: CentralEntry): Uint8Array {
-  const where = new ByteReader(r.bytes, `${r.source}, entry '${entry.name}'`);
+/** The raw (stored or deflated) data of an entry, after its local header is checked. */
+function rawData(where: ByteReader, entry: CentralEntry): Uint8Array {
   if (entry.flags & FLAG_ENCRYPTED) where.fail('encrypted entries are not supported');
+  if (entry.method !== METHOD.stored && entry.method !== METHOD.deflate) {
+    where.fail(`compression method ${entry.method} is not supported (only stored and deflate)`);
+  }
   if (where.u32(entry.offset, 'local header') !== SIG.local) where.fail('corrupt local header (bad signature)');
   const start = entry.offset + 30 + where.u16(entry.offset + 26) + where.u16(entry.offset + 28);
-  const raw = where.slice(start, entry.compressedSize, 'entry data');
-  const data = decompress(where, entry, raw);
-  if (data.length !== entry.size) where.fail(`data is ${data.length} bytes; the directory says ${entry.size}`);
-  if (crc32(data) !== entry.crc) where.fail('CRC-32 mismatch: the data is corrupt');
+  return where.slice(start, entry.compressedSize, 'entry data');
+}
+
+function extractEntry(where: ByteReader, entry: CentralEntry): Uint8Array {
+  const raw = rawData(where, entry);
+  const data = entry.method === METHOD.stored ? raw : inflate(where, entry, raw);
+  checkSizeAndCrc(where, entry, data.length, crc32(data));
   return data;
 }
 
-function decompress(where: ByteReader, entry: CentralEntry, raw: Uint8Array): Uint8Array {
-  if (entry.method === METHOD.stored) return raw;
-  if (entry.method !== METHOD.deflate) {
-    return where.fail(`compression method ${entry.method} is not supported (only stored and deflate)`);
-  }
+function checkSizeAndCrc(where: ByteReader, entry: CentralEntry, size: number, crc: number): void {
+  if (size !== entry.size) where.fail(`data is ${size} bytes; the directory says ${entry.size}`);
+  if (crc !== entry.crc) where.fail('CRC-32 mismatch: the data is corrupt');
+}
+
+function inflate(where: ByteReader, entry: CentralEntry, raw: Uint8Array): Uint8Array {
   try {
-    return inflateSync(raw, { out: new Uint8Array(entry.size) });
+    return inflateRawSync(raw, { info: false, maxOutputLength: Math.max(entry.size, 1) });
   } catch (err) {
     return where.fail(`corrupt deflate data (${(err as Error).message})`);
   }
+}
+
+async function extractEntryAsync(where: ByteReader, entry: CentralEntry): Promise<Uint8Array> {
+  const raw = rawData(where, entry);
+  if (Math.max(entry.size, raw.length) < POOL_BYTES) return extractEntry(where, entry);
+  if (entry.method === METHOD.deflate) return inflateOnPool(where, entry, raw);
+  const output = await runZlib(createGzip({ level: 0, chunkSize: STREAM_CHUNK }), [raw], false);
+  const total = byteCount(output);
+  const trailer = dataView(concatBytes(sliceChunks(output, total - GZIP_TRAILER_SIZE, total)));
+  checkSizeAndCrc(where, entry, raw.length, trailer.getUint32(0, true));
+  return raw.byteOffset % 8 === 0 ? raw : copyInSlices(raw);
+}
+
+/**
+ * Inflates a deflated entry on the thread pool as the body of a gzip member whose trailer holds the directory's CRC-32
+ * and size, so that zlib checks both there; the output is one buffer of the entry's size.
+ */
+async function inflateOnPool(where: ByteReader, entry: CentralEntry, raw: Uint8Array): Promise<Uint8Array> {
+  const trailer = new Uint8Array(GZIP_TRAILER_SIZE);
+  dataView(trailer).setUint32(0, entry.crc, true);
+  dataView(trailer).setUint32(4, entry.size % 2 ** 32, true);
+  const gunzip = createGunzip({ chunkSize: Math.max(entry.size + 64, 64) });
+  let output: Uint8Array[];
+  try {
+    output = await runZlib(gunzip, [GZIP_HEADER, raw, trailer], true);
+  } catch (err) {
+    const message = (err as Error).message;
+    if (/incorrect data check/.test(message)) return where.fail('CRC-32 mismatch: the data is corrupt');
+    if (/incorrect length check/.test(message)) return where.fail(`data does not have the ${entry.size} bytes the directory says`);
+    return where.fail(`corrupt deflate data (${message})`);
+  }
+  const size = byteCount(output);
+  if (size !== entry.size) where.fail(`data is ${size} bytes; the directory says ${entry.size}`);
+  return output.length === 1 ? output[0] : copyInSlices(...output);
+}
+
+/** Bytes copied into one new buffer a few MiB at a time, letting the event loop run between the slices. */
+async function copyInSlices(...chunks: Uint8Array[]): Promise<Uint8Array> {
+  const out = new Uint8Array(byteCount(chunks));
+  let offset = 0;
+  for (const chunk of chunks) {
+    for (let i = 0; i < chunk.length; i += STREAM_CHUNK) {
+      out.set(chunk.subarray(i, i + STREAM_CHUNK), offset + i);
+      await nextTurn();
+    }
+    offset += chunk.length;
+  }
+  return out;
 }
 
 /** Bounds-checked little-endian field reader; every failure is a FileFormatError naming the source. */
