@@ -66,9 +66,13 @@ template <class S>
 class InitialValuesWorker : public Napi::AsyncWorker {
  public:
   InitialValuesWorker(Napi::Env env, std::shared_ptr<TypedModel<S>> model, InitialValues<S> initial)
-      : Napi::AsyncWorker(env), model_(std::move(model)), initial_(std::move(initial)) {
+      : Napi::AsyncWorker(env), model_(std::move(model)), initial_(std::move(initial)),
+        deferred_(Napi::Promise::Deferred::New(env)) {
     model_->initialised = done_.get_future().share();
   }
+
+  // Resolves on the main thread once the parameters are in place (or the draw failed: the model's calls then throw).
+  Napi::Promise promise() { return deferred_.Promise(); }
 
   static void set(const std::shared_ptr<TypedModel<S>>& m, InitialValues<S>& initial) {
     draw_initial_values(m->backend->spec(), m->backend->layout(), initial.plan, initial.params.get());
@@ -86,12 +90,13 @@ class InitialValuesWorker : public Napi::AsyncWorker {
     }
     initial_.params.reset();
   }
-  void OnOK() override {}
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
 
  private:
   std::shared_ptr<TypedModel<S>> model_;
   InitialValues<S> initial_;
   std::promise<void> done_;
+  Napi::Promise::Deferred deferred_;
 };
 
 // Below this many variates the draw is made at once (a thread hand-off would cost more than it saves).
@@ -266,6 +271,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
                         InstanceMethod("optimizerState", &NativeModel::GetOptimizerState),
                         InstanceMethod("setOptimizerState", &NativeModel::SetOptimizerState),
                         InstanceMethod("dispose", &NativeModel::Dispose),
+                        InstanceMethod("initialised", &NativeModel::Initialised),
                         InstanceAccessor("dtype", &NativeModel::DType, nullptr),
                         InstanceAccessor("backend", &NativeModel::BackendName, nullptr),
                         InstanceAccessor("deviceMemory", &NativeModel::DeviceMemory, nullptr)});
@@ -284,9 +290,9 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       if (threads <= 0) threads = std::max(1u, std::thread::hardware_concurrency());
       const Napi::Value initial = info.Length() > 2 ? info[2] : info.Env().Undefined();
       if (dtype == "float32") {
-        model_ = make_model<float>(info.Env(), spec, device, threads, initial);
+        model_ = make_model<float>(info.Env(), spec, device, threads, initial, initialised_);
       } else if (dtype == "float64") {
-        model_ = make_model<double>(info.Env(), spec, device, threads, initial);
+        model_ = make_model<double>(info.Env(), spec, device, threads, initial, initialised_);
       } else {
         throw std::invalid_argument("dtype must be 'float32' or 'float64'; got '" + dtype + "'");
       }
@@ -297,7 +303,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
  private:
   template <class S>
   static std::shared_ptr<TypedModel<S>> make_model(Napi::Env env, const ModelSpec& spec, Device device, int threads,
-                                                   const Napi::Value& initial) {
+                                                   const Napi::Value& initial, Napi::Reference<Napi::Promise>& pending) {
     auto m = std::make_shared<TypedModel<S>>();
     m->backend = make_backend<S>(spec, device, threads);
     if (initial.IsUndefined()) return m;
@@ -306,7 +312,9 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     if (initial_draw_count(m->backend->layout(), values.plan) < kDrawsOnWorker) {
       InitialValuesWorker<S>::set(m, values);
     } else {
-      (new InitialValuesWorker<S>(env, m, std::move(values)))->Queue();
+      auto* worker = new InitialValuesWorker<S>(env, m, std::move(values));
+      pending = Napi::Persistent(worker->promise());
+      worker->Queue();
     }
     return m;
   }
@@ -507,12 +515,22 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     });
   }
 
+  // initialised() -> a promise that resolves once the initial parameters are in place (at once unless they are being
+  // drawn on a worker thread), so that JavaScript can wait for them without blocking.
+  Napi::Value Initialised(const Napi::CallbackInfo& info) {
+    if (!initialised_.IsEmpty()) return initialised_.Value();
+    auto done = Napi::Promise::Deferred::New(info.Env());
+    done.Resolve(info.Env().Undefined());
+    return done.Promise();
+  }
+
   Napi::Value Dispose(const Napi::CallbackInfo& info) {
     model_ = std::monostate{};  // running workers keep their own reference until they finish
     return info.Env().Undefined();
   }
 
   AnyModel model_;
+  Napi::Reference<Napi::Promise> initialised_;
 };
 
 // The vector instruction sets this binary was compiled for (Eigen's own report names AVX for AVX2 + FMA builds).

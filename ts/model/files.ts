@@ -36,6 +36,7 @@ const MODEL_CARRYING_KINDS = ['model', 'checkpoint', 'fit'] as const;
  */
 export async function saveModel(path: string, model: AnyModel, opts: { compress?: boolean; meta?: Record<string, unknown> } = {}): Promise<void> {
   const { compress, meta } = checkOptions<{ compress?: boolean; meta?: Record<string, unknown> }>('saveModel', { compress: is.boolean(), meta: is.object('meta entries') }, opts, { compress: false });
+  await model.ready();
   await saveResult(path, 'model', {}, { arrays: modelArrays(model), compress, meta });
 }
 

@@ -41,7 +41,8 @@ export abstract class RNNModel {
   readonly #spec: NativeSpec;
   readonly #shapes: Map<ParamName, { offset: number; shape: number[] }>;
   #disposed = false;
-  #queue: Promise<unknown> = Promise.resolve();
+  /** The last call queued on this model; the first waits for the initial parameters. */
+  #queue: Promise<unknown>;
 
   /**
    * `opts`: checked options (with their defaults); `extra`: the kind's own native spec fields; `initial`: the given
@@ -57,6 +58,17 @@ export abstract class RNNModel {
     const { binding } = native(this.device);
     this.#handle = new binding.NativeModel(this.#spec, { dtype: this.dtype, device: this.device, threads: this.#threads }, initial);
     this.#shapes = new Map(this.#handle.layout().map((s) => [s.name, { offset: s.offset, shape: s.shape }]));
+    this.#queue = this.#handle.initialised();
+  }
+
+  /**
+   * Resolves once the model's initial parameters are in place. A large net draws them on a worker thread (so that
+   * `new FullRankRNN({ size: 2000 })` returns at once); the asynchronous calls (simulate, loss, train, saveModel...)
+   * wait for them without blocking, while a synchronous read (params(), flatParams()) made before then waits on
+   * the spot. Await this before such a read to keep the event loop free.
+   */
+  ready(): Promise<void> {
+    return this.handle.initialised();
   }
 
   get size(): number {

@@ -112,6 +112,8 @@ export interface NativeModelHandle {
   optimizerState(): NativeOptimizerState;
   setOptimizerState(state: NativeOptimizerState): void;
   dispose(): void;
+  /** Resolves once the initial parameters are in place (they may be drawn on a worker thread); every call waits. */
+  initialised(): Promise<void>;
 }
 
 export interface NativeCudaInfo {
