@@ -63,6 +63,7 @@ export async function lowRankFromFullRank(full: FullRankRNN, rank: number, opts:
   const overrideRules = rules as Rules<LowRankFromFullRankOptions>;
   const overrides = checkOptions(where, overrideRules, opts, {}, FROM_FULL_RANK_NOT_APPLICABLE);
   const N = full.size;
+  await full.ready(); // a net just made may still be drawing its weights on a worker thread
   const p = full.params();
   const { m, n } = lowRankFactors(await truncateWeights(p.wrec.data, N, rank, { where }));
   const { rho: _rho, dale: _dale, mask: _mask, train, ...shared } = full.options();
