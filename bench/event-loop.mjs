@@ -9,11 +9,11 @@
 // "stall" is the median of the longest gaps between its ticks (beyond the period), "own" the same with the time the
 // thread waited for a CPU taken out (Linux schedstat; on a loaded machine the difference is the machine, not the
 // package).
-import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { performance } from 'node:perf_hooks';
+import { measureStall } from './event-loop-probe.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
@@ -23,43 +23,11 @@ const jsonPath = option('--json', undefined);
 const lib = await import(pathToFileURL(join(dist, 'index.js')).href);
 const { FullRankRNN, LowRankRNN, loadModel, loadNpz, saveModel, saveNpz } = lib;
 
-const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
-const queuedNs = () => {
-  try {
-    return Number(readFileSync(SCHEDSTAT, 'latin1').split(' ')[1]);
-  } catch {
-    return 0;
-  }
-};
-const pause = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function measure(work) {
-  const period = 2;
-  let last = performance.now();
-  let lastQueued = queuedNs();
-  let worst = { gap: 0, queued: 0 };
-  const beat = setInterval(() => {
-    const now = performance.now();
-    const q = queuedNs();
-    const gap = now - last - period;
-    if (gap > worst.gap) worst = { gap, queued: (q - lastQueued) / 1e6 };
-    last = now;
-    lastQueued = q;
-  }, period);
-  await pause(20);
-  const t0 = performance.now();
-  await work();
-  const seconds = (performance.now() - t0) / 1000;
-  await pause(30);
-  clearInterval(beat);
-  return { ...worst, seconds };
-}
-
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = [];
 async function row(name, make) {
   const runs = [];
-  for (let i = 0; i < repeats; i++) runs.push(await measure(await make()));
+  for (let i = 0; i < repeats; i++) runs.push(await measureStall(await make()));
   const r = {
     name,
     stallMs: median(runs.map((x) => x.gap)),

@@ -2,80 +2,33 @@
 // result files, model construction and loading), the longest the JavaScript thread went without running its timers
 // stays under 50 ms.
 //
-// How it is measured. perf_hooks.monitorEventLoopDelay (10 ms resolution) gives the largest delay, and a 2 ms
-// heartbeat timer the longest gap between two of its ticks. On a loaded machine (a 2-core CI runner with other test
-// files running beside this one) the JavaScript thread can also wait that long for a CPU without any fault of ours;
-// on Linux the heartbeat reads the thread's run-queue wait (/proc/self/task/<pid>/schedstat) across its longest gap.
-// A measurement over 50 ms in which the thread spent enough of the longest gap waiting for a CPU that, without the
-// wait, it would have been under 50 ms, is a starved measurement: it is repeated once, and the repeat must pass
-// (or be starved again and still under 50 ms once the wait is taken out, which is logged). A gap in which the thread
-// was running (synchronous work) or blocked (a lock, a synchronous read) always fails.
-import { readFileSync } from 'node:fs';
+// How it is measured (bench/event-loop-probe.mjs, shared with bench/event-loop.mjs): perf_hooks.monitorEventLoopDelay
+// (10 ms resolution) gives the largest delay, and a 2 ms heartbeat timer the longest gap between two of its ticks. On
+// a loaded machine (a 2-core CI runner with other test files running beside this one) the JavaScript thread can also
+// wait that long for a CPU without any fault of ours; on Linux the heartbeat reads the thread's run-queue wait
+// (/proc/self/task/<pid>/schedstat) across its longest gap. A measurement over 50 ms in which the thread spent enough
+// of the longest gap waiting for a CPU that, without the wait, it would have been under 50 ms, is a starved
+// measurement: it is repeated once, and the repeat must pass (or be starved again and still under 50 ms once the wait
+// is taken out, which is logged). A gap in which the thread was running (synchronous work) or blocked (a lock, a
+// synchronous read) always fails.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { analysis, FullRankRNN, loadModel, loadNpz, LowRankRNN, results, saveModel, saveNpz, train, type Tensor } from '../../ts/index.js';
+import { measureStall, type Stall } from '../../bench/event-loop-probe.mjs';
 import { randomTensor, sameBits } from '../support/models.js';
 
 const LIMIT_MS = 50;
-const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
-
-/** Nanoseconds this (main) thread has waited on a run queue, or 0 where Linux's schedstat is not readable. */
-function queuedNs(): number {
-  try {
-    return Number(readFileSync(SCHEDSTAT, 'latin1').split(' ')[1]);
-  } catch {
-    return 0;
-  }
-}
-
-interface Stall {
-  /** monitorEventLoopDelay's largest delay, ms. */
-  delay: number;
-  /** The heartbeat's longest gap beyond its period, ms. */
-  gap: number;
-  /** Of that gap, the time the thread waited for a CPU, ms. */
-  queued: number;
-}
-
-/** Runs `work` with the two probes on; the worst stall they saw. */
-async function measure(work: () => Promise<unknown> | unknown): Promise<Stall> {
-  const histogram = monitorEventLoopDelay({ resolution: 10 });
-  const period = 2;
-  let last = performance.now();
-  let lastQueued = queuedNs();
-  let worst = { gap: 0, queued: 0 };
-  const beat = setInterval(() => {
-    const now = performance.now();
-    const q = queuedNs();
-    const gap = now - last - period;
-    if (gap > worst.gap) worst = { gap, queued: (q - lastQueued) / 1e6 };
-    last = now;
-    lastQueued = q;
-  }, period);
-  histogram.enable();
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  try {
-    await work();
-    await new Promise((resolve) => setTimeout(resolve, 30)); // the gap that ends with the work is counted too
-  } finally {
-    clearInterval(beat);
-    histogram.disable();
-  }
-  // the histogram counts from one 10 ms sampling to the next: its figure includes the resolution
-  return { delay: Math.max(0, histogram.max / 1e6 - 10), gap: worst.gap, queued: worst.queued };
-}
 
 const starved = (s: Stall) => Math.max(s.delay, s.gap) >= LIMIT_MS && s.gap - s.queued < LIMIT_MS;
 
 /** Measures `work` (made afresh by `make` for a repeat) and asserts the rule above. */
 async function expectNoStall(what: string, make: () => () => Promise<unknown> | unknown): Promise<void> {
-  let stall = await measure(make());
+  let stall = await measureStall(make());
   if (starved(stall)) {
     console.log(`${what}: starved measurement (${JSON.stringify(stall)} ms); repeated once`);
-    stall = await measure(make());
+    stall = await measureStall(make());
     if (starved(stall)) {
       console.log(`${what}: starved again (${JSON.stringify(stall)} ms); ${(stall.gap - stall.queued).toFixed(1)} ms once the CPU wait is taken out`);
       return;
