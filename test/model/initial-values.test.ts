@@ -4,6 +4,7 @@
 // V8's). Large draws run on a worker thread; every call on the model waits for them.
 import { describe, expect, test } from 'vitest';
 import { FullRankRNN, LowRankRNN, Random, type ParamName, type Tensor } from '../../ts/index.js';
+import { gpuTargets } from '../support/gpu.js';
 import { sameBits } from '../support/models.js';
 
 type Reference = Partial<Record<ParamName, Float64Array>>;
@@ -95,4 +96,22 @@ describe('initial weights drawn in the native core', () => {
     const d = new FullRankRNN({ size: 300 });
     expect(sameBits(c.flatParams(), d.flatParams())).toBe(false);
   });
+});
+
+describe('initial weights of a model on the CUDA backend', () => {
+  for (const { target, skip } of gpuTargets('initial values')) {
+    test.skipIf(skip)(`drawn on a worker thread and copied to the device (${target}), the CPU's values`, async () => {
+      const opts = { size: 300, inputs: 1, outputs: 1, seed: 8, noise: 0 };
+      const gpu = new FullRankRNN({ ...opts, device: target });
+      const inputs = { data: new Float32Array(2 * 4).fill(0.5), shape: [2, 4, 1] };
+      const run = await gpu.simulate(inputs, { drawNoise: false });
+      const cpu = new FullRankRNN(opts);
+      expect(sameBits(gpu.flatParams(), cpu.flatParams())).toBe(true);
+      const onCpu = await cpu.simulate(inputs, { drawNoise: false });
+      let worst = 0;
+      for (let i = 0; i < run.states!.data.length; i++) worst = Math.max(worst, Math.abs(run.states!.data[i] - onCpu.states!.data[i]));
+      expect(worst).toBeLessThan(1e-5);
+      gpu.dispose();
+    });
+  }
 });
