@@ -185,7 +185,9 @@ export abstract class RNNModel {
 
   /**
    * Runs the network on inputs [B, T, K]. Returns states [B, T+1, N] and outputs [B, T, O] by default, rates on
-   * request. Noise follows the model's sigma unless `drawNoise: false`; the same seed gives the same result.
+   * request; `states: false` (or `outputs: false`) skips an array the caller does not need. Noise follows the model's
+   * sigma unless `drawNoise: false`; the same seed gives the same result. The engine allocates and fills the arrays
+   * on its worker threads and hands them over without a copy.
    */
   async simulate(inputs: Tensor, opts: SimulateOptions = {}): Promise<Simulation> {
     const o = checkOptions('model.simulate', SIMULATE_RULES, opts, SIMULATE_DEFAULTS, CALL_NOT_APPLICABLE);
