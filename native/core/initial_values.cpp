@@ -69,15 +69,6 @@ double SeededRandom::normal() {
   return r * std::cos(angle);
 }
 
-int64_t initial_draw_count(const ParamLayout& layout, const InitialPlan& plan) {
-  int64_t n = 0;
-  for (int id = 0; id < kParamCount; ++id) {
-    const bool draws = plan.draw[id] == InitialDraw::Normal || plan.draw[id] == InitialDraw::DaleNormal;
-    if (draws && !plan.given[id]) n += layout.seg[id].count;
-  }
-  return n;
-}
-
 template <class S>
 void draw_initial_values(const ModelSpec& spec, const ParamLayout& layout, const InitialPlan& plan, S* params) {
   SeededRandom rng(plan.seed);

@@ -43,7 +43,4 @@ class SeededRandom {
 template <class S>
 void draw_initial_values(const ModelSpec& spec, const ParamLayout& layout, const InitialPlan& plan, S* params);
 
-// The number of variates a plan draws (to decide whether drawing is worth a thread of its own).
-int64_t initial_draw_count(const ParamLayout& layout, const InitialPlan& plan);
-
 }  // namespace lowrank

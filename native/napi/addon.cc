@@ -99,8 +99,10 @@ class InitialValuesWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
 };
 
-// Below this many variates the draw is made at once (a thread hand-off would cost more than it saves).
-constexpr int64_t kDrawsOnWorker = int64_t(1) << 16;
+// Below this many parameters the initial values are drawn and set at once (a thread hand-off would cost more than it
+// saves); from it on, on a worker thread, given values included (copying them into the backend and applying its
+// constraints is a pass over every weight too).
+constexpr int64_t kParamsOnWorker = int64_t(1) << 16;
 
 
 template <class S>
@@ -309,7 +311,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     if (initial.IsUndefined()) return m;
     if (!initial.IsObject()) throw Napi::TypeError::New(env, "initial must be an object");
     auto values = initial_values_from<S>(initial.As<Napi::Object>(), m->backend->layout());
-    if (initial_draw_count(m->backend->layout(), values.plan) < kDrawsOnWorker) {
+    if (m->backend->layout().total < kParamsOnWorker) {
       InitialValuesWorker<S>::set(m, values);
     } else {
       auto* worker = new InitialValuesWorker<S>(env, m, std::move(values));

@@ -63,7 +63,9 @@ describe('initial weights drawn in the native core', () => {
       const early = await model.simulate(inputs, { drawNoise: false }); // queued while the draws may still run
       const reference = referenceDraws(opts.seed, [['wrec', N * N, 1.5 / Math.sqrt(N)], ['wi', 2 * N, 1], ['si', 2, 'ones'], ['wo', N, 1 / N], ['so', 1, 'ones']]);
       expectMatches(model.params(), reference, dtype);
-      const given = new FullRankRNN({ ...opts, init: model.params() });
+      const values = model.params();
+      const given = new FullRankRNN({ ...opts, init: values }); // set on a worker thread too, from a copy made at once
+      values.wrec.data.fill(0);
       const again = await given.simulate(inputs, { drawNoise: false });
       expect(sameBits(early.states!.data, again.states!.data)).toBe(true);
     });
