@@ -6,6 +6,8 @@ export interface Stall {
   gap: number;
   /** Of that gap, the time the JavaScript thread waited for a CPU (0 where Linux's schedstat is not readable). */
   queued: number;
+  /** Of that gap, the time the JavaScript thread ran (null where Linux's schedstat is not readable). */
+  ran: number | null;
   /** How long the call took. */
   seconds: number;
 }

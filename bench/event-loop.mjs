@@ -31,7 +31,7 @@ async function row(name, make) {
   const r = {
     name,
     stallMs: median(runs.map((x) => x.gap)),
-    ownMs: median(runs.map((x) => x.gap - x.queued)),
+    ownMs: median(runs.map((x) => x.gap - x.queued)), // running or blocked
     seconds: median(runs.map((x) => x.seconds)),
   };
   rows.push(r);
