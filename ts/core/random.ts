@@ -1,6 +1,8 @@
 // The package's seeded random numbers in TypeScript (task generation, initial weights, minibatch order):
 // xoshiro128** seeded through splitmix32, Gaussian variates by Box-Muller. The native engine's per-step noise uses
 // its own counter-based generator (Philox), which must be addressable per (step, trial, neuron) on GPU threads.
+// The models' initial weights are drawn with this generator ported to the native core (native/core/initial_values),
+// so that large nets are drawn off the event loop; test/model/initial-values.test.ts keeps the two in step.
 
 function splitmix32(state: { s: number }): number {
   state.s = (state.s + 0x9e3779b9) | 0;
