@@ -112,7 +112,18 @@ export interface NativeBackendInfo {
   threads: number;
   eigen: string;
   simd: string;
+  lapack: NativeLapackInfo;
   cuda: NativeCudaInfo;
+}
+
+/** The LAPACK library loaded at run time for dense eigenproblems and SVDs (native/core/lapack.hpp). */
+export interface NativeLapackInfo {
+  loaded: boolean;
+  mode: string;
+  library?: string;
+  config?: string;
+  threads: number;
+  reason?: string;
 }
 
 /** A low-rank net's latent vector field in kappa coordinates (native/core/latent.hpp). */
@@ -329,6 +340,10 @@ export interface NativeBinding {
     options: { dtype: 'float32' | 'float64'; device: 'cpu' | 'cuda' | 'cuda-emulated'; threads: number },
   ) => NativeModelHandle;
   backendInfo(): NativeBackendInfo;
+  crossCovariances(
+    x: Float32Array | Float64Array,
+    options: { batch: number; steps: number; size: number; lags: number; threads: number },
+  ): Promise<Float64Array>;
   svd(a: Float64Array, rows: number, cols: number, k: number): Promise<{ u: Float64Array; s: Float64Array; v: Float64Array }>;
   /** For each unit-norm row of x [n, d], the mean of its k largest cosine similarities to the other rows. */
   meanTopCosines(x: Float64Array, n: number, d: number, k: number, threads: number): Promise<{ values: Float64Array }>;

@@ -189,6 +189,24 @@ export interface BackendInfo {
   simd: string;
   /** The Eigen version compiled in. */
   eigen: string;
+  /**
+   * The LAPACK used for dense eigenproblems and SVDs, loaded at run time (LOWRANK_LAPACK: unset or 'auto' searches
+   * liblapack.so.3, libopenblas.so.0, ...; 'off' uses Eigen's own solvers; a path loads that library).
+   */
+  lapack: {
+    /** Whether a LAPACK library is used; when false, Eigen's solvers are. */
+    loaded: boolean;
+    /** 'auto', 'off' or 'path', from LOWRANK_LAPACK. */
+    mode: string;
+    /** The library file loaded. */
+    library?: string;
+    /** OpenBLAS's description of its build, when the library is OpenBLAS. */
+    config?: string;
+    /** The BLAS threads one call uses (0 when the library does not say). */
+    threads: number;
+    /** Why no LAPACK is used, when none is. */
+    reason?: string;
+  };
   /** The CUDA backend: whether it was compiled and can be used, and the devices it sees. */
   cuda: {
     /** Whether the binary has the CUDA backend. */
@@ -219,6 +237,7 @@ export function backendInfo(opts: { device?: Device } = {}): BackendInfo {
     threads: info.threads,
     simd: info.simd,
     eigen: info.eigen,
+    lapack: info.lapack,
     cuda: {
       compiled: info.cuda.compiled,
       available,
