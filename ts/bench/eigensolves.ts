@@ -74,7 +74,7 @@ export const eigensolvesSuite: BenchSuite = {
   async run(ctx: BenchContext): Promise<BenchRow[]> {
     const ns = sizes(ctx.quick);
     const lapack = backendInfo().lapack;
-    const solver = lapack.loaded ? `LAPACK (${lapack.library})` : 'Eigen (no LAPACK found)';
+    const solver = lapack.loaded ? `LAPACK (${lapack.library})` : `Eigen (${lapack.reason})`;
     const ours: { kind: Solve['kind']; n: number; seconds: number }[] = [];
     for (const n of ns) {
       const a = testMatrix(n);

@@ -199,7 +199,7 @@ export function formatReport(report: BenchReport): string {
   for (const r of report.rows) {
     const s = speedup(r);
     const cells = [
-      r.suite, r.name, r.metric, figure(r.ours), r.baseline === null ? '-' : figure(r.baseline), s === null ? '-' : `${s.toFixed(1)}x`,
+      r.suite, r.name, r.metric, figure(r.ours), r.baseline === null ? '-' : figure(r.baseline), s === null ? '-' : `${s >= 10 ? s.toFixed(0) : s.toPrecision(2)}x`,
       r.target === undefined ? '' : `${r.target}x${s !== null && s < r.target ? ' (missed)' : ''}`, r.baselineName ?? '-', r.note ?? '',
     ];
     lines.push(`| ${cells.join(' | ')} |`);
