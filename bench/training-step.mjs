@@ -1,4 +1,4 @@
-// What bench/run.mjs (CPU) and bench/gpu.mjs (CUDA) share: timing training steps of this engine and of the PyTorch
+// What bench/gpu.mjs (CUDA) uses: timing training steps of this engine and of the PyTorch
 // baseline (torch_baseline.py) on the same configurations.
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';

@@ -112,17 +112,26 @@ export interface NativeBackendInfo {
   threads: number;
   eigen: string;
   simd: string;
-  lapack: NativeLapackInfo;
+  lapack: LapackInfo;
   cuda: NativeCudaInfo;
 }
 
-/** The LAPACK library loaded at run time for dense eigenproblems and SVDs (native/core/lapack.hpp). */
-export interface NativeLapackInfo {
+/**
+ * The LAPACK used for dense eigenproblems and SVDs, loaded at run time (native/core/lapack.hpp). LOWRANK_LAPACK: unset
+ * or 'auto' searches liblapack.so.3, libopenblas.so.0, ...; 'off' uses Eigen's own solvers; a path loads that library.
+ */
+export interface LapackInfo {
+  /** Whether a LAPACK library is used; when false, Eigen's solvers are. */
   loaded: boolean;
+  /** 'auto', 'off' or 'path', from LOWRANK_LAPACK. */
   mode: string;
+  /** The library file loaded. */
   library?: string;
+  /** OpenBLAS's description of its build, when the library is OpenBLAS. */
   config?: string;
+  /** The BLAS threads one call uses (0 when the library does not say). */
   threads: number;
+  /** Why no LAPACK is used, when none is. */
   reason?: string;
 }
 

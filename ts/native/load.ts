@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NativeBackendInfo, NativeBinding } from './binding.js';
+import type { LapackInfo, NativeBackendInfo, NativeBinding } from './binding.js';
 import { binaryCandidates, fixCommand, type BinaryCandidate, type BinaryOrigin, type MachineFacts } from './binaries.js';
 import { checkValue, is } from '../core/validate.js';
 
@@ -189,24 +189,8 @@ export interface BackendInfo {
   simd: string;
   /** The Eigen version compiled in. */
   eigen: string;
-  /**
-   * The LAPACK used for dense eigenproblems and SVDs, loaded at run time (LOWRANK_LAPACK: unset or 'auto' searches
-   * liblapack.so.3, libopenblas.so.0, ...; 'off' uses Eigen's own solvers; a path loads that library).
-   */
-  lapack: {
-    /** Whether a LAPACK library is used; when false, Eigen's solvers are. */
-    loaded: boolean;
-    /** 'auto', 'off' or 'path', from LOWRANK_LAPACK. */
-    mode: string;
-    /** The library file loaded. */
-    library?: string;
-    /** OpenBLAS's description of its build, when the library is OpenBLAS. */
-    config?: string;
-    /** The BLAS threads one call uses (0 when the library does not say). */
-    threads: number;
-    /** Why no LAPACK is used, when none is. */
-    reason?: string;
-  };
+  /** The LAPACK used for dense eigenproblems and SVDs, or why Eigen's solvers are used (docs/analysis.md). */
+  lapack: LapackInfo;
   /** The CUDA backend: whether it was compiled and can be used, and the devices it sees. */
   cuda: {
     /** Whether the binary has the CUDA backend. */
