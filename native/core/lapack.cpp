@@ -55,9 +55,32 @@ F symbol(void* handle, const char* name) {
   return reinterpret_cast<F>(dlsym(handle, name));
 }
 
+// OpenBLAS picks its kernels by CPU model when it loads, and Debian 12's 0.3.21 takes recent processors it does not
+// know (Xeons of 2023 on) for a Prescott (SSE3), which runs dense eigensolves 2-4x slower. Unless the user set
+// OPENBLAS_CORETYPE, it is set to the kernels the instruction sets allow while the library loads, then removed again
+// (so that child processes, such as the python baselines of `lowrank bench`, make their own choice).
+const char* kernels_for_this_cpu() {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512cd"))
+    return "SkylakeX";
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
+#endif
+  return nullptr;
+}
+
+void* open_with_kernels(const char* path) {
+  const char* kernels = std::getenv("OPENBLAS_CORETYPE") ? nullptr : kernels_for_this_cpu();
+  if (kernels) setenv("OPENBLAS_CORETYPE", kernels, 0);
+  void* handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (kernels) unsetenv("OPENBLAS_CORETYPE");
+  return handle;
+}
+
 // Opens `path` and takes its routines; on failure returns false with the reason in `why`.
 bool open_library(const char* path, Library& lib, std::string& why) {
-  void* handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  void* handle = open_with_kernels(path);
   if (!handle) {
     const char* e = dlerror();
     why = e ? e : "cannot be opened";

@@ -4,7 +4,8 @@
 //                                   routine below (Debian/Ubuntu: libopenblas0 or liblapack3);
 //   LOWRANK_LAPACK=off:              none (Eigen);
 //   LOWRANK_LAPACK=<path>:           that library only (Eigen, with the reason, when it cannot be used).
-// The choice is made once per process, at the first call.
+// The choice is made once per process, at the first call. OPENBLAS_CORETYPE, when unset, is set to SkylakeX (AVX-512)
+// or Haswell (AVX2) while the library loads (lapack.cpp says why).
 //
 // Threads: an OpenBLAS found here keeps its own thread pool, of OpenBLAS's default size (OPENBLAS_NUM_THREADS, else
 // the hardware threads) unless LOWRANK_LAPACK_THREADS says otherwise. Calls are serialised (one at a time, each using

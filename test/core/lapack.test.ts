@@ -1,6 +1,7 @@
 // Dense eigenproblems and SVDs on LAPACK (loaded at run time, native/core/lapack.hpp) against numpy/scipy side by
 // side, and against Eigen's own solvers (LOWRANK_LAPACK=off, in a child process: the choice is made once per process).
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { analysis, backendInfo, svd } from '../../ts/index.js';
 import { testMatrix } from '../../ts/bench/eigensolves.js';
@@ -31,13 +32,13 @@ function convention(v: C[]): C[] {
 const maxDiff = (a: C[], b: C[]) => Math.max(...a.map((z, k) => cabs([z[0] - b[k][0], z[1] - b[k][1]])));
 
 /** The eigen/svd results of the addon in a child process with LOWRANK_LAPACK set (raw binding, JSON out). */
-function child(setting: string, n: number, a: Float64Array): { info: { loaded: boolean; mode: string; reason?: string }; eigen: Record<string, number[]>; svd: Record<string, number[]> } {
+function child(setting: string, n: number, a: Float64Array, env: Record<string, string | undefined> = {}): { info: { loaded: boolean; mode: string; reason?: string; config?: string }; coretype?: string; eigen: Record<string, number[]>; svd: Record<string, number[]> } {
   const script = `const b = require(process.argv[1]); const n = Number(process.argv[2]); const a = new Float64Array(JSON.parse(process.argv[3]));
 Promise.all([b.dynamics.eigen(a, { n, right: true, left: true }), b.svd(a, n, n, n)]).then(([e, s]) => {
   const plain = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, ArrayBuffer.isView(v) ? Array.from(v) : v]));
-  console.log(JSON.stringify({ info: b.backendInfo().lapack, eigen: plain(e), svd: plain(s) }));
+  console.log(JSON.stringify({ info: b.backendInfo().lapack, coretype: process.env.OPENBLAS_CORETYPE, eigen: plain(e), svd: plain(s) }));
 });`;
-  const r = spawnSync(process.execPath, ['-e', script, native().path, String(n), JSON.stringify(Array.from(a))], { encoding: 'utf8', env: { ...process.env, LOWRANK_LAPACK: setting }, maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, ['-e', script, native().path, String(n), JSON.stringify(Array.from(a))], { encoding: 'utf8', env: Object.fromEntries(Object.entries({ ...process.env, LOWRANK_LAPACK: setting, ...env }).filter(([, v]) => v !== undefined)), maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout);
 }
@@ -69,6 +70,18 @@ describe('LAPACK at run time', () => {
       expect(Math.abs(Math.abs(dot) - 1)).toBeLessThan(1e-8);
       for (let r = 0; r < n; r++) expect(Math.abs(auto.svd.v[r * n + i] - Math.sign(dot) * off.svd.v[r * n + i])).toBeLessThan(1e-8);
     }
+  });
+
+  const cpuFlags = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+  test.skipIf(!lapack.config?.includes('DYNAMIC_ARCH'))('OpenBLAS runs the kernels the CPU allows, unless OPENBLAS_CORETYPE says otherwise', () => {
+    const a = testMatrix(8, 1);
+    const auto = child('auto', 8, a, { OPENBLAS_CORETYPE: undefined });
+    if (/\bavx512bw\b/.test(cpuFlags)) expect(auto.info.config).toMatch(/ SkylakeX /);
+    else if (/\bavx2\b/.test(cpuFlags)) expect(auto.info.config).toMatch(/ Haswell /);
+    expect(auto.coretype).toBeUndefined(); // removed again once the library is loaded
+    const chosen = child('auto', 8, a, { OPENBLAS_CORETYPE: 'Sandybridge' });
+    expect(chosen.info.config).toMatch(/ Sandybridge /);
+    expect(chosen.coretype).toBe('Sandybridge');
   });
 
   test.skipIf(!numpy.available)(`eigenvalues, right and left vectors against numpy/scipy (${numpy.reason})`, async () => {
