@@ -1,4 +1,4 @@
-// What bench/run.mjs (CPU) and bench/gpu.mjs (CUDA) share: timing training steps of this engine and of the PyTorch
+// What bench/gpu.mjs (CUDA) uses: timing training steps of this engine and of the PyTorch
 // baseline (torch_baseline.py) on the same configurations.
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -40,7 +40,7 @@ export function timingData({ B, T }, K, O) {
 /** PyTorch milliseconds per step of each configuration (Map index -> ms), on `device` ('cpu' or 'cuda'). */
 export function torchBaseline(configs, { threads, device, K, O }) {
   const payload = configs.map((c, i) => ({ label: String(i), kind: c.kind, N: c.N, R: c.R ?? 1, K, O, B: c.B, T: c.T, repeats: 50 }));
-  const r = spawnSync('python3', [new URL('./torch_baseline.py', import.meta.url).pathname, JSON.stringify(payload), String(threads), device], {
+  const r = spawnSync('python3', [new URL('../assets/bench/torch_baseline.py', import.meta.url).pathname, JSON.stringify(payload), String(threads), device], {
     encoding: 'utf8',
     maxBuffer: 1 << 24,
   });

@@ -38,6 +38,7 @@ export {
   type ResolvedDevice,
 } from './native/load.js';
 export type { BinaryOrigin, MachineFacts } from './native/binaries.js';
+export type { LapackInfo } from './native/binding.js';
 export {
   TRAIN_DEFAULTS,
   train,

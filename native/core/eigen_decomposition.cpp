@@ -6,42 +6,51 @@
 
 #include "eigen_decomposition.hpp"
 
+#include "lapack.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
 #include <stdexcept>
+#include <string>
 
 namespace lowrank {
 namespace {
 
 using Complex = std::complex<double>;
 
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
 void check_finite(const Eigen::MatrixXd& a, const char* what) {
   if (!a.allFinite()) throw std::range_error(std::string(what) + " contains NaN or Inf");
 }
 
-// The phase convention (phase_reference_candidate).
-void fix_phase(Eigen::VectorXcd& v) {
+// The phase convention (phase_reference_candidate): scales v in place and returns the factor it was multiplied by.
+Complex fix_phase(Eigen::VectorXcd& v) {
   const double largest = v.size() ? v.cwiseAbs().maxCoeff() : 0.0;
-  if (!(largest > 0)) return;
+  if (!(largest > 0)) return 1.0;
   for (Eigen::Index k = 0; k < v.size(); ++k)
     if (phase_reference_candidate(std::abs(v(k)), largest)) {
-      v *= std::conj(v(k)) / std::abs(v(k));
+      const Complex factor = std::conj(v(k)) / std::abs(v(k));
+      v *= factor;
       v(k) = std::abs(v(k));  // exactly real
-      return;
+      return factor;
     }
+  return 1.0;
 }
 
-// Unit 2-norm columns with fix_phase's phase.
-void normalize_columns(Eigen::MatrixXcd& v) {
+// Unit 2-norm columns with fix_phase's phase; returns the factor each column was multiplied by.
+Eigen::VectorXcd normalize_columns(Eigen::MatrixXcd& v) {
+  Eigen::VectorXcd factors(v.cols());
   for (Eigen::Index i = 0; i < v.cols(); ++i) {
     Eigen::VectorXcd c = v.col(i);
     const double norm = c.norm();
     if (norm > 0) c /= norm;
-    fix_phase(c);
+    factors(i) = fix_phase(c) / (norm > 0 ? norm : 1.0);
     v.col(i) = c;
   }
+  return factors;
 }
 
 // 1 / (|A|_1 |A^-1|_1), or 0 when that is not finite
@@ -86,16 +95,69 @@ Eigenpairs sorted_eigenpairs(const Eigen::VectorXcd& values, const Eigen::Matrix
   return out;
 }
 
+namespace {
+
+// eigen_dense on LAPACK (dgeev, then dgetrf + dgetri for the left vectors): the same conventions as Eigen's path.
+Eigenpairs eigen_dense_lapack(const Eigen::MatrixXd& a, bool rightVectors, bool leftVectors) {
+  const int n = int(a.rows());
+  const bool vectors = rightVectors || leftVectors;
+  Eigen::MatrixXd work = a, packed(vectors ? n : 0, vectors ? n : 0);
+  Eigen::VectorXd wr(n), wi(n);
+  const int info = lapack::geev(n, work.data(), wr.data(), wi.data(), vectors ? packed.data() : nullptr);
+  if (info < 0) throw std::logic_error("eigen: dgeev rejected argument " + std::to_string(-info));
+  if (info > 0) throw std::runtime_error("eigen: the QR iteration (LAPACK dgeev) did not converge");
+  Eigen::VectorXcd values(n);
+  for (int j = 0; j < n; ++j) values(j) = Complex(wr(j), wi(j));
+  if (!vectors) return sorted_eigenpairs(values, nullptr, nullptr, kNaN);
+  // dgeev packs a complex pair j, j + 1 (positive imaginary part first) as packed(:, j) +- i packed(:, j + 1).
+  Eigen::MatrixXcd V(n, n);
+  for (int j = 0; j < n; ++j) {
+    if (wi(j) == 0.0 || j + 1 == n) {
+      V.col(j) = packed.col(j).cast<Complex>();
+      continue;
+    }
+    V.col(j).real() = packed.col(j);
+    V.col(j).imag() = packed.col(j + 1);
+    V.col(j + 1) = V.col(j).conjugate();
+    ++j;
+  }
+  const Eigen::VectorXcd factors = normalize_columns(V);
+  if (!leftVectors) return sorted_eigenpairs(values, &V, nullptr, kNaN);
+  // V = packed B with B block diagonal ([[1, 1], [i, -i]] for a pair), so V^-1 = B^-1 packed^-1, in real arithmetic;
+  // then divided by the normalisation factors.
+  Eigen::MatrixXd inverse = packed;
+  Eigen::MatrixXcd W(n, n);
+  if (lapack::inverse(n, inverse.data()) != 0) {
+    W.setConstant(Complex(kNaN, kNaN));  // singular: a defective matrix
+    return sorted_eigenpairs(values, rightVectors ? &V : nullptr, &W, 0.0);
+  }
+  for (int j = 0; j < n; ++j) {
+    if (wi(j) == 0.0 || j + 1 == n) {
+      W.row(j) = inverse.row(j).cast<Complex>();
+      continue;
+    }
+    W.row(j).real() = 0.5 * inverse.row(j);
+    W.row(j).imag() = -0.5 * inverse.row(j + 1);
+    W.row(j + 1) = W.row(j).conjugate();
+    ++j;
+  }
+  for (int j = 0; j < n; ++j) W.row(j) /= factors(j);
+  return sorted_eigenpairs(values, rightVectors ? &V : nullptr, &W, reciprocal_condition(V, W));
+}
+
+}  // namespace
+
 Eigenpairs eigen_dense(const Eigen::MatrixXd& a, bool rightVectors, bool leftVectors) {
   if (a.rows() != a.cols() || a.rows() < 1) throw std::range_error("eigen: the matrix must be square and not empty");
   check_finite(a, "eigen: the matrix");
+  if (lapack::available()) return eigen_dense_lapack(a, rightVectors, leftVectors);
   const bool vectors = rightVectors || leftVectors;
   Eigen::EigenSolver<Eigen::MatrixXd> solver(a, vectors);
   if (solver.info() != Eigen::Success) throw std::runtime_error("eigen: the QR iteration did not converge");
-  if (!vectors) return sorted_eigenpairs(solver.eigenvalues(), nullptr, nullptr, std::numeric_limits<double>::quiet_NaN());
+  if (!vectors) return sorted_eigenpairs(solver.eigenvalues(), nullptr, nullptr, kNaN);
   Eigen::MatrixXcd V = solver.eigenvectors();
   normalize_columns(V);
-  if (!leftVectors) return sorted_eigenpairs(solver.eigenvalues(), &V, nullptr, std::numeric_limits<double>::quiet_NaN());
+  if (!leftVectors) return sorted_eigenpairs(solver.eigenvalues(), &V, nullptr, kNaN);
   const Eigen::MatrixXcd W = Eigen::PartialPivLU<Eigen::MatrixXcd>(V).inverse();  // rows: w_i with w_i^T v_j = delta_ij
   return sorted_eigenpairs(solver.eigenvalues(), rightVectors ? &V : nullptr, &W, reciprocal_condition(V, W));
 }
@@ -112,12 +174,12 @@ Eigenpairs eigen_low_rank(double shift, const Eigen::MatrixXd& U, const Eigen::M
   Eigen::EigenSolver<Eigen::MatrixXd> solver(core, vectors);
   if (solver.info() != Eigen::Success) throw std::runtime_error("eigen: the QR iteration did not converge");
   const Eigen::VectorXcd values = solver.eigenvalues().array() + shift;
-  if (!vectors) return sorted_eigenpairs(values, nullptr, nullptr, std::numeric_limits<double>::quiet_NaN());
+  if (!vectors) return sorted_eigenpairs(values, nullptr, nullptr, kNaN);
   Eigen::MatrixXcd C = solver.eigenvectors();
   normalize_columns(C);  // fixes the left vectors' phase when a pair merges with the trivial eigenvalue (below)
   Eigen::MatrixXcd right = U.cast<Complex>() * C;
   normalize_columns(right);
-  if (!leftVectors) return sorted_eigenpairs(values, &right, nullptr, std::numeric_limits<double>::quiet_NaN());
+  if (!leftVectors) return sorted_eigenpairs(values, &right, nullptr, kNaN);
   const Eigen::MatrixXcd Cinv = Eigen::PartialPivLU<Eigen::MatrixXcd>(C).inverse();
   Eigen::MatrixXcd left = Cinv * V.transpose().cast<Complex>();  // rows d_i^T V^T
   for (Eigen::Index i = 0; i < left.rows(); ++i) {

@@ -1,4 +1,5 @@
-// Eigendecompositions of real matrices in double precision: dense (Eigen's real Schur-based EigenSolver) and, for
+// Eigendecompositions of real matrices in double precision: dense (LAPACK dgeev when LAPACK is found at run time,
+// see lapack.hpp, else Eigen's real Schur-based EigenSolver) and, for
 // a shift plus a rank-R update (the Jacobian of a low-rank net), from the R x R matrix V^T U in O(N R^2).
 #pragma once
 #include <Eigen/Dense>

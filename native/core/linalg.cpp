@@ -2,17 +2,37 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string>
+
+#include "lapack.hpp"
 
 namespace lowrank {
 
 using RowMat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
+namespace {
+
+// thin_svd on LAPACK (dgesdd). The row-major rows x cols buffer is, read column-major, A^T (cols x rows); its SVD
+// A^T = V S U^T gives V as dgesdd's u (cols x k0) and U^T as its vt (k0 x rows), k0 = min(rows, cols).
+void thin_svd_lapack(const double* a, ThinSvd& out) {
+  const int rows = out.rows, cols = out.cols, k = out.k, k0 = std::min(rows, cols);
+  std::vector<double> work(a, a + size_t(rows) * cols), s(k0), v(size_t(cols) * k0), ut(size_t(k0) * rows);
+  const int info = lapack::gesdd(cols, rows, work.data(), s.data(), v.data(), ut.data());
+  if (info < 0) throw std::logic_error("svd: dgesdd rejected argument " + std::to_string(-info));
+  if (info > 0) throw std::runtime_error("svd: the divide-and-conquer iteration (LAPACK dgesdd) did not converge");
+  for (int r = 0; r < rows; ++r)
+    for (int i = 0; i < k; ++i) out.u[size_t(r) * k + i] = ut[size_t(r) * k0 + i];
+  for (int c = 0; c < cols; ++c)
+    for (int i = 0; i < k; ++i) out.v[size_t(c) * k + i] = v[size_t(i) * cols + c];
+  std::copy(s.begin(), s.begin() + k, out.s.begin());
+}
+
+}  // namespace
+
 ThinSvd thin_svd(const double* a, int rows, int cols, int k) {
   if (rows < 1 || cols < 1) throw std::range_error("svd: the matrix must have at least one row and one column");
   const int full = std::min(rows, cols);
   if (k < 1 || k > full) throw std::range_error("svd: k must be between 1 and min(rows, cols)");
-  const Eigen::Map<const RowMat> A(a, rows, cols);
-  Eigen::BDCSVD<Eigen::MatrixXd> svd(A, Eigen::ComputeThinU | Eigen::ComputeThinV);
   ThinSvd out;
   out.rows = rows;
   out.cols = cols;
@@ -20,6 +40,12 @@ ThinSvd thin_svd(const double* a, int rows, int cols, int k) {
   out.u.resize(size_t(rows) * k);
   out.v.resize(size_t(cols) * k);
   out.s.resize(k);
+  if (lapack::available()) {
+    thin_svd_lapack(a, out);
+    return out;
+  }
+  const Eigen::Map<const RowMat> A(a, rows, cols);
+  Eigen::BDCSVD<Eigen::MatrixXd> svd(A, Eigen::ComputeThinU | Eigen::ComputeThinV);
   Eigen::Map<RowMat>(out.u.data(), rows, k) = svd.matrixU().leftCols(k);
   Eigen::Map<RowMat>(out.v.data(), cols, k) = svd.matrixV().leftCols(k);
   for (int i = 0; i < k; ++i) out.s[i] = svd.singularValues()(i);

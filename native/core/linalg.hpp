@@ -1,4 +1,5 @@
-// Dense linear algebra in double precision for analysis and re-parametrisation (Eigen).
+// Dense linear algebra in double precision for analysis and re-parametrisation (Eigen; the SVD on LAPACK when it is
+// found at run time, see lapack.hpp).
 #pragma once
 #include <Eigen/Dense>
 #include <complex>

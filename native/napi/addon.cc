@@ -19,10 +19,12 @@
 #include <variant>
 
 #include "../core/backend.hpp"
+#include "../core/lapack.hpp"
 #include "../core/memory_guard.hpp"
 #include "../cuda/device_info.hpp"
 #include "analysis.hpp"
 #include "backends.hpp"
+#include "covariance_binding.hpp"
 #include "glue.hpp"
 #include "initial_values.hpp"
 #include "latent_binding.hpp"
@@ -575,6 +577,15 @@ Napi::Value BackendInfo(const Napi::CallbackInfo& info) {
   r.Set("eigen", std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) + "." +
                      std::to_string(EIGEN_MINOR_VERSION));
   r.Set("simd", compiled_simd());
+  const lapack::Status& la = lapack::status();
+  auto l = Napi::Object::New(env);
+  l.Set("loaded", la.loaded);
+  l.Set("mode", la.mode);
+  if (la.loaded) l.Set("library", la.library);
+  if (!la.config.empty()) l.Set("config", la.config);
+  l.Set("threads", la.threads);
+  if (!la.loaded) l.Set("reason", la.reason);
+  r.Set("lapack", l);
   auto c = Napi::Object::New(env);
   c.Set("compiled", cuda.compiled);
   c.Set("runtimeVersion", cuda.runtimeVersion);
@@ -605,6 +616,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_mixture(env, exports);
   register_partial_observation(env, exports);
   register_neighbours(env, exports);
+  register_covariance(env, exports);
   return exports;
 }
 

@@ -18,7 +18,7 @@ const npm = (args: string[], cwd: string) => {
 };
 
 /** What a user needs: the build, the prebuilt binaries, the sources of the fallback build, docs, the licence and the figure font. */
-const ALLOWED = [/^assets\/fonts\/(DejaVuSans\.ttf|DejaVu-LICENSE\.txt)$/, /^dist\//, /^prebuilds\/[a-z0-9]+-[a-z0-9]+\/(manifest\.json|lowrank-[\w.-]+\.node)$/, /^native\/(core|cuda|napi)\//, /^docs\/[\w-]+\.md$/,
+const ALLOWED = [/^assets\/fonts\/(DejaVuSans\.ttf|DejaVu-LICENSE\.txt)$/, /^assets\/bench\/[\w-]+\.py$/, /^dist\//, /^prebuilds\/[a-z0-9]+-[a-z0-9]+\/(manifest\.json|lowrank-[\w.-]+\.node)$/, /^native\/(core|cuda|napi)\//, /^docs\/[\w-]+\.md$/,
   /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|CMakeLists\.txt|binding\.gyp|scripts\/install\.mjs)$/];
 
 describe('npm pack', () => {
@@ -26,7 +26,7 @@ describe('npm pack', () => {
     const [pack] = JSON.parse(npm(['pack', '--dry-run', '--json', '--ignore-scripts'], root)) as { files: { path: string }[]; size: number; unpackedSize: number }[];
     const files = pack.files.map((f) => f.path);
     expect(files.filter((f) => !ALLOWED.some((re) => re.test(f)))).toEqual([]);
-    for (const needed of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/cli.js', 'scripts/install.mjs', 'binding.gyp', 'CMakeLists.txt', 'LICENSE', 'native/napi/addon.cc', 'native/core/model.hpp', 'assets/fonts/DejaVuSans.ttf']) {
+    for (const needed of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/cli.js', 'scripts/install.mjs', 'binding.gyp', 'CMakeLists.txt', 'LICENSE', 'native/napi/addon.cc', 'native/core/model.hpp', 'assets/fonts/DejaVuSans.ttf', 'assets/bench/torch_baseline.py', 'assets/bench/eigensolves_numpy.py']) {
       expect(files).toContain(needed);
     }
     expect(files.some((f) => f.startsWith('native/tests/'))).toBe(false);
@@ -69,7 +69,8 @@ function consume(tarball: string) {
   const node = (file: string) => JSON.parse(execFileSync(process.execPath, [file], { cwd: dir, encoding: 'utf8', env: { ...process.env, LOWRANK_NATIVE_PATH: '' } }).trim().split('\n').pop()!);
   const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { encoding: 'utf8' });
   const info = JSON.parse(execFileSync('npx', ['lowrank', 'info'], { cwd: dir, encoding: 'utf8', env: { ...process.env, LOWRANK_NATIVE_PATH: '' } }));
-  return { dir, esm: node('esm.mjs'), cjs: node('cjs.cjs'), tsc, info };
+  const benchList = execFileSync('npx', ['lowrank', 'bench', '--list'], { cwd: dir, encoding: 'utf8', env: { ...process.env, LOWRANK_NATIVE_PATH: '' } });
+  return { dir, esm: node('esm.mjs'), cjs: node('cjs.cjs'), tsc, info, benchList };
 }
 
 const packageTest = process.env.LOWRANK_PACKAGE_TEST === '1';
@@ -91,6 +92,10 @@ describe.skipIf(!packageTest)('installed from the packed tarball (LOWRANK_PACKAG
     expect(r.tsc.status, r.tsc.stdout + r.tsc.stderr).toBe(0);
     expect(r.info.loader.origin).toBe('prebuilt');
     expect(r.info.loader.reason).toMatch(/prebuilt for linux-x64/);
+    // LAPACK is loaded at run time (CI installs libopenblas0), and the benchmarks ship with the package
+    expect(r.info.lapack).toMatchObject({ loaded: true, mode: 'auto' });
+    expect(r.benchList).toMatch(/^training-step +one training step/m);
+    expect(r.benchList).toMatch(/^eigensolves +dense eigenvalues/m);
     expect(existsSync(join(r.dir, 'node_modules', 'lowrank-rnn', 'build', 'Release', 'lowrank.node'))).toBe(false);
   });
 
@@ -106,6 +111,8 @@ describe.skipIf(!packageTest)('installed from the packed tarball (LOWRANK_PACKAG
     expect(r.cjs).toEqual({ shape: [2, 75 + 1, 16] });
     expect(r.tsc.status, r.tsc.stdout + r.tsc.stderr).toBe(0);
     expect(r.info.loader.origin).toBe('source-build');
+    expect(r.info.lapack).toMatchObject({ loaded: true, mode: 'auto' });
+    expect(r.benchList).toMatch(/^eigensolves /m);
     expect(JSON.parse(readFileSync(join(r.dir, 'node_modules', 'lowrank-rnn', 'package.json'), 'utf8')).name).toBe('lowrank-rnn');
   });
 });

@@ -65,6 +65,7 @@ export {
   maximizePredictiveInformation,
   predictiveInformation,
   predictiveInformationGradient,
+  type CrossCovarianceOptions,
   type MaximizedProjection,
   type MaximizeOptions,
 } from './predictive-information.js';

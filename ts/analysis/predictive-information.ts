@@ -6,43 +6,31 @@ import { cholesky, choleskyInverse, crossProduct, thinQr } from '../core/linalg.
 import { Random } from '../core/random.js';
 import { checkTensor, formatShape, type Tensor } from '../core/tensor.js';
 import { checkOptions, checkValue, is, type Rules } from '../core/validate.js';
+import { native } from '../native/load.js';
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** Options of {@link crossCovariances}. */
+export interface CrossCovarianceOptions {
+  /** CPU threads over which the lags are split (default 0: every hardware thread). */
+  threads?: number;
+}
+
+const CROSS_COVARIANCE_RULES: Rules<CrossCovarianceOptions> = { threads: is.integer(0) };
+
 /**
  * Lagged cross-covariances C(dt) = Cov(x_t, x_{t+dt}) for dt = 0..lags-1 of samples x [T, N] or trials [B, T, N]
- * (one mean over every sample; each lag averages the pairs inside trials). Returns [lags, N, N]. O(lags N^2 B T).
+ * (one mean over every sample; each lag averages the pairs inside trials; C(0) symmetrised). Returns [lags, N, N],
+ * entry (i, j) of C(dt) pairing x_t[i] with x_{t+dt}[j]. Native (double precision, matrix products on a worker
+ * thread): O(lags N^2 B T).
  */
-export async function crossCovariances(x: Tensor, lags: number): Promise<Tensor<Float64Array>> {
-  checkTensor(x, 'x');
+export async function crossCovariances(x: Tensor, lags: number, opts: CrossCovarianceOptions = {}): Promise<Tensor<Float64Array>> {
+  const o = checkOptions<CrossCovarianceOptions>('crossCovariances', CROSS_COVARIANCE_RULES, opts, { threads: 0 });
+  checkTensor(x, 'x', undefined, { finite: true });
   if (x.shape.length !== 2 && x.shape.length !== 3) throw new RangeError(`x must have shape [T, N] or [B, T, N]; got ${formatShape(x.shape)}`);
   const [B, T, N] = x.shape.length === 2 ? [1, x.shape[0], x.shape[1]] : x.shape;
   checkValue('crossCovariances', 'lags', lags, is.integer(1, T - 1));
-  const mean = new Float64Array(N);
-  for (let s = 0; s < B * T; s++) for (let i = 0; i < N; i++) mean[i] += x.data[s * N + i] / (B * T);
-  const c = Float64Array.from(x.data, (v, k) => v - mean[k % N]);
-  const out = new Float64Array(lags * N * N);
-  const pairsPerYield = Math.max(1, Math.floor(1e7 / (N * N)));
-  let sinceYield = 0;
-  for (let lag = 0; lag < lags; lag++) {
-    const block = out.subarray(lag * N * N, (lag + 1) * N * N);
-    for (let b = 0; b < B; b++)
-      for (let t = 0; t + lag < T; t++) {
-        const now = (b * T + t) * N, later = (b * T + t + lag) * N;
-        for (let i = 0; i < N; i++) {
-          const xi = c[now + i];
-          if (xi === 0) continue;
-          for (let j = 0; j < N; j++) block[i * N + j] += xi * c[later + j];
-        }
-        if (++sinceYield === pairsPerYield) {
-          sinceYield = 0;
-          await yieldToEventLoop();
-        }
-      }
-    const pairs = B * (T - lag);
-    for (let k = 0; k < N * N; k++) block[k] /= pairs;
-    if (lag === 0) for (let i = 0; i < N; i++) for (let j = 0; j < i; j++) block[i * N + j] = block[j * N + i] = 0.5 * (block[i * N + j] + block[j * N + i]);
-  }
+  const out = await native().binding.crossCovariances(x.data, { batch: B, steps: T, size: N, lags, threads: o.threads! });
   return { data: out, shape: [lags, N, N] };
 }
 

@@ -2,6 +2,7 @@
 // this file only wires them.
 import { Command } from 'commander';
 import { registerAnalyze } from './analyze.js';
+import { registerBench } from './bench.js';
 import { registerBuild } from './build.js';
 import { registerDemo } from './demo.js';
 import { registerFit } from './fit.js';
@@ -33,6 +34,7 @@ registerPartialObservation(program);
 registerPlot(program);
 registerReport(program);
 registerSweep(program);
+registerBench(program);
 recordCommandLine(['lowrank', ...process.argv.slice(2)]);
 
 program.parseAsync(process.argv).catch((err: Error) => {

@@ -129,7 +129,27 @@ export interface NativeBackendInfo {
   threads: number;
   eigen: string;
   simd: string;
+  lapack: LapackInfo;
   cuda: NativeCudaInfo;
+}
+
+/**
+ * The LAPACK used for dense eigenproblems and SVDs, loaded at run time (native/core/lapack.hpp). LOWRANK_LAPACK: unset
+ * or 'auto' searches liblapack.so.3, libopenblas.so.0, ...; 'off' uses Eigen's own solvers; a path loads that library.
+ */
+export interface LapackInfo {
+  /** Whether a LAPACK library is used; when false, Eigen's solvers are. */
+  loaded: boolean;
+  /** 'auto', 'off' or 'path', from LOWRANK_LAPACK. */
+  mode: string;
+  /** The library file loaded. */
+  library?: string;
+  /** OpenBLAS's description of its build, when the library is OpenBLAS. */
+  config?: string;
+  /** The BLAS threads one call uses (0 when the library does not say). */
+  threads: number;
+  /** Why no LAPACK is used, when none is. */
+  reason?: string;
 }
 
 /** A low-rank net's latent vector field in kappa coordinates (native/core/latent.hpp). */
@@ -347,6 +367,10 @@ export interface NativeBinding {
     initial?: NativeInitialValues,
   ) => NativeModelHandle;
   backendInfo(): NativeBackendInfo;
+  crossCovariances(
+    x: Float32Array | Float64Array,
+    options: { batch: number; steps: number; size: number; lags: number; threads: number },
+  ): Promise<Float64Array>;
   svd(a: Float64Array, rows: number, cols: number, k: number): Promise<{ u: Float64Array; s: Float64Array; v: Float64Array }>;
   /** For each unit-norm row of x [n, d], the mean of its k largest cosine similarities to the other rows. */
   meanTopCosines(x: Float64Array, n: number, d: number, k: number, threads: number): Promise<{ values: Float64Array }>;

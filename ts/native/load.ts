@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NativeBackendInfo, NativeBinding } from './binding.js';
+import type { LapackInfo, NativeBackendInfo, NativeBinding } from './binding.js';
 import { binaryCandidates, fixCommand, type BinaryCandidate, type BinaryOrigin, type MachineFacts } from './binaries.js';
 import { checkValue, is } from '../core/validate.js';
 
@@ -189,6 +189,8 @@ export interface BackendInfo {
   simd: string;
   /** The Eigen version compiled in. */
   eigen: string;
+  /** The LAPACK used for dense eigenproblems and SVDs, or why Eigen's solvers are used (docs/analysis.md). */
+  lapack: LapackInfo;
   /** The CUDA backend: whether it was compiled and can be used, and the devices it sees. */
   cuda: {
     /** Whether the binary has the CUDA backend. */
@@ -219,6 +221,7 @@ export function backendInfo(opts: { device?: Device } = {}): BackendInfo {
     threads: info.threads,
     simd: info.simd,
     eigen: info.eigen,
+    lapack: info.lapack,
     cuda: {
       compiled: info.cuda.compiled,
       available,

@@ -1,10 +1,11 @@
 """PyTorch baseline written the way the reference code is (a Python loop over time, autograd, Adam).
 
-Prints one JSON line per configuration: {"label", "ms_per_step"}. Used by bench/run.mjs (CPU) and bench/gpu.mjs
-(device "cuda": the same code with every tensor on the GPU, timed between torch.cuda.synchronize() calls); the same
+Prints one JSON line per configuration: {"label", "ms_per_step", "torch", "threads"}, and with --summary a last line
+with all of them as one JSON array (what `lowrank bench training-step` reads, ts/bench/training-step.ts). Used by
+`lowrank bench`, bench/run.mjs (CPU) and bench/gpu.mjs (device "cuda": the same code with every tensor on the GPU, timed between torch.cuda.synchronize() calls); the same
 equations as DESIGN.md section 2 (current formulation, tanh, noise outside alpha, masked MSE normalised per trial).
 
-    python3 torch_baseline.py '<configs as JSON>' [threads] [cpu|cuda]
+    python3 torch_baseline.py '<configs as JSON>' [threads] [cpu|cuda] [--summary]
 """
 import json
 import sys
@@ -99,9 +100,11 @@ def time_step(net, B, T, K, O, repeats, device):
 
 
 def main():
-    configs = json.loads(sys.argv[1])
-    threads = int(sys.argv[2]) if len(sys.argv) > 2 else 0
-    device = sys.argv[3] if len(sys.argv) > 3 else "cpu"
+    args = [a for a in sys.argv[1:] if a != "--summary"]
+    configs = json.loads(args[0])
+    threads = int(args[1]) if len(args) > 1 else 0
+    device = args[2] if len(args) > 2 else "cpu"
+    results = []
     if threads > 0:
         torch.set_num_threads(threads)
     torch.manual_seed(0)
@@ -112,7 +115,10 @@ def main():
             net = FullRank(c["N"], c["K"], c["O"], 0.05, 0.2)
         net.to(device)
         ms = time_step(net, c["B"], c["T"], c["K"], c["O"], c.get("repeats", 10), device)
-        print(json.dumps({"label": c["label"], "ms_per_step": ms, "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+        results.append({"label": c["label"], "ms_per_step": ms, "torch": torch.__version__, "threads": torch.get_num_threads()})
+        print(json.dumps(results[-1]), flush=True)
+    if "--summary" in sys.argv[1:]:
+        print(json.dumps(results), flush=True)
 
 
 if __name__ == "__main__":
