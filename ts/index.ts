@@ -41,7 +41,11 @@ export type { BinaryOrigin, MachineFacts } from './native/binaries.js';
 export {
   TRAIN_DEFAULTS,
   train,
+  trainEnsemble,
   type CheckpointOptions,
+  type EnsembleMemberOptions,
+  type EnsembleMemberResult,
+  type TrainEnsembleOptions,
   type Dataset,
   type EpochReport,
   type LrSchedule,

@@ -43,6 +43,24 @@ export interface NativeTrainResult {
   gradNorms: Float64Array;
 }
 
+/** The options of one trainSteps call. */
+export type NativeTrainStepsOptions = Parameters<NativeModelHandle['trainSteps']>[4];
+
+/** One member of NativeModel.trainEnsemble: a model and the arguments its own trainSteps call would take. */
+export interface NativeEnsembleMember {
+  model: NativeModelHandle;
+  inputs: FloatArray;
+  targets: FloatArray;
+  mask: FloatArray;
+  indices: Int32Array;
+  options: NativeTrainStepsOptions;
+}
+
+/** A member's trainSteps result, or the error that stopped it (the other members go on). */
+export interface NativeEnsembleOutcome extends NativeTrainResult {
+  error?: Error;
+}
+
 export interface NativeOptimizerState {
   step: number;
   m: Float64Array;
@@ -324,10 +342,14 @@ export interface NativeMixtureModel {
 }
 
 export interface NativeBinding {
-  NativeModel: new (
+  NativeModel: (new (
     spec: NativeSpec,
     options: { dtype: 'float32' | 'float64'; device: 'cpu' | 'cuda' | 'cuda-emulated'; threads: number },
-  ) => NativeModelHandle;
+  ) => NativeModelHandle) & {
+    /** The trainSteps calls of models of one shape and dtype in one job, members spread over `threads` threads; the
+     * job's abort() stops every member at its next step. */
+    trainEnsemble(members: NativeEnsembleMember[], options: { threads: number }): NativeJob<NativeEnsembleOutcome[]>;
+  };
   backendInfo(): NativeBackendInfo;
   svd(a: Float64Array, rows: number, cols: number, k: number): Promise<{ u: Float64Array; s: Float64Array; v: Float64Array }>;
   /** For each unit-norm row of x [n, d], the mean of its k largest cosine similarities to the other rows. */

@@ -2,6 +2,7 @@
 // (trials.ts), learning-rate schedules (schedule.ts), keep-best bookkeeping (progress.ts) and checkpoints
 // (checkpoint.ts).
 export { train } from './train.js';
+export { trainEnsemble, type EnsembleMemberOptions, type EnsembleMemberResult, type TrainEnsembleOptions } from './ensemble.js';
 export {
   TRAIN_DEFAULTS,
   type CheckpointOptions,
