@@ -7,7 +7,9 @@ import type { Device } from '../native/load.js';
 import { Random, STREAMS, streamSeed } from '../core/random.js';
 import { checkTensor, formatShape, sliceSteps, takeRows, type DType, type Tensor } from '../core/tensor.js';
 import { checkOptions, is, optionError, type Rules } from '../core/validate.js';
-import { train, type EpochReport, type TrainResult } from '../training/train.js';
+import { trainEnsemble } from '../training/ensemble.js';
+import { train, type EpochReport, type TrainOptions, type TrainResult } from '../training/train.js';
+import type { Dataset } from '../training/trials.js';
 import { trajectoryR2, type TrajectoryR2 } from './metrics.js';
 import { RUN_RULES, STUDENT_TRAINING_RULES, rule, type ActivityKind, type StudentTraining } from './rules.js';
 
@@ -29,12 +31,34 @@ export interface LintFitOptions extends StudentTraining {
   /** Initial m, n (and wi) instead of N(0, 1) draws: a low-rank net of the same size, or the arrays (low-rank students). */
   init?: LowRankRNN | Partial<Record<'m' | 'n' | 'wi', Tensor>>;
   seed?: number;
+  /**
+   * Independent fits of the same data trained side by side in one call (default 1): restart r is the fit with seed
+   * `seed + r` (its own initial student and minibatch order), all of them scored on the same held-out trials (drawn
+   * from `seed`). The result is the restart with the lowest training loss; `restarts` in the result reports all.
+   */
+  restarts?: number;
   dtype?: DType;
   device?: Device;
   threads?: number;
   signal?: AbortSignal;
-  /** One report per epoch. */
-  onProgress?: (report: EpochReport) => void;
+  /** One report per epoch (and, with several restarts, the restart it belongs to). */
+  onProgress?: (report: EpochReport, restart: number) => void;
+}
+
+/** One restart of a fit with `restarts` (see {@link LintFitOptions.restarts}). */
+export interface LintFitRestart {
+  /** The seed this restart is the fit of. */
+  seed: number;
+  /** Its student with its best parameters, or undefined when its training diverged. */
+  model?: AnyModel;
+  /** Its training run. */
+  training: TrainResult;
+  /** R² of its noise-free student on the fitted trials (absent when it diverged). */
+  r2?: TrajectoryR2;
+  /** R² on the held-out trials, when there are any. */
+  heldOutR2?: TrajectoryR2;
+  /** Why it stopped early (its loss stopped being finite). */
+  error?: Error;
 }
 
 /** What {@link fit} returns: the fitted student, its training, and its R² on the fitted and held-out trials. */
@@ -53,6 +77,10 @@ export interface LintFit {
   r2: TrajectoryR2;
   /** The same on the held-out trials, when there are any. */
   heldOut?: { trials: number[]; r2: TrajectoryR2 };
+  /** With `restarts` > 1: every restart, in order; the fields above are those of `restarts[best]`. */
+  restarts?: LintFitRestart[];
+  /** With `restarts` > 1: which restart the result is. */
+  best?: number;
 }
 
 /**
@@ -72,6 +100,7 @@ export const LINT_DEFAULTS = {
   trainInputs: true,
   rho: 1,
   seed: 0,
+  restarts: 1,
 } as const satisfies LintFitOptions;
 
 /** The rules of `lint.fit` for N neurons and B trials. */
@@ -85,6 +114,7 @@ export function lintFitRules(N: number, B: number): Rules<LintFitOptions> {
     heldOut: [rule.share(), rule.indices(B, 'trial')],
     init: is.custom('a LowRankRNN or an object of m, n, wi tensors', (v) => v instanceof LowRankRNN || (v !== null && typeof v === 'object' && !Array.isArray(v))),
     seed: is.seed(),
+    restarts: is.integer(1, 4096),
     onProgress: is.function(),
   };
 }
@@ -177,15 +207,73 @@ export async function fit(targets: Tensor, inputs: Tensor, options: LintFitOptio
   const data = held.length
     ? { inputs: takeRows(inputs, fitted), targets: takeRows(targets, fitted), mask: maskOf(o.mask, fitted) }
     : { inputs, targets, mask: o.mask };
-  const model = studentFor(N, K, o);
-  const training = await trainStudent(model, data, o, fitted.length);
-  const score = async (x: Tensor, u: Tensor, mask: Tensor | undefined) =>
+  const score = async (model: AnyModel, x: Tensor, u: Tensor, mask: Tensor | undefined) =>
     trajectoryR2(x, await trajectories(model, u, { on: o.on, drawNoise: false }), { mask });
-  const result: LintFit = { model, training, on: o.on!, rank: o.rank!, fitted, r2: await score(data.targets, data.inputs, data.mask) };
-  if (held.length) {
-    result.heldOut = { trials: held, r2: await score(takeRows(targets, held), takeRows(inputs, held), maskOf(o.mask, held)) };
+  const heldOut = held.length ? { inputs: takeRows(inputs, held), targets: takeRows(targets, held), mask: maskOf(o.mask, held) } : undefined;
+  const common = { on: o.on!, rank: o.rank!, fitted };
+  if (o.restarts === 1) {
+    const model = studentFor(N, K, o);
+    const training = await trainStudent(model, data, o, fitted.length);
+    const result: LintFit = { model, training, ...common, r2: await score(model, data.targets, data.inputs, data.mask) };
+    if (heldOut) result.heldOut = { trials: held, r2: await score(model, heldOut.targets, heldOut.inputs, heldOut.mask) };
+    return result;
   }
+  const restarts = await fitRestarts(N, K, data, o, fitted.length);
+  for (const r of restarts) {
+    if (!r.model) continue;
+    r.r2 = await score(r.model, data.targets, data.inputs, data.mask);
+    if (heldOut) r.heldOutR2 = await score(r.model, heldOut.targets, heldOut.inputs, heldOut.mask);
+  }
+  const best = bestRestart(restarts);
+  const chosen = restarts[best];
+  const result: LintFit = { model: chosen.model!, training: chosen.training, ...common, r2: chosen.r2!, restarts, best };
+  if (heldOut) result.heldOut = { trials: held, r2: chosen.heldOutR2! };
   return result;
+}
+
+/** The restart with the lowest training loss among those that did not diverge (the first one's error when all did). */
+function bestRestart(restarts: LintFitRestart[]): number {
+  let best = -1;
+  restarts.forEach((r, i) => {
+    if (r.model && (best < 0 || r.training.bestLoss < restarts[best].training.bestLoss)) best = i;
+  });
+  if (best < 0) throw restarts[0].error!;
+  return best;
+}
+
+/** The options train() gets for a student fitted with seed `seed` (without the call's signal and progress). */
+function studentTraining(o: LintFitOptions, trials: number, seed: number): TrainOptions {
+  return {
+    lossOn: o.on,
+    epochs: o.epochs,
+    lr: o.lr,
+    clip: o.clip,
+    batchSize: o.batchSize ?? Math.min(32, trials),
+    earlyStop: o.earlyStop,
+    keepBest: o.keepBest,
+    drawNoise: o.noise! > 0,
+    seed: streamSeed(seed, STREAMS.studentTraining),
+  };
+}
+
+/** Restart r: the student of seed `seed + r`, all trained side by side in one ensemble. */
+async function fitRestarts(N: number, K: number, data: Dataset, o: LintFitOptions, trials: number): Promise<LintFitRestart[]> {
+  const seeds = Array.from({ length: o.restarts! }, (_, r) => o.seed! + r);
+  const models = seeds.map((seed) => studentFor(N, K, { ...o, seed }));
+  try {
+    const { seed: _seed, ...shared } = studentTraining(o, trials, o.seed!);
+    const members = seeds.map((seed) => ({ seed: studentTraining(o, trials, seed).seed }));
+    const onProgress = o.onProgress && ((r: number, report: EpochReport) => o.onProgress!(report, r));
+    const runs = await trainEnsemble(models, data, { ...shared, members, threads: o.threads || undefined, signal: o.signal, onProgress });
+    return runs.map(({ error, ...training }, r) => {
+      if (error) models[r].dispose();
+      return { seed: seeds[r], model: error ? undefined : models[r], training, ...(error ? { error } : {}) };
+    });
+  } catch (err) {
+    if ((err as Error).name === 'AbortError') Object.assign(err as Error, { models });
+    else for (const m of models) m.dispose();
+    throw err;
+  }
 }
 
 /** Trains the student on the fitted trials; an aborted fit hands its student (best parameters) to the caller. */
@@ -196,19 +284,8 @@ async function trainStudent(
   trials: number,
 ): Promise<TrainResult> {
   try {
-    return await train(model, data, {
-      lossOn: o.on,
-      epochs: o.epochs,
-      lr: o.lr,
-      clip: o.clip,
-      batchSize: o.batchSize ?? Math.min(32, trials),
-      earlyStop: o.earlyStop,
-      keepBest: o.keepBest,
-      drawNoise: o.noise! > 0,
-      seed: streamSeed(o.seed!, STREAMS.studentTraining),
-      signal: o.signal,
-      onProgress: o.onProgress,
-    });
+    const onProgress = o.onProgress && ((report: EpochReport) => o.onProgress!(report, 0));
+    return await train(model, data, { ...studentTraining(o, trials, o.seed!), signal: o.signal, onProgress });
   } catch (err) {
     if ((err as Error).name === 'AbortError') Object.assign(err as Error, { model });
     else model.dispose();

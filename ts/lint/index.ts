@@ -11,6 +11,7 @@ export {
   TRAJECTORY_DEFAULTS,
   type ActivityKind,
   type LintFit,
+  type LintFitRestart,
   type LintFitOptions,
   type StudentTraining,
   type TrajectoryOptions,
