@@ -14,7 +14,7 @@ async function teacherData(dtype: 'float32' | 'float64') {
 describe('lint.fit restarts', () => {
   test.each(['float32', 'float64'] as const)('%s: restart r is the fit with seed + r; the best is chosen by training loss', async (dtype) => {
     const { inputs, targets } = await teacherData(dtype);
-    const common = { rank: 1, epochs: 6, batchSize: 4, heldOut: [2, 7], dtype, seed: 40 } as const;
+    const common = { rank: 1, epochs: 6, batchSize: 4, heldOut: [2, 7], dtype, seed: 40 };
     const progress: number[] = [];
     const result = await lint.fit(targets, inputs, { ...common, restarts: 3, threads: 2, onProgress: (_r, restart) => progress.push(restart) });
     expect(result.restarts).toHaveLength(3);
