@@ -34,11 +34,11 @@ const started = new Date().toISOString();
 const load = loadavg()[0];
 const rows = await ensemblesSuite.run(context);
 console.log(`ensembles (${started}, ${context.threads} threads, load average ${load.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at end)`);
-console.log('| E | N | vs | ensemble fits/h | baseline fits/h | ratio | target |');
-console.log('|---|---|---|---|---|---|---|');
+console.log('| E | N | vs | ensemble fits/h | baseline fits/h | ratio | target | note |');
+console.log('|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const ratio = r.baseline ? `${(r.ours / r.baseline).toFixed(2)}x` : '-';
   const against = r.name.slice(r.name.indexOf(' vs ') + 4);
-  console.log(`| ${r.params.E} | ${r.params.N} | ${against} | ${Math.round(r.ours)} | ${r.baseline ? Math.round(r.baseline) : '-'} | ${ratio} | ${r.target ? `${r.target}x` : ''} |`);
+  console.log(`| ${r.params.E} | ${r.params.N} | ${against} | ${Math.round(r.ours)} | ${r.baseline ? Math.round(r.baseline) : '-'} | ${ratio} | ${r.target ? `${r.target}x` : ''} | ${r.note ?? ''} |`);
 }
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify(rows, null, 2));

@@ -29,20 +29,23 @@ function students(N: number, E: number, threads: number, device: 'cpu' | 'cuda')
   return Array.from({ length: E }, (_, e) => new LowRankRNN({ size: N, rank: FIT.R, inputs: FIT.K, outputs: 0, noise: 0, seed: 1 + e, threads, device }));
 }
 
-/** Seconds of `fn` on fresh students (disposed afterwards). */
-async function timed(N: number, E: number, threads: number, device: 'cpu' | 'cuda', fn: (models: LowRankRNN[]) => Promise<unknown>): Promise<number> {
+/** Wall and CPU (all threads of the process) seconds of `fn` on fresh students (disposed afterwards). */
+async function timed(N: number, E: number, threads: number, device: 'cpu' | 'cuda', fn: (models: LowRankRNN[]) => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
   const models = students(N, E, threads, device);
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   await fn(models);
-  const seconds = (performance.now() - t0) / 1000;
+  const wall = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
   for (const m of models) m.dispose();
-  return seconds;
+  return { wall, cpu: (c.user + c.system) / 1e6 };
 }
 
 type Variant = 'ensemble' | 'sequential' | 'concurrent';
 
-/** Fits per hour of each way of running E fits (the best of `repeats` interleaved runs). */
-async function measure(ctx: BenchContext, N: number, E: number, epochs: number, repeats: number, device: 'cpu' | 'cuda'): Promise<Record<Variant, number>> {
+/** Fits per hour of each way of running E fits (the best of `repeats` interleaved runs), and CPU milliseconds per fit
+ * (the work, whatever else the machine runs). */
+async function measure(ctx: BenchContext, N: number, E: number, epochs: number, repeats: number, device: 'cpu' | 'cuda'): Promise<{ fitsPerHour: Record<Variant, number>; cpuMs: Record<Variant, number> }> {
   const data = Array.from({ length: E }, (_, e) => dataset(N, e));
   const opts = { epochs, batchSize: FIT.B, lossOn: 'rates', drawNoise: false, lr: 1e-2, clip: 1 } satisfies TrainOptions;
   const runs: Record<Variant, (models: LowRankRNN[]) => Promise<unknown>> = {
@@ -53,14 +56,17 @@ async function measure(ctx: BenchContext, N: number, E: number, epochs: number, 
     concurrent: (models) => Promise.all(models.map((m, e) => train(m, data[e], { ...opts, signal: ctx.signal }))),
   };
   const best: Record<Variant, number> = { ensemble: 0, sequential: 0, concurrent: 0 };
+  const cpuMs: Record<Variant, number> = { ensemble: Infinity, sequential: Infinity, concurrent: Infinity };
   for (let r = 0; r < repeats; r++) {
     for (const v of Object.keys(runs) as Variant[]) {
-      const seconds = await timed(N, E, ctx.threads, device, runs[v]);
-      best[v] = Math.max(best[v], (E * 3600) / seconds);
+      const t = await timed(N, E, ctx.threads, device, runs[v]);
+      best[v] = Math.max(best[v], (E * 3600) / t.wall);
+      cpuMs[v] = Math.min(cpuMs[v], (t.cpu * 1000) / E);
     }
   }
-  ctx.log(`ensembles: N=${N} E=${E} ${device}: ${Object.entries(best).map(([v, f]) => `${v} ${Math.round(f)} fits/h`).join(', ')}`);
-  return best;
+  const show = (v: Variant) => `${v} ${Math.round(best[v])} fits/h (${cpuMs[v].toFixed(1)} CPU ms/fit)`;
+  ctx.log(`ensembles: N=${N} E=${E} ${device}: ${(Object.keys(runs) as Variant[]).map(show).join(', ')}`);
+  return { fitsPerHour: best, cpuMs };
 }
 
 /** PyTorch's fits per hour for each (N, E), or null when python3 or torch is missing. */
@@ -100,11 +106,11 @@ export const ensemblesSuite: BenchSuite = {
     const cells = Ns.flatMap((N) => Es.map((E) => ({ N, E })));
     const rows: BenchRow[] = [];
     for (const { N, E } of cells) {
-      const f = await measure(ctx, N, E, epochs, repeats, 'cpu');
-      const target = N === 128 && E >= 4 ? { target: TARGET } : {};
+      const { fitsPerHour: f, cpuMs } = await measure(ctx, N, E, epochs, repeats, 'cpu');
+      const extra = (v: Variant) => ({ ...(N === 128 && E >= 4 ? { target: TARGET } : {}), note: `CPU ms per fit: ensemble ${cpuMs.ensemble.toFixed(1)}, baseline ${cpuMs[v].toFixed(1)}` });
       const threads = `${ctx.threads} threads`;
-      rows.push(row(N, E, epochs, 'cpu', 'sequential train()', f.ensemble, f.sequential, `${E} separate train() calls, one after another (${threads})`, target));
-      rows.push(row(N, E, epochs, 'cpu', 'concurrent train()', f.ensemble, f.concurrent, `${E} separate train() calls at once, Promise.all (${threads})`, target));
+      rows.push(row(N, E, epochs, 'cpu', 'sequential train()', f.ensemble, f.sequential, `${E} separate train() calls, one after another (${threads})`, extra('sequential')));
+      rows.push(row(N, E, epochs, 'cpu', 'concurrent train()', f.ensemble, f.concurrent, `${E} separate train() calls at once, Promise.all (${threads})`, extra('concurrent')));
     }
     const torch = await torchFitsPerHour(ctx, cells, epochs);
     for (const { N, E } of cells) {
@@ -115,7 +121,7 @@ export const ensemblesSuite: BenchSuite = {
     }
     if (ctx.cuda) {
       for (const { N, E } of cells) {
-        const f = await measure(ctx, N, E, epochs, 1, 'cuda');
+        const { fitsPerHour: f } = await measure(ctx, N, E, epochs, 1, 'cuda');
         const note = 'the CUDA backend runs an ensemble member after member (one launch per member and step)';
         rows.push(row(N, E, epochs, 'cuda', 'sequential train()', f.ensemble, f.sequential, `${E} separate train() calls on the GPU, one after another`, { note }));
       }
