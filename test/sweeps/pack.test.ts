@@ -1,6 +1,6 @@
 // The local backend packs compatible train jobs into ensembles: same records and result files as jobs run one by one
 // (needs dist/cli.js); which jobs pack together (in process).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,5 +64,30 @@ describe.skipIf(!existsSync(cli))('lowrank sweep packs train jobs (dist/cli.js)'
         else expect(x[k].data, k).toEqual(y[k].data);
       }
     }
+  });
+
+  test('a pack killed by a signal: its unfinished jobs are failed (killed by SIGKILL); the rerun runs only them', async () => {
+    const path = join(dir, 'kill.json');
+    writeFileSync(path, JSON.stringify({ ...PLAN, workers: 1, options: { ...PLAN.options, epochs: 200 } }));
+    const sweep = spawn(process.execPath, [cli, 'sweep', path], { stdio: ['ignore', 'ignore', 'pipe'] });
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 50));
+      const kids = spawnSync('pgrep', ['-P', String(sweep.pid)], { encoding: 'utf8' }).stdout.trim();
+      if (kids) {
+        process.kill(Number(kids.split('\n')[0]), 'SIGKILL');
+        break;
+      }
+    }
+    expect(await new Promise((done) => sweep.on('close', done))).toBe(1);
+    const jobs = join(dir, 'kill.sweep', 'jobs');
+    const recs = readdirSync(jobs).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(jobs, f), 'utf8')));
+    expect(recs).toHaveLength(6);
+    for (const r of recs) {
+      expect(r.status).toBe('failed');
+      expect(r.message).toBe('killed by SIGKILL');
+      expect(r.ensemble).toEqual([0, 1, 2, 3, 4, 5]);
+    }
+    const again = spawnSync(process.execPath, [cli, 'sweep', path, '--dry-run'], { encoding: 'utf8' });
+    expect(again.stderr).toMatch(/now 6 failed; 6 to run/);
   });
 });

@@ -2,8 +2,9 @@
 // shape alone (seed, learning rate, epochs, ...) run as one trainEnsemble in one child process,
 // `lowrank sweep pack PLAN --indices i,j,k --scratch DIR`, instead of one child each. Each job's result file and
 // result line are those of the job run alone (trainEnsemble gives each member exactly what train() gives it), and each
-// job is committed as usual. A pack that fails as a whole (a crash, or members that turn out not to fit one ensemble)
-// falls back to running its unfinished jobs one by one.
+// job is committed as usual. A pack that fails as a whole (an error, e.g. members that turn out not to fit one
+// ensemble) falls back to running its unfinished jobs one by one; a pack killed by a signal fails its unfinished jobs
+// ("killed by SIGKILL"), as a killed job does, and the next run reruns them.
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,8 +46,9 @@ export function packJobs(loaded: LoadedPlan, jobs: readonly SweepJob[]): SweepJo
 }
 
 /**
- * Runs a pack in a child process and commits a record for each of its jobs that the child finished; returns those
- * records and the jobs it did not finish (all of them when the child failed as a whole), which the caller runs alone.
+ * Runs a pack in a child process and commits a record for each of its jobs that the child finished (or, when a signal
+ * killed it, a failed record for the others); returns those records and the jobs left unfinished by a child that
+ * failed with an error, which the caller runs alone.
  */
 export async function runPack(loaded: LoadedPlan, pack: readonly SweepJob[], cli: string, signal?: AbortSignal): Promise<{ records: JobRecord[]; left: SweepJob[] }> {
   const scratch = join(loaded.out, 'scratch', `pack-${pack[0].id}.${process.pid}`);
@@ -54,16 +56,16 @@ export async function runPack(loaded: LoadedPlan, pack: readonly SweepJob[], cli
   mkdirSync(scratch, { recursive: true });
   const args = [cli, 'sweep', 'pack', loaded.path, '--indices', pack.map((j) => j.index).join(','), '--scratch', scratch];
   const started = performance.now();
-  const lines = await new Promise<string>((done, fail) => {
+  const { lines, signal: killedBy } = await new Promise<{ lines: string; signal: NodeJS.Signals | null }>((done, fail) => {
     const child = spawn(process.execPath, args, { cwd: loaded.dir, stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const kill = (): void => void child.kill('SIGTERM');
     signal?.addEventListener('abort', kill, { once: true });
     child.on('error', fail);
-    child.on('close', () => {
+    child.on('close', (_code, s) => {
       signal?.removeEventListener('abort', kill);
-      done(out);
+      done({ lines: out, signal: s });
     });
   });
   const records: JobRecord[] = [];
@@ -79,7 +81,8 @@ export async function runPack(loaded: LoadedPlan, pack: readonly SweepJob[], cli
     finished.set(parsed.job, parsed);
   }
   for (const job of pack) {
-    const line = finished.get(job.index);
+    // a pack killed by a signal (as a job would be): its unfinished jobs failed, as such a job does
+    const line = finished.get(job.index) ?? (killedBy ? { job: job.index, type: 'failed', message: `killed by ${killedBy}` } : undefined);
     if (!line) continue;
     const { job: _job, type, message, ...result } = line;
     const base = { id: job.id, index: job.index, kind: loaded.plan.kind, params: job.params, seconds, ensemble: pack.map((j) => j.index) };
@@ -88,7 +91,7 @@ export async function runPack(loaded: LoadedPlan, pack: readonly SweepJob[], cli
     records.push(record);
   }
   rmSync(scratch, { recursive: true, force: true });
-  return { records, left: pack.filter((j) => !finished.has(j.index)) };
+  return { records, left: killedBy ? [] : pack.filter((j) => !finished.has(j.index)) };
 }
 
 /** The `lowrank train` options of a job, parsed by the command's own parser. */
