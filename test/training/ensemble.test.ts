@@ -128,6 +128,8 @@ describe('trainEnsemble: bad input before any work', () => {
     await expect(trainEnsemble(models, [batch, batch, batch])).rejects.toThrow("trainEnsemble: argument 'source' must be 2; got 3");
     await expect(trainEnsemble(models, batch, { members: [{}] })).rejects.toThrow("trainEnsemble: option 'members' must be an array of 2 option objects (one per model); got '1 entries'");
     await expect(trainEnsemble(models, batch, { batchSize: 8, members: [{}, { lr: -1 }] })).rejects.toThrow("trainEnsemble: member 1: option 'lr' must be a finite number > 0; got -1");
+    await expect(trainEnsemble(models, batch, { members: [{}, 3 as never] })).rejects.toThrow("trainEnsemble: option 'members[1]' must be an object; got 3");
+    await expect(trainEnsemble(models, batch, { members: [{}, { signal: new AbortController().signal } as never] })).rejects.toThrow(/option 'members\[1\]\.signal' is the call's/);
     await expect(trainEnsemble(models, batch, { checkpoint: { path: 'x.npz' } } as never)).rejects.toThrow(/option 'checkpoint' is per member/);
     await expect(trainEnsemble(models, batch, { threads: 0 })).rejects.toThrow("trainEnsemble: option 'threads' must be an integer in [1, 1024]; got 0");
     models.forEach((m, i) => expect(sameBits(m.flatParams(), before[i])).toBe(true));

@@ -137,6 +137,12 @@ function checkMembers(
   });
   const E = models.length;
   if (memberOptions && memberOptions.length !== E) throw optionError(WHERE, 'members', `an array of ${E} option objects (one per model)`, `${memberOptions.length} entries`);
+  memberOptions?.forEach((m, i) => {
+    const given = checkObject(WHERE, m, `option 'members[${i}]'`);
+    for (const key of ['signal', 'onProgress']) {
+      if (key in given) throw new RangeError(`${WHERE}: option 'members[${i}].${key}' is the call's: give it once, next to 'members'`);
+    }
+  });
   if (!Array.isArray(source)) return models.map(() => source as TrainableTask | Dataset);
   checkValue(WHERE, 'source', source.length, is.oneOf([E]), 'argument');
   return [...source];
