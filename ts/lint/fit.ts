@@ -197,37 +197,83 @@ function checkFitData(targets: Tensor, inputs: Tensor, mask: Tensor | undefined)
  * `signal` aborts, the promise rejects with an AbortError whose `model` is the student with its best parameters.
  */
 export async function fit(targets: Tensor, inputs: Tensor, options: LintFitOptions = {}): Promise<LintFit> {
+  const p = fitProblem('lint.fit', targets, inputs, options);
+  const { o } = p;
+  if (o.restarts === 1) {
+    const model = studentFor(p.N, p.K, o);
+    return scoredFit(p, model, await trainStudent(model, p.data, o, p.fitted.length));
+  }
+  const seeds = Array.from({ length: o.restarts! }, (_, r) => o.seed! + r);
+  const restarts: LintFitRestart[] = await trainStudents(seeds.map((seed) => ({ problem: p, seed })), o);
+  for (const r of restarts) {
+    if (!r.model) continue;
+    const scored = await scoredFit(p, r.model, r.training);
+    r.r2 = scored.r2;
+    if (scored.heldOut) r.heldOutR2 = scored.heldOut.r2;
+  }
+  const best = bestRestart(restarts);
+  const chosen = restarts[best];
+  const result: LintFit = { model: chosen.model!, training: chosen.training, on: o.on!, rank: o.rank!, fitted: p.fitted, r2: chosen.r2!, restarts, best };
+  if (p.heldOut) result.heldOut = { trials: p.held, r2: chosen.heldOutR2! };
+  return result;
+}
+
+/** One fit of {@link fitMany}: the fit of its target, or why its training stopped (its loss stopped being finite). */
+export type LintFitOutcome = { fit: LintFit; error?: undefined } | { fit?: undefined; error: Error; training: TrainResult };
+
+/**
+ * Fits one student to each of several targets in one call: `targets[i]` [B_i, T_i, N] driven by `inputs[i]`, all
+ * with the same N and K and the same options (`restarts` 1). The students train side by side in one ensemble; fit i
+ * is bit for bit `lint.fit(targets[i], inputs[i], options)`. A fit whose training diverges stops alone with its
+ * error; the others go on.
+ */
+export async function fitMany(targets: readonly Tensor[], inputs: readonly Tensor[], options: LintFitOptions = {}): Promise<LintFitOutcome[]> {
+  const where = 'lint.fitMany';
+  if (!Array.isArray(targets) || targets.length === 0) throw optionError(where, 'targets', 'a non-empty array of tensors', targets, TypeError, 'argument');
+  if (!Array.isArray(inputs) || inputs.length !== targets.length) {
+    throw optionError(where, 'inputs', `an array of ${targets.length} tensors (one per target)`, inputs, TypeError, 'argument');
+  }
+  const problems = targets.map((t, i) => fitProblem(`${where}: targets[${i}]`, t, inputs[i], options));
+  problems.forEach((p, i) => {
+    if (p.N !== problems[0].N || p.K !== problems[0].K) {
+      throw new RangeError(`${where}: every target must have the neurons and input channels of targets[0] (${problems[0].N}, ${problems[0].K}); targets[${i}] has ${p.N}, ${p.K}`);
+    }
+  });
+  if (problems[0].o.restarts !== 1) throw optionError(where, 'restarts', '1 (fitMany fits each target once)', problems[0].o.restarts);
+  const runs = await trainStudents(problems.map((problem) => ({ problem, seed: problem.o.seed! })), problems[0].o);
+  return Promise.all(runs.map(async (r, i) => (r.model ? { fit: await scoredFit(problems[i], r.model, r.training) } : { error: r.error!, training: r.training })));
+}
+
+/** A checked fit: its options, sizes, held-out and fitted trials and their data. */
+interface FitProblem {
+  o: LintFitOptions;
+  N: number;
+  K: number;
+  held: number[];
+  fitted: number[];
+  data: Dataset;
+  heldOut?: Dataset;
+}
+
+function fitProblem(where: string, targets: Tensor, inputs: Tensor, options: LintFitOptions): FitProblem {
   const [B, N] = targetSize(targets);
-  const o = checkOptions('lint.fit', lintFitRules(N, B), options, LINT_DEFAULTS);
+  const o = checkOptions(where, lintFitRules(N, B), options, LINT_DEFAULTS);
   const K = checkFitData(targets, inputs, o.mask);
   const held = heldOutTrials(o.heldOut, B, o.seed!);
   const heldSet = new Set(held);
   const fitted = [...Array(B).keys()].filter((i) => !heldSet.has(i));
-  if (fitted.length === 0) throw optionError('lint.fit', 'heldOut', 'a share or a list of trials that leaves some trials to fit', o.heldOut);
-  const data = held.length
-    ? { inputs: takeRows(inputs, fitted), targets: takeRows(targets, fitted), mask: maskOf(o.mask, fitted) }
-    : { inputs, targets, mask: o.mask };
-  const score = async (model: AnyModel, x: Tensor, u: Tensor, mask: Tensor | undefined) =>
-    trajectoryR2(x, await trajectories(model, u, { on: o.on, drawNoise: false }), { mask });
-  const heldOut = held.length ? { inputs: takeRows(inputs, held), targets: takeRows(targets, held), mask: maskOf(o.mask, held) } : undefined;
-  const common = { on: o.on!, rank: o.rank!, fitted };
-  if (o.restarts === 1) {
-    const model = studentFor(N, K, o);
-    const training = await trainStudent(model, data, o, fitted.length);
-    const result: LintFit = { model, training, ...common, r2: await score(model, data.targets, data.inputs, data.mask) };
-    if (heldOut) result.heldOut = { trials: held, r2: await score(model, heldOut.targets, heldOut.inputs, heldOut.mask) };
-    return result;
-  }
-  const restarts = await fitRestarts(N, K, data, o, fitted.length);
-  for (const r of restarts) {
-    if (!r.model) continue;
-    r.r2 = await score(r.model, data.targets, data.inputs, data.mask);
-    if (heldOut) r.heldOutR2 = await score(r.model, heldOut.targets, heldOut.inputs, heldOut.mask);
-  }
-  const best = bestRestart(restarts);
-  const chosen = restarts[best];
-  const result: LintFit = { model: chosen.model!, training: chosen.training, ...common, r2: chosen.r2!, restarts, best };
-  if (heldOut) result.heldOut = { trials: held, r2: chosen.heldOutR2! };
+  if (fitted.length === 0) throw optionError(where, 'heldOut', 'a share or a list of trials that leaves some trials to fit', o.heldOut);
+  const rows = (trials: number[]) => ({ inputs: takeRows(inputs, trials), targets: takeRows(targets, trials), mask: maskOf(o.mask, trials) });
+  const data = held.length ? rows(fitted) : { inputs, targets, mask: o.mask };
+  return { o, N, K, held, fitted, data, heldOut: held.length ? rows(held) : undefined };
+}
+
+/** The fit of `problem` by a trained student: R² of the noise-free student on the fitted (and held-out) trials. */
+async function scoredFit(problem: FitProblem, model: AnyModel, training: TrainResult): Promise<LintFit> {
+  const { o, data, heldOut } = problem;
+  const score = async (d: Dataset) => trajectoryR2(d.targets, await trajectories(model, d.inputs, { on: o.on, drawNoise: false }), { mask: d.mask });
+  const result: LintFit = { model, training, on: o.on!, rank: o.rank!, fitted: problem.fitted, r2: await score(data) };
+  if (heldOut) result.heldOut = { trials: problem.held, r2: await score(heldOut) };
   return result;
 }
 
@@ -256,18 +302,18 @@ function studentTraining(o: LintFitOptions, trials: number, seed: number): Train
   };
 }
 
-/** Restart r: the student of seed `seed + r`, all trained side by side in one ensemble. */
-async function fitRestarts(N: number, K: number, data: Dataset, o: LintFitOptions, trials: number): Promise<LintFitRestart[]> {
-  const seeds = Array.from({ length: o.restarts! }, (_, r) => o.seed! + r);
-  const models = seeds.map((seed) => studentFor(N, K, { ...o, seed }));
+/** One student per (problem, seed), all trained side by side in one ensemble (`o`: the call's threads, signal and
+ * progress); a student whose training diverged is disposed and reported by its error. */
+async function trainStudents(students: { problem: FitProblem; seed: number }[], o: LintFitOptions): Promise<LintFitRestart[]> {
+  const models = students.map(({ problem: p, seed }) => studentFor(p.N, p.K, { ...p.o, seed }));
   try {
-    const { seed: _seed, ...shared } = studentTraining(o, trials, o.seed!);
-    const members = seeds.map((seed) => ({ seed: studentTraining(o, trials, seed).seed }));
+    const members = students.map(({ problem: p, seed }) => studentTraining(p.o, p.fitted.length, seed));
     const onProgress = o.onProgress && ((r: number, report: EpochReport) => o.onProgress!(report, r));
-    const runs = await trainEnsemble(models, data, { ...shared, members, threads: o.threads || undefined, signal: o.signal, onProgress });
+    const data = students.map(({ problem }) => problem.data);
+    const runs = await trainEnsemble(models, data, { members, threads: o.threads || undefined, signal: o.signal, onProgress });
     return runs.map(({ error, ...training }, r) => {
       if (error) models[r].dispose();
-      return { seed: seeds[r], model: error ? undefined : models[r], training, ...(error ? { error } : {}) };
+      return { seed: students[r].seed, model: error ? undefined : models[r], training, ...(error ? { error } : {}) };
     });
   } catch (err) {
     if ((err as Error).name === 'AbortError') Object.assign(err as Error, { models });
