@@ -203,10 +203,20 @@ class EnsembleTrainWorker : public glue::AbortableWorker<TrainStepReport> {
     const int workers = cpu ? std::min(threads_, E) : 1;
     const int perMember = std::max(1, threads_ / E);
     std::atomic<int> next{0};
-    ThreadPool pool(workers);
-    pool.run(workers, [&](int) {
+    const auto deal = [&](int) {
       for (int e = next.fetch_add(1); e < E; e = next.fetch_add(1)) run_member(e, perMember, abort);
-    });
+    };
+    // The process's ensemble pool when no other ensemble holds it (one call per epoch: threads are not created per
+    // call), else a pool of this call's own.
+    static std::mutex poolMutex;
+    static std::unique_ptr<ThreadPool> shared;
+    std::unique_lock<std::mutex> lock(poolMutex, std::try_to_lock);
+    if (lock.owns_lock()) {
+      if (!shared || shared->size() < workers) shared = std::make_unique<ThreadPool>(workers);
+      shared->run(workers, deal);
+    } else {
+      ThreadPool(workers).run(workers, deal);
+    }
   }
   Napi::Value ReportValue(Napi::Env env, const TrainStepReport&) override { return env.Undefined(); }
   Napi::Value Result(Napi::Env env) override {
