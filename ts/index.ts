@@ -42,7 +42,11 @@ export type { LapackInfo } from './native/binding.js';
 export {
   TRAIN_DEFAULTS,
   train,
+  trainEnsemble,
   type CheckpointOptions,
+  type EnsembleMemberOptions,
+  type EnsembleMemberResult,
+  type TrainEnsembleOptions,
   type Dataset,
   type EpochReport,
   type LrSchedule,

@@ -114,6 +114,10 @@ class Backend {
   virtual OptimizerState optimizerState() const = 0;
   virtual void setOptimizerState(const OptimizerState& state) = 0;
 
+  // Caps the threads the following calls use (0: all the backend's threads); results do not depend on it. An
+  // ensemble's members run side by side, one or a few threads each.
+  virtual void limitThreads(int /*threads*/) {}
+
   // Device memory this backend holds (0 for the CPU backend); freed with the backend.
   virtual size_t deviceMemoryBytes() const { return 0; }
 };

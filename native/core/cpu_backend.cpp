@@ -257,6 +257,8 @@ class CpuBackend final : public Backend<S> {
     return done;
   }
 
+  void limitThreads(int threads) override { threadLimit_ = std::max(0, threads); }
+
   OptimizerState optimizerState() const override { return opt_; }
   void setOptimizerState(const OptimizerState& st) override {
     if (st.step > 0 && (st.m.size() != size_t(layout_.total) || st.v.size() != size_t(layout_.total)))
@@ -347,7 +349,7 @@ class CpuBackend final : public Backend<S> {
     const ParamView<S> pv(spec_, layout_, params, wrecT_);
     const int c = chunk_size(spec_, lb.batch);
     const int chunks = (lb.batch + c - 1) / c;
-    const int workers = std::min(threads_, chunks);
+    const int workers = std::min(threadLimit_ > 0 ? std::min(threads_, threadLimit_) : threads_, chunks);
     check_workspace_fits(pb, lb, c, workers);
 
     if (int(workspaces_.size()) < workers) workspaces_.resize(workers);
@@ -745,6 +747,7 @@ class CpuBackend final : public Backend<S> {
   ParamLayout layout_;
   AlignedVector<S> params_;
   int threads_;
+  int threadLimit_ = 0;  // see limitThreads
   ThreadPool pool_;
   OptimizerState opt_;
   std::vector<Workspace<S>> workspaces_;

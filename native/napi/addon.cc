@@ -31,6 +31,7 @@
 #include "linalg_binding.hpp"
 #include "mixture_binding.hpp"
 #include "partial_observation_binding.hpp"
+#include "training.hpp"
 #include "neighbours_binding.hpp"
 
 namespace lowrank {
@@ -39,27 +40,6 @@ namespace {
 using namespace glue;
 
 // ---- workers ----------------------------------------------------------------------------------------------------
-
-class ModelBase {
- public:
-  virtual ~ModelBase() = default;
-  std::mutex mu;  // serialises calls on one model
-  // Set while the initial parameters are being drawn on a worker thread (see InitialValuesWorker); every call waits
-  // for it, and a failed draw makes every call throw its error.
-  std::shared_future<void> initialised;
-
-  // The model's lock, taken once its initial parameters are in place.
-  std::unique_lock<std::mutex> lock() {
-    if (initialised.valid()) initialised.get();
-    return std::unique_lock<std::mutex>(mu);
-  }
-};
-
-template <class S>
-struct TypedModel : ModelBase {
-  using Scalar = S;
-  std::unique_ptr<Backend<S>> backend;
-};
 
 // Draws a model's initial parameters on a libuv worker thread (a full-rank net of N = 2000 draws 4 million normal
 // variates: about 100 ms that the JavaScript thread does not wait for). It is queued when the model is made, before
@@ -184,82 +164,6 @@ class LossWorker : public PromiseWorker {
   std::vector<S> grad_;
 };
 
-// Training steps with per-step progress delivered in order to an optional JavaScript callback. Each call is a job
-// with its own abort flag ({ promise, abort }): aborting one training call never cancels another call on the model.
-template <class S>
-class TrainWorker : public AbortableWorker<TrainStepReport> {
- public:
-  TrainWorker(Napi::Env env, std::shared_ptr<TypedModel<S>> model, HeldTrials<S> trials, HeldArray<int32_t> indices,
-              TrainData<S> data, AdamOptions adam, uint64_t seed, bool drawNoise, const Napi::Value& onStep)
-      : AbortableWorker<TrainStepReport>(env, onStep), model_(std::move(model)), trials_(std::move(trials)),
-        indices_(std::move(indices)), data_(data), adam_(adam), seed_(seed), drawNoise_(drawNoise) {}
-
- protected:
-  void Run(const std::function<void(const TrainStepReport&)>& report, const std::atomic<bool>& abort) override {
-    auto lock = model_->lock();
-    data_.inputs = trials_.inputs.data;
-    data_.targets = trials_.targets.data;
-    data_.mask = trials_.mask.data;
-    data_.indices = indices_.data;
-    completed_ = model_->backend->trainSteps(
-        data_, adam_, seed_, drawNoise_,
-        [&](const TrainStepReport& r) {
-          losses_.push_back(r.loss);
-          gradNorms_.push_back(r.gradNorm);
-          report(r);
-        },
-        &abort);
-  }
-  Napi::Value ReportValue(Napi::Env env, const TrainStepReport& r) override {
-    auto o = Napi::Object::New(env);
-    o.Set("step", r.step);
-    o.Set("loss", r.loss);
-    o.Set("gradNorm", r.gradNorm);
-    return o;
-  }
-  Napi::Value Result(Napi::Env env) override {
-    auto r = Napi::Object::New(env);
-    r.Set("steps", completed_);
-    r.Set("aborted", completed_ < data_.optimizerSteps);
-    r.Set("losses", move_out(env, std::move(losses_)));
-    r.Set("gradNorms", move_out(env, std::move(gradNorms_)));
-    return r;
-  }
-
- private:
-  std::shared_ptr<TypedModel<S>> model_;
-  HeldTrials<S> trials_;
-  HeldArray<int32_t> indices_;
-  TrainData<S> data_;
-  AdamOptions adam_;
-  uint64_t seed_;
-  bool drawNoise_;
-  int completed_ = 0;
-  std::vector<double> losses_, gradNorms_;
-};
-
-// Adam's settings, and the decay of every parameter of the layout, from trainSteps' options.
-AdamOptions adam_from(const Napi::Object& opts, const ParamLayout& layout) {
-  AdamOptions adam;
-  adam.lr = finite_field(opts, "lr");
-  adam.beta1 = finite_field(opts, "beta1");
-  adam.beta2 = finite_field(opts, "beta2");
-  adam.eps = finite_field(opts, "eps");
-  adam.clip = finite_field(opts, "clip");
-  const Napi::Value decay = required_field(opts, "weightDecay");
-  if (!decay.IsObject()) throw Napi::TypeError::New(opts.Env(), "trainSteps: option 'weightDecay' must be an object");
-  for (int id = 0; id < kParamCount; ++id) {
-    adam.weightDecay[id] = 0.0;  // a parameter this kind of model lacks
-    if (layout.seg[id].shape.empty()) continue;
-    const std::string key = std::string("weightDecay.") + param_name(id);
-    const Napi::Value v = decay.As<Napi::Object>().Get(param_name(id));
-    if (!v.IsNumber() || !(v.As<Napi::Number>().DoubleValue() >= 0.0) || !std::isfinite(v.As<Napi::Number>().DoubleValue()))
-      throw Napi::TypeError::New(opts.Env(), "trainSteps: option '" + key + "' must be a finite number >= 0");
-    adam.weightDecay[id] = v.As<Napi::Number>().DoubleValue();
-  }
-  return adam;
-}
-
 // ---- the NativeModel class --------------------------------------------------------------------------------------
 
 class NativeModel : public Napi::ObjectWrap<NativeModel> {
@@ -278,7 +182,8 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
                         InstanceMethod("initialised", &NativeModel::Initialised),
                         InstanceAccessor("dtype", &NativeModel::DType, nullptr),
                         InstanceAccessor("backend", &NativeModel::BackendName, nullptr),
-                        InstanceAccessor("deviceMemory", &NativeModel::DeviceMemory, nullptr)});
+                        InstanceAccessor("deviceMemory", &NativeModel::DeviceMemory, nullptr),
+                        StaticMethod("trainEnsemble", &NativeModel::TrainEnsemble)});
   }
 
   // new NativeModel(spec, { dtype: 'float32' | 'float64', device: 'cpu' | 'cuda' | 'cuda-emulated', threads }, initial?)
@@ -423,13 +328,6 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     });
   }
 
-  static LossOn loss_on_from(const Napi::Object& o) { return parse_loss_on(string_field(o, "lossOn")); }
-
-  static int features_for(const ModelSpec& s, LossOn on) {
-    if (on == LossOn::Outputs && s.outputs < 1)
-      throw std::invalid_argument("lossOn 'outputs' needs a model with outputs; this one has none (use 'rates' or 'states')");
-    return on == LossOn::Outputs ? s.outputs : s.size;
-  }
 
   // lossAndGradient(inputs, targets, mask, initialStates | null, { batch, steps, lossOn, seed, noise, gradient })
   Napi::Value LossAndGradient(const Napi::CallbackInfo& info) {
@@ -441,8 +339,8 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       LossBatch<S> lb;
       lb.batch = int_field(opts, "batch");
       lb.steps = int_field(opts, "steps");
-      lb.lossOn = loss_on_from(opts);
-      lb.features = features_for(s, lb.lossOn);
+      lb.lossOn = parse_loss_on(string_field(opts, "lossOn"));
+      lb.features = loss_features(s, lb.lossOn);
       if (lb.batch < 1 || lb.steps < 1) throw Napi::RangeError::New(env, "batch and steps must be positive integers");
       auto held = hold_trials<S>(info, lb.batch, lb.steps, s.inputs, lb.features);
       auto init = hold_float_array<S>(env, info[3], "initialStates", size_t(checked_product(env, {lb.batch, s.size}, "initialStates")), true);
@@ -459,36 +357,54 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     return with_model(info.Env(), [&](auto m) -> Napi::Value {
       using S = typename std::decay_t<decltype(*m)>::Scalar;
       const Napi::Env env = info.Env();
-      const auto opts = object_arg(info, 4, "options");
-      const auto& s = m->backend->spec();
-      TrainData<S> d;
-      d.examples = int_field(opts, "examples");
-      d.steps = int_field(opts, "steps");
-      d.lossOn = loss_on_from(opts);
-      d.features = features_for(s, d.lossOn);
-      d.batch = int_field(opts, "batch");
-      d.optimizerSteps = int_field(opts, "optimizerSteps");
-      if (d.examples < 1 || d.steps < 1 || d.batch < 1 || d.optimizerSteps < 0)
-        throw Napi::RangeError::New(env, "examples, steps and batch must be positive integers, optimizerSteps >= 0");
-      auto held = hold_trials<S>(info, d.examples, d.steps, s.inputs, d.features);
-      HeldArray<int32_t> indices;
-      const Napi::Value iv = info[3];
-      if (!iv.IsTypedArray() || iv.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
-        throw Napi::TypeError::New(env, "indices must be an Int32Array");
-      auto ia = iv.As<Napi::Int32Array>();
-      if (ia.ElementLength() != size_t(d.batch) * size_t(d.optimizerSteps))
-        throw Napi::RangeError::New(env, "indices must have batch * optimizerSteps entries");
-      indices.ref = Napi::Persistent(iv);
-      indices.data = ia.Data();
-      indices.length = ia.ElementLength();
-      const AdamOptions adam = adam_from(opts, m->backend->layout());
-      const uint64_t seed = seed_field(opts, "seed");
-      const bool drawNoise = bool_field(opts, "drawNoise");
-      const Napi::Value onStep = info.Length() > 5 ? info[5] : env.Undefined();
-      auto* w = new TrainWorker<S>(env, m, std::move(held), std::move(indices), d, adam, seed,
-                                   drawNoise, onStep);
+      auto call = train_call_from<S>(env, m, info[0], info[1], info[2], info[3], object_arg(info, 4, "options"));
+      auto* w = new TrainWorker<S>(env, std::move(call), info.Length() > 5 ? info[5] : env.Undefined());
       return w->start(env);
     });
+  }
+
+  // NativeModel.trainEnsemble(members: [{ model, inputs, targets, mask, indices, options }], { threads })
+  //   -> { promise (one trainSteps result per member, with `error` for a member that failed), abort }
+  // The members' models must share one dtype; the caller checks that they share one shape.
+  static Napi::Value TrainEnsemble(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      const Napi::Env env = info.Env();
+      if (!info[0].IsArray() || info[0].As<Napi::Array>().Length() == 0)
+        throw Napi::TypeError::New(env, "members must be a non-empty array");
+      if (!info.This().IsFunction()) throw Napi::TypeError::New(env, "trainEnsemble must be called as NativeModel.trainEnsemble");
+      const auto members = info[0].As<Napi::Array>();
+      const auto cls = info.This().As<Napi::Function>();
+      const int threads = int_field(object_arg(info, 1, "options"), "threads");
+      if (std::holds_alternative<std::shared_ptr<TypedModel<float>>>(member_model(cls, members, 0)))
+        return start_ensemble<float>(env, cls, members, threads);
+      return start_ensemble<double>(env, cls, members, threads);
+    });
+  }
+
+  static AnyModel member_model(const Napi::Function& cls, const Napi::Array& members, uint32_t e) {
+    const Napi::Value v = members.Get(e);
+    const Napi::Value handle = v.IsObject() ? v.As<Napi::Object>().Get("model") : v;
+    if (!handle.IsObject() || !handle.As<Napi::Object>().InstanceOf(cls))
+      throw Napi::TypeError::New(members.Env(), "members[" + std::to_string(e) + "].model must be a NativeModel");
+    const AnyModel m = Unwrap(handle.As<Napi::Object>())->model_;
+    if (std::holds_alternative<std::monostate>(m))
+      throw Napi::Error::New(members.Env(), "members[" + std::to_string(e) + "].model has been disposed");
+    return m;
+  }
+
+  template <class S>
+  static Napi::Value start_ensemble(Napi::Env env, const Napi::Function& cls, const Napi::Array& members, int threads) {
+    std::vector<TrainCall<S>> calls;
+    for (uint32_t e = 0; e < members.Length(); ++e) {
+      const AnyModel any = member_model(cls, members, e);
+      if (!std::holds_alternative<std::shared_ptr<TypedModel<S>>>(any))
+        throw Napi::TypeError::New(env, "members[" + std::to_string(e) + "].model has another dtype than members[0].model");
+      const auto o = members.Get(e).As<Napi::Object>();
+      calls.push_back(train_call_from<S>(env, std::get<std::shared_ptr<TypedModel<S>>>(any), o.Get("inputs"), o.Get("targets"),
+                                         o.Get("mask"), o.Get("indices"), o.Get("options").As<Napi::Object>()));
+    }
+    if (threads <= 0) threads = int(std::max(1u, std::thread::hardware_concurrency()));
+    return (new EnsembleTrainWorker<S>(env, std::move(calls), threads))->start(env);
   }
 
   Napi::Value GetOptimizerState(const Napi::CallbackInfo& info) {

@@ -148,7 +148,7 @@ describe.skipIf(!existsSync(cli))('lowrank sweep, local backend (dist/cli.js)', 
   });
 
   test('a killed worker is recorded (killed by SIGKILL) and the next run reruns only it', async () => {
-    const plan = writePlan(dir, 'kill', { ...TRAIN, workers: 1 });
+    const plan = writePlan(dir, 'kill', { ...TRAIN, workers: 1, pack: false }); // one job per child (test/sweeps/pack.test.ts kills a pack)
     const sweep = spawn(process.execPath, [cli, 'sweep', plan], { stdio: ['ignore', 'ignore', 'pipe'] });
     let killed = false;
     while (!killed) {

@@ -14,7 +14,7 @@ describe('concurrent calls on one model', () => {
     const second = train(model, batch, { epochs: 1, batchSize: 16 }).catch((e: Error) => (settled.push('second'), e));
     const err = await second;
     expect(err).toBeInstanceOf(Error);
-    expect((err as Error).message).toBe('train: this model is already being trained by another train() call; await it or abort it first');
+    expect((err as Error).message).toBe('train: this model is already being trained by another train() or trainEnsemble() call; await it or abort it first');
     expect(settled).toEqual(['second']);
     expect((await first).epochs.length).toBe(3);
     expect((await train(model, batch, { epochs: 1, batchSize: 16 })).epochs.length).toBe(1);

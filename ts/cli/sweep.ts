@@ -2,7 +2,7 @@
 // (one job: what each array task runs), `sweep status`, `sweep collect` and `sweep cancel`. Parses arguments and
 // calls ts/sweeps.
 import { type Command, Option } from 'commander';
-import { int, num } from './args.js';
+import { int, intList, num } from './args.js';
 import {
   cancelSlurm,
   collectTable,
@@ -18,6 +18,7 @@ import {
   type LoadedPlan,
 } from '../sweeps/index.js';
 import { writeTable } from '../sweeps/collect.js';
+import { trainPack } from '../sweeps/pack.js';
 
 interface SweepCliOptions {
   backend: 'local' | 'slurm';
@@ -44,6 +45,13 @@ export function registerSweep(program: Command): void {
     .argument('<plan>', 'the plan file')
     .requiredOption('--index <i>', 'the grid index of the job', int('--index', 0))
     .action(runOne);
+  sweep
+    .command('pack', { hidden: true })
+    .description('run some train jobs of a plan as one ensemble (what the local backend runs for a pack of jobs)')
+    .argument('<plan>', 'the plan file')
+    .requiredOption('--indices <list>', 'the grid indices of the jobs', intList('--indices', 0))
+    .requiredOption('--scratch <dir>', 'where each job writes <job id>/result.npz')
+    .action(runPackCommand);
   sweep
     .command('status')
     .description("the state of every job of a plan: ok, failed (with its message), pending or running on SLURM, missing")
@@ -154,6 +162,18 @@ async function runOne(plan: string, o: { index: number }): Promise<void> {
       process.stdout.write(`${JSON.stringify(record)}\n`);
       if (record.status === 'failed') process.exitCode = 1;
     }
+  } finally {
+    release();
+  }
+}
+
+async function runPackCommand(plan: string, o: { indices: number[]; scratch: string }): Promise<void> {
+  const loaded = loadPlan(plan);
+  const jobs = o.indices.map((i) => loaded.jobs[i]);
+  if (jobs.some((j) => !j)) throw new RangeError(`sweep pack: option '--indices' must be grid indices in [0, ${loaded.jobs.length - 1}]; got ${o.indices.join(',')}`);
+  const { signal, release } = interrupt();
+  try {
+    await trainPack(loaded, jobs, o.scratch, signal);
   } finally {
     release();
   }

@@ -7,11 +7,12 @@ import { saveResult } from '../results/format.js';
 import type { Device } from '../native/load.js';
 import { tasks } from '../tasks/index.js';
 import type { Task } from '../tasks/types.js';
-import { train, type LrSchedule, type TrainResult } from '../training/train.js';
+import { train, type LrSchedule, type TrainOptions, type TrainResult } from '../training/train.js';
 import { int, num, schedule } from './args.js';
 import { ProgressLine } from './progress.js';
 
-interface TrainCliOptions {
+/** The parsed options of `lowrank train` (also what a packed sweep job is built from). */
+export interface TrainCliOptions {
   task: string;
   preset?: string;
   fullRank?: boolean;
@@ -81,28 +82,40 @@ export function registerTrain(program: Command): void {
 
 async function runTrain(o: TrainCliOptions): Promise<void> {
   if (o.resume && !o.checkpoint) throw new InvalidArgumentError('--resume needs --checkpoint <file.npz>');
-  const task = tasks.byName(o.task, o.preset ? { preset: o.preset } : {});
+  const task = taskOf(o);
   const model = buildModel(o, task);
   const progress = new ProgressLine(o.epochs, Boolean(o.json));
   const describe = o.fullRank ? `full-rank N=${o.size}` : `rank-${o.rank} N=${o.size}`;
   progress.note(`training a ${describe} network on ${task.name} (${model.device}, ${task.steps} steps per trial)`);
   const result = await trainModel(model, task, o, progress);
-  if (result) {
-    const last = result.epochs[result.epochs.length - 1];
-    progress.summary({ task: task.name, epochs: result.epochs.length, bestLoss: result.bestLoss, validationAccuracy: last?.validationAccuracy, seconds: result.seconds });
-  }
+  if (result) progress.summary(trainSummary(task, result));
   if (o.out) {
-    // a model file whose meta keeps the task and the epochs, for `lowrank plot training|trials` and `lowrank report`
-    const training = result ? { epochs: result.epochs, bestLoss: result.bestLoss, bestEpoch: result.bestEpoch, seconds: result.seconds } : undefined;
-    await saveResult(o.out, 'model', {}, { arrays: modelArrays(model), meta: { task: task.name, preset: o.preset, training } });
+    await saveTrained(o.out, model, task, o.preset, result);
     progress.note(`saved ${o.out}`);
   }
   model.dispose();
   if (!result) process.exitCode = 130;
 }
 
+/** The task the options name. */
+export function taskOf(o: TrainCliOptions): Task {
+  return tasks.byName(o.task, o.preset ? { preset: o.preset } : {});
+}
+
+/** The result line of a run. */
+export function trainSummary(task: Task, result: TrainResult): Record<string, unknown> {
+  const last = result.epochs[result.epochs.length - 1];
+  return { task: task.name, epochs: result.epochs.length, bestLoss: result.bestLoss, validationAccuracy: last?.validationAccuracy, seconds: result.seconds };
+}
+
+/** A model file whose meta keeps the task and the epochs, for `lowrank plot training|trials` and `lowrank report`. */
+export async function saveTrained(path: string, model: AnyModel, task: Task, preset: string | undefined, result: TrainResult | undefined): Promise<void> {
+  const training = result ? { epochs: result.epochs, bestLoss: result.bestLoss, bestEpoch: result.bestEpoch, seconds: result.seconds } : undefined;
+  await saveResult(path, 'model', {}, { arrays: modelArrays(model), meta: { task: task.name, preset, training } });
+}
+
 /** The network the options describe, sized for the task. */
-function buildModel(o: TrainCliOptions, task: Task): AnyModel {
+export function buildModel(o: TrainCliOptions, task: Task): AnyModel {
   const common = {
     size: o.size,
     inputs: task.inputSize,
@@ -121,25 +134,28 @@ function buildModel(o: TrainCliOptions, task: Task): AnyModel {
   return o.fullRank ? new FullRankRNN({ ...common, rho: o.rho }) : new LowRankRNN({ ...common, rank: o.rank });
 }
 
+/** train()'s options from the command's. */
+export function trainOptionsOf(o: TrainCliOptions): TrainOptions {
+  return {
+    epochs: o.epochs,
+    lr: o.lr,
+    batchSize: o.batchSize,
+    clip: o.clip,
+    trials: o.trials,
+    earlyStop: o.earlyStop,
+    seed: o.seed,
+    lrSchedule: o.lrSchedule,
+    checkpoint: o.checkpoint ? { path: o.checkpoint, every: o.checkpointEvery } : undefined,
+    resume: o.resume ? true : undefined,
+  };
+}
+
 /** Trains until done, or until Ctrl-C (then undefined: the model holds its best parameters). */
 async function trainModel(model: AnyModel, task: Task, o: TrainCliOptions, progress: ProgressLine): Promise<TrainResult | undefined> {
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   try {
-    return await train(model, task, {
-      epochs: o.epochs,
-      lr: o.lr,
-      batchSize: o.batchSize,
-      clip: o.clip,
-      trials: o.trials,
-      earlyStop: o.earlyStop,
-      seed: o.seed,
-      lrSchedule: o.lrSchedule,
-      checkpoint: o.checkpoint ? { path: o.checkpoint, every: o.checkpointEvery } : undefined,
-      resume: o.resume ? true : undefined,
-      signal: controller.signal,
-      onProgress: (e) => progress.epoch(e),
-    });
+    return await train(model, task, { ...trainOptionsOf(o), signal: controller.signal, onProgress: (e) => progress.epoch(e) });
   } catch (err) {
     progress.done();
     if ((err as Error).name !== 'AbortError') throw err;

@@ -7,7 +7,9 @@ import type { Device } from '../native/load.js';
 import { Random, STREAMS, streamSeed } from '../core/random.js';
 import { checkTensor, formatShape, sliceSteps, takeRows, type DType, type Tensor } from '../core/tensor.js';
 import { checkOptions, is, optionError, type Rules } from '../core/validate.js';
-import { train, type EpochReport, type TrainResult } from '../training/train.js';
+import { trainEnsemble } from '../training/ensemble.js';
+import { train, type EpochReport, type TrainOptions, type TrainResult } from '../training/train.js';
+import type { Dataset } from '../training/trials.js';
 import { trajectoryR2, type TrajectoryR2 } from './metrics.js';
 import { RUN_RULES, STUDENT_TRAINING_RULES, rule, type ActivityKind, type StudentTraining } from './rules.js';
 
@@ -29,12 +31,34 @@ export interface LintFitOptions extends StudentTraining {
   /** Initial m, n (and wi) instead of N(0, 1) draws: a low-rank net of the same size, or the arrays (low-rank students). */
   init?: LowRankRNN | Partial<Record<'m' | 'n' | 'wi', Tensor>>;
   seed?: number;
+  /**
+   * Independent fits of the same data trained side by side in one call (default 1): restart r is the fit with seed
+   * `seed + r` (its own initial student and minibatch order), all of them scored on the same held-out trials (drawn
+   * from `seed`). The result is the restart with the lowest training loss; `restarts` in the result reports all.
+   */
+  restarts?: number;
   dtype?: DType;
   device?: Device;
   threads?: number;
   signal?: AbortSignal;
-  /** One report per epoch. */
-  onProgress?: (report: EpochReport) => void;
+  /** One report per epoch (and, with several restarts, the restart it belongs to). */
+  onProgress?: (report: EpochReport, restart: number) => void;
+}
+
+/** One restart of a fit with `restarts` (see {@link LintFitOptions.restarts}). */
+export interface LintFitRestart {
+  /** The seed this restart is the fit of. */
+  seed: number;
+  /** Its student with its best parameters, or undefined when its training diverged. */
+  model?: AnyModel;
+  /** Its training run. */
+  training: TrainResult;
+  /** R² of its noise-free student on the fitted trials (absent when it diverged). */
+  r2?: TrajectoryR2;
+  /** R² on the held-out trials, when there are any. */
+  heldOutR2?: TrajectoryR2;
+  /** Why it stopped early (its loss stopped being finite). */
+  error?: Error;
 }
 
 /** What {@link fit} returns: the fitted student, its training, and its R² on the fitted and held-out trials. */
@@ -53,6 +77,10 @@ export interface LintFit {
   r2: TrajectoryR2;
   /** The same on the held-out trials, when there are any. */
   heldOut?: { trials: number[]; r2: TrajectoryR2 };
+  /** With `restarts` > 1: every restart, in order; the fields above are those of `restarts[best]`. */
+  restarts?: LintFitRestart[];
+  /** With `restarts` > 1: which restart the result is. */
+  best?: number;
 }
 
 /**
@@ -72,6 +100,7 @@ export const LINT_DEFAULTS = {
   trainInputs: true,
   rho: 1,
   seed: 0,
+  restarts: 1,
 } as const satisfies LintFitOptions;
 
 /** The rules of `lint.fit` for N neurons and B trials. */
@@ -85,6 +114,7 @@ export function lintFitRules(N: number, B: number): Rules<LintFitOptions> {
     heldOut: [rule.share(), rule.indices(B, 'trial')],
     init: is.custom('a LowRankRNN or an object of m, n, wi tensors', (v) => v instanceof LowRankRNN || (v !== null && typeof v === 'object' && !Array.isArray(v))),
     seed: is.seed(),
+    restarts: is.integer(1, 4096),
     onProgress: is.function(),
   };
 }
@@ -167,25 +197,129 @@ function checkFitData(targets: Tensor, inputs: Tensor, mask: Tensor | undefined)
  * `signal` aborts, the promise rejects with an AbortError whose `model` is the student with its best parameters.
  */
 export async function fit(targets: Tensor, inputs: Tensor, options: LintFitOptions = {}): Promise<LintFit> {
+  const p = fitProblem('lint.fit', targets, inputs, options);
+  const { o } = p;
+  if (o.restarts === 1) {
+    const model = studentFor(p.N, p.K, o);
+    return scoredFit(p, model, await trainStudent(model, p.data, o, p.fitted.length));
+  }
+  const seeds = Array.from({ length: o.restarts! }, (_, r) => o.seed! + r);
+  const restarts: LintFitRestart[] = await trainStudents(seeds.map((seed) => ({ problem: p, seed })), o);
+  for (const r of restarts) {
+    if (!r.model) continue;
+    const scored = await scoredFit(p, r.model, r.training);
+    r.r2 = scored.r2;
+    if (scored.heldOut) r.heldOutR2 = scored.heldOut.r2;
+  }
+  const best = bestRestart(restarts);
+  const chosen = restarts[best];
+  const result: LintFit = { model: chosen.model!, training: chosen.training, on: o.on!, rank: o.rank!, fitted: p.fitted, r2: chosen.r2!, restarts, best };
+  if (p.heldOut) result.heldOut = { trials: p.held, r2: chosen.heldOutR2! };
+  return result;
+}
+
+/** One fit of {@link fitMany}: the fit of its target, or why its training stopped (its loss stopped being finite). */
+export type LintFitOutcome = { fit: LintFit; error?: undefined } | { fit?: undefined; error: Error; training: TrainResult };
+
+/**
+ * Fits one student to each of several targets in one call: `targets[i]` [B_i, T_i, N] driven by `inputs[i]`, all
+ * with the same N and K and the same options (`restarts` 1). The students train side by side in one ensemble; fit i
+ * is bit for bit `lint.fit(targets[i], inputs[i], options)`. A fit whose training diverges stops alone with its
+ * error; the others go on.
+ */
+export async function fitMany(targets: readonly Tensor[], inputs: readonly Tensor[], options: LintFitOptions = {}): Promise<LintFitOutcome[]> {
+  const where = 'lint.fitMany';
+  if (!Array.isArray(targets) || targets.length === 0) throw optionError(where, 'targets', 'a non-empty array of tensors', targets, TypeError, 'argument');
+  if (!Array.isArray(inputs) || inputs.length !== targets.length) {
+    throw optionError(where, 'inputs', `an array of ${targets.length} tensors (one per target)`, inputs, TypeError, 'argument');
+  }
+  const problems = targets.map((t, i) => fitProblem(`${where}: targets[${i}]`, t, inputs[i], options));
+  problems.forEach((p, i) => {
+    if (p.N !== problems[0].N || p.K !== problems[0].K) {
+      throw new RangeError(`${where}: every target must have the neurons and input channels of targets[0] (${problems[0].N}, ${problems[0].K}); targets[${i}] has ${p.N}, ${p.K}`);
+    }
+  });
+  if (problems[0].o.restarts !== 1) throw optionError(where, 'restarts', '1 (fitMany fits each target once)', problems[0].o.restarts);
+  const runs = await trainStudents(problems.map((problem) => ({ problem, seed: problem.o.seed! })), problems[0].o);
+  return Promise.all(runs.map(async (r, i) => (r.model ? { fit: await scoredFit(problems[i], r.model, r.training) } : { error: r.error!, training: r.training })));
+}
+
+/** A checked fit: its options, sizes, held-out and fitted trials and their data. */
+interface FitProblem {
+  o: LintFitOptions;
+  N: number;
+  K: number;
+  held: number[];
+  fitted: number[];
+  data: Dataset;
+  heldOut?: Dataset;
+}
+
+function fitProblem(where: string, targets: Tensor, inputs: Tensor, options: LintFitOptions): FitProblem {
   const [B, N] = targetSize(targets);
-  const o = checkOptions('lint.fit', lintFitRules(N, B), options, LINT_DEFAULTS);
+  const o = checkOptions(where, lintFitRules(N, B), options, LINT_DEFAULTS);
   const K = checkFitData(targets, inputs, o.mask);
   const held = heldOutTrials(o.heldOut, B, o.seed!);
   const heldSet = new Set(held);
   const fitted = [...Array(B).keys()].filter((i) => !heldSet.has(i));
-  if (fitted.length === 0) throw optionError('lint.fit', 'heldOut', 'a share or a list of trials that leaves some trials to fit', o.heldOut);
-  const data = held.length
-    ? { inputs: takeRows(inputs, fitted), targets: takeRows(targets, fitted), mask: maskOf(o.mask, fitted) }
-    : { inputs, targets, mask: o.mask };
-  const model = studentFor(N, K, o);
-  const training = await trainStudent(model, data, o, fitted.length);
-  const score = async (x: Tensor, u: Tensor, mask: Tensor | undefined) =>
-    trajectoryR2(x, await trajectories(model, u, { on: o.on, drawNoise: false }), { mask });
-  const result: LintFit = { model, training, on: o.on!, rank: o.rank!, fitted, r2: await score(data.targets, data.inputs, data.mask) };
-  if (held.length) {
-    result.heldOut = { trials: held, r2: await score(takeRows(targets, held), takeRows(inputs, held), maskOf(o.mask, held)) };
-  }
+  if (fitted.length === 0) throw optionError(where, 'heldOut', 'a share or a list of trials that leaves some trials to fit', o.heldOut);
+  const rows = (trials: number[]) => ({ inputs: takeRows(inputs, trials), targets: takeRows(targets, trials), mask: maskOf(o.mask, trials) });
+  const data = held.length ? rows(fitted) : { inputs, targets, mask: o.mask };
+  return { o, N, K, held, fitted, data, heldOut: held.length ? rows(held) : undefined };
+}
+
+/** The fit of `problem` by a trained student: R² of the noise-free student on the fitted (and held-out) trials. */
+async function scoredFit(problem: FitProblem, model: AnyModel, training: TrainResult): Promise<LintFit> {
+  const { o, data, heldOut } = problem;
+  const score = async (d: Dataset) => trajectoryR2(d.targets, await trajectories(model, d.inputs, { on: o.on, drawNoise: false }), { mask: d.mask });
+  const result: LintFit = { model, training, on: o.on!, rank: o.rank!, fitted: problem.fitted, r2: await score(data) };
+  if (heldOut) result.heldOut = { trials: problem.held, r2: await score(heldOut) };
   return result;
+}
+
+/** The restart with the lowest training loss among those that did not diverge (the first one's error when all did). */
+function bestRestart(restarts: LintFitRestart[]): number {
+  let best = -1;
+  restarts.forEach((r, i) => {
+    if (r.model && (best < 0 || r.training.bestLoss < restarts[best].training.bestLoss)) best = i;
+  });
+  if (best < 0) throw restarts[0].error!;
+  return best;
+}
+
+/** The options train() gets for a student fitted with seed `seed` (without the call's signal and progress). */
+function studentTraining(o: LintFitOptions, trials: number, seed: number): TrainOptions {
+  return {
+    lossOn: o.on,
+    epochs: o.epochs,
+    lr: o.lr,
+    clip: o.clip,
+    batchSize: o.batchSize ?? Math.min(32, trials),
+    earlyStop: o.earlyStop,
+    keepBest: o.keepBest,
+    drawNoise: o.noise! > 0,
+    seed: streamSeed(seed, STREAMS.studentTraining),
+  };
+}
+
+/** One student per (problem, seed), all trained side by side in one ensemble (`o`: the call's threads, signal and
+ * progress); a student whose training diverged is disposed and reported by its error. */
+async function trainStudents(students: { problem: FitProblem; seed: number }[], o: LintFitOptions): Promise<LintFitRestart[]> {
+  const models = students.map(({ problem: p, seed }) => studentFor(p.N, p.K, { ...p.o, seed }));
+  try {
+    const members = students.map(({ problem: p, seed }) => studentTraining(p.o, p.fitted.length, seed));
+    const onProgress = o.onProgress && ((r: number, report: EpochReport) => o.onProgress!(report, r));
+    const data = students.map(({ problem }) => problem.data);
+    const runs = await trainEnsemble(models, data, { members, threads: o.threads || undefined, signal: o.signal, onProgress });
+    return runs.map(({ error, ...training }, r) => {
+      if (error) models[r].dispose();
+      return { seed: students[r].seed, model: error ? undefined : models[r], training, ...(error ? { error } : {}) };
+    });
+  } catch (err) {
+    if ((err as Error).name === 'AbortError') Object.assign(err as Error, { models });
+    else for (const m of models) m.dispose();
+    throw err;
+  }
 }
 
 /** Trains the student on the fitted trials; an aborted fit hands its student (best parameters) to the caller. */
@@ -196,19 +330,8 @@ async function trainStudent(
   trials: number,
 ): Promise<TrainResult> {
   try {
-    return await train(model, data, {
-      lossOn: o.on,
-      epochs: o.epochs,
-      lr: o.lr,
-      clip: o.clip,
-      batchSize: o.batchSize ?? Math.min(32, trials),
-      earlyStop: o.earlyStop,
-      keepBest: o.keepBest,
-      drawNoise: o.noise! > 0,
-      seed: streamSeed(o.seed!, STREAMS.studentTraining),
-      signal: o.signal,
-      onProgress: o.onProgress,
-    });
+    const onProgress = o.onProgress && ((report: EpochReport) => o.onProgress!(report, 0));
+    return await train(model, data, { ...studentTraining(o, trials, o.seed!), signal: o.signal, onProgress });
   } catch (err) {
     if ((err as Error).name === 'AbortError') Object.assign(err as Error, { model });
     else model.dispose();

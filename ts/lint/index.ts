@@ -6,11 +6,14 @@
  */
 export {
   fit,
+  fitMany,
   trajectories,
   LINT_DEFAULTS,
   TRAJECTORY_DEFAULTS,
   type ActivityKind,
   type LintFit,
+  type LintFitRestart,
+  type LintFitOutcome,
   type LintFitOptions,
   type StudentTraining,
   type TrajectoryOptions,

@@ -43,6 +43,24 @@ export interface NativeTrainResult {
   gradNorms: Float64Array;
 }
 
+/** The options of one trainSteps call. */
+export type NativeTrainStepsOptions = Parameters<NativeModelHandle['trainSteps']>[4];
+
+/** One member of NativeModel.trainEnsemble: a model and the arguments its own trainSteps call would take. */
+export interface NativeEnsembleMember {
+  model: NativeModelHandle;
+  inputs: FloatArray;
+  targets: FloatArray;
+  mask: FloatArray;
+  indices: Int32Array;
+  options: NativeTrainStepsOptions;
+}
+
+/** A member's trainSteps result, or the error that stopped it (the other members go on). */
+export interface NativeEnsembleOutcome extends NativeTrainResult {
+  error?: Error;
+}
+
 export interface NativeOptimizerState {
   step: number;
   m: Float64Array;
@@ -361,11 +379,15 @@ export interface NativeMixtureModel {
 }
 
 export interface NativeBinding {
-  NativeModel: new (
+  NativeModel: (new (
     spec: NativeSpec,
     options: { dtype: 'float32' | 'float64'; device: 'cpu' | 'cuda' | 'cuda-emulated'; threads: number },
     initial?: NativeInitialValues,
-  ) => NativeModelHandle;
+  ) => NativeModelHandle) & {
+    /** The trainSteps calls of models of one shape and dtype in one job, members spread over `threads` threads; the
+     * job's abort() stops every member at its next step. */
+    trainEnsemble(members: NativeEnsembleMember[], options: { threads: number }): NativeJob<NativeEnsembleOutcome[]>;
+  };
   backendInfo(): NativeBackendInfo;
   crossCovariances(
     x: Float32Array | Float64Array,

@@ -69,6 +69,11 @@ export interface SweepPlan {
   threads?: number;
   /** Jobs run at once by the local backend (default: cores / threads, at least 1). */
   workers?: number;
+  /**
+   * Local backend: `train` jobs that differ only in seed, lr, epochs, batchSize, clip, trials, earlyStop, lrSchedule,
+   * noise, alpha or rho run as one ensemble per worker, each job's result unchanged (default true).
+   */
+  pack?: boolean;
   /** The largest grid accepted (default 10000). */
   maxJobs?: number;
   /** Where results go, relative to the plan file (default: '<plan name>.sweep'). */
@@ -109,6 +114,7 @@ const PLAN_RULES = {
   grid: is.anything(),
   threads: is.integer(1, 1024),
   workers: is.integer(1, 1024),
+  pack: is.boolean(),
   maxJobs: is.integer(1),
   out: is.string(),
   slurm: is.anything(),
@@ -188,7 +194,7 @@ export function checkPlan(user: unknown, path = ''): LoadedPlan {
   if (given.grid === undefined) throw new RangeError(`${where}: option 'grid' is required (an object of non-empty lists)`);
   const base = path ? dirname(path) : process.cwd();
   const name = path ? path.replace(/^.*[\\/]/, '').replace(/\.json$/i, '') : 'sweep';
-  const plan = checkOptions(where, PLAN_RULES, given, { threads: 1, maxJobs: 10000, out: `${name}.sweep`, options: {}, slurm: {} }) as LoadedPlan['plan'];
+  const plan = checkOptions(where, PLAN_RULES, given, { threads: 1, pack: true, maxJobs: 10000, out: `${name}.sweep`, options: {}, slurm: {} }) as LoadedPlan['plan'];
   plan.workers ??= 1;
   if (given.workers === undefined) plan.workers = Math.max(1, Math.floor(availableCores() / plan.threads));
   plan.slurm = checkOptions(`${where}: slurm`, SLURM_RULES, plan.slurm) as SlurmResources;

@@ -20,8 +20,10 @@ export interface JobRecord {
   status: 'ok' | 'failed';
   /** Why it failed (the command's error, or the signal that ended it). */
   message?: string;
-  /** Wall time of the job in seconds. */
+  /** Wall time of the job in seconds (of a packed job: its ensemble's wall time shared out evenly). */
   seconds: number;
+  /** The grid indices of the jobs trained with it as one ensemble (local backend, see the plan's `pack`). */
+  ensemble?: number[];
   /** The command's result line (its --json 'result' object), when it succeeded. */
   result?: Record<string, unknown>;
   /** Result files, relative to the jobs directory. */

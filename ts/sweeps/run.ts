@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { jobArguments, takesThreads, type LoadedPlan, type SweepJob } from './plan.js';
+import { packJobs, runPack } from './pack.js';
 import { commitJob, readRecord, type JobRecord, type JobState } from './results.js';
 import { slurmStates } from './slurm.js';
 
@@ -111,25 +112,40 @@ export interface RunLocalOptions extends RunJobOptions {
   onProgress?: (p: SweepProgress) => void;
 }
 
-/** Runs `jobs` on the local cores, `plan.workers` at a time; returns their records (cancelled jobs have none). */
+/**
+ * Runs `jobs` on the local cores, `plan.workers` at a time; returns their records (cancelled jobs have none).
+ * Compatible `train` jobs run packed into ensembles (see ./pack.ts), with the same results.
+ */
 export async function runLocal(loaded: LoadedPlan, jobs: readonly SweepJob[], options: RunLocalOptions = {}): Promise<JobRecord[]> {
   const records: JobRecord[] = [];
+  const units = packJobs(loaded, jobs);
   let next = 0;
   let running = 0;
   let failed = 0;
+  const ended = (record: JobRecord | undefined): void => {
+    if (!record) return;
+    records.push(record);
+    if (record.status === 'failed') failed++;
+    options.onProgress?.({ record, done: records.length, failed, total: jobs.length, running });
+  };
   const worker = async (): Promise<void> => {
-    while (next < jobs.length && !options.signal?.aborted) {
-      const job = jobs[next++];
-      running++;
-      const record = await runJob(loaded, job, options);
-      running--;
-      if (!record) continue;
-      records.push(record);
-      if (record.status === 'failed') failed++;
-      options.onProgress?.({ record, done: records.length, failed, total: jobs.length, running });
+    while (next < units.length && !options.signal?.aborted) {
+      const unit = units[next++];
+      running += unit.length;
+      const packed = unit.length > 1 ? await runPack(loaded, unit, cliScript(options.cli), options.signal) : { records: [], left: unit };
+      for (const record of packed.records) {
+        running--;
+        ended(record);
+      }
+      for (const job of packed.left) {
+        const record = options.signal?.aborted ? undefined : await runJob(loaded, job, options);
+        running--;
+        ended(record);
+      }
+      running -= unit.length - packed.records.length - packed.left.length;
     }
   };
-  await Promise.all(Array.from({ length: Math.min(loaded.plan.workers, jobs.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(loaded.plan.workers, units.length) }, worker));
   return records;
 }
 

@@ -8,6 +8,7 @@ import { STREAMS, streamSeed } from '../core/random.js';
 import type { AnyModel } from '../model/index.js';
 import { readCheckpoint, writeCheckpoint, type RunSignature } from './checkpoint.js';
 import { checkTrainOptions, resolveMonitor, type Monitor, type ResolvedTrainOptions, type TrainOptions } from './options.js';
+import type { NativeEnsembleMember } from '../native/binding.js';
 import { monitoredLoss, recordEpoch, type EpochReport, type RunState, type TrainResult } from './progress.js';
 import { isTask, minibatchOrder, splitTrials, stepsPerEpoch, type Dataset, type TrainableTask, type TrialSplit } from './trials.js';
 
@@ -16,7 +17,7 @@ export type { EpochReport, TrainResult } from './progress.js';
 export type { Dataset, TrainableTask } from './trials.js';
 
 /** One run: the model, its checked options, the monitored loss, what a checkpoint must match, when it started. */
-interface Run {
+export interface Run {
   model: AnyModel;
   opts: ResolvedTrainOptions;
   monitor: Monitor;
@@ -24,15 +25,18 @@ interface Run {
   started: number;
 }
 
-/** Models being trained: a second train() on one of them is refused (the two would share Adam's state). */
+/** Models being trained: a second train() or trainEnsemble() on one of them is refused (they would share Adam's state). */
 const inTraining = new WeakSet<AnyModel>();
 
-function claim(model: AnyModel): () => void {
-  if (inTraining.has(model)) {
-    throw new Error('train: this model is already being trained by another train() call; await it or abort it first');
-  }
-  inTraining.add(model);
-  return () => inTraining.delete(model);
+/** Claims `models` for one call (all or none); the returned function releases them. `names[i]` says which model. */
+export function claimModels(where: string, models: readonly AnyModel[], names: readonly string[] = ['this model']): () => void {
+  models.forEach((model, i) => {
+    if (inTraining.has(model)) {
+      throw new Error(`${where}: ${names[i]} is already being trained by another train() or trainEnsemble() call; await it or abort it first`);
+    }
+  });
+  models.forEach((model) => inTraining.add(model));
+  return () => models.forEach((model) => inTraining.delete(model));
 }
 
 /**
@@ -45,7 +49,7 @@ function claim(model: AnyModel): () => void {
  */
 export async function train(model: AnyModel, source: TrainableTask | Dataset, options: TrainOptions = {}): Promise<TrainResult> {
   const opts = checkTrainOptions(options, isTask(source), model.paramNames);
-  const release = claim(model);
+  const release = claimModels('train', [model]);
   try {
     let stage = splitTrials(model, source, opts);
     const run = startRun(model, opts, stage);
@@ -54,10 +58,8 @@ export async function train(model: AnyModel, source: TrainableTask | Dataset, op
       if (opts.signal?.aborted) throw aborted(run, state);
       stage = stageOf(run, stage, epoch);
       const report = await runEpoch(run, state, stage, epoch);
-      const stopping = epoch === opts.epochs || (opts.earlyStop !== undefined && monitoredLoss(report) < opts.earlyStop);
-      if (opts.checkpoint && (stopping || epoch % opts.checkpoint.every === 0)) {
-        await writeCheckpoint(opts.checkpoint.path, model, state, epoch, run.signature);
-      }
+      const stopping = stopsAfter(run, report);
+      await checkpointAfter(run, state, epoch, stopping);
       opts.onProgress?.(report);
       if (stopping) break;
     }
@@ -68,7 +70,7 @@ export async function train(model: AnyModel, source: TrainableTask | Dataset, op
   }
 }
 
-function startRun(model: AnyModel, opts: ResolvedTrainOptions, stage: TrialSplit): Run {
+export function startRun(model: AnyModel, opts: ResolvedTrainOptions, stage: TrialSplit): Run {
   const heldOut = stage.validation?.inputs.shape[0] ?? 0;
   const monitor = resolveMonitor(opts.monitor, heldOut);
   const { seed, batchSize, lossOn } = opts;
@@ -78,7 +80,7 @@ function startRun(model: AnyModel, opts: ResolvedTrainOptions, stage: TrialSplit
 }
 
 /** A fresh run's state (the initial parameters are the best so far), or the checkpoint's when resuming. */
-async function initialState(run: Run, stage: TrialSplit): Promise<RunState> {
+export async function initialState(run: Run, stage: TrialSplit): Promise<RunState> {
   const { model, opts } = run;
   if (opts.resumeFrom && existsSync(opts.resumeFrom)) return readCheckpoint(opts.resumeFrom, model, run.signature);
   if (opts.resumeRequired) throw new Error(`train: resume: checkpoint ${opts.resumeFrom} does not exist`);
@@ -90,7 +92,7 @@ async function initialState(run: Run, stage: TrialSplit): Promise<RunState> {
 }
 
 /** The trials of `epoch`: the curriculum's task when it names a new one. */
-function stageOf(run: Run, stage: TrialSplit, epoch: number): TrialSplit {
+export function stageOf(run: Run, stage: TrialSplit, epoch: number): TrialSplit {
   const task = run.opts.curriculum?.(epoch);
   return task && task !== stage.task ? splitTrials(run.model, task, run.opts) : stage;
 }
@@ -98,6 +100,11 @@ function stageOf(run: Run, stage: TrialSplit, epoch: number): TrialSplit {
 async function runEpoch(run: Run, state: RunState, stage: TrialSplit, epoch: number): Promise<EpochReport> {
   const t0 = performance.now();
   const losses = await optimise(run, state, stage, epoch);
+  return finishEpoch(run, state, stage, epoch, losses, t0);
+}
+
+/** An epoch's report from its minibatch losses (run since `t0`): validation, keep-best, the next learning rate. */
+export async function finishEpoch(run: Run, state: RunState, stage: TrialSplit, epoch: number, losses: Float64Array, t0: number): Promise<EpochReport> {
   const loss = losses.reduce((a, b) => a + b, 0) / Math.max(1, losses.length);
   const report: EpochReport = { epoch, lr: state.lr, loss, monitor: run.monitor, seconds: 0, best: false };
   if (stage.validation) Object.assign(report, await evaluate(run, stage));
@@ -106,13 +113,19 @@ async function runEpoch(run: Run, state: RunState, stage: TrialSplit, epoch: num
   return report;
 }
 
-/** One epoch of Adam steps in the engine; its abort is this call's own (a concurrent call on the model runs on). */
-async function optimise(run: Run, state: RunState, stage: TrialSplit, epoch: number): Promise<Float64Array> {
-  const { model, opts } = run;
+/** Whether the run stops after `report`: its last epoch, or early stopping. */
+export function stopsAfter(run: Run, report: EpochReport): boolean {
+  const { epochs, earlyStop } = run.opts;
+  return report.epoch === epochs || (earlyStop !== undefined && monitoredLoss(report) < earlyStop);
+}
+
+/** The engine's arguments for one epoch of Adam steps (the same for train() and for an ensemble's member). */
+export function epochSteps(run: Run, state: RunState, stage: TrialSplit, epoch: number): Omit<NativeEnsembleMember, 'model'> {
+  const { opts } = run;
   const { prepared: data } = stage;
   const steps = stepsPerEpoch(stage, opts.batchSize);
   const indices = minibatchOrder(opts.seed, epoch, steps, opts.batchSize, stage.training.inputs.shape[0]);
-  const job = model.handle.trainSteps(data.inputs, data.targets, data.mask, indices, {
+  const options = {
     examples: data.B,
     steps: data.T,
     lossOn: opts.lossOn,
@@ -126,20 +139,33 @@ async function optimise(run: Run, state: RunState, stage: TrialSplit, epoch: num
     weightDecay: opts.weightDecay,
     seed: opts.seed,
     drawNoise: opts.drawNoise,
-  });
+  };
+  return { inputs: data.inputs, targets: data.targets, mask: data.mask, indices, options };
+}
+
+/** One epoch of Adam steps in the engine; its abort is this call's own (a concurrent call on the model runs on). */
+async function optimise(run: Run, state: RunState, stage: TrialSplit, epoch: number): Promise<Float64Array> {
+  const { model, opts } = run;
+  const a = epochSteps(run, state, stage, epoch);
+  const job = model.handle.trainSteps(a.inputs, a.targets, a.mask, a.indices, a.options);
   const onAbort = () => job.abort();
   opts.signal?.addEventListener('abort', onAbort);
   let result;
   try {
     result = await job.promise;
   } catch (err) {
-    restoreBest(run, state);
-    throw new Error(`training diverged in epoch ${epoch}: ${(err as Error).message}; the model holds its best parameters (epoch ${state.bestEpoch})`, { cause: err });
+    throw divergedError(run, state, epoch, err as Error);
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
   if (result.aborted || opts.signal?.aborted) throw aborted(run, state);
   return result.losses;
+}
+
+/** The error of a run whose loss stopped being finite in `epoch`; the model is given its best parameters back. */
+export function divergedError(run: Run, state: RunState, epoch: number, err: Error): Error {
+  restoreBest(run, state);
+  return new Error(`training diverged in epoch ${epoch}: ${err.message}; the model holds its best parameters (epoch ${state.bestEpoch})`, { cause: err });
 }
 
 /**
@@ -159,11 +185,17 @@ async function evaluate(run: Run, stage: TrialSplit): Promise<{ validationLoss: 
   return { validationLoss, validationAccuracy: stage.task.accuracy(sim.outputs!, validation) };
 }
 
-function restoreBest(run: Run, state: RunState): void {
+/** Writes the run's checkpoint when one is due after `epoch`. */
+export async function checkpointAfter(run: Run, state: RunState, epoch: number, stopping: boolean): Promise<void> {
+  const { checkpoint } = run.opts;
+  if (checkpoint && (stopping || epoch % checkpoint.every === 0)) await writeCheckpoint(checkpoint.path, run.model, state, epoch, run.signature);
+}
+
+export function restoreBest(run: Run, state: RunState): void {
   if (run.opts.keepBest) run.model.setFlatParams(state.bestParams);
 }
 
-function resultOf(run: Run, state: RunState, wasAborted: boolean): TrainResult {
+export function resultOf(run: Run, state: RunState, wasAborted: boolean): TrainResult {
   const { reports: epochs, bestLoss, bestEpoch } = state;
   return { epochs, monitor: run.monitor, bestLoss, bestEpoch, aborted: wasAborted, seconds: (performance.now() - run.started) / 1000 };
 }

@@ -1,0 +1,253 @@
+// The training workers of NativeModel: trainSteps (one model's Adam steps) and trainEnsemble (the Adam steps of
+// several models of one shape in one call, members spread over threads), the model holder they share with the other
+// NativeModel workers, and the parsing of one training call's arguments. Included by addon.cc only.
+#pragma once
+#include <napi.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "../core/backend.hpp"
+#include "../core/thread_pool.hpp"
+#include "glue.hpp"
+
+namespace lowrank {
+
+class ModelBase {
+ public:
+  virtual ~ModelBase() = default;
+  std::mutex mu;  // serialises calls on one model
+  // Set while the initial parameters are being drawn on a worker thread (see InitialValuesWorker in addon.cc); every
+  // call waits for it, and a failed draw makes every call throw its error.
+  std::shared_future<void> initialised;
+
+  // The model's lock, taken once its initial parameters are in place.
+  std::unique_lock<std::mutex> lock() {
+    if (initialised.valid()) initialised.get();
+    return std::unique_lock<std::mutex>(mu);
+  }
+};
+
+template <class S>
+struct TypedModel : ModelBase {
+  using Scalar = S;
+  std::unique_ptr<Backend<S>> backend;
+};
+
+// Everything one model's training call needs, its arrays held for the life of the worker.
+template <class S>
+struct TrainCall {
+  std::shared_ptr<TypedModel<S>> model;
+  glue::HeldTrials<S> trials;
+  glue::HeldArray<int32_t> indices;
+  TrainData<S> data;
+  AdamOptions adam{};
+  uint64_t seed = 0;
+  bool drawNoise = false;
+
+  // data with its array pointers set (they are held by this call).
+  TrainData<S> bound() const {
+    TrainData<S> d = data;
+    d.inputs = trials.inputs.data;
+    d.targets = trials.targets.data;
+    d.mask = trials.mask.data;
+    d.indices = indices.data;
+    return d;
+  }
+};
+
+// Adam's settings, and the decay of every parameter of the layout, from trainSteps' options.
+inline AdamOptions adam_from(const Napi::Object& opts, const ParamLayout& layout) {
+  using namespace glue;
+  AdamOptions adam;
+  adam.lr = finite_field(opts, "lr");
+  adam.beta1 = finite_field(opts, "beta1");
+  adam.beta2 = finite_field(opts, "beta2");
+  adam.eps = finite_field(opts, "eps");
+  adam.clip = finite_field(opts, "clip");
+  const Napi::Value decay = required_field(opts, "weightDecay");
+  if (!decay.IsObject()) throw Napi::TypeError::New(opts.Env(), "trainSteps: option 'weightDecay' must be an object");
+  for (int id = 0; id < kParamCount; ++id) {
+    adam.weightDecay[id] = 0.0;  // a parameter this kind of model lacks
+    if (layout.seg[id].shape.empty()) continue;
+    const std::string key = std::string("weightDecay.") + param_name(id);
+    const Napi::Value v = decay.As<Napi::Object>().Get(param_name(id));
+    if (!v.IsNumber() || !(v.As<Napi::Number>().DoubleValue() >= 0.0) || !std::isfinite(v.As<Napi::Number>().DoubleValue()))
+      throw Napi::TypeError::New(opts.Env(), "trainSteps: option '" + key + "' must be a finite number >= 0");
+    adam.weightDecay[id] = v.As<Napi::Number>().DoubleValue();
+  }
+  return adam;
+}
+
+inline int loss_features(const ModelSpec& s, LossOn on) {
+  if (on == LossOn::Outputs && s.outputs < 1)
+    throw std::invalid_argument("lossOn 'outputs' needs a model with outputs; this one has none (use 'rates' or 'states')");
+  return on == LossOn::Outputs ? s.outputs : s.size;
+}
+
+// One training call from (inputs, targets, mask, indices, { examples, steps, lossOn, batch, optimizerSteps, lr,
+// beta1, beta2, eps, clip, weightDecay: { <param>: number }, seed, drawNoise }). Every option is required.
+template <class S>
+TrainCall<S> train_call_from(Napi::Env env, std::shared_ptr<TypedModel<S>> model, const Napi::Value& inputs,
+                             const Napi::Value& targets, const Napi::Value& mask, const Napi::Value& indices,
+                             const Napi::Object& opts) {
+  using namespace glue;
+  const auto& s = model->backend->spec();
+  TrainCall<S> c;
+  TrainData<S>& d = c.data;
+  d.examples = int_field(opts, "examples");
+  d.steps = int_field(opts, "steps");
+  d.lossOn = parse_loss_on(string_field(opts, "lossOn"));
+  d.features = loss_features(s, d.lossOn);
+  d.batch = int_field(opts, "batch");
+  d.optimizerSteps = int_field(opts, "optimizerSteps");
+  if (d.examples < 1 || d.steps < 1 || d.batch < 1 || d.optimizerSteps < 0)
+    throw Napi::RangeError::New(env, "examples, steps and batch must be positive integers, optimizerSteps >= 0");
+  const size_t targetLen = size_t(checked_product(env, {d.examples, d.steps, d.features}, "targets"));
+  c.trials.inputs = hold_float_array<S>(env, inputs, "inputs", size_t(checked_product(env, {d.examples, d.steps, s.inputs}, "inputs")));
+  c.trials.targets = hold_float_array<S>(env, targets, "targets", targetLen);
+  c.trials.mask = hold_float_array<S>(env, mask, "mask", targetLen);
+  if (!indices.IsTypedArray() || indices.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+    throw Napi::TypeError::New(env, "indices must be an Int32Array");
+  auto ia = indices.As<Napi::Int32Array>();
+  if (ia.ElementLength() != size_t(d.batch) * size_t(d.optimizerSteps))
+    throw Napi::RangeError::New(env, "indices must have batch * optimizerSteps entries");
+  c.indices.ref = Napi::Persistent(indices);
+  c.indices.data = ia.Data();
+  c.indices.length = ia.ElementLength();
+  c.adam = adam_from(opts, model->backend->layout());
+  c.seed = seed_field(opts, "seed");
+  c.drawNoise = bool_field(opts, "drawNoise");
+  c.model = std::move(model);
+  return c;
+}
+
+// What one model's training call did: the losses and gradient norms of its steps, or the error that stopped it.
+struct TrainOutcome {
+  int completed = 0;
+  std::vector<double> losses, gradNorms;
+  bool failed = false;
+  glue::ClassifiedError error;
+
+  Napi::Object value(Napi::Env env, int optimizerSteps) const {
+    auto r = Napi::Object::New(env);
+    r.Set("steps", completed);
+    r.Set("aborted", !failed && completed < optimizerSteps);
+    r.Set("losses", glue::copy_out(env, losses));
+    r.Set("gradNorms", glue::copy_out(env, gradNorms));
+    if (failed) r.Set("error", glue::make_error(env, error).Value());
+    return r;
+  }
+};
+
+// Runs one call's steps on its model (under the model's lock), recording every step; `threads` > 0 caps the threads
+// the backend uses for this call.
+template <class S>
+void run_train_call(const TrainCall<S>& c, TrainOutcome& out, const std::atomic<bool>& abort,
+                    const std::function<void(const TrainStepReport&)>& report, int threads = 0) {
+  auto lock = c.model->lock();
+  struct ThreadCap {
+    Backend<S>& backend;
+    ~ThreadCap() { backend.limitThreads(0); }
+  } cap{*c.model->backend};
+  c.model->backend->limitThreads(threads);
+  out.completed = c.model->backend->trainSteps(
+      c.bound(), c.adam, c.seed, c.drawNoise,
+      [&](const TrainStepReport& r) {
+        out.losses.push_back(r.loss);
+        out.gradNorms.push_back(r.gradNorm);
+        if (report) report(r);
+      },
+      &abort);
+}
+
+// Training steps with per-step progress delivered in order to an optional JavaScript callback. Each call is a job
+// with its own abort flag ({ promise, abort }): aborting one training call never cancels another call on the model.
+template <class S>
+class TrainWorker : public glue::AbortableWorker<TrainStepReport> {
+ public:
+  TrainWorker(Napi::Env env, TrainCall<S> call, const Napi::Value& onStep)
+      : glue::AbortableWorker<TrainStepReport>(env, onStep), call_(std::move(call)) {}
+
+ protected:
+  void Run(const std::function<void(const TrainStepReport&)>& report, const std::atomic<bool>& abort) override {
+    run_train_call(call_, outcome_, abort, report);
+  }
+  Napi::Value ReportValue(Napi::Env env, const TrainStepReport& r) override {
+    auto o = Napi::Object::New(env);
+    o.Set("step", r.step);
+    o.Set("loss", r.loss);
+    o.Set("gradNorm", r.gradNorm);
+    return o;
+  }
+  Napi::Value Result(Napi::Env env) override { return outcome_.value(env, call_.data.optimizerSteps); }
+
+ private:
+  TrainCall<S> call_;
+  TrainOutcome outcome_;
+};
+
+// The training calls of an ensemble's members (models of one shape, each with its own data, Adam settings and seed)
+// in one job with one abort flag. On the CPU the members are dealt to `threads` threads (a member's steps run on one
+// thread when there are at least as many members as threads; otherwise each member gets threads / members of them);
+// each member's result is the one its own trainSteps call would give, since the CPU backend's results do not depend
+// on its thread count. Other backends run the members one after another. A member whose loss stops being finite stops
+// alone: its outcome carries the error and the other members go on.
+template <class S>
+class EnsembleTrainWorker : public glue::AbortableWorker<TrainStepReport> {
+ public:
+  EnsembleTrainWorker(Napi::Env env, std::vector<TrainCall<S>> calls, int threads)
+      : glue::AbortableWorker<TrainStepReport>(env, env.Undefined()), calls_(std::move(calls)),
+        outcomes_(calls_.size()), threads_(std::max(1, threads)) {}
+
+ protected:
+  void Run(const std::function<void(const TrainStepReport&)>&, const std::atomic<bool>& abort) override {
+    const int E = int(calls_.size());
+    const bool cpu = std::all_of(calls_.begin(), calls_.end(), [](const TrainCall<S>& c) { return c.model->backend->name() == "cpu"; });
+    const int workers = cpu ? std::min(threads_, E) : 1;
+    const int perMember = std::max(1, threads_ / E);
+    std::atomic<int> next{0};
+    const auto deal = [&](int) {
+      for (int e = next.fetch_add(1); e < E; e = next.fetch_add(1)) run_member(e, perMember, abort);
+    };
+    // The process's ensemble pool when no other ensemble holds it (one call per epoch: threads are not created per
+    // call), else a pool of this call's own.
+    static std::mutex poolMutex;
+    static std::unique_ptr<ThreadPool> shared;
+    std::unique_lock<std::mutex> lock(poolMutex, std::try_to_lock);
+    if (lock.owns_lock()) {
+      if (!shared || shared->size() < workers) shared = std::make_unique<ThreadPool>(workers);
+      shared->run(workers, deal);
+    } else {
+      ThreadPool(workers).run(workers, deal);
+    }
+  }
+  Napi::Value ReportValue(Napi::Env env, const TrainStepReport&) override { return env.Undefined(); }
+  Napi::Value Result(Napi::Env env) override {
+    auto arr = Napi::Array::New(env, calls_.size());
+    for (size_t e = 0; e < calls_.size(); ++e) arr.Set(uint32_t(e), outcomes_[e].value(env, calls_[e].data.optimizerSteps));
+    return arr;
+  }
+
+ private:
+  void run_member(int e, int threads, const std::atomic<bool>& abort) {
+    try {
+      run_train_call(calls_[e], outcomes_[e], abort, nullptr, threads);
+    } catch (...) {
+      outcomes_[e].failed = true;
+      outcomes_[e].error = glue::classify_current_exception();
+    }
+  }
+
+  std::vector<TrainCall<S>> calls_;
+  std::vector<TrainOutcome> outcomes_;
+  int threads_;
+};
+
+}  // namespace lowrank
