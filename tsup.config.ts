@@ -12,8 +12,7 @@ export default defineConfig([
     sourcemap: true,
   },
   {
-    // bench-ensembles: the `ensembles` suite for bench/ensembles.mjs (until `lowrank bench` registers it).
-    entry: { cli: 'ts/cli/main.ts', 'bench-ensembles': 'ts/bench/ensembles.ts' },
+    entry: { cli: 'ts/cli/main.ts' },
     format: ['esm'],
     shims: true,
     target: 'node20',

@@ -6,6 +6,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { backendInfo, packageRoot } from '../native/load.js';
 import { eigensolvesSuite } from './eigensolves.js';
+import { ensemblesSuite } from './ensembles.js';
 import { trainingStepSuite } from './training-step.js';
 import type { BenchContext, BenchRow, BenchSuite } from './types.js';
 
@@ -15,6 +16,7 @@ export type { BenchContext, BenchRow, BenchSuite } from './types.js';
 export const BENCH_SUITES: readonly BenchSuite[] = [
   trainingStepSuite,
   eigensolvesSuite,
+  ensemblesSuite,
 ];
 
 /** The python3 that runs the baselines: LOWRANK_PYTHON, else `python3` on PATH. */
