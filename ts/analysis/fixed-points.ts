@@ -3,6 +3,7 @@
 // conditions -> optimised (Adam, then Levenberg-Marquardt polishing in double) -> outliers and duplicates removed ->
 // Jacobians and their eigendecomposition -> stability. The steps are in fixed-point-steps.ts, the files in
 // fixed-point-files.ts. Conventions and conversions: docs/analysis.md.
+import { checkCount } from '../core/size.js';
 import type { AnyModel } from '../model/index.js';
 import type { NativeSearchProgress } from '../native/binding.js';
 import type { FloatArray, Tensor } from '../core/tensor.js';
@@ -204,6 +205,8 @@ export function resolveFixedPointOptions(model: AnyModel, options: FixedPointOpt
     checkOptionGroup<T>(where, name, rules, o[name as keyof FixedPointOptions], defaults);
   const eigen = group<EigenOptions>('eigen', EIGEN_RULES, FIXED_POINT_DEFAULTS.eigen);
   const m = modelArgs(model);
+  const item = { values: m.size, otherBytes: 3 * 8 * m.size, what: `initial states x N=${m.size} float64` };
+  checkCount(where, 'count', o.count!, item);
   const possible = m.rank > 0 && !m.spec.noAutapse;
   if (eigen.method === 'reduced' && !possible) {
     throw optionError(where, 'eigen.method', "'auto' or 'dense' ('reduced' needs a low-rank net without noAutapse)", 'reduced');

@@ -11,7 +11,7 @@ export const ACTIVITY_KINDS: readonly ActivityKind[] = ['rates', 'states'];
 export const rule = {
   activity: (): Rule => is.oneOf(ACTIVITY_KINDS),
   /** A task: anything with `sample(trials, { seed })` (and, for accuracies, `accuracy`). */
-  task: (): Rule => is.custom('a task (with sample and accuracy)', (v) => v !== null && typeof v === 'object' && typeof (v as { sample?: unknown }).sample === 'function', (v) => v !== null && typeof v === 'object'),
+  task: (): Rule => is.task(),
   model: (): Rule => is.custom('a LowRankRNN or FullRankRNN', (v) => v instanceof LowRankRNN || v instanceof FullRankRNN, (v) => v !== null && typeof v === 'object'),
   /** A share of trials held out, strictly between 0 and 1. */
   share: (): Rule => is.number(0, 1, { minOpen: true, maxOpen: true }),

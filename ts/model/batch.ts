@@ -104,6 +104,9 @@ export function checkInitialStates(init: Tensor | undefined, B: number, model: B
 export function expandMask(mask: Tensor | undefined, B: number, T: number, F: number, name: string): FloatArray {
   if (!mask) return new Float32Array(B * T * F).fill(1);
   checkTensor(mask, name);
+  if (mask.data.length > 0 && mask.data.every((v) => v === 0)) {
+    throw new RangeError(`${name} is all zero: no step of any trial counts in the loss, which would be 0 whatever the weights; mark the steps to fit with 1`);
+  }
   if (mask.shape.length === 3) {
     checkTensor(mask, name, [B, T, F]);
     return mask.data;

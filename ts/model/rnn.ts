@@ -45,6 +45,7 @@ export abstract class RNNModel {
 
   /** `opts`: checked options (with their defaults); `extra`: the kind's own native spec fields. */
   protected constructor(config: ModelConfig, opts: CommonModelOptions, extra: Partial<NativeSpec>, initial: Map<ParamName, FloatArray>) {
+    if (new.target === RNNModel) throw new TypeError('RNNModel is the base class of LowRankRNN and FullRankRNN; construct one of those');
     this.config = config;
     this.dtype = opts.dtype!;
     this.#threads = opts.threads!;

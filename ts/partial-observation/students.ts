@@ -10,7 +10,7 @@ import { LowRankRNN } from '../model/lowrank.js';
 import type { AnyModel } from '../model/index.js';
 import { STREAMS, streamSeed } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
-import { checkOptions, is, type Rules } from '../core/validate.js';
+import { checkOptions, checkValue, is, type Rules } from '../core/validate.js';
 import { train, type EpochReport, type TrainResult } from '../training/train.js';
 import { PARTIAL_ACTIVATIONS, observedShape, spectrum, type PartialActivation, type Spectrum } from './estimate.js';
 
@@ -53,7 +53,10 @@ export interface Student extends Spectrum {
 
 /** The windows a student is fitted on: inputs, targets and mask of [W, horizon + 1, d]. */
 export function studentWindows(states: Tensor, alpha: number, horizon: number): { inputs: Tensor; targets: Tensor; mask: Tensor } {
-  const { B, T, d } = observedShape(states, 'partialObservation.fitStudent');
+  const where = 'partialObservation.studentWindows';
+  const { B, T, d } = observedShape(states, where);
+  checkValue(where, 'alpha', alpha, is.number(0, 1, { minOpen: true }), 'argument');
+  checkValue(where, 'horizon', horizon, is.integer(1, Math.max(1, T - 1)), 'argument');
   const L = horizon + 1;
   const starts: number[] = [];
   for (let b = 0; b < B; b++) for (let s = 0; s + horizon <= T - 1; s += horizon) starts.push(b * T + s);

@@ -1,5 +1,6 @@
 // One function per figure: plain data in, a Vega-Lite spec out (render it with `svg` or `png`). The functions that
 // read result files and models are in ./results.ts; these know nothing about files.
+import { checkValue, is } from '../core/validate.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Spec } from './render.js';
 import { PANEL, figure, stabilityColour, value } from './spec.js';
@@ -343,6 +344,8 @@ export interface ConnectivityData {
  * populations as contiguous blocks). `note` says it for the title: "one neuron in k of N", or '' when all are drawn.
  */
 export function neuronSubset(N: number, maxPoints: number | undefined): { neurons: number[]; note: string } {
+  checkValue('neuronSubset', 'N', N, is.integer(0), 'argument');
+  if (maxPoints !== undefined) checkValue('neuronSubset', 'maxPoints', maxPoints, is.integer(0), 'argument');
   const stride = maxPoints && maxPoints > 0 ? Math.max(1, Math.ceil(N / maxPoints)) : 1;
   return { neurons: Array.from({ length: Math.ceil(N / stride) }, (_, j) => j * stride), note: stride > 1 ? `one neuron in ${stride} of ${N}` : '' };
 }
@@ -582,6 +585,8 @@ export function topologyFigure(d: TopologyData, title = 'Fixed-point topology'):
 
 /** Variance explained by each principal component (bars) and cumulated (line), as fractions of the total. */
 export function pcaFigure(varianceRatio: ArrayLike<number>, title = 'Principal components of the states'): Spec {
+  const numbers = (v: unknown) => (Array.isArray(v) || ArrayBuffer.isView(v)) && Array.from(v as ArrayLike<unknown>).every((x) => typeof x === 'number');
+  checkValue('pcaFigure', 'varianceRatio', varianceRatio, is.custom('an array of numbers (the variance ratio of each component)', numbers), 'argument');
   let total = 0;
   const rows: Row[] = Array.from(varianceRatio, (r, i) => ({ pc: i + 1, ratio: value(r), cumulative: value((total += r)) }));
   const x = { field: 'pc', type: 'ordinal', title: 'principal component' };

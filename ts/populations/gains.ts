@@ -5,7 +5,7 @@
 // The window is in steps of the trajectory (0..T, state t+1 follows input t) and is checked against the trial length;
 // the LINT code passed 350 (ms) as a step index and so averaged the whole 68-step trial.
 import type { Tensor } from '../core/tensor.js';
-import { checkOptions, is, type Rules } from '../core/validate.js';
+import { checkOptions, checkValue, is, type Rules } from '../core/validate.js';
 import type { Activation, AnyModel } from '../model/index.js';
 import { CdmTask } from '../tasks/cdm.js';
 import type { Task, TrialSpec } from '../tasks/index.js';
@@ -79,6 +79,7 @@ function defaultContexts(task: Task): GainContext[] {
 
 /** The gains of every neuron of `model` per context of `task` (see the module notes). */
 export async function gains(model: AnyModel, task: Task, opts: GainOptions = {}): Promise<GainResult> {
+  checkValue('gains', 'task', task, is.task(), 'argument');
   const o = checkOptions('gains', GAIN_RULES, opts, GAIN_DEFAULTS) as GainOptions & typeof GAIN_DEFAULTS;
   const T = task.steps;
   const epochs = (task as { epochs?: Record<string, readonly [number, number]> }).epochs;

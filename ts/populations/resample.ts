@@ -12,7 +12,8 @@
 import { svd } from '../core/linalg.js';
 import { Random, STREAMS, streamSeed } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
-import { checkOptions, checkValue, is, type Rules } from '../core/validate.js';
+import { checkCount } from '../core/size.js';
+import { checkOptions, checkValue, is, show, type Rules } from '../core/validate.js';
 import { LowRankRNN, type AnyModel } from '../model/index.js';
 import type { Task } from '../tasks/index.js';
 import { train, type TrainOptions } from '../training/index.js';
@@ -83,6 +84,9 @@ export function populationStatistics(space: Tensor, labels: ArrayLike<number>, o
 
 /** Population sizes that add up to `size` (largest remainder: floor(w size), then one more to the largest remainders). */
 export function populationSizes(weights: ArrayLike<number>, size: number): Int32Array {
+  checkValue('populationSizes', 'weights', weights !== null && typeof weights === 'object' ? Array.from(weights) : weights, is.arrayOf(is.nonNegative(), 'a non-empty list of finite weights >= 0'), 'argument');
+  checkValue('populationSizes', 'size', size, is.integer(0), 'argument');
+  if (!(Array.from(weights).reduce((a, b) => a + b, 0) > 0)) throw new RangeError(`populationSizes: argument 'weights' must not all be 0; got ${show(Array.from(weights))}`);
   const K = weights.length;
   const total = Array.from(weights).reduce((a, b) => a + b, 0);
   const exact = Array.from(weights, (w) => (w / total) * size);
@@ -99,6 +103,10 @@ export function populationSizes(weights: ArrayLike<number>, size: number): Int32
  * L = U sqrt(S).
  */
 export async function covarianceFactor(cov: Float64Array, D: number): Promise<Float64Array> {
+  checkValue('covarianceFactor', 'D', D, is.integer(1), 'argument');
+  if (!(cov instanceof Float64Array) || cov.length !== D * D) {
+    throw new TypeError(`covarianceFactor: argument 'cov' must be a Float64Array of D x D = ${D * D} values; got ${show(cov)}`);
+  }
   const { u, s, v } = await svd(Float64Array.from(cov), D, D, D);
   const L = new Float64Array(D * D);
   for (let i = 0; i < D; i++) {
@@ -149,6 +157,7 @@ export async function resample(model: AnyModel, populations: ArrayLike<number> |
   const D = space.shape[1];
   const mixture = isMixture(populations) ? checkMixture(populations, D) : populationStatistics(space, populations);
   const size = o.size ?? base.size;
+  checkCount('resample', 'size', size, { values: Math.max(R, K, O), otherBytes: 48 * (2 * R + K + O), what: `neurons x (rank ${R}, ${K} inputs, ${O} outputs)` });
   const sizes = populationSizes(mixture.weights, size);
   const p = base.params();
   const si = o.scaled ? p.si.data : new Float64Array(K).fill(1);
@@ -213,7 +222,7 @@ export interface ResampleAccuracyOptions extends Omit<ResampleOptions, 'seed'> {
 export const RESAMPLE_ACCURACY_DEFAULTS = Object.freeze({ ...RESAMPLE_DEFAULTS, draws: 10, trials: 400 });
 const RESAMPLE_ACCURACY_RULES: Rules<ResampleAccuracyOptions> = {
   ...RESAMPLE_RULES,
-  draws: is.integer(1),
+  draws: is.repeats(),
   trials: is.integer(1),
   retrain: is.object('train() options'),
   onProgress: is.function(),

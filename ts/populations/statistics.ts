@@ -5,6 +5,7 @@ import { svd } from '../core/linalg.js';
 import { native } from '../native/load.js';
 import { Random, STREAMS, streamSeed } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
+import { checkCount } from '../core/size.js';
 import { checkOptions, checkValue, is, type Rules } from '../core/validate.js';
 import { fitMixture, type MixtureOptions } from './mixture.js';
 import { covarianceFactor, populationStatistics } from './resample.js';
@@ -131,7 +132,7 @@ export interface EpairsOptions {
 
 /** The defaults of {@link epairs}. */
 export const EPAIRS_DEFAULTS = Object.freeze({ neighbours: 3, nullDraws: 100, seed: 0, threads: 0 });
-const EPAIRS_RULES: Rules<EpairsOptions> = { neighbours: is.integer(1), nullDraws: is.integer(1), seed: is.seed(), threads: is.integer(0) };
+const EPAIRS_RULES: Rules<EpairsOptions> = { neighbours: is.integer(1), nullDraws: is.repeats(), seed: is.seed(), threads: is.integer(0) };
 
 /** What {@link epairs} returns. */
 export interface EpairsResult {
@@ -160,6 +161,7 @@ export async function epairs(space: Tensor, opts: EpairsOptions = {}): Promise<E
   const [N, D] = checkSpace(space, 'epairs', 3);
   if (o.neighbours >= N) throw new RangeError(`epairs: option 'neighbours' must be below the ${N} points; got ${o.neighbours}`);
   const angles = await neighbourAngles(await whitenedDirections(Float64Array.from(space.data), N, D), N, D, o.neighbours, o.threads);
+  checkCount('epairs', 'nullDraws', o.nullDraws, { values: N, what: `null data sets x ${N} neurons float64` });
   const pooled = new Float64Array(N * o.nullDraws);
   for (let b = 0; b < o.nullDraws; b++) {
     const rng = new Random(streamSeed(o.seed, STREAMS.populationNull, b));
@@ -195,7 +197,7 @@ export const STABILITY_DEFAULTS = Object.freeze({ bootstraps: 20, fraction: 0.8,
 const STABILITY_RULES: Rules<StabilityOptions> = {
   components: is.integer(1),
   mixture: is.object('mixture options'),
-  bootstraps: is.integer(2),
+  bootstraps: is.repeats(2),
   fraction: is.number(0, 1, { minOpen: true }),
   null: is.oneOf(['gaussian', 'none']),
   seed: is.seed(),

@@ -181,6 +181,13 @@ export function jobId(kind: JobKind, options: Record<string, unknown>): string {
  * unknown keys, an empty grid or grid list, a grid larger than `maxJobs` (its size is given), an option the job kind
  * does not take, or a value its flag rejects.
  */
+/** Checks that `loaded` is what checkPlan or loadPlan returned (the sweep functions take nothing else). */
+export function checkLoaded(where: string, loaded: unknown): LoadedPlan {
+  const ok = (v: unknown) => v !== null && typeof v === 'object' && Array.isArray((v as LoadedPlan).jobs) && typeof (v as LoadedPlan).plan === 'object' && typeof (v as LoadedPlan).out === 'string';
+  checkValue(where, 'loaded', loaded, is.custom('a plan from loadPlan or checkPlan', ok, (v) => v !== null && typeof v === 'object'), 'argument');
+  return loaded as LoadedPlan;
+}
+
 export function checkPlan(user: unknown, path = ''): LoadedPlan {
   const where = 'sweep plan';
   const given = checkObject(where, user, 'the plan');

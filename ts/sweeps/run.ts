@@ -5,7 +5,8 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { jobArguments, takesThreads, type LoadedPlan, type SweepJob } from './plan.js';
+import { show } from '../core/validate.js';
+import { checkLoaded, jobArguments, takesThreads, type LoadedPlan, type SweepJob } from './plan.js';
 import { commitJob, readRecord, type JobRecord, type JobState } from './results.js';
 import { slurmStates } from './slurm.js';
 
@@ -113,6 +114,8 @@ export interface RunLocalOptions extends RunJobOptions {
 
 /** Runs `jobs` on the local cores, `plan.workers` at a time; returns their records (cancelled jobs have none). */
 export async function runLocal(loaded: LoadedPlan, jobs: readonly SweepJob[], options: RunLocalOptions = {}): Promise<JobRecord[]> {
+  checkLoaded('runLocal', loaded);
+  if (!Array.isArray(jobs)) throw new TypeError(`runLocal: argument 'jobs' must be an array of jobs of the plan; got ${show(jobs)}`);
   const records: JobRecord[] = [];
   let next = 0;
   let running = 0;
