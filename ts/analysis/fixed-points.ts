@@ -7,7 +7,7 @@ import { checkCount } from '../core/size.js';
 import type { AnyModel } from '../model/index.js';
 import type { NativeSearchProgress } from '../native/binding.js';
 import type { FloatArray, Tensor } from '../core/tensor.js';
-import { checkOptions, is, optionError, type Rules, checkOptionGroup } from '../core/validate.js';
+import { checkValue, checkOptions, is, optionError, type Rules, checkOptionGroup } from '../core/validate.js';
 import { ANALYSIS_RULE, analysisDevice, inputRows, modelArgs, type AnalysisDevice } from './common.js';
 import { CLASSIFY_DEFAULTS, CLASSIFY_RULES, EIGEN_METHODS, resolveConvention, type ClassifyOptions, type ComplexTensor, type Convention, type EigenMethod, type Eigenvalues, type PointType } from './linear.js';
 import { absoluteTolerances, assemblePoints, initialStates, referenceRows, referenceScales, searchPoints, tileInputs } from './fixed-point-steps.js';
@@ -317,6 +317,7 @@ export async function fixedPoints(model: AnyModel, options: FixedPointOptions = 
 
 /** The eigenvalues of point `index` of a result, for classify() and lineAttractorScore(). */
 export function pointEigenvalues(result: FixedPoints, index: number): Eigenvalues {
+  checkValue('pointEigenvalues', 'result', result, is.object(), 'argument');
   const U = result.points.shape[0];
   if (!Number.isInteger(index) || index < 0 || index >= U) throw new RangeError(`index must be an integer in [0, ${U}); got ${index}`);
   const E = result.eigenvalues.re.shape[1];

@@ -268,6 +268,7 @@ function plottedAxes(where: string, rank: number, axes: [number, number]): numbe
 
 /** The grid of latent points a flow field is evaluated on (reference plot_field: cell centres of a res x res grid). */
 export function latentGrid(rank: number, opts: GridOptions = {}): LatentGrid {
+  checkValue('latentGrid', 'rank', rank, is.integer(1), 'argument');
   return gridOf('latentGrid', rank, checkOptions<GridOptions>('latentGrid', GRID_RULES, opts, GRID_DEFAULTS));
 }
 

@@ -64,7 +64,8 @@ export async function saveFit(path: string, result: LintFit | TeacherFit, extra:
  */
 export async function saveTable(path: string, columns: Record<string, (number | undefined)[]>, meta: object = {}): Promise<void> {
   const table: Record<string, Float64Array> = {};
-  checkObject('saveTable', columns, 'columns');
+  if (columns === undefined) throw new TypeError(`saveTable: argument 'columns' must be an object of equal-length arrays; got undefined`);
+  checkObject('saveTable', columns, "argument 'columns'");
   const lengths = new Set(Object.values(columns).map((values) => (Array.isArray(values) ? values.length : -1)));
   if (lengths.has(-1) || lengths.size > 1) {
     throw new RangeError(`saveTable: columns must be arrays of one length (one value per row); got lengths ${Object.entries(columns).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.length : show(v)}`).join(', ')}`);

@@ -5,6 +5,7 @@
 // through a fixed identity input (x_1 = a (wi^T u_0) = x_s with u_0 = x_s / a, phi(0) = 0), and the loss looks at
 // the next `horizon` states only. With horizon 1 the loss is the one-step prediction error, whose minimiser is the
 // closed-form estimate with ridge 0 (the check of docs/partial-observation.md).
+import { checkModel } from '../model/check.js';
 import { FullRankRNN } from '../model/fullrank.js';
 import { LowRankRNN } from '../model/lowrank.js';
 import type { AnyModel } from '../model/index.js';
@@ -117,6 +118,7 @@ export async function fitStudent(states: Tensor, options: StudentOptions): Promi
 
 /** The dynamics matrix of a student: wrec, or m n^T / N. */
 export function dynamicsMatrix(model: AnyModel): Tensor<Float64Array> {
+  checkModel('partialObservation.dynamicsMatrix', 'model', model);
   const N = model.size;
   if (model instanceof FullRankRNN) return { data: Float64Array.from(model.param('wrec').data), shape: [N, N] };
   const m = model.param('m').data, n = model.param('n').data;

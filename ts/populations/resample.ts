@@ -9,6 +9,8 @@
 // Scaling: the reference's support net stores m / sqrt(N'), n / sqrt(N'), wo / N' and runs without 1/N; this
 // package's nets divide by N' themselves, so the drawn m, n, wo are stored as they are and the effective weights
 // m n^T / N' and wo / N' are the reference's.
+import { checkModel } from '../model/check.js';
+import { checkTensor } from '../core/tensor.js';
 import { svd } from '../core/linalg.js';
 import { Random, STREAMS, streamSeed } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
@@ -31,6 +33,7 @@ export interface MixtureParameters {
 
 /** Checks population labels: N integers 0..K-1 with every population used; returns K. */
 export function checkLabels(labels: ArrayLike<number>, N: number, name = 'labels'): number {
+  checkValue('checkLabels', 'N', N, is.integer(1), 'argument');
   const where = 'populations';
   checkValue(where, name, labels, is.custom(`an array of ${N} integers (one population per neuron)`, (l) => l !== null && typeof l === 'object' && (l as ArrayLike<number>).length === N, (l) => l !== null && typeof l === 'object'));
   let K = 0;
@@ -51,6 +54,8 @@ export function checkLabels(labels: ArrayLike<number>, N: number, name = 'labels
  * each population's rows of `space` [N, D]. `zeroMeans` sets the means to 0 (the reference's default).
  */
 export function populationStatistics(space: Tensor, labels: ArrayLike<number>, opts: { zeroMeans?: boolean } = {}): MixtureParameters & { means: Tensor<Float64Array>; covariances: Tensor<Float64Array> } {
+  checkTensor(space, 'populationStatistics: space', undefined, { finite: false });
+  checkValue('populationStatistics', 'labels', labels, is.custom('an array of numbers', (v) => Array.isArray(v) || ArrayBuffer.isView(v), (v) => v !== null && typeof v === 'object'), 'argument');
   const [N, D] = space.shape;
   const K = checkLabels(labels, N);
   const counts = new Float64Array(K);
@@ -231,6 +236,8 @@ const RESAMPLE_ACCURACY_RULES: Rules<ResampleAccuracyOptions> = {
 
 /** The task accuracy of a model on `trials` trials drawn with `seed` (the model's own noise on). */
 export async function taskAccuracy(model: AnyModel, task: Task, trials: number, seed: number): Promise<number> {
+  checkModel('populations.taskAccuracy', 'model', model);
+  checkValue('populations.taskAccuracy', 'task', task, is.task(), 'argument');
   const batch = task.sample(trials, { seed });
   const sim = await model.simulate(batch.inputs, { states: false, outputs: true, seed });
   return task.accuracy(sim.outputs!, batch);

@@ -73,11 +73,13 @@ let commandLine: string | undefined;
  * the `lowrank` CLI calls it once with its arguments.
  */
 export function recordCommandLine(argv: readonly string[]): void {
+  checkValue('recordCommandLine', 'argv', argv, is.custom('an array of strings', (v) => Array.isArray(v) && v.every((a) => typeof a === 'string'), (v) => Array.isArray(v)), 'argument');
   commandLine = argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
 /** The metadata entry for a result of `kind` with entry-specific `facts`. */
 export function resultMeta(kind: ResultKind, facts: object = {}): ResultMeta {
+  checkValue('resultMeta', 'kind', kind, is.oneOf(RESULT_KINDS), 'argument');
   return { kind, formatVersion: RESULT_FORMAT_VERSION, package: 'lowrank-rnn', version: packageVersion(), ...(commandLine ? { command: commandLine } : {}), ...facts };
 }
 
@@ -131,6 +133,8 @@ export async function loadResult(path: string, expect?: ResultKind | readonly Re
 
 /** The arrays whose names start with `prefix.`, with the prefix removed (one level of a flattened result). */
 export function resultGroup(arrays: Record<string, NpyArray>, prefix: string): Record<string, NpyArray> {
+  checkValue('resultGroup', 'arrays', arrays, is.object(), 'argument');
+  checkValue('resultGroup', 'prefix', prefix, is.string(), 'argument');
   const out: Record<string, NpyArray> = {};
   for (const [key, value] of Object.entries(arrays)) if (key.startsWith(`${prefix}.`)) out[key.slice(prefix.length + 1)] = value;
   return out;
