@@ -70,8 +70,8 @@ export async function compareNetworks(reference: AnyModel, other: AnyModel, inpu
  * Plug it into a task's accuracy to score the fitted network on the task.
  */
 export function withTeacherReadout(student: AnyModel, teacher: AnyModel, neurons?: number[]): AnyModel {
-  checkValue('lint.withTeacherReadout', 'student', student, rule.model());
-  checkValue('lint.withTeacherReadout', 'teacher', teacher, rule.model());
+  checkValue('lint.withTeacherReadout', 'student', student, rule.model(), 'argument');
+  checkValue('lint.withTeacherReadout', 'teacher', teacher, rule.model(), 'argument');
   const sel = neurons === undefined ? [...Array(teacher.size).keys()] : checkValue<number[]>('lint.withTeacherReadout', 'neurons', neurons, rule.indices(teacher.size, 'neuron'));
   if (sel.length !== student.size) {
     throw new RangeError(`the student has ${student.size} units but ${sel.length} teacher neurons were given; pass the neurons the student models`);
@@ -197,7 +197,7 @@ export interface TeacherFit {
  * task accuracy through the teacher's readout, and CC / ECC when the student models every teacher neuron.
  */
 export async function fitTeacher(teacher: AnyModel, options: FitTeacherOptions): Promise<TeacherFit> {
-  checkValue('lint.fitTeacher', 'teacher', teacher, rule.model());
+  checkValue('lint.fitTeacher', 'teacher', teacher, rule.model(), 'argument');
   const o = checkOptions('lint.fitTeacher', fitTeacherRules(teacher, options?.neurons), options, FIT_TEACHER_DEFAULTS);
   const source = o.task ?? o.inputs;
   if (!source) throw new TypeError('lint.fitTeacher needs a task (option task) or inputs [B, T, K] (option inputs)');

@@ -1,7 +1,7 @@
 // What simulate, loss and gradients take: their options (types, defaults, rules as data) and the checks that turn
 // inputs, targets, masks and initial states into the arrays the native engine takes.
 import type { LossOn } from '../native/binding.js';
-import { is, type NotApplicable, type Rules } from '../core/validate.js';
+import { is, show, type NotApplicable, type Rules } from '../core/validate.js';
 import { asDType, checkTensor, formatShape, type DType, type FloatArray, type Tensor } from '../core/tensor.js';
 import { LOSS_TARGETS } from './options.js';
 
@@ -130,6 +130,7 @@ export interface PreparedBatch {
 
 /** Checks a loss batch against the model's sizes and converts it to the engine's arrays. */
 export function prepareBatch(batch: LossBatch, lossOn: LossOn, model: BatchShape, name = 'batch'): PreparedBatch {
+  if (batch === null || typeof batch !== 'object') throw new TypeError(`${name} must be an object { inputs, targets, mask? }; got ${show(batch)}`);
   const { B, T } = checkInputs(batch.inputs, model.inputs, `${name}.inputs`);
   const F = lossOn === 'outputs' ? model.outputs : model.size;
   if (F === 0) throw new RangeError(`lossOn 'outputs' needs a model with outputs; this one has none (use 'rates' or 'states')`);

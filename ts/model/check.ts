@@ -6,13 +6,13 @@ import type { AnyModel } from './any.js';
 import { FullRankRNN } from './fullrank.js';
 import { LowRankRNN } from './lowrank.js';
 
-const isObject = (v: unknown) => v !== null && typeof v === 'object';
+const anyModel = (v: unknown) => v instanceof LowRankRNN || v instanceof FullRankRNN;
 
-/** Rules for a model argument: either kind, or one of the two. */
+/** Rules for a model argument: either kind, or one of the two (anything else is of the wrong type: a TypeError). */
 export const MODEL_RULE = {
-  any: is.custom('a LowRankRNN or a FullRankRNN', (v) => v instanceof LowRankRNN || v instanceof FullRankRNN, isObject),
-  lowrank: is.custom('a LowRankRNN', (v) => v instanceof LowRankRNN, isObject),
-  fullrank: is.custom('a FullRankRNN', (v) => v instanceof FullRankRNN, isObject),
+  any: is.custom('a LowRankRNN or a FullRankRNN', anyModel, anyModel),
+  lowrank: is.custom('a LowRankRNN', (v) => v instanceof LowRankRNN, anyModel),
+  fullrank: is.custom('a FullRankRNN', (v) => v instanceof FullRankRNN, anyModel),
 } as const satisfies Record<string, Rule>;
 
 /** Checks that `value` is a model of the given kind; a TypeError naming `where` and `name` when it is not. */
