@@ -180,11 +180,6 @@ export function jobId(kind: JobKind, options: Record<string, unknown>): string {
   return `${kind.replace(' ', '-')}-${createHash('sha256').update(`${kind}\n${canonical}`).digest('hex').slice(0, 10)}`;
 }
 
-/**
- * Checks a plan and expands its grid. Throws a RangeError/TypeError naming the offending key before anything runs:
- * unknown keys, an empty grid or grid list, a grid larger than `maxJobs` (its size is given), an option the job kind
- * does not take, or a value its flag rejects.
- */
 /** Checks that `loaded` is what checkPlan or loadPlan returned (the sweep functions take nothing else). */
 export function checkLoaded(where: string, loaded: unknown): LoadedPlan {
   const ok = (v: unknown) => v !== null && typeof v === 'object' && Array.isArray((v as LoadedPlan).jobs) && typeof (v as LoadedPlan).plan === 'object' && typeof (v as LoadedPlan).out === 'string';
@@ -192,6 +187,11 @@ export function checkLoaded(where: string, loaded: unknown): LoadedPlan {
   return loaded as LoadedPlan;
 }
 
+/**
+ * Checks a plan and expands its grid. Throws a RangeError/TypeError naming the offending key before anything runs:
+ * unknown keys, an empty grid or grid list, a grid larger than `maxJobs` (its size is given), an option the job kind
+ * does not take, or a value its flag rejects.
+ */
 export function checkPlan(user: unknown, path = ''): LoadedPlan {
   const where = 'sweep plan';
   const given = checkObject(where, user, 'the plan');

@@ -208,10 +208,6 @@ function resumeSource(resume: string | boolean | undefined, checkpoint: Required
 }
 
 /**
- * Checks train()'s options and merges them over TRAIN_DEFAULTS. With a dataset, `trials` and `curriculum` do not
- * apply. The options that depend on the trials (batchSize against their count, monitor) are checked with them.
- */
-/**
  * Checks train()'s positional arguments before anything else: a model, and a task (anything with `sample`) or a
  * dataset { inputs, targets, mask? } of tensors (their shapes are checked against the model later).
  */
@@ -225,6 +221,10 @@ export function checkTrainArguments(model: unknown, source: unknown): void {
   }
 }
 
+/**
+ * Checks train()'s options and merges them over TRAIN_DEFAULTS. With a dataset, `trials` and `curriculum` do not
+ * apply. The options that depend on the trials (batchSize against their count, monitor) are checked with them.
+ */
 export function checkTrainOptions(user: unknown, forTask: boolean, paramNames: readonly ParamName[]): ResolvedTrainOptions {
   const { trials: _trials, curriculum: _curriculum, ...datasetRules } = TRAIN_RULES;
   const rules = forTask ? TRAIN_RULES : datasetRules;
