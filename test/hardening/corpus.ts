@@ -184,3 +184,19 @@ export function tally(outcomes: readonly Outcome[]): Record<Verdict, number> {
   for (const o of outcomes) counts[o.verdict] += 1;
   return counts;
 }
+
+/**
+ * For the property tests: runs `call` and returns the error it threw (undefined when it returned), after checking
+ * that the error is an Error of one of `names`, with a message that is not vague (see VAGUE) and says something.
+ */
+export async function clearErrorOf(call: () => unknown, names: readonly string[]): Promise<Error | undefined> {
+  try {
+    await call();
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof Error)) throw new Error(`threw a non-Error: ${String(err)}`);
+    if (!names.includes(err.name)) throw new Error(`threw ${err.name} (expected ${names.join(' or ')}): ${err.message}`);
+    if (VAGUE.test(err.message) || err.message.length < 10) throw new Error(`threw a vague message: ${err.message}\n${err.stack}`);
+    return err;
+  }
+}
