@@ -197,8 +197,8 @@ export async function transferMoments(
   delta: ArrayLike<number>,
   opts: MomentOptions = {},
 ): Promise<{ mean: Float64Array; meanDerivative: Float64Array }> {
-  checkValue('transferMoments', 'mu', mu, is.custom('an array of numbers', (v) => Array.isArray(v) || ArrayBuffer.isView(v), (v) => v !== null && typeof v === 'object'), 'argument');
-  checkValue('transferMoments', 'delta', delta, is.custom('an array of numbers', (v) => Array.isArray(v) || ArrayBuffer.isView(v), (v) => v !== null && typeof v === 'object'), 'argument');
+  checkValue('transferMoments', 'mu', mu, is.numbers(), 'argument');
+  checkValue('transferMoments', 'delta', delta, is.numbers(), 'argument');
   const o = checkOptions<MomentOptions>('transferMoments', MOMENT_RULES, opts, MOMENT_DEFAULTS);
   if (mu?.length !== delta?.length) throw new RangeError(`mu and delta must have the same length; got ${mu?.length} and ${delta?.length}`);
   return native().binding.transferMoments(Float64Array.from(mu), Float64Array.from(delta), { activation: o.activation!, slope: o.slope!, points: o.quadraturePoints! });

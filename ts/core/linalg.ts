@@ -164,7 +164,7 @@ export function crossProduct(a: ArrayLike<number>, b: ArrayLike<number>, n: numb
 
 /** The median of a list of numbers (the mean of the two middle values for an even count; NaN when empty). */
 export function median(values: ArrayLike<number>): number {
-  checkValue('median', 'values', values, is.custom('an array of numbers', (v) => Array.isArray(v) || ArrayBuffer.isView(v), (v) => v !== null && typeof v === 'object'), 'argument');
+  checkValue('median', 'values', values, is.numbers(), 'argument');
   const sorted = Float64Array.from(values).sort();
   const n = sorted.length;
   if (n === 0) return NaN;

@@ -50,8 +50,8 @@ export function maxCount(item: ItemSize): number {
 
 /**
  * Refuses a count that cannot fit before anything is allocated:
- *   "analysis.fixedPoints: option 'count' 1000000000 initial states x N=512 float64 would need 4.1 TB; at most
- *    2097152 fit (2^30 values per array, 19 GB of memory)".
+ *   "fixedPoints: option 'count' 1000000000 initial states x N=512 float64 would need 4.1 TB; at most 2097152 fit
+ *    (2^30 values per array, 19 GB of memory)".
  * Returns the count.
  */
 export function checkCount(where: string, name: string, count: number, item: ItemSize, role: 'option' | 'argument' = 'option'): number {

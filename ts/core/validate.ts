@@ -93,6 +93,15 @@ export const is = {
     const object = (v: unknown) => v !== null && typeof v === 'object';
     return is.custom('a task (with sample(trials, options))', (v) => object(v) && typeof (v as { sample?: unknown }).sample === 'function', object);
   },
+  /** An array or typed array of numbers (their values are checked where they are used). */
+  numbers(): Rule {
+    const object = (v: unknown) => v !== null && typeof v === 'object';
+    return is.custom('an array of numbers', (v) => Array.isArray(v) || ArrayBuffer.isView(v), object);
+  },
+  /** An array (its elements are checked where they are used). */
+  list(): Rule {
+    return is.custom('an array', Array.isArray, (v) => v !== null && typeof v === 'object');
+  },
   /** A seed: a safe integer >= 0. */
   seed(): Rule {
     return { ...is.integer(0), expected: 'a non-negative safe integer' };

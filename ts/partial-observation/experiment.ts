@@ -77,8 +77,8 @@ export async function resolveTeacher(spec: TeacherSpec, where: string): Promise<
 
 /** Frobenius distance |X - Y| / |Y|. */
 export function relativeDistance(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  checkValue('partialObservation.relativeDistance', 'x', x, is.custom('an array of numbers', (v) => Array.isArray(v) || ArrayBuffer.isView(v), (v) => v !== null && typeof v === 'object'), 'argument');
-  checkValue('partialObservation.relativeDistance', 'y', y, is.custom('an array of numbers', (v) => Array.isArray(v) || ArrayBuffer.isView(v), (v) => v !== null && typeof v === 'object'), 'argument');
+  checkValue('partialObservation.relativeDistance', 'x', x, is.numbers(), 'argument');
+  checkValue('partialObservation.relativeDistance', 'y', y, is.numbers(), 'argument');
   let num = 0, den = 0;
   for (let i = 0; i < y.length; i++) {
     num += (x[i] - y[i]) ** 2;
@@ -272,7 +272,7 @@ function reParts(s: Spectrum): number[] {
 /** Writes a sweep's table (kind 'partial-observation'): one array per column under `table.`, the teacher as text. */
 export async function saveSweep(path: string, rows: SweepRow[], settings: object = {}): Promise<void> {
   checkValue('partialObservation.saveSweep', 'path', path, is.string(), 'argument');
-  checkValue('partialObservation.saveSweep', 'rows', rows, is.custom('an array', Array.isArray, (v) => v !== null && typeof v === 'object'), 'argument');
+  checkValue('partialObservation.saveSweep', 'rows', rows, is.list(), 'argument');
   const table: Record<string, unknown> = {};
   for (const key of Object.keys(rows[0] ?? {}) as (keyof SweepRow)[]) {
     table[key] = key === 'teacher' ? rows.map((r) => r.teacher) : Float64Array.from(rows, (r) => r[key] as number);
@@ -283,7 +283,7 @@ export async function saveSweep(path: string, rows: SweepRow[], settings: object
 /** The sweep's rows as a Markdown table (the one in docs/partial-observation.md); the last column is
  * |A_hat - limit| / |limit| (Frobenius). */
 export function sweepMarkdown(rows: SweepRow[]): string {
-  checkValue('partialObservation.sweepMarkdown', 'rows', rows, is.custom('an array', Array.isArray, (v) => v !== null && typeof v === 'object'), 'argument');
+  checkValue('partialObservation.sweepMarkdown', 'rows', rows, is.list(), 'argument');
   const f = (x: number) => (Number.isNaN(x) ? '-' : Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(3));
   const head = '| teacher | D | d | noise | meas. noise | seed | teacher score | student score | limit score | teacher Re range | student Re range | student Re λ2 | distance to limit |';
   const lines = rows.map((r) => `| ${r.teacher} | ${r.D} | ${r.d} | ${r.noise} | ${r.measurementNoise} | ${r.seed} | ${f(r.teacherScore)} | ${f(r.studentScore)} | ${f(r.limitScore)} | [${f(r.teacherMinRe)}, ${f(r.teacherMaxRe)}] | [${f(r.studentMinRe)}, ${f(r.studentMaxRe)}] | ${f(r.studentSecondRe)} | ${f(r.limitDistance)} |`);

@@ -24,7 +24,7 @@ export interface EpochPoint {
 
 /** Training curves: loss and validation loss (log scale), validation accuracy and the learning rate, per epoch. */
 export function trainingCurves(epochs: readonly EpochPoint[], title = 'Training'): Spec {
-  checkValue('trainingCurves', 'epochs', epochs, is.custom('an array', Array.isArray, (v) => v !== null && typeof v === 'object'), 'argument');
+  checkValue('trainingCurves', 'epochs', epochs, is.list(), 'argument');
   const losses: Row[] = [];
   const other: Row[] = [];
   for (const e of epochs) {
@@ -124,7 +124,7 @@ export interface PsychometricData {
 
 /** Psychometric curves: fraction of positive decisions against the condition, one line per curve. */
 export function psychometricFigure(curves: readonly PsychometricData[], condition: string, title = 'Psychometric curves'): Spec {
-  checkValue('psychometricFigure', 'curves', curves, is.custom('an array', Array.isArray, (v) => v !== null && typeof v === 'object'), 'argument');
+  checkValue('psychometricFigure', 'curves', curves, is.list(), 'argument');
   const rows: Row[] = curves.flatMap((c) => c.values.map((v, i) => ({ curve: c.label, x: value(v), y: value(c.fractionPositive[i]) })));
   return figure(title, {
     width: PANEL.width,
@@ -300,7 +300,7 @@ export interface SpectrumSet {
  * time (units 1/τ), the unit circle for discrete-time maps.
  */
 export function spectrumFigure(sets: readonly SpectrumSet[], convention: 'continuous' | 'discrete', title = 'Eigenvalue spectrum'): Spec {
-  checkValue('spectrumFigure', 'sets', sets, is.custom('an array', Array.isArray, (v) => v !== null && typeof v === 'object'), 'argument');
+  checkValue('spectrumFigure', 'sets', sets, is.list(), 'argument');
   const rows: Row[] = sets.flatMap((s) => Array.from(s.re, (re, i) => ({ set: s.label, re: value(re), im: value(s.im[i]) })));
   const unit = convention === 'continuous' ? ' (1/τ)' : '';
   const x = { field: 're', type: 'quantitative', title: `Re λ${unit}` };

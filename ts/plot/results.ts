@@ -227,7 +227,7 @@ function latentFixedPoints(a: Arrays, dims: number[], R: number): fig.FlowFixedP
  * null space of J - lambda I: for R = 2 from one row, for R = 3 as the cross product of two rows.
  */
 export function unstableDirection(J: ArrayLike<number>, R: number): number[] | undefined {
-  checkValue('unstableDirection', 'J', J, is.custom('an array of numbers', (v) => Array.isArray(v) || ArrayBuffer.isView(v), (v) => v !== null && typeof v === 'object'), 'argument');
+  checkValue('unstableDirection', 'J', J, is.numbers(), 'argument');
   checkValue('unstableDirection', 'R', R, is.integer(1), 'argument');
   const lambda = largestRealEigenvalue(J, R);
   if (lambda === undefined) return undefined;

@@ -121,7 +121,7 @@ export async function gains(model: AnyModel, task: Task, opts: GainOptions = {})
 /** The mean of per-neuron values [N, C] over each population: [K, C]. */
 export function populationMeans(values: Tensor, labels: ArrayLike<number>): Tensor<Float64Array> {
   checkTensor(values, 'populationMeans: values', undefined, { finite: false });
-  checkValue('populationMeans', 'labels', labels, is.custom('an array of numbers', (v) => Array.isArray(v) || ArrayBuffer.isView(v), (v) => v !== null && typeof v === 'object'), 'argument');
+  checkValue('populationMeans', 'labels', labels, is.numbers(), 'argument');
   const [N, C] = values.shape;
   const K = checkLabels(labels, N);
   const out = new Float64Array(K * C), counts = new Float64Array(K);

@@ -128,7 +128,7 @@ export interface NeuronGroup {
  * (default true). `names` renames the populations.
  */
 export function populationGroups(labels: ArrayLike<number>, opts: { random?: boolean; names?: string[] } = {}): NeuronGroup[] {
-  checkValue('populationGroups', 'labels', labels, is.custom('an array of numbers', (v) => Array.isArray(v) || ArrayBuffer.isView(v), (v) => v !== null && typeof v === 'object'), 'argument');
+  checkValue('populationGroups', 'labels', labels, is.numbers(), 'argument');
   const K = checkLabels(labels, labels.length);
   const groups: NeuronGroup[] = Array.from({ length: K }, (_, k) => ({ name: opts.names?.[k] ?? populationName(k), neurons: [] as number[] }));
   for (let i = 0; i < labels.length; i++) groups[labels[i]].neurons.push(i);

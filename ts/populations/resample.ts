@@ -55,7 +55,7 @@ export function checkLabels(labels: ArrayLike<number>, N: number, name = 'labels
  */
 export function populationStatistics(space: Tensor, labels: ArrayLike<number>, opts: { zeroMeans?: boolean } = {}): MixtureParameters & { means: Tensor<Float64Array>; covariances: Tensor<Float64Array> } {
   checkTensor(space, 'populationStatistics: space', undefined, { finite: false });
-  checkValue('populationStatistics', 'labels', labels, is.custom('an array of numbers', (v) => Array.isArray(v) || ArrayBuffer.isView(v), (v) => v !== null && typeof v === 'object'), 'argument');
+  checkValue('populationStatistics', 'labels', labels, is.numbers(), 'argument');
   const [N, D] = space.shape;
   const K = checkLabels(labels, N);
   const counts = new Float64Array(K);

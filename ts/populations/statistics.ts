@@ -23,8 +23,8 @@ function checkSpace(space: Tensor, where: string, minRows = 2): [number, number]
  * adjusted_rand_score computes it (from the pair confusion matrix; 1 for identical partitions up to renaming).
  */
 export function adjustedRandIndex(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  checkValue('adjustedRandIndex', 'a', a, is.custom('an array of numbers', (v) => Array.isArray(v) || ArrayBuffer.isView(v), (v) => v !== null && typeof v === 'object'), 'argument');
-  checkValue('adjustedRandIndex', 'b', b, is.custom('an array of numbers', (v) => Array.isArray(v) || ArrayBuffer.isView(v), (v) => v !== null && typeof v === 'object'), 'argument');
+  checkValue('adjustedRandIndex', 'a', a, is.numbers(), 'argument');
+  checkValue('adjustedRandIndex', 'b', b, is.numbers(), 'argument');
   if (a.length !== b.length) throw new RangeError(`adjustedRandIndex: the labelings must have one length; got ${a.length} and ${b.length}`);
   const n = a.length;
   const table = new Map<string, number>(), rows = new Map<number, number>(), cols = new Map<number, number>();
@@ -105,8 +105,8 @@ function erfc(x: number): number {
 
 /** The Wilcoxon rank-sum test (scipy.stats.ranksums: normal approximation, no tie correction): statistic and two-sided p. */
 export function rankSums(x: ArrayLike<number>, y: ArrayLike<number>): { statistic: number; pvalue: number } {
-  checkValue('rankSums', 'x', x, is.custom('an array of numbers', (v) => Array.isArray(v) || ArrayBuffer.isView(v), (v) => v !== null && typeof v === 'object'), 'argument');
-  checkValue('rankSums', 'y', y, is.custom('an array of numbers', (v) => Array.isArray(v) || ArrayBuffer.isView(v), (v) => v !== null && typeof v === 'object'), 'argument');
+  checkValue('rankSums', 'x', x, is.numbers(), 'argument');
+  checkValue('rankSums', 'y', y, is.numbers(), 'argument');
   const n1 = x.length, n2 = y.length;
   const all = [...Array.from(x, (v) => [v, 0] as const), ...Array.from(y, (v) => [v, 1] as const)].sort((a, b) => a[0] - b[0]);
   let sumX = 0;

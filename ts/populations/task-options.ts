@@ -46,8 +46,8 @@ export const INTACT_ACCURACY_FLOOR = 0.9;
  * any context, or undefined: it names the accuracies, the task and the options used, and `--task-options`.
  */
 export function intactAccuracyWarning(accuracy: ArrayLike<number>, contexts: readonly string[], choice: TaskChoice, floor = INTACT_ACCURACY_FLOOR): string | undefined {
-  checkValue('intactAccuracyWarning', 'accuracy', accuracy, is.custom('an array of numbers', (v) => Array.isArray(v) || ArrayBuffer.isView(v), (v) => v !== null && typeof v === 'object'), 'argument');
-  checkValue('intactAccuracyWarning', 'contexts', contexts, is.custom('an array', Array.isArray, (v) => v !== null && typeof v === 'object'), 'argument');
+  checkValue('intactAccuracyWarning', 'accuracy', accuracy, is.numbers(), 'argument');
+  checkValue('intactAccuracyWarning', 'contexts', contexts, is.list(), 'argument');
   const low = Array.from(accuracy).some((a) => !(a >= floor));
   if (!low) return undefined;
   const scores = Array.from(accuracy, (a, c) => `${contexts[c] ?? c} ${a.toFixed(3)}`).join(', ');
