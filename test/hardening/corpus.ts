@@ -41,9 +41,9 @@ export interface Outcome {
 /** A probe of the public API (code: an async function body over L, F, H). */
 export const api = (name: string, code: string, message?: RegExp, timeout?: number): Probe => ({ name, kind: 'api', code, message, timeout });
 
-/** A probe of the command line (args: one string split at spaces, or an array for arguments with spaces). */
+/** A probe of the command line, named 'lowrank <name>' (args: one string split at spaces, or an array for arguments with spaces). */
 export const cli = (name: string, args: string | readonly string[], message?: RegExp, timeout?: number): Probe => ({
-  name,
+  name: `lowrank ${name}`,
   kind: 'cli',
   args: typeof args === 'string' ? args.split(/\s+/).filter(Boolean) : args,
   message,
