@@ -3,7 +3,8 @@
 // input or unclear message. Needs `npm run build:ts` (the probes run the built package, dist/, as users do).
 // LOWRANK_CORPUS_REPORT=<file> writes every outcome there as JSON; LOWRANK_CORPUS_ONLY=<regex> runs the probes whose
 // names match; LOWRANK_CORPUS_KEEP=<folder> writes the fixtures and scratch files there and keeps them;
-// LOWRANK_CORPUS_DIST=<folder> runs the probes on another build of the package.
+// LOWRANK_CORPUS_DIST=<folder> runs the probes on another build of the package; LOWRANK_CORPUS_PARALLEL=<n> runs n
+// probes at a time (default 2).
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +31,7 @@ describe.skipIf(!built)('bad-input corpus (each probe in a child process)', () =
     await makeFixtures(join(root, 'fixtures'));
     const scratch = join(root, 'scratch');
     await makeFixtures(scratch).catch(() => undefined);
-    const all = await runCorpus(probes, join(root, 'fixtures'), scratch, 2);
+    const all = await runCorpus(probes, join(root, 'fixtures'), scratch, Number(process.env.LOWRANK_CORPUS_PARALLEL ?? 2));
     for (const o of all) outcomes.set(o.probe, o);
     const counts = tally(all);
     const seconds = all.reduce((s, o) => s + o.seconds, 0);
