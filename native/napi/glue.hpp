@@ -8,6 +8,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <sstream>
 #include <stdexcept>
 #include <cmath>
 #include <string>
@@ -90,8 +91,14 @@ inline double number_field(const Napi::Object& o, const char* key) {
 
 inline int int_field(const Napi::Object& o, const char* key) {
   const double d = number_field(o, key);
-  if (d != static_cast<double>(static_cast<int>(d)))
-    throw Napi::RangeError::New(o.Env(), std::string(key) + " must be an integer; got " + std::to_string(d));
+  // Range first: converting a double outside int's range (or NaN) to int is undefined behaviour.
+  if (std::isnan(d)) throw Napi::RangeError::New(o.Env(), std::string(key) + " must be an integer; got NaN");
+  if (!(d >= -2147483648.0 && d <= 2147483647.0)) {
+    std::ostringstream got;
+    got << d;
+    throw Napi::RangeError::New(o.Env(), std::string(key) + " is too large: it must be an integer in [-2147483648, 2147483647]; got " + got.str());
+  }
+  if (d != std::floor(d)) throw Napi::RangeError::New(o.Env(), std::string(key) + " must be an integer; got " + std::to_string(d));
   return static_cast<int>(d);
 }
 

@@ -23,7 +23,7 @@ describe('svd', () => {
     for (let i = 0; i < 7; i++) for (let j = 0; j < 5; j++) for (let k = 0; k < 5; k++) rebuilt[i * 5 + j] += u[i * 5 + k] * s[k] * v[j * 5 + k];
     expect(maxAbsDiff(rebuilt, a)).toBeLessThan(1e-12);
     for (let k = 1; k < 5; k++) expect(s[k]).toBeLessThanOrEqual(s[k - 1]);
-    await expect(svd(a, 7, 5, 6)).rejects.toThrow(/k must be an integer in \[1, 5\]/);
+    await expect(svd(a, 7, 5, 6)).rejects.toThrow(/svd: argument 'k' must be an integer in \[1, 5\]/);
   });
 });
 
@@ -92,7 +92,7 @@ describe('lowRankFromFullRank', () => {
 
   test('checks the rank and its options', async () => {
     const full = new FullRankRNN({ size: 6, seed: 1 });
-    await expect(lowRankFromFullRank(full, 7)).rejects.toThrow(/lowRankFromFullRank: option 'rank' must be an integer in \[1, 6\]; got 7/);
+    await expect(lowRankFromFullRank(full, 7)).rejects.toThrow(/lowRankFromFullRank: argument 'rank' must be an integer in \[1, 6\]; got 7/);
     // @ts-expect-error misspelt on purpose
     await expect(lowRankFromFullRank(full, 1, { nosie: 0 })).rejects.toThrow(/lowRankFromFullRank: unknown option 'nosie'/);
     // @ts-expect-error a full-rank option on purpose

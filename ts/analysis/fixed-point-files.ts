@@ -1,5 +1,6 @@
 // Fixed-point results on disk, through the one results format (ts/results): the arrays of the result under their
 // dotted names (points, eigenvalues.re, stability.type, candidates.final, ...) and the settings and scales in `meta`.
+import { is, checkValue } from '../core/validate.js';
 import { toFloatTensor, type NpyArray } from '../io/index.js';
 import { META_KEY, loadResult, saveResult } from '../results/format.js';
 import type { Tensor } from '../core/tensor.js';
@@ -12,6 +13,8 @@ type FixedPointMeta = Pick<FixedPoints, 'method' | 'scales' | 'tolerances' | 'se
 
 /** Writes a result as a .npz numpy reads (kind 'fixed-points'; array names: docs/analysis.md). */
 export async function saveFixedPoints(path: string, result: FixedPoints): Promise<void> {
+  checkValue('saveFixedPoints', 'path', path, is.string(), 'argument');
+  checkValue('saveFixedPoints', 'result', result, is.object(), 'argument');
   const { convention, alpha, tau, marginalTolerance, type, unstable, marginal, timeConstants, rotation } = result.stability;
   const meta: FixedPointMeta = {
     method: result.method,

@@ -3,10 +3,11 @@
 // conditions -> optimised (Adam, then Levenberg-Marquardt polishing in double) -> outliers and duplicates removed ->
 // Jacobians and their eigendecomposition -> stability. The steps are in fixed-point-steps.ts, the files in
 // fixed-point-files.ts. Conventions and conversions: docs/analysis.md.
+import { checkCount } from '../core/size.js';
 import type { AnyModel } from '../model/index.js';
 import type { NativeSearchProgress } from '../native/binding.js';
 import type { FloatArray, Tensor } from '../core/tensor.js';
-import { checkOptions, is, optionError, type Rules, checkOptionGroup } from '../core/validate.js';
+import { checkValue, checkOptions, is, optionError, type Rules, checkOptionGroup } from '../core/validate.js';
 import { ANALYSIS_RULE, analysisDevice, inputRows, modelArgs, type AnalysisDevice } from './common.js';
 import { CLASSIFY_DEFAULTS, CLASSIFY_RULES, EIGEN_METHODS, resolveConvention, type ClassifyOptions, type ComplexTensor, type Convention, type EigenMethod, type Eigenvalues, type PointType } from './linear.js';
 import { absoluteTolerances, assemblePoints, initialStates, referenceRows, referenceScales, searchPoints, tileInputs } from './fixed-point-steps.js';
@@ -204,6 +205,8 @@ export function resolveFixedPointOptions(model: AnyModel, options: FixedPointOpt
     checkOptionGroup<T>(where, name, rules, o[name as keyof FixedPointOptions], defaults);
   const eigen = group<EigenOptions>('eigen', EIGEN_RULES, FIXED_POINT_DEFAULTS.eigen);
   const m = modelArgs(model);
+  const item = { values: m.size, otherBytes: 3 * 8 * m.size, what: `initial states x N=${m.size} float64` };
+  checkCount(where, 'count', o.count!, item);
   const possible = m.rank > 0 && !m.spec.noAutapse;
   if (eigen.method === 'reduced' && !possible) {
     throw optionError(where, 'eigen.method', "'auto' or 'dense' ('reduced' needs a low-rank net without noAutapse)", 'reduced');
@@ -314,6 +317,7 @@ export async function fixedPoints(model: AnyModel, options: FixedPointOptions = 
 
 /** The eigenvalues of point `index` of a result, for classify() and lineAttractorScore(). */
 export function pointEigenvalues(result: FixedPoints, index: number): Eigenvalues {
+  checkValue('pointEigenvalues', 'result', result, is.object(), 'argument');
   const U = result.points.shape[0];
   if (!Number.isInteger(index) || index < 0 || index >= U) throw new RangeError(`index must be an integer in [0, ${U}); got ${index}`);
   const E = result.eigenvalues.re.shape[1];

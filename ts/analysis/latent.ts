@@ -8,7 +8,7 @@ import type { NativeLatentField } from '../native/binding.js';
 import { native } from '../native/load.js';
 import { Random } from '../core/random.js';
 import { checkTensor, formatShape, type Tensor } from '../core/tensor.js';
-import { checkOptions, checkValue, is, type Rules } from '../core/validate.js';
+import { checkOptions, checkValue, is, show, type Rules } from '../core/validate.js';
 
 /**
  * 'coefficients': x = sum_r kappa_r m_r + sum_k u_k I_k (I_k = si_k wi_k, the input vectors); exact for any m.
@@ -71,7 +71,7 @@ export function latentBasis(v: LowRankVectors): Float64Array {
 
 /** The vectors of a low-rank net in the current formulation, the only kind whose latent reduction is exact. */
 export function lowRankVectors(model: AnyModel, name = 'model'): LowRankVectors {
-  if (!(model instanceof LowRankRNN)) throw new TypeError(`${name} must be a LowRankRNN; got ${model?.constructor?.name ?? typeof model}`);
+  if (!(model instanceof LowRankRNN)) throw new TypeError(`${name} must be a LowRankRNN; got ${show(model)}`);
   const c = model.config;
   if (c.formulation !== 'current') {
     throw new RangeError(`${name}: latent dynamics need the 'current' formulation (x' = -x + m n^T phi(x) / N + I); this model uses '${c.formulation}'`);
@@ -258,13 +258,17 @@ function checkRanges(where: string, name: string, ranges: unknown, count: number
 
 /** The plotted kappa axes: [0] for rank 1, [0, 1] for rank 2, `axes` (checked against the rank) otherwise. */
 function plottedAxes(where: string, rank: number, axes: [number, number]): number[] {
+  // A rank-1 or rank-2 net plots all its axes; its default [0, 1] is the only value that means anything there.
+  const top = Math.max(rank, 2) - 1;
+  const valid = (a: unknown) => Array.isArray(a) && a.length === 2 && a[0] !== a[1] && a.every((d) => Number.isInteger(d) && d >= 0 && d <= top);
+  checkValue(where, 'axes', axes, is.custom(`two different kappa indices in [0, ${top}]`, valid));
   if (rank <= 2) return rank === 1 ? [0] : [0, 1];
-  checkValue(where, 'axes', axes, is.custom(`two different kappa indices in [0, ${rank - 1}]`, (a) => (a as number[]).every((d) => d >= 0 && d < rank)));
   return [...axes];
 }
 
 /** The grid of latent points a flow field is evaluated on (reference plot_field: cell centres of a res x res grid). */
 export function latentGrid(rank: number, opts: GridOptions = {}): LatentGrid {
+  checkValue('latentGrid', 'rank', rank, is.integer(1), 'argument');
   return gridOf('latentGrid', rank, checkOptions<GridOptions>('latentGrid', GRID_RULES, opts, GRID_DEFAULTS));
 }
 

@@ -4,7 +4,7 @@ import type { AnyModel } from '../model/index.js';
 import type { NativeEigenMethod, NativeEigenpairs } from '../native/binding.js';
 import { crossProduct } from '../core/linalg.js';
 import { checkTensor, formatShape, type FloatArray, type Tensor } from '../core/tensor.js';
-import { checkOptions, is, optionError, type Rules } from '../core/validate.js';
+import { checkValue, checkOptions, is, optionError, type Rules } from '../core/validate.js';
 import { ANALYSIS_RULE, analysisDevice, dynamics, inputRows, inputsPerRow, modelArgs, stateRows, type AnalysisDevice } from './common.js';
 
 /** A state or an input: a tensor, a flat float array or a plain array of numbers. */
@@ -222,6 +222,7 @@ export type PointType = (typeof STABILITY_LABELS)[number];
 
 /** The one classifier of a point from its counts of unstable, marginal and stable modes. */
 export function stabilityLabel(modes: { unstable: number; marginal: number; stable: number }): PointType {
+  checkValue('stabilityLabel', 'modes', modes, is.custom('counts { unstable, marginal, stable }', (v) => v !== null && typeof v === 'object' && ['unstable', 'marginal', 'stable'].every((k) => Number.isInteger((v as Record<string, unknown>)[k]))), 'argument');
   if (modes.unstable === 0) return modes.marginal === 0 ? 'stable' : 'marginal';
   return modes.stable === 0 && modes.marginal === 0 ? 'unstable' : 'saddle';
 }

@@ -41,6 +41,8 @@ export interface ConnectivityStatistics {
 
 /** The variable names of a statistics vector, e.g. ['m1', 'm2', 'n1', 'n2', 'I1', 'b']. */
 export function statisticsVariables(rank: number, inputs: number, bias: boolean): string[] {
+  checkValue('statisticsVariables', 'rank', rank, is.integer(1), 'argument');
+  checkValue('statisticsVariables', 'inputs', inputs, is.integer(0), 'argument');
   const names: string[] = [];
   for (let r = 1; r <= rank; r++) names.push(`m${r}`);
   for (let r = 1; r <= rank; r++) names.push(`n${r}`);
@@ -195,6 +197,8 @@ export async function transferMoments(
   delta: ArrayLike<number>,
   opts: MomentOptions = {},
 ): Promise<{ mean: Float64Array; meanDerivative: Float64Array }> {
+  checkValue('transferMoments', 'mu', mu, is.numbers(), 'argument');
+  checkValue('transferMoments', 'delta', delta, is.numbers(), 'argument');
   const o = checkOptions<MomentOptions>('transferMoments', MOMENT_RULES, opts, MOMENT_DEFAULTS);
   if (mu?.length !== delta?.length) throw new RangeError(`mu and delta must have the same length; got ${mu?.length} and ${delta?.length}`);
   return native().binding.transferMoments(Float64Array.from(mu), Float64Array.from(delta), { activation: o.activation!, slope: o.slope!, points: o.quadraturePoints! });

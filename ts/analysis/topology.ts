@@ -172,6 +172,8 @@ export async function topology(model: AnyModel, fps: FixedPoints, options: Topol
  * steps; restarts, perturbation, radius and maxSteps in `meta`.
  */
 export async function saveTopology(path: string, t: Topology): Promise<void> {
+  checkValue('saveTopology', 'path', path, is.string(), 'argument');
+  checkValue('saveTopology', 't', t, is.object(), 'argument');
   const P = t.probabilities.shape[0];
   const { restarts, perturbation, radius, maxSteps } = t;
   const arrays = {

@@ -28,15 +28,20 @@ export function schedule(value: string): LrSchedule {
   return kind === 'step' ? { kind, every, factor } : { kind, patience: every, factor };
 }
 
+/** The most values a list option (--ranks 1-5, ...) may list: each value is a run of its own. */
+const MAX_LIST = 4096;
+
 /** A comma-separated list of integers, or a range A-B (e.g. "1,2,3" or "1-5"). */
 export function intList(name: string, min = 1) {
   return (value: string): number[] => {
     const range = /^(\d+)-(\d+)$/.exec(value.trim());
-    const list = range
-      ? Array.from({ length: Math.max(0, Number(range[2]) - Number(range[1]) + 1) }, (_, i) => Number(range[1]) + i)
-      : value.split(',').map((v) => Number(v.trim()));
-    if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < min)) {
-      throw new InvalidArgumentError(`${name} must be integers >= ${min}, as a list (1,2,3) or a range (1-5)`);
+    const length = range ? Number(range[2]) - Number(range[1]) + 1 : 0;
+    if (length > MAX_LIST) {
+      throw new InvalidArgumentError(`${name} ${value} lists ${length} values; at most ${MAX_LIST} (each one is a run)`);
+    }
+    const list = range ? Array.from({ length: Math.max(0, length) }, (_, i) => Number(range[1]) + i) : value.split(',').map((v) => Number(v.trim()));
+    if (list.length === 0 || list.some((n) => !Number.isSafeInteger(n) || n < min)) {
+      throw new InvalidArgumentError(`${name} must be integers >= ${min}, as a list (1,2,3) or a range (1-5); got '${value}'`);
     }
     return list;
   };

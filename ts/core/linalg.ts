@@ -1,6 +1,8 @@
 // Dense linear algebra in double precision on row-major arrays: the native SVD and Schur decompositions (Eigen, on a
 // worker thread) and the few small kernels the analysis and re-parametrisation code needs.
 import { native } from '../native/load.js';
+import { checkAllocation } from './size.js';
+import { checkValue, is } from './validate.js';
 
 /** A truncated singular value decomposition A ≈ U diag(s) Vᵀ of a rows x cols matrix, keeping k triplets. */
 export interface Svd {
@@ -15,10 +17,11 @@ export interface Svd {
 /** The leading k singular triplets of a row-major rows x cols matrix (double precision, Eigen BDCSVD). */
 export async function svd(a: Float64Array, rows: number, cols: number, k = Math.min(rows, cols)): Promise<Svd> {
   if (!(a instanceof Float64Array)) throw new TypeError(`svd: a must be a Float64Array; got ${describe(a)}`);
+  checkValue('svd', 'rows', rows, is.integer(1), 'argument');
+  checkValue('svd', 'cols', cols, is.integer(1), 'argument');
+  checkAllocation('svd', `a ${rows} x ${cols} matrix`, rows * cols);
   if (a.length !== rows * cols) throw new RangeError(`svd: a has ${a.length} values; rows x cols = ${rows * cols}`);
-  if (!Number.isInteger(k) || k < 1 || k > Math.min(rows, cols)) {
-    throw new RangeError(`svd: k must be an integer in [1, ${Math.min(rows, cols)}]; got ${k}`);
-  }
+  checkValue('svd', 'k', k, is.integer(1, Math.min(rows, cols)), 'argument');
   requireFinite(a, 'svd');
   return native().binding.svd(a, rows, cols, k);
 }
@@ -161,6 +164,7 @@ export function crossProduct(a: ArrayLike<number>, b: ArrayLike<number>, n: numb
 
 /** The median of a list of numbers (the mean of the two middle values for an even count; NaN when empty). */
 export function median(values: ArrayLike<number>): number {
+  checkValue('median', 'values', values, is.numbers(), 'argument');
   const sorted = Float64Array.from(values).sort();
   const n = sorted.length;
   if (n === 0) return NaN;

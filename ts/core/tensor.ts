@@ -1,4 +1,6 @@
 // The package's tensor: a typed array in row-major (numpy C) order plus its shape, batch-major [B, T, features].
+import { checkAllocation } from './size.js';
+import { checkValue, is, show } from './validate.js';
 
 /** The float storage of a tensor: single or double precision. */
 export type FloatArray = Float32Array | Float64Array;
@@ -17,17 +19,23 @@ export type DType = 'float32' | 'float64';
 
 /** The dtype of a float array: 'float64' for a Float64Array, else 'float32'. */
 export function dtypeOf(data: FloatArray): DType {
+  if (!(data instanceof Float32Array) && !(data instanceof Float64Array)) {
+    throw new TypeError(`dtypeOf: argument 'data' must be a Float32Array or a Float64Array; got ${show(data)}`);
+  }
   return data instanceof Float64Array ? 'float64' : 'float32';
 }
 
 /** The number of values in a tensor of this shape (the product of its sizes; 1 for []). */
 export function shapeSize(shape: readonly number[]): number {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new TypeError(`shape must be an array of non-negative integers; got ${show(shape)}`);
+  }
   return shape.reduce((a, b) => a * b, 1);
 }
 
-/** A shape as text for messages, e.g. `[2, 68, 512]`. */
+/** A shape as text for messages, e.g. `[2, 68, 512]` (any other value as `show` writes it: it is for messages). */
 export function formatShape(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
+  return Array.isArray(shape) ? `[${shape.join(', ')}]` : show(shape);
 }
 
 /** Wraps `data` with `shape` (no copy) after checking that the sizes agree and every value is finite. */
@@ -37,7 +45,9 @@ export function tensor<A extends FloatArray>(data: A, shape: number[]): Tensor<A
 
 /** A new tensor of zeros with this shape, float32 unless `dtype` says float64. */
 export function zeros(shape: number[], dtype: DType = 'float32'): Tensor {
+  checkValue('zeros', 'dtype', dtype, DTYPE_RULE, 'argument');
   const n = shapeSize(shape);
+  checkAllocation('zeros', `a tensor of shape ${formatShape(shape)}`, n, dtype === 'float64' ? 8 : 4);
   return { data: dtype === 'float64' ? new Float64Array(n) : new Float32Array(n), shape: [...shape] };
 }
 
@@ -86,11 +96,15 @@ export function checkTensor<T extends Tensor>(
 
 /** Converts to the requested float type, copying only when needed. */
 export function asDType(data: FloatArray, dtype: DType): FloatArray {
+  checkValue('asDType', 'dtype', dtype, DTYPE_RULE, 'argument');
   if (dtypeOf(data) === dtype) return data;
   return dtype === 'float64' ? Float64Array.from(data) : Float32Array.from(data);
 }
 
+const DTYPE_RULE = is.oneOf(['float32', 'float64']);
+
 function checkIndices(indices: readonly number[], size: number, name: string): void {
+  if (!Array.isArray(indices)) throw new TypeError(`${name} must be an array of indices; got ${show(indices)}`);
   indices.forEach((i, n) => {
     if (!Number.isInteger(i) || i < 0 || i >= size) {
       throw new RangeError(`${name}[${n}] must be an integer in [0, ${size}); got ${i}`);
@@ -104,6 +118,7 @@ function like<A extends FloatArray>(data: A, length: number): A {
 
 /** The slices at `indices` along the first axis (e.g. trials), in that order. */
 export function takeRows<A extends FloatArray>(t: Tensor<A>, indices: readonly number[], name = 'indices'): Tensor<A> {
+  checkTensor(t, 'takeRows: tensor', undefined, { finite: false });
   const [rows, ...rest] = t.shape;
   checkIndices(indices, rows, name);
   const width = shapeSize(rest);
@@ -114,6 +129,7 @@ export function takeRows<A extends FloatArray>(t: Tensor<A>, indices: readonly n
 
 /** The entries at `indices` along the last axis (e.g. a subset of neurons), in that order. */
 export function takeColumns<A extends FloatArray>(t: Tensor<A>, indices: readonly number[], name = 'indices'): Tensor<A> {
+  checkTensor(t, 'takeColumns: tensor', undefined, { finite: false });
   const cols = t.shape[t.shape.length - 1];
   checkIndices(indices, cols, name);
   const rows = t.data.length / cols;
@@ -124,8 +140,11 @@ export function takeColumns<A extends FloatArray>(t: Tensor<A>, indices: readonl
 }
 
 /** Steps [from, to) along the second axis of a [B, T, ...] tensor. */
-export function sliceSteps<A extends FloatArray>(t: Tensor<A>, from: number, to = t.shape[1]): Tensor<A> {
+export function sliceSteps<A extends FloatArray>(t: Tensor<A>, from: number, to?: number): Tensor<A> {
+  checkTensor(t, 'sliceSteps: tensor', undefined, { finite: false });
+  if (t.shape.length < 2) throw new RangeError(`sliceSteps: tensor must have at least 2 axes [B, T, ...]; got ${formatShape(t.shape)}`);
   const [B, T, ...rest] = t.shape;
+  to ??= T;
   if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 0 && from <= to && to <= T)) {
     throw new RangeError(`steps [${from}, ${to}) must lie within [0, ${T}]`);
   }

@@ -17,7 +17,8 @@ export function show(value: unknown): string {
     return `[${value.map(show).join(', ')}]`;
   }
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of length ${(value as unknown as ArrayLike<number>).length}`;
-  const name = (value as object).constructor?.name;
+  // Bundlers may rename classes with a leading underscore (_LowRankRNN); users know them by their own names.
+  const name = (value as object).constructor?.name?.replace(/^_+/, '');
   return name && name !== 'Object' ? `a ${name}` : 'an object';
 }
 
@@ -38,6 +39,9 @@ export type Rules<T> = { readonly [K in keyof T]-?: Rule | readonly Rule[] };
 export type NotApplicable = Readonly<Record<string, string>>;
 
 const isNumber = (v: unknown): v is number => typeof v === 'number';
+
+/** The most repetitions of a piece of work (draws, bootstraps, restarts) an option may ask for. */
+export const MAX_REPEATS = 1_000_000;
 
 function rangeText(min: number, max: number, minOpen = false, maxOpen = false): string {
   if (max === Infinity) return min === -Infinity ? '' : `${minOpen ? '>' : '>='} ${min}`;
@@ -76,6 +80,27 @@ export const is = {
   /** A finite number >= 0. */
   nonNegative(): Rule {
     return is.number(0);
+  },
+  /**
+   * A count of repeated work (draws, bootstraps, restarts, null data sets): an integer in [min, MAX_REPEATS]. More
+   * would run for days; a count that large is a typo.
+   */
+  repeats(min = 1): Rule {
+    return is.integer(min, MAX_REPEATS);
+  },
+  /** A task: anything with `sample(trials, { seed })` (the tasks of `tasks`, or a user's own). */
+  task(): Rule {
+    const object = (v: unknown) => v !== null && typeof v === 'object';
+    return is.custom('a task (with sample(trials, options))', (v) => object(v) && typeof (v as { sample?: unknown }).sample === 'function', object);
+  },
+  /** An array or typed array of numbers (their values are checked where they are used). */
+  numbers(): Rule {
+    const object = (v: unknown) => v !== null && typeof v === 'object';
+    return is.custom('an array of numbers', (v) => Array.isArray(v) || ArrayBuffer.isView(v), object);
+  },
+  /** An array (its elements are checked where they are used). */
+  list(): Rule {
+    return is.custom('an array', Array.isArray, (v) => v !== null && typeof v === 'object');
   },
   /** A seed: a safe integer >= 0. */
   seed(): Rule {

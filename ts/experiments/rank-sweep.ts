@@ -2,7 +2,7 @@
 // trajectories (or the same teacher run) with the same seed, and scored the same way.
 import type { AnyModel } from '../model/index.js';
 import type { Tensor } from '../core/tensor.js';
-import { checkOptions, is, type Rules } from '../core/validate.js';
+import { checkOptions, checkValue, is, type Rules } from '../core/validate.js';
 import type { EpochReport } from '../training/train.js';
 import { rule } from '../lint/rules.js';
 import { fit, type LintFit, type LintFitOptions } from '../lint/fit.js';
@@ -59,6 +59,8 @@ const SWEEP_RULES: Rules<RankSweepOptions> = {
 
 /** The minimal rank reaching `fraction` of the best score. */
 export function minimalRank(rows: { rank: number; r2: number }[], fraction: number): { best: number; rank?: number } {
+  checkValue('minimalRank', 'rows', rows, is.arrayOf(is.object('a row { rank, r2 }')), 'argument');
+  checkValue('minimalRank', 'fraction', fraction, is.number(0, 1, { minOpen: true }), 'argument');
   const best = Math.max(...rows.map((r) => r.r2));
   if (!(best > 0)) return { best };
   const ok = rows.filter((r) => r.r2 >= fraction * best).map((r) => r.rank);

@@ -1,5 +1,6 @@
 // The subsampling experiment of LINT (lint_reference.md §5, §8): fits to a random share of a teacher's neurons,
 // rank-R students against unconstrained ones, each scored against the teacher on those neurons.
+import { checkModel } from '../model/check.js';
 import type { AnyModel } from '../model/index.js';
 import { Random, STREAMS, streamSeed } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
@@ -113,6 +114,7 @@ function drawNeurons(seed: number, N: number, count: number, draw: number): numb
  * (R² on held-out trials; accuracy with the teacher's readout restricted to them).
  */
 export async function subsampling(teacher: AnyModel, options: SubsamplingOptions): Promise<SubsamplingRow[]> {
+  checkModel('lint.subsampling', 'teacher', teacher);
   const o = checkOptions('lint.subsampling', subsamplingRules(teacher.size), options, SUBSAMPLING_DEFAULTS);
   const N = teacher.size;
   const common = { task: o.task, inputs: o.inputs, trials: o.trials, seed: o.seed, signal: o.signal };

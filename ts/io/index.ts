@@ -5,6 +5,7 @@
  */
 
 import type { DType, Tensor } from '../core/tensor.js';
+import { checkOptions, is } from '../core/validate.js';
 import { readFileBytes, writeFileAtomic } from './files.js';
 import { decodeNpy, type NpyArray, npyChunks, type NpyValue, toFloatTensor } from './npy.js';
 import { decodeNpzAsync, npzChunksAsync, type NpzWriteOptions } from './npz.js';
@@ -34,7 +35,8 @@ export async function readNpy(path: string): Promise<NpyArray> {
  * asks for the other; integer and bool arrays become float64 (or `options.dtype`). String arrays are an error.
  */
 export async function loadNpy(path: string, options: { dtype?: DType } = {}): Promise<Tensor> {
-  return toFloatTensor(await readNpy(path), path, options.dtype);
+  const { dtype } = checkOptions<{ dtype?: DType }>('loadNpy', { dtype: is.oneOf(['float32', 'float64']) }, options);
+  return toFloatTensor(await readNpy(path), path, dtype);
 }
 
 /**

@@ -4,6 +4,7 @@
 // Reads versions 1.0, 2.0 and 3.0, little- and big-endian, C and Fortran order. Writes what numpy.save writes for
 // the same array, byte for byte: version 1.0 (2.0 when the header needs more than 64 KiB), C order, little-endian.
 
+import { is, checkValue } from '../core/validate.js';
 import { asDType, type DType, type Tensor, formatShape, shapeSize } from '../core/tensor.js';
 import {
   checkBytes,
@@ -422,6 +423,7 @@ function checkBoolValues(data: Uint8Array, name: string): void {
  * string arrays, and a RangeError for int64 values beyond ±2^53, which no double holds exactly.
  */
 export function toFloatTensor(array: NpyArray, name: string, dtype?: DType): Tensor {
+  checkValue('toFloatTensor', 'array', array, is.custom('an array read from a .npy file { dtype, data, shape }', (v) => v !== null && typeof v === 'object' && Array.isArray((v as NpyArray).shape), (v) => v !== null && typeof v === 'object'), 'argument');
   const shape = [...array.shape];
   const target = dtype ?? (array.dtype === 'float32' ? 'float32' : 'float64');
   switch (array.dtype) {
@@ -457,6 +459,7 @@ function checkSafeIntegers(data: BigInt64Array, name: string): void {
  * TypeError or RangeError naming `name` otherwise.
  */
 export function toStringScalar(array: NpyArray, name: string): string {
+  checkValue('toStringScalar', 'array', array, is.custom('an array read from a .npy file { dtype, data, shape }', (v) => v !== null && typeof v === 'object' && Array.isArray((v as NpyArray).shape), (v) => v !== null && typeof v === 'object'), 'argument');
   if (array.dtype !== 'unicode') {
     throw new TypeError(`${name} must be a string (numpy dtype '<U'); got dtype ${array.dtype}`);
   }

@@ -38,6 +38,9 @@ function npzEntries(arrays: Record<string, NpyValue>): ZipInput[] {
   }
   return Object.entries(arrays).map(([key, value]) => {
     if (key === '') throw new TypeError('arrays: an array name must not be empty');
+    if (/[\0\\]|^\/|(^|\/)\.\.(\/|$)/.test(key)) {
+      throw new RangeError(`arrays: array name ${JSON.stringify(key)} must not start with '/', hold '..' parts, backslashes or NUL (an unzip would write outside its folder)`);
+    }
     return { name: key + NPY_SUFFIX, chunks: npyChunks(value, `arrays[${JSON.stringify(key)}]`) };
   });
 }

@@ -4,6 +4,9 @@
 /** A parsed Python literal. Tuples and lists both become arrays. */
 export type PyValue = string | number | boolean | null | PyValue[] | { [key: string]: PyValue };
 
+/** Deepest nesting parsed: numpy's headers nest two levels; a deeper one is corrupt (and would exhaust the stack). */
+const MAX_DEPTH = 32;
+
 const CLOSING: Record<string, string> = { '{': '}', '(': ')', '[': ']' };
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '0': '\0', '\\': '\\', "'": "'", '"': '"' };
 
@@ -20,6 +23,7 @@ export function parsePyLiteral(text: string): PyValue {
 
 class LiteralParser {
   private pos = 0;
+  private depth = 0;
 
   constructor(private readonly text: string) {}
 
@@ -68,6 +72,7 @@ class LiteralParser {
   private items(open: string, item: () => void): number {
     const close = CLOSING[open];
     this.expect(open);
+    if (++this.depth > MAX_DEPTH) throw this.error(`nested deeper than ${MAX_DEPTH} levels`);
     let commas = 0;
     for (;;) {
       this.skipSpace();
@@ -80,6 +85,7 @@ class LiteralParser {
     }
     this.skipSpace();
     this.expect(close);
+    this.depth -= 1;
     return commas;
   }
 

@@ -3,6 +3,7 @@
 // with what was fitted and the scores in `meta`; a table is one float64 array per column, its settings in `meta`.
 import type { NpyValue } from '../io/index.js';
 import { modelArrays } from '../model/files.js';
+import { checkObject, show } from '../core/validate.js';
 import { saveResult } from '../results/format.js';
 import type { AnyModel } from '../model/index.js';
 import type { LintFit } from './fit.js';
@@ -63,6 +64,12 @@ export async function saveFit(path: string, result: LintFit | TeacherFit, extra:
  */
 export async function saveTable(path: string, columns: Record<string, (number | undefined)[]>, meta: object = {}): Promise<void> {
   const table: Record<string, Float64Array> = {};
+  if (columns === undefined) throw new TypeError(`saveTable: argument 'columns' must be an object of equal-length arrays; got undefined`);
+  checkObject('saveTable', columns, "argument 'columns'");
+  const lengths = new Set(Object.values(columns).map((values) => (Array.isArray(values) ? values.length : -1)));
+  if (lengths.has(-1) || lengths.size > 1) {
+    throw new RangeError(`saveTable: columns must be arrays of one length (one value per row); got lengths ${Object.entries(columns).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.length : show(v)}`).join(', ')}`);
+  }
   for (const [name, values] of Object.entries(columns)) table[name] = Float64Array.from(values, (v) => v ?? NaN);
   await saveResult(path, 'table', table, { meta });
 }

@@ -2,6 +2,7 @@
 // A rank-R student is trained so that its activity, rates phi(x) or states x, reproduces given trajectories under
 // the same inputs: m, n and the input vectors wi are trained (si frozen at 1), h0 is fixed at 0, and the loss is
 // the masked MSE on every neuron and step. The readout plays no part (the student has no outputs).
+import { checkModel } from '../model/check.js';
 import { FullRankRNN, LowRankRNN, type AnyModel } from '../model/index.js';
 import type { Device } from '../native/load.js';
 import { Random, STREAMS, streamSeed } from '../core/random.js';
@@ -141,6 +142,7 @@ const TRAJECTORY_RULES: Rules<TrajectoryOptions> = { on: rule.activity(), drawNo
  * with the inputs, as fit targets are), or [B, T+1, N] including x_0 with `includeInitial`.
  */
 export async function trajectories(model: AnyModel, inputs: Tensor, options: TrajectoryOptions = {}): Promise<Tensor> {
+  checkModel('lint.trajectories', 'model', model);
   const o = checkOptions('lint.trajectories', TRAJECTORY_RULES, options, TRAJECTORY_DEFAULTS);
   const sim = await model.simulate(inputs, {
     drawNoise: o.drawNoise,

@@ -1,6 +1,7 @@
 // Option rules shared by the LINT entries and the experiments built on them (ts/core/validate.ts vocabulary):
 // what a fit's training options, a task, a model or an activity kind must be.
-import { ACTIVATIONS, LowRankRNN, FullRankRNN } from '../model/index.js';
+import { ACTIVATIONS } from '../model/index.js';
+import { MODEL_RULE } from '../model/check.js';
 import { is, type Rule, type Rules } from '../core/validate.js';
 
 /** Which activity is fitted and compared: rates phi(x + b) (the LINT default) or states x (recordings). */
@@ -11,8 +12,8 @@ export const ACTIVITY_KINDS: readonly ActivityKind[] = ['rates', 'states'];
 export const rule = {
   activity: (): Rule => is.oneOf(ACTIVITY_KINDS),
   /** A task: anything with `sample(trials, { seed })` (and, for accuracies, `accuracy`). */
-  task: (): Rule => is.custom('a task (with sample and accuracy)', (v) => v !== null && typeof v === 'object' && typeof (v as { sample?: unknown }).sample === 'function', (v) => v !== null && typeof v === 'object'),
-  model: (): Rule => is.custom('a LowRankRNN or FullRankRNN', (v) => v instanceof LowRankRNN || v instanceof FullRankRNN, (v) => v !== null && typeof v === 'object'),
+  task: (): Rule => is.task(),
+  model: (): Rule => MODEL_RULE.any,
   /** A share of trials held out, strictly between 0 and 1. */
   share: (): Rule => is.number(0, 1, { minOpen: true, maxOpen: true }),
   /** Indices into [0, size), e.g. trials or neurons. */

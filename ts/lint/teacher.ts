@@ -1,6 +1,7 @@
 // Teacher-student LINT: trajectories of a known network as targets, a fit to them, and the evaluation of the fit
 // against the teacher (R² on held-out trials with each network drawing its own noise, task accuracy through the
 // teacher's readout, CC and ECC), as in the reference validation notebook (lint_reference.md §5, §8).
+import { checkModel } from '../model/check.js';
 import { LowRankRNN, type AnyModel } from '../model/index.js';
 import { STREAMS, streamSeed } from '../core/random.js';
 import { checkTensor, takeColumns, takeRows, type Tensor } from '../core/tensor.js';
@@ -49,6 +50,8 @@ function compareRules(reference: AnyModel): Rules<CompareOptions> {
  * one seed (a fit and its SVD truncations) is scored against the same run of it.
  */
 export async function compareNetworks(reference: AnyModel, other: AnyModel, inputs: Tensor, options: CompareOptions = {}): Promise<TrajectoryR2> {
+  checkModel('lint.compareNetworks', 'reference', reference);
+  checkModel('lint.compareNetworks', 'other', other);
   const o = checkOptions('lint.compareNetworks', compareRules(reference), options, COMPARE_DEFAULTS);
   const run = { on: o.on, drawNoise: o.drawNoise, includeInitial: o.includeInitial };
   let ref = await trajectories(reference, inputs, { ...run, seed: streamSeed(o.seed!, STREAMS.teacherComparison) });
@@ -67,8 +70,8 @@ export async function compareNetworks(reference: AnyModel, other: AnyModel, inpu
  * Plug it into a task's accuracy to score the fitted network on the task.
  */
 export function withTeacherReadout(student: AnyModel, teacher: AnyModel, neurons?: number[]): AnyModel {
-  checkValue('lint.withTeacherReadout', 'student', student, rule.model());
-  checkValue('lint.withTeacherReadout', 'teacher', teacher, rule.model());
+  checkValue('lint.withTeacherReadout', 'student', student, rule.model(), 'argument');
+  checkValue('lint.withTeacherReadout', 'teacher', teacher, rule.model(), 'argument');
   const sel = neurons === undefined ? [...Array(teacher.size).keys()] : checkValue<number[]>('lint.withTeacherReadout', 'neurons', neurons, rule.indices(teacher.size, 'neuron'));
   if (sel.length !== student.size) {
     throw new RangeError(`the student has ${student.size} units but ${sel.length} teacher neurons were given; pass the neurons the student models`);
@@ -88,6 +91,8 @@ export function withTeacherReadout(student: AnyModel, teacher: AnyModel, neurons
 
 /** A task's accuracy of `model` (with outputs) on `batch`, its per-step noise drawn with `seed`, as the reference `test_<task>`. */
 export async function taskAccuracy(model: AnyModel, task: Task, batch: TaskBatch, seed = 0): Promise<number> {
+  checkModel('lint.taskAccuracy', 'model', model);
+  checkValue('lint.taskAccuracy', 'task', task, is.task(), 'argument');
   checkValue('lint.taskAccuracy', 'seed', seed, is.seed());
   const sim = await model.simulate(batch.inputs, { seed, states: false });
   return task.accuracy(sim.outputs!, batch);
@@ -118,6 +123,7 @@ const TEACHER_TRIALS_RULES: Rules<TeacherTrialsOptions> = { trials: is.integer(2
 
 /** Splits a task's trials (or given inputs [B, T, K]) into fitted and held-out trials: the last `heldOut` share. */
 export function teacherTrials(source: Task | Tensor, options: TeacherTrialsOptions = {}): TeacherTrials {
+  checkValue('lint.teacherTrials', 'source', source, [is.task(), is.tensor()], 'argument');
   const o = checkOptions('lint.teacherTrials', TEACHER_TRIALS_RULES, options, TEACHER_TRIALS_DEFAULTS);
   const batch = typeof (source as Task).sample === 'function' ? (source as Task).sample(o.trials!, { seed: o.seed }) : undefined;
   const inputs = batch ? batch.inputs : checkTensor(source as Tensor, 'inputs');
@@ -191,7 +197,7 @@ export interface TeacherFit {
  * task accuracy through the teacher's readout, and CC / ECC when the student models every teacher neuron.
  */
 export async function fitTeacher(teacher: AnyModel, options: FitTeacherOptions): Promise<TeacherFit> {
-  checkValue('lint.fitTeacher', 'teacher', teacher, rule.model());
+  checkValue('lint.fitTeacher', 'teacher', teacher, rule.model(), 'argument');
   const o = checkOptions('lint.fitTeacher', fitTeacherRules(teacher, options?.neurons), options, FIT_TEACHER_DEFAULTS);
   const source = o.task ?? o.inputs;
   if (!source) throw new TypeError('lint.fitTeacher needs a task (option task) or inputs [B, T, K] (option inputs)');

@@ -1,7 +1,7 @@
 // What simulate, loss and gradients take: their options (types, defaults, rules as data) and the checks that turn
 // inputs, targets, masks and initial states into the arrays the native engine takes.
 import type { LossOn } from '../native/binding.js';
-import { is, type NotApplicable, type Rules } from '../core/validate.js';
+import { is, show, type NotApplicable, type Rules } from '../core/validate.js';
 import { asDType, checkTensor, formatShape, type DType, type FloatArray, type Tensor } from '../core/tensor.js';
 import { LOSS_TARGETS } from './options.js';
 
@@ -105,6 +105,9 @@ export function checkInitialStates(init: Tensor | undefined, B: number, model: B
 export function expandMask(mask: Tensor | undefined, B: number, T: number, F: number, name: string): FloatArray {
   if (!mask) return new Float32Array(B * T * F).fill(1);
   checkTensor(mask, name);
+  if (mask.data.length > 0 && mask.data.every((v) => v === 0)) {
+    throw new RangeError(`${name} is all zero: no step of any trial counts in the loss, which would be 0 whatever the weights; mark the steps to fit with 1`);
+  }
   if (mask.shape.length === 3) {
     checkTensor(mask, name, [B, T, F]);
     return mask.data;
@@ -128,6 +131,7 @@ export interface PreparedBatch {
 
 /** Checks a loss batch against the model's sizes and converts it to the engine's arrays. */
 export function prepareBatch(batch: LossBatch, lossOn: LossOn, model: BatchShape, name = 'batch'): PreparedBatch {
+  if (batch === null || typeof batch !== 'object') throw new TypeError(`${name} must be an object { inputs, targets, mask? }; got ${show(batch)}`);
   const { B, T } = checkInputs(batch.inputs, model.inputs, `${name}.inputs`);
   const F = lossOn === 'outputs' ? model.outputs : model.size;
   if (F === 0) throw new RangeError(`lossOn 'outputs' needs a model with outputs; this one has none (use 'rates' or 'states')`);

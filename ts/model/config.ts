@@ -1,6 +1,6 @@
 // A model's config: what it keeps of its options (and what a model file stores as `config`), built from checked
 // options, and turned back into options in one place (`optionsFromConfig`, used by model.options() and loadModel).
-import { show } from '../core/validate.js';
+import { checkValue, is, show } from '../core/validate.js';
 import {
   defaultTrainFlags,
   type Activation,
@@ -61,6 +61,7 @@ export type ConfigOptions = LowRankOptions | FullRankOptions;
 
 /** The config of a model built from `o`: options checked and merged over the defaults (see options.ts). */
 export function modelConfig(kind: ModelKind, o: CommonModelOptions & { rank?: number; rho?: number }, where: string): ModelConfig {
+  checkValue(where, 'size', o.size, is.integer(1));
   const formulation = o.formulation!;
   const activation = o.activation!;
   const config: ModelConfig = {

@@ -2,6 +2,7 @@
 // si, wo, so, h0, b for low-rank nets, wrec instead of m and n for full-rank nets), `config` (the model's JSON config
 // as a 0-d numpy string), `mask` for a full-rank net with a fixed mask, and the `meta` entry of every result file.
 // Files written before `meta` existed, and .npz files written by numpy with the reference names and no config, load.
+import { checkModel } from './check.js';
 import { toFloatTensor, toStringScalar, type NpyArray, type NpyValue } from '../io/index.js';
 import { loadResult, saveResult } from '../results/index.js';
 import { checkOptions, is, type Rules } from '../core/validate.js';
@@ -36,6 +37,7 @@ const MODEL_CARRYING_KINDS = ['model', 'checkpoint', 'fit'] as const;
  */
 export async function saveModel(path: string, model: AnyModel, opts: { compress?: boolean; meta?: Record<string, unknown> } = {}): Promise<void> {
   const { compress, meta } = checkOptions<{ compress?: boolean; meta?: Record<string, unknown> }>('saveModel', { compress: is.boolean(), meta: is.object('meta entries') }, opts, { compress: false });
+  checkModel('saveModel', 'model', model);
   await model.ready();
   await saveResult(path, 'model', {}, { arrays: modelArrays(model), compress, meta });
 }

@@ -2,7 +2,7 @@
 // core/validate.ts) and the reference train flags. What a model stores of its options is its config (config.ts).
 import type { LossOn, ParamName } from '../native/binding.js';
 import { DEVICES, type Device } from '../native/load.js';
-import { checkOptions, is, optionError, type NotApplicable, type Rule, type Rules } from '../core/validate.js';
+import { checkOptions, checkValue, is, optionError, type NotApplicable, type Rule, type Rules } from '../core/validate.js';
 import type { DType, FloatArray, Tensor } from '../core/tensor.js';
 
 export type { LossOn, ParamName } from '../native/binding.js';
@@ -214,6 +214,7 @@ export function defaultTrainFlags(
   biases = false,
   where = 'defaultTrainFlags',
 ): Record<ParamName, boolean> {
+  checkValue(where, 'lowRank', lowRank, is.boolean(), 'argument');
   checkOptions(`${where}.train`, TRAIN_FLAG_RULES, train);
   for (const name of lowRank ? (['wrec'] as const) : (['m', 'n'] as const)) {
     if (train[name]) {

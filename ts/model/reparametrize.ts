@@ -1,7 +1,8 @@
 // SVD re-parametrisations of low-rank nets (reference `svd_reparametrization`) and low-rank nets initialised from the
 // SVD of a full-rank connectivity (the reference's full-rank priming recipe).
 import { matmul, svd, thinQr } from '../core/linalg.js';
-import { checkOptions, type NotApplicable, type Rules } from '../core/validate.js';
+import { checkOptions, checkValue, is, type NotApplicable, type Rules } from '../core/validate.js';
+import { checkModel } from './check.js';
 import type { FullRankRNN } from './fullrank.js';
 import { LowRankRNN } from './lowrank.js';
 import { LOWRANK_NOT_APPLICABLE, lowRankRules, type LowRankOptions, type ParamName } from './options.js';
@@ -13,6 +14,7 @@ import { lowRankFactors, truncateWeights } from './truncate.js';
  * Computed from thin QRs of m and n and the SVD of an R x R core, in O(N R^2); the N x N product is never formed.
  */
 export async function svdReparametrize(model: LowRankRNN): Promise<void> {
+  checkModel('svdReparametrize', 'model', model, 'lowrank');
   const N = model.size;
   const R = model.rank;
   const m = Float64Array.from(model.param('m').data);
@@ -59,6 +61,8 @@ function lowRankTrainFlags(train: Partial<Record<ParamName, boolean>> = {}): Par
  */
 export async function lowRankFromFullRank(full: FullRankRNN, rank: number, opts: LowRankFromFullRankOptions = {}): Promise<LowRankRNN> {
   const where = 'lowRankFromFullRank';
+  checkModel(where, 'full', full, 'fullrank');
+  checkValue(where, 'rank', rank, is.integer(1, full.size), 'argument');
   const { size: _size, rank: _rank, init: _init, ...rules } = lowRankRules(full.size);
   const overrideRules = rules as Rules<LowRankFromFullRankOptions>;
   const overrides = checkOptions(where, overrideRules, opts, {}, FROM_FULL_RANK_NOT_APPLICABLE);

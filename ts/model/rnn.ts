@@ -50,6 +50,7 @@ export abstract class RNNModel {
    * worker thread, which every later call on the model waits for (so construction never blocks the event loop).
    */
   protected constructor(config: ModelConfig, opts: CommonModelOptions, extra: Partial<NativeSpec>, initial: NativeInitialValues) {
+    if (new.target === RNNModel) throw new TypeError('RNNModel is the base class of LowRankRNN and FullRankRNN; construct one of those');
     this.config = config;
     this.dtype = opts.dtype!;
     this.#threads = opts.threads!;

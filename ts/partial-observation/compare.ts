@@ -7,7 +7,7 @@ import { velocity } from '../analysis/linear.js';
 import { fixedPoints } from '../analysis/fixed-points.js';
 import { Random, STREAMS, streamSeed } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
-import { checkOptions, is, type Rules } from '../core/validate.js';
+import { checkValue, checkOptions, is, type Rules } from '../core/validate.js';
 import { spectrum, type PartialActivation } from './estimate.js';
 
 /** A network of the seed's form x_t = (1 - a) x_{t-1} + a A phi(x_{t-1}) (noise off). */
@@ -20,6 +20,7 @@ export interface Network {
 
 /** The engine's model of a network (full-rank "current" formulation: W = A, no inputs, float64). */
 export function networkModel(net: Network, noise = 0): FullRankRNN {
+  checkValue('partialObservation.networkModel', 'net', net, is.object('a network { weights, alpha, activation }'), 'argument');
   const n = net.weights.shape[0];
   return new FullRankRNN({ size: n, inputs: 0, outputs: 0, activation: net.activation, alpha: net.alpha, noise, dtype: 'float64', init: { wrec: Float64Array.from(net.weights.data) } });
 }
@@ -62,6 +63,7 @@ const PORTRAIT_RULES: Rules<PortraitOptions> = { resolution: is.integer(2, 200),
  * its fixed points (analysis.fixedPoints from states of the activity) in the same coordinates.
  */
 export async function portrait(net: Network, activity: Tensor, options: PortraitOptions = {}): Promise<Portrait> {
+  checkValue('partialObservation.portrait', 'net', net, is.object('a network { weights, alpha, activation }'), 'argument');
   const o = checkOptions('partialObservation.portrait', PORTRAIT_RULES, options, PORTRAIT_DEFAULTS);
   const n = net.weights.shape[0];
   const p = await pca(activity, { components: 2 });
@@ -155,6 +157,7 @@ export interface LimitCycle {
 
 /** Runs `net` without noise and reports whether it settles on a sustained oscillation (see {@link LimitCycle}). */
 export async function limitCycle(net: Network, options: LimitCycleOptions = {}): Promise<LimitCycle> {
+  checkValue('partialObservation.limitCycle', 'net', net, is.object('a network { weights, alpha, activation }'), 'argument');
   const rules: Rules<LimitCycleOptions> = { runs: is.integer(1), transient: is.integer(0), window: is.integer(8), initialScale: is.positive(), seed: is.seed() };
   const o = checkOptions('partialObservation.limitCycle', rules, options, LIMIT_CYCLE_DEFAULTS);
   const n = net.weights.shape[0];

@@ -33,6 +33,7 @@ export interface Spectrum {
  * eigenvalues [n, 2] (`known`, e.g. a generated teacher's exact ones).
  */
 export async function spectrum(matrix: Tensor, known?: Tensor): Promise<Spectrum> {
+  checkTensor(matrix, 'partialObservation.spectrum: matrix', undefined, { finite: false });
   const n = matrix.shape[0];
   const e = known
     ? { re: Float64Array.from({ length: n }, (_, i) => known.data[2 * i]), im: Float64Array.from({ length: n }, (_, i) => known.data[2 * i + 1]) }

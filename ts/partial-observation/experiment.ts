@@ -2,7 +2,7 @@
 // over observed fraction, noise and teacher kind, as seed 003 runs them. Configs are plain JSON (the CLI's `run`).
 import { saveResult } from '../results/format.js';
 import type { Tensor } from '../core/tensor.js';
-import { checkObject, checkOptions, is, optionError, type Rules } from '../core/validate.js';
+import { checkValue, checkObject, checkOptions, is, optionError, type Rules } from '../core/validate.js';
 import type { AnyModel } from '../model/index.js';
 import { ESTIMATE_DEFAULTS, estimate, spectrum, stationaryLimit, type Estimate, type Spectrum } from './estimate.js';
 import { simulateTeacher, teacherMatrix, type SimulateTeacherOptions } from './simulate.js';
@@ -77,6 +77,8 @@ export async function resolveTeacher(spec: TeacherSpec, where: string): Promise<
 
 /** Frobenius distance |X - Y| / |Y|. */
 export function relativeDistance(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  checkValue('partialObservation.relativeDistance', 'x', x, is.numbers(), 'argument');
+  checkValue('partialObservation.relativeDistance', 'y', y, is.numbers(), 'argument');
   let num = 0, den = 0;
   for (let i = 0; i < y.length; i++) {
     num += (x[i] - y[i]) ** 2;
@@ -142,6 +144,7 @@ export async function runExperiment(config: ExperimentConfig, onProgress?: (stag
 /** The arrays an experiment is written as: `eigenvalues` [d, 2] and `teacher_eigenvalues` [D, 2] at the top level
  * (what the figures read), `A`, `line_attractor_score`, and every other field by its dotted path. */
 export function experimentArrays(r: ExperimentResult): Record<string, unknown> {
+  checkValue('partialObservation.experimentArrays', 'r', r, is.object('an experiment result (from runExperiment)'), 'argument');
   return {
     A: r.student.A,
     eigenvalues: r.student.eigenvalues,
@@ -161,6 +164,8 @@ export function experimentArrays(r: ExperimentResult): Record<string, unknown> {
 
 /** Writes an experiment's result file (kind 'partial-observation'; see {@link experimentArrays}). */
 export async function saveExperiment(path: string, r: ExperimentResult): Promise<void> {
+  checkValue('partialObservation.saveExperiment', 'path', path, is.string(), 'argument');
+  checkValue('partialObservation.saveExperiment', 'r', r, is.object('an experiment result (from runExperiment)'), 'argument');
   await saveResult(path, 'partial-observation', experimentArrays(r), {
     meta: { experiment: 'single', teacher: { kind: r.teacher.kind, ...r.teacher.options }, settings: r.settings, students: r.students.map((s) => s.rank) },
   });
@@ -266,6 +271,8 @@ function reParts(s: Spectrum): number[] {
 
 /** Writes a sweep's table (kind 'partial-observation'): one array per column under `table.`, the teacher as text. */
 export async function saveSweep(path: string, rows: SweepRow[], settings: object = {}): Promise<void> {
+  checkValue('partialObservation.saveSweep', 'path', path, is.string(), 'argument');
+  checkValue('partialObservation.saveSweep', 'rows', rows, is.list(), 'argument');
   const table: Record<string, unknown> = {};
   for (const key of Object.keys(rows[0] ?? {}) as (keyof SweepRow)[]) {
     table[key] = key === 'teacher' ? rows.map((r) => r.teacher) : Float64Array.from(rows, (r) => r[key] as number);
@@ -276,6 +283,7 @@ export async function saveSweep(path: string, rows: SweepRow[], settings: object
 /** The sweep's rows as a Markdown table (the one in docs/partial-observation.md); the last column is
  * |A_hat - limit| / |limit| (Frobenius). */
 export function sweepMarkdown(rows: SweepRow[]): string {
+  checkValue('partialObservation.sweepMarkdown', 'rows', rows, is.list(), 'argument');
   const f = (x: number) => (Number.isNaN(x) ? '-' : Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(3));
   const head = '| teacher | D | d | noise | meas. noise | seed | teacher score | student score | limit score | teacher Re range | student Re range | student Re λ2 | distance to limit |';
   const lines = rows.map((r) => `| ${r.teacher} | ${r.D} | ${r.d} | ${r.noise} | ${r.measurementNoise} | ${r.seed} | ${f(r.teacherScore)} | ${f(r.studentScore)} | ${f(r.limitScore)} | [${f(r.teacherMinRe)}, ${f(r.teacherMaxRe)}] | [${f(r.studentMinRe)}, ${f(r.studentMaxRe)}] | ${f(r.studentSecondRe)} | ${f(r.limitDistance)} |`);

@@ -5,12 +5,13 @@
 // through a fixed identity input (x_1 = a (wi^T u_0) = x_s with u_0 = x_s / a, phi(0) = 0), and the loss looks at
 // the next `horizon` states only. With horizon 1 the loss is the one-step prediction error, whose minimiser is the
 // closed-form estimate with ridge 0 (the check of docs/partial-observation.md).
+import { checkModel } from '../model/check.js';
 import { FullRankRNN } from '../model/fullrank.js';
 import { LowRankRNN } from '../model/lowrank.js';
 import type { AnyModel } from '../model/index.js';
 import { STREAMS, streamSeed } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
-import { checkOptions, is, type Rules } from '../core/validate.js';
+import { checkOptions, checkValue, is, type Rules } from '../core/validate.js';
 import { train, type EpochReport, type TrainResult } from '../training/train.js';
 import { PARTIAL_ACTIVATIONS, observedShape, spectrum, type PartialActivation, type Spectrum } from './estimate.js';
 
@@ -53,7 +54,10 @@ export interface Student extends Spectrum {
 
 /** The windows a student is fitted on: inputs, targets and mask of [W, horizon + 1, d]. */
 export function studentWindows(states: Tensor, alpha: number, horizon: number): { inputs: Tensor; targets: Tensor; mask: Tensor } {
-  const { B, T, d } = observedShape(states, 'partialObservation.fitStudent');
+  const where = 'partialObservation.studentWindows';
+  const { B, T, d } = observedShape(states, where);
+  checkValue(where, 'alpha', alpha, is.number(0, 1, { minOpen: true }), 'argument');
+  checkValue(where, 'horizon', horizon, is.integer(1, Math.max(1, T - 1)), 'argument');
   const L = horizon + 1;
   const starts: number[] = [];
   for (let b = 0; b < B; b++) for (let s = 0; s + horizon <= T - 1; s += horizon) starts.push(b * T + s);
@@ -114,6 +118,7 @@ export async function fitStudent(states: Tensor, options: StudentOptions): Promi
 
 /** The dynamics matrix of a student: wrec, or m n^T / N. */
 export function dynamicsMatrix(model: AnyModel): Tensor<Float64Array> {
+  checkModel('partialObservation.dynamicsMatrix', 'model', model);
   const N = model.size;
   if (model instanceof FullRankRNN) return { data: Float64Array.from(model.param('wrec').data), shape: [N, N] };
   const m = model.param('m').data, n = model.param('n').data;

@@ -1,5 +1,6 @@
 // One function per figure: plain data in, a Vega-Lite spec out (render it with `svg` or `png`). The functions that
 // read result files and models are in ./results.ts; these know nothing about files.
+import { checkValue, is } from '../core/validate.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Spec } from './render.js';
 import { PANEL, figure, stabilityColour, value } from './spec.js';
@@ -23,6 +24,7 @@ export interface EpochPoint {
 
 /** Training curves: loss and validation loss (log scale), validation accuracy and the learning rate, per epoch. */
 export function trainingCurves(epochs: readonly EpochPoint[], title = 'Training'): Spec {
+  checkValue('trainingCurves', 'epochs', epochs, is.list(), 'argument');
   const losses: Row[] = [];
   const other: Row[] = [];
   for (const e of epochs) {
@@ -66,6 +68,7 @@ export interface TrialsData {
 
 /** Task trials: per trial, the inputs, and the outputs (solid) against the targets (dashed). */
 export function trialsFigure(d: TrialsData, title = 'Trials'): Spec {
+  checkValue('trialsFigure', 'd', d, is.object(), 'argument');
   const [B, T, K] = d.inputs.shape;
   const O = d.outputs.shape[2];
   const time = (t: number) => (d.dt ? t * d.dt : t);
@@ -121,6 +124,7 @@ export interface PsychometricData {
 
 /** Psychometric curves: fraction of positive decisions against the condition, one line per curve. */
 export function psychometricFigure(curves: readonly PsychometricData[], condition: string, title = 'Psychometric curves'): Spec {
+  checkValue('psychometricFigure', 'curves', curves, is.list(), 'argument');
   const rows: Row[] = curves.flatMap((c) => c.values.map((v, i) => ({ curve: c.label, x: value(v), y: value(c.fractionPositive[i]) })));
   return figure(title, {
     width: PANEL.width,
@@ -147,6 +151,7 @@ export interface TrajectoryData {
 
 /** Condition-averaged trajectories in two coordinates: one line per condition, a circle at its start. */
 export function trajectoriesFigure(d: TrajectoryData, title = 'Trajectories'): Spec {
+  checkValue('trajectoriesFigure', 'd', d, is.object(), 'argument');
   const [B, T, D] = d.coords.shape;
   if (d.conditions.length !== B) throw new RangeError(`conditions must hold one label per trial (${B}); got ${d.conditions.length}`);
   const sums = new Map<string, { n: number; xy: Float64Array }>();
@@ -213,6 +218,7 @@ function fixedPointLayer(points: readonly FlowFixedPoint[], rank1: boolean) {
 
 /** A phase portrait: kappa' against kappa for rank 1; arrows coloured by speed for rank 2 (or a slice of rank 3). */
 export function flowFigure(d: FlowData, title = 'Latent flow'): Spec {
+  checkValue('flowFigure', 'd', d, is.object(), 'argument');
   const names = d.names ?? d.axes.map((_, i) => `κ${i + 1}`);
   const points = d.fixedPoints ?? [];
   if (d.axes.length === 1) {
@@ -294,6 +300,7 @@ export interface SpectrumSet {
  * time (units 1/τ), the unit circle for discrete-time maps.
  */
 export function spectrumFigure(sets: readonly SpectrumSet[], convention: 'continuous' | 'discrete', title = 'Eigenvalue spectrum'): Spec {
+  checkValue('spectrumFigure', 'sets', sets, is.list(), 'argument');
   const rows: Row[] = sets.flatMap((s) => Array.from(s.re, (re, i) => ({ set: s.label, re: value(re), im: value(s.im[i]) })));
   const unit = convention === 'continuous' ? ' (1/τ)' : '';
   const x = { field: 're', type: 'quantitative', title: `Re λ${unit}` };
@@ -343,6 +350,8 @@ export interface ConnectivityData {
  * populations as contiguous blocks). `note` says it for the title: "one neuron in k of N", or '' when all are drawn.
  */
 export function neuronSubset(N: number, maxPoints: number | undefined): { neurons: number[]; note: string } {
+  checkValue('neuronSubset', 'N', N, is.integer(0), 'argument');
+  if (maxPoints !== undefined) checkValue('neuronSubset', 'maxPoints', maxPoints, is.integer(0), 'argument');
   const stride = maxPoints && maxPoints > 0 ? Math.max(1, Math.ceil(N / maxPoints)) : 1;
   return { neurons: Array.from({ length: Math.ceil(N / stride) }, (_, j) => j * stride), note: stride > 1 ? `one neuron in ${stride} of ${N}` : '' };
 }
@@ -362,6 +371,7 @@ function ellipse(mx: number, my: number, a: number, b: number, c: number): { x: 
 
 /** A scatter matrix of connectivity space, neurons coloured by population, with each Gaussian's 2-sigma ellipse. */
 export function connectivityFigure(d: ConnectivityData, title = 'Connectivity space'): Spec {
+  checkValue('connectivityFigure', 'd', d, is.object(), 'argument');
   const [N, D] = d.space.shape;
   const K = d.means.shape[0];
   const shown = Math.min(D, d.maxColumns ?? 6);
@@ -416,6 +426,7 @@ export interface RankSweepData {
 
 /** R² against rank: fits against truncations, the minimal rank marked. */
 export function rankSweepFigure(d: RankSweepData, title = 'R² against rank'): Spec {
+  checkValue('rankSweepFigure', 'd', d, is.object(), 'argument');
   const rows: Row[] = [];
   Array.from(d.rank).forEach((rank, i) => {
     rows.push({ rank, method: 'LINT fit', r2: value(d.fit[i]) });
@@ -454,6 +465,7 @@ export interface SubsamplingData {
 
 /** Subsampling curves: mean R² per fraction of neurons (log scale) with error bars of one standard deviation. */
 export function subsamplingFigure(d: SubsamplingData, title = 'Subsampling'): Spec {
+  checkValue('subsamplingFigure', 'd', d, is.object(), 'argument');
   const rows: Row[] = [];
   Array.from(d.fraction).forEach((p, i) => {
     rows.push({ fraction: p, student: `rank ${d.rank ?? 1}`, r2: value(d.lowRank[i]) });
@@ -486,6 +498,7 @@ export interface InactivationData {
 
 /** Inactivation bars: accuracy per inactivated group, one bar per context; the intact network's accuracy first. */
 export function inactivationFigure(d: InactivationData, title = 'Inactivation'): Spec {
+  checkValue('inactivationFigure', 'd', d, is.object(), 'argument');
   const [, C] = d.accuracy.shape;
   const G = d.accuracy.shape[0] + (d.baseline ? 1 : 0);
   const rows: Row[] = [];
@@ -521,6 +534,7 @@ export interface GainsData {
 
 /** Gains per population: one panel per context, a dot per neuron and a bar for each population's gain. */
 export function gainsFigure(d: GainsData, title = 'Gains per population'): Spec {
+  checkValue('gainsFigure', 'd', d, is.object(), 'argument');
   const [N, C] = d.gains.shape;
   const population = populationName;
   const { neurons: drawn, note } = neuronSubset(N, d.maxPoints ?? 2000);
@@ -556,6 +570,7 @@ export interface TopologyData {
 
 /** The fixed-point topology graph: a node per point (coloured by stability), an edge per transition (width = probability). */
 export function topologyFigure(d: TopologyData, title = 'Fixed-point topology'): Spec {
+  checkValue('topologyFigure', 'd', d, is.object(), 'argument');
   const P = d.probabilities.shape[0];
   const at = (i: number) =>
     d.positions ? [d.positions.data[i * 2], d.positions.data[i * 2 + 1]] : [Math.cos((2 * Math.PI * i) / P), Math.sin((2 * Math.PI * i) / P)];
@@ -582,6 +597,8 @@ export function topologyFigure(d: TopologyData, title = 'Fixed-point topology'):
 
 /** Variance explained by each principal component (bars) and cumulated (line), as fractions of the total. */
 export function pcaFigure(varianceRatio: ArrayLike<number>, title = 'Principal components of the states'): Spec {
+  const numbers = (v: unknown) => (Array.isArray(v) || ArrayBuffer.isView(v)) && Array.from(v as ArrayLike<unknown>).every((x) => typeof x === 'number');
+  checkValue('pcaFigure', 'varianceRatio', varianceRatio, is.custom('an array of numbers (the variance ratio of each component)', numbers), 'argument');
   let total = 0;
   const rows: Row[] = Array.from(varianceRatio, (r, i) => ({ pc: i + 1, ratio: value(r), cumulative: value((total += r)) }));
   const x = { field: 'pc', type: 'ordinal', title: 'principal component' };

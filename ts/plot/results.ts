@@ -2,7 +2,7 @@
 // says which command writes it when it does not. The specs themselves are built in ./figures.ts.
 import { toFloatTensor, toStringScalar, type NpyArray } from '../io/index.js';
 import type { Tensor } from '../core/tensor.js';
-import { checkOptions, is, type Rules } from '../core/validate.js';
+import { checkValue, checkOptions, is, type Rules } from '../core/validate.js';
 import { loadResult, type LoadedResult } from '../results/format.js';
 import { loadModel } from '../model/files.js';
 import type { AnyModel } from '../model/index.js';
@@ -227,6 +227,8 @@ function latentFixedPoints(a: Arrays, dims: number[], R: number): fig.FlowFixedP
  * null space of J - lambda I: for R = 2 from one row, for R = 3 as the cross product of two rows.
  */
 export function unstableDirection(J: ArrayLike<number>, R: number): number[] | undefined {
+  checkValue('unstableDirection', 'J', J, is.numbers(), 'argument');
+  checkValue('unstableDirection', 'R', R, is.integer(1), 'argument');
   const lambda = largestRealEigenvalue(J, R);
   if (lambda === undefined) return undefined;
   const A = Array.from({ length: R }, (_, i) => Array.from({ length: R }, (_, j) => J[i * R + j] - (i === j ? lambda : 0)));

@@ -4,8 +4,10 @@
 //   meanGains  mean over trials and window steps of phi'(x_i)            (LINT, 3_4_mante_fits)
 // The window is in steps of the trajectory (0..T, state t+1 follows input t) and is checked against the trial length;
 // the LINT code passed 350 (ms) as a step index and so averaged the whole 68-step trial.
+import { ACTIVATIONS } from '../model/options.js';
+import { checkTensor } from '../core/tensor.js';
 import type { Tensor } from '../core/tensor.js';
-import { checkOptions, is, type Rules } from '../core/validate.js';
+import { checkOptions, checkValue, is, type Rules } from '../core/validate.js';
 import type { Activation, AnyModel } from '../model/index.js';
 import { CdmTask } from '../tasks/cdm.js';
 import type { Task, TrialSpec } from '../tasks/index.js';
@@ -14,6 +16,8 @@ import { checkLabels } from './resample.js';
 
 /** phi'(x) of the package's transfer functions (slope: leaky-relu's negative slope). */
 export function transferSlope(activation: Activation, x: number, slope = 0.01): number {
+  checkValue('transferSlope', 'activation', activation, is.oneOf(ACTIVATIONS), 'argument');
+  checkValue('transferSlope', 'x', x, is.number(), 'argument');
   switch (activation) {
     case 'tanh': {
       const t = Math.tanh(x);
@@ -79,6 +83,7 @@ function defaultContexts(task: Task): GainContext[] {
 
 /** The gains of every neuron of `model` per context of `task` (see the module notes). */
 export async function gains(model: AnyModel, task: Task, opts: GainOptions = {}): Promise<GainResult> {
+  checkValue('gains', 'task', task, is.task(), 'argument');
   const o = checkOptions('gains', GAIN_RULES, opts, GAIN_DEFAULTS) as GainOptions & typeof GAIN_DEFAULTS;
   const T = task.steps;
   const epochs = (task as { epochs?: Record<string, readonly [number, number]> }).epochs;
@@ -115,6 +120,8 @@ export async function gains(model: AnyModel, task: Task, opts: GainOptions = {})
 
 /** The mean of per-neuron values [N, C] over each population: [K, C]. */
 export function populationMeans(values: Tensor, labels: ArrayLike<number>): Tensor<Float64Array> {
+  checkTensor(values, 'populationMeans: values', undefined, { finite: false });
+  checkValue('populationMeans', 'labels', labels, is.numbers(), 'argument');
   const [N, C] = values.shape;
   const K = checkLabels(labels, N);
   const out = new Float64Array(K * C), counts = new Float64Array(K);

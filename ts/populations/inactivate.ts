@@ -7,6 +7,7 @@
 //             column, wo row); the neurons still receive their input but no longer act on the others or the readout.
 //   'silence' (LINT monkey analysis) zero the wi columns and the m and n rows (full-rank: wi column, wrec row and
 //             column): the neurons get no input at all and relax to 0.
+import { checkModel } from '../model/check.js';
 import { Random, STREAMS, streamSeed } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
 import { checkOptions, checkValue, is, type Rules } from '../core/validate.js';
@@ -127,6 +128,7 @@ export interface NeuronGroup {
  * (default true). `names` renames the populations.
  */
 export function populationGroups(labels: ArrayLike<number>, opts: { random?: boolean; names?: string[] } = {}): NeuronGroup[] {
+  checkValue('populationGroups', 'labels', labels, is.numbers(), 'argument');
   const K = checkLabels(labels, labels.length);
   const groups: NeuronGroup[] = Array.from({ length: K }, (_, k) => ({ name: opts.names?.[k] ?? populationName(k), neurons: [] as number[] }));
   for (let i = 0; i < labels.length; i++) groups[labels[i]].neurons.push(i);
@@ -140,6 +142,7 @@ export function populationGroups(labels: ArrayLike<number>, opts: { random?: boo
  * population 0.
  */
 export function selectivityPopulations(model: AnyModel, inputs: number[], top: number): Int32Array {
+  checkModel('selectivityPopulations', 'model', model);
   const N = model.size, K = model.inputSize;
   checkValue('selectivityPopulations', 'inputs', inputs, is.arrayOf(is.integer(0, K - 1)), 'argument');
   checkValue('selectivityPopulations', 'top', top, is.integer(1, N), 'argument');

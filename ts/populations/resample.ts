@@ -9,10 +9,13 @@
 // Scaling: the reference's support net stores m / sqrt(N'), n / sqrt(N'), wo / N' and runs without 1/N; this
 // package's nets divide by N' themselves, so the drawn m, n, wo are stored as they are and the effective weights
 // m n^T / N' and wo / N' are the reference's.
+import { checkModel } from '../model/check.js';
+import { checkTensor } from '../core/tensor.js';
 import { svd } from '../core/linalg.js';
 import { Random, STREAMS, streamSeed } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
-import { checkOptions, checkValue, is, type Rules } from '../core/validate.js';
+import { checkCount } from '../core/size.js';
+import { checkOptions, checkValue, is, show, type Rules } from '../core/validate.js';
 import { LowRankRNN, type AnyModel } from '../model/index.js';
 import type { Task } from '../tasks/index.js';
 import { train, type TrainOptions } from '../training/index.js';
@@ -30,6 +33,7 @@ export interface MixtureParameters {
 
 /** Checks population labels: N integers 0..K-1 with every population used; returns K. */
 export function checkLabels(labels: ArrayLike<number>, N: number, name = 'labels'): number {
+  checkValue('checkLabels', 'N', N, is.integer(1), 'argument');
   const where = 'populations';
   checkValue(where, name, labels, is.custom(`an array of ${N} integers (one population per neuron)`, (l) => l !== null && typeof l === 'object' && (l as ArrayLike<number>).length === N, (l) => l !== null && typeof l === 'object'));
   let K = 0;
@@ -50,6 +54,8 @@ export function checkLabels(labels: ArrayLike<number>, N: number, name = 'labels
  * each population's rows of `space` [N, D]. `zeroMeans` sets the means to 0 (the reference's default).
  */
 export function populationStatistics(space: Tensor, labels: ArrayLike<number>, opts: { zeroMeans?: boolean } = {}): MixtureParameters & { means: Tensor<Float64Array>; covariances: Tensor<Float64Array> } {
+  checkTensor(space, 'populationStatistics: space', undefined, { finite: false });
+  checkValue('populationStatistics', 'labels', labels, is.numbers(), 'argument');
   const [N, D] = space.shape;
   const K = checkLabels(labels, N);
   const counts = new Float64Array(K);
@@ -83,6 +89,9 @@ export function populationStatistics(space: Tensor, labels: ArrayLike<number>, o
 
 /** Population sizes that add up to `size` (largest remainder: floor(w size), then one more to the largest remainders). */
 export function populationSizes(weights: ArrayLike<number>, size: number): Int32Array {
+  checkValue('populationSizes', 'weights', weights !== null && typeof weights === 'object' ? Array.from(weights) : weights, is.arrayOf(is.nonNegative(), 'a non-empty list of finite weights >= 0'), 'argument');
+  checkValue('populationSizes', 'size', size, is.integer(0), 'argument');
+  if (!(Array.from(weights).reduce((a, b) => a + b, 0) > 0)) throw new RangeError(`populationSizes: argument 'weights' must not all be 0; got ${show(Array.from(weights))}`);
   const K = weights.length;
   const total = Array.from(weights).reduce((a, b) => a + b, 0);
   const exact = Array.from(weights, (w) => (w / total) * size);
@@ -99,6 +108,10 @@ export function populationSizes(weights: ArrayLike<number>, size: number): Int32
  * L = U sqrt(S).
  */
 export async function covarianceFactor(cov: Float64Array, D: number): Promise<Float64Array> {
+  checkValue('covarianceFactor', 'D', D, is.integer(1), 'argument');
+  if (!(cov instanceof Float64Array) || cov.length !== D * D) {
+    throw new TypeError(`covarianceFactor: argument 'cov' must be a Float64Array of D x D = ${D * D} values; got ${show(cov)}`);
+  }
   const { u, s, v } = await svd(Float64Array.from(cov), D, D, D);
   const L = new Float64Array(D * D);
   for (let i = 0; i < D; i++) {
@@ -149,6 +162,7 @@ export async function resample(model: AnyModel, populations: ArrayLike<number> |
   const D = space.shape[1];
   const mixture = isMixture(populations) ? checkMixture(populations, D) : populationStatistics(space, populations);
   const size = o.size ?? base.size;
+  checkCount('resample', 'size', size, { values: Math.max(R, K, O), otherBytes: 48 * (2 * R + K + O), what: `neurons x (rank ${R}, ${K} inputs, ${O} outputs)` });
   const sizes = populationSizes(mixture.weights, size);
   const p = base.params();
   const si = o.scaled ? p.si.data : new Float64Array(K).fill(1);
@@ -213,7 +227,7 @@ export interface ResampleAccuracyOptions extends Omit<ResampleOptions, 'seed'> {
 export const RESAMPLE_ACCURACY_DEFAULTS = Object.freeze({ ...RESAMPLE_DEFAULTS, draws: 10, trials: 400 });
 const RESAMPLE_ACCURACY_RULES: Rules<ResampleAccuracyOptions> = {
   ...RESAMPLE_RULES,
-  draws: is.integer(1),
+  draws: is.repeats(),
   trials: is.integer(1),
   retrain: is.object('train() options'),
   onProgress: is.function(),
@@ -222,6 +236,8 @@ const RESAMPLE_ACCURACY_RULES: Rules<ResampleAccuracyOptions> = {
 
 /** The task accuracy of a model on `trials` trials drawn with `seed` (the model's own noise on). */
 export async function taskAccuracy(model: AnyModel, task: Task, trials: number, seed: number): Promise<number> {
+  checkModel('populations.taskAccuracy', 'model', model);
+  checkValue('populations.taskAccuracy', 'task', task, is.task(), 'argument');
   const batch = task.sample(trials, { seed });
   const sim = await model.simulate(batch.inputs, { states: false, outputs: true, seed });
   return task.accuracy(sim.outputs!, batch);

@@ -5,7 +5,7 @@
 import type { LintFit } from '../lint/index.js';
 import { LowRankRNN, svdReparametrize, type AnyModel } from '../model/index.js';
 import type { Tensor } from '../core/tensor.js';
-import { checkOptions, is, type Rules } from '../core/validate.js';
+import { checkValue, checkOptions, is, type Rules } from '../core/validate.js';
 
 /** A low-rank net's connectivity space: the matrix, its column names and the scales it was built with. */
 export interface ConnectivitySpace {
@@ -36,6 +36,9 @@ const SPACE_RULES: Rules<SpaceOptions> = { svd: is.boolean(), scaled: is.boolean
 
 /** The column names of a connectivity space of rank R with K inputs and O outputs. */
 export function spaceColumns(rank: number, inputs: number, outputs: number): string[] {
+  checkValue('spaceColumns', 'rank', rank, is.integer(1), 'argument');
+  checkValue('spaceColumns', 'inputs', inputs, is.integer(0), 'argument');
+  checkValue('spaceColumns', 'outputs', outputs, is.integer(0), 'argument');
   const names = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}${i + 1}`);
   return [...names('m', rank), ...names('n', rank), ...names('wi', inputs), ...names('wo', outputs)];
 }

@@ -5,6 +5,7 @@ import { svd } from '../core/linalg.js';
 import { native } from '../native/load.js';
 import { Random, STREAMS, streamSeed } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
+import { checkCount } from '../core/size.js';
 import { checkOptions, checkValue, is, type Rules } from '../core/validate.js';
 import { fitMixture, type MixtureOptions } from './mixture.js';
 import { covarianceFactor, populationStatistics } from './resample.js';
@@ -22,6 +23,8 @@ function checkSpace(space: Tensor, where: string, minRows = 2): [number, number]
  * adjusted_rand_score computes it (from the pair confusion matrix; 1 for identical partitions up to renaming).
  */
 export function adjustedRandIndex(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  checkValue('adjustedRandIndex', 'a', a, is.numbers(), 'argument');
+  checkValue('adjustedRandIndex', 'b', b, is.numbers(), 'argument');
   if (a.length !== b.length) throw new RangeError(`adjustedRandIndex: the labelings must have one length; got ${a.length} and ${b.length}`);
   const n = a.length;
   const table = new Map<string, number>(), rows = new Map<number, number>(), cols = new Map<number, number>();
@@ -102,6 +105,8 @@ function erfc(x: number): number {
 
 /** The Wilcoxon rank-sum test (scipy.stats.ranksums: normal approximation, no tie correction): statistic and two-sided p. */
 export function rankSums(x: ArrayLike<number>, y: ArrayLike<number>): { statistic: number; pvalue: number } {
+  checkValue('rankSums', 'x', x, is.numbers(), 'argument');
+  checkValue('rankSums', 'y', y, is.numbers(), 'argument');
   const n1 = x.length, n2 = y.length;
   const all = [...Array.from(x, (v) => [v, 0] as const), ...Array.from(y, (v) => [v, 1] as const)].sort((a, b) => a[0] - b[0]);
   let sumX = 0;
@@ -131,7 +136,7 @@ export interface EpairsOptions {
 
 /** The defaults of {@link epairs}. */
 export const EPAIRS_DEFAULTS = Object.freeze({ neighbours: 3, nullDraws: 100, seed: 0, threads: 0 });
-const EPAIRS_RULES: Rules<EpairsOptions> = { neighbours: is.integer(1), nullDraws: is.integer(1), seed: is.seed(), threads: is.integer(0) };
+const EPAIRS_RULES: Rules<EpairsOptions> = { neighbours: is.integer(1), nullDraws: is.repeats(), seed: is.seed(), threads: is.integer(0) };
 
 /** What {@link epairs} returns. */
 export interface EpairsResult {
@@ -160,6 +165,7 @@ export async function epairs(space: Tensor, opts: EpairsOptions = {}): Promise<E
   const [N, D] = checkSpace(space, 'epairs', 3);
   if (o.neighbours >= N) throw new RangeError(`epairs: option 'neighbours' must be below the ${N} points; got ${o.neighbours}`);
   const angles = await neighbourAngles(await whitenedDirections(Float64Array.from(space.data), N, D), N, D, o.neighbours, o.threads);
+  checkCount('epairs', 'nullDraws', o.nullDraws, { values: N, what: `null data sets x ${N} neurons float64` });
   const pooled = new Float64Array(N * o.nullDraws);
   for (let b = 0; b < o.nullDraws; b++) {
     const rng = new Random(streamSeed(o.seed, STREAMS.populationNull, b));
@@ -195,7 +201,7 @@ export const STABILITY_DEFAULTS = Object.freeze({ bootstraps: 20, fraction: 0.8,
 const STABILITY_RULES: Rules<StabilityOptions> = {
   components: is.integer(1),
   mixture: is.object('mixture options'),
-  bootstraps: is.integer(2),
+  bootstraps: is.repeats(2),
   fraction: is.number(0, 1, { minOpen: true }),
   null: is.oneOf(['gaussian', 'none']),
   seed: is.seed(),

@@ -1,3 +1,4 @@
+import { is, checkValue } from '../core/validate.js';
 // The task a populations command scores a net on: the task and options recorded in the model file (what `lowrank
 // train` writes: meta.task, meta.preset; meta.taskOptions when a script records them), overridden by the user's; and
 // the warning when the intact net does not solve it (the usual sign of task options that differ from training's).
@@ -45,6 +46,8 @@ export const INTACT_ACCURACY_FLOOR = 0.9;
  * any context, or undefined: it names the accuracies, the task and the options used, and `--task-options`.
  */
 export function intactAccuracyWarning(accuracy: ArrayLike<number>, contexts: readonly string[], choice: TaskChoice, floor = INTACT_ACCURACY_FLOOR): string | undefined {
+  checkValue('intactAccuracyWarning', 'accuracy', accuracy, is.numbers(), 'argument');
+  checkValue('intactAccuracyWarning', 'contexts', contexts, is.list(), 'argument');
   const low = Array.from(accuracy).some((a) => !(a >= floor));
   if (!low) return undefined;
   const scores = Array.from(accuracy, (a, c) => `${contexts[c] ?? c} ${a.toFixed(3)}`).join(', ');

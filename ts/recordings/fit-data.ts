@@ -2,8 +2,8 @@
 // preprocessing of recorded rates: optional PCA denoising, removal of the condition-independent component, scaling
 // by the overall standard deviation (rates in Hz to the O(1) scale of the states x), and a free pre-period of unfitted
 // steps before the data so that the fitted network can leave x_0 = 0. The inputs are padded with the same pre-period.
-import type { Tensor } from '../core/tensor.js';
-import { checkOptions, is, type Rules } from '../core/validate.js';
+import { checkTensor, type Tensor } from '../core/tensor.js';
+import { checkOptions, checkValue, is, type Rules } from '../core/validate.js';
 import { pcaDenoise, recordingTargets, removeConditionIndependent } from '../lint/recordings.js';
 import type { PreparedRecording } from './prepare.js';
 
@@ -35,6 +35,8 @@ export interface FitData {
 
 /** Targets, inputs and mask for lint.fit (on states) from prepared rates and inputs [C, T, K] on the same bins. */
 export async function recordingFitData(prepared: PreparedRecording, inputs: Tensor, options: FitDataOptions = {}): Promise<FitData> {
+  checkValue('recordingFitData', 'prepared', prepared, is.custom('a prepared recording (from prepareRecording or prepareSeries)', (v) => is.tensor().test((v as PreparedRecording)?.rates), is.object().test), 'argument');
+  checkTensor(inputs, 'recordingFitData: inputs');
   const o = checkOptions<FitDataOptions>('recordingFitData', RULES, options, FIT_DATA_DEFAULTS);
   const [C, T] = prepared.rates.shape;
   if (inputs.shape.length !== 3 || inputs.shape[0] !== C || inputs.shape[1] !== T) {

@@ -6,6 +6,7 @@
  */
 import { open } from 'node:fs/promises';
 import { FileFormatError } from '../io/errors.js';
+import { checkValue, is } from '../core/validate.js';
 import { describeMat, readMatRecording } from './mat-recording.js';
 import { matVersion, readMat } from './mat.js';
 import { formatRecordingSummary, inspectRecording, readNwb } from './nwb.js';
@@ -29,6 +30,7 @@ export type RecordingFormat = 'nwb' | 'mat';
  * the file's content and says what it is when it is not what `format` says).
  */
 export async function readRecording(path: string, format: RecordingFormat): Promise<Recording> {
+  checkValue('readRecording', 'format', format, is.oneOf(['nwb', 'mat']), 'argument');
   if (format === 'nwb') return readNwb(path);
   return readMatRecording(path);
 }

@@ -1,5 +1,6 @@
 // MAT-file values as plain JS values in row-major order, the layout the recording pipeline reads.
 
+import { is, checkValue } from '../core/validate.js';
 import { shapeSize } from '../core/tensor.js';
 import type { MatValue } from './mat.js';
 
@@ -61,6 +62,7 @@ export function rowMajor<T>(data: Float64Array | Uint8Array | readonly T[], shap
  *   is a flat array); otherwise they nest row-major over the dimensions larger than 1 (`c{i, j}` is `out[i-1][j-1]`).
  */
 export function matToJs(value: MatValue): MatJs {
+  checkValue('matToJs', 'value', value, is.object('a MAT-file value (from readMat)'), 'argument');
   switch (value.kind) {
     case 'numeric':
       if (value.data.length === 1) return value.data[0];

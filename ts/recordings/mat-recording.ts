@@ -4,6 +4,7 @@
 //           (numeric vectors or cell arrays of strings); or a struct array with one element per unit and those fields;
 //   trials  a struct whose fields hold one entry per trial: start_time and stop_time (s) and the condition and event
 //           columns (numeric vectors, s for event times, or cell arrays of strings); or a struct array, one per trial.
+import { is, checkValue } from '../core/validate.js';
 import { FileFormatError } from '../io/errors.js';
 import { matToJs, readMat, type MatFile, type MatJs, type MatValue } from './mat.js';
 import type { Column, Recording, Trials, Units } from './recording.js';
@@ -104,6 +105,7 @@ export async function readMatRecording(path: string): Promise<Recording> {
 
 /** One line per variable of a MATLAB file (its kind, class and size; a struct's fields), for `lowrank recordings inspect`. */
 export function describeMat(path: string, mat: MatFile): string {
+  checkValue('describeMat', 'mat', mat, is.object('a MAT-file (from readMat)'), 'argument');
   const size = (shape: readonly number[]) => shape.join('x');
   const describe = (v: MatValue): string => {
     switch (v.kind) {

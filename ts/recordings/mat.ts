@@ -8,6 +8,7 @@ import { Unzlib, unzlibSync } from 'fflate';
 import { concatBytes } from '../io/bytes.js';
 import { FileFormatError } from '../io/errors.js';
 import { readFileBytes } from '../io/files.js';
+import { show } from '../core/validate.js';
 import { readArrayHeader, readMatrix } from './mat-arrays.js';
 import { type Element, matError, MI, readElement, type Source } from './mat-elements.js';
 import { readMat73 } from './mat73.js';
@@ -120,6 +121,7 @@ function looksLikeV4(bytes: Uint8Array): boolean {
  * version 4 format, else 'unknown'.
  */
 export function matVersion(bytes: Uint8Array): 4 | 5 | 7.3 | 'unknown' {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`matVersion: argument 'bytes' must be a Uint8Array; got ${show(bytes)}`);
   if (hasHdf5Signature(bytes, 512)) return 7.3;
   if (bytes.length >= HEADER_BYTES) {
     const mark = String.fromCharCode(bytes[126], bytes[127]);

@@ -2,6 +2,7 @@
 // spike times, the trials table, and the time series of /acquisition and the processing modules. NWB tables are
 // hdmf DynamicTables: one dataset per column, all as long as `id`; a ragged column X is flattened, with X_index
 // holding each row's cumulative end offset into X (a VectorIndex).
+import { is, checkValue } from '../core/validate.js';
 import { formatShape, shapeSize } from '../core/tensor.js';
 import { FileFormatError } from '../io/errors.js';
 import { type Hdf5Entry, Hdf5File, join, withHdf5 } from './hdf5.js';
@@ -77,6 +78,7 @@ export async function inspectRecording(path: string): Promise<RecordingSummary> 
 
 /** The summary as lines of text, for `lowrank recordings inspect FILE`. */
 export function formatRecordingSummary(summary: RecordingSummary): string {
+  checkValue('formatRecordingSummary', 'summary', summary, is.object('a summary (from inspectRecording)'), 'argument');
   const lines = [`${summary.source}: ${summary.format === 'nwb' ? `NWB ${summary.nwbVersion}` : 'HDF5 (not NWB)'}`];
   const { units, trials } = summary;
   if (summary.format === 'nwb') {

@@ -5,7 +5,7 @@ import type { Tensor } from '../core/tensor.js';
 import { checkOptions, is, optionError, type Rule, type Rules } from '../core/validate.js';
 import { smoothTime } from '../lint/recordings.js';
 import { trialConditions, type Dropped, type PreparedRecording } from './prepare.js';
-import type { Recording, TimeSeries } from './recording.js';
+import { checkRecording, type Recording, type TimeSeries } from './recording.js';
 
 /** How a time series becomes condition averages; defaults in `PREPARE_SERIES_DEFAULTS`. */
 export interface PrepareSeriesOptions {
@@ -68,6 +68,7 @@ function binTrial(s: TimeSeries, event: number, o: PrepareSeriesOptions, T: numb
  */
 export function prepareSeries(rec: Recording, options: PrepareSeriesOptions): PreparedRecording {
   const where = 'prepareSeries';
+  checkRecording(where, rec);
   const o = checkOptions<PrepareSeriesOptions>(where, RULES, options, PREPARE_SERIES_DEFAULTS);
   for (const k of ['series', 'conditions', 'align', 'window', 'binMs'] as const) {
     if (o[k] === undefined) throw optionError(where, k, (RULES[k] as Rule).expected, undefined, TypeError);

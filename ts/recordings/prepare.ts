@@ -5,7 +5,7 @@
 import type { Tensor } from '../core/tensor.js';
 import { checkOptions, is, optionError, type Rule, type Rules } from '../core/validate.js';
 import { conditionAverages, type NeuronTrial } from '../lint/recordings.js';
-import type { Column, Recording } from './recording.js';
+import { checkRecording, type Column, type Recording } from './recording.js';
 
 /** How a recording becomes condition averages; defaults in `PREPARE_DEFAULTS`. */
 export interface PrepareOptions {
@@ -175,6 +175,7 @@ function windowSpikes(times: Float64Array, event: number, window: [number, numbe
  */
 export function prepareRecording(rec: Recording, options: PrepareOptions): PreparedRecording {
   const where = 'prepareRecording';
+  checkRecording(where, rec);
   const o = checkOptions<PrepareOptions>(where, RULES, options, PREPARE_DEFAULTS);
   for (const k of ['conditions', 'align', 'window', 'binMs'] as const) {
     if (o[k] === undefined) throw optionError(where, k, (RULES[k] as Rule).expected, undefined, TypeError);

@@ -2,6 +2,7 @@
 // times and columns, trials with their times and condition columns, and sampled time series. Times are in seconds,
 // on the file's own clock.
 import type { Tensor } from '../core/tensor.js';
+import { checkValue, is } from '../core/validate.js';
 
 /** A column of a units or trials table: numbers or strings, one per row. */
 export type Column = readonly number[] | readonly string[];
@@ -47,4 +48,10 @@ export interface Recording {
   units?: Units;
   trials?: Trials;
   timeSeries: readonly TimeSeries[];
+}
+
+/** Checks that `rec` is a recording as the readers return it (readRecording, readNwb, readMatRecording). */
+export function checkRecording(where: string, rec: unknown): Recording {
+  const ok = (v: unknown) => v !== null && typeof v === 'object' && typeof (v as Recording).source === 'string' && Array.isArray((v as Recording).timeSeries);
+  return checkValue(where, 'recording', rec, is.custom('a recording (from readRecording, readNwb or readMatRecording)', ok, (v) => v !== null && typeof v === 'object'), 'argument');
 }

@@ -1,8 +1,10 @@
 // The analyses that `lowrank analyze latent-flow | linearize | meanfield | measures` write and `lowrank report` runs
 // on a model given alone: each computes through ts/analysis and returns the result object and its `meta`, which
 // saveAnalysis writes as a result of kind 'analysis' with meta.analysis naming it. The plot figures read them.
+import { checkTensor } from '../core/tensor.js';
+import { checkModel } from '../model/check.js';
 import type { Tensor } from '../core/tensor.js';
-import { checkOptions, is, type Rules } from '../core/validate.js';
+import { checkValue, checkOptions, is, type Rules } from '../core/validate.js';
 import type { AnyModel } from '../model/index.js';
 import { FullRankRNN, LowRankRNN } from '../model/index.js';
 import { latentFixedPoints, latentFlowField, type GridOptions } from '../analysis/latent.js';
@@ -31,6 +33,8 @@ export interface AnalysisResult {
 
 /** Writes an analysis result to `path` (kind 'analysis', meta.analysis = its name). */
 export async function saveAnalysisResult(path: string, r: AnalysisResult): Promise<void> {
+  checkValue('saveAnalysisResult', 'path', path, is.string(), 'argument');
+  checkValue('saveAnalysisResult', 'r', r, is.object('an analysis result'), 'argument');
   await saveAnalysis(path, r.result, { meta: { analysis: r.analysis, ...r.meta } });
 }
 
@@ -72,6 +76,8 @@ export interface LinearizeAnalysisOptions {
 
 /** The Jacobian's eigenvalues at states [S, N] (continuous time, 1/tau), with each state's stability. */
 export async function linearizeAnalysis(model: AnyModel, states: Tensor, o: LinearizeAnalysisOptions = {}): Promise<AnalysisResult> {
+  checkModel('linearizeAnalysis', 'model', model);
+  checkTensor(states, 'linearizeAnalysis: states', undefined, { finite: false });
   const S = states.shape.length === 1 ? 1 : states.shape[0];
   const decompositions = await linearize(model, states, { inputs: o.inputs as number[] | undefined });
   const n = decompositions[0]?.re.length ?? 0;
@@ -132,6 +138,7 @@ function connectivity(model: AnyModel): Tensor<Float64Array> {
 
 /** The measures of seed 001: PCA of states and the readout's angles to it, non-normality and centrality of the connectivity, the weight change. */
 export async function measuresAnalysis(model: AnyModel, opts: MeasuresOptions = {}): Promise<AnalysisResult> {
+  checkModel('measuresAnalysis', 'model', model);
   const o = checkOptions<MeasuresOptions>('measuresAnalysis', MEASURES_RULES, opts, { components: 10 });
   const result: Record<string, unknown> = {};
   const meta: Record<string, unknown> = {};

@@ -6,6 +6,7 @@ import { toFloatTensor, toStringScalar } from '../io/index.js';
 import type { Tensor } from '../core/tensor.js';
 import { loadResult, type LoadedResult } from '../results/format.js';
 import { loadModel } from '../model/files.js';
+import { checkKind } from '../model/config.js';
 import { LowRankRNN, type AnyModel } from '../model/index.js';
 import { fixedPoints, saveFixedPoints, saveTopology, topology } from '../analysis/index.js';
 import { pca } from '../analysis/measures.js';
@@ -149,6 +150,7 @@ export async function collectSection(file: string, r: LoadedResult, ctx: Section
   const topologyPoints = kind === 'topology' ? matchingFixedPoints(r, ctx) : undefined;
   for (const k of figureKinds(r, task)) section.figures.push({ kind: k, file, result: r, task, points: topologyPoints });
   const isModel = MODEL_KINDS.includes(kind) && 'config' in r.arrays;
+  if ('config' in r.arrays) checkConfigKind(r, file);
   if (isModel && !task) section.notes.push('No task is recorded for this model: give --task to draw its trials, trajectories and 3-D view.');
   const sections = [section];
   if (isModel && task) sections.push(...(await modelSections(file, task, section, ctx)));
@@ -157,6 +159,17 @@ export async function collectSection(file: string, r: LoadedResult, ctx: Section
     if (view) section.views.push(view);
   }
   return sections;
+}
+
+/** A model file whose config names a kind of net this package does not know is refused, as loadModel refuses it. */
+function checkConfigKind(r: LoadedResult, file: string): void {
+  let config: { kind?: unknown } | undefined;
+  try {
+    config = JSON.parse(toStringScalar(r.arrays.config, 'config'));
+  } catch {
+    return; // shown as text; loadModel says what is wrong when the model is run
+  }
+  if (config?.kind !== undefined) checkKind(config.kind, file);
 }
 
 function prettyConfig(config: LoadedResult['arrays'][string]): string {

@@ -7,6 +7,7 @@
 // Model files also keep `config` (the model's own JSON config, part of the model rather than metadata), so that a
 // file written by numpy with the reference arrays and a config, or with no config at all, still loads as a model.
 import { packageVersion } from '../native/load.js';
+import { checkValue, is } from '../core/validate.js';
 import { loadNpz, saveNpz, toStringScalar, type NpyArray, type NpyValue, type NpzWriteOptions } from '../io/index.js';
 
 /** The name of the metadata entry of every result file. */
@@ -16,6 +17,8 @@ export const RESULT_FORMAT_VERSION = 1;
 
 /** What a result file holds. */
 export type ResultKind = 'model' | 'checkpoint' | 'fit' | 'table' | 'fixed-points' | 'topology' | 'analysis' | 'populations' | 'partial-observation' | 'sweep';
+
+const RESULT_KINDS: readonly ResultKind[] = ['model', 'checkpoint', 'fit', 'table', 'fixed-points', 'topology', 'analysis', 'populations', 'partial-observation', 'sweep'];
 
 /** The metadata of a result file: its kind and format version, the package that wrote it, and entry-specific facts. */
 export interface ResultMeta {
@@ -32,7 +35,10 @@ function isTyped(value: unknown): value is Float32Array | Float64Array | Int32Ar
   return TYPED.some((T) => value instanceof T);
 }
 
-function flatten(value: unknown, key: string, out: Record<string, NpyValue>): void {
+function flatten(value: unknown, key: string, out: Record<string, NpyValue>, ancestors: object[] = []): void {
+  if (value !== null && typeof value === 'object' && ancestors.includes(value)) {
+    throw new TypeError(`${key || 'result'} refers back to an object that contains it (a cycle), which has no .npz form`);
+  }
   if (value === undefined || typeof value === 'function') return;
   if (typeof value === 'number') out[key] = { data: Float64Array.of(value), shape: [] };
   else if (typeof value === 'boolean') out[key] = { dtype: 'bool', data: Uint8Array.of(value ? 1 : 0), shape: [] };
@@ -41,12 +47,12 @@ function flatten(value: unknown, key: string, out: Record<string, NpyValue>): vo
   else if (Array.isArray(value)) {
     if (value.length > 0 && value.every((v) => typeof v === 'string')) out[key] = { dtype: 'unicode', data: value, shape: [value.length] };
     else if (value.length > 0 && value.every((v) => typeof v === 'number')) out[key] = { data: Float64Array.from(value), shape: [value.length] };
-    else value.forEach((v, i) => flatten(v, `${key}.${i}`, out));
+    else value.forEach((v, i) => flatten(v, `${key}.${i}`, out, [...ancestors, value]));
   } else if (value !== null && typeof value === 'object') {
     const o = value as Record<string, unknown>;
     if (isTyped(o.data) && Array.isArray(o.shape)) out[key] = o as NpyValue;
     else if (Object.getPrototypeOf(o) === Object.prototype) {
-      for (const [k, v] of Object.entries(o)) flatten(v, key ? `${key}.${k}` : k, out);
+      for (const [k, v] of Object.entries(o)) flatten(v, key ? `${key}.${k}` : k, out, [...ancestors, o]);
     } else throw new TypeError(`${key || 'result'} is a ${o.constructor?.name ?? 'object'}, which has no .npz form; remove it from the result`);
   } else if (value !== null) throw new TypeError(`${key || 'result'} is a ${typeof value}, which has no .npz form`);
 }
@@ -67,11 +73,13 @@ let commandLine: string | undefined;
  * the `lowrank` CLI calls it once with its arguments.
  */
 export function recordCommandLine(argv: readonly string[]): void {
+  checkValue('recordCommandLine', 'argv', argv, is.custom('an array of strings', (v) => Array.isArray(v) && v.every((a) => typeof a === 'string'), (v) => Array.isArray(v)), 'argument');
   commandLine = argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
 /** The metadata entry for a result of `kind` with entry-specific `facts`. */
 export function resultMeta(kind: ResultKind, facts: object = {}): ResultMeta {
+  checkValue('resultMeta', 'kind', kind, is.oneOf(RESULT_KINDS), 'argument');
   return { kind, formatVersion: RESULT_FORMAT_VERSION, package: 'lowrank-rnn', version: packageVersion(), ...(commandLine ? { command: commandLine } : {}), ...facts };
 }
 
@@ -85,6 +93,7 @@ export interface SaveResultOptions extends NpzWriteOptions {
 
 /** Writes `result` (flattened) and its `meta` entry to `path` as a .npz (atomic). */
 export async function saveResult(path: string, kind: ResultKind, result: object, options: SaveResultOptions = {}): Promise<void> {
+  checkValue('saveResult', 'kind', kind, is.oneOf(RESULT_KINDS), 'argument');
   const { meta, arrays, ...npz } = options;
   const out: Record<string, NpyValue> = { ...(arrays ?? {}), ...resultArrays(result) };
   out[META_KEY] = JSON.stringify(resultMeta(kind, meta));
@@ -124,6 +133,8 @@ export async function loadResult(path: string, expect?: ResultKind | readonly Re
 
 /** The arrays whose names start with `prefix.`, with the prefix removed (one level of a flattened result). */
 export function resultGroup(arrays: Record<string, NpyArray>, prefix: string): Record<string, NpyArray> {
+  checkValue('resultGroup', 'arrays', arrays, is.object(), 'argument');
+  checkValue('resultGroup', 'prefix', prefix, is.string(), 'argument');
   const out: Record<string, NpyArray> = {};
   for (const [key, value] of Object.entries(arrays)) if (key.startsWith(`${prefix}.`)) out[key.slice(prefix.length + 1)] = value;
   return out;

@@ -1,5 +1,7 @@
 // Collecting a sweep: one row per job (its grid point, status, message, seconds and every scalar of its result
 // line, nested fields named by dotted paths such as 'rows.0.r2'), written as CSV or as a .npz of columns.
+import { checkLoaded } from './plan.js';
+import { is, checkValue } from '../core/validate.js';
 import { writeFileSync } from 'node:fs';
 import { saveResult } from '../results/format.js';
 import type { LoadedPlan } from './plan.js';
@@ -26,6 +28,7 @@ function scalars(value: unknown, path: string, out: Map<string, string | number 
 
 /** The table of a sweep (every job, finished or not). */
 export function collectTable(loaded: LoadedPlan): SweepTable {
+  checkLoaded('collectTable', loaded);
   const states = jobStates(loaded);
   const gridKeys = Object.keys(loaded.plan.grid);
   const resultKeys: string[] = [];
@@ -64,6 +67,8 @@ function csvCell(v: string | number | boolean | undefined): string {
  * column, numbers as float64 with NaN where missing, anything else as strings with '' where missing).
  */
 export async function writeTable(table: SweepTable, path: string): Promise<void> {
+  checkValue('writeTable', 'table', table, is.object(), 'argument');
+  checkValue('writeTable', 'path', path, is.string(), 'argument');
   if (path.endsWith('.csv')) {
     writeFileSync(path, [table.columns, ...table.rows].map((r) => r.map(csvCell).join(',')).join('\n') + '\n');
   } else if (path.endsWith('.npz')) {

@@ -35,6 +35,7 @@ let threaded: Set<string> | undefined;
 
 /** Whether a job kind's command takes --threads. */
 export function takesThreads(kind: JobKind): boolean {
+  checkValue('takesThreads', 'kind', kind, is.oneOf(JOB_KINDS), 'argument');
   kindOptions(kind);
   return threaded!.has(kind);
 }
@@ -134,6 +135,7 @@ let commands: Map<string, Command> | undefined;
 
 /** The options each job kind takes, read from its `lowrank` command (camelCase name -> commander Option). */
 export function kindOptions(kind: JobKind): Map<string, Option> {
+  checkValue('kindOptions', 'kind', kind, is.oneOf(JOB_KINDS), 'argument');
   if (!commands) {
     const program = new Command('lowrank');
     for (const register of [registerTrain, registerFit, registerPopulations, registerPartialObservation]) register(program);
@@ -178,8 +180,17 @@ export function flagText(value: unknown): string | undefined {
 
 /** The stable id of a job: its kind and a hash of its options (keys sorted). */
 export function jobId(kind: JobKind, options: Record<string, unknown>): string {
+  checkValue('jobId', 'kind', kind, is.oneOf(JOB_KINDS), 'argument');
+  checkValue('jobId', 'options', options, is.object(), 'argument');
   const canonical = JSON.stringify(Object.keys(options).sort().map((k) => [k, options[k]]));
   return `${kind.replace(' ', '-')}-${createHash('sha256').update(`${kind}\n${canonical}`).digest('hex').slice(0, 10)}`;
+}
+
+/** Checks that `loaded` is what checkPlan or loadPlan returned (the sweep functions take nothing else). */
+export function checkLoaded(where: string, loaded: unknown): LoadedPlan {
+  const ok = (v: unknown) => v !== null && typeof v === 'object' && Array.isArray((v as LoadedPlan).jobs) && typeof (v as LoadedPlan).plan === 'object' && typeof (v as LoadedPlan).out === 'string';
+  checkValue(where, 'loaded', loaded, is.custom('a plan from loadPlan or checkPlan', ok, (v) => v !== null && typeof v === 'object'), 'argument');
+  return loaded as LoadedPlan;
 }
 
 /**
@@ -262,6 +273,7 @@ export function loadPlan(path: string): LoadedPlan {
 
 /** The command-line arguments of one job (without --out, --json and --threads). */
 export function jobArguments(kind: JobKind, options: Record<string, unknown>): string[] {
+  checkValue('jobArguments', 'kind', kind, is.oneOf(JOB_KINDS), 'argument');
   const known = kindOptions(kind);
   const args: string[] = kind.split(' ');
   for (const [key, value] of Object.entries(options)) {

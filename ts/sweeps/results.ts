@@ -2,6 +2,7 @@
 // fits `<id>-rank<R>.npz`) and `<id>.json` (one JSON line: the job, its status, its message when it failed and the
 // command's result line). Files are written under a temporary name and renamed, the JSON line last, so a job is
 // finished exactly when its JSON line exists.
+import { checkLoaded } from './plan.js';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadedPlan, SweepJob } from './plan.js';
@@ -35,11 +36,13 @@ export type JobState = 'ok' | 'failed' | 'pending' | 'running' | 'missing';
 
 /** The directory job files go to. */
 export function jobsDir(loaded: LoadedPlan): string {
+  checkLoaded('jobsDir', loaded);
   return join(loaded.out, 'jobs');
 }
 
 /** The record of a job, or undefined when it has not finished (a half-written record counts as missing). */
 export function readRecord(loaded: LoadedPlan, job: SweepJob): JobRecord | undefined {
+  checkLoaded('readRecord', loaded);
   const path = join(jobsDir(loaded), `${job.id}.json`);
   if (!existsSync(path)) return undefined;
   try {

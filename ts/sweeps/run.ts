@@ -5,7 +5,8 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { jobArguments, takesThreads, type LoadedPlan, type SweepJob } from './plan.js';
+import { is, checkValue, show } from '../core/validate.js';
+import { checkLoaded, jobArguments, takesThreads, type LoadedPlan, type SweepJob } from './plan.js';
 import { packJobs, runPack } from './pack.js';
 import { commitJob, readRecord, type JobRecord, type JobState } from './results.js';
 import { slurmStates } from './slurm.js';
@@ -20,6 +21,7 @@ export interface RunJobOptions {
 
 /** The CLI script jobs run. */
 export function cliScript(cli?: string): string {
+  if (cli !== undefined) checkValue('cliScript', 'cli', cli, is.string(), 'argument');
   const script = cli ?? process.argv[1];
   if (!script) throw new RangeError('sweep: cannot tell which lowrank CLI script to run; pass the cli option');
   return script;
@@ -30,6 +32,7 @@ export function cliScript(cli?: string): string {
  * record is left). A job that fails (non-zero exit or a signal) gets a 'failed' record with the error message.
  */
 export async function runJob(loaded: LoadedPlan, job: SweepJob, options: RunJobOptions = {}): Promise<JobRecord | undefined> {
+  checkLoaded('runJob', loaded);
   const scratch = join(loaded.out, 'scratch', `${job.id}.${process.pid}`);
   rmSync(scratch, { recursive: true, force: true });
   mkdirSync(scratch, { recursive: true });
@@ -117,6 +120,8 @@ export interface RunLocalOptions extends RunJobOptions {
  * Compatible `train` jobs run packed into ensembles (see ./pack.ts), with the same results.
  */
 export async function runLocal(loaded: LoadedPlan, jobs: readonly SweepJob[], options: RunLocalOptions = {}): Promise<JobRecord[]> {
+  checkLoaded('runLocal', loaded);
+  if (!Array.isArray(jobs)) throw new TypeError(`runLocal: argument 'jobs' must be an array of jobs of the plan; got ${show(jobs)}`);
   const records: JobRecord[] = [];
   const units = packJobs(loaded, jobs);
   let next = 0;
@@ -151,6 +156,7 @@ export async function runLocal(loaded: LoadedPlan, jobs: readonly SweepJob[], op
 
 /** The state of every job: from its record, else from SLURM's queue (pending/running), else missing. */
 export function jobStates(loaded: LoadedPlan): JobState[] {
+  checkLoaded('jobStates', loaded);
   const queued = slurmStates(loaded);
   return loaded.jobs.map((job) => {
     const record = readRecord(loaded, job);

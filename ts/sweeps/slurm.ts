@@ -2,6 +2,7 @@
 // `lowrank sweep run PLAN --index $SLURM_ARRAY_TASK_ID`, which runs that one job and commits its files. The arrays
 // submitted are recorded in <out>/slurm/arrays.json; their live tasks are read from `squeue` (finished tasks leave
 // the queue and are then known by their result files, so no accounting database or `sacct` is needed).
+import { checkLoaded } from './plan.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +24,7 @@ function slurmDir(loaded: LoadedPlan): string {
 
 /** The arrays submitted for this plan so far. */
 export function slurmArrays(loaded: LoadedPlan): SlurmArray[] {
+  checkLoaded('slurmArrays', loaded);
   const path = join(slurmDir(loaded), 'arrays.json');
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as SlurmArray[]) : [];
 }
@@ -39,6 +41,7 @@ function run(command: string, args: string[]): string {
 
 /** The `#SBATCH` lines of the plan's resources. */
 export function sbatchLines(loaded: LoadedPlan): string[] {
+  checkLoaded('sbatchLines', loaded);
   const s = loaded.plan.slurm;
   const lines = [`--job-name=lowrank-${loaded.plan.kind.replace(' ', '-')}`, `--cpus-per-task=${s.cpus ?? loaded.plan.threads}`, `--output=${join(slurmDir(loaded), '%A_%a.log')}`];
   if (s.partition) lines.push(`--partition=${s.partition}`);
@@ -50,6 +53,7 @@ export function sbatchLines(loaded: LoadedPlan): string[] {
 
 /** Submits one array running `jobs` (each task: `lowrank sweep run PLAN --index <i>`); returns it. */
 export function submitSlurm(loaded: LoadedPlan, jobs: readonly SweepJob[], cli: string): SlurmArray {
+  checkLoaded('submitSlurm', loaded);
   if (!loaded.path) throw new RangeError('sweep: the slurm backend needs a plan file (array tasks read it)');
   const dir = slurmDir(loaded);
   mkdirSync(dir, { recursive: true });
@@ -72,6 +76,7 @@ export function submitSlurm(loaded: LoadedPlan, jobs: readonly SweepJob[], cli: 
 
 /** Grid indices of this plan's array tasks still in SLURM's queue, and whether each is pending or running. */
 export function slurmStates(loaded: LoadedPlan): Map<number, 'pending' | 'running'> {
+  checkLoaded('slurmStates', loaded);
   const states = new Map<number, 'pending' | 'running'>();
   const arrays = slurmArrays(loaded);
   if (arrays.length === 0) return states;
@@ -94,6 +99,7 @@ export function slurmStates(loaded: LoadedPlan): Map<number, 'pending' | 'runnin
 
 /** Cancels this plan's array tasks still queued or running (`scancel`); returns how many there were. */
 export function cancelSlurm(loaded: LoadedPlan): number {
+  checkLoaded('cancelSlurm', loaded);
   const states = slurmStates(loaded);
   if (states.size > 0) run('scancel', slurmArrays(loaded).map((a) => a.jobId));
   return states.size;
@@ -111,6 +117,7 @@ export interface WaitSlurmOptions {
 
 /** Waits until none of the plan's array tasks is queued or running. */
 export async function waitSlurm(loaded: LoadedPlan, options: WaitSlurmOptions = {}): Promise<void> {
+  checkLoaded('waitSlurm', loaded);
   for (;;) {
     if (options.signal?.aborted) {
       cancelSlurm(loaded);

@@ -5,7 +5,7 @@
 import { Random } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
 import { signAccuracy } from './accuracy.js';
-import { BatchWriter } from './batch.js';
+import { BatchWriter, checkBatchFits } from './batch.js';
 import type { SampleOptions, Task, TaskBatch, TrialSpec, TrialsOptions } from './types.js';
 import { checkOptions, is, type Rules } from '../core/validate.js';
 import { Check, show } from './validate.js';
@@ -165,7 +165,7 @@ export abstract class TrialTask<O extends object> implements Task {
 
   sample(batch: number, opts: SampleOptions = {}): TaskBatch {
     const check = new Check(`${this.name}.sample`);
-    const size = check.batchSize(batch);
+    const size = checkBatchFits(check.where, check.batchSize(batch), this.steps, this.inputSize, this.outputSize);
     const rng = this.rngFor(check, checkOptions(check.where, SAMPLE_RULES, opts));
     const { fractionCatch } = this.layout;
     const rows = Array.from({ length: size }, () =>
@@ -189,7 +189,7 @@ export abstract class TrialTask<O extends object> implements Task {
     const rng = this.rngFor(check, o);
     const repeats = o.repeats!;
     const noise = o.drawNoise!;
-    check.batchSize(reader.size * repeats);
+    checkBatchFits(check.where, check.batchSize(reader.size * repeats), this.steps, this.inputSize, this.outputSize, 'trials x repeats');
     const rows: Condition[] = [];
     for (let i = 0; i < reader.size; i++) {
       const given = new Given(reader, i);

@@ -1,11 +1,23 @@
 // Building and slicing TaskBatch tensors.
 
 import type { Random } from '../core/random.js';
+import { checkCount } from '../core/size.js';
 import { checkTensor, formatShape, takeRows } from '../core/tensor.js';
 import type { TaskBatch } from './types.js';
 
-/** Largest typed array we allocate for one tensor (elements); beyond this the request is refused with a message. */
-const MAX_ELEMENTS = 2 ** 30;
+/** Bytes a trial's condition row (a small object of numbers) takes on the heap, about. */
+const ROW_BYTES = 200;
+
+/**
+ * Refuses a batch whose tensors (inputs [B, T, K], targets and mask [B, T, O], float32) and condition rows cannot fit,
+ * before any trial is drawn; returns the batch size.
+ */
+export function checkBatchFits(where: string, batch: number, steps: number, inputSize: number, outputSize: number, name = 'batch'): number {
+  const channels = Math.max(inputSize, outputSize);
+  const all = steps * (inputSize + 2 * outputSize) * 4 + ROW_BYTES;
+  const item = { values: steps * channels, bytes: 4, otherBytes: all - steps * channels * 4, what: `trials x ${steps} bins x ${channels} channels float32` };
+  return checkCount(where, name, batch, item, 'argument');
+}
 
 /** Writes the trials of one batch into zero-initialised inputs [B, T, K], targets [B, T, O] and mask [B, T, O]. */
 export class BatchWriter {
@@ -20,13 +32,7 @@ export class BatchWriter {
     readonly inputSize: number,
     readonly outputSize: number,
   ) {
-    const largest = batch * steps * Math.max(inputSize, outputSize);
-    if (largest > MAX_ELEMENTS) {
-      throw new RangeError(
-        `${where}: a batch of ${batch} trials x ${steps} bins x ${Math.max(inputSize, outputSize)} channels ` +
-          `needs ${largest} values per tensor, more than the ${MAX_ELEMENTS} allowed; use smaller batches`,
-      );
-    }
+    checkBatchFits(where, batch, steps, inputSize, outputSize);
     this.inputs = new Float32Array(batch * steps * inputSize);
     this.targets = new Float32Array(batch * steps * outputSize);
     this.mask = new Float32Array(batch * steps * outputSize);

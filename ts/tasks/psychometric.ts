@@ -3,7 +3,7 @@
 
 import { decisions } from './accuracy.js';
 import type { RunNetwork, Task, TaskBatch, TrialSpec } from './types.js';
-import { checkOptions, is, type Rules } from '../core/validate.js';
+import { checkOptions, checkValue, is, type Rules } from '../core/validate.js';
 import { Check } from './validate.js';
 
 /** How the psychometric helpers build their trials: repeats per condition, seed, input noise. */
@@ -57,6 +57,9 @@ export async function psychometricCurve(
   values: readonly number[],
   opts: PsychometricCurveOptions = {},
 ): Promise<PsychometricCurve> {
+  const isTask = (v: unknown) => v !== null && typeof v === 'object' && typeof (v as Task).trials === 'function';
+  checkValue('psychometricCurve', 'task', task, is.custom('a task (with trials)', isTask, (v) => v !== null && typeof v === 'object'), 'argument');
+  checkValue('psychometricCurve', 'run', run, is.function(), 'argument');
   const where = `${task.name}.psychometricCurve`;
   const check = new Check(where);
   const list = [...check.numbers('values', values)];

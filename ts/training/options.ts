@@ -1,5 +1,6 @@
 // train()'s options: the one defaults table (TRAIN_DEFAULTS) and the rules every option is checked against, as data
 // checked by core/validate.ts (one message format: "train: option 'beta1' must be a finite number in [0, 1); got 1").
+import { checkModel } from '../model/check.js';
 import { checkOptions, checkValue, is, optionError, type NotApplicable, type Rules, checkOptionGroup } from '../core/validate.js';
 import type { LossOn, ParamName } from '../model/index.js';
 import type { EpochReport } from './progress.js';
@@ -204,6 +205,20 @@ function resumeSource(resume: string | boolean | undefined, checkpoint: Required
   }
   if (typeof resume === 'string') return { resumeFrom: resume, resumeRequired: true };
   return { resumeFrom: resume ? checkpoint!.path : undefined, resumeRequired: false };
+}
+
+/**
+ * Checks train()'s positional arguments before anything else: a model, and a task (anything with `sample`) or a
+ * dataset { inputs, targets, mask? } of tensors (their shapes are checked against the model later).
+ */
+export function checkTrainArguments(model: unknown, source: unknown): void {
+  checkModel(WHERE, 'model', model);
+  if (source !== null && typeof source === 'object' && typeof (source as { sample?: unknown }).sample === 'function') return;
+  checkValue(WHERE, 'source', source, is.object('a task (with sample) or a dataset { inputs, targets, mask? }'), 'argument');
+  const dataset = source as Record<string, unknown>;
+  for (const key of ['inputs', 'targets', 'mask']) {
+    if (key !== 'mask' || dataset.mask !== undefined) checkValue(WHERE, `source.${key}`, dataset[key], is.tensor(), 'argument');
+  }
 }
 
 /**

@@ -7,7 +7,7 @@ import { abortError } from '../core/errors.js';
 import { STREAMS, streamSeed } from '../core/random.js';
 import type { AnyModel } from '../model/index.js';
 import { readCheckpoint, writeCheckpoint, type RunSignature } from './checkpoint.js';
-import { checkTrainOptions, resolveMonitor, type Monitor, type ResolvedTrainOptions, type TrainOptions } from './options.js';
+import { checkTrainArguments, checkTrainOptions, resolveMonitor, type Monitor, type ResolvedTrainOptions, type TrainOptions } from './options.js';
 import type { NativeEnsembleMember } from '../native/binding.js';
 import { monitoredLoss, recordEpoch, type EpochReport, type RunState, type TrainResult } from './progress.js';
 import { isTask, minibatchOrder, splitTrials, stepsPerEpoch, type Dataset, type TrainableTask, type TrialSplit } from './trials.js';
@@ -48,6 +48,7 @@ export function claimModels(where: string, models: readonly AnyModel[], names: r
  * parameters. One train() at a time per model: a second concurrent call is rejected.
  */
 export async function train(model: AnyModel, source: TrainableTask | Dataset, options: TrainOptions = {}): Promise<TrainResult> {
+  checkTrainArguments(model, source);
   const opts = checkTrainOptions(options, isTask(source), model.paramNames);
   const release = claimModels('train', [model]);
   try {
