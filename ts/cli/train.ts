@@ -1,5 +1,6 @@
 // `lowrank train`: trains a network on a cognitive task with the reference training loop. Parses arguments and calls
 // ts/model and ts/training.
+import { existsSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { ACTIVATIONS, FullRankRNN, LowRankRNN, type Activation, type AnyModel } from '../model/index.js';
 import { modelArrays } from '../model/files.js';
@@ -8,7 +9,8 @@ import type { Device } from '../native/load.js';
 import { tasks } from '../tasks/index.js';
 import type { Task } from '../tasks/types.js';
 import { train, type LrSchedule, type TrainResult } from '../training/train.js';
-import { int, num, schedule } from './args.js';
+import { int, num, schedule, threads } from './args.js';
+import { interruptSignal, reportInterrupted, unlessAborted } from './interrupt.js';
 import { ProgressLine } from './progress.js';
 
 interface TrainCliOptions {
@@ -68,7 +70,7 @@ export function registerTrain(program: Command): void {
     .option('--trials <n>', 'trials generated for training and validation (20 % held out)', int('--trials'), 1000)
     .option('--early-stop <loss>', 'stop when an epoch loss falls below this value', num('--early-stop'))
     .option('--seed <n>', 'seed of the weights, the trials and the noise', int('--seed', 0), 0)
-    .option('--threads <n>', 'CPU threads (0 = all cores)', int('--threads', 0), 0)
+    .option('--threads <n>', 'CPU threads (0 = all cores)', threads, 0)
     .addOption(new Option('--device <d>', 'backend').choices(['auto', 'cpu', 'cuda']).default('auto'))
     .option('--lr-schedule <spec>', 'step:EVERY:FACTOR or plateau:PATIENCE:FACTOR (multiply the learning rate)', schedule)
     .option('--checkpoint <file.npz>', 'write a checkpoint (also a model file) every --checkpoint-every epochs and at the end')
@@ -95,10 +97,13 @@ async function runTrain(o: TrainCliOptions): Promise<void> {
     // a model file whose meta keeps the task and the epochs, for `lowrank plot training|trials` and `lowrank report`
     const training = result ? { epochs: result.epochs, bestLoss: result.bestLoss, bestEpoch: result.bestEpoch, seconds: result.seconds } : undefined;
     await saveResult(o.out, 'model', {}, { arrays: modelArrays(model), meta: { task: task.name, preset: o.preset, training } });
-    progress.note(`saved ${o.out}`);
+    if (result) progress.note(`saved ${o.out}`);
   }
   model.dispose();
-  if (!result) process.exitCode = 130;
+  if (!result) {
+    const files = [o.out, o.checkpoint].filter((f): f is string => f !== undefined && existsSync(f));
+    reportInterrupted(files, o.out ? 'the best model so far' : 'the last checkpoint');
+  }
 }
 
 /** The network the options describe, sized for the task. */
@@ -121,12 +126,12 @@ function buildModel(o: TrainCliOptions, task: Task): AnyModel {
   return o.fullRank ? new FullRankRNN({ ...common, rho: o.rho }) : new LowRankRNN({ ...common, rank: o.rank });
 }
 
-/** Trains until done, or until Ctrl-C (then undefined: the model holds its best parameters). */
+/** Trains until done, or until Ctrl-C. */
 async function trainModel(model: AnyModel, task: Task, o: TrainCliOptions, progress: ProgressLine): Promise<TrainResult | undefined> {
-  const controller = new AbortController();
-  process.once('SIGINT', () => controller.abort());
+  const signal = interruptSignal();
   try {
-    return await train(model, task, {
+    // undefined after Ctrl-C: the model then holds its best parameters
+    return await unlessAborted(train(model, task, {
       epochs: o.epochs,
       lr: o.lr,
       batchSize: o.batchSize,
@@ -137,14 +142,9 @@ async function trainModel(model: AnyModel, task: Task, o: TrainCliOptions, progr
       lrSchedule: o.lrSchedule,
       checkpoint: o.checkpoint ? { path: o.checkpoint, every: o.checkpointEvery } : undefined,
       resume: o.resume ? true : undefined,
-      signal: controller.signal,
+      signal,
       onProgress: (e) => progress.epoch(e),
-    });
-  } catch (err) {
-    progress.done();
-    if ((err as Error).name !== 'AbortError') throw err;
-    progress.note('interrupted: the model holds its best parameters');
-    return undefined;
+    }));
   } finally {
     progress.done();
   }
