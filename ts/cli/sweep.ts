@@ -18,6 +18,7 @@ import {
   type LoadedPlan,
 } from '../sweeps/index.js';
 import { writeTable } from '../sweeps/collect.js';
+import { checkOutputDirectory } from '../io/files.js';
 
 interface SweepCliOptions {
   backend: 'local' | 'slurm';
@@ -100,6 +101,7 @@ async function runSweep(plan: string, o: SweepCliOptions): Promise<void> {
     return;
   }
   if (todo.length === 0) return;
+  await checkOutputDirectory(loaded.out, "the plan's 'out'");
   const { signal, release } = interrupt();
   try {
     if (o.backend === 'local') await sweepLocal(loaded, todo, signal, Boolean(o.json));
