@@ -81,7 +81,7 @@ describe.skipIf(!existsSync(cli))('Ctrl-C keeps the finished work', () => {
     await train(teacher, tasks.dm(), { epochs: 3, lr: 5e-3, seed: 3, trials: 100 });
     await saveModel(join(dir, 'teacher.npz'), teacher);
     teacher.dispose();
-  });
+  }, 60_000);
 
   test('fit --ranks 1-4: Ctrl-C during rank 2 writes rank 1 (its fit file and the table) and says where', async () => {
     const epochs = 40;
