@@ -10,7 +10,7 @@ import { tasks } from '../tasks/index.js';
 import type { Task } from '../tasks/types.js';
 import { train, type LrSchedule, type TrainResult } from '../training/train.js';
 import { int, num, schedule, threads } from './args.js';
-import { interruptSignal, reportInterrupted, unlessAborted } from './interrupt.js';
+import { interruptSignal, isAbort, reportInterrupted } from './interrupt.js';
 import { ProgressLine } from './progress.js';
 
 interface TrainCliOptions {
@@ -89,20 +89,20 @@ async function runTrain(o: TrainCliOptions): Promise<void> {
   const describe = o.fullRank ? `full-rank N=${o.size}` : `rank-${o.rank} N=${o.size}`;
   progress.note(`training a ${describe} network on ${task.name} (${model.device}, ${task.steps} steps per trial)`);
   const result = await trainModel(model, task, o, progress);
-  if (result) {
+  if (!result.aborted) {
     const last = result.epochs[result.epochs.length - 1];
     progress.summary({ task: task.name, epochs: result.epochs.length, bestLoss: result.bestLoss, validationAccuracy: last?.validationAccuracy, seconds: result.seconds });
   }
   if (o.out) {
     // a model file whose meta keeps the task and the epochs, for `lowrank plot training|trials` and `lowrank report`
-    const training = result ? { epochs: result.epochs, bestLoss: result.bestLoss, bestEpoch: result.bestEpoch, seconds: result.seconds } : undefined;
+    const training = { epochs: result.epochs, bestLoss: result.bestLoss, bestEpoch: result.bestEpoch, seconds: result.seconds };
     await saveResult(o.out, 'model', {}, { arrays: modelArrays(model), meta: { task: task.name, preset: o.preset, training } });
-    if (result) progress.note(`saved ${o.out}`);
+    if (!result.aborted) progress.note(`saved ${o.out}`);
   }
   model.dispose();
-  if (!result) {
+  if (result.aborted) {
     const files = [o.out, o.checkpoint].filter((f): f is string => f !== undefined && existsSync(f));
-    reportInterrupted(files, o.out ? 'the best model so far' : 'the last checkpoint');
+    reportInterrupted(files, o.out ? `the best model so far (epoch ${result.bestEpoch})` : 'the last checkpoint');
   }
 }
 
@@ -126,12 +126,10 @@ function buildModel(o: TrainCliOptions, task: Task): AnyModel {
   return o.fullRank ? new FullRankRNN({ ...common, rho: o.rho }) : new LowRankRNN({ ...common, rank: o.rank });
 }
 
-/** Trains until done, or until Ctrl-C. */
-async function trainModel(model: AnyModel, task: Task, o: TrainCliOptions, progress: ProgressLine): Promise<TrainResult | undefined> {
-  const signal = interruptSignal();
+/** Trains until done, or until Ctrl-C (then the result so far, `aborted`; the model holds its best parameters). */
+async function trainModel(model: AnyModel, task: Task, o: TrainCliOptions, progress: ProgressLine): Promise<TrainResult> {
   try {
-    // undefined after Ctrl-C: the model then holds its best parameters
-    return await unlessAborted(train(model, task, {
+    return await train(model, task, {
       epochs: o.epochs,
       lr: o.lr,
       batchSize: o.batchSize,
@@ -142,9 +140,13 @@ async function trainModel(model: AnyModel, task: Task, o: TrainCliOptions, progr
       lrSchedule: o.lrSchedule,
       checkpoint: o.checkpoint ? { path: o.checkpoint, every: o.checkpointEvery } : undefined,
       resume: o.resume ? true : undefined,
-      signal,
+      signal: interruptSignal(),
       onProgress: (e) => progress.epoch(e),
-    }));
+    });
+  } catch (err) {
+    const partial = (err as { result?: TrainResult }).result;
+    if (!isAbort(err) || !partial) throw err;
+    return partial;
   } finally {
     progress.done();
   }
