@@ -17,19 +17,19 @@ const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], {
 /**
  * Runs the CLI and sends SIGINT once `ready(stdout lines so far)` holds; resolves with the exit status and output.
  */
-function interruptWhen(args: string[], ready: (lines: string[]) => boolean): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function interruptWhen(args: string[], ready: (lines: string[], stderr: string) => boolean): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [cli, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let sent = false;
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
-    if (!sent && ready(stdout.split('\n').filter(Boolean))) {
+  const check = () => {
+    if (!sent && ready(stdout.split('\n').filter(Boolean), stderr)) {
       sent = true;
       child.kill('SIGINT');
     }
-  });
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  };
+  child.stdout.on('data', (d: Buffer) => ((stdout += d.toString()), check()));
+  child.stderr.on('data', (d: Buffer) => ((stderr += d.toString()), check()));
   return new Promise((done) => child.on('close', (status) => done({ status, stdout, stderr })));
 }
 
@@ -138,6 +138,24 @@ describe.skipIf(!existsSync(cli))('Ctrl-C keeps the finished work', () => {
       saved.dispose();
       fresh.dispose();
     }
+  }, 120_000);
+
+  test('partial-observation run (a sweep): Ctrl-C after two settings saves the finished rows', async () => {
+    const seeds = Array.from({ length: 60 }, (_, i) => i);
+    const config = { sweep: { teachers: [{ kind: 'feedforward', size: 40 }], fractions: [0.25], noise: [0.2], seeds, simulation: { steps: 2000 } } };
+    writeFileSync(join(dir, 'po-sweep.json'), JSON.stringify(config));
+    const out = join(dir, 'po-sweep.npz');
+    const r = await interruptWhen(['partial-observation', 'run', 'po-sweep.json', '--out', out], (_lines, stderr) => /^2\/60: /m.test(stderr));
+    expect(r.status, r.stderr).toBe(130);
+    const done = (r.stderr.match(/^\d+\/60: /gm) ?? []).length;
+    expect(done).toBeGreaterThanOrEqual(2);
+    expect(done).toBeLessThan(60);
+    expect(r.stderr).toContain(`interrupted: saved the ${done} finished row(s) to ${out}`);
+    const { arrays } = await loadResult(out, 'partial-observation');
+    expect(Array.from(arrays['table.seed'].data as Float64Array)).toEqual(seeds.slice(0, done));
+    // each saved score is the one printed for its row
+    const printed = [...r.stderr.matchAll(/student score (-?[\d.]+)/g)].map((m) => Number(m[1]));
+    expect(Array.from(arrays['table.studentScore'].data as Float64Array, (x) => Number(x.toFixed(3)))).toEqual(printed);
   }, 120_000);
 
   test('Ctrl-C before anything is finished: exit 130 and a line saying nothing was saved', async () => {
