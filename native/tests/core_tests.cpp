@@ -28,18 +28,9 @@
 #include "partial_observation.hpp"
 #include "thread_pool.hpp"
 
-using namespace lowrank;
+#include "check.hpp"
 
-static int g_failures = 0;
-#define CHECK(cond, ...)                                 \
-  do {                                                   \
-    if (!(cond)) {                                       \
-      std::printf("FAIL %s:%d: ", __FILE__, __LINE__);   \
-      std::printf(__VA_ARGS__);                          \
-      std::printf("\n");                                 \
-      ++g_failures;                                      \
-    }                                                    \
-  } while (0)
+using namespace lowrank;
 
 static double max_abs_diff(const std::vector<double>& a, const std::vector<double>& b) {
   double d = a.size() == b.size() ? 0.0 : INFINITY;
