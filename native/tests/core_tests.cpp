@@ -453,9 +453,9 @@ int main() {
   check_partial_observation();
   check_neighbours();
   if (g_failures) {
-    std::printf("%d check(s) failed\n", g_failures);
+    std::printf("%d of %d checks failed\n", g_failures, g_checks);
     return 1;
   }
-  std::printf("core tests passed\n");
+  std::printf("core tests: %d checks passed\n", g_checks);
   return 0;
 }
