@@ -4,7 +4,8 @@
 #include <algorithm>
 #include <limits>
 #include <stdexcept>
-#include <thread>
+
+#include "thread_pool.hpp"
 
 namespace lowrank {
 
@@ -40,10 +41,8 @@ std::vector<double> mean_top_cosines(const double* x, int n, int d, int k, int t
       }
     }
   };
-  std::vector<std::thread> pool;
-  for (int w = 1; w < workers; ++w) pool.emplace_back(work, w);
-  work(0);
-  for (auto& t : pool) t.join();
+  ThreadPool pool(workers);  // throws, with every started thread joined, when the threads cannot be created
+  pool.run_catching(workers, work);
   return out;
 }
 

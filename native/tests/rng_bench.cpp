@@ -10,19 +10,9 @@
 #include <cstring>
 #include <vector>
 
+#include "check.hpp"
+
 using namespace lowrank;
-
-static int g_failures = 0;
-#define CHECK(cond, ...)                         \
-  do {                                           \
-    if (!(cond)) {                               \
-      std::printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-      std::printf(__VA_ARGS__);                  \
-      std::printf("\n");                         \
-      ++g_failures;                              \
-    }                                            \
-  } while (0)
-
 
 // ---- Straightforward scalar reference: philox4x32_10 + uint_to_open_unit<S> + double-precision Box-Muller. -----
 template <class S>

@@ -24,8 +24,8 @@ describe('vector field, Jacobians, eigendecompositions', () => {
     await expect(analysis.linearize(low, x, { vectors: 'left' as 'both' })).rejects.toThrow("linearize: option 'vectors' must be one of 'none', 'right', 'both'; got 'left'");
     await expect(analysis.linearize(low, x, { method: 'fast' as 'dense' })).rejects.toThrow("linearize: option 'method' must be one of 'auto', 'dense', 'reduced'; got 'fast'");
     await expect(analysis.linearize(full, x, { method: 'reduced' })).rejects.toThrow(TypeError);
-    await expect(analysis.linearize(low, x, { threads: -1 })).rejects.toThrow("linearize: option 'threads' must be an integer >= 0; got -1");
-    await expect(analysis.linearize(low, x, { threads: NaN })).rejects.toThrow("linearize: option 'threads' must be an integer >= 0; got NaN");
+    await expect(analysis.linearize(low, x, { threads: -1 })).rejects.toThrow("linearize: option 'threads' must be an integer in [0, 1024] (1024 is the cap on threads); got -1");
+    await expect(analysis.linearize(low, x, { threads: NaN })).rejects.toThrow("linearize: option 'threads' must be an integer in [0, 1024] (1024 is the cap on threads); got NaN");
     await expect(analysis.eigen({ data: new Float64Array(6), shape: [2, 3] })).rejects.toThrow(/square/);
     await expect(analysis.eigen({ data: Float64Array.of(1, NaN, 0, 1), shape: [2, 2] })).rejects.toThrow(/NaN/);
     await expect(analysis.lineAttractorScore({ data: new Float64Array(4), shape: [2, 2] }, { time: 'x' as 'discrete' })).rejects.toThrow("lineAttractorScore: option 'time' must be one of 'discrete', 'continuous'; got 'x'");

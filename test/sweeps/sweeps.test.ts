@@ -181,7 +181,7 @@ describe.skipIf(!existsSync(cli))('lowrank sweep, local backend (dist/cli.js)', 
     sweep.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     while (!spawnSync('pgrep', ['-P', String(sweep.pid)], { encoding: 'utf8' }).stdout.trim()) await new Promise((r) => setTimeout(r, 20));
     sweep.kill('SIGINT');
-    expect(await new Promise((done) => sweep.on('close', done))).toBe(1);
+    expect(await new Promise((done) => sweep.on('close', done))).toBe(130);
     expect(stderr).toMatch(/cancelling/);
     const left = existsSync(join(dir, 'interrupt.sweep', 'jobs')) ? Object.values(records(join(dir, 'interrupt.sweep'))) : [];
     expect(left.every((x) => x.status === 'ok')).toBe(true);
@@ -266,7 +266,7 @@ describe.skipIf(!existsSync(cli) || !haveSlurm)('lowrank sweep, slurm backend on
     sweep.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     while (!/submitted array/.test(stderr)) await new Promise((r) => setTimeout(r, 50));
     sweep.kill('SIGINT');
-    expect(await new Promise((done) => sweep.on('close', done))).toBe(1);
+    expect(await new Promise((done) => sweep.on('close', done))).toBe(130);
     expect(stderr).toMatch(/cancelled; /);
     const arrays = JSON.parse(readFileSync(join(dir, 'sigint.sweep', 'slurm', 'arrays.json'), 'utf8'));
     let queued = '';

@@ -93,7 +93,7 @@ export function inputsPerRow(inputs: { data: Float64Array; rows: number }, K: nu
 /** The rules every analysis shares for its common options. */
 export const ANALYSIS_RULE = {
   /** CPU threads; 0 = every core. */
-  threads: is.integer(0),
+  threads: is.threads(),
   device: is.oneOf<AnalysisDevice>(['auto', 'cpu', 'cuda', 'cuda-emulated']),
   /** A vector or a tensor of values (its shape is checked where it is used). */
   values: is.custom(

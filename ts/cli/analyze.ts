@@ -6,7 +6,8 @@ import { loadModel } from '../model/files.js';
 import type { AnyModel } from '../model/index.js';
 import { tasks } from '../tasks/index.js';
 import type { Tensor } from '../core/tensor.js';
-import { int, num, numbers } from './args.js';
+import { int, num, numbers, threads } from './args.js';
+import { interruptSignal, reportInterrupted, unlessAborted } from './interrupt.js';
 import { registerResultAnalyses } from './analyze-results.js';
 
 interface FixedPointCliOptions {
@@ -48,7 +49,7 @@ export function registerAnalyze(program: Command): void {
     .option('--max-iterations <n>', 'Adam iterations per candidate (default 5000)', int('--max-iterations', 0))
     .addOption(new Option('--convention <c>', 'stability convention').choices(['continuous', 'discrete']).default('continuous'))
     .option('--topology <file.npz>', 'also compute the topology graph (noisy restarts) and save it here')
-    .option('--threads <n>', 'CPU threads (0 = all cores)', int('--threads', 0), 0)
+    .option('--threads <n>', 'CPU threads (0 = all cores)', threads, 0)
     .addOption(new Option('--device <d>', 'where the model runs, and with it the first (Adam) phase of the search and the reduced eigenproblems').choices(['auto', 'cpu', 'cuda']).default('auto'))
     .requiredOption('--out <file.npz>', 'where to save the fixed points (numpy-readable .npz)')
     .option('--json', 'print the summary as one JSON line')
@@ -60,15 +61,16 @@ async function runFixedPoints(o: FixedPointCliOptions): Promise<void> {
   const model = await loadModel(o.model, { dtype: 'float64', device: o.device });
   try {
     const from = await startingStates(o, model);
-    const controller = new AbortController();
-    process.once('SIGINT', () => controller.abort());
-    const fps = await findFixedPoints(o, model, from, controller.signal);
+    const signal = interruptSignal();
+    const fps = await unlessAborted(findFixedPoints(o, model, from, signal));
+    if (!fps) return reportInterrupted([]);
     await analysis.saveFixedPoints(o.out, fps);
     const types: Record<string, number> = {};
     for (const t of fps.stability.type) types[t] = (types[t] ?? 0) + 1;
     const summary: Record<string, unknown> = { points: fps.points.shape[0], types, method: fps.method, seconds: fps.seconds, out: o.out };
     if (o.topology) {
-      const topo = await analysis.topology(model, fps, { seed: o.seed, threads: o.threads, signal: controller.signal });
+      const topo = await unlessAborted(analysis.topology(model, fps, { seed: o.seed, threads: o.threads, signal }));
+      if (!topo) return reportInterrupted([o.out], 'the fixed points');
       await analysis.saveTopology(o.topology, topo);
       summary.topology = o.topology;
     }

@@ -1,5 +1,6 @@
 // Option parsers shared by the commands: each throws commander's InvalidArgumentError naming the option.
 import { InvalidArgumentError } from 'commander';
+import { MAX_THREADS } from '../core/validate.js';
 import type { LrSchedule } from '../training/train.js';
 
 export function int(name: string, min = 1) {
@@ -8,6 +9,15 @@ export function int(name: string, min = 1) {
     if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
     return n;
   };
+}
+
+/** --threads: an integer in [0, MAX_THREADS] (0 = all cores). */
+export function threads(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > MAX_THREADS) {
+    throw new InvalidArgumentError(`--threads must be an integer in [0, ${MAX_THREADS}] (${MAX_THREADS} is the cap on threads); got ${value}`);
+  }
+  return n;
 }
 
 export function num(name: string, min = 0) {

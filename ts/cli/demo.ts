@@ -1,8 +1,10 @@
 // `lowrank demo`: LINT's main result in a few minutes (ts/experiments/demo.ts), printed as a table.
-import { join } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { cdmDemo, DEMO_DEFAULTS, type DemoResult } from '../experiments/demo.js';
 import { int, intList } from './args.js';
+import { interruptSignal, reportInterrupted, unlessAborted } from './interrupt.js';
 import { StagePrinter, printTable } from './progress.js';
 import { writeReport } from '../report/index.js';
 
@@ -31,16 +33,16 @@ export function registerDemo(program: Command): void {
 }
 
 async function runDemo(o: DemoCliOptions): Promise<void> {
-  const controller = new AbortController();
-  process.once('SIGINT', () => controller.abort());
   const progress = new StagePrinter(Boolean(o.json));
   const { json, ...options } = o;
-  const result = await cdmDemo({
+  const started = Date.now();
+  const result = await unlessAborted(cdmDemo({
     ...options,
-    signal: controller.signal,
+    signal: interruptSignal(),
     onProgress: (e) => (e.type === 'stage' ? progress.start(e.text, e.epochs) : progress.epoch(e.epoch)),
-  });
+  }));
   progress.done();
+  if (!result) return reportInterrupted(filesWrittenSince(o.outDir, started), 'the teacher and the finished fits');
   const report = join(o.outDir, 'report.html');
   await writeReport(o.outDir, report, { task: 'cdm', analyses: false });
   if (json) process.stdout.write(JSON.stringify({ type: 'result', ...result, report }) + '\n');
@@ -60,4 +62,10 @@ function printDemo(result: DemoResult, size: number): void {
     result.rows.map((r) => [String(r.rank), r.fitR2, r.fitAccuracy, r.truncationR2, r.truncationAccuracy]),
   );
   process.stdout.write(`${result.seconds.toFixed(0)} s; saved ${result.files.join(', ')}\n`);
+}
+
+/** The files of `dir` written since `since` (ms): what an interrupted demo had finished. */
+function filesWrittenSince(dir: string, since: number): string[] {
+  const names = existsSync(dir) ? readdirSync(dir) : [];
+  return names.map((name) => join(dir, name)).filter((path) => statSync(path).mtimeMs >= since - 1000 && !basename(path).startsWith('.'));
 }

@@ -13,10 +13,11 @@ import type { Tensor } from '../core/tensor.js';
 import { saveFit, saveTable } from '../lint/files.js';
 import { LINT_DEFAULTS, type ActivityKind, type LintFit } from '../lint/fit.js';
 import { recordingTargets } from '../lint/recordings.js';
-import { rankSweep, teacherRankSweep, RANK_SWEEP_DEFAULTS, type RankSweep, type RankSweepProgress } from '../experiments/rank-sweep.js';
+import { minimalRank, rankSweep, teacherRankSweep, RANK_SWEEP_DEFAULTS, type RankSweep, type RankSweepProgress, type RankSweepRow } from '../experiments/rank-sweep.js';
 import { truncationBaseline, type TruncationScore } from '../lint/baselines.js';
 import { TEACHER_TRIALS_DEFAULTS, type TeacherFit } from '../lint/teacher.js';
-import { int, intList, num } from './args.js';
+import { int, intList, num, threads } from './args.js';
+import { interruptSignal, reportInterrupted, unlessAborted } from './interrupt.js';
 import { StagePrinter, printTable } from './progress.js';
 import { addRecordingOptions, fromRecording, recordingSource, type RecordingCliOptions } from './recording-source.js';
 import { FIT_DATA_DEFAULTS } from '../recordings/fit-data.js';
@@ -89,7 +90,7 @@ export function registerFit(program: Command): void {
     .option('--noise <sigma>', "student noise while fitting (default: the teacher's, or 0 for data)", num('--noise'))
     .option('--truncation', "also score SVD truncations of a full-rank teacher's weights at the same ranks")
     .option('--seed <n>', 'seed of the trials, initial weights and noise', int('--seed', 0), 0)
-    .option('--threads <n>', 'CPU threads (0 = all cores)', int('--threads', 0), 0)
+    .option('--threads <n>', 'CPU threads (0 = all cores)', threads, 0)
     .addOption(new Option('--device <d>', 'backend').choices(['auto', 'cpu', 'cuda']).default('auto'))
     .option('--out <results.npz>', 'write the table here and each fit to <results>-rank<R>.npz (numpy-readable)')
     .option('--json', 'print JSON lines (epochs, then the result) instead of progress and a table');
@@ -101,6 +102,14 @@ async function runFit(o: FitCliOptions): Promise<void> {
   const source = await readInputs(o);
   try {
     const sweep = await fitEachRank(o, source);
+    if (sweep.interrupted) {
+      // Ctrl-C: the ranks fitted so far are saved as if they were all that was asked
+      const rows = tableRows(sweep, undefined);
+      if (rows.length > 0) printResult(o, sweep, rows);
+      const files = o.out && rows.length > 0 ? await saveResults(o, o.out, sweep, rows) : [];
+      reportInterrupted(files, `the ${rows.length} finished rank(s)`);
+      return;
+    }
     const truncation = 'teacher' in source && o.truncation ? await truncations(o, source.teacher as FullRankRNN, source.task) : undefined;
     const rows = tableRows(sweep, truncation);
     printResult(o, sweep, rows);
@@ -174,24 +183,27 @@ function buildTargets(o: FitCliOptions, data: { targets: Tensor; inputs: Tensor;
 }
 
 /** The rank sweep (lint.teacherRankSweep or lint.rankSweep), with one progress line per rank. */
-async function fitEachRank(o: FitCliOptions, source: FitSource): Promise<RankSweep> {
-  const controller = new AbortController();
-  process.once('SIGINT', () => controller.abort());
+async function fitEachRank(o: FitCliOptions, source: FitSource): Promise<RankSweep & { interrupted?: true }> {
   const progress = new StagePrinter(Boolean(o.json));
   let current: number | undefined;
+  const finished: RankSweepRow[] = [];
   const onProgress = (e: RankSweepProgress) => {
+    if (e.type === 'rank') finished.push(e.row);
     if (e.type !== 'epoch') return;
     if (e.rank !== current) progress.start(`fitting rank ${(current = e.rank)} (${o.epochs} epochs, on ${o.on})`, o.epochs);
     progress.epoch(e.epoch);
   };
   const { on, epochs, lr, clip, batchSize, noise, seed, threads, device, ranks, fraction } = o;
-  const options = { on, epochs, lr, clip, batchSize, noise, seed, threads, device, ranks, fraction, keepModels: Boolean(o.out), signal: controller.signal, onProgress };
-  try {
-    if ('teacher' in source) return await teacherRankSweep(source.teacher, { ...options, task: source.task, trials: o.trials, heldOut: o.heldOut });
-    return await rankSweep(source.targets, source.inputs, { ...options, mask: source.mask, heldOut: o.heldOut });
-  } finally {
-    progress.done();
-  }
+  const options = { on, epochs, lr, clip, batchSize, noise, seed, threads, device, ranks, fraction, keepModels: Boolean(o.out), signal: interruptSignal(), onProgress };
+  const sweep = await unlessAborted(
+    'teacher' in source
+      ? teacherRankSweep(source.teacher, { ...options, task: source.task, trials: o.trials, heldOut: o.heldOut })
+      : rankSweep(source.targets, source.inputs, { ...options, mask: source.mask, heldOut: o.heldOut }),
+  );
+  progress.done();
+  if (sweep) return sweep;
+  const { best, rank } = minimalRank(finished, o.fraction);
+  return { rows: finished, best, fraction: o.fraction, minimalRank: rank, interrupted: true };
 }
 
 /** SVD truncations of a full-rank teacher at the same ranks, scored as the fits. */
@@ -244,8 +256,8 @@ function perRankPath(out: string, rank: number): string {
   return join(dirname(out), `${basename(out, extname(out))}-rank${rank}${ext}`);
 }
 
-/** Each fit to <out>-rank<R>.npz (the models are disposed once saved), and the table to <out>. */
-async function saveResults(o: FitCliOptions, out: string, sweep: RankSweep, rows: FitRow[]): Promise<void> {
+/** Each fit to <out>-rank<R>.npz (the models are disposed once saved), and the table to <out>; returns the files. */
+async function saveResults(o: FitCliOptions, out: string, sweep: RankSweep, rows: FitRow[]): Promise<string[]> {
   const saved: string[] = [];
   for (const row of sweep.rows) {
     const path = perRankPath(out, row.rank);
@@ -270,4 +282,5 @@ async function saveResults(o: FitCliOptions, out: string, sweep: RankSweep, rows
     { on: o.on, best: sweep.best, fraction: o.fraction, minimalRank: sweep.minimalRank, teacher: o.teacher, task: o.task, targets: o.targets, fits: saved },
   );
   if (!o.json) process.stderr.write(`saved ${out} and ${saved.join(', ')}\n`);
+  return [out, ...saved];
 }

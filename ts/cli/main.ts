@@ -11,6 +11,7 @@ import { registerPopulations } from './populations.js';
 import { registerPartialObservation } from './partial-observation.js';
 import { registerRecordings } from './recordings.js';
 import { registerTrain } from './train.js';
+import { checkOutputOptions } from './outputs.js';
 import { registerPlot } from './plot.js';
 import { registerReport } from './report.js';
 import { registerSweep } from './sweep.js';
@@ -20,7 +21,8 @@ import { recordCommandLine } from '../results/format.js';
 const program = new Command('lowrank')
   .description('Train, fit and analyse low-rank and full-rank recurrent neural networks (native C++/CUDA engine).')
   .version(packageVersion(), '-V, --version', 'print the version')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .hook('preAction', (_program, command) => checkOutputOptions(command.opts()));
 
 registerInfo(program);
 registerTrain(program);

@@ -8,6 +8,7 @@ import { loadNpy } from '../io/index.js';
 import { loadModel } from '../model/files.js';
 import { saveResult } from '../results/format.js';
 import { num } from './args.js';
+import { interruptSignal, reportInterrupted, unlessAborted } from './interrupt.js';
 
 interface EstimateCliOptions {
   states: string;
@@ -76,12 +77,21 @@ async function runConfig(path: string, o: RunCliOptions): Promise<void> {
   }
   if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new TypeError(`${path}: the config must be a JSON object`);
   const progress = (text: string) => (o.json ? undefined : process.stderr.write(`${text}\n`));
-  const controller = new AbortController();
-  process.once('SIGINT', () => controller.abort());
+  const signal = interruptSignal();
   if ('sweep' in config) {
-    const rows = await po.sweep(config.sweep as po.SweepConfig, (row, done, total) =>
-      progress(`${done}/${total}: ${row.teacher} D=${row.D} d=${row.d} noise=${row.noise} seed=${row.seed}: student score ${row.studentScore.toFixed(3)}`),
-    controller.signal);
+    const finished: po.SweepRow[] = [];
+    const rows = await unlessAborted(
+      po.sweep(config.sweep as po.SweepConfig, (row, done, total) => {
+        finished.push(row);
+        progress(`${done}/${total}: ${row.teacher} D=${row.D} d=${row.d} noise=${row.noise} seed=${row.seed}: student score ${row.studentScore.toFixed(3)}`);
+      }, signal),
+    );
+    if (!rows) {
+      // Ctrl-C: the finished rows are saved as a sweep of those rows
+      if (finished.length > 0) await po.saveSweep(o.out, finished, config.sweep as object);
+      reportInterrupted(finished.length > 0 ? [o.out] : [], `the ${finished.length} finished row(s)`);
+      return;
+    }
     await po.saveSweep(o.out, rows, config.sweep as object);
     if (o.table) await writeFile(o.table, po.sweepMarkdown(rows) + '\n');
     if (o.json) process.stdout.write(JSON.stringify({ type: 'partial-observation-sweep', rows, out: o.out }) + '\n');
@@ -89,7 +99,8 @@ async function runConfig(path: string, o: RunCliOptions): Promise<void> {
     return;
   }
   const teacher = await teacherFromFiles((config.teacher ?? {}) as Record<string, unknown>, dirname(path));
-  const r = await po.runExperiment({ ...(config as unknown as po.ExperimentConfig), teacher }, (stage) => progress(stage), controller.signal);
+  const r = await unlessAborted(po.runExperiment({ ...(config as unknown as po.ExperimentConfig), teacher }, (stage) => progress(stage), signal));
+  if (!r) return reportInterrupted([]);
   await po.saveExperiment(o.out, r);
   const summary = {
     teacher: r.teacher.kind,

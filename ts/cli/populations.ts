@@ -7,7 +7,7 @@ import * as populations from '../populations/index.js';
 import { loadResult, saveResult } from '../results/format.js';
 import { tasks } from '../tasks/index.js';
 import type { Task } from '../tasks/index.js';
-import { int, intList, num } from './args.js';
+import { int, intList, num, threads } from './args.js';
 
 interface Common {
   model: string;
@@ -231,7 +231,7 @@ export function registerPopulations(program: Command): void {
   const common = (c: Command, out = true) => {
     c.requiredOption('--model <file.npz>', 'the low-rank model')
       .option('--seed <n>', 'seed', int('--seed', 0), 0)
-      .option('--threads <n>', 'CPU threads (0 = all cores)', int('--threads', 0), 0)
+      .option('--threads <n>', 'CPU threads (0 = all cores)', threads, 0)
       .option('--json', 'print the summary as one JSON line');
     if (out) c.requiredOption('--out <file.npz>', 'where to save the result (numpy-readable .npz)');
     return c;

@@ -19,6 +19,7 @@ import {
 } from '../sweeps/index.js';
 import { writeTable } from '../sweeps/collect.js';
 import { trainPack } from '../sweeps/pack.js';
+import { checkOutputDirectory } from '../io/files.js';
 
 interface SweepCliOptions {
   backend: 'local' | 'slurm';
@@ -108,6 +109,7 @@ async function runSweep(plan: string, o: SweepCliOptions): Promise<void> {
     return;
   }
   if (todo.length === 0) return;
+  await checkOutputDirectory(loaded.out, "the plan's 'out'");
   const { signal, release } = interrupt();
   try {
     if (o.backend === 'local') await sweepLocal(loaded, todo, signal, Boolean(o.json));
@@ -126,7 +128,11 @@ async function runSweep(plan: string, o: SweepCliOptions): Promise<void> {
     const record = after[job.index] === 'failed' ? readRecord(loaded, job) : undefined;
     if (record) process.stderr.write(`  failed ${job.id} ${JSON.stringify(job.params)}: ${record.message}\n`);
   }
-  if (after.includes('failed') || signal.aborted) process.exitCode = 1;
+  if (after.includes('failed')) process.exitCode = 1;
+  if (signal.aborted) {
+    process.stderr.write(`interrupted: the finished jobs are kept in ${loaded.out} (rerun the same command to run the rest)\n`);
+    process.exitCode = 130;
+  }
 }
 
 async function sweepLocal(loaded: LoadedPlan, todo: LoadedPlan['jobs'], signal: AbortSignal, json: boolean): Promise<void> {

@@ -1,5 +1,6 @@
 // `lowrank train`: trains a network on a cognitive task with the reference training loop. Parses arguments and calls
 // ts/model and ts/training.
+import { existsSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { ACTIVATIONS, FullRankRNN, LowRankRNN, type Activation, type AnyModel } from '../model/index.js';
 import { modelArrays } from '../model/files.js';
@@ -8,7 +9,8 @@ import type { Device } from '../native/load.js';
 import { tasks } from '../tasks/index.js';
 import type { Task } from '../tasks/types.js';
 import { train, type LrSchedule, type TrainOptions, type TrainResult } from '../training/train.js';
-import { int, num, schedule } from './args.js';
+import { int, num, schedule, threads } from './args.js';
+import { interruptSignal, isAbort, reportInterrupted } from './interrupt.js';
 import { ProgressLine } from './progress.js';
 
 /** The parsed options of `lowrank train` (also what a packed sweep job is built from). */
@@ -69,7 +71,7 @@ export function registerTrain(program: Command): void {
     .option('--trials <n>', 'trials generated for training and validation (20 % held out)', int('--trials'), 1000)
     .option('--early-stop <loss>', 'stop when an epoch loss falls below this value', num('--early-stop'))
     .option('--seed <n>', 'seed of the weights, the trials and the noise', int('--seed', 0), 0)
-    .option('--threads <n>', 'CPU threads (0 = all cores)', int('--threads', 0), 0)
+    .option('--threads <n>', 'CPU threads (0 = all cores)', threads, 0)
     .addOption(new Option('--device <d>', 'backend').choices(['auto', 'cpu', 'cuda']).default('auto'))
     .option('--lr-schedule <spec>', 'step:EVERY:FACTOR or plateau:PATIENCE:FACTOR (multiply the learning rate)', schedule)
     .option('--checkpoint <file.npz>', 'write a checkpoint (also a model file) every --checkpoint-every epochs and at the end')
@@ -88,13 +90,16 @@ async function runTrain(o: TrainCliOptions): Promise<void> {
   const describe = o.fullRank ? `full-rank N=${o.size}` : `rank-${o.rank} N=${o.size}`;
   progress.note(`training a ${describe} network on ${task.name} (${model.device}, ${task.steps} steps per trial)`);
   const result = await trainModel(model, task, o, progress);
-  if (result) progress.summary(trainSummary(task, result));
+  if (!result.aborted) progress.summary(trainSummary(task, result));
   if (o.out) {
     await saveTrained(o.out, model, task, o.preset, result);
-    progress.note(`saved ${o.out}`);
+    if (!result.aborted) progress.note(`saved ${o.out}`);
   }
   model.dispose();
-  if (!result) process.exitCode = 130;
+  if (result.aborted) {
+    const files = [o.out, o.checkpoint].filter((f): f is string => f !== undefined && existsSync(f));
+    reportInterrupted(files, o.out ? `the best model so far (epoch ${result.bestEpoch})` : 'the last checkpoint');
+  }
 }
 
 /** The task the options name. */
@@ -150,17 +155,14 @@ export function trainOptionsOf(o: TrainCliOptions): TrainOptions {
   };
 }
 
-/** Trains until done, or until Ctrl-C (then undefined: the model holds its best parameters). */
-async function trainModel(model: AnyModel, task: Task, o: TrainCliOptions, progress: ProgressLine): Promise<TrainResult | undefined> {
-  const controller = new AbortController();
-  process.once('SIGINT', () => controller.abort());
+/** Trains until done, or until Ctrl-C (then the result so far, `aborted`; the model holds its best parameters). */
+async function trainModel(model: AnyModel, task: Task, o: TrainCliOptions, progress: ProgressLine): Promise<TrainResult> {
   try {
-    return await train(model, task, { ...trainOptionsOf(o), signal: controller.signal, onProgress: (e) => progress.epoch(e) });
+    return await train(model, task, { ...trainOptionsOf(o), signal: interruptSignal(), onProgress: (e) => progress.epoch(e) });
   } catch (err) {
-    progress.done();
-    if ((err as Error).name !== 'AbortError') throw err;
-    progress.note('interrupted: the model holds its best parameters');
-    return undefined;
+    const partial = (err as { result?: TrainResult }).result;
+    if (!isAbort(err) || !partial) throw err;
+    return partial;
   } finally {
     progress.done();
   }

@@ -49,6 +49,13 @@ function rangeText(min: number, max: number, minOpen = false, maxOpen = false): 
   return `in ${minOpen ? '(' : '['}${min}, ${max}${maxOpen ? ')' : ']'}`;
 }
 
+/**
+ * The most CPU threads one call may ask for (a model, an analysis, a mixture fit, a sweep job): a documented cap, so
+ * that a typo such as 100000 is refused with a clear error instead of exhausting the system's thread limit. The
+ * native thread pool refuses more too (kMaxThreads in native/core/thread_pool.hpp).
+ */
+export const MAX_THREADS = 1024;
+
 /** The rule vocabulary. Bounds that depend on the call (e.g. rank <= N) are passed when the rules are built. */
 export const is = {
   /** A safe integer in [min, max]. */
@@ -59,6 +66,11 @@ export const is = {
       type: isNumber,
       test: (v) => isNumber(v) && Number.isSafeInteger(v) && v >= min && v <= max,
     };
+  },
+  /** A thread count: an integer in [min, MAX_THREADS] (0 = every core, where min is 0). */
+  threads(min = 0): Rule {
+    const rule = is.integer(min, MAX_THREADS);
+    return { ...rule, expected: `${rule.expected} (${MAX_THREADS} is the cap on threads)` };
   },
   /** A finite number in [min, max] (or with open ends). */
   number(min = -Infinity, max = Infinity, opts: { minOpen?: boolean; maxOpen?: boolean } = {}): Rule {

@@ -11,7 +11,7 @@ import { decodeNpy, type NpyArray, npyChunks, type NpyValue, toFloatTensor } fro
 import { decodeNpzAsync, npzChunksAsync, type NpzWriteOptions } from './npz.js';
 
 export { FileFormatError } from './errors.js';
-export { MAX_FILE_BYTES, readFileBytes, writeFileAtomic } from './files.js';
+export { checkOutputDirectory, checkOutputPath, MAX_FILE_BYTES, readFileBytes, writeFileAtomic } from './files.js';
 export {
   decodeNpy,
   encodeNpy,

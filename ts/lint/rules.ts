@@ -59,6 +59,6 @@ export const STUDENT_TRAINING_RULES: Rules<StudentTraining> = {
 export const RUN_RULES = {
   dtype: is.oneOf(['float32', 'float64']),
   device: is.oneOf(['auto', 'cpu', 'cuda']),
-  threads: is.integer(0),
+  threads: is.threads(),
   signal: is.signal(),
 } as const;

@@ -152,7 +152,7 @@ function commonRules(): Rules<CommonModelOptions> {
     seed: is.seed(),
     dtype: is.oneOf(['float32', 'float64']),
     device: is.oneOf(DEVICES),
-    threads: is.integer(0),
+    threads: is.threads(),
     init: is.object('an object of initial parameter values'),
   };
 }

@@ -170,7 +170,7 @@ function mixtureRules(rows: number, cols: number, covariance: CovarianceType): R
       covariance === 'spherical'
         ? is.positive()
         : finiteArray(covLength, covariance === 'diag' ? 'the prior variances [D]' : 'the prior covariance [D, D] row-major'),
-    threads: is.integer(0, 4096),
+    threads: is.threads(),
     initialLabels: is.custom(
       `an Int32Array of ${rows} labels`,
       (v) => v instanceof Int32Array && v.length === rows,

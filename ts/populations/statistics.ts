@@ -136,7 +136,7 @@ export interface EpairsOptions {
 
 /** The defaults of {@link epairs}. */
 export const EPAIRS_DEFAULTS = Object.freeze({ neighbours: 3, nullDraws: 100, seed: 0, threads: 0 });
-const EPAIRS_RULES: Rules<EpairsOptions> = { neighbours: is.integer(1), nullDraws: is.repeats(), seed: is.seed(), threads: is.integer(0) };
+const EPAIRS_RULES: Rules<EpairsOptions> = { neighbours: is.integer(1), nullDraws: is.repeats(), seed: is.seed(), threads: is.threads() };
 
 /** What {@link epairs} returns. */
 export interface EpairsResult {

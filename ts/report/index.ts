@@ -8,7 +8,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { checkOptions, is, type Rules } from '../core/validate.js';
-import { writeFileAtomic } from '../io/index.js';
+import { checkOutputPath, writeFileAtomic } from '../io/index.js';
 import { loadResult, type LoadedResult } from '../results/format.js';
 import { figureFromResult, type FigureKind } from '../plot/results.js';
 import { png, svg } from '../plot/render.js';
@@ -141,6 +141,7 @@ async function drawFigures(section: Section, errors: string[], o: ReportOptions 
 /** Builds the report and writes it to `out` (atomic). */
 export async function writeReport(path: string, out: string, options: ReportOptions = {}): Promise<Report> {
   if (typeof out !== 'string' || !out.endsWith('.html')) throw new RangeError(`out must be a file name ending in .html; got ${JSON.stringify(out)}`);
+  await checkOutputPath(out, 'out'); // before the figures are drawn
   const report = await buildReport(path, options);
   await writeFileAtomic(out, new TextEncoder().encode(report.html));
   return report;

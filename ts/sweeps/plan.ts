@@ -113,7 +113,7 @@ const PLAN_RULES = {
   kind: is.oneOf(JOB_KINDS),
   options: is.anything(),
   grid: is.anything(),
-  threads: is.integer(1, 1024),
+  threads: is.threads(1),
   workers: is.integer(1, 1024),
   pack: is.boolean(),
   maxJobs: is.integer(1),
