@@ -130,10 +130,17 @@ function nativeOptions(o: ResolvedFixedPointOptions, t: Tolerances, candidates: 
     left: o.eigen.vectors,
     threads: o.threads,
     device: o.device,
+    latent: o.search === 'latent',
+    latentStarts: o.latent.starts,
+    latentIterations: o.latent.maxIterations,
+    seed: o.seed,
   };
 }
 
-/** The native search: optimise -> polish -> outliers -> unique -> Jacobians -> eigendecomposition (abortable). */
+/**
+ * The native search: optimise -> polish (or the latent search) -> outliers -> unique -> Jacobians ->
+ * eigendecomposition (abortable).
+ */
 export function searchPoints(m: ModelArgs, c: Candidates, o: ResolvedFixedPointOptions, t: Tolerances): Promise<NativeFixedPointSearch> {
   const native = nativeOptions(o, t, c.count);
   return runJob(
@@ -174,16 +181,14 @@ export function assemblePoints(
 ): FixedPoints {
   const { size: N, inputs: K } = m;
   const { search, candidates: cand } = r;
-  const U = search.representative.length;
+  const U = search.pointQ.length;
   const reduced = o.eigen.reduced;
   const E = U > 0 ? search.eigen.count : reduced ? m.rank : N;
   const trivialEigenvalue = reduced ? { value: -1, multiplicity: N - m.rank } : undefined;
-  const points = new Float64Array(U * N);
-  search.representative.forEach((c, p) => points.set(search.finalStates.subarray(c * N, (c + 1) * N), p * N));
   const result: FixedPoints = {
-    points: { data: points, shape: [U, N] },
-    q: Float64Array.from(search.representative, (c) => search.finalQ[c]),
-    condition: Int32Array.from(search.representative, (c) => cand.condition[c]),
+    points: { data: search.points, shape: [U, N] },
+    q: search.pointQ,
+    condition: search.pointConditions,
     inputs: { data: r.inputs.data, shape: [r.inputs.rows, K] },
     eigenvalues: { re: { data: search.eigen.re, shape: [U, E] }, im: { data: search.eigen.im, shape: [U, E] } },
     stability: pointStability(splitEigenpairs(search.eigen, U), trivialEigenvalue, o.convention, E),
@@ -195,10 +200,12 @@ export function assemblePoints(
       assignment: search.assignment,
       adamIterations: search.adamIterations,
       polishIterations: search.polishIterations,
+      latentIterations: search.latentIterations,
     },
     scales: r.scales,
     tolerances: r.tolerances,
     method: reduced ? 'reduced' : 'dense',
+    search: o.search,
     seconds: 0,
   };
   if (trivialEigenvalue) result.trivialEigenvalue = trivialEigenvalue;

@@ -72,8 +72,28 @@ export interface EigenOptions {
   vectors?: boolean;
 }
 
+/**
+ * How {@link fixedPoints} searches: 'latent' solves the R-dimensional self-consistency equation of a low-rank net
+ * (exact for nets without no-autapse: every fixed point lies on its R-dimensional plane) and lifts the roots; 'full'
+ * minimises q in N dimensions (Adam, then Levenberg-Marquardt); 'auto' is 'latent' where it is exact, unless `adam`
+ * or `polish` options are given (they configure the full search). See docs/analysis.md.
+ */
+export type FixedPointSearchMethod = 'auto' | 'latent' | 'full';
+
+/** The latent search of low-rank nets (the `fixedPoints` option `latent`). */
+export interface LatentSearchOptions {
+  /** Starts spread over kappa space besides the candidates' projected states (default 1024; a grid when R is small). */
+  starts?: number;
+  /** Levenberg-Marquardt steps on the R equations per start at most (default 100). */
+  maxIterations?: number;
+}
+
 /** Options of {@link fixedPoints}; defaults in {@link FIXED_POINT_DEFAULTS}. */
 export interface FixedPointOptions {
+  /** 'auto' (default), 'latent' or 'full' (FixedPointSearchMethod). */
+  search?: FixedPointSearchMethod;
+  /** The latent search's starts and iterations. */
+  latent?: LatentSearchOptions;
   /** Constant input(s): [K] or [C, K] (C conditions, each searched from the same initial states); default zeros. */
   inputs?: Tensor | FloatArray | readonly number[];
   /** Reference states: trajectories [B, T, N] (e.g. simulate().states) or states [S, N]. */
@@ -115,6 +135,8 @@ export interface FixedPointOptions {
  * is required), device (the model's), eigen.vectors (on for reduced problems), signal and onProgress.
  */
 export const FIXED_POINT_DEFAULTS = Object.freeze({
+  search: 'auto' as FixedPointSearchMethod,
+  latent: Object.freeze({ starts: 1024, maxIterations: 100 }),
   count: 256,
   perturbation: 0,
   seed: 0,
@@ -159,11 +181,14 @@ const ADAM_RULES: Rules<AdamOptions> = {
   precision: is.oneOf(['float32', 'float64']),
 };
 
+const LATENT_RULES: Rules<LatentSearchOptions> = { starts: is.integer(0), maxIterations: is.integer(0) };
 const POLISH_RULES: Rules<PolishOptions> = { maxIterations: is.integer(0), tolQ: is.nonNegative() };
 const EIGEN_RULES: Rules<EigenOptions> = { method: is.oneOf(EIGEN_METHODS), vectors: is.boolean() };
 const { alpha: _alpha, ...STABILITY_RULES } = CLASSIFY_RULES;
 
 const FIXED_POINT_RULES: Rules<FixedPointOptions> = {
+  search: is.oneOf<FixedPointSearchMethod>(['auto', 'latent', 'full']),
+  latent: is.object(),
   inputs: ANALYSIS_RULE.values,
   from: is.tensor(),
   initialStates: is.tensor(),
@@ -182,7 +207,10 @@ const FIXED_POINT_RULES: Rules<FixedPointOptions> = {
 };
 
 /** Every option of a search, checked, with the defaults filled in (nested groups included). */
-export interface ResolvedFixedPointOptions extends Omit<FixedPointOptions, 'tolerance' | 'adam' | 'polish' | 'eigen' | 'stability'> {
+export interface ResolvedFixedPointOptions extends Omit<FixedPointOptions, 'search' | 'latent' | 'tolerance' | 'adam' | 'polish' | 'eigen' | 'stability'> {
+  /** The search that runs. */
+  search: 'latent' | 'full';
+  latent: Required<LatentSearchOptions>;
   count: number;
   perturbation: number;
   seed: number;
@@ -209,11 +237,21 @@ export function resolveFixedPointOptions(model: AnyModel, options: FixedPointOpt
     throw optionError(where, 'eigen.method', "'auto' or 'dense' ('reduced' needs a low-rank net without noAutapse)", 'reduced');
   }
   const reduced = eigen.method === 'reduced' || (eigen.method === 'auto' && possible);
+  if (o.search === 'latent' && !possible) {
+    throw optionError(where, 'search', "'auto' or 'full' ('latent' needs a low-rank net without noAutapse)", 'latent');
+  }
+  if (o.search === 'latent' && options.adam !== undefined) {
+    throw optionError(where, 'adam', "undefined with search: 'latent' (Adam belongs to the full search)", options.adam);
+  }
+  const fullOptions = options.adam !== undefined || options.polish !== undefined;
+  const search = o.search === 'latent' || (o.search === 'auto' && possible && !fullOptions) ? 'latent' : 'full';
   if (o.from === undefined && o.initialStates === undefined) {
     throw optionError(where, 'from', 'trajectories [B, T, N] or states [S, N] to sample initial states from (or give initialStates)', undefined, TypeError);
   }
   return {
     ...o,
+    search,
+    latent: group('latent', LATENT_RULES, FIXED_POINT_DEFAULTS.latent) as Required<LatentSearchOptions>,
     count: o.count!,
     perturbation: o.perturbation!,
     seed: o.seed!,
@@ -280,6 +318,8 @@ export interface FixedPoints {
     assignment: Int32Array;
     adamIterations: Int32Array;
     polishIterations: Int32Array;
+    /** Levenberg-Marquardt steps on the latent equations (the latent search; zeros for the full one). */
+    latentIterations: Int32Array;
   };
   /** Scales of the reference states: median q, RMS radius about their centroid, and radius / sqrt(N). */
   scales: { q: number; radius: number; coordinate: number };
@@ -287,6 +327,8 @@ export interface FixedPoints {
   tolerances: { q: number; unique: number; outlier: number; adamQ: number; polishQ: number; lr: number };
   /** How the eigenproblems were solved. */
   method: 'reduced' | 'dense';
+  /** The search that ran. */
+  search: 'latent' | 'full';
   /** Wall-clock time of the search. */
   seconds: number;
 }
