@@ -17,6 +17,7 @@
 
 #include "latent_fixed_points.hpp"
 #include "memory_guard.hpp"
+#include "newton_krylov.hpp"
 #include "thread_pool.hpp"
 
 namespace lowrank {
@@ -318,6 +319,7 @@ void check_search(const ModelSpec& spec, int P, const FixedPointOptions& o) {
   check_rows(spec, P, "initial states");
   if (o.latent && !latent_reduction_exact(spec))
     throw std::invalid_argument("the latent search needs a low-rank net without no-autapse; use the full search");
+  if (o.latent && o.newton) throw std::invalid_argument("choose the latent or the Newton search, not both");
   if (o.latent && (o.latentStarts < 0 || o.latentIterations < 0))
     throw std::range_error("latentStarts and latentIterations must be >= 0");
   if (o.maxIterations < 0 || o.polishIterations < 0) throw std::range_error("iteration counts must be >= 0");
@@ -466,6 +468,26 @@ void latent_phase(Search& s) {
   rank_by_speed(s);
 }
 
+// The Newton search, instead of steps 1 and 2: Newton-GMRES on blocks of kBlock candidates (newton_krylov.hpp).
+void newton_phase(Search& s) {
+  const FixedPointOptions& o = s.o;
+  NewtonKrylovOptions nk;
+  nk.maxSteps = o.polishIterations;
+  nk.tolQ = o.polishTolQ;
+  nk.giveUpQ = o.acceptQ;
+  std::vector<double> q(s.P);
+  std::atomic<int> finished{0};
+  parallel_for(s.pool, (s.P + kBlock - 1) / kBlock, [&](int b) {
+    if (aborted(s.abort)) return;
+    const int begin = b * kBlock, count = std::min(kBlock, s.P - begin);
+    RowMatrix<double> x = s.X.middleRows(begin, count);
+    const RowMatrix<double> d = s.D.middleRows(begin, count);
+    newton_krylov_block(s.spec, s.params, x, d, nk, q.data() + begin, s.out.polishIterations.data() + begin, s.abort);
+    s.X.middleRows(begin, count) = x;
+    s.progress(SearchPhase::Newton, finished.fetch_add(count) + count, s.P);
+  });
+}
+
 // Step 3: outliers (far from the initial states), rows above acceptQ, and duplicates (lowest q first) become the
 // assignment of every row; merged rows take the assignment of the one they joined. Then the points' states.
 void select_points(Search& s) {
@@ -547,6 +569,10 @@ FixedPointSearch find_fixed_points(const ModelSpec& spec, const double* params, 
   Search s(spec, params, initial, inputs, conditions, P, o, report, abort);
   if (o.latent) {
     latent_phase(s);
+  } else if (o.newton) {
+    newton_phase(s);
+    if (s.stopped()) return s.out;
+    rank_by_speed(s);
   } else {
     optimise(s);
     if (s.stopped()) return s.out;

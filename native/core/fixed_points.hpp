@@ -43,6 +43,10 @@ struct FixedPointOptions {
   // and confirmed there (q of the N-dimensional field). Candidates whose start led to no root are polished in N
   // dimensions as below (slow points off the plane).
   bool latent = false;
+  // newton: instead of the two phases below, batched Newton-GMRES from every candidate's initial state
+  // (newton_krylov.hpp; at most polishIterations steps, converged below polishTolQ, given up as hopeless above
+  // acceptQ). Finds fixed points, not slow points.
+  bool newton = false;
   int latentStarts = 1024;
   int latentIterations = 100;
   uint64_t seed = 0;
@@ -74,7 +78,7 @@ struct FixedPointOptions {
   int threads = 1;
 };
 
-enum class SearchPhase { Adam = 0, Polish = 1, Linearize = 2, Settle = 3, Latent = 4 };
+enum class SearchPhase { Adam = 0, Polish = 1, Linearize = 2, Settle = 3, Latent = 4, Newton = 5 };
 
 struct SearchProgress {
   SearchPhase phase = SearchPhase::Adam;

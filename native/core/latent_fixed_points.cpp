@@ -6,6 +6,17 @@
 
 namespace lowrank {
 
+namespace {
+
+// phi in place. tanh through exp, which Eigen vectorises in double (its tanh is scalar there): 1 - 2 / (e^2x + 1),
+// within a few units of 1e-16 of tanh in absolute terms, and exactly +-1 where e^2x overflows or underflows.
+void apply_transfer(const Transfer& t, Eigen::ArrayXd& y) {
+  if (t.kind == Activation::Tanh) y = 1.0 - 2.0 / ((2.0 * y).exp() + 1.0);
+  else t.apply(y, y);
+}
+
+}  // namespace
+
 bool latent_reduction_exact(const ModelSpec& spec) { return spec.lowRank() && !spec.noAutapse; }
 
 LatentSystem::LatentSystem(const ModelSpec& spec, const double* params, const Eigen::VectorXd& drive)
@@ -26,7 +37,7 @@ LatentSystem::LatentSystem(const ModelSpec& spec, const double* params, const Ei
 
 void LatentSystem::residual(const Eigen::VectorXd& kappa, Eigen::VectorXd& g, Eigen::MatrixXd* jacobian) const {
   Eigen::ArrayXd y = (m_ * kappa + offset_).array();
-  transfer_.apply(y, y);
+  apply_transfer(transfer_, y);
   g.noalias() = nScaled_.transpose() * y.matrix();
   g -= kappa;
   if (!jacobian) return;
@@ -68,9 +79,12 @@ LatentRoot latent_newton(const LatentSystem& system, const Eigen::VectorXd& star
     const Eigen::MatrixXd JtJ = J.transpose() * J;
     const Eigen::VectorXd rhs = -(J.transpose() * g);
     const double scale = std::max(JtJ.diagonal().maxCoeff(), 1e-300);
+    // within a few hundred roundings of a root, one rejected step means the rounding floor: stop there rather than
+    // raising the damping through every decade
+    const bool nearFloor = std::sqrt(norm2) <= 1e-13 * (1.0 + out.kappa.norm());
     bool accepted = false;
     Eigen::VectorXd trial;
-    for (; damping <= 1e8; damping *= 10.0) {
+    for (int tries = 0; damping <= 1e8 && !(nearFloor && tries > 0); damping *= 10.0, ++tries) {
       Eigen::MatrixXd A = JtJ;
       A.diagonal().array() += damping * scale;
       const Eigen::VectorXd delta = A.ldlt().solve(rhs);

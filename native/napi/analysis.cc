@@ -96,7 +96,7 @@ Napi::Object eigenpairs_out(Napi::Env env, const std::vector<Eigenpairs>& all) {
 }
 
 Napi::Object progress_out(Napi::Env env, const SearchProgress& p) {
-  static const char* phases[] = {"adam", "polish", "linearize", "settle", "latent"};
+  static const char* phases[] = {"adam", "polish", "linearize", "settle", "latent", "newton"};
   auto o = Napi::Object::New(env);
   o.Set("phase", phases[int(p.phase)]);
   o.Set("done", p.done);
@@ -363,6 +363,7 @@ Napi::Value FindFixedPoints(const Napi::CallbackInfo& info) {
     f.linearize = linearize_options(o);
     f.threads = f.linearize.threads;
     f.latent = bool_field(o, "latent");
+    f.newton = bool_field(o, "newton");
     f.latentStarts = int_field(o, "latentStarts");
     f.latentIterations = int_field(o, "latentIterations");
     f.seed = seed_field(o, "seed");

@@ -131,6 +131,7 @@ function nativeOptions(o: ResolvedFixedPointOptions, t: Tolerances, candidates: 
     threads: o.threads,
     device: o.device,
     latent: o.search === 'latent',
+    newton: o.search === 'newton',
     latentStarts: o.latent.starts,
     latentIterations: o.latent.maxIterations,
     seed: o.seed,

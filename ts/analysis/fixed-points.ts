@@ -74,11 +74,13 @@ export interface EigenOptions {
 
 /**
  * How {@link fixedPoints} searches: 'latent' solves the R-dimensional self-consistency equation of a low-rank net
- * (exact for nets without no-autapse: every fixed point lies on its R-dimensional plane) and lifts the roots; 'full'
- * minimises q in N dimensions (Adam, then Levenberg-Marquardt); 'auto' is 'latent' where it is exact, unless `adam`
- * or `polish` options are given (they configure the full search). See docs/analysis.md.
+ * (exact for nets without no-autapse: every fixed point lies on its R-dimensional plane) and lifts the roots;
+ * 'newton' runs batched Newton-GMRES in N dimensions from every initial state (fixed points only); 'full' minimises q
+ * in N dimensions (Adam, then Levenberg-Marquardt: fixed and slow points, FixedPointFinder's recipe); 'auto' is
+ * 'latent' where it is exact and 'full' elsewhere, and 'full' whenever `adam` or `polish` options are given (they
+ * configure the full search). See docs/analysis.md.
  */
-export type FixedPointSearchMethod = 'auto' | 'latent' | 'full';
+export type FixedPointSearchMethod = 'auto' | 'latent' | 'newton' | 'full';
 
 /** The latent search of low-rank nets (the `fixedPoints` option `latent`). */
 export interface LatentSearchOptions {
@@ -90,7 +92,7 @@ export interface LatentSearchOptions {
 
 /** Options of {@link fixedPoints}; defaults in {@link FIXED_POINT_DEFAULTS}. */
 export interface FixedPointOptions {
-  /** 'auto' (default), 'latent' or 'full' (FixedPointSearchMethod). */
+  /** 'auto' (default), 'latent', 'newton' or 'full' (FixedPointSearchMethod). */
   search?: FixedPointSearchMethod;
   /** The latent search's starts and iterations. */
   latent?: LatentSearchOptions;
@@ -187,7 +189,7 @@ const EIGEN_RULES: Rules<EigenOptions> = { method: is.oneOf(EIGEN_METHODS), vect
 const { alpha: _alpha, ...STABILITY_RULES } = CLASSIFY_RULES;
 
 const FIXED_POINT_RULES: Rules<FixedPointOptions> = {
-  search: is.oneOf<FixedPointSearchMethod>(['auto', 'latent', 'full']),
+  search: is.oneOf<FixedPointSearchMethod>(['auto', 'latent', 'newton', 'full']),
   latent: is.object(),
   inputs: ANALYSIS_RULE.values,
   from: is.tensor(),
@@ -209,7 +211,7 @@ const FIXED_POINT_RULES: Rules<FixedPointOptions> = {
 /** Every option of a search, checked, with the defaults filled in (nested groups included). */
 export interface ResolvedFixedPointOptions extends Omit<FixedPointOptions, 'search' | 'latent' | 'tolerance' | 'adam' | 'polish' | 'eigen' | 'stability'> {
   /** The search that runs. */
-  search: 'latent' | 'full';
+  search: 'latent' | 'newton' | 'full';
   latent: Required<LatentSearchOptions>;
   count: number;
   perturbation: number;
@@ -244,7 +246,10 @@ export function resolveFixedPointOptions(model: AnyModel, options: FixedPointOpt
     throw optionError(where, 'adam', "undefined with search: 'latent' (Adam belongs to the full search)", options.adam);
   }
   const fullOptions = options.adam !== undefined || options.polish !== undefined;
-  const search = o.search === 'latent' || (o.search === 'auto' && possible && !fullOptions) ? 'latent' : 'full';
+  if (o.search === 'newton' && options.adam !== undefined) {
+    throw optionError(where, 'adam', "undefined with search: 'newton' (Adam belongs to the full search)", options.adam);
+  }
+  const search = o.search === 'auto' ? (possible && !fullOptions ? 'latent' : 'full') : o.search!;
   if (o.from === undefined && o.initialStates === undefined) {
     throw optionError(where, 'from', 'trajectories [B, T, N] or states [S, N] to sample initial states from (or give initialStates)', undefined, TypeError);
   }
@@ -328,7 +333,7 @@ export interface FixedPoints {
   /** How the eigenproblems were solved. */
   method: 'reduced' | 'dense';
   /** The search that ran. */
-  search: 'latent' | 'full';
+  search: 'latent' | 'newton' | 'full';
   /** Wall-clock time of the search. */
   seconds: number;
 }

@@ -164,7 +164,7 @@ export type NativeEigenMethod = 'auto' | 'dense' | 'reduced';
 
 /** Progress of a long analysis: its phase and how many of `total` units of work are `done`. */
 export interface NativeSearchProgress {
-  phase: 'adam' | 'polish' | 'linearize' | 'settle' | 'latent';
+  phase: 'adam' | 'polish' | 'linearize' | 'settle' | 'latent' | 'newton';
   done: number;
   total: number;
 }
@@ -200,6 +200,8 @@ export interface NativeFixedPointOptions {
   device: 'cpu' | 'cuda' | 'cuda-emulated';
   /** the latent search (low-rank nets without no-autapse) instead of Adam + polishing */
   latent: boolean;
+  /** batched Newton-GMRES from the initial states instead of Adam + polishing */
+  newton: boolean;
   latentStarts: number;
   latentIterations: number;
   seed: number;
