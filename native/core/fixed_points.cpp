@@ -488,14 +488,15 @@ void newton_phase(Search& s) {
   });
 }
 
-// Step 3: outliers (far from the initial states), rows above acceptQ, and duplicates (lowest q first) become the
+// Step 3: outliers (candidates far from the initial states), rows above acceptQ, and duplicates (lowest q first) become the
 // assignment of every row; merged rows take the assignment of the one they joined. Then the points' states.
 void select_points(Search& s) {
   const Eigen::RowVectorXd centroid = s.X0.colwise().mean();
   const double spread = (s.X0.rowwise() - centroid).rowwise().norm().mean();
   const double outlierScale = s.o.outlierScale;
+  // the latent search's spread starts are exempt: they start anywhere in the box of the roots on purpose
   auto outlier = [&](int c) {
-    return outlierScale > 0.0 && spread > 0.0 && (s.X.row(c) - centroid).norm() > outlierScale * spread;
+    return c < s.P && outlierScale > 0.0 && spread > 0.0 && (s.X.row(c) - centroid).norm() > outlierScale * spread;
   };
   std::vector<int>& representative = s.pointRows;
   for (int c : s.order) {

@@ -240,7 +240,7 @@ export function resolveFixedPointOptions(model: AnyModel, options: FixedPointOpt
   }
   const reduced = eigen.method === 'reduced' || (eigen.method === 'auto' && possible);
   if (o.search === 'latent' && !possible) {
-    throw optionError(where, 'search', "'auto' or 'full' ('latent' needs a low-rank net without noAutapse)", 'latent');
+    throw optionError(where, 'search', "'auto', 'full' or 'newton' ('latent' needs a low-rank net without noAutapse)", 'latent');
   }
   if (o.search === 'latent' && options.adam !== undefined) {
     throw optionError(where, 'adam', "undefined with search: 'latent' (Adam belongs to the full search)", options.adam);

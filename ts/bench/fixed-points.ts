@@ -134,7 +134,7 @@ async function netRows(net: BenchNet, m: Float64Array, ctx: BenchContext, dir: s
   const other: FixedPointSearchMethod = net.kind === 'lowrank' ? 'full' : 'newton';
   if (!ctx.quick || net.kind === 'fullrank') {
     ctx.log(`fixed points: ${net.label}, search: '${other}'`);
-    variants.push({ name: `${net.label} (search: '${other}')`, run: await timeOurs(net, states, ctx, repeats, other), target: 0 });
+    variants.push({ name: `${net.label} (search: '${other}')`, run: await timeOurs(net, states, ctx, 1, other), target: 0 });
   }
   ctx.log(`fixed points: ${net.label}, PyTorch baseline`);
   const base = await runBaseline(net, states.initialStates, ours.fps.tolerances.lr, ctx, dir);
