@@ -189,8 +189,6 @@ const EIGEN_RULES: Rules<EigenOptions> = { method: is.oneOf(EIGEN_METHODS), vect
 const { alpha: _alpha, ...STABILITY_RULES } = CLASSIFY_RULES;
 
 const FIXED_POINT_RULES: Rules<FixedPointOptions> = {
-  search: is.oneOf<FixedPointSearchMethod>(['auto', 'latent', 'newton', 'full']),
-  latent: is.object(),
   inputs: ANALYSIS_RULE.values,
   from: is.tensor(),
   initialStates: is.tensor(),
@@ -206,6 +204,8 @@ const FIXED_POINT_RULES: Rules<FixedPointOptions> = {
   device: ANALYSIS_RULE.device,
   signal: ANALYSIS_RULE.signal,
   onProgress: ANALYSIS_RULE.onProgress,
+  search: is.oneOf<FixedPointSearchMethod>(['auto', 'latent', 'newton', 'full']),
+  latent: is.object(),
 };
 
 /** Every option of a search, checked, with the defaults filled in (nested groups included). */
