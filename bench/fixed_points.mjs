@@ -7,6 +7,7 @@
 //   node bench/fixed_points.mjs --quick      the suite's quick mode (200 initial states, one run)
 //   node bench/fixed_points.mjs --json out.json
 //   node bench/fixed_points.mjs --only search | eigen     one half
+//   node bench/fixed_points.mjs --net rank-2 | full-rank  one net of the search half
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ const args = process.argv.slice(2);
 const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const quick = args.includes('--quick');
+const onlyNet = args.includes('--net') ? args[args.indexOf('--net') + 1] : undefined;
 const threads = Number(process.env.BENCH_THREADS ?? availableParallelism());
 const root = new URL('..', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'lowrank-fp-bench-'));
@@ -26,7 +28,7 @@ async function loadSuite() {
   const outfile = join(root, 'dist', 'bench', 'fixed-points.mjs');
   const r = spawnSync(join(root, 'node_modules', '.bin', 'esbuild'), [join(root, 'ts/bench/fixed-points.ts'), '--bundle', '--platform=node', '--format=esm', '--packages=external', `--outfile=${outfile}`, '--log-level=warning'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`esbuild failed: ${r.stderr}`);
-  return (await import(outfile)).fixedPointsSuite;
+  return import(outfile);
 }
 
 /** python3 assets/bench/<script> args; the last stdout line as JSON, or null (with one line) when a module is missing. */
@@ -62,15 +64,21 @@ const torch = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' })
 const rows = [];
 console.log(`threads ${threads}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${new Date().toISOString()}`);
 if (only !== 'eigen') {
+  // the suite's rows net by net (fixedPointsSuite.run does the same), each printed as soon as it is measured
   const suite = await loadSuite();
-  const suiteRows = await suite.run({ quick, threads, cuda: false, log: (line) => console.error(line), runPython });
+  const context = { quick, threads, cuda: false, log: (line) => console.error(line), runPython };
   console.log('| row | ours (s) | baseline (s) | speed-up | target | note |');
   console.log('|---|---|---|---|---|---|');
-  for (const r of suiteRows) {
-    const ratio = r.baseline === null ? '' : `${(r.baseline / r.ours).toFixed(1)}x`;
-    console.log(`| ${r.name} | ${r.ours.toFixed(3)} | ${r.baseline === null ? 'not run' : r.baseline.toFixed(2)} | ${ratio} | ${r.target ? `${r.target}x` : ''} | ${r.note ?? ''} |`);
+  const nets = suite.benchNets();
+  const m = nets[0].arrays.m.data;
+  for (const net of nets.filter((n) => !onlyNet || n.label.startsWith(onlyNet))) {
+    for (const r of await suite.netRows(net, m, context, work)) {
+      const ratio = r.baseline === null ? '' : `${(r.baseline / r.ours).toFixed(1)}x`;
+      console.log(`| ${r.name} | ${r.ours.toFixed(3)} | ${r.baseline === null ? 'not run' : r.baseline.toFixed(2)} | ${ratio} | ${r.target ? `${r.target}x` : ''} | ${r.note ?? ''} |`);
+      rows.push(r);
+    }
   }
-  rows.push(...suiteRows);
+  for (const net of nets) net.model.dispose();
   console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 

@@ -13,7 +13,7 @@ import { FullRankRNN, LowRankRNN, type AnyModel } from '../model/index.js';
 import type { BenchContext, BenchRow, BenchSuite } from './types.js';
 
 /** One net of the suite, with the arrays the baseline script rebuilds it from. */
-interface BenchNet {
+export interface BenchNet {
   label: string;
   model: AnyModel;
   arrays: Record<string, Tensor | string>;
@@ -121,8 +121,11 @@ async function runBaseline(net: BenchNet, initialStates: Tensor, lr: number, ctx
   return (await ctx.runPython('fixed_points_torch.py', [problem, String(ctx.threads)], ['torch', 'numpy'])) as BaselineRun | null;
 }
 
-/** One net's rows: ours (the default search, and in full mode the full search of the rank-2 net) beside the baseline. */
-async function netRows(net: BenchNet, m: Float64Array, ctx: BenchContext, dir: string): Promise<BenchRow[]> {
+/**
+ * One net's rows: ours (the default search, and the other search: 'full' on the rank-2 net, 'newton' on the full-rank
+ * one) beside the baseline. `m` is the rank-2 structure the initial trajectories start along; `dir` a scratch folder.
+ */
+export async function netRows(net: BenchNet, m: Float64Array, ctx: BenchContext, dir: string): Promise<BenchRow[]> {
   const starts = ctx.quick ? 200 : 1000;
   const states = await benchStates(net.model, m, starts);
   const repeats = ctx.quick ? 1 : 3;
