@@ -53,13 +53,18 @@ export async function referenceScales(m: ModelArgs, ref: Rows, inputs: Rows): Pr
   let sq = 0;
   for (let s = 0; s < ref.rows; s++) for (let i = 0; i < N; i++) sq += (ref.data[s * N + i] - centroid[i]) ** 2;
   const radius = Math.sqrt(sq / ref.rows);
-  const qs: number[] = [];
+  // q in chunks of at most 1024 states, run side by side on the addon's worker threads
+  const chunk = 1024;
+  const jobs: Promise<{ q: Float64Array }>[] = [];
   for (let c = 0; c < inputs.rows; c++) {
-    const u = new Float64Array(ref.rows * K);
-    for (let s = 0; s < ref.rows; s++) u.set(inputs.data.subarray(c * K, (c + 1) * K), s * K);
-    const r = await dynamics().velocity(m.spec, m.params, ref.data, u, { rows: ref.rows });
-    qs.push(...r.q);
+    for (let first = 0; first < ref.rows; first += chunk) {
+      const rows = Math.min(chunk, ref.rows - first);
+      const u = new Float64Array(rows * K);
+      for (let s = 0; s < rows; s++) u.set(inputs.data.subarray(c * K, (c + 1) * K), s * K);
+      jobs.push(dynamics().velocity(m.spec, m.params, ref.data.subarray(first * N, (first + rows) * N), u, { rows }));
+    }
   }
+  const qs = (await Promise.all(jobs)).flatMap((r) => Array.from(r.q));
   return { q: median(qs), radius, coordinate: radius / Math.sqrt(N) };
 }
 
