@@ -15,7 +15,9 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "latent_fixed_points.hpp"
 #include "memory_guard.hpp"
+#include "newton_krylov.hpp"
 #include "thread_pool.hpp"
 
 namespace lowrank {
@@ -270,38 +272,43 @@ void check_rows(const ModelSpec& spec, int rows, const char* what) {
 
 // ---- the fixed-point search, step by step -----------------------------------------------------------------------
 
-// What the steps of one search share: the field, the candidates' states (X, updated in place), their initial states
-// and drives, their q, and the result being filled in.
+// What the steps of one search share: the field, the states (X, updated in place: the candidates, then the latent
+// search's spread starts), the candidates' initial states, the drives, q, and the result being filled in.
 struct Search {
   const ModelSpec& spec;
   const double* params;
-  const int* conditions;
   const FixedPointOptions& o;
   const std::atomic<bool>* abort;
   const VectorField<double> field;
+  const int P;  // candidates: the first P rows
   RowMatrix<double> X, X0, D;
+  std::vector<int> conditions;  // per row
   ThreadPool pool;
   Reporter progress;
   std::vector<double> q;
-  std::vector<int> order;       // candidates by q, lowest first
-  std::vector<int> mergedInto;  // the polished candidate a candidate joined before polishing, or -1
+  std::vector<int> order;       // rows by q, lowest first
+  std::vector<int> mergedInto;  // the polished row a row joined before polishing, or -1
+  std::vector<int> assignment;  // per row, as FixedPointSearch::assignment
+  std::vector<int> pointRows;   // per point: the row whose state it is
   FixedPointSearch out;
 
-  Search(const ModelSpec& s, const double* p, const double* initial, const double* inputs, const int* c, int P,
+  Search(const ModelSpec& s, const double* p, const double* initial, const double* inputs, const int* c, int count,
          const FixedPointOptions& opts, const std::function<void(const SearchProgress&)>& report,
          const std::atomic<bool>* a)
-      : spec(s), params(p), conditions(c), o(opts), abort(a), field(s, p),
-        X(Eigen::Map<const RowMatrix<double>>(initial, P, s.size)), X0(X), D(field.drive(inputs, P)),
-        pool(std::max(1, opts.threads)), progress(report), mergedInto(P, -1) {
+      : spec(s), params(p), o(opts), abort(a), field(s, p), P(count),
+        X(Eigen::Map<const RowMatrix<double>>(initial, count, s.size)), X0(X), D(field.drive(inputs, count)),
+        conditions(c, c + count), pool(std::max(1, opts.threads)), progress(report), mergedInto(count, -1),
+        assignment(count, kAborted) {
     out.candidates = P;
     out.dim = s.size;
     out.reduced = uses_reduced_problem(s, opts.linearize.method);
+    out.latent = opts.latent;
     out.adamIterations.assign(P, 0);
     out.polishIterations.assign(P, 0);
-    out.assignment.assign(P, kAborted);
+    out.latentIterations.assign(P, 0);
   }
-  int candidates() const { return int(X.rows()); }
-  // Two candidates of one condition whose states are within uniqueTolerance: one point.
+  int rows() const { return int(X.rows()); }
+  // Two rows of one condition whose states are within uniqueTolerance: one point.
   bool same_point(int a, int b) const {
     return conditions[a] == conditions[b] && (X.row(a) - X.row(b)).norm() <= o.uniqueTolerance;
   }
@@ -310,6 +317,11 @@ struct Search {
 
 void check_search(const ModelSpec& spec, int P, const FixedPointOptions& o) {
   check_rows(spec, P, "initial states");
+  if (o.latent && !latent_reduction_exact(spec))
+    throw std::invalid_argument("the latent search needs a low-rank net without no-autapse; use the full search");
+  if (o.latent && o.newton) throw std::invalid_argument("choose the latent or the Newton search, not both");
+  if (o.latent && (o.latentStarts < 0 || o.latentIterations < 0))
+    throw std::range_error("latentStarts and latentIterations must be >= 0");
   if (o.maxIterations < 0 || o.polishIterations < 0) throw std::range_error("iteration counts must be >= 0");
   if (!(o.lr > 0.0)) throw std::range_error("the first-phase learning rate must be > 0");
 }
@@ -320,7 +332,7 @@ void optimise(Search& s) {
   if (o.maxIterations == 0) return;
   int* iterations = s.out.adamIterations.data();
   if (o.firstPhase) {
-    o.firstPhase(s.X.data(), s.D.data(), s.candidates(), iterations,
+    o.firstPhase(s.X.data(), s.D.data(), s.P, iterations,
                  [&](int done, int total) { s.progress(SearchPhase::Adam, done, total); }, s.abort);
   } else if (o.singlePrecision) {
     adam_phase(s.pool, VectorField<float>(s.spec, s.params), s.X, s.D, o, iterations, s.progress, s.abort);
@@ -329,9 +341,9 @@ void optimise(Search& s) {
   }
 }
 
-// q at every candidate's state, and the candidates by q (NaN last).
+// q at every row's state, and the rows by q (NaN last).
 void rank_by_speed(Search& s) {
-  const int P = s.candidates();
+  const int P = s.rows();
   RowMatrix<double> F;
   s.field.velocity(s.X, s.D, F);
   s.q.resize(P);
@@ -348,7 +360,7 @@ void rank_by_speed(Search& s) {
 // Step 2: Levenberg-Marquardt, lowest q first, in waves of kWave; a candidate already within uniqueTolerance of a
 // polished candidate's state joins it (and shares its fate: a point, or a local minimum of q above acceptQ).
 void polish_candidates(Search& s) {
-  const int P = s.candidates();
+  const int P = s.rows();
   std::vector<int> anchors;
   for (int w = 0; w < P && !aborted(s.abort); w += kWave) {
     std::vector<int> wave;
@@ -373,49 +385,160 @@ void polish_candidates(Search& s) {
   }
 }
 
-// Step 3: outliers (far from the initial states), candidates above acceptQ, and duplicates (lowest q first) become
-// the assignment of every candidate; merged candidates take the assignment of the one they joined.
+// The latent search (latent_fixed_points.hpp), instead of steps 1 and 2 where the reduction is exact. Per group of
+// candidates with one condition and one drive: the candidates' states projected to kappa, then o.latentStarts starts
+// spread over the box of the roots (tanh) or of the projected states (widened), each solved by Levenberg-Marquardt
+// on G; every end lifted to N dimensions (the spread starts as extra rows). q is then computed in N dimensions from
+// the field itself, and candidates that reached no root within polishTolQ are polished there (slow points).
+void latent_phase(Search& s) {
+  const FixedPointOptions& o = s.o;
+  const int R = s.spec.rank;
+  std::vector<std::vector<int>> groups;
+  for (int c = 0; c < s.P; ++c) {
+    auto g = std::find_if(groups.begin(), groups.end(), [&](const std::vector<int>& members) {
+      return s.conditions[members[0]] == s.conditions[c] && s.D.row(members[0]) == s.D.row(c);
+    });
+    if (g == groups.end()) groups.push_back({c});
+    else g->push_back(c);
+  }
+  struct Job {
+    int row, group;
+    Eigen::VectorXd start;
+  };
+  std::vector<LatentSystem> systems;
+  std::vector<Job> jobs;
+  std::vector<int> extraGroup;
+  for (int g = 0; g < int(groups.size()); ++g) {
+    const std::vector<int>& members = groups[g];
+    systems.emplace_back(s.spec, s.params, s.D.row(members[0]).transpose());
+    const LatentSystem& system = systems.back();
+    Eigen::VectorXd lo = Eigen::VectorXd::Zero(R), hi = lo;
+    for (int c : members) {
+      jobs.push_back({c, g, system.project(s.X0.row(c).transpose())});
+      lo = lo.cwiseMin(jobs.back().start);
+      hi = hi.cwiseMax(jobs.back().start);
+    }
+    if (!system.bounds(lo, hi)) {
+      const Eigen::VectorXd widen = (0.5 * (hi - lo)).cwiseMax(1.0);
+      lo -= widen;
+      hi += widen;
+    }
+    const Eigen::MatrixXd spread = spread_starts(lo, hi, o.latentStarts, o.seed + uint64_t(g));
+    for (int k = 0; k < spread.cols(); ++k) {
+      jobs.push_back({s.P + int(extraGroup.size()), g, spread.col(k)});
+      extraGroup.push_back(g);
+    }
+  }
+  const int rows = s.P + int(extraGroup.size());
+  ensure_allocation_fits(double(rows) * s.spec.size * sizeof(double) * 4, "the latent search's states");
+  s.X.conservativeResize(rows, Eigen::NoChange);
+  s.D.conservativeResize(rows, Eigen::NoChange);
+  for (int e = 0; e < int(extraGroup.size()); ++e) {
+    const int first = groups[extraGroup[e]][0];
+    s.D.row(s.P + e) = s.D.row(first);
+    s.conditions.push_back(s.conditions[first]);
+  }
+  s.mergedInto.assign(rows, -1);
+  s.assignment.assign(rows, kAborted);
+  std::atomic<int> finished{0};
+  parallel_for(s.pool, int(jobs.size()), [&](int j) {
+    if (aborted(s.abort)) return;
+    const Job& job = jobs[j];
+    const LatentRoot root = latent_newton(systems[job.group], job.start, o.latentIterations);
+    s.X.row(job.row) = systems[job.group].lift(root.kappa).transpose();
+    if (job.row < s.P) s.out.latentIterations[job.row] = root.iterations;
+    s.progress(SearchPhase::Latent, finished.fetch_add(1) + 1, int(jobs.size()));
+  });
+  if (s.stopped()) return;
+  rank_by_speed(s);
+  std::vector<int> unconverged;
+  for (int c = 0; c < s.P; ++c)
+    if (!(s.q[c] <= o.polishTolQ)) unconverged.push_back(c);
+  if (o.polishIterations == 0 || unconverged.empty()) return;
+  finished = 0;
+  parallel_for(s.pool, int(unconverged.size()), [&](int k) {
+    if (aborted(s.abort)) return;
+    const int c = unconverged[k];
+    Eigen::VectorXd x = s.X.row(c).transpose();
+    const Eigen::VectorXd d = s.D.row(c).transpose();
+    s.out.polishIterations[c] = polish(s.field, true, x, d, s.q[c], o);
+    s.X.row(c) = x.transpose();
+    s.progress(SearchPhase::Polish, finished.fetch_add(1) + 1, int(unconverged.size()));
+  });
+  rank_by_speed(s);
+}
+
+// The Newton search, instead of steps 1 and 2: Newton-GMRES on blocks of kBlock candidates (newton_krylov.hpp).
+void newton_phase(Search& s) {
+  const FixedPointOptions& o = s.o;
+  NewtonKrylovOptions nk;
+  nk.maxSteps = o.polishIterations;
+  nk.tolQ = o.polishTolQ;
+  nk.giveUpQ = o.acceptQ;
+  std::vector<double> q(s.P);
+  std::atomic<int> finished{0};
+  parallel_for(s.pool, (s.P + kBlock - 1) / kBlock, [&](int b) {
+    if (aborted(s.abort)) return;
+    const int begin = b * kBlock, count = std::min(kBlock, s.P - begin);
+    RowMatrix<double> x = s.X.middleRows(begin, count);
+    const RowMatrix<double> d = s.D.middleRows(begin, count);
+    newton_krylov_block(s.spec, s.params, x, d, nk, q.data() + begin, s.out.polishIterations.data() + begin, s.abort);
+    s.X.middleRows(begin, count) = x;
+    s.progress(SearchPhase::Newton, finished.fetch_add(count) + count, s.P);
+  });
+}
+
+// Step 3: outliers (candidates far from the initial states), rows above acceptQ, and duplicates (lowest q first) become the
+// assignment of every row; merged rows take the assignment of the one they joined. Then the points' states.
 void select_points(Search& s) {
   const Eigen::RowVectorXd centroid = s.X0.colwise().mean();
   const double spread = (s.X0.rowwise() - centroid).rowwise().norm().mean();
   const double outlierScale = s.o.outlierScale;
+  // the latent search's spread starts are exempt: they start anywhere in the box of the roots on purpose
   auto outlier = [&](int c) {
-    return outlierScale > 0.0 && spread > 0.0 && (s.X.row(c) - centroid).norm() > outlierScale * spread;
+    return c < s.P && outlierScale > 0.0 && spread > 0.0 && (s.X.row(c) - centroid).norm() > outlierScale * spread;
   };
-  FixedPointSearch& out = s.out;
+  std::vector<int>& representative = s.pointRows;
   for (int c : s.order) {
     if (s.mergedInto[c] >= 0) continue;
     if (outlier(c)) {
-      out.assignment[c] = kOutlier;
+      s.assignment[c] = kOutlier;
       continue;
     }
     if (!(s.q[c] <= s.o.acceptQ)) {
-      out.assignment[c] = kTooFast;
+      s.assignment[c] = kTooFast;
       continue;
     }
     int point = -1;
-    for (int p = 0; p < int(out.representative.size()) && point < 0; ++p)
-      if (s.same_point(c, out.representative[p])) point = p;
+    for (int p = 0; p < int(representative.size()) && point < 0; ++p)
+      if (s.same_point(c, representative[p])) point = p;
     if (point < 0) {
-      point = int(out.representative.size());
-      out.representative.push_back(c);
+      point = int(representative.size());
+      representative.push_back(c);
     }
-    out.assignment[c] = point;
+    s.assignment[c] = point;
   }
-  for (int c = 0; c < s.candidates(); ++c)
-    if (s.mergedInto[c] >= 0) out.assignment[c] = out.assignment[s.mergedInto[c]];
+  for (int c = 0; c < s.rows(); ++c)
+    if (s.mergedInto[c] >= 0) s.assignment[c] = s.assignment[s.mergedInto[c]];
+  FixedPointSearch& out = s.out;
+  const int N = s.spec.size;
+  out.assignment.assign(s.assignment.begin(), s.assignment.begin() + s.P);
+  for (int c : representative) {
+    out.representative.push_back(c < s.P ? c : -1);
+    out.points.insert(out.points.end(), s.X.row(c).data(), s.X.row(c).data() + N);
+    out.pointQ.push_back(s.q[c]);
+    out.pointConditions.push_back(s.conditions[c]);
+  }
 }
 
 // Step 4: the eigenpairs of the Jacobian at each point (on the device of o.linearize.reducedSolver for reduced
 // problems, else on the CPU threads).
 void decompose_points(Search& s) {
-  const int U = int(s.out.representative.size()), N = s.spec.size;
+  const int U = int(s.out.pointQ.size()), N = s.spec.size;
   if (U == 0) return;
-  RowMatrix<double> states(U, N), drives(U, N);
-  for (int p = 0; p < U; ++p) {
-    states.row(p) = s.X.row(s.out.representative[p]);
-    drives.row(p) = s.D.row(s.out.representative[p]);
-  }
+  const RowMatrix<double> states = Eigen::Map<const RowMatrix<double>>(s.out.points.data(), U, N);
+  RowMatrix<double> drives(U, N);
+  for (int p = 0; p < U; ++p) drives.row(p) = s.D.row(s.pointRows[p]);
   s.out.linear = linearize_on(s.pool, s.field, states, drives, s.o.linearize,
                               [&](int done) { s.progress(SearchPhase::Linearize, done, U); }, s.abort);
 }
@@ -445,15 +568,21 @@ FixedPointSearch find_fixed_points(const ModelSpec& spec, const double* params, 
                                    const std::atomic<bool>* abort) {
   check_search(spec, P, o);
   Search s(spec, params, initial, inputs, conditions, P, o, report, abort);
-  optimise(s);
-  if (s.stopped()) return s.out;
-  rank_by_speed(s);
-  if (o.polishIterations > 0) {
-    polish_candidates(s);
+  if (o.latent) {
+    latent_phase(s);
+  } else if (o.newton) {
+    newton_phase(s);
     if (s.stopped()) return s.out;
+    rank_by_speed(s);
+  } else {
+    optimise(s);
+    if (s.stopped()) return s.out;
+    rank_by_speed(s);
+    if (o.polishIterations > 0) polish_candidates(s);
   }
+  if (s.stopped()) return s.out;
   s.out.finalStates.assign(s.X.data(), s.X.data() + size_t(P) * spec.size);
-  s.out.finalQ = s.q;
+  s.out.finalQ.assign(s.q.begin(), s.q.begin() + P);
   select_points(s);
   decompose_points(s);
   s.stopped();

@@ -4,6 +4,7 @@
 // linearisation of given states and the noise-free settling runs of the fixed-point topology graph.
 #pragma once
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <limits>
 #include <vector>
@@ -36,6 +37,19 @@ std::vector<Eigenpairs> linearize(const VectorField<double>& field, const RowMat
                                   const RowMatrix<double>& drives, const LinearizeOptions& opts);
 
 struct FixedPointOptions {
+  // latent: low-rank nets without no-autapse only (latent_fixed_points.hpp): instead of the two phases below, each
+  // candidate's state projected to kappa, plus latentStarts starts spread over kappa space (seeded by seed), runs
+  // Levenberg-Marquardt on the R equations (at most latentIterations steps); the roots are lifted to N dimensions
+  // and confirmed there (q of the N-dimensional field). Candidates whose start led to no root are polished in N
+  // dimensions as below (slow points off the plane).
+  bool latent = false;
+  // newton: instead of the two phases below, batched Newton-GMRES from every candidate's initial state
+  // (newton_krylov.hpp; at most polishIterations steps, converged below polishTolQ, given up as hopeless above
+  // acceptQ). Finds fixed points, not slow points.
+  bool newton = false;
+  int latentStarts = 1024;
+  int latentIterations = 100;
+  uint64_t seed = 0;
   // first phase: Adam on each candidate, learning rate times plateauFactor after more than plateauPatience
   // iterations without a relative improvement of 1e-4 (torch ReduceLROnPlateau); a candidate leaves the phase when
   // q < adamTolQ, when its learning rate falls below minLr, or after maxIterations
@@ -64,7 +78,7 @@ struct FixedPointOptions {
   int threads = 1;
 };
 
-enum class SearchPhase { Adam = 0, Polish = 1, Linearize = 2, Settle = 3 };
+enum class SearchPhase { Adam = 0, Polish = 1, Linearize = 2, Settle = 3, Latent = 4, Newton = 5 };
 
 struct SearchProgress {
   SearchPhase phase = SearchPhase::Adam;
@@ -79,13 +93,18 @@ struct FixedPointSearch {
   int candidates = 0, dim = 0;
   std::vector<double> finalStates;  // candidates x N: where each candidate ended
   std::vector<double> finalQ;
-  std::vector<int> adamIterations, polishIterations;
+  std::vector<int> adamIterations, polishIterations, latentIterations;
   // the point each candidate led to, or kTooFast / kOutlier / kAborted; candidates that the first phase brought
   // within uniqueTolerance of an already polished candidate join it without being polished themselves
   std::vector<int> assignment;
-  std::vector<int> representative;  // per point: the candidate whose final state it is (lowest q of its group)
+  std::vector<int> representative;  // per point: the candidate whose final state it is (lowest q of its group), or
+                                    // -1 for a point found only from a latent spread start
+  std::vector<double> points;       // points x N
+  std::vector<double> pointQ;
+  std::vector<int> pointConditions;
   std::vector<Eigenpairs> linear;   // per point
   bool reduced = false;
+  bool latent = false;
   bool aborted = false;
 };
 

@@ -96,7 +96,7 @@ Napi::Object eigenpairs_out(Napi::Env env, const std::vector<Eigenpairs>& all) {
 }
 
 Napi::Object progress_out(Napi::Env env, const SearchProgress& p) {
-  static const char* phases[] = {"adam", "polish", "linearize", "settle"};
+  static const char* phases[] = {"adam", "polish", "linearize", "settle", "latent", "newton"};
   auto o = Napi::Object::New(env);
   o.Set("phase", phases[int(p.phase)]);
   o.Set("done", p.done);
@@ -316,6 +316,11 @@ class FixedPointWorker : public AbortableWorker<SearchProgress> {
     r.Set("finalQ", copy_out(env, result_.finalQ));
     r.Set("adamIterations", copy_out(env, result_.adamIterations));
     r.Set("polishIterations", copy_out(env, result_.polishIterations));
+    r.Set("latentIterations", copy_out(env, result_.latentIterations));
+    r.Set("points", copy_out(env, result_.points));
+    r.Set("pointQ", copy_out(env, result_.pointQ));
+    r.Set("pointConditions", copy_out(env, result_.pointConditions));
+    r.Set("latent", result_.latent);
     r.Set("assignment", copy_out(env, result_.assignment));
     r.Set("representative", copy_out(env, result_.representative));
     r.Set("reduced", result_.reduced);
@@ -357,6 +362,11 @@ Napi::Value FindFixedPoints(const Napi::CallbackInfo& info) {
     f.outlierScale = number_field(o, "outlierScale");
     f.linearize = linearize_options(o);
     f.threads = f.linearize.threads;
+    f.latent = bool_field(o, "latent");
+    f.newton = bool_field(o, "newton");
+    f.latentStarts = int_field(o, "latentStarts");
+    f.latentIterations = int_field(o, "latentIterations");
+    f.seed = seed_field(o, "seed");
     auto initial = hold_rows(info, 2, "initial", P, model.spec.size);
     auto inputs = hold_rows(info, 3, "inputs", P, model.spec.inputs);
     auto conditions = hold_array<int32_t>(info.Env(), info[4], "conditions", size_t(P));

@@ -252,8 +252,11 @@ describe('search mechanics', () => {
 
   test('progress reports every phase; an abort rejects with an AbortError', async () => {
     const phases = new Set<string>();
-    await analysis.fixedPoints(net.model, { from: await from, count: 70, onProgress: (p) => phases.add(p.phase) });
+    await analysis.fixedPoints(net.model, { from: await from, count: 70, search: 'full', onProgress: (p) => phases.add(p.phase) });
     expect([...phases]).toEqual(['adam', 'polish', 'linearize']);
+    phases.clear();
+    await analysis.fixedPoints(net.model, { from: await from, count: 70, onProgress: (p) => phases.add(p.phase) });
+    expect([...phases]).toEqual(['latent', 'linearize']);
     const big = new FullRankRNN({ size: 200, inputs: 1, rho: 1.5, dtype: 'float64', seed: 3 });
     const controller = new AbortController();
     const t0 = performance.now();

@@ -8,7 +8,7 @@ import type { FixedPoints, PointStability } from './fixed-points.js';
 import { STABILITY_LABELS, type PointType } from './linear.js';
 
 /** What a fixed-point file keeps in `meta` (besides the kind, format version and package). */
-type FixedPointMeta = Pick<FixedPoints, 'method' | 'scales' | 'tolerances' | 'seconds' | 'trivialEigenvalue'> &
+type FixedPointMeta = Pick<FixedPoints, 'method' | 'search' | 'scales' | 'tolerances' | 'seconds' | 'trivialEigenvalue'> &
   Pick<PointStability, 'convention' | 'alpha' | 'tau' | 'marginalTolerance'>;
 
 /** Writes a result as a .npz numpy reads (kind 'fixed-points'; array names: docs/analysis.md). */
@@ -18,6 +18,7 @@ export async function saveFixedPoints(path: string, result: FixedPoints): Promis
   const { convention, alpha, tau, marginalTolerance, type, unstable, marginal, timeConstants, rotation } = result.stability;
   const meta: FixedPointMeta = {
     method: result.method,
+    search: result.search,
     scales: result.scales,
     tolerances: result.tolerances,
     seconds: result.seconds,
@@ -78,10 +79,13 @@ export async function loadFixedPoints(path: string): Promise<FixedPoints> {
       assignment: ints('candidates.assignment'),
       adamIterations: ints('candidates.adamIterations'),
       polishIterations: ints('candidates.polishIterations'),
+      // files written before the latent search have no latentIterations
+      latentIterations: arrays['candidates.latentIterations'] ? ints('candidates.latentIterations') : new Int32Array(float('candidates.q').data.length),
     },
     scales: m.scales,
     tolerances: m.tolerances,
     method: m.method,
+    search: m.search ?? 'full',
     seconds: m.seconds,
   };
   if (m.trivialEigenvalue) result.trivialEigenvalue = m.trivialEigenvalue;

@@ -53,13 +53,18 @@ export async function referenceScales(m: ModelArgs, ref: Rows, inputs: Rows): Pr
   let sq = 0;
   for (let s = 0; s < ref.rows; s++) for (let i = 0; i < N; i++) sq += (ref.data[s * N + i] - centroid[i]) ** 2;
   const radius = Math.sqrt(sq / ref.rows);
-  const qs: number[] = [];
+  // q in chunks of at most 1024 states, run side by side on the addon's worker threads
+  const chunk = 1024;
+  const jobs: Promise<{ q: Float64Array }>[] = [];
   for (let c = 0; c < inputs.rows; c++) {
-    const u = new Float64Array(ref.rows * K);
-    for (let s = 0; s < ref.rows; s++) u.set(inputs.data.subarray(c * K, (c + 1) * K), s * K);
-    const r = await dynamics().velocity(m.spec, m.params, ref.data, u, { rows: ref.rows });
-    qs.push(...r.q);
+    for (let first = 0; first < ref.rows; first += chunk) {
+      const rows = Math.min(chunk, ref.rows - first);
+      const u = new Float64Array(rows * K);
+      for (let s = 0; s < rows; s++) u.set(inputs.data.subarray(c * K, (c + 1) * K), s * K);
+      jobs.push(dynamics().velocity(m.spec, m.params, ref.data.subarray(first * N, (first + rows) * N), u, { rows }));
+    }
   }
+  const qs = (await Promise.all(jobs)).flatMap((r) => Array.from(r.q));
   return { q: median(qs), radius, coordinate: radius / Math.sqrt(N) };
 }
 
@@ -130,10 +135,18 @@ function nativeOptions(o: ResolvedFixedPointOptions, t: Tolerances, candidates: 
     left: o.eigen.vectors,
     threads: o.threads,
     device: o.device,
+    latent: o.search === 'latent',
+    newton: o.search === 'newton',
+    latentStarts: o.latent.starts,
+    latentIterations: o.latent.maxIterations,
+    seed: o.seed,
   };
 }
 
-/** The native search: optimise -> polish -> outliers -> unique -> Jacobians -> eigendecomposition (abortable). */
+/**
+ * The native search: optimise -> polish (or the latent search) -> outliers -> unique -> Jacobians ->
+ * eigendecomposition (abortable).
+ */
 export function searchPoints(m: ModelArgs, c: Candidates, o: ResolvedFixedPointOptions, t: Tolerances): Promise<NativeFixedPointSearch> {
   const native = nativeOptions(o, t, c.count);
   return runJob(
@@ -174,16 +187,14 @@ export function assemblePoints(
 ): FixedPoints {
   const { size: N, inputs: K } = m;
   const { search, candidates: cand } = r;
-  const U = search.representative.length;
+  const U = search.pointQ.length;
   const reduced = o.eigen.reduced;
   const E = U > 0 ? search.eigen.count : reduced ? m.rank : N;
   const trivialEigenvalue = reduced ? { value: -1, multiplicity: N - m.rank } : undefined;
-  const points = new Float64Array(U * N);
-  search.representative.forEach((c, p) => points.set(search.finalStates.subarray(c * N, (c + 1) * N), p * N));
   const result: FixedPoints = {
-    points: { data: points, shape: [U, N] },
-    q: Float64Array.from(search.representative, (c) => search.finalQ[c]),
-    condition: Int32Array.from(search.representative, (c) => cand.condition[c]),
+    points: { data: search.points, shape: [U, N] },
+    q: search.pointQ,
+    condition: search.pointConditions,
     inputs: { data: r.inputs.data, shape: [r.inputs.rows, K] },
     eigenvalues: { re: { data: search.eigen.re, shape: [U, E] }, im: { data: search.eigen.im, shape: [U, E] } },
     stability: pointStability(splitEigenpairs(search.eigen, U), trivialEigenvalue, o.convention, E),
@@ -195,10 +206,12 @@ export function assemblePoints(
       assignment: search.assignment,
       adamIterations: search.adamIterations,
       polishIterations: search.polishIterations,
+      latentIterations: search.latentIterations,
     },
     scales: r.scales,
     tolerances: r.tolerances,
     method: reduced ? 'reduced' : 'dense',
+    search: o.search,
     seconds: 0,
   };
   if (trivialEigenvalue) result.trivialEigenvalue = trivialEigenvalue;

@@ -73,8 +73,30 @@ export interface EigenOptions {
   vectors?: boolean;
 }
 
+/**
+ * How {@link fixedPoints} searches: 'latent' solves the R-dimensional self-consistency equation of a low-rank net
+ * (exact for nets without no-autapse: every fixed point lies on its R-dimensional plane) and lifts the roots;
+ * 'newton' runs batched Newton-GMRES in N dimensions from every initial state (fixed points only); 'full' minimises q
+ * in N dimensions (Adam, then Levenberg-Marquardt: fixed and slow points, FixedPointFinder's recipe); 'auto' is
+ * 'latent' where it is exact and 'full' elsewhere, and 'full' whenever `adam` or `polish` options are given (they
+ * configure the full search). See docs/analysis.md.
+ */
+export type FixedPointSearchMethod = 'auto' | 'latent' | 'newton' | 'full';
+
+/** The latent search of low-rank nets (the `fixedPoints` option `latent`). */
+export interface LatentSearchOptions {
+  /** Starts spread over kappa space besides the candidates' projected states (default 1024; a grid when R is small). */
+  starts?: number;
+  /** Levenberg-Marquardt steps on the R equations per start at most (default 100). */
+  maxIterations?: number;
+}
+
 /** Options of {@link fixedPoints}; defaults in {@link FIXED_POINT_DEFAULTS}. */
 export interface FixedPointOptions {
+  /** 'auto' (default), 'latent', 'newton' or 'full' (FixedPointSearchMethod). */
+  search?: FixedPointSearchMethod;
+  /** The latent search's starts and iterations. */
+  latent?: LatentSearchOptions;
   /** Constant input(s): [K] or [C, K] (C conditions, each searched from the same initial states); default zeros. */
   inputs?: Tensor | FloatArray | readonly number[];
   /** Reference states: trajectories [B, T, N] (e.g. simulate().states) or states [S, N]. */
@@ -116,6 +138,8 @@ export interface FixedPointOptions {
  * is required), device (the model's), eigen.vectors (on for reduced problems), signal and onProgress.
  */
 export const FIXED_POINT_DEFAULTS = Object.freeze({
+  search: 'auto' as FixedPointSearchMethod,
+  latent: Object.freeze({ starts: 1024, maxIterations: 100 }),
   count: 256,
   perturbation: 0,
   seed: 0,
@@ -160,6 +184,7 @@ const ADAM_RULES: Rules<AdamOptions> = {
   precision: is.oneOf(['float32', 'float64']),
 };
 
+const LATENT_RULES: Rules<LatentSearchOptions> = { starts: is.integer(0), maxIterations: is.integer(0) };
 const POLISH_RULES: Rules<PolishOptions> = { maxIterations: is.integer(0), tolQ: is.nonNegative() };
 const EIGEN_RULES: Rules<EigenOptions> = { method: is.oneOf(EIGEN_METHODS), vectors: is.boolean() };
 const { alpha: _alpha, ...STABILITY_RULES } = CLASSIFY_RULES;
@@ -180,10 +205,15 @@ const FIXED_POINT_RULES: Rules<FixedPointOptions> = {
   device: ANALYSIS_RULE.device,
   signal: ANALYSIS_RULE.signal,
   onProgress: ANALYSIS_RULE.onProgress,
+  search: is.oneOf<FixedPointSearchMethod>(['auto', 'latent', 'newton', 'full']),
+  latent: is.object(),
 };
 
 /** Every option of a search, checked, with the defaults filled in (nested groups included). */
-export interface ResolvedFixedPointOptions extends Omit<FixedPointOptions, 'tolerance' | 'adam' | 'polish' | 'eigen' | 'stability'> {
+export interface ResolvedFixedPointOptions extends Omit<FixedPointOptions, 'search' | 'latent' | 'tolerance' | 'adam' | 'polish' | 'eigen' | 'stability'> {
+  /** The search that runs. */
+  search: 'latent' | 'newton' | 'full';
+  latent: Required<LatentSearchOptions>;
   count: number;
   perturbation: number;
   seed: number;
@@ -212,11 +242,24 @@ export function resolveFixedPointOptions(model: AnyModel, options: FixedPointOpt
     throw optionError(where, 'eigen.method', "'auto' or 'dense' ('reduced' needs a low-rank net without noAutapse)", 'reduced');
   }
   const reduced = eigen.method === 'reduced' || (eigen.method === 'auto' && possible);
+  if (o.search === 'latent' && !possible) {
+    throw optionError(where, 'search', "'auto', 'full' or 'newton' ('latent' needs a low-rank net without noAutapse)", 'latent');
+  }
+  if (o.search === 'latent' && options.adam !== undefined) {
+    throw optionError(where, 'adam', "undefined with search: 'latent' (Adam belongs to the full search)", options.adam);
+  }
+  const fullOptions = options.adam !== undefined || options.polish !== undefined;
+  if (o.search === 'newton' && options.adam !== undefined) {
+    throw optionError(where, 'adam', "undefined with search: 'newton' (Adam belongs to the full search)", options.adam);
+  }
+  const search = o.search === 'auto' ? (possible && !fullOptions ? 'latent' : 'full') : o.search!;
   if (o.from === undefined && o.initialStates === undefined) {
     throw optionError(where, 'from', 'trajectories [B, T, N] or states [S, N] to sample initial states from (or give initialStates)', undefined, TypeError);
   }
   return {
     ...o,
+    search,
+    latent: group('latent', LATENT_RULES, FIXED_POINT_DEFAULTS.latent) as Required<LatentSearchOptions>,
     count: o.count!,
     perturbation: o.perturbation!,
     seed: o.seed!,
@@ -283,6 +326,8 @@ export interface FixedPoints {
     assignment: Int32Array;
     adamIterations: Int32Array;
     polishIterations: Int32Array;
+    /** Levenberg-Marquardt steps on the latent equations (the latent search; zeros for the full one). */
+    latentIterations: Int32Array;
   };
   /** Scales of the reference states: median q, RMS radius about their centroid, and radius / sqrt(N). */
   scales: { q: number; radius: number; coordinate: number };
@@ -290,6 +335,8 @@ export interface FixedPoints {
   tolerances: { q: number; unique: number; outlier: number; adamQ: number; polishQ: number; lr: number };
   /** How the eigenproblems were solved. */
   method: 'reduced' | 'dense';
+  /** The search that ran. */
+  search: 'latent' | 'newton' | 'full';
   /** Wall-clock time of the search. */
   seconds: number;
 }

@@ -109,7 +109,9 @@ export {
   type EigenOptions,
   type FixedPointOptions,
   type FixedPoints,
+  type FixedPointSearchMethod,
   type FixedPointTolerances,
+  type LatentSearchOptions,
   type PointStability,
   type PolishOptions,
 } from './fixed-points.js';

@@ -22,6 +22,7 @@ interface FixedPointCliOptions {
   tolerance?: number;
   unique?: number;
   maxIterations?: number;
+  search: analysis.FixedPointSearchMethod;
   convention: 'continuous' | 'discrete';
   topology?: string;
   threads: number;
@@ -46,7 +47,8 @@ export function registerAnalyze(program: Command): void {
     .option('--seed <n>', 'seed of the sampling (and of the trials with --task)', int('--seed', 0), 0)
     .option('--tolerance <q>', 'keep points with q below this times the median q along the trajectories (default 1e-4)', num('--tolerance'))
     .option('--unique <d>', 'merge points closer than this times the trajectories\' radius (default 1e-3)', num('--unique'))
-    .option('--max-iterations <n>', 'Adam iterations per candidate (default 5000)', int('--max-iterations', 0))
+    .option('--max-iterations <n>', 'Adam iterations per candidate (default 5000; selects the full search)', int('--max-iterations', 0))
+    .addOption(new Option('--search <s>', "auto: the exact latent search for low-rank nets, the full one elsewhere; latent, newton or full (docs/analysis.md)").choices(['auto', 'latent', 'newton', 'full']).default('auto'))
     .addOption(new Option('--convention <c>', 'stability convention').choices(['continuous', 'discrete']).default('continuous'))
     .option('--topology <file.npz>', 'also compute the topology graph (noisy restarts) and save it here')
     .option('--threads <n>', 'CPU threads (0 = all cores)', threads, 0)
@@ -67,7 +69,7 @@ async function runFixedPoints(o: FixedPointCliOptions): Promise<void> {
     await analysis.saveFixedPoints(o.out, fps);
     const types: Record<string, number> = {};
     for (const t of fps.stability.type) types[t] = (types[t] ?? 0) + 1;
-    const summary: Record<string, unknown> = { points: fps.points.shape[0], types, method: fps.method, seconds: fps.seconds, out: o.out };
+    const summary: Record<string, unknown> = { points: fps.points.shape[0], types, method: fps.method, search: fps.search, seconds: fps.seconds, out: o.out };
     if (o.topology) {
       const topo = await unlessAborted(analysis.topology(model, fps, { seed: o.seed, threads: o.threads, signal }));
       if (!topo) return reportInterrupted([o.out], 'the fixed points');
@@ -105,7 +107,8 @@ function findFixedPoints(o: FixedPointCliOptions, model: AnyModel, from: Tensor,
     perturbation: o.perturbation,
     seed: o.seed,
     tolerance: { q: o.tolerance, unique: o.unique },
-    adam: { maxIterations: o.maxIterations },
+    ...(o.maxIterations === undefined ? {} : { adam: { maxIterations: o.maxIterations } }),
+    search: o.search,
     stability: { convention: o.convention },
     threads: o.threads,
     signal,

@@ -219,7 +219,7 @@ export type NativeEigenMethod = 'auto' | 'dense' | 'reduced';
 
 /** Progress of a long analysis: its phase and how many of `total` units of work are `done`. */
 export interface NativeSearchProgress {
-  phase: 'adam' | 'polish' | 'linearize' | 'settle';
+  phase: 'adam' | 'polish' | 'linearize' | 'settle' | 'latent' | 'newton';
   done: number;
   total: number;
 }
@@ -253,6 +253,13 @@ export interface NativeFixedPointOptions {
   threads: number;
   /** where the first phase and the reduced eigenproblems run */
   device: 'cpu' | 'cuda' | 'cuda-emulated';
+  /** the latent search (low-rank nets without no-autapse) instead of Adam + polishing */
+  latent: boolean;
+  /** batched Newton-GMRES from the initial states instead of Adam + polishing */
+  newton: boolean;
+  latentStarts: number;
+  latentIterations: number;
+  seed: number;
 }
 
 export interface NativeFixedPointSearch {
@@ -263,7 +270,14 @@ export interface NativeFixedPointSearch {
   polishIterations: Int32Array;
   /** point index, or -1 (q above the tolerance), -2 (distance outlier) */
   assignment: Int32Array;
+  /** per point: the candidate whose final state it is, or -1 (a latent spread start) */
   representative: Int32Array;
+  latentIterations: Int32Array;
+  /** [points, N] */
+  points: Float64Array;
+  pointQ: Float64Array;
+  pointConditions: Int32Array;
+  latent: boolean;
   reduced: boolean;
   eigen: NativeEigenpairs;
 }

@@ -1,4 +1,4 @@
-"""FixedPointFinder-style baseline (PyTorch back-end, 'joint' mode) for bench/fixed_points.mjs.
+"""FixedPointFinder-style baseline (PyTorch back-end, 'joint' mode) for the fixed-point suite of `lowrank bench`.
 
 Reads a problem written by the benchmark (model arrays, initial states, constant input, settings) and runs what
 FixedPointFinder does: Adam on all candidates at once on the mean of q = 1/2 |x_next - x|^2 (x_next the network's
@@ -7,8 +7,8 @@ noise-free update, float32), ReduceLROnPlateau(factor 0.95, patience 2), stop wh
 (tol_unique, keep the lowest q), the distance-outlier exclusion, one batched autograd Jacobian of the map and
 numpy.linalg.eig. Prints one JSON line with the timings and the points.
 
-    python3 bench/fixed_points_torch.py problem.npz THREADS        the fixed-point search
-    python3 bench/fixed_points_torch.py jacobian.npz THREADS eig   numpy's dense eigensolve of one Jacobian
+    python3 assets/bench/fixed_points_torch.py problem.npz THREADS        the fixed-point search
+    python3 assets/bench/fixed_points_torch.py jacobian.npz THREADS eig   numpy's dense eigensolve of one Jacobian
 """
 import json
 import sys
@@ -25,7 +25,7 @@ def load(path):
 
 
 class Map(torch.nn.Module):
-    """x -> x + alpha (-x + W tanh(x) + W_in^T u): the network's step with the noise off (DESIGN.md section 2)."""
+    """x -> x + alpha (-x + W tanh(x) + W_in^T u): the network's step with the noise off (current formulation)."""
 
     def __init__(self, f, cfg):
         super().__init__()
@@ -120,6 +120,7 @@ def main():
     t3 = time.perf_counter()
     stable = int(np.sum(np.abs(evals).max(axis=1) < 1)) if len(keep) else 0
     print(json.dumps({
+        "torch": torch.__version__,
         "iterations": iters,
         "seconds_optimise": t1 - t0,
         "seconds_unique": t2 - t1,
