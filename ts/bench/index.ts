@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { backendInfo, packageRoot } from '../native/load.js';
 import { eigensolvesSuite } from './eigensolves.js';
 import { ensemblesSuite } from './ensembles.js';
+import { fixedPointsSuite } from './fixed-points.js';
 import { trainingStepSuite } from './training-step.js';
 import type { BenchContext, BenchRow, BenchSuite } from './types.js';
 
@@ -16,6 +17,7 @@ export type { BenchContext, BenchRow, BenchSuite } from './types.js';
 export const BENCH_SUITES: readonly BenchSuite[] = [
   trainingStepSuite,
   eigensolvesSuite,
+  fixedPointsSuite,
   ensemblesSuite,
 ];
 
