@@ -346,4 +346,21 @@ export const API_PROBES: readonly Probe[] = [
   // --- device and backend
   api('resolveDevice unknown', `L.resolveDevice('tpu')`, /tpu/),
   api('model threads 1e9', `new L.LowRankRNN({ size: 8, threads: 1e9 })`, /threads/),
+  // --- ensembles (issue 20)
+  api('trainEnsemble empty', `await L.trainEnsemble([], H.data())`, /models/),
+  api('trainEnsemble not an array', `await L.trainEnsemble(await H.model(), H.data())`, /models/),
+  api('trainEnsemble same model twice', `const m = await H.model(); await L.trainEnsemble([m, m], H.data())`, /same|twice|models\[1\]/),
+  api('trainEnsemble different shapes', `await L.trainEnsemble([await H.model(), await H.model('fullrank')], H.data())`, /shape|kind|models\[1\]/),
+  api('trainEnsemble datasets wrong count', `await L.trainEnsemble([await H.model(), await H.model()], [H.data(), H.data(), H.data()])`, /2|3|count|length/),
+  api('trainEnsemble members wrong count', `await L.trainEnsemble([await H.model(), await H.model()], H.data(), { members: [{}] })`, /members/),
+  api('trainEnsemble member already training', `const a = await H.model(); const b = await H.model(); const run = L.train(a, H.data(), { epochs: 50 }); try { await L.trainEnsemble([a, b], H.data()); } finally { await run.catch(() => {}); }`, /already|training/),
+  api('trainEnsemble eps -1', `await L.trainEnsemble([await H.model(), await H.model()], H.data(), { eps: -1 })`, /eps/),
+  api('lint.fit restarts 0', `await L.lint.fit(H.t([4, 5, 8]), H.t([4, 5, 1]), { rank: 1, restarts: 0 })`, /restarts/),
+  api('lint.fit restarts 1e9', `await L.lint.fit(H.t([4, 5, 8]), H.t([4, 5, 1]), { rank: 1, restarts: 1e9 })`, /restarts/),
+  api('lint.fitMany mismatched lists', `await L.lint.fitMany([H.t([4, 5, 8])], [H.t([4, 5, 1]), H.t([4, 5, 1])], { rank: 1 })`, /inputs|targets|length|count/),
+  // --- fixed-point searches (issue 18)
+  api('fixedPoints search bad', `const m = await H.model(); await ${fp}(m, { from: await H.states(), search: 'banana' })`, /search.*banana/),
+  api('fixedPoints latent on full rank', `const m = await H.model('fullrank'); await ${fp}(m, { from: await H.states(), search: 'latent' })`, /latent/),
+  api('fixedPoints latent starts -1', `const m = await H.model(); await ${fp}(m, { from: await H.states(), latent: { starts: -1 } })`, /starts/),
+  api('crossCovariances NaN', `await L.analysis.crossCovariances(H.bad([2, 5, 3]), 2)`, /NaN/),
 ];

@@ -133,4 +133,9 @@ export const CLI_PROBES: readonly Probe[] = [
   cli('sweep poll NaN', 'sweep $F/plan-empty.json --backend slurm --wait --poll NaN', /poll|plan/),
   // build
   cli('build unknown option', 'build --banana', /banana/),
+  // bench (issue 18)
+  cli('bench unknown suite', 'bench banana', /banana/),
+  cli('bench threads 5000', 'bench eigensolves --threads 5000', /threads/),
+  cli('bench json to a directory', 'bench eigensolves --json $F/a-directory.npz', /a-directory/),
+  cli('analyze fixed-points search bad', `analyze fixed-points ${M} --task dm --search banana`, /search|banana/),
 ];

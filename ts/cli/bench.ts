@@ -3,7 +3,8 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { BENCH_SUITES, formatReport, runBench } from '../bench/index.js';
-import { int } from './args.js';
+import { checkOutputPath } from '../io/files.js';
+import { threads } from './args.js';
 
 interface BenchCliOptions {
   quick?: boolean;
@@ -19,7 +20,7 @@ export function registerBench(program: Command): void {
     .description('time this package against PyTorch / numpy baselines on this machine and print the side-by-side table (docs/bench.md)')
     .argument('[suite...]', `the suites to run (default: all): ${BENCH_SUITES.map((s) => s.name).join(', ')}`)
     .option('--quick', 'the target rows only, with short timings')
-    .option('--threads <n>', 'threads of the engine and of the baselines (default: every hardware thread)', int('--threads'))
+    .option('--threads <n>', 'threads of the engine and of the baselines (default: every hardware thread)', threads)
     .option('--json <file>', 'also write the machine description and the rows as JSON')
     .option('--list', 'list the suites and exit')
     .action(runBenchCommand);
@@ -30,6 +31,7 @@ async function runBenchCommand(suites: string[], o: BenchCliOptions): Promise<vo
     for (const s of BENCH_SUITES) process.stdout.write(`${s.name.padEnd(16)} ${s.description}\n`);
     return;
   }
+  if (o.json) await checkOutputPath(o.json, '--json');
   // LAPACK (OpenBLAS) is loaded at the first eigensolve and reads its thread count then.
   if (o.threads && !process.env.LOWRANK_LAPACK_THREADS) process.env.LOWRANK_LAPACK_THREADS = String(o.threads);
   const controller = new AbortController();
