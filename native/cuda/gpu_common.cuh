@@ -261,6 +261,12 @@ class DeviceBuffer {
     return p;
   }
   size_t bytes() const { return bytes_; }
+  // Frees the memory (the next get allocates again).
+  void reset() {
+    simt::release(ptr_);
+    ptr_ = nullptr;
+    bytes_ = 0;
+  }
   template <class T>
   T* data() const {
     return static_cast<T*>(ptr_);
