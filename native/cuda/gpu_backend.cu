@@ -1214,9 +1214,12 @@ void train_ensemble(std::vector<GpuEnsembleMember<S>>& ms, const std::atomic<boo
       used = 0;
     }
     if (need[e] > left) {
+      const auto amount = [](size_t bytes) {
+        return std::to_string(bytes) + " bytes (" + std::to_string(double(bytes) / 1073741824.0) + " GiB)";
+      };
       ms[e].error = std::make_exception_ptr(std::range_error(
-          "an ensemble member needs " + std::to_string(double(need[e]) / 1073741824.0) + " GiB of GPU memory; " +
-          std::to_string(double(left) / 1073741824.0) + " GiB are available. Use smaller batches or fewer trials."));
+          "this ensemble member's training needs " + amount(need[e]) + " of GPU memory; " + amount(left) +
+          " are available. Use smaller batches or fewer trials, or free device memory."));
       continue;
     }
     current.push_back(e);
