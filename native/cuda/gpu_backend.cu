@@ -707,7 +707,7 @@ class GpuBackend final : public Backend<S> {
     const int B = d.batch, T = d.steps, N = spec_.size;
     MemberStep<S> ms;
     ms.net = net();
-    ms.ps = prepare_pass(B, T, NoiseOptions{drawNoise, seed, static_cast<uint32_t>(opt_.step + 1)}, true);
+    ms.ps = prepare_pass(B, T, NoiseOptions{drawNoise, seed, static_cast<uint32_t>(opt_.step + 1)}, true, true);
     ms.ps.inputs = inputs_.data<S>();
     ms.ps.trials = indices_.data<int32_t>() + int64_t(s) * B;
     ms.la = prepare_loss(B, T, d.features, d.lossOn);
@@ -834,9 +834,10 @@ class GpuBackend final : public Backend<S> {
                              std::to_string(available / 1073741824.0) + " GiB are available. Use smaller batches.");
   }
 
-  // Device buffers for a pass over B trials of T steps (and its backward pass with `grad`), checked to fit first.
-  Pass<S> prepare_pass(int B, int T, const NoiseOptions& noise, bool grad) {
-    check_fits(B, T, grad);
+  // Device buffers for a pass over B trials of T steps (and its backward pass with `grad`), checked to fit first
+  // (unless an ensemble's plan has done so).
+  Pass<S> prepare_pass(int B, int T, const NoiseOptions& noise, bool grad, bool planned = false) {
+    if (!planned) check_fits(B, T, grad);
     const int64_t N = spec_.size, R = spec_.lowRank() ? spec_.rank : 0;
     Pass<S> ps;
     ps.B = B;
