@@ -141,12 +141,12 @@ LR_DEVICE S* walk_state(S* shared, bool onChip, S* spill, int b, int N) {
 // Trial blockIdx.x, steps [tBegin, tEnd). With `prologue`, starts from x_0 (writing it, its activity and kappa_0);
 // otherwise from the stored state tBegin. Each step writes x_{t+1}, its activity, kappa_{t+1} and the outputs z_t
 // (the readout of x_{t+1}).
-template <class S>
+template <class S, bool kMembers = false>
 LR_KERNEL_BOUNDED(kTrialBlockThreads) void forward_kernel(Net<S> net, Pass<S> ps, int tBegin, int tEnd,
                                                               bool prologue, bool onChip, S* spill,
                                                               const MemberStep<S>* members) {
   LR_DYNAMIC_SHARED(S, red);  // [(R + O) * blockDim], then the state [N] when onChip
-  if (members) {  // an ensemble launch: member blockIdx.y's whole walk
+  if (kMembers) {  // an ensemble launch: member blockIdx.y's whole walk
     const MemberStep<S>& ms = members[blockIdx.y];
     net = ms.net;
     ps = ms.ps;
@@ -231,11 +231,11 @@ LR_KERNEL_BOUNDED(kTrialBlockThreads) void forward_kernel(Net<S> net, Pass<S> ps
 // ---- loss ---------------------------------------------------------------------------------------------------------
 
 // Masked MSE of trial blockIdx.x, normalised by its masked steps (reference loss_mse), and dL/dprediction.
-template <class S>
+template <class S, bool kMembers = false>
 LR_KERNEL_BOUNDED(kTrialBlockThreads) void loss_kernel(Pass<S> ps, LossArgs<S> la, int N, bool rateFormulation,
                                                         const MemberStep<S>* members) {
   LR_DYNAMIC_SHARED(double, red);  // [blockDim]
-  if (members) {
+  if (kMembers) {
     ps = members[blockIdx.y].ps;
     la = members[blockIdx.y].la;
     if (int(blockIdx.x) >= ps.B) return;
@@ -354,12 +354,12 @@ LR_DEVICE void backward_state(const Net<S>& net, const Pass<S>& ps, const Grads<
 
 // The whole backward walk of a low-rank net for trial blockIdx.x, steps T-1 down to 0; g = dL/dx on chip when it
 // fits, and in gr.g at the end (dL/dx_0, for the h0 gradient).
-template <class S>
+template <class S, bool kMembers = false>
 LR_KERNEL_BOUNDED(kTrialBlockThreads) void backward_lowrank_kernel(Net<S> net, Pass<S> ps, LossArgs<S> la,
                                                                        Grads<S> gr, bool onChip,
                                                                        const MemberStep<S>* members) {
   LR_DYNAMIC_SHARED(S, red);  // [R * blockDim], then g [N] when onChip
-  if (members) {
+  if (kMembers) {
     const MemberStep<S>& ms = members[blockIdx.y];
     net = ms.net;
     ps = ms.ps;
@@ -400,10 +400,10 @@ LR_KERNEL_BOUNDED(kTrialBlockThreads) void backward_state_kernel(Net<S> net, Pas
 
 // One thread per neuron i: sums every per-trial accumulator over trials in trial order and writes the gradient
 // entries of neuron i; inputRowSums / readoutRowSums keep the trial sums that the si and so gradients reduce over i.
-template <class S>
+template <class S, bool kMembers = false>
 LR_KERNEL void gather_kernel(Net<S> net, Grads<S> gr, Segments seg, S* grad, int B, bool withH0, S* inputRowSums,
                              S* readoutRowSums, const MemberStep<S>* members) {
-  if (members) {
+  if (kMembers) {
     const MemberStep<S>& ms = members[blockIdx.y];
     net = ms.net;
     gr = ms.gr;
@@ -453,11 +453,11 @@ LR_KERNEL void gather_kernel(Net<S> net, Grads<S> gr, Segments seg, S* grad, int
 }
 
 // Block k < K: the si_k gradient, sum_i rowSums[k, i] wi[k, i]; block K + o: the so_o gradient.
-template <class S>
+template <class S, bool kMembers = false>
 LR_KERNEL_BOUNDED(kTrialBlockThreads) void scale_gradient_kernel(Net<S> net, Segments seg, S* grad, const S* inputRowSums,
                                      const S* readoutRowSums, const MemberStep<S>* members) {
   LR_DYNAMIC_SHARED(S, red);
-  if (members) {
+  if (kMembers) {
     const MemberStep<S>& ms = members[blockIdx.y];
     net = ms.net;
     seg = ms.tm.seg;
@@ -487,15 +487,16 @@ LR_DEVICE int segment_of(const Segments& seg, int64_t e) {
 }
 
 // Zeroes the gradient of frozen parameters and of pinned full-rank connections (mask, diagonal without autapses).
-template <class S>
+template <class S, bool kMembers = false>
 LR_KERNEL void mask_gradient_kernel(S* grad, int64_t total, TrainMask tm, const uint8_t* connectivity, bool noAutapse,
                                     int N, const MemberStep<S>* members) {
-  if (members) {  // low-rank members only: no connectivity or autapse pins
-    grad = members[blockIdx.y].grad;
-    tm = members[blockIdx.y].tm;
-  }
   const int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (e >= total) return;
+  if (kMembers) {  // low-rank members only: no connectivity or autapse pins; the mask read where it lies
+    const MemberStep<S>& ms = members[blockIdx.y];
+    if (!ms.tm.trainable[segment_of(ms.tm.seg, e)]) ms.grad[e] = S(0);
+    return;
+  }
   const int id = segment_of(tm.seg, e);
   if (!tm.trainable[id]) {
     grad[e] = S(0);
@@ -508,11 +509,11 @@ LR_KERNEL void mask_gradient_kernel(S* grad, int64_t total, TrainMask tm, const 
 }
 
 // Sum of squares of x in double, in a fixed order: one block.
-template <class S>
+template <class S, bool kMembers = false>
 LR_KERNEL_BOUNDED(simt::kMaxBlockThreads) void sum_squares_kernel(const S* x, int64_t count, double* out,
                                                                   const MemberStep<S>* members) {
   LR_DYNAMIC_SHARED(double, red);
-  if (members) {
+  if (kMembers) {
     x = members[blockIdx.y].grad;
     out = members[blockIdx.y].norm;
   }
@@ -524,22 +525,10 @@ LR_KERNEL_BOUNDED(simt::kMaxBlockThreads) void sum_squares_kernel(const S* x, in
   if (tid == 0) out[0] = red[0];
 }
 
-// The update of backend.hpp's adam_scalars.
+// The update of backend.hpp's adam_scalars, of entry e.
 template <class S>
-LR_KERNEL void adam_kernel(S* params, const S* grad, double* m, double* v, int64_t total, TrainMask tm, AdamOptions a,
-                           AdamScalars sc, const MemberStep<S>* members) {
-  if (members) {
-    const MemberStep<S>& ms = members[blockIdx.y];
-    params = ms.params;
-    grad = ms.grad;
-    m = ms.m;
-    v = ms.v;
-    tm = ms.tm;
-    a = ms.adam;
-    sc = ms.sc;
-  }
-  const int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (e >= total) return;
+LR_DEVICE void adam_update(S* params, const S* grad, double* m, double* v, int64_t e, const TrainMask& tm,
+                           const AdamOptions& a, const AdamScalars& sc) {
   const int id = segment_of(tm.seg, e);
   if (!tm.trainable[id]) return;
   const double g = double(grad[e]) * sc.clipScale + a.weightDecay[id] * double(params[e]);
@@ -547,6 +536,19 @@ LR_KERNEL void adam_kernel(S* params, const S* grad, double* m, double* v, int64
   v[e] = a.beta2 * v[e] + (1.0 - a.beta2) * g * g;
   const double denom = sqrt(v[e]) / sc.sqrtBc2 + a.eps;
   params[e] = S(double(params[e]) - sc.stepSize * m[e] / denom);
+}
+
+template <class S, bool kMembers = false>
+LR_KERNEL void adam_kernel(S* params, const S* grad, double* m, double* v, int64_t total, TrainMask tm, AdamOptions a,
+                           AdamScalars sc, const MemberStep<S>* members) {
+  const int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (e >= total) return;
+  if (kMembers) {  // the member's settings read where they lie, not copied
+    const MemberStep<S>& ms = members[blockIdx.y];
+    adam_update(ms.params, ms.grad, ms.m, ms.v, e, ms.tm, ms.adam, ms.sc);
+  } else {
+    adam_update(params, grad, m, v, e, tm, a, sc);
+  }
 }
 
 // Full-rank structure: masked entries and (no autapses) the diagonal at zero, wrong Dale signs projected to zero.
@@ -1120,10 +1122,12 @@ void run_lowrank_chunk(std::vector<GpuEnsembleMember<S>>& ms, const std::vector<
     if (host.empty()) continue;
     const unsigned members = unsigned(host.size());
     const MemberStep<S>* dev = steps.upload(host.data(), int64_t(members));
-    LR_LAUNCH(forward_kernel<S>, dim3(maxB, members), fw.threads, fw.sharedBytes)(
+    const auto forwardMembers = &forward_kernel<S, true>;
+    LR_LAUNCH(forwardMembers, dim3(maxB, members), fw.threads, fw.sharedBytes)(
         host[0].net, host[0].ps, 0, 0, true, fw.onChip, static_cast<S*>(nullptr), dev);
     simt::check_launch("forward_kernel (ensemble)");
-    LR_LAUNCH(loss_kernel<S>, dim3(maxB, members), lossThreads, lossThreads * sizeof(double))(
+    const auto lossMembers = &loss_kernel<S, true>;
+    LR_LAUNCH(lossMembers, dim3(maxB, members), lossThreads, lossThreads * sizeof(double))(
         host[0].ps, host[0].la, N, spec.formulation == Formulation::Rate, dev);
     simt::check_launch("loss_kernel (ensemble)");
     std::vector<double> trialLoss(size_t(A) * maxB);
@@ -1149,22 +1153,27 @@ void run_lowrank_chunk(std::vector<GpuEnsembleMember<S>>& ms, const std::vector<
     if (ok.empty()) continue;
     const unsigned M = unsigned(ok.size());
     if (ok.size() != host.size()) dev = steps.upload(ok.data(), int64_t(M));
-    LR_LAUNCH(backward_lowrank_kernel<S>, dim3(maxB, M), bw.threads, bw.sharedBytes)(ok[0].net, ok[0].ps, ok[0].la,
+    const auto backwardMembers = &backward_lowrank_kernel<S, true>;
+    LR_LAUNCH(backwardMembers, dim3(maxB, M), bw.threads, bw.sharedBytes)(ok[0].net, ok[0].ps, ok[0].la,
                                                                                       ok[0].gr, bw.onChip, dev);
     simt::check_launch("backward_lowrank_kernel (ensemble)");
-    LR_LAUNCH(gather_kernel<S>, dim3(blocks_for(N, 128), M), 128, 0)(ok[0].net, ok[0].gr, ok[0].tm.seg, ok[0].grad,
+    const auto gatherMembers = &gather_kernel<S, true>;
+    LR_LAUNCH(gatherMembers, dim3(blocks_for(N, 128), M), 128, 0)(ok[0].net, ok[0].gr, ok[0].tm.seg, ok[0].grad,
                                                                     0, true, ok[0].rowSums, ok[0].rowSums, dev);
     simt::check_launch("gather_kernel (ensemble)");
     if (K + O > 0) {
-      LR_LAUNCH(scale_gradient_kernel<S>, dim3(K + O, M), scaleThreads, scaleThreads * sizeof(S))(
+      const auto scaleMembers = &scale_gradient_kernel<S, true>;
+      LR_LAUNCH(scaleMembers, dim3(K + O, M), scaleThreads, scaleThreads * sizeof(S))(
           ok[0].net, ok[0].tm.seg, ok[0].grad, ok[0].rowSums, ok[0].rowSums, dev);
       simt::check_launch("scale_gradient_kernel (ensemble)");
     }
-    LR_LAUNCH(mask_gradient_kernel<S>, dim3(blocks_for(P, 256), M), 256, 0)(ok[0].grad, P, ok[0].tm,
+    const auto maskMembers = &mask_gradient_kernel<S, true>;
+    LR_LAUNCH(maskMembers, dim3(blocks_for(P, 256), M), 256, 0)(ok[0].grad, P, ok[0].tm,
                                                                            static_cast<const uint8_t*>(nullptr),
                                                                            false, N, dev);
     simt::check_launch("mask_gradient_kernel (ensemble)");
-    LR_LAUNCH(sum_squares_kernel<S>, dim3(1, M), simt::kMaxBlockThreads, simt::kMaxBlockThreads * sizeof(double))(
+    const auto sumSquaresMembers = &sum_squares_kernel<S, true>;
+    LR_LAUNCH(sumSquaresMembers, dim3(1, M), simt::kMaxBlockThreads, simt::kMaxBlockThreads * sizeof(double))(
         ok[0].grad, P, ok[0].norm, dev);
     simt::check_launch("sum_squares_kernel (ensemble)");
     std::vector<double> sq(A);
@@ -1177,7 +1186,8 @@ void run_lowrank_chunk(std::vector<GpuEnsembleMember<S>>& ms, const std::vector<
       ok[j].sc = be[e]->count_step(ms[e].adam, norm[j]);
     }
     dev = steps.upload(ok.data(), int64_t(M));
-    LR_LAUNCH(adam_kernel<S>, dim3(blocks_for(P, 256), M), 256, 0)(ok[0].params, ok[0].grad, ok[0].m, ok[0].v, P,
+    const auto adamMembers = &adam_kernel<S, true>;
+    LR_LAUNCH(adamMembers, dim3(blocks_for(P, 256), M), 256, 0)(ok[0].params, ok[0].grad, ok[0].m, ok[0].v, P,
                                                                   ok[0].tm, ok[0].adam, ok[0].sc, dev);
     simt::check_launch("adam_kernel (ensemble)");
     for (unsigned j = 0; j < M; ++j) {
