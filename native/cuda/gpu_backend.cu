@@ -104,6 +104,10 @@ struct MemberStep {
   S* grad = nullptr;     // [P]
   S* rowSums = nullptr;  // [(K + O), N]
   double* norm = nullptr;  // the gradient's sum of squares
+  S* recurrent = nullptr;  // full-rank: [B, N], W r of the step at hand
+  S* wrec = nullptr;       // full-rank: the weights, for the constraints
+  const uint8_t* connectivity = nullptr;
+  const int8_t* dale = nullptr;
   bool withH0 = true;
   TrainMask tm;
   AdamOptions adam;
@@ -151,8 +155,8 @@ LR_KERNEL_BOUNDED(kTrialBlockThreads) void forward_kernel(Net<S> net, Pass<S> ps
     net = ms.net;
     ps = ms.ps;
     spill = ms.spill;
-    tEnd = ps.T;
-    if (int(blockIdx.x) >= ps.B) return;
+    tEnd = tEnd < 0 || tEnd > ps.T ? ps.T : tEnd;  // -1: the whole walk (low-rank)
+    if (int(blockIdx.x) >= ps.B || (!prologue && tBegin >= ps.T)) return;
   }
   const int b = blockIdx.x, tid = threadIdx.x, bd = blockDim.x;
   const int N = net.N, R = net.R, O = net.O, K = net.K, T = ps.T;
@@ -383,16 +387,30 @@ LR_KERNEL_BOUNDED(kTrialBlockThreads) void backward_lowrank_kernel(Net<S> net, P
 }
 
 // Full-rank nets: the two halves of step s as separate launches around the product W^T d; g lives in gr.g.
-template <class S>
+// (With kMembers: member blockIdx.y's trial; a member whose trials are shorter than s + 1 steps sits the step out.)
+template <class S, bool kMembers = false>
 LR_KERNEL_BOUNDED(kTrialBlockThreads) void backward_drive_kernel(Net<S> net, Pass<S> ps, LossArgs<S> la,
-                                                                     Grads<S> gr, int s) {
+                                                                     Grads<S> gr, int s, const MemberStep<S>* members) {
   const int b = blockIdx.x;
+  if (kMembers) {
+    const MemberStep<S>& ms = members[blockIdx.y];
+    if (b >= ms.ps.B || s >= ms.ps.T) return;
+    backward_drive(ms.net, ms.ps, ms.la, ms.gr, b, s, static_cast<S*>(nullptr), ms.gr.g + int64_t(b) * ms.net.N);
+    return;
+  }
   backward_drive(net, ps, la, gr, b, s, static_cast<S*>(nullptr), gr.g + int64_t(b) * net.N);
 }
 
-template <class S>
-LR_KERNEL_BOUNDED(kTrialBlockThreads) void backward_state_kernel(Net<S> net, Pass<S> ps, Grads<S> gr, int s) {
+template <class S, bool kMembers = false>
+LR_KERNEL_BOUNDED(kTrialBlockThreads) void backward_state_kernel(Net<S> net, Pass<S> ps, Grads<S> gr, int s,
+                                                                     const MemberStep<S>* members) {
   const int b = blockIdx.x;
+  if (kMembers) {
+    const MemberStep<S>& ms = members[blockIdx.y];
+    if (b >= ms.ps.B || s >= ms.ps.T) return;
+    backward_state(ms.net, ms.ps, ms.gr, b, s, ms.gr.g + int64_t(b) * ms.net.N);
+    return;
+  }
   backward_state(net, ps, gr, b, s, gr.g + int64_t(b) * net.N);
 }
 
@@ -492,9 +510,16 @@ LR_KERNEL void mask_gradient_kernel(S* grad, int64_t total, TrainMask tm, const 
                                     int N, const MemberStep<S>* members) {
   const int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (e >= total) return;
-  if (kMembers) {  // low-rank members only: no connectivity or autapse pins; the mask read where it lies
+  if (kMembers) {  // the member's mask and pins read where they lie
     const MemberStep<S>& ms = members[blockIdx.y];
-    if (!ms.tm.trainable[segment_of(ms.tm.seg, e)]) ms.grad[e] = S(0);
+    const int id = segment_of(ms.tm.seg, e);
+    if (!ms.tm.trainable[id]) {
+      ms.grad[e] = S(0);
+    } else if (id == kWrec) {
+      const int64_t w = e - ms.tm.seg.offset[kWrec];
+      if ((ms.connectivity && !ms.connectivity[w]) || (ms.net.noAutapse && w / ms.net.N == w % ms.net.N))
+        ms.grad[e] = S(0);
+    }
     return;
   }
   const int id = segment_of(tm.seg, e);
@@ -552,8 +577,17 @@ LR_KERNEL void adam_kernel(S* params, const S* grad, double* m, double* v, int64
 }
 
 // Full-rank structure: masked entries and (no autapses) the diagonal at zero, wrong Dale signs projected to zero.
-template <class S>
-LR_KERNEL void constrain_kernel(S* wrec, int N, const uint8_t* connectivity, bool noAutapse, const int8_t* dale) {
+template <class S, bool kMembers = false>
+LR_KERNEL void constrain_kernel(S* wrec, int N, const uint8_t* connectivity, bool noAutapse, const int8_t* dale,
+                                const MemberStep<S>* members) {
+  if (kMembers) {  // a member without structure keeps its weights as they are
+    const MemberStep<S>& ms = members[blockIdx.y];
+    wrec = ms.wrec;
+    N = ms.net.N;
+    connectivity = ms.connectivity;
+    noAutapse = ms.net.noAutapse;
+    dale = ms.dale;
+  }
   const int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (e >= int64_t(N) * N) return;
   const int64_t i = e / N, j = e % N;
@@ -724,6 +758,12 @@ class GpuBackend final : public Backend<S> {
     ms.grad = grad_.get<S>(layout_.total);
     ms.rowSums = rowSums_.get<S>(int64_t(spec_.inputs + spec_.outputs) * N);
     ms.norm = norm;
+    if (!spec_.lowRank()) {
+      ms.ps.recurrent = ms.recurrent = recurrent_.get<S>(int64_t(B) * N);
+      ms.wrec = params_.data<S>() + layout_.seg[kWrec].offset;
+      ms.connectivity = spec_.connectivityMask.empty() ? nullptr : connectivity_.data<uint8_t>();
+      ms.dale = spec_.daleSigns.empty() ? nullptr : dale_.data<int8_t>();
+    }
     ms.withH0 = true;
     ms.tm = train_mask();
     ms.adam = adam;
@@ -957,14 +997,14 @@ class GpuBackend final : public Backend<S> {
       W.kOuterStride = 0;
       W.kInnerStride = N;
       for (int s = T - 1; s >= 0; --s) {
-        LR_LAUNCH(backward_drive_kernel<S>, B, threads, 0)(nt, ps, la, gr, s);
+        LR_LAUNCH(backward_drive_kernel<S>, B, threads, 0)(nt, ps, la, gr, s, nullptr);
         simt::check_launch("backward_drive_kernel");
         // back[b, j] = sum_i d[b, s, i] W[i, j]
         Operand<S> D;
         D.p = gr.drive + int64_t(s) * N;
         D.stride = int64_t(T) * N;
         matmul(B, N, N, D, W, gr.back, N);
-        LR_LAUNCH(backward_state_kernel<S>, B, threads, 0)(nt, ps, gr, s);
+        LR_LAUNCH(backward_state_kernel<S>, B, threads, 0)(nt, ps, gr, s, nullptr);
         simt::check_launch("backward_state_kernel");
       }
     }
@@ -1042,7 +1082,7 @@ class GpuBackend final : public Backend<S> {
     LR_LAUNCH(constrain_kernel<S>, blocks_for(int64_t(N) * N, 256), 256, 0)(
         params_.data<S>() + layout_.seg[kWrec].offset, N,
         spec_.connectivityMask.empty() ? nullptr : connectivity_.data<uint8_t>(), spec_.noAutapse,
-        spec_.daleSigns.empty() ? nullptr : dale_.data<int8_t>());
+        spec_.daleSigns.empty() ? nullptr : dale_.data<int8_t>(), nullptr);
     simt::check_launch("constrain_kernel");
   }
 
@@ -1070,12 +1110,13 @@ size_t ensemble_free_memory() {
   return simt::free_memory();
 }
 
-// The members of one chunk of a low-rank ensemble, every optimizer step in one launch per kernel: grid (trials,
-// members) for the walks and the loss, (neuron blocks, members) for the gather, (blocks of parameters, members) for
-// masking and Adam, (1, members) for the clipping norm. Each member's blocks compute exactly what its own launches
+// The members of one chunk of an ensemble, every optimizer step in one launch per kernel: grid (trials, members) for
+// the walks and the loss, (neuron blocks, members) for the gather, (blocks of parameters, members) for masking and
+// Adam, (1, members) for the clipping norm; full-rank nets walk step by step as trainSteps does, each step's products
+// over the batch one batched product over the members. Each member's blocks compute exactly what its own launches
 // compute, so the results are those of trainSteps alone. A member whose loss stops being finite stops alone.
 template <class S>
-void run_lowrank_chunk(std::vector<GpuEnsembleMember<S>>& ms, const std::vector<int>& chunk,
+void run_chunk(std::vector<GpuEnsembleMember<S>>& ms, const std::vector<int>& chunk,
                        const std::vector<GpuBackend<S>*>& be, const std::atomic<bool>* abort) {
   std::vector<int> live;
   for (int e : chunk) {
@@ -1088,11 +1129,17 @@ void run_lowrank_chunk(std::vector<GpuEnsembleMember<S>>& ms, const std::vector<
   }
   if (live.empty()) return;
   const ModelSpec& spec = be[live[0]]->spec();
-  const int N = spec.size, R = spec.rank, K = spec.inputs, O = spec.outputs;
+  const bool lowRank = spec.lowRank(), rate = spec.formulation == Formulation::Rate;
+  const int N = spec.size, R = lowRank ? spec.rank : 0, K = spec.inputs, O = spec.outputs;
   const int64_t P = be[live[0]]->layout().total;
   const WalkShape fw = walk_shape<S>(spec, R + O), bw = walk_shape<S>(spec, R);
   const int lossThreads = trial_block_threads(N, 1), scaleThreads = trial_block_threads(N, 1);
-  DeviceBuffer steps, losses, norms;
+  bool constrained = false;  // the full-rank structure (masks, no autapses, Dale's law) of any member
+  for (int e : live) {
+    const ModelSpec& sp = be[e]->spec();
+    constrained = constrained || (!lowRank && (!sp.connectivityMask.empty() || sp.noAutapse || !sp.daleSigns.empty()));
+  }
+  DeviceBuffer steps, losses, norms, jobs;
   int maxSteps = 0;
   for (int e : live) maxSteps = std::max(maxSteps, ms[e].data.optimizerSteps);
   for (int s = 0; s < maxSteps; ++s) {
@@ -1123,9 +1170,38 @@ void run_lowrank_chunk(std::vector<GpuEnsembleMember<S>>& ms, const std::vector<
     const unsigned members = unsigned(host.size());
     const MemberStep<S>* dev = steps.upload(host.data(), int64_t(members));
     const auto forwardMembers = &forward_kernel<S, true>;
-    LR_LAUNCH(forwardMembers, dim3(maxB, members), fw.threads, fw.sharedBytes)(
-        host[0].net, host[0].ps, 0, 0, true, fw.onChip, static_cast<S*>(nullptr), dev);
-    simt::check_launch("forward_kernel (ensemble)");
+    auto walk = [&](int tBegin, int tEnd, bool prologue) {
+      LR_LAUNCH(forwardMembers, dim3(maxB, members), fw.threads, fw.sharedBytes)(
+          host[0].net, host[0].ps, tBegin, tEnd, prologue, fw.onChip, static_cast<S*>(nullptr), dev);
+      simt::check_launch("forward_kernel (ensemble)");
+    };
+    if (lowRank) {
+      walk(0, -1, true);
+    } else {
+      walk(0, 0, true);
+      int maxT = 0;
+      for (const MemberStep<S>& h : host) maxT = std::max(maxT, h.ps.T);
+      for (int t = 0; t < maxT; ++t) {
+        // each member's recurrent[b, i] = sum_j presyn[b, t, j] W[i, j], as forward() forms it
+        std::vector<MatmulJob<S>> js(host.size());
+        for (size_t j = 0; j < host.size(); ++j) {
+          const MemberStep<S>& h = host[j];
+          MatmulJob<S>& job = js[j];
+          if (t >= h.ps.T) continue;  // M = 0: this member's walk is over
+          job.M = h.ps.B;
+          job.Ncols = N;
+          job.Kdim = N;
+          job.ldc = N;
+          job.A.p = (rate ? h.ps.states : h.ps.activity) + int64_t(t) * N;
+          job.A.stride = int64_t(h.ps.T + 1) * N;
+          job.B.p = h.net.wrec;
+          job.B.stride = N;
+          job.C = h.recurrent;
+        }
+        matmul_batched(js, jobs);
+        walk(t, t + 1, false);
+      }
+    }
     const auto lossMembers = &loss_kernel<S, true>;
     LR_LAUNCH(lossMembers, dim3(maxB, members), lossThreads, lossThreads * sizeof(double))(
         host[0].ps, host[0].la, N, spec.formulation == Formulation::Rate, dev);
@@ -1153,10 +1229,43 @@ void run_lowrank_chunk(std::vector<GpuEnsembleMember<S>>& ms, const std::vector<
     if (ok.empty()) continue;
     const unsigned M = unsigned(ok.size());
     if (ok.size() != host.size()) dev = steps.upload(ok.data(), int64_t(M));
-    const auto backwardMembers = &backward_lowrank_kernel<S, true>;
-    LR_LAUNCH(backwardMembers, dim3(maxB, M), bw.threads, bw.sharedBytes)(ok[0].net, ok[0].ps, ok[0].la,
-                                                                                      ok[0].gr, bw.onChip, dev);
-    simt::check_launch("backward_lowrank_kernel (ensemble)");
+    if (lowRank) {
+      const auto backwardMembers = &backward_lowrank_kernel<S, true>;
+      LR_LAUNCH(backwardMembers, dim3(maxB, M), bw.threads, bw.sharedBytes)(ok[0].net, ok[0].ps, ok[0].la, ok[0].gr,
+                                                                            bw.onChip, dev);
+      simt::check_launch("backward_lowrank_kernel (ensemble)");
+    } else {
+      const int threads = trial_block_threads(N, 1);
+      int maxT = 0;
+      for (const MemberStep<S>& h : ok) maxT = std::max(maxT, h.ps.T);
+      const auto driveMembers = &backward_drive_kernel<S, true>;
+      const auto stateMembers = &backward_state_kernel<S, true>;
+      for (int s2 = maxT - 1; s2 >= 0; --s2) {
+        LR_LAUNCH(driveMembers, dim3(maxB, M), threads, 0)(ok[0].net, ok[0].ps, ok[0].la, ok[0].gr, s2, dev);
+        simt::check_launch("backward_drive_kernel (ensemble)");
+        // each member's back[b, j] = sum_i d[b, s, i] W[i, j]
+        std::vector<MatmulJob<S>> js(M);
+        for (unsigned j = 0; j < M; ++j) {
+          const MemberStep<S>& h = ok[j];
+          if (s2 >= h.ps.T) continue;
+          MatmulJob<S>& job = js[j];
+          job.M = h.ps.B;
+          job.Ncols = N;
+          job.Kdim = N;
+          job.ldc = N;
+          job.A.p = h.gr.drive + int64_t(s2) * N;
+          job.A.stride = int64_t(h.ps.T) * N;
+          job.B.p = h.net.wrec;
+          job.B.stride = 1;
+          job.B.kOuterStride = 0;
+          job.B.kInnerStride = N;
+          job.C = h.gr.back;
+        }
+        matmul_batched(js, jobs);
+        LR_LAUNCH(stateMembers, dim3(maxB, M), threads, 0)(ok[0].net, ok[0].ps, ok[0].gr, s2, dev);
+        simt::check_launch("backward_state_kernel (ensemble)");
+      }
+    }
     const auto gatherMembers = &gather_kernel<S, true>;
     LR_LAUNCH(gatherMembers, dim3(blocks_for(N, 128), M), 128, 0)(ok[0].net, ok[0].gr, ok[0].tm.seg, ok[0].grad,
                                                                     0, true, ok[0].rowSums, ok[0].rowSums, dev);
@@ -1166,6 +1275,30 @@ void run_lowrank_chunk(std::vector<GpuEnsembleMember<S>>& ms, const std::vector<
       LR_LAUNCH(scaleMembers, dim3(K + O, M), scaleThreads, scaleThreads * sizeof(S))(
           ok[0].net, ok[0].tm.seg, ok[0].grad, ok[0].rowSums, ok[0].rowSums, dev);
       simt::check_launch("scale_gradient_kernel (ensemble)");
+    }
+    if (!lowRank) {
+      // each member's dL/dW[i, j] = sum over (trial, step) of d[b, s, i] presyn[b, s, j]
+      std::vector<MatmulJob<S>> js(M);
+      for (unsigned j = 0; j < M; ++j) {
+        const MemberStep<S>& h = ok[j];
+        MatmulJob<S>& job = js[j];
+        job.M = N;
+        job.Ncols = N;
+        job.Kdim = int64_t(h.ps.B) * h.ps.T;
+        job.ldc = N;
+        job.A.p = h.gr.drive;
+        job.A.stride = 1;
+        job.A.kInner = h.ps.T;
+        job.A.kOuterStride = int64_t(h.ps.T) * N;
+        job.A.kInnerStride = N;
+        job.B.p = rate ? h.ps.states : h.ps.activity;
+        job.B.stride = 1;
+        job.B.kInner = h.ps.T;
+        job.B.kOuterStride = int64_t(h.ps.T + 1) * N;
+        job.B.kInnerStride = N;
+        job.C = h.grad + be[okWho[j]]->layout().seg[kWrec].offset;
+      }
+      matmul_batched(js, jobs);
     }
     const auto maskMembers = &mask_gradient_kernel<S, true>;
     LR_LAUNCH(maskMembers, dim3(blocks_for(P, 256), M), 256, 0)(ok[0].grad, P, ok[0].tm,
@@ -1190,6 +1323,12 @@ void run_lowrank_chunk(std::vector<GpuEnsembleMember<S>>& ms, const std::vector<
     LR_LAUNCH(adamMembers, dim3(blocks_for(P, 256), M), 256, 0)(ok[0].params, ok[0].grad, ok[0].m, ok[0].v, P,
                                                                   ok[0].tm, ok[0].adam, ok[0].sc, dev);
     simt::check_launch("adam_kernel (ensemble)");
+    if (constrained) {
+      const auto constrainMembers = &constrain_kernel<S, true>;
+      LR_LAUNCH(constrainMembers, dim3(blocks_for(int64_t(N) * N, 256), M), 256, 0)(
+          ok[0].wrec, N, ok[0].connectivity, false, ok[0].dale, dev);
+      simt::check_launch("constrain_kernel (ensemble)");
+    }
     for (unsigned j = 0; j < M; ++j) {
       GpuEnsembleMember<S>& m = ms[okWho[j]];
       m.losses.push_back(okLoss[j]);
@@ -1242,21 +1381,7 @@ void train_ensemble(std::vector<GpuEnsembleMember<S>>& ms, const std::atomic<boo
     for (GpuBackend<S>* b : be) b->release_scratch();
   for (const std::vector<int>& chunk : chunks) {
     if (abort && abort->load()) break;
-    if (be[chunk[0]]->spec().lowRank()) {
-      run_lowrank_chunk(ms, chunk, be, abort);
-    } else {
-      for (int e : chunk) {
-        GpuEnsembleMember<S>& m = ms[e];
-        try {
-          m.completed = be[e]->trainSteps(m.data, m.adam, m.seed, m.drawNoise, [&](const TrainStepReport& r) {
-            m.losses.push_back(r.loss);
-            m.gradNorms.push_back(r.gradNorm);
-          }, abort);
-        } catch (...) {
-          m.error = std::current_exception();
-        }
-      }
-    }
+    run_chunk(ms, chunk, be, abort);
     if (chunked)  // give the chunk's buffers back for the next one
       for (int e : chunk) be[e]->release_scratch();
   }
