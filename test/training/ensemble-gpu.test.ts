@@ -46,11 +46,16 @@ for (const { target, skip } of gpuTargets('trainEnsemble on the CUDA backend')) 
       for (const m of models) m.dispose();
     });
 
-    test('low-rank members with their own batch sizes, epochs and data sizes share each launch (rate formulation, reversed thread order)', async () => {
-      const make = (seed: number, device: Device) =>
-        new LowRankRNN({ size: 40, rank: 1, inputs: 2, outputs: 2, noise: 0.05, seed, dtype: 'float32', device, formulation: 'rate', noAutapse: true, threads: 1 });
+    const MIXED: [string, (seed: number, device: Device) => AnyModel][] = [
+      ['low-rank float32, rate formulation, no autapses', (seed, device) =>
+        new LowRankRNN({ size: 40, rank: 1, inputs: 2, outputs: 2, noise: 0.05, seed, dtype: 'float32', device, formulation: 'rate', noAutapse: true, threads: 1 })],
+      ["full-rank float64, Dale's law, a connectivity mask, no autapses", (seed, device) =>
+        new FullRankRNN({ size: 20, inputs: 2, outputs: 1, noise: 0.05, seed, dtype: 'float64', device, noAutapse: true, threads: 1,
+          dale: { excitatory: 0.8 }, mask: Uint8Array.from({ length: 400 }, (_, i) => ((i * 7) % 5 === 0 ? 0 : 1)) })],
+    ];
+    test.each(MIXED)('%s: members with their own batch sizes, epochs, trial counts and steps share each launch (reversed thread order)', async (_name, make) => {
       const seeds = [4, 5, 6];
-      const data = seeds.map((s, i) => randomBatch(make(s, 'cpu'), 'outputs', 5 + 2 * i, 7, 30 + s));
+      const data = seeds.map((s, i) => randomBatch(make(s, 'cpu'), 'outputs', 5 + 2 * i, 7 - 2 * i, 30 + s));
       const members = [{ batchSize: 2, epochs: 2 }, { batchSize: 4, epochs: 1 }, { batchSize: 3, epochs: 3, lr: 0.02 }].map((m, i) => ({ ...m, seed: seeds[i] }));
       const opts = { clip: 1 };
       const models = seeds.map((s) => make(s, target));
