@@ -104,6 +104,8 @@ struct MemberStep {
   S* grad = nullptr;     // [P]
   S* rowSums = nullptr;  // [(K + O), N]
   double* norm = nullptr;  // the gradient's sum of squares
+  S* accumulators = nullptr;  // the block of gr's per-trial accumulators, zeroed by zero_members_kernel
+  int64_t accumulatorCount = 0;
   S* recurrent = nullptr;  // full-rank: [B, N], W r of the step at hand
   S* wrec = nullptr;       // full-rank: the weights, for the constraints
   const uint8_t* connectivity = nullptr;
@@ -550,6 +552,14 @@ LR_KERNEL_BOUNDED(simt::kMaxBlockThreads) void sum_squares_kernel(const S* x, in
   if (tid == 0) out[0] = red[0];
 }
 
+// Zeroes every member's per-trial accumulators: grid (blocks of entries, members).
+template <class S>
+LR_KERNEL void zero_members_kernel(const MemberStep<S>* members) {
+  const MemberStep<S>& ms = members[blockIdx.y];
+  const int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (e < ms.accumulatorCount) ms.accumulators[e] = S(0);
+}
+
 // The update of backend.hpp's adam_scalars, of entry e.
 template <class S>
 LR_DEVICE void adam_update(S* params, const S* grad, double* m, double* v, int64_t e, const TrainMask& tm,
@@ -752,7 +762,8 @@ class GpuBackend final : public Backend<S> {
     ms.la.trialLoss = trialLoss;
     const bool needInputs = spec_.trainable[kWi] || spec_.trainable[kSi];
     const bool needReadout = spec_.trainable[kWo] || spec_.trainable[kSo];
-    ms.gr = prepare_grads(B, T, needInputs, needReadout && d.lossOn == LossOn::Outputs);
+    ms.gr = prepare_grads(B, T, needInputs, needReadout && d.lossOn == LossOn::Outputs, &ms.accumulators,
+                          &ms.accumulatorCount);
     const WalkShape w = walk_shape<S>(spec_, ms.net.R + ms.net.O);
     ms.spill = w.onChip ? nullptr : walkState_.get<S>(int64_t(B) * N);
     ms.grad = grad_.get<S>(layout_.total);
@@ -953,12 +964,19 @@ class GpuBackend final : public Backend<S> {
   }
 
   // The backward pass's per-trial accumulators for B trials of T steps, zeroed.
-  Grads<S> prepare_grads(int B, int T, bool needInputs, bool readoutLoss) {
+  // (With `zeroed`, the block and its size instead of zeroing it here: an ensemble zeroes all members' in one launch.)
+  Grads<S> prepare_grads(int B, int T, bool needInputs, bool readoutLoss, S** zeroed = nullptr,
+                         int64_t* zeroedCount = nullptr) {
     const int N = spec_.size, R = spec_.lowRank() ? spec_.rank : 0, K = spec_.inputs, O = spec_.outputs;
     // Per-trial accumulators in one zeroed block: g, gb, gSelf, back (full-rank), coef, gm, gn, gInputs, gReadout.
     const int64_t perTrial = int64_t(N) * ((spec_.lowRank() ? 3 : 4) + 2 * R + K + O) + R;
     S* acc = accumulators_.get<S>(int64_t(B) * perTrial);
-    simt::zero(acc, size_t(B) * perTrial * sizeof(S));
+    if (zeroed) {
+      *zeroed = acc;
+      *zeroedCount = int64_t(B) * perTrial;
+    } else {
+      simt::zero(acc, size_t(B) * perTrial * sizeof(S));
+    }
     Grads<S> gr;
     S* next = acc;
     auto take = [&](int64_t perTrialCount) {
@@ -1229,6 +1247,10 @@ void run_chunk(std::vector<GpuEnsembleMember<S>>& ms, const std::vector<int>& ch
     if (ok.empty()) continue;
     const unsigned M = unsigned(ok.size());
     if (ok.size() != host.size()) dev = steps.upload(ok.data(), int64_t(M));
+    int64_t maxAcc = 0;
+    for (const MemberStep<S>& h : ok) maxAcc = std::max(maxAcc, h.accumulatorCount);
+    LR_LAUNCH(zero_members_kernel<S>, dim3(blocks_for(maxAcc, 256), M), 256, 0)(dev);
+    simt::check_launch("zero_members_kernel");
     if (lowRank) {
       const auto backwardMembers = &backward_lowrank_kernel<S, true>;
       LR_LAUNCH(backwardMembers, dim3(maxB, M), bw.threads, bw.sharedBytes)(ok[0].net, ok[0].ps, ok[0].la, ok[0].gr,
