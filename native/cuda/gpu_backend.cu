@@ -1199,12 +1199,13 @@ void run_chunk(std::vector<GpuEnsembleMember<S>>& ms, const std::vector<int>& ch
       walk(0, 0, true);
       int maxT = 0;
       for (const MemberStep<S>& h : host) maxT = std::max(maxT, h.ps.T);
-      for (int t = 0; t < maxT; ++t) {
-        // each member's recurrent[b, i] = sum_j presyn[b, t, j] W[i, j], as forward() forms it
-        std::vector<MatmulJob<S>> js(host.size());
+      // every step's products, uploaded at once: each member's recurrent[b, i] = sum_j presyn[b, t, j] W[i, j], as
+      // forward() forms it
+      std::vector<MatmulJob<S>> js(size_t(maxT) * host.size());
+      for (int t = 0; t < maxT; ++t)
         for (size_t j = 0; j < host.size(); ++j) {
           const MemberStep<S>& h = host[j];
-          MatmulJob<S>& job = js[j];
+          MatmulJob<S>& job = js[size_t(t) * host.size() + j];
           if (t >= h.ps.T) continue;  // M = 0: this member's walk is over
           job.M = h.ps.B;
           job.Ncols = N;
@@ -1216,7 +1217,9 @@ void run_chunk(std::vector<GpuEnsembleMember<S>>& ms, const std::vector<int>& ch
           job.B.stride = N;
           job.C = h.recurrent;
         }
-        matmul_batched(js, jobs);
+      const MatmulJob<S>* dj = jobs.upload(js.data(), int64_t(js.size()));
+      for (int t = 0; t < maxT; ++t) {
+        matmul_batched(dj + size_t(t) * host.size(), int(host.size()), maxB, N);
         walk(t, t + 1, false);
       }
     }
@@ -1262,15 +1265,13 @@ void run_chunk(std::vector<GpuEnsembleMember<S>>& ms, const std::vector<int>& ch
       for (const MemberStep<S>& h : ok) maxT = std::max(maxT, h.ps.T);
       const auto driveMembers = &backward_drive_kernel<S, true>;
       const auto stateMembers = &backward_state_kernel<S, true>;
-      for (int s2 = maxT - 1; s2 >= 0; --s2) {
-        LR_LAUNCH(driveMembers, dim3(maxB, M), threads, 0)(ok[0].net, ok[0].ps, ok[0].la, ok[0].gr, s2, dev);
-        simt::check_launch("backward_drive_kernel (ensemble)");
-        // each member's back[b, j] = sum_i d[b, s, i] W[i, j]
-        std::vector<MatmulJob<S>> js(M);
+      // every step's products, uploaded at once: each member's back[b, j] = sum_i d[b, s, i] W[i, j]
+      std::vector<MatmulJob<S>> js(size_t(maxT) * M);
+      for (int s2 = 0; s2 < maxT; ++s2)
         for (unsigned j = 0; j < M; ++j) {
           const MemberStep<S>& h = ok[j];
           if (s2 >= h.ps.T) continue;
-          MatmulJob<S>& job = js[j];
+          MatmulJob<S>& job = js[size_t(s2) * M + j];
           job.M = h.ps.B;
           job.Ncols = N;
           job.Kdim = N;
@@ -1283,7 +1284,11 @@ void run_chunk(std::vector<GpuEnsembleMember<S>>& ms, const std::vector<int>& ch
           job.B.kInnerStride = N;
           job.C = h.gr.back;
         }
-        matmul_batched(js, jobs);
+      const MatmulJob<S>* dj = jobs.upload(js.data(), int64_t(js.size()));
+      for (int s2 = maxT - 1; s2 >= 0; --s2) {
+        LR_LAUNCH(driveMembers, dim3(maxB, M), threads, 0)(ok[0].net, ok[0].ps, ok[0].la, ok[0].gr, s2, dev);
+        simt::check_launch("backward_drive_kernel (ensemble)");
+        matmul_batched(dj + size_t(s2) * M, int(M), maxB, N);
         LR_LAUNCH(stateMembers, dim3(maxB, M), threads, 0)(ok[0].net, ok[0].ps, ok[0].gr, s2, dev);
         simt::check_launch("backward_state_kernel (ensemble)");
       }

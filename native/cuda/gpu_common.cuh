@@ -300,25 +300,30 @@ class DeviceBuffer {
   size_t bytes_ = 0;
 };
 
-// The products of `jobs` in one launch (the job array uploaded to `device`), tiles of 32 x 32: each entry as in its
-// own matmul call.
+// The `count` products of the device array `jobs` in one launch, tiles of 32 x 32, the grid sized for products of up
+// to M x Ncols: each entry as in its own matmul call.
+template <class S>
+void matmul_batched(const MatmulJob<S>* jobs, int count, int M, int Ncols) {
+  if (count == 0 || M == 0 || Ncols == 0) return;
+  constexpr int TM = 2, TN = 2, BM = kThreadsSide * TM, BN = kThreadsSide * TN;
+  const dim3 grid(unsigned((Ncols + BN - 1) / BN), unsigned((M + BM - 1) / BM), unsigned(count));
+  const dim3 block(kThreadsSide, kThreadsSide);
+  auto kernel = &matmul_kernel<S, TM, TN, true>;
+  LR_LAUNCH(kernel, grid, block, size_t(kTileK) * (BM + BN) * sizeof(S))(0, 0, int64_t(0), Operand<S>(), Operand<S>(),
+                                                                           static_cast<S*>(nullptr), int64_t(0), jobs);
+  simt::check_launch("matmul_kernel (batched)");
+}
+
+// The products of the host array `jobs` (uploaded to `device`) in one launch.
 template <class S>
 void matmul_batched(const std::vector<MatmulJob<S>>& jobs, DeviceBuffer& device) {
   if (jobs.empty()) return;
-  constexpr int TM = 2, TN = 2, BM = kThreadsSide * TM, BN = kThreadsSide * TN;
   int M = 0, Ncols = 0;
   for (const MatmulJob<S>& j : jobs) {
     M = std::max(M, j.M);
     Ncols = std::max(Ncols, j.Ncols);
   }
-  if (M == 0 || Ncols == 0) return;
-  const MatmulJob<S>* d = device.upload(jobs.data(), int64_t(jobs.size()));
-  const dim3 grid(unsigned((Ncols + BN - 1) / BN), unsigned((M + BM - 1) / BM), unsigned(jobs.size()));
-  const dim3 block(kThreadsSide, kThreadsSide);
-  auto kernel = &matmul_kernel<S, TM, TN, true>;
-  LR_LAUNCH(kernel, grid, block, size_t(kTileK) * (BM + BN) * sizeof(S))(0, 0, int64_t(0), jobs[0].A, jobs[0].B,
-                                                                           static_cast<S*>(nullptr), int64_t(0), d);
-  simt::check_launch("matmul_kernel (batched)");
+  matmul_batched(device.upload(jobs.data(), int64_t(jobs.size())), int(jobs.size()), M, Ncols);
 }
 
 // Threads per block of the kernels that walk one trial (or one fixed-point candidate) per block: 512 leaves each
