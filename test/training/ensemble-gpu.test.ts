@@ -72,6 +72,22 @@ for (const { target, skip } of gpuTargets('trainEnsemble on the CUDA backend')) 
       for (const m of models) m.dispose();
     });
 
+    test.each(['float32', 'float64'] as const)('full-rank N = 72 %s, 66 trials: the ensemble's 32 x 32-tile products give the bits of the 64 x 64 tiles alone', async (dtype) => {
+      const make = (seed: number, device: Device) => new FullRankRNN({ size: 72, inputs: 2, outputs: 1, noise: 0.05, seed, dtype, device, threads: 1 });
+      const seeds = [1, 2];
+      const data = seeds.map((s) => randomBatch(make(s, 'cpu'), 'outputs', 70, 3, 10 + s));
+      const opts = { epochs: 1, batchSize: 66, clip: 0.5 };
+      const models = seeds.map((s) => make(s, target));
+      await trainEnsemble(models, data, { ...opts, members: seeds.map((seed) => ({ seed })) });
+      for (const [i, s] of seeds.entries()) {
+        const alone = make(s, target);
+        await train(alone, data[i], { ...opts, seed: s });
+        expect(sameBits(models[i].flatParams(), alone.flatParams())).toBe(true);
+        alone.dispose();
+      }
+      for (const m of models) m.dispose();
+    });
+
     test('a low-rank member that diverges stops alone with train()’s error; the others go on', async () => {
       // linear units and a learning rate of 100 for member 1: its loss stops being finite within a few steps
       const make = (seed: number) => new LowRankRNN({ size: 16, rank: 1, inputs: 2, outputs: 1, seed, activation: 'linear', dtype: 'float64', device: target });
