@@ -72,7 +72,7 @@ for (const { target, skip } of gpuTargets('trainEnsemble on the CUDA backend')) 
       for (const m of models) m.dispose();
     });
 
-    test.each(['float32', 'float64'] as const)('full-rank N = 72 %s, 66 trials: the ensemble's 32 x 32-tile products give the bits of the 64 x 64 tiles alone', async (dtype) => {
+    test.each(['float32', 'float64'] as const)("full-rank N = 72 %s, 66 trials: the ensemble's 32 x 32-tile products give the bits of the 64 x 64 tiles alone", async (dtype) => {
       const make = (seed: number, device: Device) => new FullRankRNN({ size: 72, inputs: 2, outputs: 1, noise: 0.05, seed, dtype, device, threads: 1 });
       const seeds = [1, 2];
       const data = seeds.map((s) => randomBatch(make(s, 'cpu'), 'outputs', 70, 3, 10 + s));
