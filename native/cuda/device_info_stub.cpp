@@ -19,6 +19,13 @@ std::unique_ptr<Backend<S>> make_cuda_backend(const ModelSpec&) {
 template std::unique_ptr<Backend<float>> make_cuda_backend<float>(const ModelSpec&);
 template std::unique_ptr<Backend<double>> make_cuda_backend<double>(const ModelSpec&);
 
+template <class S>
+void train_cuda_ensemble(std::vector<GpuEnsembleMember<S>>&, const std::atomic<bool>*) {
+  require_cuda_device();  // throws: this build has none
+}
+template void train_cuda_ensemble<float>(std::vector<GpuEnsembleMember<float>>&, const std::atomic<bool>*);
+template void train_cuda_ensemble<double>(std::vector<GpuEnsembleMember<double>>&, const std::atomic<bool>*);
+
 void cuda_fixed_point_adam(const ModelSpec&, const double*, const FixedPointOptions&, double*, const double*, int, int*,
                            const std::function<void(int, int)>&, const std::atomic<bool>*) {
   require_cuda_device();  // throws: this build has none

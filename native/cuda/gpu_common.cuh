@@ -169,18 +169,41 @@ struct Operand {
   LR_DEVICE int64_t k_offset(int64_t k) const { return (k / kInner) * kOuterStride + (k % kInner) * kInnerStride; }
 };
 
+// One product of a batch of products (an ensemble's members): C[M, Ncols] = A B over Kdim.
+template <class S>
+struct MatmulJob {
+  int M = 0, Ncols = 0;
+  int64_t Kdim = 0, ldc = 0;
+  Operand<S> A, B;
+  S* C = nullptr;
+};
+
 constexpr int kThreadsSide = 16, kTileK = 16;  // blocks of 16 x 16 threads; k advances 16 at a time
 
 // C[M, Ncols] (leading dimension ldc) = sum over k < Kdim of A(row, k) B(k, col). A block computes a (16 TM) x (16 TN)
 // tile, each thread TM x TN entries (rows ty + 16 i, columns tx + 16 j) in registers, each entry summed in k order.
-template <class S, int TM, int TN>
-LR_KERNEL_BOUNDED(kThreadsSide * kThreadsSide) void matmul_kernel(int M, int Ncols, int64_t Kdim, Operand<S> A, Operand<S> Bop, S* C, int64_t ldc) {
+// With kBatched, product blockIdx.z of `jobs` (the grid covers the largest; blocks past a product's own size return at
+// once): each entry is summed in the same k order as in a launch of that product alone, whatever the tile size.
+template <class S, int TM, int TN, bool kBatched = false>
+LR_KERNEL_BOUNDED(kThreadsSide * kThreadsSide) void matmul_kernel(int M, int Ncols, int64_t Kdim, Operand<S> A, Operand<S> Bop, S* C, int64_t ldc,
+                                                                  const MatmulJob<S>* jobs) {
   constexpr int BM = kThreadsSide * TM, BN = kThreadsSide * TN, kThreads = kThreadsSide * kThreadsSide;
   LR_DYNAMIC_SHARED(S, tiles);  // As [kTileK][BM], Bs [kTileK][BN]
   S* As = tiles;
   S* Bs = tiles + kTileK * BM;
   const int tx = threadIdx.x, ty = threadIdx.y, lin = ty * kThreadsSide + tx;
   const int row0 = blockIdx.y * BM, col0 = blockIdx.x * BN;
+  if (kBatched) {
+    const MatmulJob<S>& job = jobs[blockIdx.z];
+    M = job.M;
+    Ncols = job.Ncols;
+    Kdim = job.Kdim;
+    A = job.A;
+    Bop = job.B;
+    C = job.C;
+    ldc = job.ldc;
+    if (row0 >= M || col0 >= Ncols) return;
+  }
   // Consecutive threads load consecutive addresses: along k when the operand is contiguous in k.
   const bool aAlongK = A.kInnerStride == 1, bAlongK = Bop.kInnerStride == 1;
   S acc[TM][TN] = {};
@@ -220,7 +243,7 @@ void launch_matmul(int M, int Ncols, int64_t Kdim, const Operand<S>& A, const Op
   const dim3 grid(unsigned((Ncols + BN - 1) / BN), unsigned((M + BM - 1) / BM));
   const dim3 block(kThreadsSide, kThreadsSide);
   auto kernel = &matmul_kernel<S, TM, TN>;
-  LR_LAUNCH(kernel, grid, block, size_t(kTileK) * (BM + BN) * sizeof(S))(M, Ncols, Kdim, A, B, C, ldc);
+  LR_LAUNCH(kernel, grid, block, size_t(kTileK) * (BM + BN) * sizeof(S))(M, Ncols, Kdim, A, B, C, ldc, nullptr);
   simt::check_launch("matmul_kernel");
 }
 
@@ -261,6 +284,12 @@ class DeviceBuffer {
     return p;
   }
   size_t bytes() const { return bytes_; }
+  // Frees the memory (the next get allocates again).
+  void reset() {
+    simt::release(ptr_);
+    ptr_ = nullptr;
+    bytes_ = 0;
+  }
   template <class T>
   T* data() const {
     return static_cast<T*>(ptr_);
@@ -270,6 +299,32 @@ class DeviceBuffer {
   void* ptr_ = nullptr;
   size_t bytes_ = 0;
 };
+
+// The `count` products of the device array `jobs` in one launch, tiles of 32 x 32, the grid sized for products of up
+// to M x Ncols: each entry as in its own matmul call.
+template <class S>
+void matmul_batched(const MatmulJob<S>* jobs, int count, int M, int Ncols) {
+  if (count == 0 || M == 0 || Ncols == 0) return;
+  constexpr int TM = 2, TN = 2, BM = kThreadsSide * TM, BN = kThreadsSide * TN;
+  const dim3 grid(unsigned((Ncols + BN - 1) / BN), unsigned((M + BM - 1) / BM), unsigned(count));
+  const dim3 block(kThreadsSide, kThreadsSide);
+  auto kernel = &matmul_kernel<S, TM, TN, true>;
+  LR_LAUNCH(kernel, grid, block, size_t(kTileK) * (BM + BN) * sizeof(S))(0, 0, int64_t(0), Operand<S>(), Operand<S>(),
+                                                                           static_cast<S*>(nullptr), int64_t(0), jobs);
+  simt::check_launch("matmul_kernel (batched)");
+}
+
+// The products of the host array `jobs` (uploaded to `device`) in one launch.
+template <class S>
+void matmul_batched(const std::vector<MatmulJob<S>>& jobs, DeviceBuffer& device) {
+  if (jobs.empty()) return;
+  int M = 0, Ncols = 0;
+  for (const MatmulJob<S>& j : jobs) {
+    M = std::max(M, j.M);
+    Ncols = std::max(Ncols, j.Ncols);
+  }
+  matmul_batched(device.upload(jobs.data(), int64_t(jobs.size())), int(jobs.size()), M, Ncols);
+}
 
 // Threads per block of the kernels that walk one trial (or one fixed-point candidate) per block: 512 leaves each
 // thread 128 registers, enough for the time-step kernels without spilling.

@@ -15,6 +15,7 @@
 
 #include "../core/backend.hpp"
 #include "../core/thread_pool.hpp"
+#include "../cuda/gpu_backend.hpp"
 #include "glue.hpp"
 
 namespace lowrank {
@@ -197,8 +198,10 @@ class TrainWorker : public glue::AbortableWorker<TrainStepReport> {
 // in one job with one abort flag. On the CPU the members are dealt to `threads` threads (a member's steps run on one
 // thread when there are at least as many members as threads; otherwise each member gets threads / members of them);
 // each member's result is the one its own trainSteps call would give, since the CPU backend's results do not depend
-// on its thread count. Other backends run the members one after another. A member whose loss stops being finite stops
-// alone: its outcome carries the error and the other members go on.
+// on its thread count. When every member is on the CUDA backend (or every member on its emulation) the members go to
+// the backend's ensemble trainer (train_cuda_ensemble: memory planned first, chunks of members, low-rank steps of all
+// members of a chunk in one launch per kernel), each member's result again the one its own call would give. A member
+// whose loss stops being finite stops alone: its outcome carries the error and the other members go on.
 template <class S>
 class EnsembleTrainWorker : public glue::AbortableWorker<TrainStepReport> {
  public:
@@ -209,6 +212,11 @@ class EnsembleTrainWorker : public glue::AbortableWorker<TrainStepReport> {
  protected:
   void Run(const std::function<void(const TrainStepReport&)>&, const std::atomic<bool>& abort) override {
     const int E = int(calls_.size());
+    for (const char* device : {"cuda", "cuda-emulated"})
+      if (std::all_of(calls_.begin(), calls_.end(), [&](const TrainCall<S>& c) { return c.model->backend->name() == device; })) {
+        run_on_gpu(std::string(device) == "cuda", abort);
+        return;
+      }
     const bool cpu = std::all_of(calls_.begin(), calls_.end(), [](const TrainCall<S>& c) { return c.model->backend->name() == "cpu"; });
     const int workers = cpu ? std::min(threads_, E) : 1;
     const int perMember = std::max(1, threads_ / E);
@@ -236,6 +244,41 @@ class EnsembleTrainWorker : public glue::AbortableWorker<TrainStepReport> {
   }
 
  private:
+  // Every member's model locked (in member order; a model is in an ensemble once), then one ensemble call.
+  void run_on_gpu(bool device, const std::atomic<bool>& abort) {
+    std::vector<std::unique_lock<std::mutex>> locks;
+    std::vector<GpuEnsembleMember<S>> members(calls_.size());
+    for (size_t e = 0; e < calls_.size(); ++e) {
+      locks.emplace_back(calls_[e].model->mu);
+      members[e].backend = calls_[e].model->backend.get();
+      members[e].data = calls_[e].bound();
+      members[e].adam = calls_[e].adam;
+      members[e].seed = calls_[e].seed;
+      members[e].drawNoise = calls_[e].drawNoise;
+    }
+    try {
+      if (device) train_cuda_ensemble<S>(members, &abort);
+      else train_emulated_cuda_ensemble<S>(members, &abort);
+    } catch (...) {  // a failure of the call as a whole (a launch, a transfer) is every unfinished member's error
+      const std::exception_ptr failure = std::current_exception();
+      for (GpuEnsembleMember<S>& m : members)
+        if (!m.error && m.completed < m.data.optimizerSteps) m.error = failure;
+    }
+    for (size_t e = 0; e < calls_.size(); ++e) {
+      TrainOutcome& out = outcomes_[e];
+      out.completed = members[e].completed;
+      out.losses = std::move(members[e].losses);
+      out.gradNorms = std::move(members[e].gradNorms);
+      if (!members[e].error) continue;
+      try {
+        std::rethrow_exception(members[e].error);
+      } catch (...) {
+        out.failed = true;
+        out.error = glue::classify_current_exception();
+      }
+    }
+  }
+
   void run_member(int e, int threads, const std::atomic<bool>& abort) {
     try {
       run_train_call(calls_[e], outcomes_[e], abort, nullptr, threads);
