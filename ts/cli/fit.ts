@@ -202,6 +202,7 @@ async function fitEachRank(o: FitCliOptions, source: FitSource): Promise<RankSwe
   );
   progress.done();
   if (sweep) return sweep;
+  if (finished.length === 0) return { rows: finished, best: NaN, fraction: o.fraction, interrupted: true };
   const { best, rank } = minimalRank(finished, o.fraction);
   return { rows: finished, best, fraction: o.fraction, minimalRank: rank, interrupted: true };
 }
