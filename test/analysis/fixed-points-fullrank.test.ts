@@ -7,13 +7,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { FullRankRNN, Random, analysis, type Tensor } from '../../ts/index.js';
+import { benchStates } from '../../ts/bench/fixed-points.js';
 import { runPython } from '../support/io.js';
 import { pythonWith } from '../support/python.js';
 
 const scipy = pythonWith(['numpy', 'scipy']);
 const N = 60;
 
-/** W = (m1 n1^T + m2 n2^T) / N + g G / sqrt(N), n_r = 2 m_r + 0.3 noise, and starts sampled from trajectories. */
+/**
+ * W = (m1 n1^T + m2 n2^T) / N + g G / sqrt(N), n_r = 2 m_r + 0.3 noise (the benchmark's net, smaller); the initial
+ * states are sampled from trajectories as the benchmark's (benchStates).
+ */
 function net(seed: number, g: number) {
   const rng = new Random(seed);
   const m = rng.fillNormal(new Float64Array(N * 2));
@@ -23,22 +27,6 @@ function net(seed: number, g: number) {
     for (let j = 0; j < N; j++) wrec[i * N + j] = (m[2 * i] * n[2 * j] + m[2 * i + 1] * n[2 * j + 1]) / N + (g * rng.normal()) / Math.sqrt(N);
   const model = new FullRankRNN({ size: N, inputs: 1, dtype: 'float64', init: { wrec, wi: rng.fillNormal(new Float64Array(N)) } });
   return { model, m, wrec };
-}
-
-async function starts(model: FullRankRNN, m: Float64Array, count: number, seed: number): Promise<Tensor<Float64Array>> {
-  const rng = new Random(seed);
-  const B = 20;
-  const T = 40;
-  const init = new Float64Array(B * N);
-  for (let b = 0; b < B; b++) {
-    const k = [2 * rng.normal(), 2 * rng.normal()];
-    for (let i = 0; i < N; i++) init[b * N + i] = m[2 * i] * k[0] + m[2 * i + 1] * k[1] + 0.5 * rng.normal();
-  }
-  const sim = await model.simulate({ data: new Float64Array(B * T), shape: [B, T, 1] }, { initialStates: { data: init, shape: [B, N] }, drawNoise: false });
-  const picks = rng.sampleIndices(B * (T + 1), count);
-  const data = new Float64Array(count * N);
-  picks.forEach((s, p) => data.set(sim.states!.data.subarray(s * N, (s + 1) * N), p * N));
-  return { data, shape: [count, N] };
 }
 
 // x' = -x + W tanh(x): the roots from a 25 x 25 grid of m kappa, kappa in [-4, 4]^2, and from the initial states
@@ -75,7 +63,7 @@ const rows = (t: Tensor) => [...Array(t.shape[0]).keys()].map((p) => Array.from(
 describe('full-rank nets: the default search finds every fixed point the full search finds', () => {
   test.skipIf(!scipy.available)(`every point is a root scipy finds, and none of the full search's is lost (${scipy.reason})`, async () => {
     const { model, m, wrec } = net(11, 0.5);
-    const initialStates = await starts(model, m, 120, 12);
+    const { initialStates } = await benchStates(model, m, 120);
     const full = await analysis.fixedPoints(model, { initialStates, search: 'full' });
     const auto = await analysis.fixedPoints(model, { initialStates });
     expect(full.search).toBe('full');
@@ -101,7 +89,7 @@ describe('full-rank nets: the default search finds every fixed point the full se
 describe('the Newton search with an Adam prefix', () => {
   test('adam.maxIterations Adam steps first, then Newton: the same fixed points, q at the rounding level', async () => {
     const { model, m } = net(13, 0.3);
-    const initialStates = await starts(model, m, 24, 14);
+    const { initialStates } = await benchStates(model, m, 24);
     const plain = await analysis.fixedPoints(model, { initialStates, search: 'newton' });
     const prefixed = await analysis.fixedPoints(model, { initialStates, search: 'newton', adam: { maxIterations: 40 } });
     expect(prefixed.search).toBe('newton');
