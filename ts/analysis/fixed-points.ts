@@ -75,10 +75,11 @@ export interface EigenOptions {
 /**
  * How {@link fixedPoints} searches: 'latent' solves the R-dimensional self-consistency equation of a low-rank net
  * (exact for nets without no-autapse: every fixed point lies on its R-dimensional plane) and lifts the roots;
- * 'newton' runs batched Newton-GMRES in N dimensions from every initial state (fixed points only); 'full' minimises q
- * in N dimensions (Adam, then Levenberg-Marquardt: fixed and slow points, FixedPointFinder's recipe); 'auto' is
- * 'latent' where it is exact and 'full' elsewhere, and 'full' whenever `adam` or `polish` options are given (they
- * configure the full search). See docs/analysis.md.
+ * 'newton' runs batched Newton-GMRES in N dimensions from every initial state (fixed points only; after
+ * `adam.maxIterations` Adam iterations when `adam` is given); 'full' minimises q in N dimensions (Adam, then
+ * Levenberg-Marquardt: fixed and slow points, FixedPointFinder's recipe); 'auto' is 'latent' where it is exact,
+ * 'newton' after 200 Adam iterations on full-rank nets, 'full' elsewhere, and 'full' whenever `adam` or `polish`
+ * options are given (they configure the full search). See docs/analysis.md.
  */
 export type FixedPointSearchMethod = 'auto' | 'latent' | 'newton' | 'full';
 
