@@ -571,6 +571,8 @@ FixedPointSearch find_fixed_points(const ModelSpec& spec, const double* params, 
   if (o.latent) {
     latent_phase(s);
   } else if (o.newton) {
+    optimise(s);  // the optional Adam prefix (maxIterations 0: none)
+    if (s.stopped()) return s.out;
     newton_phase(s);
     if (s.stopped()) return s.out;
     rank_by_speed(s);

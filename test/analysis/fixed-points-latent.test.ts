@@ -156,7 +156,8 @@ describe('Newton search (dense nets)', () => {
     expect(Math.max(...fps.q)).toBeLessThan(1e-24);
     expect(Math.max(...fps.candidates.polishIterations)).toBeGreaterThan(0);
     const auto = await analysis.fixedPoints(full, { initialStates, inputs: [0.2] });
-    expect(auto.search).toBe('full');
+    expect(auto.search).toBe('newton');
+    expect(Math.max(...auto.candidates.adamIterations)).toBeGreaterThan(0);
     for (const d of nearest(auto.points, fps.points)) expect(d).toBeLessThan(1e-9);
   });
 

@@ -20,7 +20,7 @@ describe.skipIf(!existsSync(cli))('lowrank analyze fixed-points (dist/cli.js)', 
     const summary = JSON.parse(r.stdout.trim());
     expect(summary.type).toBe('fixed-points');
     expect(summary.types.stable).toBe(8);
-    expect(summary.search).toBe('full');
+    expect(summary.search).toBe('newton'); // full-rank net: Newton after the Adam prefix
     const fps = await analysis.loadFixedPoints(out);
     expect(fps.points.shape[0]).toBe(summary.points);
     expect(existsSync(topo)).toBe(true);

@@ -76,10 +76,11 @@ export interface EigenOptions {
 /**
  * How {@link fixedPoints} searches: 'latent' solves the R-dimensional self-consistency equation of a low-rank net
  * (exact for nets without no-autapse: every fixed point lies on its R-dimensional plane) and lifts the roots;
- * 'newton' runs batched Newton-GMRES in N dimensions from every initial state (fixed points only); 'full' minimises q
- * in N dimensions (Adam, then Levenberg-Marquardt: fixed and slow points, FixedPointFinder's recipe); 'auto' is
- * 'latent' where it is exact and 'full' elsewhere, and 'full' whenever `adam` or `polish` options are given (they
- * configure the full search). See docs/analysis.md.
+ * 'newton' runs batched Newton-GMRES in N dimensions from every initial state (fixed points only; after
+ * `adam.maxIterations` Adam iterations when `adam` is given); 'full' minimises q in N dimensions (Adam, then
+ * Levenberg-Marquardt: fixed and slow points, FixedPointFinder's recipe); 'auto' is 'latent' where it is exact,
+ * 'newton' after 200 Adam iterations on full-rank nets, 'full' elsewhere, and 'full' whenever `adam` or `polish`
+ * options are given (they configure the full search). See docs/analysis.md.
  */
 export type FixedPointSearchMethod = 'auto' | 'latent' | 'newton' | 'full';
 
@@ -131,6 +132,13 @@ export interface FixedPointOptions {
   /** Called with the phase ('adam', 'polish', 'linearize') and its progress. */
   onProgress?: (p: NativeSearchProgress) => void;
 }
+
+/**
+ * Adam iterations before Newton when `search: 'auto'` runs the Newton search (full-rank nets): about 6 % of the
+ * joint Adam iterations of the FixedPointFinder-style benchmark baseline, enough to carry the candidates into the
+ * basins that Adam's flow reaches (docs/analysis.md, "Three searches").
+ */
+const NEWTON_ADAM_PREFIX = 200;
 
 /**
  * The defaults of fixedPoints, the one table the code and docs/analysis.md read. Nested groups are merged key by key
@@ -249,10 +257,13 @@ export function resolveFixedPointOptions(model: AnyModel, options: FixedPointOpt
     throw optionError(where, 'adam', "undefined with search: 'latent' (Adam belongs to the full search)", options.adam);
   }
   const fullOptions = options.adam !== undefined || options.polish !== undefined;
-  if (o.search === 'newton' && options.adam !== undefined) {
-    throw optionError(where, 'adam', "undefined with search: 'newton' (Adam belongs to the full search)", options.adam);
-  }
-  const search = o.search === 'auto' ? (possible && !fullOptions ? 'latent' : 'full') : o.search!;
+  // 'auto': the latent search where the reduction is exact, the Newton search (after an Adam prefix) on full-rank nets,
+  // the full search elsewhere and whenever adam or polish options are given
+  const fullRank = m.rank === 0;
+  const search = o.search === 'auto' ? (fullOptions ? 'full' : possible ? 'latent' : fullRank ? 'newton' : 'full') : o.search!;
+  // the Newton search runs Adam first for adam.maxIterations iterations when `adam` is given, for
+  // NEWTON_ADAM_PREFIX iterations when 'auto' chose it, else not at all
+  const prefix = o.search === 'auto' ? NEWTON_ADAM_PREFIX : 0;
   if (o.from === undefined && o.initialStates === undefined) {
     throw optionError(where, 'from', 'trajectories [B, T, N] or states [S, N] to sample initial states from (or give initialStates)', undefined, TypeError);
   }
@@ -265,7 +276,9 @@ export function resolveFixedPointOptions(model: AnyModel, options: FixedPointOpt
     seed: o.seed!,
     threads: o.threads!,
     tolerance: group('tolerance', TOLERANCE_RULES, FIXED_POINT_DEFAULTS.tolerance) as ResolvedFixedPointOptions['tolerance'],
-    adam: group('adam', ADAM_RULES, FIXED_POINT_DEFAULTS.adam) as ResolvedFixedPointOptions['adam'],
+    adam: (search === 'newton' && options.adam === undefined
+      ? { ...FIXED_POINT_DEFAULTS.adam, maxIterations: prefix }
+      : group('adam', ADAM_RULES, FIXED_POINT_DEFAULTS.adam)) as ResolvedFixedPointOptions['adam'],
     polish: o.polish === false ? { maxIterations: 0, tolQ: 0 } : (group('polish', POLISH_RULES, FIXED_POINT_DEFAULTS.polish) as Required<PolishOptions>),
     eigen: { method: eigen.method!, vectors: eigen.vectors ?? reduced, reduced },
     device: analysisDevice(o.device, model),

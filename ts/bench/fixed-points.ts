@@ -122,8 +122,7 @@ async function runBaseline(net: BenchNet, initialStates: Tensor, lr: number, ctx
 }
 
 /**
- * One net's rows: ours (the default search, and the other search: 'full' on the rank-2 net, 'newton' on the full-rank
- * one) beside the baseline. `m` is the rank-2 structure the initial trajectories start along; `dir` a scratch folder.
+ * One net's rows: ours (the default search, and the full search) beside the baseline. `m` is the rank-2 structure the initial trajectories start along; `dir` a scratch folder.
  */
 export async function netRows(net: BenchNet, m: Float64Array, ctx: BenchContext, dir: string): Promise<BenchRow[]> {
   const starts = ctx.quick ? 200 : 1000;
@@ -132,9 +131,9 @@ export async function netRows(net: BenchNet, m: Float64Array, ctx: BenchContext,
   ctx.log(`fixed points: ${net.label}, ${starts} initial states, ours (${repeats} run${repeats > 1 ? 's' : ''})`);
   const ours = await timeOurs(net, states, ctx, repeats, 'auto');
   const variants = [{ name: net.label, run: ours, target: net.target }];
-  // the other searches: the full one on the rank-2 net (what 'auto' ran before the latent search), Newton-GMRES on
-  // the full-rank net
-  const other: FixedPointSearchMethod = net.kind === 'lowrank' ? 'full' : 'newton';
+  // the other search: the full one (Adam + Levenberg-Marquardt, what 'auto' ran before the latent search on the rank-2
+  // net and before the Newton search on the full-rank one)
+  const other: FixedPointSearchMethod = 'full';
   if (!ctx.quick || net.kind === 'fullrank') {
     ctx.log(`fixed points: ${net.label}, search: '${other}'`);
     variants.push({ name: `${net.label} (search: '${other}')`, run: await timeOurs(net, states, ctx, 1, other), target: 0 });
