@@ -6,7 +6,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { LowRankRNN, saveModel, tasks } from '../../ts/index.js';
+import { LowRankRNN, loadModel, saveModel, tasks } from '../../ts/index.js';
+import { inactivationAccuracy, populationGroups } from '../../ts/populations/index.js';
 import { loadResult } from '../../ts/results/format.js';
 
 const cli = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
@@ -26,7 +27,7 @@ function interruptWhen(args: string[], ready: (stderr: string) => boolean): Prom
   return new Promise((done) => child.on('close', (status) => done({ status, stderr })));
 }
 const full = (...args: string[]) => spawnSync(process.execPath, [cli, 'populations', ...args], { cwd: dir, encoding: 'utf8' });
-const numbers = (a: { data: ArrayLike<number> | string[] }) => Array.from(a.data as ArrayLike<number>);
+const numbers = (a: { data: unknown }) => Array.from(a.data as ArrayLike<number>);
 
 describe.skipIf(!existsSync(cli))('Ctrl-C in lowrank populations keeps the finished part', () => {
   beforeAll(async () => {
@@ -82,6 +83,55 @@ describe.skipIf(!existsSync(cli))('Ctrl-C in lowrank populations keeps the finis
     const reference = await loadResult(whole, 'populations');
     expect(ari).toEqual(numbers(reference.arrays.ari));
     expect(numbers(arrays.kurtosis)).toEqual(numbers(reference.arrays.kurtosis));
+  }, 120_000);
+
+  test('inactivate: Ctrl-C after the first group saves the finished groups, equal to the library on those groups', async () => {
+    const labels = join(dir, 'clusters.npz');
+    const c = full('cluster', '--model', model, '--components', '3', '--restarts', '2', '--out', labels);
+    expect(c.status, c.stderr).toBe(0);
+    const out = join(dir, 'inactivate.npz');
+    const opts = { fraction: 0.5, draws: 300, trials: 40, seed: 3 };
+    const args = ['inactivate', '--model', model, '--task', 'dm', '--labels', labels, '--fraction', '0.5', '--draws', '300', '--trials', '40', '--seed', '3', '--threads', '1', '--out', out];
+    const r = await interruptWhen(args, (stderr) => /^group 1\/4 /m.test(stderr));
+    expect(r.status, r.stderr).toBe(130);
+    const done = (r.stderr.match(/^group \d\/4 /gm) ?? []).length;
+    expect(done).toBeGreaterThanOrEqual(1);
+    expect(done).toBeLessThan(4);
+    expect(r.stderr).toContain(`interrupted: saved the ${done} finished group(s) to ${out}`);
+    const { arrays, meta } = await loadResult(out, 'populations');
+    expect(meta).toMatchObject({ analysis: 'inactivate', interrupted: true, total: 4, finished: done });
+    expect(arrays.accuracy.shape).toEqual([done, 1]);
+    expect(arrays.accuracy_draws.shape).toEqual([done, 300, 1]);
+    const net = await loadModel(model, { dtype: 'float64', threads: 1 });
+    try {
+      const groups = populationGroups(Int32Array.from(numbers((await loadResult(labels)).arrays.labels))).slice(0, done);
+      const lib = await inactivationAccuracy(net, tasks.byName('dm'), groups, opts);
+      expect(JSON.parse(arrays.groups.data[0] as string)).toEqual(lib.groups);
+      expect(numbers(arrays.accuracy_draws)).toEqual(Array.from(lib.accuracy_draws.data));
+      expect(numbers(arrays.accuracy)).toEqual(Array.from(lib.accuracy.data));
+      expect(numbers(arrays.baseline)).toEqual(Array.from(lib.baseline));
+    } finally {
+      net.dispose();
+    }
+  }, 120_000);
+
+  test('cluster --components 1-8: Ctrl-C after K = 2 saves the best of the finished K with their candidates', async () => {
+    const out = join(dir, 'cluster.npz');
+    const args = ['cluster', '--model', model, '--restarts', '200', '--threads', '1', '--seed', '1'];
+    const r = await interruptWhen([...args, '--components', '1-8', '--out', out], (stderr) => /^K=2: /m.test(stderr));
+    expect(r.status, r.stderr).toBe(130);
+    const done = (r.stderr.match(/^K=\d: /gm) ?? []).length;
+    expect(done).toBeGreaterThanOrEqual(2);
+    expect(done).toBeLessThan(8);
+    expect(r.stderr).toContain(`interrupted: saved the best of the ${done} finished K to ${out}`);
+    const { arrays, meta } = await loadResult(out, 'populations');
+    expect(meta).toMatchObject({ analysis: 'cluster', interrupted: true, range: [1, 8], finished: done });
+    expect(numbers(arrays['candidates.components'])).toEqual(Array.from({ length: done }, (_, k) => k + 1));
+    const whole = join(dir, 'cluster-full.npz');
+    const f = full(...args, '--components', `1-${done}`, '--out', whole);
+    expect(f.status, f.stderr).toBe(0);
+    const reference = await loadResult(whole, 'populations');
+    for (const name of ['candidates.bic', 'candidates.aic', 'labels', 'weights', 'bic']) expect(numbers(arrays[name]), name).toEqual(numbers(reference.arrays[name]));
   }, 120_000);
 
   test('stability: Ctrl-C after one bootstrap fit (no pair yet) saves nothing and says so', async () => {

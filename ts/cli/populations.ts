@@ -78,13 +78,13 @@ interface ClusterOptions extends Common {
 }
 
 async function runCluster(o: ClusterOptions): Promise<void> {
+  const signal = interruptSignal(); // first: a Ctrl-C while the model loads exits 130 too
   await withModel(o.model, o.threads, async (model) => {
     const space = await populations.connectivitySpace(model, { svd: !!o.svd, scaled: !o.raw });
     const N = space.space.shape[0];
     const lo = Math.min(...o.components), hi = Math.max(...o.components);
     if (hi > N) throw new RangeError(`--components must be at most the ${N} neurons; got ${hi}`);
     const options = { method: o.method, covariance: o.covariance, restarts: o.restarts, seed: o.seed, threads: o.threads };
-    const signal = interruptSignal();
     let fit: populations.GaussianMixture;
     let candidates: populations.ComponentsCandidate[] | undefined;
     let finished: { best: populations.GaussianMixture; candidates: populations.ComponentsCandidate[] } | undefined;
@@ -132,6 +132,7 @@ interface ResampleCliOptions extends Common {
 }
 
 async function runResample(o: ResampleCliOptions): Promise<void> {
+  const signal = interruptSignal(); // first: a Ctrl-C while the model loads exits 130 too
   await withModel(o.model, o.threads, async (model) => {
     let pops: ArrayLike<number> | populations.MixtureParameters = new Int32Array(model.size);
     if (o.labels) {
@@ -159,7 +160,7 @@ async function runResample(o: ResampleCliOptions): Promise<void> {
     const meta = { analysis: 'resample', model: o.model, labels: o.labels, fitted: !!o.fitted, size: o.size ?? model.size, means: o.means, task: choice.name, taskOptions: choice.options, seed: o.seed };
     const r = await unlessAborted(
       populations.resampleAccuracy(model, pops, task, {
-        ...opts, draws: o.draws, trials: o.trials, seed: o.seed, signal: interruptSignal(),
+        ...opts, draws: o.draws, trials: o.trials, seed: o.seed, signal,
         onProgress: (p) => (finished.push(p.accuracy), !o.json && process.stderr.write(`draw ${p.draw}/${p.draws}: accuracy ${p.accuracy.toFixed(3)}\n`)),
       }),
     );
@@ -193,6 +194,7 @@ interface InactivateCliOptions extends Common {
 }
 
 async function runInactivate(o: InactivateCliOptions): Promise<void> {
+  const signal = interruptSignal(); // first: a Ctrl-C while the model loads exits 130 too
   await withModel(o.model, o.threads, async (model) => {
     const { task, choice } = await taskOf(o.model, o.task, o.taskOptions, model);
     let groups: populations.NeuronGroup[];
@@ -204,7 +206,7 @@ async function runInactivate(o: InactivateCliOptions): Promise<void> {
     let finished: populations.InactivationResult | undefined;
     const r = await unlessAborted(
       populations.inactivationAccuracy(model, task, groups, {
-        mode: o.mode, rescale: o.rescale, fraction: o.fraction, draws: o.draws, seed: o.seed, trialsPerCell: o.trialsPerCell, trials: o.trials, signal: interruptSignal(),
+        mode: o.mode, rescale: o.rescale, fraction: o.fraction, draws: o.draws, seed: o.seed, trialsPerCell: o.trialsPerCell, trials: o.trials, signal,
         onProgress: (p) => ((finished = p.finished), !o.json && process.stderr.write(`group ${p.group}/${p.groups} (${p.finished.groups[p.group - 1]}) done\n`)),
       }),
     );
@@ -212,7 +214,7 @@ async function runInactivate(o: InactivateCliOptions): Promise<void> {
     const save = (x: populations.InactivationResult, extra = {}) => saveResult(o.out, 'populations', { ...x, groups: JSON.stringify(x.groups), contexts: JSON.stringify(x.contexts) }, { meta: { ...meta, ...extra } });
     if (!r) {
       // Ctrl-C: the groups whose draws all finished
-      if (finished) await save(finished, { interrupted: true, groups: groups.length, finished: finished.groups.length });
+      if (finished) await save(finished, { interrupted: true, total: groups.length, finished: finished.groups.length });
       return reportInterrupted(finished ? [o.out] : [], `the ${finished?.groups.length ?? 0} finished group(s)`);
     }
     await save(r);
@@ -231,6 +233,7 @@ interface GainsCliOptions extends Common {
 }
 
 async function runGains(o: GainsCliOptions): Promise<void> {
+  const signal = interruptSignal(); // first: a Ctrl-C while the model loads exits 130 too
   await withModel(o.model, o.threads, async (model) => {
     const { task, choice } = await taskOf(o.model, o.task, o.taskOptions, model);
     const intact = await populations.taskAccuracy(model, task, o.trials * 4, o.seed);
@@ -240,7 +243,7 @@ async function runGains(o: GainsCliOptions): Promise<void> {
     let finished: populations.GainResult | undefined;
     const g0 = await unlessAborted(
       populations.gains(model, task, {
-        trials: o.trials, seed: o.seed, window: o.window ? [o.window[0], o.window[o.window.length - 1] + 1] : undefined, signal: interruptSignal(),
+        trials: o.trials, seed: o.seed, window: o.window ? [o.window[0], o.window[o.window.length - 1] + 1] : undefined, signal,
         onProgress: (p) => ((finished = p.finished), !o.json && process.stderr.write(`context ${p.context}/${p.contexts} (${p.finished.contexts[p.context - 1]}) done\n`)),
       }),
     );
@@ -270,13 +273,14 @@ interface StabilityCliOptions extends Common {
 }
 
 async function runStability(o: StabilityCliOptions): Promise<void> {
+  const signal = interruptSignal(); // first: a Ctrl-C while the model loads exits 130 too
   await withModel(o.model, o.threads, async (model) => {
     const { space, columns } = await populations.connectivitySpace(model);
     const kurtosis = populations.columnKurtosis(space);
     const stages: Partial<Record<'data' | 'null', { ari: Float64Array; bootstrap: number }>> = {};
     const s = await unlessAborted(
       populations.stability(space, {
-        components: o.components, bootstraps: o.bootstraps, fraction: o.fraction, seed: o.seed, mixture: { method: o.method, restarts: o.restarts, threads: o.threads }, signal: interruptSignal(),
+        components: o.components, bootstraps: o.bootstraps, fraction: o.fraction, seed: o.seed, mixture: { method: o.method, restarts: o.restarts, threads: o.threads }, signal,
         onProgress: (p) => ((stages[p.stage] = { ari: p.ari, bootstrap: p.bootstrap }), !o.json && process.stderr.write(`${p.stage} bootstrap ${p.bootstrap}/${p.bootstraps}\n`)),
       }),
     );
