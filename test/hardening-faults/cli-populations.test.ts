@@ -117,7 +117,7 @@ describe.skipIf(!existsSync(cli))('Ctrl-C in lowrank populations keeps the finis
 
   test('cluster --components 1-8: Ctrl-C after K = 2 saves the best of the finished K with their candidates', async () => {
     const out = join(dir, 'cluster.npz');
-    const args = ['cluster', '--model', model, '--restarts', '200', '--threads', '1', '--seed', '1'];
+    const args = ['cluster', '--model', model, '--restarts', '1000', '--threads', '1', '--seed', '1'];
     const r = await interruptWhen([...args, '--components', '1-8', '--out', out], (stderr) => /^K=2: /m.test(stderr));
     expect(r.status, r.stderr).toBe(130);
     const done = (r.stderr.match(/^K=\d: /gm) ?? []).length;
