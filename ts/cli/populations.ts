@@ -8,6 +8,7 @@ import { loadResult, saveResult } from '../results/format.js';
 import { tasks } from '../tasks/index.js';
 import type { Task } from '../tasks/index.js';
 import { int, intList, num, threads } from './args.js';
+import { interruptSignal, reportInterrupted, unlessAborted } from './interrupt.js';
 
 interface Common {
   model: string;
@@ -77,6 +78,7 @@ interface ClusterOptions extends Common {
 }
 
 async function runCluster(o: ClusterOptions): Promise<void> {
+  const signal = interruptSignal(); // first: a Ctrl-C while the model loads exits 130 too
   await withModel(o.model, o.threads, async (model) => {
     const space = await populations.connectivitySpace(model, { svd: !!o.svd, scaled: !o.raw });
     const N = space.space.shape[0];
@@ -84,9 +86,18 @@ async function runCluster(o: ClusterOptions): Promise<void> {
     if (hi > N) throw new RangeError(`--components must be at most the ${N} neurons; got ${hi}`);
     const options = { method: o.method, covariance: o.covariance, restarts: o.restarts, seed: o.seed, threads: o.threads };
     let fit: populations.GaussianMixture;
-    let candidates: { components: number; bic: number; aic: number; logLikelihood: number }[] | undefined;
-    if (lo === hi) fit = await populations.fitMixture(space.space, { ...options, components: lo });
-    else ({ best: fit, candidates } = await populations.selectComponents(space.space, { ...options, components: [lo, hi] }));
+    let candidates: populations.ComponentsCandidate[] | undefined;
+    let finished: { best: populations.GaussianMixture; candidates: populations.ComponentsCandidate[] } | undefined;
+    const onCandidate = (p: typeof finished & object) => ((finished = p), !o.json && process.stderr.write(`K=${p.candidates.at(-1)!.components}: BIC ${p.candidates.at(-1)!.bic.toFixed(1)}\n`));
+    const done = await unlessAborted<{ best: populations.GaussianMixture; candidates?: populations.ComponentsCandidate[] }>(
+      lo === hi
+        ? populations.fitMixture(space.space, { ...options, components: lo, signal }).then((best) => ({ best, candidates: undefined }))
+        : populations.selectComponents(space.space, { ...options, components: [lo, hi], signal, onCandidate }),
+    );
+    const aborted = !done;
+    if (done) ({ best: fit, candidates } = done);
+    else if (finished) ({ best: fit, candidates } = finished);
+    else return reportInterrupted([], 'the finished fits');
     const result = {
       labels: fit.labels,
       weights: fit.weights,
@@ -99,7 +110,10 @@ async function runCluster(o: ClusterOptions): Promise<void> {
       space: space.space,
       ...(candidates ? { candidates: { components: candidates.map((c) => c.components), bic: candidates.map((c) => c.bic), aic: candidates.map((c) => c.aic) } } : {}),
     };
-    await saveResult(o.out, 'populations', result, { meta: { analysis: 'cluster', model: o.model, method: o.method, covariance: o.covariance, scaled: space.scaled, svd: space.svd, seed: o.seed } });
+    const meta = { analysis: 'cluster', model: o.model, method: o.method, covariance: o.covariance, scaled: space.scaled, svd: space.svd, seed: o.seed };
+    // Ctrl-C during a range: the best of the finished K, with the candidates finished
+    await saveResult(o.out, 'populations', result, { meta: aborted ? { ...meta, interrupted: true, range: [lo, hi], finished: candidates!.length } : meta });
+    if (aborted) return reportInterrupted([o.out], `the best of the ${candidates!.length} finished K`);
     const sizes = Array.from({ length: fit.components }, (_, k) => fit.labels.filter((l) => l === k).length);
     emit(o, 'populations-cluster', { components: fit.components, sizes, logLikelihood: fit.logLikelihood, bic: fit.bic, out: o.out }, `${fit.components} populations (sizes ${sizes.join(', ')}), log-likelihood ${fit.logLikelihood.toFixed(4)} per neuron, BIC ${fit.bic.toFixed(1)}; saved ${o.out}`);
   });
@@ -118,6 +132,7 @@ interface ResampleCliOptions extends Common {
 }
 
 async function runResample(o: ResampleCliOptions): Promise<void> {
+  const signal = interruptSignal(); // first: a Ctrl-C while the model loads exits 130 too
   await withModel(o.model, o.threads, async (model) => {
     let pops: ArrayLike<number> | populations.MixtureParameters = new Int32Array(model.size);
     if (o.labels) {
@@ -141,8 +156,24 @@ async function runResample(o: ResampleCliOptions): Promise<void> {
     const { task, choice } = await taskOf(o.model, o.task, o.taskOptions, model);
     const intact = await populations.taskAccuracy(model, task, o.trials, o.seed);
     const warnings = checkIntact([intact], ['all'], choice);
-    const r = await populations.resampleAccuracy(model, pops, task, { ...opts, draws: o.draws, trials: o.trials, seed: o.seed, onProgress: (p) => !o.json && process.stderr.write(`draw ${p.draw}/${p.draws}: accuracy ${p.accuracy.toFixed(3)}\n`) });
-    await saveResult(o.out, 'populations', { accuracy: r.accuracy, mean: r.mean, min: r.min, max: r.max, baseline: Float64Array.of(intact) }, { meta: { analysis: 'resample', model: o.model, labels: o.labels, fitted: !!o.fitted, size: o.size ?? model.size, means: o.means, task: choice.name, taskOptions: choice.options, seed: o.seed } });
+    const finished: number[] = [];
+    const meta = { analysis: 'resample', model: o.model, labels: o.labels, fitted: !!o.fitted, size: o.size ?? model.size, means: o.means, task: choice.name, taskOptions: choice.options, seed: o.seed };
+    const r = await unlessAborted(
+      populations.resampleAccuracy(model, pops, task, {
+        ...opts, draws: o.draws, trials: o.trials, seed: o.seed, signal,
+        onProgress: (p) => (finished.push(p.accuracy), !o.json && process.stderr.write(`draw ${p.draw}/${p.draws}: accuracy ${p.accuracy.toFixed(3)}\n`)),
+      }),
+    );
+    if (!r) {
+      // Ctrl-C: the finished draws, with their mean and range, as a result of fewer draws
+      if (finished.length > 0) {
+        const accuracy = Float64Array.from(finished);
+        const result = { accuracy, mean: finished.reduce((a, b) => a + b, 0) / finished.length, min: Math.min(...finished), max: Math.max(...finished), baseline: Float64Array.of(intact) };
+        await saveResult(o.out, 'populations', result, { meta: { ...meta, interrupted: true, draws: o.draws, finished: finished.length } });
+      }
+      return reportInterrupted(finished.length > 0 ? [o.out] : [], `the ${finished.length} finished draw(s)`);
+    }
+    await saveResult(o.out, 'populations', { accuracy: r.accuracy, mean: r.mean, min: r.min, max: r.max, baseline: Float64Array.of(intact) }, { meta });
     emit(o, 'populations-resample', { mean: r.mean, min: r.min, max: r.max, baseline: intact, warnings, out: o.out }, `intact net ${intact.toFixed(3)}; accuracy over ${o.draws} resampled nets: mean ${r.mean.toFixed(3)}, range ${r.min.toFixed(3)}-${r.max.toFixed(3)}; saved ${o.out}`);
   });
 }
@@ -163,6 +194,7 @@ interface InactivateCliOptions extends Common {
 }
 
 async function runInactivate(o: InactivateCliOptions): Promise<void> {
+  const signal = interruptSignal(); // first: a Ctrl-C while the model loads exits 130 too
   await withModel(o.model, o.threads, async (model) => {
     const { task, choice } = await taskOf(o.model, o.task, o.taskOptions, model);
     let groups: populations.NeuronGroup[];
@@ -171,8 +203,21 @@ async function runInactivate(o: InactivateCliOptions): Promise<void> {
       const labels = populations.selectivityPopulations(model, o.inputs.map((k) => k - 1), o.top);
       groups = populations.populationGroups(labels, { random: o.random, names: ['rest', ...o.inputs.map((k) => `top ${o.top} |wi${k}|`)] }).slice(1);
     } else throw new RangeError('give --labels <cluster.npz> (populations) or --top <k> (the k neurons of largest |si wi| for each of --inputs)');
-    const r = await populations.inactivationAccuracy(model, task, groups, { mode: o.mode, rescale: o.rescale, fraction: o.fraction, draws: o.draws, seed: o.seed, trialsPerCell: o.trialsPerCell, trials: o.trials });
-    await saveResult(o.out, 'populations', { ...r, groups: JSON.stringify(r.groups), contexts: JSON.stringify(r.contexts) }, { meta: { analysis: 'inactivate', model: o.model, task: choice.name, taskOptions: choice.options, mode: o.mode, fraction: o.fraction, seed: o.seed } });
+    let finished: populations.InactivationResult | undefined;
+    const r = await unlessAborted(
+      populations.inactivationAccuracy(model, task, groups, {
+        mode: o.mode, rescale: o.rescale, fraction: o.fraction, draws: o.draws, seed: o.seed, trialsPerCell: o.trialsPerCell, trials: o.trials, signal,
+        onProgress: (p) => ((finished = p.finished), !o.json && process.stderr.write(`group ${p.group}/${p.groups} (${p.finished.groups[p.group - 1]}) done\n`)),
+      }),
+    );
+    const meta = { analysis: 'inactivate', model: o.model, task: choice.name, taskOptions: choice.options, mode: o.mode, fraction: o.fraction, seed: o.seed };
+    const save = (x: populations.InactivationResult, extra = {}) => saveResult(o.out, 'populations', { ...x, groups: JSON.stringify(x.groups), contexts: JSON.stringify(x.contexts) }, { meta: { ...meta, ...extra } });
+    if (!r) {
+      // Ctrl-C: the groups whose draws all finished
+      if (finished) await save(finished, { interrupted: true, total: groups.length, finished: finished.groups.length });
+      return reportInterrupted(finished ? [o.out] : [], `the ${finished?.groups.length ?? 0} finished group(s)`);
+    }
+    await save(r);
     const warnings = checkIntact(r.baseline, r.contexts, choice);
     const rows = r.groups.map((g, i) => `${g}: ${r.contexts.map((c, j) => `${c} ${r.accuracy.data[i * r.contexts.length + j].toFixed(3)}`).join(', ')}`);
     emit(o, 'populations-inactivate', { groups: r.groups, contexts: r.contexts, accuracy: Array.from(r.accuracy.data), baseline: Array.from(r.baseline), warnings, out: o.out }, [`intact: ${r.contexts.map((c, j) => `${c} ${r.baseline[j].toFixed(3)}`).join(', ')}`, ...rows, `saved ${o.out}`].join('\n'));
@@ -188,15 +233,30 @@ interface GainsCliOptions extends Common {
 }
 
 async function runGains(o: GainsCliOptions): Promise<void> {
+  const signal = interruptSignal(); // first: a Ctrl-C while the model loads exits 130 too
   await withModel(o.model, o.threads, async (model) => {
     const { task, choice } = await taskOf(o.model, o.task, o.taskOptions, model);
     const intact = await populations.taskAccuracy(model, task, o.trials * 4, o.seed);
     const warnings = checkIntact([intact], ['all'], choice);
     if (o.window && o.window.length !== 2) throw new RangeError(`--window must be START-END in steps, e.g. 23-63; got ${o.window.join(',')}`);
-    const g = await populations.gains(model, task, { trials: o.trials, seed: o.seed, window: o.window ? [o.window[0], o.window[o.window.length - 1] + 1] : undefined });
     const labels = o.labels ? await labelsFrom(o.labels, model.size) : new Int32Array(model.size);
-    const result = { gains: g.gains, mean_gains: g.meanGains, labels, contexts: JSON.stringify(g.contexts), window: Float64Array.from(g.window), population_gains: populations.populationMeans(g.gains, labels), population_mean_gains: populations.populationMeans(g.meanGains, labels) };
-    await saveResult(o.out, 'populations', result, { meta: { analysis: 'gains', model: o.model, task: choice.name, taskOptions: choice.options, accuracy: intact, seed: o.seed } });
+    let finished: populations.GainResult | undefined;
+    const g0 = await unlessAborted(
+      populations.gains(model, task, {
+        trials: o.trials, seed: o.seed, window: o.window ? [o.window[0], o.window[o.window.length - 1] + 1] : undefined, signal,
+        onProgress: (p) => ((finished = p.finished), !o.json && process.stderr.write(`context ${p.context}/${p.contexts} (${p.finished.contexts[p.context - 1]}) done\n`)),
+      }),
+    );
+    const resultOf = (x: populations.GainResult) => ({ gains: x.gains, mean_gains: x.meanGains, labels, contexts: JSON.stringify(x.contexts), window: Float64Array.from(x.window), population_gains: populations.populationMeans(x.gains, labels), population_mean_gains: populations.populationMeans(x.meanGains, labels) });
+    const meta = { analysis: 'gains', model: o.model, task: choice.name, taskOptions: choice.options, accuracy: intact, seed: o.seed };
+    if (!g0) {
+      // Ctrl-C: the finished contexts' columns
+      if (finished) await saveResult(o.out, 'populations', resultOf(finished), { meta: { ...meta, interrupted: true, finished: finished.contexts.length } });
+      return reportInterrupted(finished ? [o.out] : [], `the ${finished?.contexts.length ?? 0} finished context(s)`);
+    }
+    const g = g0;
+    const result = resultOf(g);
+    await saveResult(o.out, 'populations', result, { meta });
     const C = g.contexts.length;
     const rows = Array.from({ length: result.population_gains.shape[0] }, (_, k) => `${populations.populationName(k)}: ${g.contexts.map((c, j) => `${c} ${result.population_gains.data[k * C + j].toFixed(3)}`).join(', ')}`);
     emit(o, 'populations-gains', { contexts: g.contexts, window: g.window, populationGains: Array.from(result.population_gains.data), accuracy: intact, warnings, out: o.out }, [...rows, `saved ${o.out}`].join('\n'));
@@ -213,11 +273,29 @@ interface StabilityCliOptions extends Common {
 }
 
 async function runStability(o: StabilityCliOptions): Promise<void> {
+  const signal = interruptSignal(); // first: a Ctrl-C while the model loads exits 130 too
   await withModel(o.model, o.threads, async (model) => {
     const { space, columns } = await populations.connectivitySpace(model);
-    const s = await populations.stability(space, { components: o.components, bootstraps: o.bootstraps, fraction: o.fraction, seed: o.seed, mixture: { method: o.method, restarts: o.restarts, threads: o.threads } });
-    const e = await populations.epairs(space, { nullDraws: o.nullDraws, seed: o.seed, threads: o.threads });
     const kurtosis = populations.columnKurtosis(space);
+    const stages: Partial<Record<'data' | 'null', { ari: Float64Array; bootstrap: number }>> = {};
+    const s = await unlessAborted(
+      populations.stability(space, {
+        components: o.components, bootstraps: o.bootstraps, fraction: o.fraction, seed: o.seed, mixture: { method: o.method, restarts: o.restarts, threads: o.threads }, signal,
+        onProgress: (p) => ((stages[p.stage] = { ari: p.ari, bootstrap: p.bootstrap }), !o.json && process.stderr.write(`${p.stage} bootstrap ${p.bootstrap}/${p.bootstraps}\n`)),
+      }),
+    );
+    if (!s) {
+      // Ctrl-C: the pairs of the finished fits (a stage needs two fits for a pair), the null too when it has pairs
+      const mean = (a: Float64Array) => a.reduce((t, v) => t + v, 0) / a.length;
+      const data = stages.data, nul = stages.null;
+      const saved = data !== undefined && data.ari.length > 0;
+      if (saved) {
+        const result = { ari: data.ari, mean_ari: mean(data.ari), ...(nul && nul.ari.length > 0 ? { null_ari: nul.ari, null_mean_ari: mean(nul.ari) } : {}), kurtosis, columns: JSON.stringify(columns) };
+        await saveResult(o.out, 'populations', result, { meta: { analysis: 'stability', model: o.model, components: o.components, seed: o.seed, interrupted: true, bootstraps: o.bootstraps, finished: data.bootstrap, nullFinished: nul?.bootstrap ?? 0 } });
+      }
+      return reportInterrupted(saved ? [o.out] : [], `the ${data?.bootstrap ?? 0} finished bootstrap fit(s)`);
+    }
+    const e = await populations.epairs(space, { nullDraws: o.nullDraws, seed: o.seed, threads: o.threads });
     const result = { ari: s.ari, mean_ari: s.meanAri, null_ari: s.nullAri, null_mean_ari: s.nullMeanAri, z_score: s.zScore, epairs: { angles: e.angles, effect_size: e.effectSize, pvalue: e.pvalue, median: e.median, null_median: e.nullMedian }, kurtosis, columns: JSON.stringify(columns) };
     await saveResult(o.out, 'populations', result, { meta: { analysis: 'stability', model: o.model, components: o.components, seed: o.seed } });
     emit(o, 'populations-stability', { meanAri: s.meanAri, nullMeanAri: s.nullMeanAri, zScore: s.zScore, epairsEffect: e.effectSize, epairsP: e.pvalue, kurtosis: Array.from(kurtosis), out: o.out },

@@ -52,6 +52,10 @@ export interface GainOptions {
   drawNoise?: boolean;
   /** Seed of the trials and the noise (default 0). */
   seed?: number;
+  /** Stops between contexts. */
+  signal?: AbortSignal;
+  /** After each context: the result of the contexts finished so far (what a Ctrl-C keeps). */
+  onProgress?: (p: { context: number; contexts: number; finished: GainResult }) => void;
 }
 
 /** The defaults of {@link gains}. */
@@ -62,6 +66,8 @@ const GAIN_RULES: Rules<GainOptions> = {
   trials: is.integer(1),
   drawNoise: is.boolean(),
   seed: is.seed(),
+  signal: is.signal(),
+  onProgress: is.function(),
 };
 
 /** A populations gains result: per neuron and context, both gain summaries. */
@@ -95,7 +101,13 @@ export async function gains(model: AnyModel, task: Task, opts: GainOptions = {})
   const b = model.param('b').data;
   const g = new Float64Array(N * C), mg = new Float64Array(N * C);
   const L = window[1] - window[0];
+  // the result of the first `done` contexts
+  const result = (done: number): GainResult => {
+    const first = (a: Float64Array) => ({ data: Float64Array.from({ length: N * done }, (_, k) => a[Math.floor(k / done) * C + (k % done)]), shape: [N, done] });
+    return { gains: first(g), meanGains: first(mg), contexts: contexts.slice(0, done).map((c) => c.name), window: window as [number, number] };
+  };
   for (let c = 0; c < C; c++) {
+    o.signal?.throwIfAborted();
     const seed = streamSeed(o.seed, STREAMS.populationTrials, c);
     const batch = task.trials(contexts[c].spec, { repeats: o.trials, seed });
     const B = batch.inputs.shape[0];
@@ -114,8 +126,11 @@ export async function gains(model: AnyModel, task: Task, opts: GainOptions = {})
       g[i * C + c] = transferSlope(activation, mean[i] / (B * L) + b[i], slope);
       mg[i * C + c] /= B * L;
     }
+    if (o.onProgress && c + 1 < C) o.onProgress({ context: c + 1, contexts: C, finished: result(c + 1) });
   }
-  return { gains: { data: g, shape: [N, C] }, meanGains: { data: mg, shape: [N, C] }, contexts: contexts.map((c) => c.name), window: window as [number, number] };
+  const all = { gains: { data: g, shape: [N, C] }, meanGains: { data: mg, shape: [N, C] }, contexts: contexts.map((c) => c.name), window: window as [number, number] };
+  o.onProgress?.({ context: C, contexts: C, finished: all });
+  return all;
 }
 
 /** The mean of per-neuron values [N, C] over each population: [K, C]. */

@@ -169,6 +169,8 @@ export interface InactivationOptions extends InactivateOptions {
   trials?: number;
   /** Stops between draws. */
   signal?: AbortSignal;
+  /** After each group: the result of the groups finished so far (what a Ctrl-C keeps). */
+  onProgress?: (p: { group: number; groups: number; finished: InactivationResult }) => void;
 }
 
 /** The defaults of {@link inactivationAccuracy} (draws: 10 when fraction < 1, else 1). */
@@ -181,6 +183,7 @@ const INACTIVATION_RULES: Rules<InactivationOptions> = {
   trialsPerCell: is.integer(1),
   trials: is.integer(1),
   signal: is.signal(),
+  onProgress: is.function(),
 };
 
 /** What {@link inactivationAccuracy} returns (the arrays of a populations inactivation result). */
@@ -235,6 +238,24 @@ export async function inactivationAccuracy(model: AnyModel, task: Task, groups: 
   const G = groups.length;
   const draws = new Float64Array(G * S * C), congruentDraws = new Float64Array(G * S * C);
   const inactivated = new Float64Array(G);
+  // the result of the first `done` groups
+  const cdm = base.congruent !== undefined;
+  const result = (done: number): InactivationResult => {
+    const mean = (a: Float64Array) => {
+      const out = new Float64Array(done * C);
+      for (let g = 0; g < done; g++) for (let s = 0; s < S; s++) for (let c = 0; c < C; c++) out[g * C + c] += a[(g * S + s) * C + c] / S;
+      return { data: out, shape: [done, C] };
+    };
+    return {
+      groups: groups.slice(0, done).map((g) => g.name),
+      contexts: cdm ? ['A', 'B'] : ['all'],
+      accuracy: mean(draws),
+      accuracy_draws: { data: draws.slice(0, done * S * C), shape: [done, S, C] },
+      ...(cdm ? { congruent: mean(congruentDraws), baseline_congruent: Float64Array.from(base.congruent!) } : {}),
+      baseline: Float64Array.from(base.incongruent),
+      inactivated: inactivated.slice(0, done),
+    };
+  };
   for (let g = 0; g < G; g++) {
     const pool = groups[g].neurons;
     const count = Math.max(1, Math.round(o.fraction! * pool.length));
@@ -253,20 +274,7 @@ export async function inactivationAccuracy(model: AnyModel, task: Task, groups: 
         net.dispose();
       }
     }
+    o.onProgress?.({ group: g + 1, groups: G, finished: result(g + 1) });
   }
-  const mean = (a: Float64Array) => {
-    const out = new Float64Array(G * C);
-    for (let g = 0; g < G; g++) for (let s = 0; s < S; s++) for (let c = 0; c < C; c++) out[g * C + c] += a[(g * S + s) * C + c] / S;
-    return { data: out, shape: [G, C] };
-  };
-  const cdm = base.congruent !== undefined;
-  return {
-    groups: groups.map((g) => g.name),
-    contexts: cdm ? ['A', 'B'] : ['all'],
-    accuracy: mean(draws),
-    accuracy_draws: { data: draws, shape: [G, S, C] },
-    ...(cdm ? { congruent: mean(congruentDraws), baseline_congruent: Float64Array.from(base.congruent!) } : {}),
-    baseline: Float64Array.from(base.incongruent),
-    inactivated,
-  };
+  return result(G);
 }

@@ -323,7 +323,11 @@ export interface ComponentsCandidate {
  */
 export async function selectComponents(
   x: Tensor,
-  options: Omit<MixtureOptions, 'components'> & { components: [number, number] },
+  options: Omit<MixtureOptions, 'components'> & {
+    components: [number, number];
+    /** After each K: the candidates so far and the best of them (what a Ctrl-C keeps). */
+    onCandidate?: (p: { best: GaussianMixture; candidates: ComponentsCandidate[] }) => void;
+  },
 ): Promise<{ best: GaussianMixture; candidates: ComponentsCandidate[] }> {
   const where = 'selectComponents';
   const { rows } = dataOf(where, x);
@@ -340,12 +344,15 @@ export async function selectComponents(
     throw new RangeError(`${where}: option 'components' must be [lo, hi] with integers 1 <= lo <= hi <= ${rows} (the number of rows); got ${show(range)}`);
   }
   const [lo, hi] = range as [number, number];
+  const { onCandidate, ...fitOptions } = given as typeof options;
+  if (onCandidate !== undefined) checkValue(where, 'onCandidate', onCandidate, is.function());
   let best: GaussianMixture | undefined;
   const candidates: ComponentsCandidate[] = [];
   for (let k = lo; k <= hi; k++) {
-    const m = await fitMixture(x, { ...(given as Omit<MixtureOptions, 'components'>), components: k });
+    const m = await fitMixture(x, { ...(fitOptions as Omit<MixtureOptions, 'components'>), components: k });
     candidates.push({ components: k, bic: m.bic, aic: m.aic, logLikelihood: m.logLikelihood });
     if (!best || m.bic < best.bic) best = m;
+    onCandidate?.({ best, candidates: candidates.slice() });
   }
   return { best: best!, candidates };
 }

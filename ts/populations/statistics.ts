@@ -194,6 +194,11 @@ export interface StabilityOptions {
   seed?: number;
   /** Stops between fits. */
   signal?: AbortSignal;
+  /**
+   * After each bootstrap fit, on the data then on the null: the adjusted Rand indices of every pair of the fits
+   * finished so far on that stage (what a Ctrl-C keeps).
+   */
+  onProgress?: (p: { stage: 'data' | 'null'; bootstrap: number; bootstraps: number; ari: Float64Array }) => void;
 }
 
 /** The defaults of {@link stability}. */
@@ -206,6 +211,7 @@ const STABILITY_RULES: Rules<StabilityOptions> = {
   null: is.oneOf(['gaussian', 'none']),
   seed: is.seed(),
   signal: is.signal(),
+  onProgress: is.function(),
 };
 
 /** What {@link stability} returns. */
@@ -221,20 +227,13 @@ export interface StabilityResult {
   zScore?: number;
 }
 
-async function bootstrapAris(x: Tensor, N: number, D: number, o: StabilityOptions, stream: number): Promise<Float64Array> {
-  const B = o.bootstraps!, size = Math.max(o.components, Math.round(o.fraction! * N));
-  const fits: { rows: number[]; labels: Int32Array }[] = [];
-  for (let b = 0; b < B; b++) {
-    o.signal?.throwIfAborted();
-    const rows = new Random(streamSeed(o.seed!, STREAMS.bootstrapSubsample, stream, b)).sampleIndices(N, size).sort((p, q) => p - q);
-    const sub = new Float64Array(size * D);
-    rows.forEach((r, i) => sub.set(x.data.subarray(r * D, (r + 1) * D), i * D));
-    const fit = await fitMixture({ data: sub, shape: [size, D] }, { ...o.mixture, components: o.components, seed: streamSeed(o.seed!, STREAMS.bootstrapSubsample, stream, b, 1) % 2 ** 31 });
-    fits.push({ rows, labels: fit.labels });
-  }
+type BootstrapFit = { rows: number[]; labels: Int32Array };
+
+/** The adjusted Rand index of every pair (a < b, a first) of `fits`, on the neurons the two share. */
+function pairAris(fits: readonly BootstrapFit[]): Float64Array {
   const out: number[] = [];
-  for (let a = 0; a < B; a++)
-    for (let b = a + 1; b < B; b++) {
+  for (let a = 0; a < fits.length; a++)
+    for (let b = a + 1; b < fits.length; b++) {
       const pos = new Map(fits[b].rows.map((r, i) => [r, i]));
       const la: number[] = [], lb: number[] = [];
       fits[a].rows.forEach((r, i) => {
@@ -244,6 +243,23 @@ async function bootstrapAris(x: Tensor, N: number, D: number, o: StabilityOption
       out.push(adjustedRandIndex(la, lb));
     }
   return Float64Array.from(out);
+}
+
+async function bootstrapAris(x: Tensor, N: number, D: number, o: StabilityOptions, stream: number): Promise<Float64Array> {
+  const B = o.bootstraps!, size = Math.max(o.components, Math.round(o.fraction! * N));
+  const fits: BootstrapFit[] = [];
+  for (let b = 0; b < B; b++) {
+    o.signal?.throwIfAborted();
+    const rows = new Random(streamSeed(o.seed!, STREAMS.bootstrapSubsample, stream, b)).sampleIndices(N, size).sort((p, q) => p - q);
+    const sub = new Float64Array(size * D);
+    rows.forEach((r, i) => sub.set(x.data.subarray(r * D, (r + 1) * D), i * D));
+    const fit = await fitMixture({ data: sub, shape: [size, D] }, { ...o.mixture, components: o.components, seed: streamSeed(o.seed!, STREAMS.bootstrapSubsample, stream, b, 1) % 2 ** 31 });
+    fits.push({ rows, labels: fit.labels });
+    if (o.onProgress && b + 1 < B) o.onProgress({ stage: stream === 0 ? 'data' : 'null', bootstrap: b + 1, bootstraps: B, ari: pairAris(fits) });
+  }
+  const ari = pairAris(fits);
+  o.onProgress?.({ stage: stream === 0 ? 'data' : 'null', bootstrap: B, bootstraps: B, ari });
+  return ari;
 }
 
 /**
