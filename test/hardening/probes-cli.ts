@@ -138,4 +138,5 @@ export const CLI_PROBES: readonly Probe[] = [
   cli('bench threads 5000', 'bench eigensolves --threads 5000', /threads/),
   cli('bench json to a directory', 'bench eigensolves --json $F/a-directory.npz', /a-directory/),
   cli('analyze fixed-points search bad', `analyze fixed-points ${M} --task dm --search banana`, /search|banana/),
+  cli('build out under a file', 'build --out $F/lowrank.npz/x', /--out|lowrank\.npz/),
 ];

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { isAbsolute, join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
+import { checkOutputDirectory } from '../io/files.js';
 import { packageRoot } from '../native/load.js';
 
 interface BuildCliOptions {
@@ -39,7 +40,7 @@ export function registerBuild(program: Command): void {
     .action((o: BuildCliOptions) => runBuild(o));
 }
 
-function runBuild(o: BuildCliOptions): void {
+async function runBuild(o: BuildCliOptions): Promise<void> {
   const missing = BUILD_TOOLS.filter((t) => spawnSync(t.command, t.args, { stdio: 'ignore' }).status !== 0);
   if (o.cuda && spawnSync('nvcc', ['--version'], { stdio: 'ignore' }).status !== 0) {
     throw new Error('--cuda needs nvcc (the CUDA toolkit) on PATH; install it or build without --cuda');
@@ -49,6 +50,7 @@ function runBuild(o: BuildCliOptions): void {
   }
   const root = packageRoot();
   const out = isAbsolute(o.out) ? o.out : join(root, o.out);
+  await checkOutputDirectory(out, '--out');
   const args = [
     'rebuild',
     '--directory',

@@ -22,7 +22,7 @@ const program = new Command('lowrank')
   .description('Train, fit and analyse low-rank and full-rank recurrent neural networks (native C++/CUDA engine).')
   .version(packageVersion(), '-V, --version', 'print the version')
   .showHelpAfterError()
-  .hook('preAction', (_program, command) => checkOutputOptions(command.opts()));
+  .hook('preAction', (_program, command) => checkOutputOptions(command.opts(), command.name()));
 
 registerInfo(program);
 registerTrain(program);

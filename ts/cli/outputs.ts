@@ -6,8 +6,15 @@ import { checkOutputDirectory, checkOutputPath } from '../io/files.js';
 const FILE_OPTIONS = { out: '--out', topology: '--topology', saveModel: '--save-model', table: '--table', checkpoint: '--checkpoint' } as const;
 const DIRECTORY_OPTIONS = { outDir: '--out-dir' } as const;
 
-/** Checks every output path among a command's parsed options (see checkOutputPath and checkOutputDirectory). */
-export async function checkOutputOptions(options: Record<string, unknown>): Promise<void> {
+/** Commands that check their own outputs: `build --out` is a folder relative to the package, not to the working directory. */
+const OWN_CHECKS = new Set(['build']);
+
+/**
+ * Checks every output path among a command's parsed options (see checkOutputPath and checkOutputDirectory), except for
+ * the commands that check their own.
+ */
+export async function checkOutputOptions(options: Record<string, unknown>, command = ''): Promise<void> {
+  if (OWN_CHECKS.has(command)) return;
   for (const [key, flag] of Object.entries(FILE_OPTIONS)) {
     if (typeof options[key] === 'string') await checkOutputPath(options[key] as string, flag);
   }
