@@ -108,7 +108,7 @@ export * as analysis from './analysis/index.js';
 export * as io from './io/index.js';
 export { loadNpy, loadNpz, readNpy, saveNpy, saveNpz, FileFormatError } from './io/index.js';
 export { lowRankFromFullRank, svdReparametrize, type LowRankFromFullRankOptions } from './model/index.js';
-export { schur, svd, type ComplexMatrix, type SchurDecomposition, type Svd } from './core/linalg.js';
+export { schur, svd, type ComplexMatrix, type SchurDecomposition, type Svd, type SvdOptions } from './core/linalg.js';
 export * as lint from './lint/index.js';
 export * as results from './results/index.js';
 export * as recordings from './recordings/index.js';

@@ -49,7 +49,25 @@ constexpr double kOrderTolerance = 1e-10;
 Eigenpairs sorted_eigenpairs(const Eigen::VectorXcd& values, const Eigen::MatrixXcd* right, const Eigen::MatrixXcd* left,
                              double rcond);
 
+// The order sorted_eigenpairs lists `values` in: order[i] is the index of the i-th listed value.
+std::vector<int> eigen_order(const Eigen::VectorXcd& values);
+
 Eigenpairs eigen_dense(const Eigen::MatrixXd& a, bool rightVectors, bool leftVectors);
+
+// The eigenpairs of eigen_dense in the form the JavaScript API hands out (analysis.eigen): real and imaginary parts
+// apart, each vector a row (right[i * n + k] is component k of right vector i), in sorted_eigenpairs' order, with the
+// same conventions. `a` is the row-major n x n matrix (consumed: LAPACK works in it). With LAPACK the row-major buffer goes to dgeev
+// as it is, that is as the column-major A^T: A^T has A's eigenvalues, and the left eigenvectors dgeev returns for it
+// (u^H A^T = lambda u^H) are, conjugated, A's right eigenvectors (A conj(u) = lambda conj(u)); no transpose is made.
+struct PlanarEigenpairs {
+  int n = 0;
+  std::vector<double> re, im;            // n
+  std::vector<double> rightRe, rightIm;  // n x n, empty unless asked for
+  std::vector<double> leftRe, leftIm;    // n x n, empty unless asked for
+  double rcond = 0.0;                    // as Eigenpairs::rcond, when left vectors were computed
+};
+// `threads`: LAPACK's threads for the call (lapack.hpp; 0: its default).
+PlanarEigenpairs eigen_dense_rows(std::vector<double> a, int n, bool rightVectors, bool leftVectors, int threads = 0);
 
 // The R eigenpairs of shift I + U V^T (U, V: dim x R) that come from the update; the other dim - R eigenvalues all
 // equal `shift`. Eigenvalues are shift + eig(V^T U); right vectors U c, left vectors V d for the eigenvectors c, d of

@@ -34,6 +34,9 @@ struct Library {
   GesddFn gesdd = nullptr;
   GetrfFn getrf = nullptr;
   GetriFn getri = nullptr;
+  SetThreadsFn setThreads = nullptr;  // OpenBLAS only
+  int defaultThreads = 0;             // the pool's size after loading
+  int currentThreads = 0;             // as last set (under call_mutex)
 };
 
 // Where LAPACK usually is: Debian/Ubuntu's alternatives (OpenBLAS or the reference LAPACK), OpenBLAS by its own
@@ -105,6 +108,8 @@ bool open_library(const char* path, Library& lib, std::string& why) {
     if (auto set = symbol<SetThreadsFn>(handle, "openblas_set_num_threads"); set && threads > 0) set(threads);
   }
   if (auto get = symbol<GetThreadsFn>(handle, "openblas_get_num_threads")) lib.status.threads = get();
+  lib.setThreads = symbol<SetThreadsFn>(handle, "openblas_set_num_threads");
+  lib.defaultThreads = lib.currentThreads = lib.status.threads;
   return true;  // the handle stays open for the life of the process
 }
 #endif
@@ -137,8 +142,8 @@ Library load() {
   return lib;
 }
 
-const Library& library() {
-  static const Library lib = load();
+Library& library() {
+  static Library lib = load();
   return lib;
 }
 
@@ -150,33 +155,46 @@ std::mutex& call_mutex() {
 
 int query_size(double value) { return std::max(1, int(value)); }
 
+// The threads of the next call (see lapack.hpp); call_mutex must be held.
+void use_threads(Library& lib, int threads) {
+  const int wanted = threads > 0 ? threads : lib.defaultThreads;
+  if (!lib.setThreads || wanted < 1 || wanted == lib.currentThreads) return;
+  lib.setThreads(wanted);
+  lib.currentThreads = wanted;
+}
+
 }  // namespace
 
 const Status& status() { return library().status; }
 
-int geev(int n, double* a, double* wr, double* wi, double* vr) {
-  const Library& lib = library();
-  const char jobvl = 'N', jobvr = vr ? 'V' : 'N';
+int geev(int n, double* a, double* wr, double* wi, double* vl, double* vr, int threads) {
+  Library& lib = library();
+  const char jobvl = vl ? 'V' : 'N', jobvr = vr ? 'V' : 'N';
   const int ldv = std::max(1, n);
   double dummy = 0, query = 0;
   int lwork = -1, info = 0;
+  double* left = vl ? vl : &dummy;
+  double* right = vr ? vr : &dummy;
+  const int ldl = vl ? ldv : 1, ldr = vr ? ldv : 1;
   std::lock_guard<std::mutex> lock(call_mutex());
-  lib.geev(&jobvl, &jobvr, &n, a, &n, wr, wi, &dummy, &ldv, vr ? vr : &dummy, &ldv, &query, &lwork, &info, 1, 1);
+  use_threads(lib, threads);
+  lib.geev(&jobvl, &jobvr, &n, a, &ldv, wr, wi, left, &ldl, right, &ldr, &query, &lwork, &info, 1, 1);
   if (info != 0) return info;
   lwork = query_size(query);
   std::vector<double> work(static_cast<size_t>(lwork));
-  lib.geev(&jobvl, &jobvr, &n, a, &n, wr, wi, &dummy, &ldv, vr ? vr : &dummy, &ldv, work.data(), &lwork, &info, 1, 1);
+  lib.geev(&jobvl, &jobvr, &n, a, &ldv, wr, wi, left, &ldl, right, &ldr, work.data(), &lwork, &info, 1, 1);
   return info;
 }
 
-int gesdd(int m, int n, double* a, double* s, double* u, double* vt) {
-  const Library& lib = library();
+int gesdd(int m, int n, double* a, double* s, double* u, double* vt, int threads) {
+  Library& lib = library();
   const char jobz = 'S';
   const int k = std::min(m, n), ldu = std::max(1, m), ldvt = std::max(1, k);
   std::vector<int> iwork(size_t(8) * k);
   double query = 0;
   int lwork = -1, info = 0;
   std::lock_guard<std::mutex> lock(call_mutex());
+  use_threads(lib, threads);
   lib.gesdd(&jobz, &m, &n, a, &ldu, s, u, &ldu, vt, &ldvt, &query, &lwork, iwork.data(), &info, 1);
   if (info != 0) return info;
   lwork = query_size(query);
@@ -185,11 +203,12 @@ int gesdd(int m, int n, double* a, double* s, double* u, double* vt) {
   return info;
 }
 
-int inverse(int n, double* a) {
-  const Library& lib = library();
+int inverse(int n, double* a, int threads) {
+  Library& lib = library();
   std::vector<int> pivots(size_t(std::max(1, n)));
   int info = 0;
   std::lock_guard<std::mutex> lock(call_mutex());
+  use_threads(lib, threads);
   lib.getrf(&n, &n, a, &n, pivots.data(), &info);
   if (info != 0) return info;
   double query = 0;

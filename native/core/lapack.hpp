@@ -8,9 +8,11 @@
 // or Haswell (AVX2) while the library loads (lapack.cpp says why).
 //
 // Threads: an OpenBLAS found here keeps its own thread pool, of OpenBLAS's default size (OPENBLAS_NUM_THREADS, else
-// the hardware threads) unless LOWRANK_LAPACK_THREADS says otherwise. Calls are serialised (one at a time, each using
-// that pool), so when the engine's own threads decompose many matrices at once (linearize over many states) the cores
-// are not oversubscribed, and a multi-threaded OpenBLAS is never entered from several threads at once.
+// the hardware threads) unless LOWRANK_LAPACK_THREADS says otherwise; each routine below takes the number of threads
+// for that call (0: that default), set with openblas_set_num_threads before the call (ignored by other libraries).
+// Calls are serialised (one at a time, each using that pool), so when the engine's own threads decompose many
+// matrices at once (linearize over many states) the cores are not oversubscribed, and a multi-threaded OpenBLAS is
+// never entered from several threads at once.
 #pragma once
 #include <string>
 
@@ -33,15 +35,16 @@ inline bool available() { return status().loaded; }
 // The routines below return LAPACK's info (0: success) and must only be called when available(). Matrices are
 // column-major with leading dimension equal to their row count; `a` is overwritten.
 
-// dgeev: eigenvalues (wr + i wi) and, when vr is not null, the right eigenvectors in LAPACK's real packing (a complex
-// pair j, j+1 is vr(:, j) +- i vr(:, j+1)). Balances the matrix first, as numpy.linalg.eig does.
-int geev(int n, double* a, double* wr, double* wi, double* vr);
+// dgeev: eigenvalues (wr + i wi) and, for each of vl and vr that is not null, the left or right eigenvectors in
+// LAPACK's real packing (a complex pair j, j+1 is v(:, j) +- i v(:, j+1); a left vector u satisfies u^H A = lambda u^H).
+// Balances the matrix first, as numpy.linalg.eig does.
+int geev(int n, double* a, double* wr, double* wi, double* vl, double* vr, int threads = 0);
 
 // dgesdd, thin: a (m x n) = u (m x k) diag(s) vt (k x n), k = min(m, n).
-int gesdd(int m, int n, double* a, double* s, double* u, double* vt);
+int gesdd(int m, int n, double* a, double* s, double* u, double* vt, int threads = 0);
 
 // dgetrf + dgetri: a (n x n) replaced by its inverse; info > 0 when it is singular.
-int inverse(int n, double* a);
+int inverse(int n, double* a, int threads = 0);
 
 }  // namespace lapack
 }  // namespace lowrank

@@ -14,22 +14,33 @@ namespace {
 
 // thin_svd on LAPACK (dgesdd). The row-major rows x cols buffer is, read column-major, A^T (cols x rows); its SVD
 // A^T = V S U^T gives V as dgesdd's u (cols x k0) and U^T as its vt (k0 x rows), k0 = min(rows, cols).
-void thin_svd_lapack(const double* a, ThinSvd& out) {
+void thin_svd_lapack(const double* a, ThinSvd& out, int threads) {
   const int rows = out.rows, cols = out.cols, k = out.k, k0 = std::min(rows, cols);
   std::vector<double> work(a, a + size_t(rows) * cols), s(k0), v(size_t(cols) * k0), ut(size_t(k0) * rows);
-  const int info = lapack::gesdd(cols, rows, work.data(), s.data(), v.data(), ut.data());
+  const int info = lapack::gesdd(cols, rows, work.data(), s.data(), v.data(), ut.data(), threads);
   if (info < 0) throw std::logic_error("svd: dgesdd rejected argument " + std::to_string(-info));
   if (info > 0) throw std::runtime_error("svd: the divide-and-conquer iteration (LAPACK dgesdd) did not converge");
-  for (int r = 0; r < rows; ++r)
-    for (int i = 0; i < k; ++i) out.u[size_t(r) * k + i] = ut[size_t(r) * k0 + i];
-  for (int c = 0; c < cols; ++c)
-    for (int i = 0; i < k; ++i) out.v[size_t(c) * k + i] = v[size_t(i) * cols + c];
+  if (k == k0) {
+    out.u = std::move(ut);  // U^T column-major is U row-major
+  } else {
+    for (int r = 0; r < rows; ++r)
+      for (int i = 0; i < k; ++i) out.u[size_t(r) * k + i] = ut[size_t(r) * k0 + i];
+  }
+  transpose_into(v.data(), cols, k, out.v.data());  // V's first k columns, row-major
   std::copy(s.begin(), s.begin() + k, out.s.begin());
 }
 
 }  // namespace
 
-ThinSvd thin_svd(const double* a, int rows, int cols, int k) {
+void transpose_into(const double* in, int rows, int cols, double* out) {
+  constexpr int kTile = 32;
+  for (int c0 = 0; c0 < cols; c0 += kTile)
+    for (int r0 = 0; r0 < rows; r0 += kTile)
+      for (int c = c0; c < std::min(cols, c0 + kTile); ++c)
+        for (int r = r0; r < std::min(rows, r0 + kTile); ++r) out[size_t(r) * cols + c] = in[size_t(c) * rows + r];
+}
+
+ThinSvd thin_svd(const double* a, int rows, int cols, int k, int threads) {
   if (rows < 1 || cols < 1) throw std::range_error("svd: the matrix must have at least one row and one column");
   const int full = std::min(rows, cols);
   if (k < 1 || k > full) throw std::range_error("svd: k must be between 1 and min(rows, cols)");
@@ -41,7 +52,7 @@ ThinSvd thin_svd(const double* a, int rows, int cols, int k) {
   out.v.resize(size_t(cols) * k);
   out.s.resize(k);
   if (lapack::available()) {
-    thin_svd_lapack(a, out);
+    thin_svd_lapack(a, out, threads);
     return out;
   }
   const Eigen::Map<const RowMat> A(a, rows, cols);

@@ -14,8 +14,12 @@ struct ThinSvd {
   std::vector<double> v;  // cols x k, row-major
 };
 
-// The leading k singular triplets of a row-major rows x cols matrix (k <= min(rows, cols)).
-ThinSvd thin_svd(const double* a, int rows, int cols, int k);
+// The leading k singular triplets of a row-major rows x cols matrix (k <= min(rows, cols)); `threads`: LAPACK's
+// threads for the call (lapack.hpp; 0: its default).
+ThinSvd thin_svd(const double* a, int rows, int cols, int k, int threads = 0);
+
+// out (cols x rows, column-major) = in^T for in (rows x cols, column-major), by cache-sized tiles.
+void transpose_into(const double* in, int rows, int cols, double* out);
 
 // A = U T U^H. Complex form: T upper triangular with the eigenvalues on its diagonal, U unitary. Real form
 // (`real`): T quasi upper triangular (2 x 2 diagonal blocks for complex pairs), U orthogonal, imaginary parts zero.

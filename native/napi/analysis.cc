@@ -9,6 +9,7 @@
 #include "../core/fixed_points.hpp"
 #include "../core/memory_guard.hpp"
 #include "backends.hpp"
+#include "linalg_binding.hpp"
 #include "glue.hpp"
 
 namespace lowrank {
@@ -261,35 +262,6 @@ Napi::Value Linearize(const Napi::CallbackInfo& info) {
   });
 }
 
-class EigenWorker : public PromiseWorker {
- public:
-  EigenWorker(Napi::Env env, HeldArray<double> a, int n, bool right, bool left)
-      : PromiseWorker(env), a_(std::move(a)), n_(n), right_(right), left_(left) {}
-
- protected:
-  void Run() override { pairs_ = {eigen_dense(rows_of(a_.data, n_, n_), right_, left_)}; }
-  Napi::Value Result(Napi::Env env) override { return eigenpairs_out(env, pairs_); }
-
- private:
-  HeldArray<double> a_;
-  int n_;
-  bool right_, left_;
-  std::vector<Eigenpairs> pairs_;
-};
-
-// eigen(a [n, n], { n, right, left }) -> Promise<eigenpairs>
-Napi::Value Eigendecompose(const Napi::CallbackInfo& info) {
-  return guarded(info.Env(), [&]() -> Napi::Value {
-    const auto opts = object_arg(info, 1, "options");
-    const int n = positive_field(opts, "n");
-    ensure_allocation_fits(double(n) * n * 16.0 * 6.0, "the eigendecomposition");
-    auto a = hold_rows(info, 0, "a", n, n);
-    auto* w = new EigenWorker(info.Env(), std::move(a), n, bool_field(opts, "right"), bool_field(opts, "left"));
-    w->Queue();
-    return w->promise();
-  });
-}
-
 // ---- fixed points -----------------------------------------------------------------------------------------------
 
 class FixedPointWorker : public AbortableWorker<SearchProgress> {
@@ -452,7 +424,7 @@ void register_analysis(Napi::Env env, Napi::Object exports) {
   a.Set("velocity", Napi::Function::New(env, Velocity));
   a.Set("jacobian", Napi::Function::New(env, Jacobian));
   a.Set("linearize", Napi::Function::New(env, Linearize));
-  a.Set("eigen", Napi::Function::New(env, Eigendecompose));
+  a.Set("eigen", Napi::Function::New(env, dense_eigen));  // native/napi/linalg.cc
   a.Set("findFixedPoints", Napi::Function::New(env, FindFixedPoints));
   a.Set("settle", Napi::Function::New(env, Settle));
   exports.Set("dynamics", a);

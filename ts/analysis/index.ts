@@ -91,6 +91,7 @@ export {
   type Eigendecomposition,
   type EigenMethod,
   type Eigenvalues,
+  type EigenSolveOptions,
   type EigenVectors,
   type FieldOptions,
   type LineAttractorOptions,

@@ -57,12 +57,14 @@ function vectorFlags(vectors: EigenVectors): { right: boolean; left: boolean } {
 /** Splits native eigenpairs of `n` matrices into one decomposition each. */
 export function splitEigenpairs(e: NativeEigenpairs, n: number, trivial?: Eigenvalues['trivial']): Eigendecomposition[] {
   const { count, dim } = e;
+  // one matrix: the arrays as they came (no copy); several: a copy each, so that none keeps the others alive
+  const part = (a: Float64Array, i: number, size: number) => (n === 1 ? a : a.slice(i * size, (i + 1) * size));
   const complex = (re: Float64Array, im: Float64Array, i: number): ComplexTensor => ({
-    re: { data: re.slice(i * count * dim, (i + 1) * count * dim), shape: [count, dim] },
-    im: { data: im.slice(i * count * dim, (i + 1) * count * dim), shape: [count, dim] },
+    re: { data: part(re, i, count * dim), shape: [count, dim] },
+    im: { data: part(im, i, count * dim), shape: [count, dim] },
   });
   return Array.from({ length: n }, (_, i) => {
-    const out: Eigendecomposition = { re: e.re.slice(i * count, (i + 1) * count), im: e.im.slice(i * count, (i + 1) * count) };
+    const out: Eigendecomposition = { re: part(e.re, i, count), im: part(e.im, i, count) };
     if (trivial) out.trivial = { ...trivial };
     if (e.rightRe && e.rightIm) out.right = complex(e.rightRe, e.rightIm, i);
     if (e.leftRe && e.leftIm) out.left = complex(e.leftRe, e.leftIm, i);
@@ -191,17 +193,30 @@ export async function linearize(model: AnyModel, states: Vector, opts: Linearize
   return splitEigenpairs(e, x.rows, trivial);
 }
 
-const EIGEN_RULES: Rules<{ vectors?: EigenVectors }> = { vectors: is.oneOf(EIGEN_VECTORS) };
+/** Options of {@link eigen}. */
+export interface EigenSolveOptions {
+  /** 'none' (default), 'right' or 'both'. */
+  vectors?: EigenVectors;
+  /** LAPACK's threads for this call (OpenBLAS); 0 (default): the library's default (LOWRANK_LAPACK_THREADS, else every core). */
+  threads?: number;
+}
 
-/** Eigendecomposition of a real square matrix [n, n] (double precision, Eigen). */
-export async function eigen(matrix: Tensor, opts: { vectors?: EigenVectors } = {}): Promise<Eigendecomposition> {
-  const o = checkOptions<{ vectors?: EigenVectors }>('eigen', EIGEN_RULES, opts, { vectors: 'none' });
+const EIGEN_RULES: Rules<EigenSolveOptions> = { vectors: is.oneOf(EIGEN_VECTORS), threads: ANALYSIS_RULE.threads };
+
+/**
+ * Eigendecomposition of a real square matrix [n, n] in double precision: LAPACK's dgeev where a LAPACK library is
+ * found at run time (backendInfo().lapack), else Eigen's solver.
+ */
+export async function eigen(matrix: Tensor, opts: EigenSolveOptions = {}): Promise<Eigendecomposition> {
+  const o = checkOptions<EigenSolveOptions>('eigen', EIGEN_RULES, opts, { vectors: 'none', threads: 0 });
   checkTensor(matrix, 'matrix');
   const [n, cols] = matrix.shape;
   if (matrix.shape.length !== 2 || n !== cols || n < 1) {
     throw new RangeError(`matrix must be square [n, n] with n >= 1; got ${formatShape(matrix.shape)}`);
   }
-  const e = await dynamics().eigen(Float64Array.from(matrix.data), { n, ...vectorFlags(o.vectors!) });
+  // a Float64Array goes to the addon as it is (the addon copies it once, into LAPACK's work array)
+  const data = matrix.data instanceof Float64Array ? matrix.data : Float64Array.from(matrix.data);
+  const e = await dynamics().eigen(data, { n, ...vectorFlags(o.vectors!), threads: o.threads! });
   return splitEigenpairs(e, 1)[0];
 }
 

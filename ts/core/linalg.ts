@@ -2,7 +2,7 @@
 // worker thread) and the few small kernels the analysis and re-parametrisation code needs.
 import { native } from '../native/load.js';
 import { checkAllocation } from './size.js';
-import { checkValue, is } from './validate.js';
+import { checkOptions, checkValue, is } from './validate.js';
 
 /** A truncated singular value decomposition A ≈ U diag(s) Vᵀ of a rows x cols matrix, keeping k triplets. */
 export interface Svd {
@@ -14,8 +14,18 @@ export interface Svd {
   v: Float64Array;
 }
 
-/** The leading k singular triplets of a row-major rows x cols matrix (double precision, Eigen BDCSVD). */
-export async function svd(a: Float64Array, rows: number, cols: number, k = Math.min(rows, cols)): Promise<Svd> {
+/** Options of {@link svd}. */
+export interface SvdOptions {
+  /** LAPACK's threads for this call (OpenBLAS); 0 (default): the library's default (LOWRANK_LAPACK_THREADS, else every core). */
+  threads?: number;
+}
+
+/**
+ * The leading k singular triplets of a row-major rows x cols matrix in double precision: LAPACK's dgesdd where a LAPACK
+ * library is found at run time (backendInfo().lapack), else Eigen's BDCSVD.
+ */
+export async function svd(a: Float64Array, rows: number, cols: number, k = Math.min(rows, cols), opts: SvdOptions = {}): Promise<Svd> {
+  const o = checkOptions<SvdOptions>('svd', { threads: is.threads() }, opts, { threads: 0 });
   if (!(a instanceof Float64Array)) throw new TypeError(`svd: a must be a Float64Array; got ${describe(a)}`);
   checkValue('svd', 'rows', rows, is.integer(1), 'argument');
   checkValue('svd', 'cols', cols, is.integer(1), 'argument');
@@ -23,7 +33,7 @@ export async function svd(a: Float64Array, rows: number, cols: number, k = Math.
   if (a.length !== rows * cols) throw new RangeError(`svd: a has ${a.length} values; rows x cols = ${rows * cols}`);
   checkValue('svd', 'k', k, is.integer(1, Math.min(rows, cols)), 'argument');
   requireFinite(a, 'svd');
-  return native().binding.svd(a, rows, cols, k);
+  return native().binding.svd(a, rows, cols, k, o.threads!);
 }
 
 /** A complex n x n matrix as two row-major Float64Arrays of n * n values: real and imaginary parts. */

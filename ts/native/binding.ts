@@ -312,7 +312,7 @@ export interface NativeDynamics {
     inputs: Float64Array,
     options: { rows: number; method: NativeEigenMethod; right: boolean; left: boolean; threads: number; device?: 'cpu' | 'cuda' | 'cuda-emulated' },
   ): Promise<NativeEigenpairs & { reduced: boolean }>;
-  eigen(a: Float64Array, options: { n: number; right: boolean; left: boolean }): Promise<NativeEigenpairs>;
+  eigen(a: Float64Array, options: { n: number; right: boolean; left: boolean; threads?: number }): Promise<NativeEigenpairs>;
   findFixedPoints(
     spec: NativeSpec,
     params: Float64Array,
@@ -407,7 +407,7 @@ export interface NativeBinding {
     x: Float32Array | Float64Array,
     options: { batch: number; steps: number; size: number; lags: number; threads: number },
   ): Promise<Float64Array>;
-  svd(a: Float64Array, rows: number, cols: number, k: number): Promise<{ u: Float64Array; s: Float64Array; v: Float64Array }>;
+  svd(a: Float64Array, rows: number, cols: number, k: number, threads?: number): Promise<{ u: Float64Array; s: Float64Array; v: Float64Array }>;
   /** For each unit-norm row of x [n, d], the mean of its k largest cosine similarities to the other rows. */
   meanTopCosines(x: Float64Array, n: number, d: number, k: number, threads: number): Promise<{ values: Float64Array }>;
   schur(a: Float64Array, n: number, real: boolean): Promise<{ tRe: Float64Array; tIm: Float64Array; uRe: Float64Array; uIm: Float64Array }>;
