@@ -1,19 +1,21 @@
 """numpy/scipy baseline of the eigensolves suite of `lowrank bench` (ts/bench/eigensolves.ts).
 
-    python3 eigensolves_numpy.py '[{"kind": "values", "n": 512, "repeats": 3}, ...]' [threads]
+    python3 eigensolves_numpy.py [threads]
 
-Times, on the same kind of matrix as the engine (-I + 1.5 W, W ~ N(0, 1/N)), the median of `repeats` runs (after one
-warm-up for N <= 512) of numpy.linalg.eigvals ("values"), numpy.linalg.eig ("right vectors"),
-scipy.linalg.eig(left=True, right=True) ("left and right vectors") and numpy.linalg.svd(full_matrices=False)
-("svd"). The thread count is set for OpenBLAS, MKL and OpenMP before numpy is imported. The last line printed is
-JSON: {"numpy", "scipy", "seconds": {"<kind> <n>": seconds or null}}.
+A line-by-line server, so that the suite can interleave its runs with ours (one of ours, one of these, ...) and both
+meet the same machine load. The thread count is set for OpenBLAS, MKL and OpenMP before numpy is imported. It first
+prints one JSON line {"numpy", "scipy"} (the versions); then, for each JSON line {"kind", "n", "path"} read from
+stdin, it loads the n x n float64 matrix that the suite wrote to `path` (raw little-endian, row-major: the engine's
+own test matrix, so both sides decompose the same matrix), runs the decomposition once, and prints one JSON line
+{"seconds"}: the wall time of the call alone (null where it cannot run it: scipy missing). The kinds:
+numpy.linalg.eigvals ("values"), numpy.linalg.eig ("right vectors"), scipy.linalg.eig(left=True, right=True) ("left
+and right vectors") and numpy.linalg.svd(full_matrices=False) ("svd").
 """
 import json
 import os
 import sys
 
-jobs = json.loads(sys.argv[1])
-threads = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+threads = int(sys.argv[1]) if len(sys.argv) > 1 else 0
 if threads > 0:
     for var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
         os.environ[var] = str(threads)
@@ -42,27 +44,23 @@ def solver(kind):
 
 
 def main():
-    rng = np.random.default_rng(1)
-    seconds = {}
-    for job in jobs:
-        n, kind = job["n"], job["kind"]
-        run = solver(kind)
-        key = "%s %d" % (kind, n)
-        if run is None:
-            seconds[key] = None
+    print(json.dumps({"numpy": np.__version__, "scipy": None if scipy is None else scipy.__version__}), flush=True)
+    matrices = {}
+    for line in sys.stdin:
+        if not line.strip():
             continue
-        a = 1.5 / np.sqrt(n) * rng.standard_normal((n, n)) - np.eye(n)
-        if n <= 512:
-            run(a)
-        samples = []
-        for _ in range(max(1, job.get("repeats", 3))):
-            t0 = time.perf_counter()
-            run(a)
-            samples.append(time.perf_counter() - t0)
-        samples.sort()
-        seconds[key] = samples[len(samples) // 2]
-        print("numpy: %s: %.3f s" % (key, seconds[key]), file=sys.stderr, flush=True)
-    print(json.dumps({"numpy": np.__version__, "scipy": None if scipy is None else scipy.__version__, "seconds": seconds}))
+        job = json.loads(line)
+        n, path, run = job["n"], job["path"], solver(job["kind"])
+        if run is None:
+            print(json.dumps({"seconds": None}), flush=True)
+            continue
+        if path not in matrices:
+            matrices[path] = np.fromfile(path, dtype="<f8").reshape(n, n)
+        a = matrices[path]
+        t0 = time.perf_counter()
+        run(a)
+        seconds = time.perf_counter() - t0
+        print(json.dumps({"seconds": seconds}), flush=True)
 
 
 if __name__ == "__main__":

@@ -156,8 +156,8 @@ std::mutex& call_mutex() {
 int query_size(double value) { return std::max(1, int(value)); }
 
 // The threads of the next call (see lapack.hpp); call_mutex must be held.
-void use_threads(Library& lib, int threads) {
-  const int wanted = threads > 0 ? threads : lib.defaultThreads;
+void use_threads(Library& lib, int threads, bool small) {
+  const int wanted = small ? 1 : threads > 0 ? threads : lib.defaultThreads;
   if (!lib.setThreads || wanted < 1 || wanted == lib.currentThreads) return;
   lib.setThreads(wanted);
   lib.currentThreads = wanted;
@@ -177,7 +177,7 @@ int geev(int n, double* a, double* wr, double* wi, double* vl, double* vr, int t
   double* right = vr ? vr : &dummy;
   const int ldl = vl ? ldv : 1, ldr = vr ? ldv : 1;
   std::lock_guard<std::mutex> lock(call_mutex());
-  use_threads(lib, threads);
+  use_threads(lib, threads, n < kEigenOneThreadBelow);
   lib.geev(&jobvl, &jobvr, &n, a, &ldv, wr, wi, left, &ldl, right, &ldr, &query, &lwork, &info, 1, 1);
   if (info != 0) return info;
   lwork = query_size(query);
@@ -194,7 +194,7 @@ int gesdd(int m, int n, double* a, double* s, double* u, double* vt, int threads
   double query = 0;
   int lwork = -1, info = 0;
   std::lock_guard<std::mutex> lock(call_mutex());
-  use_threads(lib, threads);
+  use_threads(lib, threads, std::min(m, n) < kSvdOneThreadBelow);
   lib.gesdd(&jobz, &m, &n, a, &ldu, s, u, &ldu, vt, &ldvt, &query, &lwork, iwork.data(), &info, 1);
   if (info != 0) return info;
   lwork = query_size(query);
@@ -208,7 +208,7 @@ int inverse(int n, double* a, int threads) {
   std::vector<int> pivots(size_t(std::max(1, n)));
   int info = 0;
   std::lock_guard<std::mutex> lock(call_mutex());
-  use_threads(lib, threads);
+  use_threads(lib, threads, n < kEigenOneThreadBelow);
   lib.getrf(&n, &n, a, &n, pivots.data(), &info);
   if (info != 0) return info;
   double query = 0;

@@ -9,7 +9,12 @@
 //
 // Threads: an OpenBLAS found here keeps its own thread pool, of OpenBLAS's default size (OPENBLAS_NUM_THREADS, else
 // the hardware threads) unless LOWRANK_LAPACK_THREADS says otherwise; each routine below takes the number of threads
-// for that call (0: that default), set with openblas_set_num_threads before the call (ignored by other libraries).
+// for that call (0: that default), set with openblas_set_num_threads before the call (ignored by other libraries),
+// except that small problems run on one thread: eigenproblems (and inverses) of n < kEigenOneThreadBelow, SVDs of
+// min(m, n) < kSvdOneThreadBelow. Measured on a 2-core machine (docs/bench.md): there a second thread makes dgeev
+// slower up to n = 512 and faster from n = 768 on, dgesdd slower at 256 and faster at 512, when the machine is quiet;
+// and when another process shares the cores, OpenBLAS's threads, which wait for each other at every one of the many
+// small BLAS calls of an eigensolve, make it several times slower.
 // Calls are serialised (one at a time, each using that pool), so when the engine's own threads decompose many
 // matrices at once (linearize over many states) the cores are not oversubscribed, and a multi-threaded OpenBLAS is
 // never entered from several threads at once.
@@ -18,6 +23,9 @@
 
 namespace lowrank {
 namespace lapack {
+
+constexpr int kEigenOneThreadBelow = 640;
+constexpr int kSvdOneThreadBelow = 384;
 
 struct Status {
   bool loaded = false;

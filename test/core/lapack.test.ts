@@ -1,7 +1,9 @@
 // Dense eigenproblems and SVDs on LAPACK (loaded at run time, native/core/lapack.hpp) against numpy/scipy side by
 // side, and against Eigen's own solvers (LOWRANK_LAPACK=off, in a child process: the choice is made once per process).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { analysis, backendInfo, svd } from '../../ts/index.js';
 import { testMatrix } from '../../ts/bench/eigensolves.js';
@@ -114,6 +116,72 @@ print(json.dumps({"re": w.real.tolist(), "im": w.imag.tolist(), "vr": [vr.real.T
       expect(maxDiff(row(e.left!, i, n), theirsLeft.map((z: C) => cmul(z, inv))), `left vector ${i}`).toBeLessThan(1e-8);
     }
     expect(e.rcond).toBeGreaterThan(1e-6);
+  });
+
+  test.skipIf(!numpy.available)(`n = 160 (LAPACK's blocked code paths): values, right vectors and rcond against numpy (${numpy.reason})`, async () => {
+    // the row-major matrix goes to dgeev as the column-major transpose (native/core/eigen_decomposition.hpp): the
+    // right vectors come from A^T's left vectors; numpy decomposes A itself
+    const n = 160;
+    const a = testMatrix(n, 5);
+    const [none, right, both] = await Promise.all((['none', 'right', 'both'] as const).map((vectors) => analysis.eigen({ data: a, shape: [n, n] }, { vectors })));
+    const file = join(mkdtempSync(join(tmpdir(), 'lowrank-lapack-')), 'a.f64'); // too long for an argument
+    writeFileSync(file, new Uint8Array(a.buffer));
+    const ref = JSON.parse(runPython(`import sys, json, numpy as np
+n = int(sys.argv[1]); a = np.fromfile(sys.argv[2], dtype='<f8').reshape(n, n)
+w, vr = np.linalg.eig(a)
+print(json.dumps({"re": w.real.tolist(), "im": w.imag.tolist(), "vr": [vr.real.T.tolist(), vr.imag.T.tolist()]}))`, [String(n), file]));
+    // one dgeev call serves 'right' and 'both': the same numbers; 'none' runs without vectors: equal to rounding
+    expect(Array.from(both.re)).toEqual(Array.from(right.re));
+    expect(Array.from(both.right!.re.data)).toEqual(Array.from(right.right!.re.data));
+    for (let i = 0; i < n; i++) expect(Math.hypot(none.re[i] - right.re[i], none.im[i] - right.im[i])).toBeLessThan(1e-12);
+    let worst = 0;
+    for (let i = 0; i < n; i++) {
+      const j = ref.re.map((re: number, k: number) => Math.hypot(re - right.re[i], ref.im[k] - right.im[i])).reduce((best: number, d: number, k: number, all: number[]) => (d < all[best] ? k : best), 0);
+      expect(Math.hypot(ref.re[j] - right.re[i], ref.im[j] - right.im[i])).toBeLessThan(1e-10);
+      worst = Math.max(worst, maxDiff(row(right.right!, i, n), convention(ref.vr[0][j].map((re: number, k: number) => [re, ref.vr[1][j][k]] as C))));
+    }
+    expect(worst).toBeLessThan(1e-8);
+    // rcond = 1 / (|V|_1 |W|_1) with V's columns the right vectors and W's rows the left ones
+    let vNorm = 0;
+    const wColumns = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      vNorm = Math.max(vNorm, row(both.right!, i, n).reduce((s, z) => s + cabs(z), 0));
+      row(both.left!, i, n).forEach((z, k) => (wColumns[k] += cabs(z)));
+    }
+    expect(both.rcond! * vNorm * Math.max(...wColumns)).toBeCloseTo(1, 10);
+    // and W = V^-1: W V = I
+    let offIdentity = 0;
+    for (let i = 0; i < n; i += 7)
+      for (let j = 0; j < n; j += 5) {
+        const w = row(both.left!, i, n), v = row(both.right!, j, n);
+        const s = w.reduce((acc, z, k) => { const p = cmul(z, v[k]); return [acc[0] + p[0], acc[1] + p[1]] as C; }, [0, 0] as C);
+        offIdentity = Math.max(offIdentity, cabs([s[0] - (i === j ? 1 : 0), s[1]]));
+      }
+    expect(offIdentity).toBeLessThan(1e-10);
+  });
+
+  test('the matrix is read when eigen() is called: changing it before the promise settles changes nothing', async () => {
+    const n = 30;
+    const a = testMatrix(n, 9);
+    const reference = await analysis.eigen({ data: Float64Array.from(a), shape: [n, n] }, { vectors: 'right' });
+    const pending = analysis.eigen({ data: a, shape: [n, n] }, { vectors: 'right' });
+    a.fill(0);
+    const e = await pending;
+    expect(Array.from(e.re)).toEqual(Array.from(reference.re));
+    expect(Array.from(e.right!.im.data)).toEqual(Array.from(reference.right!.im.data));
+  });
+
+  test('threads: one LAPACK thread gives the same decompositions; bad counts are errors that name the option', async () => {
+    const n = 90;
+    const a = testMatrix(n, 4);
+    const [one, all] = await Promise.all([analysis.eigen({ data: a, shape: [n, n] }, { vectors: 'both', threads: 1 }), analysis.eigen({ data: a, shape: [n, n] }, { vectors: 'both' })]);
+    for (const key of ['re', 'im'] as const) for (let i = 0; i < n; i++) expect(Math.abs(one[key][i] - all[key][i])).toBeLessThan(1e-12);
+    for (let i = 0; i < n * n; i++) expect(Math.abs(one.left!.re.data[i] - all.left!.re.data[i])).toBeLessThan(1e-9);
+    const [s1, s0] = await Promise.all([svd(a, n, n, n, { threads: 1 }), svd(a, n, n)]);
+    for (let i = 0; i < n; i++) expect(Math.abs(s1.s[i] - s0.s[i])).toBeLessThan(1e-12);
+    await expect(analysis.eigen({ data: a, shape: [n, n] }, { threads: -1 })).rejects.toThrow(/eigen.*threads.*-1/);
+    await expect(svd(a, n, n, n, { threads: 1.5 })).rejects.toThrow(/svd.*threads.*1\.5/);
+    await expect(svd(a, n, n, n, { thread: 1 } as never)).rejects.toThrow(/svd.*thread/);
   });
 
   test('a repeated eigenvalue (-I plus a rank-2 update): left vectors biorthogonal to the right ones', async () => {

@@ -68,8 +68,9 @@ export async function schur(a: Float64Array, n: number, form: 'complex' | 'real'
 }
 
 function requireFinite(a: Float64Array, fn: string): void {
-  const i = a.findIndex((x) => !Number.isFinite(x));
-  if (i >= 0) throw new RangeError(`${fn}: a contains ${a[i]} at flat index ${i}; all values must be finite`);
+  for (let i = 0; i < a.length; i++) {
+    if (!Number.isFinite(a[i])) throw new RangeError(`${fn}: a contains ${a[i]} at flat index ${i}; all values must be finite`);
+  }
 }
 
 function describe(value: unknown): string {
