@@ -25,6 +25,7 @@
 #include "analysis.hpp"
 #include "backends.hpp"
 #include "covariance_binding.hpp"
+#include "predictive_information_binding.hpp"
 #include "glue.hpp"
 #include "initial_values.hpp"
 #include "latent_binding.hpp"
@@ -544,6 +545,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_partial_observation(env, exports);
   register_neighbours(env, exports);
   register_covariance(env, exports);
+  register_predictive_information(env, exports);
   return exports;
 }
 

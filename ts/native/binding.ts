@@ -429,6 +429,13 @@ export interface NativeBinding {
     x: Float32Array | Float64Array,
     options: { batch: number; steps: number; size: number; lags: number; threads: number },
   ): Promise<Float64Array>;
+  /** Gaussian predictive information PI_T of the projection v [N, d] from the lagged covariances [2 window, N, N], and
+   * its gradient with respect to v when asked (native/core/predictive_information.hpp). */
+  predictiveInformation(
+    lags: Float64Array,
+    v: Float64Array,
+    options: { size: number; window: number; dimension: number; gradient: boolean },
+  ): Promise<{ value: number; gradient?: Float64Array }>;
   svd(a: Float64Array, rows: number, cols: number, k: number): Promise<{ u: Float64Array; s: Float64Array; v: Float64Array }>;
   /** For each unit-norm row of x [n, d], the mean of its k largest cosine similarities to the other rows. */
   meanTopCosines(x: Float64Array, n: number, d: number, k: number, threads: number): Promise<{ values: Float64Array }>;
