@@ -15,7 +15,7 @@ const TARGET = 1.8;
 
 /** The rows' sizes: the target rows only (N = 128, E = 16 and 64, fewer epochs) with --quick. */
 function grid(quick: boolean): { Ns: number[]; Es: number[]; epochs: number; repeats: number } {
-  return quick ? { Ns: [128], Es: [16, 64], epochs: 40, repeats: 1 } : { Ns: [128, 512], Es: [1, 4, 16, 64], epochs: 150, repeats: 2 };
+  return quick ? { Ns: [128], Es: [16, 64], epochs: 40, repeats: 3 } : { Ns: [128, 512], Es: [1, 4, 16, 64], epochs: 150, repeats: 2 };
 }
 
 /** Member e's trials: smooth inputs and targets in (-1, 1), different for every member. */
