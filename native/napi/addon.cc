@@ -25,6 +25,7 @@
 #include "analysis.hpp"
 #include "backends.hpp"
 #include "covariance_binding.hpp"
+#include "predictive_information_binding.hpp"
 #include "glue.hpp"
 #include "initial_values.hpp"
 #include "latent_binding.hpp"
@@ -363,8 +364,10 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     });
   }
 
-  // NativeModel.trainEnsemble(members: [{ model, inputs, targets, mask, indices, options }], { threads })
+  // NativeModel.trainEnsemble(members: [{ model, inputs, targets, mask, indices, options, epochs? }], { threads })
   //   -> { promise (one trainSteps result per member, with `error` for a member that failed), abort }
+  // `epochs` (CPU members only) is an epoch plan (epoch_plan_from): the indices then hold its epochs' minibatches and
+  // the member's result adds `epochs: { lr, seconds, bestEpoch, bestParams? }` (MemberOutcome).
   // The members' models must share one dtype; the caller checks that they share one shape.
   static Napi::Value TrainEnsemble(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), [&]() -> Napi::Value {
@@ -400,8 +403,17 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       if (!std::holds_alternative<std::shared_ptr<TypedModel<S>>>(any))
         throw Napi::TypeError::New(env, "members[" + std::to_string(e) + "].model has another dtype than members[0].model");
       const auto o = members.Get(e).As<Napi::Object>();
-      calls.push_back(train_call_from<S>(env, std::get<std::shared_ptr<TypedModel<S>>>(any), o.Get("inputs"), o.Get("targets"),
-                                         o.Get("mask"), o.Get("indices"), o.Get("options").As<Napi::Object>()));
+      const auto model = std::get<std::shared_ptr<TypedModel<S>>>(any);
+      std::optional<EpochPlan> plan;
+      if (const Napi::Value p = o.Get("epochs"); !p.IsUndefined()) {
+        if (!p.IsObject()) throw Napi::TypeError::New(env, "members[" + std::to_string(e) + "].epochs must be an object");
+        if (model->backend->name() != "cpu")
+          throw Napi::RangeError::New(env, "members[" + std::to_string(e) + "].epochs: epoch plans run on the CPU backend only");
+        plan = epoch_plan_from(p.As<Napi::Object>());
+      }
+      calls.push_back(train_call_from<S>(env, model, o.Get("inputs"), o.Get("targets"), o.Get("mask"), o.Get("indices"),
+                                         o.Get("options").As<Napi::Object>(), plan ? plan->count : 1));
+      calls.back().epochs = plan;
     }
     if (threads <= 0) threads = int(std::max(1u, std::thread::hardware_concurrency()));
     return (new EnsembleTrainWorker<S>(env, std::move(calls), threads))->start(env);
@@ -533,6 +545,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_partial_observation(env, exports);
   register_neighbours(env, exports);
   register_covariance(env, exports);
+  register_predictive_information(env, exports);
   return exports;
 }
 

@@ -6,14 +6,17 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "../core/backend.hpp"
+#include "../core/epoch_rules.hpp"
 #include "../core/thread_pool.hpp"
 #include "../cuda/gpu_backend.hpp"
 #include "glue.hpp"
@@ -51,6 +54,9 @@ struct TrainCall {
   AdamOptions adam{};
   uint64_t seed = 0;
   bool drawNoise = false;
+  // An ensemble member's epochs when the engine strings several together (the indices then hold every epoch's
+  // minibatches, epoch after epoch); absent: one epoch's steps, the caller doing the bookkeeping.
+  std::optional<EpochPlan> epochs;
 
   // data with its array pointers set (they are held by this call).
   TrainData<S> bound() const {
@@ -93,11 +99,12 @@ inline int loss_features(const ModelSpec& s, LossOn on) {
 }
 
 // One training call from (inputs, targets, mask, indices, { examples, steps, lossOn, batch, optimizerSteps, lr,
-// beta1, beta2, eps, clip, weightDecay: { <param>: number }, seed, drawNoise }). Every option is required.
+// beta1, beta2, eps, clip, weightDecay: { <param>: number }, seed, drawNoise }). Every option is required. The indices
+// hold `epochs` epochs of optimizerSteps minibatches.
 template <class S>
 TrainCall<S> train_call_from(Napi::Env env, std::shared_ptr<TypedModel<S>> model, const Napi::Value& inputs,
                              const Napi::Value& targets, const Napi::Value& mask, const Napi::Value& indices,
-                             const Napi::Object& opts) {
+                             const Napi::Object& opts, int epochs = 1) {
   using namespace glue;
   const auto& s = model->backend->spec();
   TrainCall<S> c;
@@ -117,8 +124,9 @@ TrainCall<S> train_call_from(Napi::Env env, std::shared_ptr<TypedModel<S>> model
   if (!indices.IsTypedArray() || indices.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
     throw Napi::TypeError::New(env, "indices must be an Int32Array");
   auto ia = indices.As<Napi::Int32Array>();
-  if (ia.ElementLength() != size_t(d.batch) * size_t(d.optimizerSteps))
-    throw Napi::RangeError::New(env, "indices must have batch * optimizerSteps entries");
+  if (ia.ElementLength() != size_t(epochs) * size_t(d.batch) * size_t(d.optimizerSteps))
+    throw Napi::RangeError::New(env, epochs == 1 ? "indices must have batch * optimizerSteps entries"
+                                                 : "indices must have epochs.count * batch * optimizerSteps entries");
   c.indices.ref = Napi::Persistent(indices);
   c.indices.data = ia.Data();
   c.indices.length = ia.ElementLength();
@@ -127,6 +135,42 @@ TrainCall<S> train_call_from(Napi::Env env, std::shared_ptr<TypedModel<S>> model
   c.drawNoise = bool_field(opts, "drawNoise");
   c.model = std::move(model);
   return c;
+}
+
+// An ensemble member's epoch plan from { count, first, last, bestLoss, plateauEpochs, schedule: 'none' | 'step' |
+// 'plateau', every, factor, patience, threshold, minLr, earlyStop: number | null }: train()'s settings and state.
+inline EpochPlan epoch_plan_from(const Napi::Object& o) {
+  using namespace glue;
+  EpochPlan p;
+  p.count = int_field(o, "count");
+  p.first = int_field(o, "first");
+  p.last = int_field(o, "last");
+  p.bestLoss = number_field(o, "bestLoss");
+  p.plateauEpochs = int_field(o, "plateauEpochs");
+  if (p.count < 1 || p.first < 1 || p.last < p.first + p.count - 1 || p.plateauEpochs < 0)
+    throw Napi::RangeError::New(o.Env(), "epochs: count and first must be >= 1, last >= first + count - 1, plateauEpochs >= 0");
+  const std::string kind = string_field(o, "schedule");
+  EpochSchedule& s = p.schedule;
+  if (kind == "step") {
+    s.kind = EpochSchedule::Kind::Step;
+    s.every = int_field(o, "every");
+    s.factor = finite_field(o, "factor");
+    if (s.every < 1) throw Napi::RangeError::New(o.Env(), "epochs.every must be >= 1");
+  } else if (kind == "plateau") {
+    s.kind = EpochSchedule::Kind::Plateau;
+    s.factor = finite_field(o, "factor");
+    s.patience = int_field(o, "patience");
+    s.threshold = finite_field(o, "threshold");
+    s.minLr = finite_field(o, "minLr");
+  } else if (kind != "none") {
+    throw Napi::RangeError::New(o.Env(), "epochs.schedule must be 'none', 'step' or 'plateau'; got '" + kind + "'");
+  }
+  const Napi::Value stop = o.Get("earlyStop");
+  if (!stop.IsNull() && !stop.IsUndefined()) {
+    p.earlyStop = true;
+    p.earlyStopBelow = number_field(o, "earlyStop");
+  }
+  return p;
 }
 
 // What one model's training call did: the losses and gradient norms of its steps, or the error that stopped it.
@@ -147,25 +191,103 @@ struct TrainOutcome {
   }
 };
 
-// Runs one call's steps on its model (under the model's lock), recording every step; `threads` > 0 caps the threads
-// the backend uses for this call.
+// An ensemble member's outcome: its steps as above and, for a member whose epochs the engine strung together, each
+// completed epoch's learning rate and seconds, the parameters of the best of them and its number (0: none beat the
+// loss before the call), and whether the call's abort stopped it.
 template <class S>
-void run_train_call(const TrainCall<S>& c, TrainOutcome& out, const std::atomic<bool>& abort,
-                    const std::function<void(const TrainStepReport&)>& report, int threads = 0) {
-  auto lock = c.model->lock();
-  struct ThreadCap {
-    Backend<S>& backend;
-    ~ThreadCap() { backend.limitThreads(0); }
-  } cap{*c.model->backend};
-  c.model->backend->limitThreads(threads);
-  out.completed = c.model->backend->trainSteps(
-      c.bound(), c.adam, c.seed, c.drawNoise,
+struct MemberOutcome : TrainOutcome {
+  std::vector<double> epochLr, epochSeconds;
+  std::vector<S> bestParams;
+  int bestEpoch = 0;
+  bool aborted = false;
+
+  Napi::Object value(Napi::Env env, const TrainCall<S>& call) {
+    if (!call.epochs) return TrainOutcome::value(env, call.data.optimizerSteps);
+    Napi::Object r = TrainOutcome::value(env, 0);
+    r.Set("aborted", aborted);
+    auto e = Napi::Object::New(env);
+    e.Set("lr", glue::copy_out(env, epochLr));
+    e.Set("seconds", glue::copy_out(env, epochSeconds));
+    e.Set("bestEpoch", bestEpoch);
+    if (bestEpoch > 0) e.Set("bestParams", glue::move_out(env, std::move(bestParams)));
+    r.Set("epochs", e);
+    return r;
+  }
+};
+
+// Caps the threads a model's backend uses while it lives (`threads` > 0), and lifts the cap afterwards.
+template <class S>
+struct ThreadCap {
+  Backend<S>& backend;
+  ThreadCap(Backend<S>& b, int threads) : backend(b) { backend.limitThreads(threads); }
+  ~ThreadCap() { backend.limitThreads(0); }
+};
+
+// One call's steps on its model (the caller holds the model's lock), recording every step into `out`; returns the
+// steps done.
+template <class S>
+int train_steps(const TrainCall<S>& c, const TrainData<S>& data, const AdamOptions& adam, TrainOutcome& out,
+                const std::atomic<bool>& abort, const std::function<void(const TrainStepReport&)>& report) {
+  const int done = c.model->backend->trainSteps(
+      data, adam, c.seed, c.drawNoise,
       [&](const TrainStepReport& r) {
         out.losses.push_back(r.loss);
         out.gradNorms.push_back(r.gradNorm);
         if (report) report(r);
       },
       &abort);
+  out.completed += done;
+  return done;
+}
+
+// Runs one call's steps on its model (under the model's lock), recording every step; `threads` > 0 caps the threads
+// the backend uses for this call.
+template <class S>
+void run_train_call(const TrainCall<S>& c, TrainOutcome& out, const std::atomic<bool>& abort,
+                    const std::function<void(const TrainStepReport&)>& report, int threads = 0) {
+  auto lock = c.model->lock();
+  ThreadCap<S> cap(*c.model->backend, threads);
+  train_steps(c, c.bound(), c.adam, out, abort, report);
+}
+
+// Runs the epochs of a member's plan one after another, each followed by train()'s bookkeeping (epoch_rules.hpp):
+// the epoch's learning rate and time recorded, the best epoch's parameters kept, the next epoch's learning rate set;
+// it stops after the run's last epoch, on early stopping, or at the call's abort (the epoch under way is dropped, as
+// train() drops it). A loss that stops being finite throws, the completed epochs staying recorded.
+template <class S>
+void run_planned_epochs(const TrainCall<S>& c, MemberOutcome<S>& out, const std::atomic<bool>& abort, int threads) {
+  auto lock = c.model->lock();
+  Backend<S>& backend = *c.model->backend;
+  ThreadCap<S> cap(backend, threads);
+  const EpochPlan& plan = *c.epochs;
+  TrainData<S> data = c.bound();
+  AdamOptions adam = c.adam;
+  const int steps = data.optimizerSteps;
+  EpochBook book{adam.lr, plan.bestLoss, 0, plan.plateauEpochs};
+  for (int k = 0; k < plan.count; ++k) {
+    if (abort.load()) {
+      out.aborted = true;
+      return;
+    }
+    const int epoch = plan.first + k;
+    const auto t0 = std::chrono::steady_clock::now();
+    data.indices = c.indices.data + size_t(k) * size_t(steps) * size_t(data.batch);
+    adam.lr = book.lr;
+    const size_t before = out.losses.size();
+    if (train_steps(c, data, adam, out, abort, nullptr) < steps) {
+      out.aborted = true;
+      return;
+    }
+    const double loss = EpochBook::mean_loss(out.losses.data() + before, steps);
+    out.epochLr.push_back(adam.lr);
+    if (book.record(plan, epoch, loss)) {
+      out.bestParams.resize(size_t(backend.layout().total));
+      backend.getParams(out.bestParams.data());
+      out.bestEpoch = epoch;
+    }
+    out.epochSeconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    if (EpochBook::stops(plan, epoch, loss)) return;
+  }
 }
 
 // Training steps with per-step progress delivered in order to an optional JavaScript callback. Each call is a job
@@ -198,7 +320,8 @@ class TrainWorker : public glue::AbortableWorker<TrainStepReport> {
 // in one job with one abort flag. On the CPU the members are dealt to `threads` threads (a member's steps run on one
 // thread when there are at least as many members as threads; otherwise each member gets threads / members of them);
 // each member's result is the one its own trainSteps call would give, since the CPU backend's results do not depend
-// on its thread count. When every member is on the CUDA backend (or every member on its emulation) the members go to
+// on its thread count. A CPU member with an epoch plan runs several epochs with train()'s bookkeeping between them
+// (run_planned_epochs), so a call lasts long enough that returning to JavaScript costs next to nothing. When every member is on the CUDA backend (or every member on its emulation) the members go to
 // the backend's ensemble trainer (train_cuda_ensemble: memory planned first, chunks of members, low-rank steps of all
 // members of a chunk in one launch per kernel), each member's result again the one its own call would give. A member
 // whose loss stops being finite stops alone: its outcome carries the error and the other members go on.
@@ -239,7 +362,7 @@ class EnsembleTrainWorker : public glue::AbortableWorker<TrainStepReport> {
   Napi::Value ReportValue(Napi::Env env, const TrainStepReport&) override { return env.Undefined(); }
   Napi::Value Result(Napi::Env env) override {
     auto arr = Napi::Array::New(env, calls_.size());
-    for (size_t e = 0; e < calls_.size(); ++e) arr.Set(uint32_t(e), outcomes_[e].value(env, calls_[e].data.optimizerSteps));
+    for (size_t e = 0; e < calls_.size(); ++e) arr.Set(uint32_t(e), outcomes_[e].value(env, calls_[e]));
     return arr;
   }
 
@@ -281,7 +404,8 @@ class EnsembleTrainWorker : public glue::AbortableWorker<TrainStepReport> {
 
   void run_member(int e, int threads, const std::atomic<bool>& abort) {
     try {
-      run_train_call(calls_[e], outcomes_[e], abort, nullptr, threads);
+      if (calls_[e].epochs) run_planned_epochs(calls_[e], outcomes_[e], abort, threads);
+      else run_train_call(calls_[e], outcomes_[e], abort, nullptr, threads);
     } catch (...) {
       outcomes_[e].failed = true;
       outcomes_[e].error = glue::classify_current_exception();
@@ -289,7 +413,7 @@ class EnsembleTrainWorker : public glue::AbortableWorker<TrainStepReport> {
   }
 
   std::vector<TrainCall<S>> calls_;
-  std::vector<TrainOutcome> outcomes_;
+  std::vector<MemberOutcome<S>> outcomes_;
   int threads_;
 };
 

@@ -1,6 +1,7 @@
 // Gaussian predictive information against closed forms: AR(1) (-1/2 log(1 - a^2) for every window), a
 // non-symmetric VAR(1) (1/2 log det Sigma / det Sigma_noise), the maximising projection of an AR(1) hidden among
-// white-noise coordinates, the gradient against central differences, and estimates from simulated data.
+// white-noise coordinates, the gradient against central differences, estimates from simulated data, and value and
+// gradient against numpy (slogdet of the block-Toeplitz covariances, central differences) at N = 12, d = 3.
 import { describe, expect, test } from 'vitest';
 import { Random, type Tensor } from '../../ts/index.js';
 import { matmul, thinQr, transpose } from '../../ts/core/linalg.js';
@@ -11,6 +12,24 @@ import {
   predictiveInformationGradient,
 } from '../../ts/analysis/index.js';
 import { randomTensor } from '../support/models.js';
+import { pythonWith, runPython } from '../support/python.js';
+
+const numpy = pythonWith(['numpy']);
+
+/** numpy's PI_T of V^T x (slogdet of the block-Toeplitz covariances) and its gradient by central differences. */
+const NUMPY_PI = `import sys, json, numpy as np
+N, d, T = map(int, sys.argv[1:4]); C = np.array(json.loads(sys.argv[4])).reshape(2 * T, N, N); V = np.array(json.loads(sys.argv[5])).reshape(N, d)
+def sigma(V, k):
+    c = [V.T @ C[l] @ V for l in range(k)]
+    return np.block([[c[j - i] if j >= i else c[i - j].T for j in range(k)] for i in range(k)])
+def pi(V):
+    return np.linalg.slogdet(sigma(V, T))[1] - 0.5 * np.linalg.slogdet(sigma(V, 2 * T))[1]
+h = 1e-6; g = np.zeros_like(V)
+for i in range(N):
+    for a in range(d):
+        up = V.copy(); up[i, a] += h; down = V.copy(); down[i, a] -= h
+        g[i, a] = (pi(up) - pi(down)) / (2 * h)
+print(json.dumps({"value": pi(V), "gradient": g.ravel().tolist()}))`;
 
 function ar1Covariances(a: number, s2: number, lags: number): Tensor {
   return { data: Float64Array.from({ length: lags }, (_, d) => s2 * a ** d), shape: [lags, 1, 1] };
@@ -32,31 +51,31 @@ function var1Covariances(A: number[], Q: number[], n: number, lags: number): { c
 const det2 = (m: ArrayLike<number>) => m[0] * m[3] - m[1] * m[2];
 
 describe('predictive information', () => {
-  test('AR(1): -1/2 log(1 - a^2) for every window', () => {
+  test('AR(1): -1/2 log(1 - a^2) for every window', async () => {
     for (const a of [0.9, -0.5, 0.2]) {
-      for (const T of [1, 2, 5]) expect(predictiveInformation(ar1Covariances(a, 2.5, 2 * T), T)).toBeCloseTo(-0.5 * Math.log(1 - a * a), 12);
+      for (const T of [1, 2, 5]) expect(await predictiveInformation(ar1Covariances(a, 2.5, 2 * T), T)).toBeCloseTo(-0.5 * Math.log(1 - a * a), 12);
     }
   });
 
-  test('non-symmetric VAR(1): 1/2 log(det Sigma / det Q) for every window', () => {
+  test('non-symmetric VAR(1): 1/2 log(det Sigma / det Q) for every window', async () => {
     const A = [0.6, 0.5, -0.3, 0.4], Q = [1, 0.3, 0.3, 0.5];
     for (const T of [1, 3]) {
       const { cov, sigma } = var1Covariances(A, Q, 2, 2 * T);
-      expect(predictiveInformation(cov, T)).toBeCloseTo(0.5 * Math.log(det2(sigma) / det2(Q)), 11);
+      expect(await predictiveInformation(cov, T)).toBeCloseTo(0.5 * Math.log(det2(sigma) / det2(Q)), 11);
     }
   });
 
-  test('gradient against central differences', () => {
+  test('gradient against central differences', async () => {
     const A = [0.6, 0.5, 0.1, -0.3, 0.4, 0.2, 0.1, 0, 0.7], Q = [1, 0.3, 0, 0.3, 0.5, 0.1, 0, 0.1, 0.8];
     const { cov } = var1Covariances(A, Q, 3, 6);
     const v = randomTensor([3, 2], 4);
-    const g = predictiveInformationGradient(cov, 3, v);
+    const g = await predictiveInformationGradient(cov, 3, v);
     const h = 1e-6;
     for (let i = 0; i < 6; i++) {
       const up = Float64Array.from(v.data), down = Float64Array.from(v.data);
       up[i] += h;
       down[i] -= h;
-      const fd = (predictiveInformation(cov, 3, { data: up, shape: [3, 2] }) - predictiveInformation(cov, 3, { data: down, shape: [3, 2] })) / (2 * h);
+      const fd = ((await predictiveInformation(cov, 3, { data: up, shape: [3, 2] })) - (await predictiveInformation(cov, 3, { data: down, shape: [3, 2] }))) / (2 * h);
       expect(g.data[i]).toBeCloseTo(fd, 7);
     }
   });
@@ -96,7 +115,7 @@ describe('predictive information', () => {
     const cov = await crossCovariances({ data: x, shape: [2, steps, 1] }, 4);
     const s2 = 1 / (1 - a * a);
     for (let d = 0; d < 4; d++) expect(Math.abs(cov.data[d] - s2 * a ** d)).toBeLessThan(0.05 * s2);
-    expect(Math.abs(predictiveInformation(cov, 2) + 0.5 * Math.log(1 - a * a))).toBeLessThan(0.02);
+    expect(Math.abs((await predictiveInformation(cov, 2)) + 0.5 * Math.log(1 - a * a))).toBeLessThan(0.02);
   });
 
   test('cross-covariances of a short multivariate series against the direct sums', async () => {
@@ -109,12 +128,33 @@ describe('predictive information', () => {
     expect(cov.data[1]).toBeCloseTo(cov.data[3], 15); // C(0) symmetric
   });
 
+  test.skipIf(!numpy.available)(`value and gradient against numpy at N = 12, d = 3, T = 3 (${numpy.reason})`, async () => {
+    const [N, d, T] = [12, 3, 3];
+    // an AR(1)-smoothed random series: covariances with structure at every lag
+    const rng = new Random(11);
+    const x = new Float64Array(600 * N);
+    for (let t = 1; t < 600; t++) for (let i = 0; i < N; i++) x[t * N + i] = 0.7 * x[(t - 1) * N + i] + 0.2 * x[(t - 1) * N + ((i + 1) % N)] + rng.normal();
+    const cov = await crossCovariances({ data: x, shape: [600, N] }, 2 * T);
+    const v = { data: thinQr(randomTensor([N, d], 3).data as Float64Array, N, d).q, shape: [N, d] };
+    const ref = JSON.parse(runPython(NUMPY_PI, [N, d, T].map(String).concat(JSON.stringify(Array.from(cov.data)), JSON.stringify(Array.from(v.data))))) as { value: number; gradient: number[] };
+    expect(await predictiveInformation(cov, T, v)).toBeCloseTo(ref.value, 10);
+    const g = await predictiveInformationGradient(cov, T, v);
+    let worst = 0;
+    for (let k = 0; k < g.data.length; k++) worst = Math.max(worst, Math.abs(g.data[k] - ref.gradient[k]));
+    expect(worst).toBeLessThan(1e-6);
+    expect(Math.max(...ref.gradient.map(Math.abs))).toBeGreaterThan(1e-2); // a gradient worth comparing
+  });
+
   test('bad input names the argument', async () => {
     const cov = ar1Covariances(0.5, 1, 4);
-    expect(() => predictiveInformation(cov, 3)).toThrow(/covariances must have at least 2 window = 6 lags; got 4/);
-    expect(() => predictiveInformation(cov, 0)).toThrow("predictiveInformation: option 'window' must be an integer >= 1; got 0");
-    expect(() => predictiveInformation(cov, 1, randomTensor([2, 1], 1))).toThrow(/projection must have shape \[1, d\]/);
-    expect(() => predictiveInformation({ data: Float64Array.of(1, 2, 0, 0), shape: [4, 1, 1] }, 2)).toThrow(/not positive definite/);
+    await expect(predictiveInformation(cov, 3)).rejects.toThrow(/covariances must have at least 2 window = 6 lags; got 4/);
+    await expect(predictiveInformation(cov, 0)).rejects.toThrow("predictiveInformation: option 'window' must be an integer >= 1; got 0");
+    await expect(predictiveInformation(cov, 1, randomTensor([2, 1], 1))).rejects.toThrow(/projection must have shape \[1, d\]/);
+    await expect(predictiveInformation({ data: Float64Array.of(1, 2, 0, 0), shape: [4, 1, 1] }, 2)).rejects.toThrow(
+      'the covariance of 2 consecutive projected samples is not positive definite; use more data, a smaller window or a lower dimension',
+    );
+    await expect(predictiveInformation({ data: Float64Array.of(NaN, 2, 0, 0), shape: [4, 1, 1] }, 1)).rejects.toThrow(/covariances contains NaN/);
+    await expect(predictiveInformationGradient(cov, 1, randomTensor([1, 2], 1))).rejects.toThrow(/projection must have shape \[1, d\] with 1 <= d <= 1/);
     await expect(crossCovariances(randomTensor([5, 2], 1), 5)).rejects.toThrow("crossCovariances: option 'lags' must be an integer in [1, 4]; got 5");
     await expect(maximizePredictiveInformation(cov, { dimension: 2, window: 2 })).rejects.toThrow("maximizePredictiveInformation: option 'dimension' must be an integer in [1, 1]; got 2");
   });

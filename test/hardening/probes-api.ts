@@ -206,7 +206,7 @@ export const API_PROBES: readonly Probe[] = [
   api('gaussHermite 0', `L.analysis.gaussHermite(0)`, /n/),
   api('gaussHermite 1e9', `L.analysis.gaussHermite(1e9)`, /'n' must be an integer in \[1, 400\]/),
   api('crossCovariances lags 1e9', `await L.analysis.crossCovariances(H.t([2, 10, 3], (i) => Math.sin(i)), 1e9)`, /lags/),
-  api('predictiveInformation window NaN', `L.analysis.predictiveInformation(H.t([3, 2, 2]), NaN)`, /window.*NaN|NaN/),
+  api('predictiveInformation window NaN', `await L.analysis.predictiveInformation(H.t([3, 2, 2]), NaN)`, /window.*NaN|NaN/),
   api('eigenvectorCentrality non-square', `await L.analysis.eigenvectorCentrality(H.t([2, 3]))`, /matrix|square/),
   api('nonNormality NaN', `await L.analysis.nonNormality(H.bad([3, 3]))`, /NaN/),
   api('weightChange different sizes', `await L.analysis.weightChange(await H.model(), await H.model('lowrank-cdm'))`, /size|shape|input|rank/),

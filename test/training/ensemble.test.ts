@@ -1,7 +1,13 @@
 // trainEnsemble: each member bit for bit what train() gives it alone, divergence and keep-best per member, one abort
-// for the call, and bad input rejected before any work.
+// for the call, and bad input rejected before any work. Members without held-out trials run several epochs per engine
+// call (the engine doing train()'s bookkeeping between them): schedules, early stopping, keep-best off, checkpoint
+// boundaries, divergence and abort inside such a call are checked against train() alone.
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { FullRankRNN, LowRankRNN, tasks, train, trainEnsemble, type AnyModel, type TrainOptions } from '../../ts/index.js';
+import { FullRankRNN, LowRankRNN, tasks, train, trainEnsemble, type AnyModel, type EpochReport, type TrainOptions } from '../../ts/index.js';
+import { loadResult } from '../../ts/results/index.js';
 import { randomBatch, sameBits } from '../support/models.js';
 
 type Make = (seed: number) => AnyModel;
@@ -63,6 +69,80 @@ describe('trainEnsemble: each member is train() alone, bit for bit', () => {
   });
 });
 
+describe('trainEnsemble: several epochs per engine call, bit for bit train()', () => {
+  const make: Make = (seed) => new LowRankRNN({ size: 32, rank: 2, inputs: 2, outputs: 1, noise: 0.05, seed, dtype: 'float32' });
+  const dir = mkdtempSync(join(tmpdir(), 'lowrank-ensemble-'));
+
+  test('step and plateau schedules, early stopping on the training loss, keep-best off, checkpoints every 3 epochs', async () => {
+    const seeds = [1, 2, 3, 4, 5];
+    const batch = randomBatch(make(1), 'outputs', 32, 12, 7);
+    const plain = await train(make(3), batch, { epochs: 9, batchSize: 8, seed: 12, lr: 0.02 });
+    const earlyStop = [...plain.epochs.map((e) => e.loss)].sort((a, b) => a - b)[4]; // reached mid-run
+    const member = (i: number, path: string): TrainOptions =>
+      (<TrainOptions[]>[
+        { epochs: 9, lr: 0.05, lrSchedule: { kind: 'step', every: 2, factor: 0.5 } },
+        { epochs: 10, lr: 0.08, lrSchedule: { kind: 'plateau', patience: 1, factor: 0.3, threshold: 0.05 } },
+        { epochs: 9, lr: 0.02, earlyStop },
+        { epochs: 7, lr: 0.05, keepBest: false },
+        { epochs: 8, lr: 0.01, checkpoint: { path, every: 3 } },
+      ])[i];
+    const shared = { batchSize: 8 };
+    // each run's epoch-3 checkpoint is copied as train() or the ensemble reports epoch 3 (it is written just before)
+    const keepEpoch3 = (path: string) => (r: EpochReport) => r.epoch === 3 && copyFileSync(path, `${path}.epoch3`);
+    const alonePath = join(dir, 'alone.npz');
+    const expected = await alone(make, seeds, () => batch, (i) => ({ ...shared, seed: 10 + i, ...member(i, alonePath), onProgress: i === 4 ? keepEpoch3(alonePath) : undefined }));
+    const models = seeds.map(make);
+    const ensemblePath = join(dir, 'ensemble.npz');
+    const progress: [number, number][] = [];
+    const results = await trainEnsemble(models, batch, {
+      ...shared,
+      members: seeds.map((_, i) => ({ seed: 10 + i, ...member(i, ensemblePath) })),
+      onProgress: (i, r) => {
+        progress.push([i, r.epoch]);
+        if (i === 4) keepEpoch3(ensemblePath)(r);
+      },
+    });
+    for (const [i, m] of models.entries()) {
+      expect(sameBits(m.flatParams(), expected[i].params), `member ${i}`).toBe(true);
+      const fields = (e: EpochReport) => [e.epoch, e.loss, e.lr, e.best];
+      expect(results[i].epochs.map(fields)).toEqual(expected[i].result.epochs.map(fields));
+      expect([results[i].bestEpoch, results[i].bestLoss]).toEqual([expected[i].result.bestEpoch, expected[i].result.bestLoss]);
+      expect(progress.filter(([j]) => j === i).map(([, e]) => e)).toEqual(results[i].epochs.map((e) => e.epoch));
+    }
+    // the schedules acted and early stopping stopped (so the equalities above test them)
+    expect(new Set(results[0].epochs.map((e) => e.lr)).size).toBeGreaterThan(3);
+    expect(new Set(results[1].epochs.map((e) => e.lr)).size).toBeGreaterThan(1);
+    expect(results[2].epochs.length).toBeLessThan(9);
+    expect(results[3].bestEpoch).not.toBe(7);
+    // the epoch-3 checkpoints hold the same state, parameters and Adam moments
+    const [a, b] = await Promise.all([loadResult(`${ensemblePath}.epoch3`, 'checkpoint'), loadResult(`${alonePath}.epoch3`, 'checkpoint')]);
+    expect([a.meta!.epoch, a.meta!.bestEpoch, a.meta!.bestLoss]).toEqual([3, b.meta!.bestEpoch, b.meta!.bestLoss]);
+    expect(Object.keys(a.arrays).sort()).toEqual(Object.keys(b.arrays).sort());
+    for (const key of Object.keys(a.arrays)) expect(sameBits(a.arrays[key].data as Float32Array, b.arrays[key].data as Float32Array), key).toBe(true);
+  });
+
+  test('a member that diverges in a later epoch: the epochs before are recorded and reported, then train()’s error', async () => {
+    // linear units chasing targets 1000 times too large with a large learning rate: member 1's weights grow until its
+    // loss overflows after several good epochs, inside an engine call of several; member 0 is tame
+    const makeLinear = (seed: number) => new FullRankRNN({ size: 16, inputs: 2, outputs: 1, seed, activation: 'linear', rho: 0.9 });
+    const batch = randomBatch(makeLinear(1), 'outputs', 16, 60, 3);
+    const huge = { ...batch, targets: { ...batch.targets, data: batch.targets.data.map((x) => 1000 * x) } };
+    const opts = (i: number): TrainOptions => ({ epochs: 14, batchSize: 8, seed: 4, lr: i === 1 ? 0.5 : 1e-3 });
+    const reports: EpochReport[] = [];
+    const lone = makeLinear(2);
+    const loneError = (await train(lone, huge, { ...opts(1), onProgress: (r) => reports.push(r) }).catch((e: Error) => e)) as Error;
+    expect(loneError.message).toMatch(/diverged in epoch ([3-9]|1[0-3]):.*not finite/);
+    const models = [makeLinear(1), makeLinear(2)];
+    const seen: EpochReport[] = [];
+    const results = await trainEnsemble(models, [batch, huge], { members: [opts(0), opts(1)], onProgress: (i, r) => i === 1 && seen.push(r) });
+    expect(results[1].error?.message).toBe(loneError.message);
+    expect(seen.length).toBeGreaterThan(1);
+    expect(seen.map((r) => [r.epoch, r.loss, r.lr, r.best])).toEqual(reports.map((r) => [r.epoch, r.loss, r.lr, r.best]));
+    expect(sameBits(models[1].flatParams(), lone.flatParams())).toBe(true);
+    expect(results[0].epochs.length).toBe(14);
+  });
+});
+
 describe('trainEnsemble: per member divergence, progress, one abort', () => {
   test('a diverging member stops alone with train()’s error and its best parameters; the others go on', async () => {
     // member 1 explodes (linear units, rho 3, 200 steps: its second minibatch's loss is not finite); the others are tame
@@ -108,6 +188,13 @@ describe('trainEnsemble: per member divergence, progress, one abort', () => {
     expect(err.results).toHaveLength(2);
     for (const r of err.results) expect(r.aborted).toBe(true);
     expect((await lone).epochs.length).toBe(3);
+    // the epochs each member completed before the abort are train()'s first epochs
+    for (const [i, r] of err.results.entries()) {
+      const run = r as unknown as { epochs: EpochReport[] };
+      expect(run.epochs.length).toBeGreaterThan(0);
+      const first = await train(make(i + 1), batch, { epochs: run.epochs.length, batchSize: 8 });
+      expect(run.epochs.map((e) => e.loss)).toEqual(first.epochs.map((e) => e.loss));
+    }
     // the models are free again
     expect((await trainEnsemble(models, batch, { epochs: 1, batchSize: 8 })).length).toBe(2);
   });

@@ -1,14 +1,13 @@
 // Gaussian predictive information of a time series (DCA, Clark, Livezey & Bouchard 2019; toolkit_anchors.md §9):
 // PI_T(V^T x) = I(past T samples; next T samples) = log det Sigma_T - 1/2 log det Sigma_2T (nats), where Sigma_k is
 // the block-Toeplitz covariance of k consecutive projected samples, built from the lagged cross-covariances
-// C(dt) = Cov(x_t, x_{t+dt}). The projection V maximising it is found by gradient ascent over orthonormal V.
-import { cholesky, choleskyInverse, crossProduct, thinQr } from '../core/linalg.js';
+// C(dt) = Cov(x_t, x_{t+dt}). The projection V maximising it is found by gradient ascent over orthonormal V. The
+// value and its gradient are computed by the native core (native/core/predictive_information.cpp) on a worker thread.
+import { crossProduct, thinQr } from '../core/linalg.js';
 import { Random } from '../core/random.js';
 import { checkTensor, formatShape, type Tensor } from '../core/tensor.js';
 import { checkOptions, checkValue, is, type Rules } from '../core/validate.js';
 import { native } from '../native/load.js';
-
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Options of {@link crossCovariances}. */
 export interface CrossCovarianceOptions {
@@ -37,8 +36,8 @@ export async function crossCovariances(x: Tensor, lags: number, opts: CrossCovar
 interface Problem {
   N: number;
   window: number;
-  /** C(dt) for dt < 2 window, each N x N row-major. */
-  lag: Float64Array[];
+  /** C(dt) for dt < 2 window, [2 window, N, N] row-major. */
+  lags: Float64Array;
 }
 
 function problemOf(where: string, covariances: Tensor, window: number): Problem {
@@ -48,60 +47,15 @@ function problemOf(where: string, covariances: Tensor, window: number): Problem 
   checkValue(where, 'window', window, is.integer(1));
   if (s[0] < 2 * window) throw new RangeError(`covariances must have at least 2 window = ${2 * window} lags; got ${s[0]}`);
   const N = s[1];
-  const lag = Array.from({ length: 2 * window }, (_, d) => Float64Array.from(covariances.data.subarray(d * N * N, (d + 1) * N * N)));
-  return { N, window, lag };
+  return { N, window, lags: Float64Array.from(covariances.data.subarray(0, 2 * window * N * N)) };
 }
 
-/** C V and C^T V for each lag (N x d each) and the projected covariances V^T C V (d x d each). */
-function projectLags(p: Problem, v: Float64Array, d: number): { cv: Float64Array[]; ctv: Float64Array[]; c: Float64Array[] } {
-  const { N } = p;
-  const cv: Float64Array[] = [], ctv: Float64Array[] = [], c: Float64Array[] = [];
-  for (const C of p.lag) {
-    const left = new Float64Array(N * d), right = new Float64Array(N * d);
-    for (let i = 0; i < N; i++)
-      for (let k = 0; k < N; k++) {
-        const x = C[i * N + k];
-        if (x === 0) continue;
-        for (let b = 0; b < d; b++) {
-          left[i * d + b] += x * v[k * d + b];
-          right[k * d + b] += x * v[i * d + b];
-        }
-      }
-    const out = new Float64Array(d * d);
-    for (let i = 0; i < N; i++) for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) out[a * d + b] += v[i * d + a] * left[i * d + b];
-    cv.push(left);
-    ctv.push(right);
-    c.push(out);
-  }
-  return { cv, ctv, c };
+/** PI_T of the projection v [N, d] and, when asked, its gradient with respect to v: d log det Sigma_k / dV =
+ * 2 sum_ij B_ij V (Sigma_k^-1)_ji (native, double precision). */
+async function valueAndGradient(p: Problem, v: Float64Array, d: number, gradient: boolean): Promise<{ value: number; gradient: Float64Array }> {
+  const r = await native().binding.predictiveInformation(p.lags, v, { size: p.N, window: p.window, dimension: d, gradient });
+  return { value: r.value, gradient: r.gradient ?? new Float64Array(0) };
 }
-
-/** The block-Toeplitz covariance of k consecutive d-dimensional samples: block (i, j) = C(j - i), or C(i - j)^T. */
-function blockToeplitz(c: Float64Array[], k: number, d: number): Float64Array {
-  const n = k * d;
-  const out = new Float64Array(n * n);
-  for (let i = 0; i < k; i++)
-    for (let j = 0; j < k; j++) {
-      const block = c[Math.abs(j - i)];
-      for (let a = 0; a < d; a++)
-        for (let b = 0; b < d; b++) out[(i * d + a) * n + j * d + b] = j >= i ? block[a * d + b] : block[b * d + a];
-    }
-  return out;
-}
-
-function factor(c: Float64Array[], k: number, d: number): Float64Array {
-  const l = cholesky(blockToeplitz(c, k, d), k * d);
-  if (!l) {
-    throw new RangeError(`the covariance of ${k} consecutive projected samples is not positive definite; use more data, a smaller window or a lower dimension`);
-  }
-  return l;
-}
-
-const logDet = (l: Float64Array, n: number) => {
-  let s = 0;
-  for (let i = 0; i < n; i++) s += 2 * Math.log(l[i * n + i]);
-  return s;
-};
 
 function checkProjection(projection: Tensor | undefined, N: number): { v: Float64Array; d: number } {
   if (projection === undefined) {
@@ -119,51 +73,21 @@ function checkProjection(projection: Tensor | undefined, N: number): { v: Float6
 /**
  * PI_T (nats) of the projection V^T x (V: [N, d], default the identity) of a stationary Gaussian process with lagged
  * cross-covariances [lags >= 2 window, N, N] (from crossCovariances), T = `window`. For a Markov process it is
- * I(x_t; x_{t+1}) for every window: -1/2 log(1 - a^2) for an AR(1) with coefficient a.
+ * I(x_t; x_{t+1}) for every window: -1/2 log(1 - a^2) for an AR(1) with coefficient a. Computed on a worker thread;
+ * rejects with a RangeError when the covariance of `window` or 2 `window` consecutive projected samples is not
+ * positive definite.
  */
-export function predictiveInformation(covariances: Tensor, window: number, projection?: Tensor): number {
+export async function predictiveInformation(covariances: Tensor, window: number, projection?: Tensor): Promise<number> {
   const p = problemOf('predictiveInformation', covariances, window);
   const { v, d } = checkProjection(projection, p.N);
-  const { c } = projectLags(p, v, d);
-  return logDet(factor(c, window, d), window * d) - 0.5 * logDet(factor(c, 2 * window, d), 2 * window * d);
-}
-
-/** PI and its gradient with respect to V (N x d): d log det Sigma_k / dV = 2 sum_ij B_ij V (Sigma_k^-1)_ji. */
-function valueAndGradient(p: Problem, v: Float64Array, d: number): { value: number; gradient: Float64Array } {
-  const { N, window: T } = p;
-  const { cv, ctv, c } = projectLags(p, v, d);
-  const gradient = new Float64Array(N * d);
-  let value = 0;
-  for (const [k, weight] of [[T, 1], [2 * T, -0.5]] as const) {
-    const n = k * d;
-    const l = factor(c, k, d);
-    value += weight * logDet(l, n);
-    const inv = choleskyInverse(l, n);
-    for (let lag = 0; lag < k; lag++) {
-      // S = sum over blocks with j - i = lag of (Sigma^-1)_ji (d x d); blocks with i - j = lag give S^T, and there
-      // B_ij = C(lag)^T. The gradient gains 2 w (C V S + [lag > 0] C^T V S^T).
-      const s = new Float64Array(d * d);
-      for (let i = 0; i + lag < k; i++) {
-        const j = i + lag;
-        for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) s[a * d + b] += inv[(j * d + a) * n + i * d + b];
-      }
-      const left = cv[lag], right = ctv[lag];
-      for (let r = 0; r < N; r++)
-        for (let a = 0; a < d; a++) {
-          let g = 0;
-          for (let b = 0; b < d; b++) g += left[r * d + b] * s[b * d + a] + (lag > 0 ? right[r * d + b] * s[a * d + b] : 0);
-          gradient[r * d + a] += 2 * weight * g;
-        }
-    }
-  }
-  return { value, gradient };
+  return (await valueAndGradient(p, v, d, false)).value;
 }
 
 /** The gradient of predictiveInformation with respect to the projection [N, d] (for one's own optimiser). */
-export function predictiveInformationGradient(covariances: Tensor, window: number, projection: Tensor): Tensor<Float64Array> {
+export async function predictiveInformationGradient(covariances: Tensor, window: number, projection: Tensor): Promise<Tensor<Float64Array>> {
   const p = problemOf('predictiveInformationGradient', covariances, window);
   const { v, d } = checkProjection(projection, p.N);
-  return { data: valueAndGradient(p, v, d).gradient, shape: [p.N, d] };
+  return { data: (await valueAndGradient(p, v, d, true)).gradient, shape: [p.N, d] };
 }
 
 /** Options of {@link maximizePredictiveInformation}; defaults in {@link MAXIMIZE_DEFAULTS}. */
@@ -251,7 +175,7 @@ function projectOut(v: Float64Array, gradient: Float64Array, N: number, d: numbe
 /** Gradient ascent from one orthonormal start, with a backtracking (Armijo) line search re-orthonormalised by QR. */
 async function ascend(p: Problem, start: Float64Array, d: number, o: Required<MaximizeOptions>) {
   let v = start;
-  let { value, gradient } = valueAndGradient(p, v, d);
+  let { value, gradient } = await valueAndGradient(p, v, d, true);
   let step = 1;
   let it = 0;
   for (; it < o.maxIterations; it++) {
@@ -261,9 +185,9 @@ async function ascend(p: Problem, start: Float64Array, d: number, o: Required<Ma
     let accepted = false;
     for (let halving = 0; halving < 60; halving++, step /= 2) {
       const trial = thinQr(Float64Array.from(v, (x, i) => x + step * gradient[i]), p.N, d).q;
-      let next: ReturnType<typeof valueAndGradient>;
+      let next: Awaited<ReturnType<typeof valueAndGradient>>;
       try {
-        next = valueAndGradient(p, trial, d);
+        next = await valueAndGradient(p, trial, d, true);
       } catch {
         continue; // a step into a numerically singular projection: shorten it
       }
@@ -277,7 +201,6 @@ async function ascend(p: Problem, start: Float64Array, d: number, o: Required<Ma
     }
     if (!accepted) break;
     step *= 2;
-    await yieldToEventLoop();
   }
   return { v, value, iterations: it };
 }

@@ -1,4 +1,5 @@
 // The package's tensor: a typed array in row-major (numpy C) order plus its shape, batch-major [B, T, features].
+import { firstNonFinite } from './finite.js';
 import { checkAllocation } from './size.js';
 import { checkValue, is, show } from './validate.js';
 
@@ -85,11 +86,8 @@ export function checkTensor<T extends Tensor>(
     }
   }
   if (opts.finite !== false) {
-    for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i])) {
-        throw new RangeError(`${name} contains ${data[i]} at flat index ${i}; all values must be finite`);
-      }
-    }
+    const i = firstNonFinite(data);
+    if (i >= 0) throw new RangeError(`${name} contains ${data[i]} at flat index ${i}; all values must be finite`);
   }
   return value;
 }

@@ -46,7 +46,25 @@ export interface NativeTrainResult {
 /** The options of one trainSteps call. */
 export type NativeTrainStepsOptions = Parameters<NativeModelHandle['trainSteps']>[4];
 
-/** One member of NativeModel.trainEnsemble: a model and the arguments its own trainSteps call would take. */
+/** The epochs a CPU ensemble member runs in one call, with train()'s bookkeeping after each (native/core/epoch_rules.hpp):
+ * its settings and the run's state before the first of them. */
+export interface NativeEpochPlan {
+  count: number;
+  first: number;
+  last: number;
+  bestLoss: number;
+  plateauEpochs: number;
+  schedule: 'none' | 'step' | 'plateau';
+  every: number;
+  factor: number;
+  patience: number;
+  threshold: number;
+  minLr: number;
+  earlyStop: number | null;
+}
+
+/** One member of NativeModel.trainEnsemble: a model and the arguments its own trainSteps call would take; with
+ * `epochs`, the indices hold that many epochs' minibatches, one epoch after another. */
 export interface NativeEnsembleMember {
   model: NativeModelHandle;
   inputs: FloatArray;
@@ -54,11 +72,15 @@ export interface NativeEnsembleMember {
   mask: FloatArray;
   indices: Int32Array;
   options: NativeTrainStepsOptions;
+  epochs?: NativeEpochPlan;
 }
 
-/** A member's trainSteps result, or the error that stopped it (the other members go on). */
+/** A member's trainSteps result, or the error that stopped it (the other members go on); with an epoch plan, what
+ * each completed epoch used and took, and the parameters of the best of them (`bestEpoch` 0: none beat the loss
+ * before the call). */
 export interface NativeEnsembleOutcome extends NativeTrainResult {
   error?: Error;
+  epochs?: { lr: Float64Array; seconds: Float64Array; bestEpoch: number; bestParams?: FloatArray };
 }
 
 export interface NativeOptimizerState {
@@ -407,6 +429,13 @@ export interface NativeBinding {
     x: Float32Array | Float64Array,
     options: { batch: number; steps: number; size: number; lags: number; threads: number },
   ): Promise<Float64Array>;
+  /** Gaussian predictive information PI_T of the projection v [N, d] from the lagged covariances [2 window, N, N], and
+   * its gradient with respect to v when asked (native/core/predictive_information.hpp). */
+  predictiveInformation(
+    lags: Float64Array,
+    v: Float64Array,
+    options: { size: number; window: number; dimension: number; gradient: boolean },
+  ): Promise<{ value: number; gradient?: Float64Array }>;
   svd(a: Float64Array, rows: number, cols: number, k: number, threads?: number): Promise<{ u: Float64Array; s: Float64Array; v: Float64Array }>;
   /** For each unit-norm row of x [n, d], the mean of its k largest cosine similarities to the other rows. */
   meanTopCosines(x: Float64Array, n: number, d: number, k: number, threads: number): Promise<{ values: Float64Array }>;

@@ -1,19 +1,22 @@
 // trainEnsemble(models, task(s) or dataset(s)): E models of one shape trained side by side, each exactly as train()
-// would train it alone, with one native call per epoch for all members (the engine spreads the members over its
+// would train it alone, in engine calls that each cover every running member (the engine spreads the members over its
 // threads). Read `trainEnsemble` top to bottom: check everything, claim the models, start every member's run, then
-// epoch after epoch: one engine call for the members still running, and each member's own evaluation, keep-best,
-// checkpoint, report and stop.
+// call after call: one engine call for the members still running, and each member's own evaluation, keep-best,
+// checkpoint, report and stop. Members that need no JavaScript between epochs (no held-out trials, no curriculum, on
+// the CPU) run several epochs per call, the engine doing train()'s bookkeeping between them, and their epochs are
+// replayed here afterwards: a call then lasts about CALL_SECONDS, so the cores do not idle while JavaScript runs.
 import { abortError } from '../core/errors.js';
 import { checkObject, checkOptions, checkValue, is, optionError, type Rules } from '../core/validate.js';
 import type { AnyModel } from '../model/index.js';
 import { native } from '../native/load.js';
-import type { NativeEnsembleOutcome } from '../native/binding.js';
+import type { NativeEnsembleMember, NativeEnsembleOutcome, NativeEpochPlan } from '../native/binding.js';
 import { checkTrainOptions, type TrainOptions } from './options.js';
-import type { EpochReport, RunState, TrainResult } from './progress.js';
+import { recordEpoch, type EpochReport, type RunState, type TrainResult } from './progress.js';
 import {
   checkpointAfter,
   claimModels,
   divergedError,
+  epochLoss,
   epochSteps,
   finishEpoch,
   initialState,
@@ -27,6 +30,11 @@ import {
 import { isTask, splitTrials, type Dataset, type TrainableTask, type TrialSplit } from './trials.js';
 
 const WHERE = 'trainEnsemble';
+/** How long an engine call of members that run several epochs per call should last: long enough that the return to
+ * JavaScript costs next to nothing, short enough for live progress (reports come call by call). */
+const CALL_SECONDS = 0.2;
+/** At most this many minibatch indices per member and call (4 MiB). */
+const MAX_CALL_INDICES = 1 << 20;
 
 /** The options of one member that differ from the shared ones (a checkpoint and resume are per member only). */
 export type EnsembleMemberOptions = Omit<TrainOptions, 'signal' | 'onProgress'>;
@@ -74,6 +82,8 @@ interface Member {
   epoch: number;
   done: boolean;
   error?: Error;
+  /** Whether the engine may string its epochs together: no held-out trials, no curriculum, on the CPU. */
+  planned: boolean;
 }
 
 /**
@@ -100,14 +110,18 @@ export async function trainEnsemble(
   const release = claimModels(WHERE, models, models.map((_, i) => `models[${i}]`));
   try {
     const members = models.map((model, i) => planMember(model, i, sources[i], { ...shared, ...memberOptions?.[i], signal }));
-    for (const m of members) m.state = await initialState(m.run, m.stage);
+    await Promise.all(members.map(async (m) => (m.state = await initialState(m.run, m.stage))));
     for (const m of members) m.epoch = m.state!.firstEpoch;
     for (const m of members) m.done = m.epoch > m.run.opts.epochs;
+    for (const m of members) m.planned = !m.stage.validation && !m.run.opts.curriculum && m.run.model.device === 'cpu';
     let running = members.filter((m) => !m.done);
+    let epochsPerCall = 1;
     while (running.length > 0) {
-      if (signal?.aborted || !(await runEpoch(running, threads ?? models[0].options().threads ?? 0, signal, onProgress))) {
-        throw abortedEnsemble(members);
-      }
+      const count = running.every((m) => m.planned) ? epochsPerCall : 1;
+      const t0 = performance.now();
+      const call = await runCall(running, count, threads ?? models[0].options().threads ?? 0, signal, onProgress);
+      if (signal?.aborted || !call.completed) throw abortedEnsemble(members);
+      epochsPerCall = Math.max(1, Math.floor((CALL_SECONDS * call.epochs * 1000) / Math.max(1e-3, performance.now() - t0)));
       running = running.filter((m) => !m.done);
     }
     for (const m of members) if (!m.error) restoreBest(m.run, m.state!);
@@ -153,19 +167,62 @@ function planMember(model: AnyModel, index: number, source: TrainableTask | Data
   try {
     const opts = checkTrainOptions(options, isTask(source), model.paramNames);
     const stage = splitTrials(model, source, opts);
-    return { index, source, run: startRun(model, opts, stage), stage, epoch: 0, done: false };
+    return { index, source, run: startRun(model, opts, stage), stage, epoch: 0, done: false, planned: false };
   } catch (err) {
     if (err instanceof Error) err.message = err.message.replace(/^train: /, `${WHERE}: member ${index}: `);
     throw err;
   }
 }
 
-/** One epoch of every running member: one engine call for all, then each member's own bookkeeping; false when the
- * call was aborted. */
-async function runEpoch(running: Member[], threads: number, signal: AbortSignal | undefined, onProgress: TrainEnsembleOptions['onProgress']): Promise<boolean> {
+/** The epochs member `m` runs in a call of up to `count` epochs: no further than its last epoch or its next
+ * checkpoint (written between calls), and at most MAX_CALL_INDICES minibatch indices. */
+function epochsOf(m: Member, count: number, indicesPerEpoch: number): number {
+  const { epochs, checkpoint } = m.run.opts;
+  let n = Math.min(count, epochs - m.epoch + 1, Math.floor(MAX_CALL_INDICES / Math.max(1, indicesPerEpoch)));
+  if (checkpoint) n = Math.min(n, checkpoint.every - ((m.epoch - 1) % checkpoint.every));
+  return Math.max(1, n);
+}
+
+/** The engine's plan of `count` epochs for a member (train()'s settings and the run's state before them). */
+function epochPlan(m: Member, count: number): NativeEpochPlan {
+  const { opts } = m.run;
+  const state = m.state!;
+  const s = opts.lrSchedule;
+  return {
+    count,
+    first: m.epoch,
+    last: opts.epochs,
+    bestLoss: state.bestLoss,
+    plateauEpochs: state.plateauEpochs,
+    schedule: s?.kind ?? 'none',
+    every: s?.kind === 'step' ? s.every : 1,
+    factor: s?.factor ?? 1,
+    patience: s?.kind === 'plateau' ? s.patience : 0,
+    threshold: s?.kind === 'plateau' ? s.threshold : 0,
+    minLr: s?.kind === 'plateau' ? s.minLr : 0,
+    earlyStop: opts.earlyStop ?? null,
+  };
+}
+
+/** One engine call for every running member (planned members up to `count` epochs, the others one), then each
+ * member's own bookkeeping. Resolves with whether the call completed (false: it was aborted; the epochs members
+ * completed before that are recorded) and the most epochs a member ran. */
+async function runCall(
+  running: Member[],
+  count: number,
+  threads: number,
+  signal: AbortSignal | undefined,
+  onProgress: TrainEnsembleOptions['onProgress'],
+): Promise<{ completed: boolean; epochs: number }> {
   const t0 = performance.now();
   for (const m of running) m.stage = stageOf(m.run, m.stage, m.epoch);
-  const args = running.map((m) => ({ model: m.run.model.handle, ...epochSteps(m.run, m.state!, m.stage, m.epoch) }));
+  const args: NativeEnsembleMember[] = running.map((m) => {
+    if (!m.planned) return { model: m.run.model.handle, ...epochSteps(m.run, m.state!, m.stage, m.epoch) };
+    const one = epochSteps(m.run, m.state!, m.stage, m.epoch);
+    const n = epochsOf(m, count, one.indices.length);
+    const steps = n === 1 ? one : epochSteps(m.run, m.state!, m.stage, m.epoch, n);
+    return { model: m.run.model.handle, ...steps, epochs: epochPlan(m, n) };
+  });
   const { binding } = native(running[0].run.model.device);
   const job = binding.NativeModel.trainEnsemble(args, { threads });
   const onAbort = () => job.abort();
@@ -176,9 +233,14 @@ async function runEpoch(running: Member[], threads: number, signal: AbortSignal 
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
-  if (signal?.aborted || outcomes.some((o) => o.aborted)) return false;
-  await Promise.all(running.map((m, i) => finishMember(m, outcomes[i], t0, onProgress)));
-  return true;
+  const completed = !signal?.aborted && !outcomes.some((o) => o.aborted);
+  await Promise.all(
+    running.map((m, i) => {
+      if (m.planned) return replayEpochs(m, outcomes[i], args[i].options.optimizerSteps, onProgress);
+      return completed ? finishMember(m, outcomes[i], t0, onProgress) : undefined;
+    }),
+  );
+  return { completed, epochs: Math.max(...args.map((a) => a.epochs?.count ?? 1)) };
 }
 
 async function finishMember(m: Member, outcome: NativeEnsembleOutcome, t0: number, onProgress: TrainEnsembleOptions['onProgress']): Promise<void> {
@@ -194,6 +256,43 @@ async function finishMember(m: Member, outcome: NativeEnsembleOutcome, t0: numbe
   onProgress?.(m.index, report);
   m.epoch += 1;
   m.done = stopping;
+}
+
+/**
+ * Records the epochs the engine ran for a planned member as train() records its epochs (reports, keep-best with the
+ * engine's copy of the best epoch's parameters, schedule, early stop, checkpoint, progress), then its divergence if
+ * its loss stopped being finite. The engine made the same decisions between the epochs (native/core/epoch_rules.hpp);
+ * a result whose learning rates, best epoch or stop differ from these is refused as an internal error.
+ */
+async function replayEpochs(m: Member, outcome: NativeEnsembleOutcome, steps: number, onProgress: TrainEnsembleOptions['onProgress']): Promise<void> {
+  const { run } = m;
+  const state = m.state!;
+  const ran = outcome.epochs!;
+  const first = m.epoch;
+  const bestParams = () => ran.bestParams ?? disagreement(m, first, 'it kept no parameters for a best epoch');
+  for (let k = 0; k < ran.lr.length; k++) {
+    if (ran.lr[k] !== state.lr) disagreement(m, m.epoch, `learning rate ${ran.lr[k]}, expected ${state.lr}`);
+    const loss = epochLoss(outcome.losses.subarray(k * steps, (k + 1) * steps));
+    const report: EpochReport = { epoch: m.epoch, lr: state.lr, loss, monitor: run.monitor, seconds: ran.seconds[k], best: false };
+    recordEpoch(state, report, bestParams, run.opts.lrSchedule);
+    const stopping = stopsAfter(run, report);
+    const last = k === ran.lr.length - 1;
+    if (stopping && !last) disagreement(m, m.epoch, 'it ran on after the run stopped');
+    if (last && !outcome.error && !outcome.aborted) await checkpointAfter(run, state, m.epoch, stopping);
+    onProgress?.(m.index, report);
+    m.epoch += 1;
+    m.done = stopping;
+  }
+  if (ran.bestEpoch !== (state.bestEpoch >= first ? state.bestEpoch : 0)) disagreement(m, m.epoch - 1, `best epoch ${ran.bestEpoch}, expected ${state.bestEpoch}`);
+  if (outcome.error) {
+    m.error = divergedError(run, state, m.epoch, outcome.error);
+    m.done = true;
+  }
+}
+
+/** The engine's bookkeeping of a member's epochs differs from train()'s: a bug, never a user error. */
+function disagreement(m: Member, epoch: number, what: string): never {
+  throw new Error(`${WHERE}: internal error: the engine's bookkeeping of member ${m.index} differs from train()'s in epoch ${epoch} (${what}); please report this`);
 }
 
 function abortedEnsemble(members: Member[]): Error {

@@ -1,7 +1,6 @@
 // What a run has seen so far: its epoch reports, the best monitored loss and parameters (keep-best), the learning
 // rate and the plateau count; and how one epoch's report updates them.
 import type { FloatArray } from '../core/tensor.js';
-import type { AnyModel } from '../model/index.js';
 import type { Monitor, ResolvedSchedule } from './options.js';
 import { nextLearningRate, plateauEpochsAfter } from './schedule.js';
 
@@ -58,14 +57,16 @@ export function monitoredLoss(report: EpochReport): number {
   return report.monitor === 'validation' ? report.validationLoss! : report.loss;
 }
 
-/** Records an epoch: keep-best (snapshotting the model's parameters), the plateau count and the next learning rate. */
-export function recordEpoch(state: RunState, report: EpochReport, model: AnyModel, schedule: ResolvedSchedule | undefined): void {
+/** Records an epoch: keep-best (`params()` gives the parameters to keep when the epoch is the best so far), the plateau
+ * count and the next learning rate. The engine applies the same rules to the epochs it strings together
+ * (native/core/epoch_rules.hpp): a change here is a change there. */
+export function recordEpoch(state: RunState, report: EpochReport, params: () => FloatArray, schedule: ResolvedSchedule | undefined): void {
   const loss = monitoredLoss(report);
   const plateau = plateauEpochsAfter(schedule, loss, state.bestLoss, state.plateauEpochs);
   if (loss < state.bestLoss) {
     state.bestLoss = loss;
     state.bestEpoch = report.epoch;
-    state.bestParams = model.flatParams();
+    state.bestParams = params();
     report.best = true;
   }
   const next = nextLearningRate(schedule, state.lr, report.epoch, plateau);

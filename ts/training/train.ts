@@ -106,12 +106,16 @@ async function runEpoch(run: Run, state: RunState, stage: TrialSplit, epoch: num
 
 /** An epoch's report from its minibatch losses (run since `t0`): validation, keep-best, the next learning rate. */
 export async function finishEpoch(run: Run, state: RunState, stage: TrialSplit, epoch: number, losses: Float64Array, t0: number): Promise<EpochReport> {
-  const loss = losses.reduce((a, b) => a + b, 0) / Math.max(1, losses.length);
-  const report: EpochReport = { epoch, lr: state.lr, loss, monitor: run.monitor, seconds: 0, best: false };
+  const report: EpochReport = { epoch, lr: state.lr, loss: epochLoss(losses), monitor: run.monitor, seconds: 0, best: false };
   if (stage.validation) Object.assign(report, await evaluate(run, stage));
-  recordEpoch(state, report, run.model, run.opts.lrSchedule);
+  recordEpoch(state, report, () => run.model.flatParams(), run.opts.lrSchedule);
   report.seconds = (performance.now() - t0) / 1000;
   return report;
+}
+
+/** An epoch's loss: the mean of its minibatch losses (the engine's epoch_rules.hpp sums them in the same order). */
+export function epochLoss(losses: Float64Array): number {
+  return losses.reduce((a, b) => a + b, 0) / Math.max(1, losses.length);
 }
 
 /** Whether the run stops after `report`: its last epoch, or early stopping. */
@@ -120,12 +124,19 @@ export function stopsAfter(run: Run, report: EpochReport): boolean {
   return report.epoch === epochs || (earlyStop !== undefined && monitoredLoss(report) < earlyStop);
 }
 
-/** The engine's arguments for one epoch of Adam steps (the same for train() and for an ensemble's member). */
-export function epochSteps(run: Run, state: RunState, stage: TrialSplit, epoch: number): Omit<NativeEnsembleMember, 'model'> {
+/** The engine's arguments for one epoch of Adam steps (the same for train() and for an ensemble's member), or for
+ * `count` epochs from `epoch` on (their minibatches one epoch after another; the learning rate is the first's). */
+export function epochSteps(run: Run, state: RunState, stage: TrialSplit, epoch: number, count = 1): Omit<NativeEnsembleMember, 'model'> {
   const { opts } = run;
   const { prepared: data } = stage;
   const steps = stepsPerEpoch(stage, opts.batchSize);
-  const indices = minibatchOrder(opts.seed, epoch, steps, opts.batchSize, stage.training.inputs.shape[0]);
+  const order = (e: number) => minibatchOrder(opts.seed, e, steps, opts.batchSize, stage.training.inputs.shape[0]);
+  let indices = order(epoch);
+  if (count > 1) {
+    const one = indices.length;
+    indices = new Int32Array(one * count);
+    for (let k = 0; k < count; k++) indices.set(order(epoch + k), k * one);
+  }
   const options = {
     examples: data.B,
     steps: data.T,
