@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism, freemem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,9 +36,18 @@ const TOOLS = [
   { command: 'pkg-config', args: ['--exists', 'eigen3'], apt: 'pkg-config libeigen3-dev' },
 ];
 
-/** node-gyp's arguments: the running Node's own headers when they are installed beside it (no download needed). */
+/** Parallel compiles for node-gyp: one per core, at most one per 1.5 GB of free memory (the Eigen-heavy sources take
+ * up to about 1 GB each at -O3), at most 16; the user's own `--jobs` (npm_config_jobs, JOBS) wins. */
+function compileJobs() {
+  const byMemory = Math.floor(freemem() / 1.5e9);
+  return Math.max(1, Math.min(availableParallelism(), byMemory, 16));
+}
+
+/** node-gyp's arguments: the running Node's own headers when they are installed beside it (no download needed), and
+ * parallel compiles. */
 function nodeGypArgs() {
   const args = ['rebuild'];
+  if (!process.env.npm_config_jobs && !process.env.JOBS) args.push(`--jobs=${compileJobs()}`);
   const prefix = dirname(dirname(process.execPath));
   if (!process.env.npm_config_nodedir && existsSync(join(prefix, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${prefix}`);
   return args;
