@@ -124,9 +124,10 @@ struct PhaseFactor {
 };
 
 PhaseFactor phase_factor(const PackedVector& v, int n) {
+  const auto modulus2 = [&](int k) { return v.x[k] * v.x[k] + (v.y ? v.y[k] * v.y[k] : 0.0); };
   double norm2 = 0, largest2 = 0;
   for (int k = 0; k < n; ++k) {
-    const double m2 = v.x[k] * v.x[k] + (v.y ? v.y[k] * v.y[k] : 0.0);
+    const double m2 = modulus2(k);
     norm2 += m2;
     largest2 = std::max(largest2, m2);
   }
@@ -139,10 +140,10 @@ PhaseFactor phase_factor(const PackedVector& v, int n) {
   const double screen = (1.0 - 1e-5) * largest2;
   double largest = 0;
   for (int k = 0; k < n; ++k)
-    if (v.x[k] * v.x[k] + (v.y ? v.y[k] * v.y[k] : 0.0) >= screen) largest = std::max(largest, modulus(k));
+    if (modulus2(k) >= screen) largest = std::max(largest, modulus(k));
   int ref = 0;
   for (int k = 0; k < n; ++k)
-    if (v.x[k] * v.x[k] + (v.y ? v.y[k] * v.y[k] : 0.0) >= screen && phase_reference_candidate(modulus(k), largest)) {
+    if (modulus2(k) >= screen && phase_reference_candidate(modulus(k), largest)) {
       ref = k;
       break;
     }

@@ -241,7 +241,7 @@ async function runGains(o: GainsCliOptions): Promise<void> {
     if (o.window && o.window.length !== 2) throw new RangeError(`--window must be START-END in steps, e.g. 23-63; got ${o.window.join(',')}`);
     const labels = o.labels ? await labelsFrom(o.labels, model.size) : new Int32Array(model.size);
     let finished: populations.GainResult | undefined;
-    const g0 = await unlessAborted(
+    const g = await unlessAborted(
       populations.gains(model, task, {
         trials: o.trials, seed: o.seed, window: o.window ? [o.window[0], o.window[o.window.length - 1] + 1] : undefined, signal,
         onProgress: (p) => ((finished = p.finished), !o.json && process.stderr.write(`context ${p.context}/${p.contexts} (${p.finished.contexts[p.context - 1]}) done\n`)),
@@ -249,12 +249,11 @@ async function runGains(o: GainsCliOptions): Promise<void> {
     );
     const resultOf = (x: populations.GainResult) => ({ gains: x.gains, mean_gains: x.meanGains, labels, contexts: JSON.stringify(x.contexts), window: Float64Array.from(x.window), population_gains: populations.populationMeans(x.gains, labels), population_mean_gains: populations.populationMeans(x.meanGains, labels) });
     const meta = { analysis: 'gains', model: o.model, task: choice.name, taskOptions: choice.options, accuracy: intact, seed: o.seed };
-    if (!g0) {
+    if (!g) {
       // Ctrl-C: the finished contexts' columns
       if (finished) await saveResult(o.out, 'populations', resultOf(finished), { meta: { ...meta, interrupted: true, finished: finished.contexts.length } });
       return reportInterrupted(finished ? [o.out] : [], `the ${finished?.contexts.length ?? 0} finished context(s)`);
     }
-    const g = g0;
     const result = resultOf(g);
     await saveResult(o.out, 'populations', result, { meta });
     const C = g.contexts.length;

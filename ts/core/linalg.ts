@@ -1,6 +1,7 @@
 // Dense linear algebra in double precision on row-major arrays: the native SVD and Schur decompositions (Eigen, on a
 // worker thread) and the few small kernels the analysis and re-parametrisation code needs.
 import { native } from '../native/load.js';
+import { firstNonFinite } from './finite.js';
 import { checkAllocation } from './size.js';
 import { checkOptions, checkValue, is } from './validate.js';
 
@@ -68,9 +69,8 @@ export async function schur(a: Float64Array, n: number, form: 'complex' | 'real'
 }
 
 function requireFinite(a: Float64Array, fn: string): void {
-  for (let i = 0; i < a.length; i++) {
-    if (!Number.isFinite(a[i])) throw new RangeError(`${fn}: a contains ${a[i]} at flat index ${i}; all values must be finite`);
-  }
+  const i = firstNonFinite(a);
+  if (i >= 0) throw new RangeError(`${fn}: a contains ${a[i]} at flat index ${i}; all values must be finite`);
 }
 
 function describe(value: unknown): string {

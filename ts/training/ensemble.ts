@@ -27,7 +27,7 @@ import {
   stopsAfter,
   type Run,
 } from './train.js';
-import { isTask, splitTrials, type Dataset, type TrainableTask, type TrialSplit } from './trials.js';
+import { isTask, splitTrials, stepsPerEpoch, type Dataset, type TrainableTask, type TrialSplit } from './trials.js';
 
 const WHERE = 'trainEnsemble';
 /** How long an engine call of members that run several epochs per call should last: long enough that the return to
@@ -113,7 +113,6 @@ export async function trainEnsemble(
     await Promise.all(members.map(async (m) => (m.state = await initialState(m.run, m.stage))));
     for (const m of members) m.epoch = m.state!.firstEpoch;
     for (const m of members) m.done = m.epoch > m.run.opts.epochs;
-    for (const m of members) m.planned = !m.stage.validation && !m.run.opts.curriculum && m.run.model.device === 'cpu';
     let running = members.filter((m) => !m.done);
     let epochsPerCall = 1;
     while (running.length > 0) {
@@ -167,7 +166,8 @@ function planMember(model: AnyModel, index: number, source: TrainableTask | Data
   try {
     const opts = checkTrainOptions(options, isTask(source), model.paramNames);
     const stage = splitTrials(model, source, opts);
-    return { index, source, run: startRun(model, opts, stage), stage, epoch: 0, done: false, planned: false };
+    const planned = !stage.validation && !opts.curriculum && model.device === 'cpu';
+    return { index, source, run: startRun(model, opts, stage), stage, epoch: 0, done: false, planned };
   } catch (err) {
     if (err instanceof Error) err.message = err.message.replace(/^train: /, `${WHERE}: member ${index}: `);
     throw err;
@@ -176,8 +176,9 @@ function planMember(model: AnyModel, index: number, source: TrainableTask | Data
 
 /** The epochs member `m` runs in a call of up to `count` epochs: no further than its last epoch or its next
  * checkpoint (written between calls), and at most MAX_CALL_INDICES minibatch indices. */
-function epochsOf(m: Member, count: number, indicesPerEpoch: number): number {
-  const { epochs, checkpoint } = m.run.opts;
+function epochsOf(m: Member, count: number): number {
+  const { epochs, checkpoint, batchSize } = m.run.opts;
+  const indicesPerEpoch = stepsPerEpoch(m.stage, batchSize) * batchSize;
   let n = Math.min(count, epochs - m.epoch + 1, Math.floor(MAX_CALL_INDICES / Math.max(1, indicesPerEpoch)));
   if (checkpoint) n = Math.min(n, checkpoint.every - ((m.epoch - 1) % checkpoint.every));
   return Math.max(1, n);
@@ -218,10 +219,8 @@ async function runCall(
   for (const m of running) m.stage = stageOf(m.run, m.stage, m.epoch);
   const args: NativeEnsembleMember[] = running.map((m) => {
     if (!m.planned) return { model: m.run.model.handle, ...epochSteps(m.run, m.state!, m.stage, m.epoch) };
-    const one = epochSteps(m.run, m.state!, m.stage, m.epoch);
-    const n = epochsOf(m, count, one.indices.length);
-    const steps = n === 1 ? one : epochSteps(m.run, m.state!, m.stage, m.epoch, n);
-    return { model: m.run.model.handle, ...steps, epochs: epochPlan(m, n) };
+    const n = epochsOf(m, count);
+    return { model: m.run.model.handle, ...epochSteps(m.run, m.state!, m.stage, m.epoch, n), epochs: epochPlan(m, n) };
   });
   const { binding } = native(running[0].run.model.device);
   const job = binding.NativeModel.trainEnsemble(args, { threads });

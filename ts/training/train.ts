@@ -131,12 +131,9 @@ export function epochSteps(run: Run, state: RunState, stage: TrialSplit, epoch: 
   const { prepared: data } = stage;
   const steps = stepsPerEpoch(stage, opts.batchSize);
   const order = (e: number) => minibatchOrder(opts.seed, e, steps, opts.batchSize, stage.training.inputs.shape[0]);
-  let indices = order(epoch);
-  if (count > 1) {
-    const one = indices.length;
-    indices = new Int32Array(one * count);
-    for (let k = 0; k < count; k++) indices.set(order(epoch + k), k * one);
-  }
+  const perEpoch = steps * opts.batchSize;
+  const indices = count === 1 ? order(epoch) : new Int32Array(perEpoch * count);
+  for (let k = 0; count > 1 && k < count; k++) indices.set(order(epoch + k), k * perEpoch);
   const options = {
     examples: data.B,
     steps: data.T,
